@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "edge_file.h"
+
+int
+edge_dir_open(const char *path, int *dirfd, struct edge_error *err)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP || (errno == ENOTDIR &&
+		    lstat(path, &st) == 0 && S_ISLNK(st.st_mode)))
+			return edge_err(err, EDGE_ESTORE,
+			    "%s: state directory is a symbolic link; refusing to follow it",
+			    path);
+		return edge_err(err, EDGE_ESTORE, "%s: %s", path,
+		    strerror(errno));
+	}
+	*dirfd = fd;
+	return EDGE_OK;
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+edge_file_write_atomic(int dirfd, const char *name, const void *data,
+    size_t len, mode_t mode, struct edge_error *err)
+{
+	char tmp[PATH_MAX];
+	int fd = -1, saved, rc = EDGE_ESTORE;
+	unsigned attempt;
+
+	for (attempt = 0; attempt < 16; attempt++) {
+		/* Random suffix: O_EXCL makes a collision an error, not a race. */
+		snprintf(tmp, sizeof(tmp), ".%s.%08lx.tmp", name,
+		    (unsigned long)random() ^ (unsigned long)getpid());
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0)
+		return edge_err(err, EDGE_ESTORE, "%s: cannot create: %s",
+		    name, strerror(errno));
+	/* The umask may have narrowed the mode; public files must stay readable. */
+	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
+		saved = errno;
+		edge_err(err, EDGE_ESTORE, "%s: cannot write: %s", name,
+		    strerror(saved));
+		goto fail;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		saved = errno;
+		edge_err(err, EDGE_ESTORE, "%s: cannot write: %s", name,
+		    strerror(saved));
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(dirfd, tmp, dirfd, name) != 0) {
+		saved = errno;
+		edge_err(err, EDGE_ESTORE, "%s: cannot replace: %s", name,
+		    strerror(saved));
+		goto fail;
+	}
+	(void)fsync(dirfd);
+	return EDGE_OK;
+fail:
+	if (fd >= 0)
+		close(fd);
+	(void)unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+int
+edge_file_write_path(const char *path, const void *data, size_t len,
+    mode_t mode, struct edge_error *err)
+{
+	char dbuf[PATH_MAX], bbuf[PATH_MAX];
+	int dirfd, rc;
+
+	if (strcmp(path, "-") == 0) {
+		if (write_all(STDOUT_FILENO, data, len) != 0)
+			return edge_err(err, EDGE_ESTORE,
+			    "standard output: %s", strerror(errno));
+		return EDGE_OK;
+	}
+	if (strlen(path) >= sizeof(dbuf))
+		return edge_err(err, EDGE_ESTORE, "%s: path too long", path);
+	strcpy(dbuf, path);
+	strcpy(bbuf, path);
+	rc = edge_dir_open(dirname(dbuf), &dirfd, err);
+	if (rc != EDGE_OK)
+		return rc;
+	rc = edge_file_write_atomic(dirfd, basename(bbuf), data, len, mode,
+	    err);
+	if (rc != EDGE_OK && err != NULL && strcmp(path, basename(bbuf)) != 0) {
+		/* Name the file as the user gave it. */
+		char msg[EDGE_ERR_MSG_MAX];
+		const char *cause = strchr(err->msg, ':');
+		snprintf(msg, sizeof(msg), "%s%s", path, cause ? cause : "");
+		memcpy(err->msg, msg, sizeof(msg));
+	}
+	close(dirfd);
+	return rc;
+}
+
+int
+edge_file_read(int dirfd, const char *name, size_t max, char **data,
+    size_t *len, struct edge_error *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t used = 0, cap = 0;
+	int fd, rc = EDGE_ESTORE;
+	bool is_stdin = strcmp(name, "-") == 0;
+
+	*data = NULL;
+	if (len != NULL)
+		*len = 0;
+	if (is_stdin)
+		fd = STDIN_FILENO;
+	else
+		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+		    O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return edge_err(err, EDGE_EINPUT,
+			    "%s: is a symbolic link; refusing to follow it", name);
+		return edge_err(err, EDGE_ESTORE, "%s: %s", name,
+		    strerror(errno));
+	}
+	if (!is_stdin) {
+		if (fstat(fd, &st) != 0) {
+			edge_err(err, EDGE_ESTORE, "%s: %s", name,
+			    strerror(errno));
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			rc = edge_err(err, EDGE_EINPUT, "%s: not a regular file",
+			    name);
+			goto out;
+		}
+		/* Opened non-blocking only to avoid hanging on a FIFO. */
+		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (cap - used < 4096) {
+			size_t ncap = cap ? cap * 2 : 8192;
+			char *nbuf;
+
+			if (ncap > max + 1)
+				ncap = max + 1;
+			if (ncap <= used) {
+				rc = edge_err(err, EDGE_EINPUT,
+				    "%s: too large (more than %zu bytes)",
+				    name, max);
+				goto out;
+			}
+			nbuf = malloc(ncap + 1);
+			if (nbuf == NULL) {
+				rc = edge_err(err, EDGE_EFAIL, "%s: out of memory",
+				    name);
+				goto out;
+			}
+			if (buf != NULL) {
+				memcpy(nbuf, buf, used);
+				explicit_bzero(buf, cap);
+				free(buf);
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = read(fd, buf + used, cap - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			edge_err(err, EDGE_ESTORE, "%s: %s", name,
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > max) {
+			rc = edge_err(err, EDGE_EINPUT,
+			    "%s: too large (more than %zu bytes)", name, max);
+			goto out;
+		}
+	}
+	if (buf == NULL && (buf = malloc(1)) == NULL) {
+		rc = edge_err(err, EDGE_EFAIL, "%s: out of memory", name);
+		goto out;
+	}
+	buf[used] = '\0';
+	*data = buf;
+	buf = NULL;
+	if (len != NULL)
+		*len = used;
+	rc = EDGE_OK;
+out:
+	if (buf != NULL) {
+		explicit_bzero(buf, cap);
+		free(buf);
+	}
+	if (!is_stdin)
+		close(fd);
+	return rc;
+}
+
+void
+edge_file_free_private(char **data, size_t len)
+{
+	if (data == NULL || *data == NULL)
+		return;
+	explicit_bzero(*data, len);
+	free(*data);
+	*data = NULL;
+}
+
+bool
+edge_file_exists(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int
+shred_file(int dirfd, const char *name)
+{
+	static const char zeros[4096];
+	struct stat st;
+	off_t left;
+	int fd;
+
+	fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	for (left = st.st_size; left > 0;) {
+		size_t n = left > (off_t)sizeof(zeros) ? sizeof(zeros) :
+		    (size_t)left;
+		if (write_all(fd, zeros, n) != 0)
+			break;
+		left -= (off_t)n;
+	}
+	(void)fsync(fd);
+	close(fd);
+	return 0;
+}
+
+int
+edge_file_remove(int dirfd, const char *name, bool shred,
+    struct edge_error *err)
+{
+	if (shred && shred_file(dirfd, name) != 0)
+		return edge_err(err, EDGE_ESTORE, "%s: cannot overwrite: %s",
+		    name, strerror(errno));
+	if (unlinkat(dirfd, name, 0) != 0 && errno != ENOENT)
+		return edge_err(err, EDGE_ESTORE, "%s: cannot remove: %s",
+		    name, strerror(errno));
+	(void)fsync(dirfd);
+	return EDGE_OK;
+}

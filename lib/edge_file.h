@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_FILE_H
+#define EDGE_FILE_H
+
+/*
+ * The state directory and secure, atomic files.
+ *
+ * Every file of the state directory is reached through a directory fd opened
+ * once (edge_dir_open), so a path cannot be swapped under a tool by a symlink
+ * race, and every stored file is replaced atomically: temporary file in the
+ * same directory created O_EXCL|O_NOFOLLOW with its final mode (never wider,
+ * not even for an instant), write, fsync, renameat, fsync of the directory.
+ * A reader therefore sees the old file or the new one, never a mix.
+ * Never prints.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "edge_err.h"
+
+#define EDGE_FILE_MAX		(1024 * 1024)	/* default read cap for PEM/JSON */
+#define EDGE_MODE_PRIVATE	0600
+#define EDGE_MODE_PUBLIC	0644
+
+/*
+ * Open the directory at path: it must exist and be a directory; a symlink as
+ * the last component is refused.  On success *dirfd is an O_DIRECTORY fd the
+ * caller closes.  Errors: EDGE_ESTORE.
+ */
+int edge_dir_open(const char *path, int *dirfd, struct edge_error *err);
+
+/*
+ * Replace (or create) name inside dirfd with len bytes of data, atomically,
+ * with the given mode (EDGE_MODE_PRIVATE or EDGE_MODE_PUBLIC).  On any
+ * failure the old file, if any, is untouched and no temporary file remains.
+ * Errors: EDGE_ESTORE (message names the file and the errno text).
+ */
+int edge_file_write_atomic(int dirfd, const char *name, const void *data,
+    size_t len, mode_t mode, struct edge_error *err);
+
+/*
+ * Like edge_file_write_atomic but for a path given by the user: the file is
+ * written in the directory part of path.  path "-" writes to stdout (only for
+ * public data: the caller refuses "-" for private keys).
+ */
+int edge_file_write_path(const char *path, const void *data, size_t len,
+    mode_t mode, struct edge_error *err);
+
+/*
+ * Read the whole regular file name (relative to dirfd; dirfd may be
+ * AT_FDCWD) without following a final symlink, at most max bytes (more is
+ * EDGE_EINPUT "too large").  name "-" reads stdin.  *data is NUL-terminated
+ * and the caller frees it with free() (or edge_file_free_private() when it
+ * holds secret material).  Errors: EDGE_ESTORE (cannot open/read),
+ * EDGE_EINPUT (not a regular file, too large).
+ */
+int edge_file_read(int dirfd, const char *name, size_t max, char **data,
+    size_t *len, struct edge_error *err);
+
+/* Wipe and free a buffer from edge_file_read; accepts NULL, sets *data NULL. */
+void edge_file_free_private(char **data, size_t len);
+
+/* True when name exists in dirfd (without following a final symlink). */
+bool edge_file_exists(int dirfd, const char *name);
+
+/*
+ * Remove name from dirfd.  With shred, a regular file is first overwritten
+ * with zeros and fsynced (best effort on flash, see the man page).  A missing
+ * file is not an error.  The directory is fsynced.  Errors: EDGE_ESTORE.
+ */
+int edge_file_remove(int dirfd, const char *name, bool shred,
+    struct edge_error *err);
+
+#endif

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "edge_file.h"
+#include "edge_key.h"
+#include "edge_p11.h"
+
+int
+edge_key_type_parse(const char *s, enum edge_key_type *type,
+    struct edge_error *err)
+{
+	if (strcasecmp(s, "rsa") == 0)
+		*type = EDGE_KEY_RSA;
+	else if (strcasecmp(s, "ec") == 0 || strcasecmp(s, "ecc") == 0)
+		*type = EDGE_KEY_EC;
+	else
+		return edge_err(err, EDGE_EUSAGE,
+		    "key type '%s' is not supported (rsa or ec)", s);
+	return EDGE_OK;
+}
+
+int
+edge_key_generate_pem(enum edge_key_type type, unsigned bits, char **pem,
+    size_t *len, struct edge_error *err)
+{
+	gnutls_x509_privkey_t x = NULL;
+	gnutls_datum_t out = { NULL, 0 };
+	int g, rc = EDGE_EFAIL;
+
+	*pem = NULL;
+	if (type == EDGE_KEY_RSA && (bits < 2048 || bits > 8192))
+		return edge_err(err, EDGE_EUSAGE,
+		    "RSA keys must have 2048 to 8192 bits (got %u)", bits);
+	if ((g = gnutls_x509_privkey_init(&x)) < 0)
+		goto gfail;
+	if (type == EDGE_KEY_RSA)
+		g = gnutls_x509_privkey_generate2(x, GNUTLS_PK_RSA, bits, 0,
+		    NULL, 0);
+	else
+		g = gnutls_x509_privkey_generate2(x, GNUTLS_PK_ECDSA,
+		    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0, NULL, 0);
+	if (g < 0)
+		goto gfail;
+	g = gnutls_x509_privkey_export2_pkcs8(x, GNUTLS_X509_FMT_PEM, NULL,
+	    GNUTLS_PKCS_PLAIN, &out);
+	if (g < 0)
+		goto gfail;
+	if ((*pem = malloc(out.size + 1)) == NULL) {
+		rc = edge_err(err, EDGE_EFAIL, "out of memory");
+		goto out;
+	}
+	memcpy(*pem, out.data, out.size);
+	(*pem)[out.size] = '\0';
+	*len = out.size;
+	rc = EDGE_OK;
+	goto out;
+gfail:
+	rc = edge_err(err, EDGE_EFAIL, "key generation: %s", gnutls_strerror(g));
+out:
+	if (out.data != NULL) {
+		gnutls_memset(out.data, 0, out.size);
+		gnutls_free(out.data);
+	}
+	gnutls_x509_privkey_deinit(x);
+	return rc;
+}
+
+void
+edge_key_pem_free(char **pem, size_t len)
+{
+	edge_file_free_private(pem, len);
+}
+
+/* Fill type, size, curve and key id from the public key. */
+static int
+describe(struct edge_key *key, struct edge_error *err)
+{
+	unsigned char id[64];
+	size_t idlen = sizeof(id), i;
+	unsigned bits = 0;
+	gnutls_ecc_curve_t curve;
+	int algo, g;
+
+	algo = gnutls_pubkey_get_pk_algorithm(key->pub, &bits);
+	key->bits = bits;
+	key->curve[0] = '\0';
+	if (algo == GNUTLS_PK_RSA) {
+		key->type = EDGE_KEY_RSA;
+	} else if (algo == GNUTLS_PK_ECDSA) {
+		key->type = EDGE_KEY_EC;
+		if (gnutls_pubkey_export_ecc_raw(key->pub, &curve, NULL, NULL) >= 0)
+			snprintf(key->curve, sizeof(key->curve), "%s",
+			    curve == GNUTLS_ECC_CURVE_SECP256R1 ? "P-256" :
+			    gnutls_ecc_curve_get_name(curve));
+	} else {
+		return edge_err(err, EDGE_EINPUT, "%s: unsupported key algorithm %s",
+		    key->where, gnutls_pk_algorithm_get_name(algo));
+	}
+	g = gnutls_pubkey_get_key_id(key->pub, GNUTLS_KEYID_USE_SHA256, id,
+	    &idlen);
+	if (g < 0)
+		return edge_err(err, EDGE_EFAIL, "%s: key id: %s", key->where,
+		    gnutls_strerror(g));
+	strcpy(key->id, "sha256:");
+	for (i = 0; i < idlen && 7 + 2 * i + 2 < sizeof(key->id); i++)
+		sprintf(key->id + 7 + 2 * i, "%02x", id[i]);
+	return EDGE_OK;
+}
+
+static int
+key_new(const char *where, struct edge_key **out, struct edge_error *err)
+{
+	struct edge_key *key;
+
+	if ((key = calloc(1, sizeof(*key))) == NULL ||
+	    (key->where = strdup(where)) == NULL ||
+	    gnutls_privkey_init(&key->priv) < 0 ||
+	    gnutls_pubkey_init(&key->pub) < 0) {
+		edge_key_free(&key);
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	}
+	*out = key;
+	return EDGE_OK;
+}
+
+/* Say what a PEM file holds instead of a key, if it is something else. */
+static const char *
+not_a_key(const char *pem)
+{
+	if (strstr(pem, "-----BEGIN") == NULL)
+		return "not a PEM file";
+	if (strstr(pem, "ENCRYPTED") != NULL)
+		return "encrypted private keys are not supported";
+	if (strstr(pem, "PRIVATE KEY-----") == NULL) {
+		if (strstr(pem, "CERTIFICATE REQUEST-----") != NULL)
+			return "holds a certificate request, not a private key";
+		if (strstr(pem, "CERTIFICATE-----") != NULL)
+			return "holds a certificate, not a private key";
+		if (strstr(pem, "PUBLIC KEY-----") != NULL)
+			return "holds a public key, not a private key";
+		return "no private key in this PEM file";
+	}
+	return NULL;
+}
+
+int
+edge_key_from_pem(const char *pem, size_t len, const char *where,
+    struct edge_key **out, struct edge_error *err)
+{
+	gnutls_x509_privkey_t x = NULL;
+	gnutls_datum_t d = { (unsigned char *)pem, (unsigned)len };
+	struct edge_key *key = NULL;
+	const char *why;
+	int g, rc;
+
+	*out = NULL;
+	if ((why = not_a_key(pem)) != NULL)
+		return edge_err(err, EDGE_EINPUT, "%s: %s", where, why);
+	if ((rc = key_new(where, &key, err)) != EDGE_OK)
+		return rc;
+	if ((g = gnutls_x509_privkey_init(&x)) < 0 ||
+	    (g = gnutls_x509_privkey_import2(x, &d, GNUTLS_X509_FMT_PEM, NULL,
+	    GNUTLS_PKCS_PLAIN)) < 0) {
+		rc = edge_err(err, EDGE_EINPUT, "%s: not a valid private key (%s)",
+		    where, gnutls_strerror(g));
+		goto fail;
+	}
+	if ((g = gnutls_x509_privkey_verify_params(x)) < 0) {
+		rc = edge_err(err, EDGE_EINPUT, "%s: inconsistent key (%s)", where,
+		    gnutls_strerror(g));
+		goto fail;
+	}
+	if ((g = gnutls_privkey_import_x509(key->priv, x,
+	    GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE)) < 0) {
+		rc = edge_err(err, EDGE_EINPUT, "%s: %s", where,
+		    gnutls_strerror(g));
+		goto fail;
+	}
+	x = NULL;	/* owned by key->priv now */
+	if ((g = gnutls_pubkey_import_privkey(key->pub, key->priv, 0, 0)) < 0) {
+		rc = edge_err(err, EDGE_EINPUT, "%s: %s", where,
+		    gnutls_strerror(g));
+		goto fail;
+	}
+	if ((rc = describe(key, err)) != EDGE_OK)
+		goto fail;
+	*out = key;
+	return EDGE_OK;
+fail:
+	gnutls_x509_privkey_deinit(x);
+	edge_key_free(&key);
+	return rc;
+}
+
+int
+edge_key_from_uri(const char *uri, struct edge_key **out,
+    struct edge_error *err)
+{
+	gnutls_pkcs11_obj_t *objs = NULL;
+	struct edge_key *key = NULL;
+	char *url = NULL, *token = NULL;
+	unsigned n = 0, i;
+	int g, rc;
+
+	*out = NULL;
+	/* Names the token problem (none, several, pin-value) precisely. */
+	if ((rc = edge_p11_find_token(uri, &token, NULL, err)) != EDGE_OK)
+		return rc;
+	free(token);
+	g = gnutls_pkcs11_obj_list_import_url4(&objs, &n, uri,
+	    GNUTLS_PKCS11_OBJ_FLAG_PRIVKEY | GNUTLS_PKCS11_OBJ_FLAG_LOGIN);
+	if (g < 0 && g != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
+		rc = edge_p11_error(err, g, uri);
+		goto out;
+	}
+	if (n == 0) {
+		rc = edge_err(err, EDGE_ESTORE, "%s: no private key matches", uri);
+		goto out;
+	}
+	if (n > 1) {
+		rc = edge_err(err, EDGE_ESTORE,
+		    "%s: %u private keys match; name one with object= or id=",
+		    uri, n);
+		goto out;
+	}
+	if ((g = gnutls_pkcs11_obj_export_url(objs[0], GNUTLS_PKCS11_URL_GENERIC,
+	    &url)) < 0) {
+		rc = edge_p11_error(err, g, uri);
+		goto out;
+	}
+	if ((rc = key_new(uri, &key, err)) != EDGE_OK)
+		goto out;
+	key->token = true;
+	if ((g = gnutls_privkey_import_url(key->priv, url, 0)) < 0 ||
+	    (g = gnutls_pubkey_import_privkey(key->pub, key->priv, 0, 0)) < 0) {
+		rc = edge_p11_error(err, g, uri);
+		goto out;
+	}
+	if ((rc = describe(key, err)) != EDGE_OK)
+		goto out;
+	*out = key;
+	key = NULL;
+	rc = EDGE_OK;
+out:
+	for (i = 0; i < n; i++)
+		gnutls_pkcs11_obj_deinit(objs[i]);
+	gnutls_free(objs);
+	gnutls_free(url);
+	edge_key_free(&key);
+	return rc;
+}
+
+static void
+chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+int
+edge_key_load_state(int dirfd, struct edge_key **key, struct edge_error *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	*key = NULL;
+	if (edge_file_exists(dirfd, EDGE_KEY_URI)) {
+		rc = edge_file_read(dirfd, EDGE_KEY_URI, 4096, &data, &len, err);
+		if (rc != EDGE_OK)
+			return rc;
+		chomp(data);
+		rc = edge_key_from_uri(data, key, err);
+		free(data);
+		return rc;
+	}
+	if (!edge_file_exists(dirfd, EDGE_KEY_PEM))
+		return edge_err(err, EDGE_EINPUT,
+		    "no key in the state directory (" EDGE_KEY_PEM " or "
+		    EDGE_KEY_URI "); run edge-keygen first");
+	rc = edge_file_read(dirfd, EDGE_KEY_PEM, 64 * 1024, &data, &len, err);
+	if (rc != EDGE_OK)
+		return rc;
+	rc = edge_key_from_pem(data, len, EDGE_KEY_PEM, key, err);
+	edge_file_free_private(&data, len);
+	return rc;
+}
+
+int
+edge_key_load(const char *name, struct edge_key **key, struct edge_error *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (edge_p11_is_uri(name))
+		return edge_key_from_uri(name, key, err);
+	if (strcmp(name, "-") == 0)
+		return edge_err(err, EDGE_EUSAGE,
+		    "private keys are not read from standard input");
+	rc = edge_file_read(AT_FDCWD, name, 64 * 1024, &data, &len, err);
+	if (rc != EDGE_OK)
+		return rc;
+	rc = edge_key_from_pem(data, len, name, key, err);
+	edge_file_free_private(&data, len);
+	return rc;
+}
+
+void
+edge_key_describe(const struct edge_key *key, char *buf, size_t len)
+{
+	if (key->type == EDGE_KEY_RSA)
+		snprintf(buf, len, "RSA-%u", key->bits);
+	else
+		snprintf(buf, len, "EC %s", key->curve[0] ? key->curve : "?");
+}
+
+int
+edge_key_check(const struct edge_key *key, const enum edge_key_type *want,
+    struct edge_error *err)
+{
+	char found[32];
+	bool rsa_ok = key->type == EDGE_KEY_RSA && key->bits >= 2048;
+	bool ec_ok = key->type == EDGE_KEY_EC && strcmp(key->curve, "P-256") == 0;
+
+	edge_key_describe(key, found, sizeof(found));
+	if (want != NULL && *want == EDGE_KEY_EC && !ec_ok)
+		return edge_err(err, EDGE_EINPUT, "%s: not an EC P-256 key (found %s)",
+		    key->where, found);
+	if ((want != NULL && *want == EDGE_KEY_RSA && !rsa_ok) ||
+	    (!rsa_ok && !ec_ok))
+		return edge_err(err, EDGE_EINPUT,
+		    "%s: not an RSA-2048 key (found %s)", key->where, found);
+	return EDGE_OK;
+}
+
+bool
+edge_key_pub_equal(gnutls_pubkey_t a, gnutls_pubkey_t b)
+{
+	unsigned char ia[64], ib[64];
+	size_t la = sizeof(ia), lb = sizeof(ib);
+
+	if (gnutls_pubkey_get_key_id(a, GNUTLS_KEYID_USE_SHA256, ia, &la) < 0 ||
+	    gnutls_pubkey_get_key_id(b, GNUTLS_KEYID_USE_SHA256, ib, &lb) < 0)
+		return false;
+	return la == lb && memcmp(ia, ib, la) == 0;
+}
+
+void
+edge_key_free(struct edge_key **key)
+{
+	if (key == NULL || *key == NULL)
+		return;
+	if ((*key)->priv != NULL)
+		gnutls_privkey_deinit((*key)->priv);
+	if ((*key)->pub != NULL)
+		gnutls_pubkey_deinit((*key)->pub);
+	free((*key)->where);
+	free(*key);
+	*key = NULL;
+}

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "edge_file.h"
+#include "edge_opt.h"
+
+const struct edge_opt edge_common_opts[] = {
+	{ "dir", 'd', "DIR", EDGE_OPT_COMMON, "state directory (the edge's local repository)", "/var/lib/edge" },
+	{ "config", 'c', "FILE", EDGE_OPT_COMMON | EDGE_OPT_CLI, "config file read instead of DIR/edge.conf", NULL },
+	{ "json", 0, NULL, EDGE_OPT_COMMON, "print one JSON object describing the result on stdout", NULL },
+	{ "quiet", 'q', NULL, EDGE_OPT_COMMON, "no informational messages (errors are still printed)", NULL },
+	{ "verbose", 'v', NULL, EDGE_OPT_COMMON | EDGE_OPT_CLI, "more detail on stderr; repeat for more", NULL },
+	{ "help", 'h', NULL, EDGE_OPT_COMMON | EDGE_OPT_CLI, "show this help and exit", NULL },
+	{ "version", 'V', NULL, EDGE_OPT_COMMON | EDGE_OPT_CLI, "show the version and exit", NULL },
+	{ "list-options", 0, NULL, EDGE_OPT_COMMON | EDGE_OPT_CLI, NULL, NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL }
+};
+
+int
+edge_opts_init(struct edge_opts *o, const struct edge_opt *tool_opts,
+    struct edge_error *err)
+{
+	const struct edge_opt *p;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (p = edge_common_opts; p->name != NULL; p++)
+		o->opt[o->n++] = p;
+	for (p = tool_opts; p != NULL && p->name != NULL; p++) {
+		if (o->n == EDGE_OPT_MAX)
+			return edge_err(err, EDGE_EFAIL, "too many options");
+		for (i = 0; i < o->n; i++)
+			if (strcmp(o->opt[i]->name, p->name) == 0 ||
+			    (p->letter && o->opt[i]->letter == p->letter))
+				return edge_err(err, EDGE_EFAIL,
+				    "option --%s defined twice", p->name);
+		o->opt[o->n++] = p;
+	}
+	return EDGE_OK;
+}
+
+static int
+find(const struct edge_opts *o, const char *name)
+{
+	int i;
+
+	for (i = 0; i < o->n; i++)
+		if (strcmp(o->opt[i]->name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int
+set(struct edge_opts *o, int i, const char *value, enum edge_src src,
+    const char *origin, struct edge_error *err)
+{
+	char *v = strdup(value);
+
+	if (v == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	if (o->value[i] != NULL) {
+		explicit_bzero(o->value[i], strlen(o->value[i]));
+		free(o->value[i]);
+	}
+	o->value[i] = v;
+	o->src[i] = src;
+	snprintf(o->origin[i], sizeof(o->origin[i]), "%s", origin);
+	return EDGE_OK;
+}
+
+/* Flags in files and the environment: yes/no words, so a typo is an error. */
+static int
+parse_bool(const char *v, bool *out)
+{
+	static const char *yes[] = { "1", "yes", "true", "on" };
+	static const char *no[] = { "0", "no", "false", "off", "" };
+	size_t k;
+
+	for (k = 0; k < sizeof(yes) / sizeof(yes[0]); k++)
+		if (strcasecmp(v, yes[k]) == 0)
+			return *out = true, 0;
+	for (k = 0; k < sizeof(no) / sizeof(no[0]); k++)
+		if (strcasecmp(v, no[k]) == 0)
+			return *out = false, 0;
+	return -1;
+}
+
+int
+edge_opts_parse_argv(struct edge_opts *o, int argc, char **argv,
+    struct edge_error *err)
+{
+	struct option lopts[EDGE_OPT_MAX + 1];
+	char shorts[3 * EDGE_OPT_MAX + 2], origin[96];
+	size_t sn = 0;
+	int i, c, idx, rc, verbose = 0;
+
+	memset(lopts, 0, sizeof(lopts));
+	shorts[sn++] = ':';	/* report a missing argument as ':' */
+	for (i = 0; i < o->n; i++) {
+		lopts[i].name = o->opt[i]->name;
+		lopts[i].has_arg = o->opt[i]->arg ? required_argument : no_argument;
+		lopts[i].val = 256 + i;
+		if (o->opt[i]->letter) {
+			shorts[sn++] = (char)o->opt[i]->letter;
+			if (o->opt[i]->arg)
+				shorts[sn++] = ':';
+		}
+	}
+	shorts[sn] = '\0';
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, lopts, &idx)) != -1) {
+		if (c == '?') {
+			if (optopt)
+				return edge_err(err, EDGE_EUSAGE,
+				    "unknown option -%c", optopt);
+			return edge_err(err, EDGE_EUSAGE, "unknown option %s",
+			    argv[optind - 1]);
+		}
+		if (c == ':') {
+			if (optopt >= 256)
+				return edge_err(err, EDGE_EUSAGE,
+				    "option --%s needs an argument",
+				    o->opt[optopt - 256]->name);
+			return edge_err(err, EDGE_EUSAGE,
+			    "option -%c needs an argument", optopt);
+		}
+		if (c >= 256)
+			i = c - 256;
+		else
+			for (i = 0; i < o->n && o->opt[i]->letter != c; i++)
+				;
+		if (i >= o->n)
+			return edge_err(err, EDGE_EUSAGE, "unknown option -%c", c);
+		snprintf(origin, sizeof(origin), "--%s", o->opt[i]->name);
+		if (strcmp(o->opt[i]->name, "verbose") == 0) {
+			char n[16];
+			snprintf(n, sizeof(n), "%d", ++verbose);
+			rc = set(o, i, n, EDGE_SRC_ARGV, origin, err);
+		} else {
+			rc = set(o, i, o->opt[i]->arg ? optarg : "1",
+			    EDGE_SRC_ARGV, origin, err);
+		}
+		if (rc != EDGE_OK)
+			return rc;
+	}
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	return EDGE_OK;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+edge_opts_load_file(struct edge_opts *o, const char *path, enum edge_src src,
+    bool required, struct edge_error *err)
+{
+	char *data, *line, *next, origin[96];
+	size_t len;
+	int lineno = 0, rc;
+
+	if (!required && access(path, F_OK) != 0)
+		return EDGE_OK;
+	rc = edge_file_read(AT_FDCWD, path, 64 * 1024, &data, &len, err);
+	if (rc != EDGE_OK)
+		return rc;
+	for (line = data; line != NULL; line = next) {
+		char *eq, *key, *val, *k;
+		int i;
+		bool b;
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		line = trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if ((eq = strchr(line, '=')) == NULL) {
+			rc = edge_err(err, EDGE_EINPUT,
+			    "%s:%d: expected \"name = value\"", path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		len = strlen(val);
+		if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
+			val[len - 1] = '\0';
+			val++;
+		}
+		for (k = key; *k; k++)
+			if (*k == '_')
+				*k = '-';
+		if ((i = find(o, key)) < 0 || (o->opt[i]->flags & EDGE_OPT_CLI))
+			continue;	/* another tool's key */
+		if (o->src[i] >= src)
+			continue;	/* already set with higher precedence */
+		snprintf(origin, sizeof(origin), "%s:%d", path, lineno);
+		if (o->opt[i]->arg == NULL) {
+			if (parse_bool(val, &b) != 0) {
+				rc = edge_err(err, EDGE_EINPUT,
+				    "%s: %s: expected yes or no", origin, key);
+				goto out;
+			}
+			if (!b)
+				continue;
+			val = (char *)"1";
+		}
+		if ((rc = set(o, i, val, src, origin, err)) != EDGE_OK)
+			goto out;
+	}
+	rc = EDGE_OK;
+out:
+	edge_file_free_private(&data, len);
+	return rc;
+}
+
+void
+edge_opts_load_env(struct edge_opts *o)
+{
+	char name[96];
+	const char *v;
+	size_t k;
+	int i;
+	bool b;
+
+	for (i = 0; i < o->n; i++) {
+		if (o->src[i] >= EDGE_SRC_ENV || o->opt[i]->help == NULL ||
+		    ((o->opt[i]->flags & EDGE_OPT_CLI) &&
+		    strcmp(o->opt[i]->name, "config") != 0))
+			continue;
+		snprintf(name, sizeof(name), "EDGE_%s", o->opt[i]->name);
+		for (k = 5; name[k]; k++)
+			name[k] = name[k] == '-' ? '_' :
+			    (char)toupper((unsigned char)name[k]);
+		if ((v = getenv(name)) == NULL)
+			continue;
+		if (o->opt[i]->arg == NULL) {
+			if (parse_bool(v, &b) != 0 || !b)
+				continue;
+			v = "1";
+		}
+		(void)set(o, i, v, EDGE_SRC_ENV, name, NULL);
+	}
+}
+
+void
+edge_opts_load_defaults(struct edge_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->n; i++)
+		if (o->src[i] == EDGE_SRC_NONE && o->opt[i]->def != NULL)
+			(void)set(o, i, o->opt[i]->def, EDGE_SRC_DEFAULT,
+			    "default", NULL);
+}
+
+const char *
+edge_opts_get(const struct edge_opts *o, const char *name)
+{
+	int i = find(o, name);
+
+	return i < 0 ? NULL : o->value[i];
+}
+
+bool
+edge_opts_flag(const struct edge_opts *o, const char *name)
+{
+	return edge_opts_get(o, name) != NULL;
+}
+
+enum edge_src
+edge_opts_src(const struct edge_opts *o, const char *name)
+{
+	int i = find(o, name);
+
+	return i < 0 ? EDGE_SRC_NONE : o->src[i];
+}
+
+const char *
+edge_opts_origin(const struct edge_opts *o, const char *name)
+{
+	int i = find(o, name);
+
+	return i < 0 ? "" : o->origin[i];
+}
+
+void
+edge_opts_free(struct edge_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->n; i++) {
+		if (o->value[i] != NULL) {
+			explicit_bzero(o->value[i], strlen(o->value[i]));
+			free(o->value[i]);
+			o->value[i] = NULL;
+		}
+	}
+}

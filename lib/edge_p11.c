@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/crypto.h>
+#include <gnutls/pkcs11.h>
+#include <p11-kit/uri.h>
+
+#include "edge_p11.h"
+
+static const struct edge_secret *p11_pin;
+static bool p11_ready;
+
+static int
+pin_callback(void *userdata, int attempt, const char *token_url,
+    const char *token_label, unsigned int flags, char *pin, size_t pin_max)
+{
+	struct edge_secret *asked = NULL;
+	const struct edge_secret *use = p11_pin;
+	char prompt[256];
+
+	(void)userdata;
+	(void)token_url;
+	/* Never retry a wrong PIN: repeated failures lock the token. */
+	if (attempt > 0 || (flags & GNUTLS_PIN_WRONG))
+		return -1;
+	if (use == NULL) {
+		if (!isatty(STDIN_FILENO))
+			return -1;
+		snprintf(prompt, sizeof(prompt), "PIN for token %s",
+		    token_label ? token_label : "?");
+		if (edge_secret_prompt(prompt, &asked, NULL) != EDGE_OK)
+			return -1;
+		use = asked;
+	}
+	if (use->len + 1 > pin_max) {
+		edge_secret_free(&asked);
+		return -1;
+	}
+	memcpy(pin, use->data, use->len + 1);
+	edge_secret_free(&asked);
+	return 0;
+}
+
+int
+edge_p11_init(struct edge_error *err)
+{
+	int rc;
+
+	if (p11_ready)
+		return EDGE_OK;
+	/* tpm2-pkcs11 and the TSS log errors to stderr when no TPM is present. */
+	setenv("TPM2_PKCS11_LOG_LEVEL", "0", 0);
+	setenv("TSS2_LOG", "all+NONE", 0);
+	rc = gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_AUTO, NULL);
+	if (rc < 0)
+		return edge_err(err, EDGE_ESTORE, "PKCS#11: %s",
+		    gnutls_strerror(rc));
+	gnutls_pkcs11_set_pin_function(pin_callback, NULL);
+	p11_ready = true;
+	return EDGE_OK;
+}
+
+void
+edge_p11_set_pin(const struct edge_secret *pin)
+{
+	p11_pin = pin;
+}
+
+bool
+edge_p11_is_uri(const char *s)
+{
+	return s != NULL && strncmp(s, "pkcs11:", 7) == 0;
+}
+
+int
+edge_p11_error(struct edge_error *err, int rc, const char *what)
+{
+	switch (rc) {
+	case GNUTLS_E_PKCS11_PIN_ERROR:
+	case GNUTLS_E_PKCS11_USER_ERROR:
+		return edge_err(err, EDGE_ESTORE, "%s: wrong or missing token PIN",
+		    what);
+	case GNUTLS_E_PKCS11_PIN_LOCKED:
+		return edge_err(err, EDGE_ESTORE, "%s: token PIN is locked", what);
+	case GNUTLS_E_PKCS11_PIN_EXPIRED:
+		return edge_err(err, EDGE_ESTORE, "%s: token PIN has expired",
+		    what);
+	case GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE:
+	case GNUTLS_E_PKCS11_REQUESTED_OBJECT_NOT_AVAILBLE:
+		return edge_err(err, EDGE_ESTORE, "%s: no such object in the token",
+		    what);
+	default:
+		return edge_err(err, EDGE_ESTORE, "%s: %s", what,
+		    gnutls_strerror(rc));
+	}
+}
+
+static int
+parse_uri(const char *uri, P11KitUri **out, struct edge_error *err)
+{
+	P11KitUri *u;
+	int rc;
+
+	if (!edge_p11_is_uri(uri))
+		return edge_err(err, EDGE_EUSAGE, "%s: not a pkcs11: URI", uri);
+	if ((u = p11_kit_uri_new()) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	rc = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, u);
+	if (rc != P11_KIT_URI_OK) {
+		p11_kit_uri_free(u);
+		return edge_err(err, EDGE_EUSAGE, "%s: %s", uri,
+		    p11_kit_uri_message(rc));
+	}
+	*out = u;
+	return EDGE_OK;
+}
+
+int
+edge_p11_find_token(const char *uri, char **token_url, char **label,
+    struct edge_error *err)
+{
+	P11KitUri *want = NULL, *have = NULL;
+	char *url = NULL, *found = NULL;
+	CK_ATTRIBUTE_PTR a;
+	unsigned seq, matches = 0;
+	int rc;
+
+	*token_url = NULL;
+	if (label != NULL)
+		*label = NULL;
+	if ((rc = parse_uri(uri, &want, err)) != EDGE_OK)
+		return rc;
+	if (p11_kit_uri_get_pin_value(want) != NULL) {
+		rc = edge_err(err, EDGE_EUSAGE,
+		    "%s: pin-value would put the PIN on the command line; use --pin or pin-source",
+		    "URI");
+		goto out;
+	}
+	if ((rc = edge_p11_init(err)) != EDGE_OK)
+		goto out;
+	for (seq = 0;; seq++) {
+		int g = gnutls_pkcs11_token_get_url(seq,
+		    GNUTLS_PKCS11_URL_GENERIC, &url);
+		if (g == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (g < 0) {
+			rc = edge_p11_error(err, g, "PKCS#11 tokens");
+			goto out;
+		}
+		if ((have = p11_kit_uri_new()) == NULL) {
+			rc = edge_err(err, EDGE_EFAIL, "out of memory");
+			goto out;
+		}
+		if (p11_kit_uri_parse(url, P11_KIT_URI_FOR_TOKEN, have) ==
+		    P11_KIT_URI_OK &&
+		    p11_kit_uri_match_token_info(want,
+		    p11_kit_uri_get_token_info(have))) {
+			if (matches++ == 0) {
+				found = url;
+				url = NULL;
+			}
+		}
+		p11_kit_uri_free(have);
+		have = NULL;
+		gnutls_free(url);
+		url = NULL;
+	}
+	if (matches == 0) {
+		rc = edge_err(err, EDGE_ESTORE, "%s: no token matches this URI",
+		    uri);
+		goto out;
+	}
+	if (matches > 1) {
+		rc = edge_err(err, EDGE_ESTORE,
+		    "%s: %u tokens match this URI; add token= or serial=", uri,
+		    matches);
+		goto out;
+	}
+	if ((*token_url = strdup(found)) == NULL) {
+		rc = edge_err(err, EDGE_EFAIL, "out of memory");
+		goto out;
+	}
+	if (label != NULL && (a = p11_kit_uri_get_attribute(want, CKA_LABEL)) &&
+	    a->ulValueLen > 0) {
+		if ((*label = strndup(a->pValue, a->ulValueLen)) == NULL) {
+			free(*token_url);
+			*token_url = NULL;
+			rc = edge_err(err, EDGE_EFAIL, "out of memory");
+			goto out;
+		}
+	}
+	rc = EDGE_OK;
+out:
+	gnutls_free(found);
+	gnutls_free(url);
+	p11_kit_uri_free(want);
+	return rc;
+}
+
+/* A token URI plus object attributes, formatted by p11-kit. */
+static int
+object_uri(const char *token_url, const char *label, const unsigned char *id,
+    size_t idlen, const char *pin_source, char **out, struct edge_error *err)
+{
+	CK_ATTRIBUTE attr;
+	P11KitUri *u;
+	char *s = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((u = p11_kit_uri_new()) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	if (p11_kit_uri_parse(token_url, P11_KIT_URI_FOR_TOKEN, u) !=
+	    P11_KIT_URI_OK) {
+		rc = edge_err(err, EDGE_EFAIL, "%s: cannot parse token URL",
+		    token_url);
+		goto out;
+	}
+	attr.type = CKA_LABEL;
+	attr.pValue = (void *)label;
+	attr.ulValueLen = strlen(label);
+	p11_kit_uri_set_attribute(u, &attr);
+	if (id != NULL) {
+		attr.type = CKA_ID;
+		attr.pValue = (void *)id;
+		attr.ulValueLen = idlen;
+		p11_kit_uri_set_attribute(u, &attr);
+	}
+	if (pin_source != NULL)
+		p11_kit_uri_set_pin_source(u, pin_source);
+	if (p11_kit_uri_format(u, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, &s) !=
+	    P11_KIT_URI_OK) {
+		rc = edge_err(err, EDGE_EFAIL, "cannot format a pkcs11: URI");
+		goto out;
+	}
+	*out = s;
+	rc = EDGE_OK;
+out:
+	p11_kit_uri_free(u);
+	return rc;
+}
+
+int
+edge_p11_label_uri(const char *token_url, const char *label, char **uri,
+    struct edge_error *err)
+{
+	return object_uri(token_url, label, NULL, 0, NULL, uri, err);
+}
+
+int
+edge_p11_generate(const char *token_url, const char *label, int pk_algo,
+    unsigned pk_bits, const char *pin_source, char **key_uri,
+    struct edge_error *err)
+{
+	unsigned char id[16];
+	gnutls_datum_t cid = { id, sizeof(id) }, pub = { NULL, 0 };
+	int g;
+
+	*key_uri = NULL;
+	if ((g = gnutls_rnd(GNUTLS_RND_NONCE, id, sizeof(id))) < 0)
+		return edge_err(err, EDGE_EFAIL, "random: %s", gnutls_strerror(g));
+	/*
+	 * Sensitive and never extractable: the private key cannot leave the
+	 * token.  Signature only: the authentication key is used for nothing
+	 * else (no decryption, no wrapping).
+	 */
+	g = gnutls_pkcs11_privkey_generate3(token_url, (gnutls_pk_algorithm_t)pk_algo,
+	    pk_bits, label, &cid, GNUTLS_X509_FMT_DER, &pub,
+	    GNUTLS_KEY_DIGITAL_SIGNATURE,
+	    GNUTLS_PKCS11_OBJ_FLAG_LOGIN | GNUTLS_PKCS11_OBJ_FLAG_MARK_SENSITIVE |
+	    GNUTLS_PKCS11_OBJ_FLAG_MARK_PRIVATE);
+	gnutls_free(pub.data);
+	if (g < 0)
+		return edge_p11_error(err, g, "key generation in the token");
+	return object_uri(token_url, label, id, sizeof(id), pin_source, key_uri,
+	    err);
+}
+
+int
+edge_p11_count_privkeys(const char *uri, unsigned *count,
+    struct edge_error *err)
+{
+	gnutls_pkcs11_obj_t *objs = NULL;
+	unsigned n = 0, i;
+	int g, rc;
+
+	*count = 0;
+	if ((rc = edge_p11_init(err)) != EDGE_OK)
+		return rc;
+	g = gnutls_pkcs11_obj_list_import_url4(&objs, &n, uri,
+	    GNUTLS_PKCS11_OBJ_FLAG_PRIVKEY | GNUTLS_PKCS11_OBJ_FLAG_LOGIN);
+	if (g < 0 && g != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+		return edge_p11_error(err, g, "token");
+	for (i = 0; i < n; i++)
+		gnutls_pkcs11_obj_deinit(objs[i]);
+	gnutls_free(objs);
+	*count = n;
+	return EDGE_OK;
+}
+
+/* The CKA_ID of a URI, or an empty attribute. */
+static CK_ATTRIBUTE
+uri_id(P11KitUri *u)
+{
+	CK_ATTRIBUTE none = { CKA_ID, NULL, 0 };
+	CK_ATTRIBUTE_PTR a = p11_kit_uri_get_attribute(u, CKA_ID);
+
+	return a ? *a : none;
+}
+
+int
+edge_p11_delete(const char *uri, const char *keep_uri, unsigned *deleted,
+    struct edge_error *err)
+{
+	gnutls_pkcs11_obj_t *objs = NULL;
+	P11KitUri *keep = NULL, *obj = NULL;
+	unsigned n = 0, i;
+	int g, rc;
+
+	*deleted = 0;
+	if ((rc = edge_p11_init(err)) != EDGE_OK)
+		return rc;
+	if (keep_uri != NULL && (rc = parse_uri(keep_uri, &keep, err)) != EDGE_OK)
+		return rc;
+	g = gnutls_pkcs11_obj_list_import_url4(&objs, &n, uri,
+	    GNUTLS_PKCS11_OBJ_FLAG_LOGIN);
+	if (g < 0 && g != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
+		rc = edge_p11_error(err, g, "token");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		char *url = NULL;
+
+		g = gnutls_pkcs11_obj_export_url(objs[i],
+		    GNUTLS_PKCS11_URL_GENERIC, &url);
+		if (g < 0) {
+			rc = edge_p11_error(err, g, "token object");
+			goto out;
+		}
+		if (keep != NULL) {
+			CK_ATTRIBUTE a, b;
+			bool same;
+
+			if ((obj = p11_kit_uri_new()) == NULL ||
+			    p11_kit_uri_parse(url, P11_KIT_URI_FOR_ANY, obj) !=
+			    P11_KIT_URI_OK) {
+				gnutls_free(url);
+				rc = edge_err(err, EDGE_EFAIL,
+				    "cannot parse an object URL");
+				goto out;
+			}
+			a = uri_id(keep);
+			b = uri_id(obj);
+			same = a.ulValueLen == b.ulValueLen &&
+			    (a.ulValueLen == 0 ||
+			    memcmp(a.pValue, b.pValue, a.ulValueLen) == 0);
+			p11_kit_uri_free(obj);
+			obj = NULL;
+			if (same) {
+				gnutls_free(url);
+				continue;
+			}
+		}
+		g = gnutls_pkcs11_delete_url(url, GNUTLS_PKCS11_OBJ_FLAG_LOGIN);
+		gnutls_free(url);
+		if (g < 0) {
+			rc = edge_p11_error(err, g, "deleting a token object");
+			goto out;
+		}
+		(*deleted) += (unsigned)g;
+	}
+	rc = EDGE_OK;
+out:
+	for (i = 0; i < n; i++)
+		gnutls_pkcs11_obj_deinit(objs[i]);
+	gnutls_free(objs);
+	p11_kit_uri_free(keep);
+	return rc;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_P11_H
+#define EDGE_P11_H
+
+/*
+ * PKCS#11 tokens (SoftHSM2, tpm2-pkcs11, HSMs) through GnuTLS and the modules
+ * p11-kit registers.  Keys are named by RFC 7512 URIs; token matching and URI
+ * rewriting use p11-kit's URI parser, never string surgery.  Never prints.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "edge_err.h"
+#include "edge_secret.h"
+
+/*
+ * Load the modules once.  Third-party modules' own logging (tpm2-pkcs11,
+ * tss2) is silenced unless the user set its variables, so that a missing TPM
+ * does not print noise in every tool.
+ */
+int edge_p11_init(struct edge_error *err);
+
+/*
+ * The PIN for the next logins.  pin may be NULL: then a URI's pin-source is
+ * used, or the user is asked on the terminal, or the login fails.  The
+ * secret is borrowed and must outlive the PKCS#11 operations.
+ */
+void edge_p11_set_pin(const struct edge_secret *pin);
+
+/* True when s is a "pkcs11:" URI. */
+bool edge_p11_is_uri(const char *s);
+
+/*
+ * Check a user's URI: it parses, holds no pin-value (a PIN in argv), and
+ * names exactly one token.  On success *token_url (caller frees with free())
+ * is GnuTLS's URL of that token and, if label is non-NULL, *label (caller
+ * frees) is the URI's object= or NULL.  Errors: EDGE_EUSAGE (syntax,
+ * pin-value), EDGE_ESTORE (no token, several tokens).
+ */
+int edge_p11_find_token(const char *uri, char **token_url, char **label,
+    struct edge_error *err);
+
+/*
+ * Generate a key pair inside the token (sensitive, never extractable, for
+ * signing only), labelled label with a fresh random CKA_ID.  pk_bits is the
+ * GnuTLS bits value (RSA bits or GNUTLS_CURVE_TO_BITS).  On success
+ * *key_uri (caller frees) names exactly the new private key, without any PIN.
+ * Errors: EDGE_ESTORE with the token's reason.
+ */
+int edge_p11_generate(const char *token_url, const char *label, int pk_algo,
+    unsigned pk_bits, const char *pin_source, char **key_uri,
+    struct edge_error *err);
+
+/*
+ * The URI of the objects labelled label on the token token_url, percent-encoded
+ * by p11-kit.  Caller frees *uri with free().
+ */
+int edge_p11_label_uri(const char *token_url, const char *label, char **uri,
+    struct edge_error *err);
+
+/*
+ * Count the private keys the URI matches (with login).  Errors: EDGE_ESTORE
+ * (token errors, wrong PIN).
+ */
+int edge_p11_count_privkeys(const char *uri, unsigned *count,
+    struct edge_error *err);
+
+/*
+ * Delete every object (private key, public key, certificate) that matches
+ * uri (after login).  With keep_id non-NULL, objects whose id= equals that of
+ * keep_id's URI are kept.  *deleted gets the count.  Errors: EDGE_ESTORE.
+ */
+int edge_p11_delete(const char *uri, const char *keep_uri, unsigned *deleted,
+    struct edge_error *err);
+
+/* Map a GnuTLS PKCS#11 error to an EDGE_E* code and a message about what. */
+int edge_p11_error(struct edge_error *err, int gnutls_rc, const char *what);
+
+#endif

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "edge_file.h"
+#include "edge_secret.h"
+
+static int
+wrap(char *buf, size_t len, struct edge_secret **out, const char *what,
+    struct edge_error *err)
+{
+	struct edge_secret *s;
+
+	/* Drop one trailing newline: `echo secret > file` is the common case. */
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	if (len > 0 && buf[len - 1] == '\r')
+		buf[--len] = '\0';
+	if (len == 0) {
+		edge_file_free_private(&buf, 1);
+		return edge_err(err, EDGE_EINPUT, "%s: secret is empty", what);
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		edge_file_free_private(&buf, len);
+		return edge_err(err, EDGE_EINPUT, "%s: secret contains a NUL byte",
+		    what);
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		edge_file_free_private(&buf, len);
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	}
+	s->data = buf;
+	s->len = len;
+	*out = s;
+	return EDGE_OK;
+}
+
+static int
+read_fd(int fd, const char *what, struct edge_secret **out,
+    struct edge_error *err)
+{
+	char *buf;
+	size_t len = 0;
+
+	if ((buf = malloc(EDGE_SECRET_MAX + 1)) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	for (;;) {
+		ssize_t n = read(fd, buf + len, EDGE_SECRET_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			edge_file_free_private(&buf, EDGE_SECRET_MAX + 1);
+			return edge_err(err, EDGE_ESTORE, "%s: %s", what,
+			    strerror(e));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > EDGE_SECRET_MAX) {
+			edge_file_free_private(&buf, EDGE_SECRET_MAX + 1);
+			return edge_err(err, EDGE_EINPUT,
+			    "%s: secret longer than %d bytes", what,
+			    EDGE_SECRET_MAX);
+		}
+	}
+	buf[len] = '\0';
+	return wrap(buf, len, out, what, err);
+}
+
+int
+edge_secret_read(const char *spec, struct edge_secret **out,
+    struct edge_error *err)
+{
+	char *buf, *end;
+	size_t len;
+	long fd;
+	int rc;
+
+	*out = NULL;
+	if (strcmp(spec, "-") == 0 || strcmp(spec, "file:-") == 0)
+		return read_fd(STDIN_FILENO, "standard input", out, err);
+	if (strncmp(spec, "file:", 5) == 0) {
+		rc = edge_file_read(AT_FDCWD, spec + 5, EDGE_SECRET_MAX, &buf,
+		    &len, err);
+		if (rc != EDGE_OK)
+			return rc;
+		return wrap(buf, len, out, spec + 5, err);
+	}
+	if (strncmp(spec, "env:", 4) == 0) {
+		const char *v = getenv(spec + 4);
+		if (v == NULL)
+			return edge_err(err, EDGE_EUSAGE,
+			    "environment variable %s is not set", spec + 4);
+		return edge_secret_from_value(v, out, err);
+	}
+	if (strncmp(spec, "fd:", 3) == 0) {
+		errno = 0;
+		fd = strtol(spec + 3, &end, 10);
+		if (spec[3] == '\0' || *end != '\0' || errno != 0 || fd < 0 ||
+		    fd > INT_MAX)
+			return edge_err(err, EDGE_EUSAGE,
+			    "%s: not a file descriptor number", spec);
+		return read_fd((int)fd, spec, out, err);
+	}
+	return edge_err(err, EDGE_EUSAGE,
+	    "secrets are not taken from the command line; use "
+	    EDGE_SECRET_FORMS);
+}
+
+int
+edge_secret_from_value(const char *value, struct edge_secret **out,
+    struct edge_error *err)
+{
+	size_t len = strlen(value);
+	char *buf;
+
+	if (len > EDGE_SECRET_MAX)
+		return edge_err(err, EDGE_EINPUT, "secret longer than %d bytes",
+		    EDGE_SECRET_MAX);
+	if ((buf = malloc(len + 1)) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	memcpy(buf, value, len + 1);
+	return wrap(buf, len, out, "secret", err);
+}
+
+int
+edge_secret_prompt(const char *prompt, struct edge_secret **out,
+    struct edge_error *err)
+{
+	struct termios old, quiet;
+	char *buf;
+	size_t len;
+	int fd, rc;
+
+	*out = NULL;
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || tcgetattr(fd, &old) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return edge_err(err, EDGE_EUSAGE, "no terminal to ask for %s",
+		    prompt);
+	}
+	quiet = old;
+	quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	(void)!write(fd, prompt, strlen(prompt));
+	(void)!write(fd, ": ", 2);
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	if ((buf = malloc(EDGE_SECRET_MAX + 1)) == NULL) {
+		rc = edge_err(err, EDGE_EFAIL, "out of memory");
+		goto out;
+	}
+	{
+		ssize_t n = read(fd, buf, EDGE_SECRET_MAX);
+		len = n > 0 ? (size_t)n : 0;
+	}
+	buf[len] = '\0';
+	rc = wrap(buf, len, out, "terminal", err);
+out:
+	tcsetattr(fd, TCSAFLUSH, &old);
+	(void)!write(fd, "\n", 1);
+	close(fd);
+	return rc;
+}
+
+void
+edge_secret_free(struct edge_secret **s)
+{
+	if (s == NULL || *s == NULL)
+		return;
+	if ((*s)->data != NULL) {
+		explicit_bzero((*s)->data, (*s)->len);
+		free((*s)->data);
+	}
+	free(*s);
+	*s = NULL;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_SECRET_H
+#define EDGE_SECRET_H
+
+/*
+ * Secrets (product secret, device secret, API secret key, token PIN) never
+ * come from argv, where `ps` and shell history would show them.  A secret
+ * option names where to read it:
+ *
+ *	file:PATH	the file's content (one trailing newline dropped)
+ *	env:VAR		the environment variable VAR
+ *	fd:N		everything readable from descriptor N
+ *	-		standard input
+ *
+ * Buffers are wiped before they are freed.  Never prints.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "edge_err.h"
+
+#define EDGE_SECRET_MAX		4096
+
+struct edge_secret {
+	char *data;	/* NUL-terminated, no trailing newline */
+	size_t len;
+};
+
+/* The forms a secret option accepts, for messages. */
+#define EDGE_SECRET_FORMS "file:PATH, env:VAR, fd:N or -"
+
+/*
+ * Read the secret named by spec.  A bare literal is EDGE_EUSAGE with a message
+ * naming the accepted forms.  An empty secret is EDGE_EINPUT.  On success the
+ * caller frees *out with edge_secret_free().
+ */
+int edge_secret_read(const char *spec, struct edge_secret **out,
+    struct edge_error *err);
+
+/* Wrap a value the caller already holds (an EDGE_* variable); copies it. */
+int edge_secret_from_value(const char *value, struct edge_secret **out,
+    struct edge_error *err);
+
+/*
+ * Ask for a secret on the controlling terminal with echo off.  EDGE_EUSAGE
+ * when there is no terminal.  Caller frees with edge_secret_free().
+ */
+int edge_secret_prompt(const char *prompt, struct edge_secret **out,
+    struct edge_error *err);
+
+/* Wipe and free; accepts NULL and sets *s to NULL. */
+void edge_secret_free(struct edge_secret **s);
+
+#endif

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+
+#include "edge_log.h"
+#include "edge_tool.h"
+
+#define SYSTEM_CONFIG "/etc/edge/edge.conf"
+
+static void
+usage_line(const struct edge_tool *t, FILE *f)
+{
+	fprintf(f, "usage: %s %s\n", t->name, t->synopsis);
+}
+
+static void
+help_block(FILE *f, const struct edge_opt *p)
+{
+	char lhs[64];
+	int n;
+
+	if (p->help == NULL)
+		return;
+	if (p->letter)
+		n = snprintf(lhs, sizeof(lhs), "-%c, --%s", p->letter, p->name);
+	else
+		n = snprintf(lhs, sizeof(lhs), "    --%s", p->name);
+	if (p->arg && n > 0 && (size_t)n < sizeof(lhs))
+		snprintf(lhs + n, sizeof(lhs) - (size_t)n, " %s", p->arg);
+	fprintf(f, "  %-28s %s", lhs, p->help);
+	if (p->def != NULL)
+		fprintf(f, " (default: %s)", p->def);
+	fputc('\n', f);
+}
+
+static void
+print_help(const struct edge_tool *t)
+{
+	const struct edge_opt *p;
+
+	usage_line(t, stdout);
+	printf("%s\n\nOptions:\n", t->summary);
+	for (p = t->options; p != NULL && p->name != NULL; p++)
+		help_block(stdout, p);
+	printf("\nCommon options:\n");
+	for (p = edge_common_opts; p->name != NULL; p++)
+		help_block(stdout, p);
+	printf("\nSecrets are read from " EDGE_SECRET_FORMS
+	    ", never from the command line.\n"
+	    "Exit status: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 temporary,\n"
+	    "5 refused by the hub, 6 trust failure, 7 storage or key store, 8 revoked.\n"
+	    "See %s(1) and edge-toolkit(7).\n", t->name);
+}
+
+/* "--name<TAB>ARG<TAB>help" lines, for completion scripts and drift tests. */
+static void
+list_options(const struct edge_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->n; i++) {
+		const struct edge_opt *p = o->opt[i];
+
+		if (p->help == NULL)
+			continue;
+		printf("--%s\t%s\t%s\n", p->name, p->arg ? p->arg : "",
+		    p->help);
+		if (p->letter)
+			printf("-%c\t%s\t%s\n", p->letter, p->arg ? p->arg : "",
+			    p->help);
+	}
+}
+
+static int
+resolve(struct edge_ctx *ctx, int argc, char **argv)
+{
+	struct edge_opts *o = &ctx->opts;
+	const char *sys, *conf;
+	char path[4096];
+	int rc;
+
+	if ((rc = edge_opts_init(o, ctx->tool->options, &ctx->err)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_opts_parse_argv(o, argc, argv, &ctx->err)) != EDGE_OK)
+		return rc;
+	if (edge_opts_flag(o, "help") || edge_opts_flag(o, "version") ||
+	    edge_opts_flag(o, "list-options"))
+		return EDGE_OK;
+	if (o->nargs > 0 && !(ctx->tool->flags & EDGE_TOOL_ARGS))
+		return edge_err(&ctx->err, EDGE_EUSAGE, "unexpected argument '%s'",
+		    o->args[0]);
+	/*
+	 * The environment is read before the files only to learn DIR and
+	 * --config; edge_opts_load_file() never overrides a value of higher
+	 * precedence, so the order of loading does not change the result.
+	 */
+	edge_opts_load_env(o);
+	sys = getenv("EDGE_SYSTEM_CONFIG");
+	if (sys == NULL)
+		sys = SYSTEM_CONFIG;
+	/* /etc may set dir, so it is read before DIR/edge.conf is located. */
+	if ((rc = edge_opts_load_file(o, sys, EDGE_SRC_SYSCONF, false,
+	    &ctx->err)) != EDGE_OK)
+		return rc;
+	conf = edge_opts_get(o, "config");
+	if (conf != NULL) {
+		rc = edge_opts_load_file(o, conf, EDGE_SRC_CONF, true, &ctx->err);
+	} else {
+		const char *dir = edge_opts_get(o, "dir");
+		snprintf(path, sizeof(path), "%s/edge.conf",
+		    dir ? dir : "/var/lib/edge");
+		rc = edge_opts_load_file(o, path, EDGE_SRC_CONF, false,
+		    &ctx->err);
+	}
+	if (rc != EDGE_OK)
+		return rc;
+	edge_opts_load_defaults(o);
+	ctx->dir = edge_opts_get(o, "dir");
+	ctx->json = edge_opts_flag(o, "json");
+	return EDGE_OK;
+}
+
+int
+edge_tool_main(const struct edge_tool *tool, int argc, char **argv)
+{
+	struct edge_ctx ctx;
+	struct rlimit nocore = { 0, 0 };
+	const char *verbose;
+	int rc, status;
+
+	/* Private files are never created wider than 0600, not even briefly. */
+	umask(077);
+	/* A core dump would carry secrets and key material. */
+	(void)setrlimit(RLIMIT_CORE, &nocore);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.tool = tool;
+	ctx.dirfd = -1;
+	edge_log_init(tool->name, 0, false);
+
+	rc = resolve(&ctx, argc, argv);
+	if (rc == EDGE_OK && edge_opts_flag(&ctx.opts, "help")) {
+		print_help(tool);
+		goto out;
+	}
+	if (rc == EDGE_OK && edge_opts_flag(&ctx.opts, "version")) {
+		printf("%s (edgecert) %s\nGnuTLS %s\n", tool->name,
+		    EDGE_VERSION, gnutls_check_version(NULL));
+		goto out;
+	}
+	if (rc == EDGE_OK && edge_opts_flag(&ctx.opts, "list-options")) {
+		list_options(&ctx.opts);
+		goto out;
+	}
+	if (rc == EDGE_OK) {
+		verbose = edge_opts_get(&ctx.opts, "verbose");
+		edge_log_init(tool->name, verbose ? atoi(verbose) : 0,
+		    edge_opts_flag(&ctx.opts, "quiet"));
+		ctx.result = json_object_new_object();
+		rc = tool->run(&ctx);
+	}
+	if (rc != EDGE_OK) {
+		if (ctx.err.code == 0)
+			snprintf(ctx.err.msg, sizeof(ctx.err.msg), "%s",
+			    edge_strerror(rc));
+		edge_log_error(ctx.err.msg);
+		if (rc == EDGE_EUSAGE)
+			usage_line(tool, stderr);
+		if (ctx.json) {
+			json_object *e = json_object_new_object();
+			json_object *body = json_object_new_object();
+			json_object_object_add(body, "code",
+			    json_object_new_int(edge_exit_status(rc)));
+			json_object_object_add(body, "message",
+			    json_object_new_string(ctx.err.msg));
+			json_object_object_add(e, "error", body);
+			puts(json_object_to_json_string_ext(e,
+			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(e);
+		}
+	} else if (ctx.json && ctx.result != NULL) {
+		puts(json_object_to_json_string_ext(ctx.result,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+out:
+	status = edge_exit_status(rc);
+	if (fflush(stdout) != 0 && status == 0) {
+		edge_log_error("standard output: write failed");
+		status = 1;
+	}
+	json_object_put(ctx.result);
+	if (ctx.dirfd >= 0)
+		close(ctx.dirfd);
+	edge_opts_free(&ctx.opts);
+	return status;
+}
+
+const char *
+edge_arg(const struct edge_ctx *ctx, const char *name)
+{
+	return edge_opts_get(&ctx->opts, name);
+}
+
+bool
+edge_flag(const struct edge_ctx *ctx, const char *name)
+{
+	return edge_opts_flag(&ctx->opts, name);
+}
+
+bool
+edge_arg_given(const struct edge_ctx *ctx, const char *name)
+{
+	enum edge_src s = edge_opts_src(&ctx->opts, name);
+
+	return s != EDGE_SRC_NONE && s != EDGE_SRC_DEFAULT;
+}
+
+int
+edge_ctx_dirfd(struct edge_ctx *ctx, int *dirfd)
+{
+	int rc;
+
+	if (ctx->dirfd < 0) {
+		rc = edge_dir_open(ctx->dir, &ctx->dirfd, &ctx->err);
+		if (rc != EDGE_OK)
+			return edge_err_prefix(&ctx->err, "state directory");
+	}
+	*dirfd = ctx->dirfd;
+	return EDGE_OK;
+}
+
+int
+edge_ctx_secret(struct edge_ctx *ctx, const char *name, struct edge_secret **out)
+{
+	const char *v = edge_arg(ctx, name);
+	int rc;
+
+	*out = NULL;
+	if (v == NULL)
+		return EDGE_OK;
+	if (edge_opts_src(&ctx->opts, name) == EDGE_SRC_ENV)
+		rc = edge_secret_from_value(v, out, &ctx->err);
+	else
+		rc = edge_secret_read(v, out, &ctx->err);
+	if (rc != EDGE_OK)
+		edge_err_prefix(&ctx->err, "%s",
+		    edge_opts_origin(&ctx->opts, name));
+	return rc;
+}
+
+int
+edge_usage(struct edge_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->err.msg, sizeof(ctx->err.msg), fmt, ap);
+	va_end(ap);
+	ctx->err.code = EDGE_EUSAGE;
+	return EDGE_EUSAGE;
+}
+
+void
+edge_out(struct edge_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->json)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void
+edge_result_str(struct edge_ctx *ctx, const char *key, const char *value)
+{
+	json_object_object_add(ctx->result, key,
+	    value ? json_object_new_string(value) : NULL);
+}
+
+void
+edge_result_int(struct edge_ctx *ctx, const char *key, long long value)
+{
+	json_object_object_add(ctx->result, key, json_object_new_int64(value));
+}
+
+void
+edge_result_bool(struct edge_ctx *ctx, const char *key, bool value)
+{
+	json_object_object_add(ctx->result, key, json_object_new_boolean(value));
+}

@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: MIT
+# TAP helpers for tests/cli/*.t (sourced; POSIX sh + bash-isms avoided).
+#
+#   . "${0%/*}/../lib.sh"
+#   setup                       # $T = fresh temp dir, removed at exit
+#   assert_ok   "desc" cmd...   # cmd must exit 0
+#   assert_fails RC "desc" cmd...   # cmd must exit exactly RC
+#   assert_grep "desc" PATTERN FILE
+#   assert_json "desc" FILE JQ_FILTER EXPECTED   # jq -r FILTER FILE == EXPECTED
+#   ok / not_ok "desc", skip "desc" "reason", skip_all "reason"
+#   on_exit "shell command"     # run at exit, last registered first
+#   done_testing                # prints the plan and exits non-zero on failure
+# Each assert_* stores the command's stdout in $T/out and stderr in $T/err.
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+B=${B:-build}
+case $B in /*) ;; *) B="$TOP/$B" ;; esac
+PATH="$B:$PATH"
+export PATH TOP B
+# Never let a developer's own environment leak into a test.
+unset EDGE_DIR EDGE_PIN EDGE_PRODUCT_SECRET EDGE_ORG_ID EDGE_ACCESS_KEY EDGE_SECRET_KEY
+LC_ALL=C
+export LC_ALL
+
+_n=0
+_failed=0
+_exit_cmds=""
+
+ok() { _n=$((_n + 1)); echo "ok $_n - $1"; }
+not_ok() {
+	_n=$((_n + 1)); _failed=$((_failed + 1))
+	echo "not ok $_n - $1"
+	if [ -n "${T:-}" ] && [ -f "$T/err" ]; then sed 's/^/#   stderr: /' "$T/err" | head -20; fi
+	if [ -n "${T:-}" ] && [ -f "$T/out" ]; then sed 's/^/#   stdout: /' "$T/out" | head -20; fi
+}
+skip() { _n=$((_n + 1)); echo "ok $_n - $1 # SKIP $2"; }
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+diag() { echo "# $*"; }
+
+on_exit() { _exit_cmds="$1; $_exit_cmds"; }
+_cleanup() { eval "$_exit_cmds" >/dev/null 2>&1; [ -n "${T:-}" ] && rm -rf "$T"; }
+
+setup() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/edgetest.XXXXXX")
+	export T
+	trap _cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+# run cmd..., capturing stdout/stderr; sets $rc
+_run() { rc=0; "$@" >"$T/out" 2>"$T/err" || rc=$?; }
+
+assert_ok() {
+	d=$1; shift
+	_run "$@"
+	if [ "$rc" -eq 0 ]; then ok "$d"; else diag "exit status $rc, wanted 0"; not_ok "$d"; fi
+}
+
+assert_fails() {
+	want=$1; d=$2; shift 2
+	_run "$@"
+	if [ "$rc" -eq "$want" ]; then ok "$d"; else diag "exit status $rc, wanted $want"; not_ok "$d"; fi
+}
+
+assert_grep() {
+	if grep -q -e "$2" "$3" 2>/dev/null; then ok "$1"; else diag "no match for '$2' in $3"; not_ok "$1"; fi
+}
+
+assert_not_grep() {
+	if grep -q -e "$2" "$3" 2>/dev/null; then diag "unexpected match for '$2' in $3"; not_ok "$1"; else ok "$1"; fi
+}
+
+assert_json() {
+	got=$(jq -r "$3" "$2" 2>/dev/null) || got="<jq failed>"
+	if [ "$got" = "$4" ]; then ok "$1"; else diag "$3 is '$got', wanted '$4'"; not_ok "$1"; fi
+}
+
+assert_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else diag "got '$2', wanted '$3'"; not_ok "$1"; fi
+}
+
+# Error lines must be exactly one line naming the tool.
+assert_one_error_line() {
+	tool=$1
+	if [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q "^$tool: " "$T/err"; then ok "one error line from $tool"
+	else not_ok "one error line from $tool"; fi
+}
+
+file_mode() { stat -c %a "$1"; }
+
+# A free TCP port on 127.0.0.1 (the kernel picks it; a tiny race remains, callers retry).
+free_port() {
+	"$B/tests/hub/enos-hub" --free-port 2>/dev/null && return
+	perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen=>1,LocalAddr=>"127.0.0.1",LocalPort=>0)->sockport,"\n"'
+}
+
+# wait_for_port PORT [SECONDS]
+wait_for_port() {
+	i=0; lim=$(( ${2:-10} * 10 ))
+	while [ $i -lt $lim ]; do
+		perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new(PeerAddr=>"127.0.0.1",PeerPort=>$ARGV[0])' "$1" 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+# stop_pid PID: TERM, then KILL after 5 s.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || return 0
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -KILL "$1" 2>/dev/null || true
+}
+
+done_testing() {
+	echo "1..$_n"
+	[ "$_failed" -eq 0 ]
+	exit $?
+}
