@@ -234,7 +234,8 @@ run(struct edge_ctx *ctx)
 	if (!edge_flag(ctx, "force") && edge_arg(ctx, "output") == NULL &&
 	    (edge_file_exists(dirfd, EDGE_KEY_URI) ||
 	    edge_file_exists(dirfd, EDGE_KEY_PEM))) {
-		if ((rc = edge_key_load_state(dirfd, &key, &ctx->err)) != EDGE_OK)
+		if ((rc = edge_key_load_state(dirfd, &key, &ctx->err)) != EDGE_OK ||
+		    (rc = edge_key_check(key, NULL, &ctx->err)) != EDGE_OK)
 			goto out;
 		if ((rc = check_existing(ctx, key, type, (unsigned)bits)) != EDGE_OK)
 			goto out;

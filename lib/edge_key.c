@@ -95,10 +95,13 @@ describe(struct edge_key *key, struct edge_error *err)
 		key->type = EDGE_KEY_RSA;
 	} else if (algo == GNUTLS_PK_ECDSA) {
 		key->type = EDGE_KEY_EC;
-		if (gnutls_pubkey_export_ecc_raw(key->pub, &curve, NULL, NULL) >= 0)
+		if (gnutls_pubkey_export_ecc_raw(key->pub, &curve, NULL, NULL) >= 0) {
 			snprintf(key->curve, sizeof(key->curve), "%s",
 			    curve == GNUTLS_ECC_CURVE_SECP256R1 ? "P-256" :
 			    gnutls_ecc_curve_get_name(curve));
+			/* Token keys report no size; the curve tells it. */
+			key->bits = 8 * (unsigned)gnutls_ecc_curve_get_size(curve);
+		}
 	} else {
 		return edge_err(err, EDGE_EINPUT, "%s: unsupported key algorithm %s",
 		    key->where, gnutls_pk_algorithm_get_name(algo));

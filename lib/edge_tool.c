@@ -108,8 +108,8 @@ resolve(struct edge_ctx *ctx, int argc, char **argv)
 	if (sys == NULL)
 		sys = SYSTEM_CONFIG;
 	/* /etc may set dir, so it is read before DIR/edge.conf is located. */
-	if ((rc = edge_opts_load_file(o, sys, EDGE_SRC_SYSCONF, false,
-	    &ctx->err)) != EDGE_OK)
+	if (*sys != '\0' && (rc = edge_opts_load_file(o, sys, EDGE_SRC_SYSCONF,
+	    false, &ctx->err)) != EDGE_OK)
 		return rc;
 	conf = edge_opts_get(o, "config");
 	if (conf != NULL) {

@@ -18,7 +18,10 @@ case $B in /*) ;; *) B="$TOP/$B" ;; esac
 PATH="$B:$PATH"
 export PATH TOP B
 # Never let a developer's own environment leak into a test.
-unset EDGE_DIR EDGE_PIN EDGE_PRODUCT_SECRET EDGE_ORG_ID EDGE_ACCESS_KEY EDGE_SECRET_KEY
+for v in $(env | sed -n "s/^\(EDGE_[A-Z0-9_]*\)=.*/\1/p"); do unset "$v"; done
+# A gateway-wide /etc/edge/edge.conf must not change test results.
+EDGE_SYSTEM_CONFIG=
+export EDGE_SYSTEM_CONFIG
 LC_ALL=C
 export LC_ALL
 
@@ -117,4 +120,27 @@ done_testing() {
 	echo "1..$_n"
 	[ "$_failed" -eq 0 ]
 	exit $?
+}
+
+# softhsm_setup LABEL PIN: a private SoftHSM2 store under $T (no system change);
+# exports SOFTHSM2_CONF.  Skips the whole test when SoftHSM2 is missing.
+softhsm_setup() {
+	command -v softhsm2-util >/dev/null 2>&1 || skip_all "softhsm2-util not installed"
+	mkdir -p "$T/softhsm/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+		"$T/softhsm/tokens" > "$T/softhsm/softhsm2.conf"
+	SOFTHSM2_CONF="$T/softhsm/softhsm2.conf"
+	export SOFTHSM2_CONF
+	softhsm2-util --init-token --free --label "$1" --pin "$2" --so-pin 0000 >/dev/null 2>&1 ||
+		skip_all "cannot initialise a SoftHSM2 token"
+}
+
+# sha256 of a file, for "unchanged" checks
+digest() { sha256sum < "$1" | cut -d' ' -f1; }
+
+# true when we may mount (root with mount privileges)
+can_mount_tmpfs() {
+	mkdir -p "$T/.mnt-probe" &&
+	mount -t tmpfs -o size=64k tmpfs "$T/.mnt-probe" 2>/dev/null &&
+	umount "$T/.mnt-probe"
 }

@@ -1,0 +1,157 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# edge-keygen: file keys, token keys (SoftHSM2), idempotence, bad input.
+. "$(dirname "$0")/../lib.sh"
+setup
+
+S=$T/state
+mkdir -m 700 "$S"
+
+# --- file key -----------------------------------------------------------
+assert_ok "file key is generated" edge-keygen -d "$S" --json
+assert_json "json says rsa" "$T/out" .type rsa
+assert_json "json says 2048 bits" "$T/out" .bits 2048
+assert_json "json says file" "$T/out" .location file
+assert_json "json says changed" "$T/out" .changed true
+assert_eq "key.pem is 0600" "$(file_mode "$S/key.pem")" 600
+openssl pkey -in "$S/key.pem" -noout -text > "$T/pk.txt" 2>&1
+assert_grep "openssl sees an RSA 2048-bit key" "Private-Key: (2048 bit" "$T/pk.txt"
+kid=$(jq -r .key_id "$T/out")
+want="sha256:$(openssl pkey -in "$S/key.pem" -pubout -outform DER | sha256sum | cut -d' ' -f1)"
+assert_eq "key id is the SHA-256 of the SubjectPublicKeyInfo" "$kid" "$want"
+
+before=$(digest "$S/key.pem")
+assert_ok "second run succeeds" edge-keygen -d "$S" --json
+assert_json "second run changes nothing" "$T/out" .changed false
+assert_eq "key file untouched" "$(digest "$S/key.pem")" "$before"
+assert_ok "text output names the key" edge-keygen -d "$S"
+assert_grep "text output has the key id" "$kid" "$T/out"
+
+assert_fails 1 "asking for another type without --force is refused" edge-keygen -d "$S" --type ec
+assert_grep "refusal mentions --force" "force" "$T/err"
+assert_ok "--force replaces the key" edge-keygen -d "$S" --force --json
+assert_json "--force reports a change" "$T/out" .changed true
+[ "$(jq -r .key_id "$T/out")" != "$kid" ] && ok "--force made a new key" || not_ok "--force made a new key"
+assert_eq "replaced key.pem is 0600" "$(file_mode "$S/key.pem")" 600
+assert_eq "no temporary file left behind" "$(ls -A "$S" | tr '\n' ' ')" "key.pem "
+
+S2=$T/ec; mkdir "$S2"
+assert_ok "EC key" edge-keygen -d "$S2" --type ec --json
+assert_json "EC is P-256 (256 bits)" "$T/out" .bits 256
+openssl pkey -in "$S2/key.pem" -noout -text > "$T/pk.txt" 2>&1
+assert_grep "openssl sees prime256v1" "prime256v1" "$T/pk.txt"
+
+assert_ok "-o FILE writes elsewhere" edge-keygen -d "$S2" -o "$T/other.pem" --json
+assert_eq "-o FILE is 0600" "$(file_mode "$T/other.pem")" 600
+assert_json "-o FILE path reported" "$T/out" .path "$T/other.pem"
+assert_fails 1 "-o FILE does not clobber" edge-keygen -d "$S2" -o "$T/other.pem"
+
+# --- usage errors -------------------------------------------------------
+assert_fails 2 "RSA-1024 is refused" edge-keygen -d "$T" --bits 1024
+assert_grep "names the size rule" "2048" "$T/err"
+assert_fails 2 "private key to stdout is refused" edge-keygen -d "$T" -o -
+assert_fails 2 "unknown type" edge-keygen -d "$T" --type dsa
+assert_eq "a usage error is the error line then the usage line" "$(sed -n 2p "$T/err" | cut -c1-18)" "usage: edge-keygen"
+assert_fails 2 "a PIN literal on the command line is refused" edge-keygen -d "$T" --pin 1234
+assert_grep "the refusal names the secret forms" "file:PATH, env:VAR, fd:N or -" "$T/err"
+assert_fails 2 "--bits with EC is refused" edge-keygen -d "$T" --type ec --bits 3072
+
+# --- bad state directories and key files --------------------------------
+assert_fails 7 "missing state directory" edge-keygen -d "$T/nope"
+assert_grep "error names the directory" "state directory: $T/nope" "$T/err"
+ln -s "$S" "$T/link"
+assert_fails 7 "symlinked state directory is refused" edge-keygen -d "$T/link"
+assert_grep "says symbolic link" "symbolic link" "$T/err"
+: > "$T/afile"
+assert_fails 7 "state directory that is a file" edge-keygen -d "$T/afile"
+
+B1=$T/bad; mkdir "$B1"
+echo "garbage" > "$B1/key.pem"
+assert_fails 3 "garbage key.pem" edge-keygen -d "$B1"
+assert_grep "says not a PEM file" "key.pem: not a PEM file" "$T/err"
+assert_one_error_line edge-keygen
+assert_eq "garbage left as it was" "$(cat "$B1/key.pem")" "garbage"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj /CN=x -days 1 -out "$B1/key.pem" 2>/dev/null
+assert_fails 3 "a certificate instead of a key" edge-keygen -d "$B1"
+assert_grep "says it holds a certificate" "holds a certificate" "$T/err"
+head -c 900 "$S/key.pem" > "$B1/key.pem"
+assert_fails 3 "truncated key.pem" edge-keygen -d "$B1"
+assert_grep "says not a valid private key" "not a valid private key" "$T/err"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$B1/key.pem" 2>/dev/null
+assert_fails 3 "a weak existing key is reported, not kept" edge-keygen -d "$B1"
+assert_grep "names the weakness" "key.pem: not an RSA-2048 key (found RSA-1024)" "$T/err"
+assert_ok "--force replaces the weak key" edge-keygen -q -d "$B1" --force
+
+if can_mount_tmpfs; then
+	R=$T/ro; mkdir "$R"
+	mount -t tmpfs -o ro,size=64k tmpfs "$R" && on_exit "umount '$R'"
+	assert_fails 7 "read-only state directory" edge-keygen -d "$R"
+	assert_grep "names the file and the cause" "key.pem: cannot create: Read-only file system" "$T/err"
+
+	F=$T/full; mkdir "$F"
+	mount -t tmpfs -o size=64k tmpfs "$F" && on_exit "umount '$F'"
+	edge-keygen -q -d "$F" >/dev/null
+	old=$(digest "$F/key.pem")
+	dd if=/dev/zero of="$F/filler" bs=1k count=1000 2>/dev/null
+	assert_fails 7 "disk full while replacing the key" edge-keygen -d "$F" --force
+	assert_grep "says no space" "No space left" "$T/err"
+	assert_eq "old key intact after disk full" "$(digest "$F/key.pem")" "$old"
+	assert_eq "no temporary file after disk full" "$(ls -A "$F" | tr '\n' ' ')" "filler key.pem "
+else
+	skip "read-only state directory" "cannot mount tmpfs here"
+	skip "disk full" "cannot mount tmpfs here"
+fi
+
+# --- configuration --------------------------------------------------------
+S3=$T/conf; mkdir "$S3"
+printf 'type = ec\n' > "$S3/edge.conf"
+assert_ok "type from DIR/edge.conf" edge-keygen -d "$S3" --json
+assert_json "edge.conf made an EC key" "$T/out" .type ec
+S4=$T/envdir; mkdir "$S4"
+assert_ok "EDGE_DIR and EDGE_TYPE from the environment" env EDGE_DIR="$S4" EDGE_TYPE=ec edge-keygen --json
+assert_json "environment made an EC key in EDGE_DIR" "$T/out" .path key.pem
+[ -f "$S4/key.pem" ] && ok "key written in EDGE_DIR" || not_ok "key written in EDGE_DIR"
+assert_fails 2 "--json failure prints an error object" edge-keygen -d "$T" --bits 512 --json
+assert_json "error object has the exit code" "$T/out" .error.code 2
+
+# --- token key (SoftHSM2) -------------------------------------------------
+softhsm_setup edge 1234
+echo 1234 > "$T/pin"
+P=$T/tok; mkdir "$P"
+URI='pkcs11:token=edge;object=edge-key'
+assert_ok "token key generated" edge-keygen -d "$P" --pkcs11 "$URI" --pin "file:$T/pin" --json
+assert_json "location pkcs11" "$T/out" .location pkcs11
+assert_json "RSA-2048 in the token" "$T/out" .bits 2048
+[ ! -e "$P/key.pem" ] && ok "no key.pem for a token key" || not_ok "no key.pem for a token key"
+assert_grep "key.uri names the object" "object=edge-key" "$P/key.uri"
+assert_grep "key.uri names it by id" "id=%" "$P/key.uri"
+assert_not_grep "key.uri holds no PIN" "pin-value" "$P/key.uri"
+p11tool --login --set-pin=1234 --list-privkeys 'pkcs11:token=edge' > "$T/p11" 2>/dev/null
+assert_grep "p11tool lists an RSA-2048 private key" "Private key (RSA-2048)" "$T/p11"
+assert_grep "p11tool: sensitive" "CKA_SENSITIVE" "$T/p11"
+assert_grep "p11tool: never extractable" "CKA_NEVER_EXTRACTABLE" "$T/p11"
+tkid=$(jq -r .key_id "$T/out")
+p11tool --export-pubkey "$(cat "$P/key.uri")" --login --set-pin=1234 2>/dev/null | openssl pkey -pubin -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1 > "$T/kid"
+assert_eq "key id matches the token's public key" "$tkid" "sha256:$(cat "$T/kid")"
+
+assert_ok "token key kept on a second run (PIN from EDGE_PIN)" env EDGE_PIN=1234 edge-keygen -d "$P" --pkcs11 "$URI" --json
+assert_json "second run unchanged" "$T/out" .changed false
+echo 9999 > "$T/badpin"
+cp "$P/key.uri" "$T/uri.before"
+assert_fails 7 "wrong PIN" edge-keygen -d "$P" --pin "file:$T/badpin"
+assert_grep "says wrong PIN" "wrong or missing token PIN" "$T/err"
+assert_eq "key.uri unchanged after a wrong PIN" "$(cat "$P/key.uri")" "$(cat "$T/uri.before")"
+assert_fails 7 "URI matching no token" edge-keygen -d "$T/ec" --force --pkcs11 'pkcs11:token=nosuch' --pin "file:$T/pin"
+assert_grep "says no token matches" "no token matches" "$T/err"
+assert_fails 2 "pin-value in the URI is refused" edge-keygen -d "$T/ec" --force --pkcs11 'pkcs11:token=edge;pin-value=1234'
+P2=$T/tok2; mkdir "$P2"
+assert_fails 1 "same label in the token without --force" edge-keygen -d "$P2" --pkcs11 "$URI" --pin "file:$T/pin"
+assert_grep "says the label is taken" "already holds a key labelled 'edge-key'" "$T/err"
+assert_ok "--force replaces the token key" edge-keygen -d "$P" --force --pkcs11 "$URI" --pin "file:$T/pin" --json
+n=$(p11tool --login --set-pin=1234 --list-privkeys 'pkcs11:token=edge;object=edge-key' 2>/dev/null | grep -c '^Object')
+assert_eq "exactly one key with that label afterwards" "$n" 1
+[ "$(cat "$P/key.uri")" != "$(cat "$T/uri.before")" ] && ok "key.uri names the new key" || not_ok "key.uri names the new key"
+assert_ok "EC key in the token" edge-keygen -d "$P2" --type ec --pkcs11 'pkcs11:token=edge;object=edge-ec' --pin "file:$T/pin" --json
+assert_json "EC P-256 in the token" "$T/out" .bits 256
+
+done_testing

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/edge_secret: the accepted secret sources, and literals refused. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "edge_secret.h"
+
+static void
+test_sources(void **state)
+{
+	struct edge_secret *s = NULL;
+	struct edge_error err = { 0 };
+	char path[] = "/tmp/edge-test-secret.XXXXXX", spec[64];
+	int fd, p[2];
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_int_equal(write(fd, "s3cret\n", 7), 7);
+	close(fd);
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	assert_int_equal(edge_secret_read(spec, &s, &err), EDGE_OK);
+	assert_string_equal(s->data, "s3cret");
+	assert_int_equal(s->len, 6);
+	edge_secret_free(&s);
+	assert_null(s);
+	unlink(path);
+
+	setenv("EDGE_TEST_SECRET", "from-env", 1);
+	assert_int_equal(edge_secret_read("env:EDGE_TEST_SECRET", &s, &err),
+	    EDGE_OK);
+	assert_string_equal(s->data, "from-env");
+	edge_secret_free(&s);
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "piped\r\n", 7), 7);
+	close(p[1]);
+	snprintf(spec, sizeof(spec), "fd:%d", p[0]);
+	assert_int_equal(edge_secret_read(spec, &s, &err), EDGE_OK);
+	assert_string_equal(s->data, "piped");
+	edge_secret_free(&s);
+	close(p[0]);
+}
+
+static void
+test_refusals(void **state)
+{
+	struct edge_secret *s = NULL;
+	struct edge_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(edge_secret_read("hunter2", &s, &err), EDGE_EUSAGE);
+	assert_non_null(strstr(err.msg, EDGE_SECRET_FORMS));
+	assert_null(s);
+	unsetenv("EDGE_TEST_NOPE");
+	assert_int_equal(edge_secret_read("env:EDGE_TEST_NOPE", &s, &err),
+	    EDGE_EUSAGE);
+	assert_int_equal(edge_secret_read("fd:x1", &s, &err), EDGE_EUSAGE);
+	assert_int_equal(edge_secret_read("file:/nonexistent/pin", &s, &err),
+	    EDGE_ESTORE);
+	setenv("EDGE_TEST_EMPTY", "", 1);
+	assert_int_equal(edge_secret_read("env:EDGE_TEST_EMPTY", &s, &err),
+	    EDGE_EINPUT);
+	assert_non_null(strstr(err.msg, "empty"));
+	edge_secret_free(&s);	/* NULL is fine */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_refusals),
+	};
+	return cmocka_run_group_tests_name("edge_secret", tests, NULL, NULL);
+}
