@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: MIT
+# The stand-in hub (tests only, never installed): make hub builds
+#   $(B)/tests/hub/enos-hub              HTTPS API server and CA
+#   $(B)/tests/hub/enos-auth-plugin.so   mosquitto auth/ACL plugin
+#   $(B)/tests/hub/hub-sign              signature helper for shell tests
+HUB_DIR_B   := $(B)/tests/hub
+HUB_MHD     = $(shell $(PKG_CONFIG) --cflags --libs libmicrohttpd)
+HUB_HDRS    := $(wildcard tests/hub/*.h) $(wildcard lib/*.h)
+HUB_SRV_SRC := tests/hub/enos-hub.c tests/hub/hub_http.c tests/hub/hub_token.c \
+               tests/hub/hub_api.c tests/hub/hub_crl.c tests/hub/hub_ca.c \
+               tests/hub/hub_store.c tests/hub/hub_conf.c
+HUB_SRV_OBJ := $(HUB_SRV_SRC:%.c=$(B)/%.o)
+# The plugin is a shared object: its sources are compiled again with -fPIC.
+HUB_PLG_SRC := tests/hub/enos-auth-plugin.c tests/hub/hub_conf.c lib/edge_enos.c
+HUB_PLG_OBJ := $(HUB_PLG_SRC:%.c=$(HUB_DIR_B)/pic/%.o)
+
+.PHONY: hub
+hub: $(HUB_DIR_B)/enos-hub $(HUB_DIR_B)/enos-auth-plugin.so $(HUB_DIR_B)/hub-sign
+
+$(B)/tests/hub/%.o: tests/hub/%.c $(HUB_HDRS) Makefile tests/hub/hub.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags libmicrohttpd) -Itests/hub -c -o $@ $<
+
+$(HUB_DIR_B)/enos-hub: $(HUB_SRV_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(HUB_MHD) -lpthread
+
+$(HUB_DIR_B)/hub-sign: $(B)/tests/hub/hub-sign.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(HUB_DIR_B)/pic/%.o: %.c $(HUB_HDRS) Makefile tests/hub/hub.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -Itests/hub -c -o $@ $<
+
+$(HUB_DIR_B)/enos-auth-plugin.so: $(HUB_PLG_OBJ)
+	$(CC) $(LDFLAGS) -shared -fPIC -o $@ $^ $(PKG_LIBS) -lcrypto

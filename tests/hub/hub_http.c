@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "hub.h"
+
+#define TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+static struct MHD_Daemon *daemon_;
+static struct hub *hub_;
+
+/* Per-connection upload state. */
+struct upload {
+	char *buf;
+	size_t len, cap;
+	bool too_big;
+};
+
+struct params_ctx {
+	struct hub_req *rq;
+	bool overflow;
+};
+
+const char *
+hub_param(const struct hub_req *rq, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rq->nparams; i++)
+		if (strcmp(rq->params[i].name, name) == 0)
+			return rq->params[i].value;
+	return NULL;
+}
+
+void
+hub_reply_json(struct hub_resp *rs, unsigned status, json_object *o)
+{
+	const char *text = json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	free(rs->body);
+	rs->status = status;
+	rs->ctype = "application/json;charset=UTF-8";
+	rs->body = strdup(text);
+	rs->len = rs->body != NULL ? strlen(rs->body) : 0;
+	json_object_put(o);
+}
+
+void
+hub_reply(struct hub_resp *rs, unsigned status, int code, const char *msg,
+    json_object *data)
+{
+	json_object *o = json_object_new_object();
+	char rid[37];
+
+	hub_uuid(rid);
+	json_object_object_add(o, "code", json_object_new_int(code));
+	json_object_object_add(o, "msg", json_object_new_string(msg));
+	json_object_object_add(o, "requestId", json_object_new_string(rid));
+	json_object_object_add(o, "data", data);
+	hub_reply_json(rs, status, o);
+}
+
+static enum MHD_Result
+collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct params_ctx *ctx = cls;
+
+	(void)kind;
+	if (ctx->rq->nparams == HUB_MAX_PARAMS) {
+		ctx->overflow = true;
+		return MHD_NO;
+	}
+	ctx->rq->params[ctx->rq->nparams].name = key;
+	ctx->rq->params[ctx->rq->nparams].value = value ? value : "";
+	ctx->rq->nparams++;
+	return MHD_YES;
+}
+
+static bool
+wants_der(const struct hub_req *rq, const char *der_type)
+{
+	const char *f = hub_param(rq, "format");
+
+	if (f != NULL)
+		return strcasecmp(f, "der") == 0;
+	return rq->accept != NULL && strstr(rq->accept, der_type) != NULL;
+}
+
+static void
+reply_blob(struct hub_resp *rs, const char *ctype, const void *data,
+    size_t len)
+{
+	rs->status = 200;
+	rs->ctype = ctype;
+	rs->body = malloc(len ? len : 1);
+	if (rs->body == NULL) {
+		rs->status = 500;
+		rs->len = 0;
+		return;
+	}
+	memcpy(rs->body, data, len);
+	rs->len = len;
+}
+
+/* Public, unauthenticated: GET /enos/CA/{cacert,crl}[/RSA|/ECC]. */
+static bool
+serve_ca(struct hub *h, const struct hub_req *rq, struct hub_resp *rs)
+{
+	static const char *const tails[] = { "", "/RSA", "/ECC" };
+	bool cacert = false, crl = false;
+	size_t i;
+	char p[64];
+
+	for (i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "/enos/CA/cacert%s", tails[i]);
+		cacert |= strcmp(rq->path, p) == 0;
+		snprintf(p, sizeof(p), "/enos/CA/crl%s", tails[i]);
+		crl |= strcmp(rq->path, p) == 0;
+	}
+	if (!cacert && !crl)
+		return false;
+	if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
+		hub_reply(rs, 405, ENOS_EARG, "Method Not Allowed", NULL);
+		return true;
+	}
+	if (cacert && wants_der(rq, "application/pkix-cert"))
+		reply_blob(rs, "application/pkix-cert", h->ca.der,
+		    h->ca.der_len);
+	else if (cacert)
+		reply_blob(rs, "application/x-pem-file", h->ca.pem,
+		    h->ca.pem_len);
+	else if (h->crl_der.data == NULL)
+		hub_reply(rs, 503, ENOS_EINTERNAL, "CRL not available", NULL);
+	else if (wants_der(rq, "application/pkix-crl"))
+		reply_blob(rs, "application/pkix-crl", h->crl_der.data,
+		    h->crl_der.size);
+	else
+		reply_blob(rs, "application/x-pem-file", h->crl_pem.data,
+		    h->crl_pem.size);
+	return true;
+}
+
+/* Parse the body as one JSON object; NULL with rs filled otherwise. */
+static json_object *
+parse_body(const struct hub_req *rq, struct hub_resp *rs, int code)
+{
+	struct json_tokener *tok;
+	json_object *o = NULL;
+
+	if (rq->body_len == 0)
+		return json_object_new_object();
+	if (memchr(rq->body, '\0', rq->body_len) != NULL)
+		goto bad;
+	tok = json_tokener_new();
+	o = json_tokener_parse_ex(tok, rq->body, (int)rq->body_len);
+	/* Trailing bytes after the object are malformed too. */
+	if (o != NULL && tok->char_offset != (int)rq->body_len) {
+		const char *rest = rq->body + tok->char_offset;
+
+		while (*rest == ' ' || *rest == '\n' || *rest == '\r' ||
+		    *rest == '\t')
+			rest++;
+		if (*rest != '\0') {
+			json_object_put(o);
+			o = NULL;
+		}
+	}
+	json_tokener_free(tok);
+	if (o != NULL && json_object_is_type(o, json_type_object))
+		return o;
+	json_object_put(o);
+bad:
+	if (code == 1004) {
+		json_object *t = json_object_new_object();
+
+		json_object_object_add(t, "status", json_object_new_int(1004));
+		json_object_object_add(t, "msg",
+		    json_object_new_string("bad parameter: malformed JSON body"));
+		json_object_object_add(t, "business",
+		    json_object_new_string("apim-token-service"));
+		json_object_object_add(t, "data", NULL);
+		hub_reply_json(rs, 200, t);
+	} else
+		hub_reply(rs, 200, ENOS_EARG,
+		    "Invalid Argument body: malformed JSON", NULL);
+	return NULL;
+}
+
+static void
+route(struct hub *h, struct hub_req *rq, const char *ctype,
+    struct hub_resp *rs)
+{
+	bool post = strcmp(rq->method, "POST") == 0;
+	bool token_get = strcmp(rq->path, "/apim-token-service/v2.0/token/get") == 0;
+	bool token_refresh =
+	    strcmp(rq->path, "/apim-token-service/v2.0/token/refresh") == 0;
+	bool devices = strcmp(rq->path, "/connect-service/v2.1/devices") == 0;
+	bool certs = strcmp(rq->path, "/connect-service/v2.0/certificates") == 0;
+	json_object *body;
+
+	if (serve_ca(h, rq, rs))
+		return;
+	if (!token_get && !token_refresh && !devices && !certs) {
+		hub_reply(rs, 404, ENOS_ENOTFOUND, "Not Found", NULL);
+		return;
+	}
+	if (!post && strcmp(rq->method, "GET") != 0) {
+		hub_reply(rs, 405, ENOS_EARG, "Method Not Allowed", NULL);
+		return;
+	}
+	/* A body must be JSON; an empty one needs no Content-Type. */
+	if (rq->body_len > 0 && (ctype == NULL ||
+	    strncasecmp(ctype, "application/json", 16) != 0 ||
+	    (ctype[16] != '\0' && ctype[16] != ';' && ctype[16] != ' '))) {
+		hub_reply(rs, 415, ENOS_EARG,
+		    "Invalid Argument Content-Type: must be application/json",
+		    NULL);
+		return;
+	}
+	if (token_get || token_refresh) {
+		if (!post) {
+			hub_reply(rs, 405, ENOS_EARG, "Method Not Allowed",
+			    NULL);
+			return;
+		}
+		if ((body = parse_body(rq, rs, 1004)) == NULL)
+			return;
+		json_object_put(body);
+		hub_token_get(h, rq, rs, token_refresh);
+		return;
+	}
+	if (hub_token_check(h, rq, rs) < 0)
+		return;
+	if ((body = parse_body(rq, rs, ENOS_EARG)) == NULL)
+		return;
+	if (devices)
+		hub_api_devices(h, rq, body, rs);
+	else
+		hub_api_certificates(h, rq, body, rs);
+	json_object_put(body);
+}
+
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct hub *h = cls;
+	struct upload *up = *con_cls;
+	struct hub_req rq;
+	struct hub_resp rs = { 0 };
+	struct params_ctx pctx = { &rq, false };
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (up == NULL) {
+		if ((up = calloc(1, sizeof(*up))) == NULL)
+			return MHD_NO;
+		*con_cls = up;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+
+		if (!up->too_big && up->len + n > (size_t)h->conf.body_max)
+			up->too_big = true;
+		if (!up->too_big) {
+			if (up->len + n + 1 > up->cap) {
+				size_t cap = (up->len + n + 1) * 2;
+				char *nb = realloc(up->buf, cap);
+
+				if (nb == NULL)
+					return MHD_NO;
+				up->buf = nb;
+				up->cap = cap;
+			}
+			memcpy(up->buf + up->len, upload_data, n);
+			up->len += n;
+			up->buf[up->len] = '\0';
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	memset(&rq, 0, sizeof(rq));
+	rq.method = method;
+	rq.path = url;
+	rq.body = up->buf ? up->buf : "";
+	rq.body_len = up->len;
+	rq.token = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "apim-accesstoken");
+	rq.timestamp = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "apim-timestamp");
+	rq.signature = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "apim-signature");
+	rq.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_param,
+	    &pctx);
+
+	if (up->too_big)
+		hub_reply(&rs, 413, ENOS_EARG,
+		    "Invalid Argument body: request body too large", NULL);
+	else if (pctx.overflow)
+		hub_reply(&rs, 400, ENOS_EARG,
+		    "Invalid Argument query: too many parameters", NULL);
+	else {
+		pthread_mutex_lock(&h->lock);
+		route(h, &rq, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_TYPE), &rs);
+		pthread_mutex_unlock(&h->lock);
+	}
+	if (rs.body == NULL)
+		hub_reply(&rs, 500, ENOS_EINTERNAL, "Internal error", NULL);
+	hub_log("%s %s -> %u", method, url, rs.status);
+	resp = MHD_create_response_from_buffer(rs.len, rs.body ? rs.body : (char *)"",
+	    rs.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL) {
+		free(rs.body);
+		return MHD_NO;
+	}
+	if (rs.ctype != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    rs.ctype);
+	ret = MHD_queue_response(c, rs.status ? rs.status : 500, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct upload *up = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (up != NULL) {
+		free(up->buf);
+		free(up);
+		*con_cls = NULL;
+	}
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	hub_log("libmicrohttpd: %s", line);
+}
+
+int
+hub_http_start(struct hub *h, unsigned short port, const char *cert_pem,
+    const char *key_pem)
+{
+	struct sockaddr_in sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	hub_ = h;
+	daemon_ = MHD_start_daemon(MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_ERROR_LOG, port, NULL, NULL, handle, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+	    MHD_OPTION_HTTPS_MEM_KEY, key_pem,
+	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+	    MHD_OPTION_THREAD_POOL_SIZE, 4,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 30,
+	    MHD_OPTION_CONNECTION_LIMIT, 256,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_END);
+	return daemon_ != NULL ? 0 : -1;
+}
+
+void
+hub_http_stop(void)
+{
+	if (daemon_ != NULL)
+		MHD_stop_daemon(daemon_);
+	daemon_ = NULL;
+	hub_ = NULL;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/crypto.h>
+
+#include "edge_file.h"
+#include "hub_store.h"
+
+#define STATE_FILE	"state.json"
+#define STATE_MAX	(64 * 1024 * 1024)
+
+static int
+load(struct hub_store *s, char *msg, size_t msglen)
+{
+	struct json_tokener *tok = NULL;
+	struct edge_error e;
+	json_object *root = NULL;
+	char *data = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (!edge_file_exists(s->dirfd, STATE_FILE)) {
+		root = json_object_new_object();
+		json_object_object_add(root, "version", json_object_new_int(1));
+		goto done;
+	}
+	if (edge_file_read(s->dirfd, STATE_FILE, STATE_MAX, &data, &len, &e)) {
+		snprintf(msg, msglen, "%s", e.msg);
+		goto out;
+	}
+	tok = json_tokener_new();
+	root = json_tokener_parse_ex(tok, data, (int)len);
+	if (root == NULL || !json_object_is_type(root, json_type_object)) {
+		snprintf(msg, msglen, STATE_FILE ": not a JSON object");
+		json_object_put(root);
+		root = NULL;
+		goto out;
+	}
+done:
+	json_object_put(s->root);
+	s->root = root;
+	rc = 0;
+out:
+	if (tok != NULL)
+		json_tokener_free(tok);
+	edge_file_free_private(&data, len);
+	return rc;
+}
+
+int
+hub_store_open(int dirfd, struct hub_store *s, char *msg, size_t msglen)
+{
+	s->dirfd = dirfd;
+	s->root = NULL;
+	return load(s, msg, msglen);
+}
+
+void
+hub_store_close(struct hub_store *s)
+{
+	json_object_put(s->root);
+	s->root = NULL;
+}
+
+int
+hub_store_save(struct hub_store *s, char *msg, size_t msglen)
+{
+	struct edge_error e;
+	const char *text;
+	char ignored[256];
+
+	text = json_object_to_json_string_ext(s->root,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (edge_file_write_atomic(s->dirfd, STATE_FILE, text, strlen(text),
+	    EDGE_MODE_PRIVATE, &e) == 0)
+		return 0;
+	snprintf(msg, msglen, "%s", e.msg);
+	(void)load(s, ignored, sizeof(ignored));
+	return -1;
+}
+
+static json_object *
+member(struct hub_store *s, const char *name, json_type type)
+{
+	json_object *o;
+
+	if (json_object_object_get_ex(s->root, name, &o) &&
+	    json_object_is_type(o, type))
+		return o;
+	o = type == json_type_array ? json_object_new_array() :
+	    json_object_new_object();
+	json_object_object_add(s->root, name, o);
+	return o;
+}
+
+json_object *
+hub_store_array(struct hub_store *s, const char *name)
+{
+	return member(s, name, json_type_array);
+}
+
+json_object *
+hub_store_object(struct hub_store *s, const char *name)
+{
+	return member(s, name, json_type_object);
+}
+
+const char *
+hub_jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int64_t
+hub_jint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return 0;
+	return json_object_get_int64(v);
+}
+
+bool
+hub_jbool(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_boolean))
+		return false;
+	return json_object_get_boolean(v);
+}
+
+static bool
+eq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+json_object *
+hub_store_device(struct hub_store *s, const char *asset_id, const char *pk,
+    const char *dk)
+{
+	json_object *devs = hub_store_array(s, "devices"), *d;
+	size_t i, n = json_object_array_length(devs);
+
+	for (i = 0; i < n; i++) {
+		d = json_object_array_get_idx(devs, i);
+		if (asset_id != NULL ? eq(hub_jstr(d, "assetId"), asset_id) :
+		    (eq(hub_jstr(d, "productKey"), pk) &&
+		    eq(hub_jstr(d, "deviceKey"), dk)))
+			return d;
+	}
+	return NULL;
+}
+
+json_object *
+hub_store_cert(struct hub_store *s, const char *sn)
+{
+	json_object *certs = hub_store_array(s, "certs"), *c;
+	size_t i, n = json_object_array_length(certs);
+
+	for (i = 0; i < n; i++) {
+		c = json_object_array_get_idx(certs, i);
+		if (eq(hub_jstr(c, "certSN"), sn))
+			return c;
+	}
+	return NULL;
+}
+
+void
+hub_random_alnum(char *out, size_t len)
+{
+	static const char set[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++) {
+		/* Rejection sampling keeps the 62 symbols uniform. */
+		do
+			gnutls_rnd(GNUTLS_RND_NONCE, &r, 1);
+		while (r >= 248);
+		out[i] = set[r % 62];
+	}
+	if (len > 0)
+		out[len - 1] = '\0';
+}
+
+void
+hub_uuid(char out[37])
+{
+	unsigned char b[16];
+
+	gnutls_rnd(GNUTLS_RND_NONCE, b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+int64_t
+hub_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef HUB_STORE_H
+#define HUB_STORE_H
+
+/*
+ * The hub registry: one JSON document, state.json in the hub directory,
+ * kept in memory as a json-c tree and replaced atomically after every change
+ * (README.md documents its format; the broker plugin reads it).  The caller
+ * serialises access (one mutex in enos-hub).  Never prints.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json.h>
+
+struct hub_store {
+	int dirfd;
+	json_object *root;
+};
+
+/* Load DIR/state.json, or start an empty registry.  0 or -1 with msg. */
+int hub_store_open(int dirfd, struct hub_store *s, char *msg, size_t msglen);
+void hub_store_close(struct hub_store *s);
+
+/*
+ * Write state.json atomically.  On failure the in-memory tree is reloaded
+ * from the file on disk, so memory and disk never disagree.
+ */
+int hub_store_save(struct hub_store *s, char *msg, size_t msglen);
+
+/* The named top-level array ("devices", "certs", ...), created if absent. */
+json_object *hub_store_array(struct hub_store *s, const char *name);
+/* The named top-level object ("crl", ...), created if absent. */
+json_object *hub_store_object(struct hub_store *s, const char *name);
+
+/* A device by assetId, or by productKey and deviceKey; NULL if none. */
+json_object *hub_store_device(struct hub_store *s, const char *asset_id,
+    const char *pk, const char *dk);
+/* A device certificate by decimal serial; NULL if none. */
+json_object *hub_store_cert(struct hub_store *s, const char *sn);
+
+/* Field helpers: NULL / 0 / false when absent or of another type. */
+const char *hub_jstr(json_object *o, const char *key);
+int64_t hub_jint(json_object *o, const char *key);
+bool hub_jbool(json_object *o, const char *key);
+
+/* Random identifiers from gnutls_rnd. */
+void hub_random_alnum(char *out, size_t len);	/* len-1 characters + NUL */
+void hub_uuid(char out[37]);
+int64_t hub_now_ms(void);
+
+#endif
