@@ -1,3 +1,568 @@
 /* SPDX-License-Identifier: MIT */
-int mosquitto_plugin_version(int n, const int *v);
-int mosquitto_plugin_version(int n, const int *v) { (void)n; (void)v; return 5; }
+/*
+ * enos-auth-plugin: mosquitto 2 auth and ACL plugin of the stand-in hub.
+ *
+ *   plugin build/tests/hub/enos-auth-plugin.so
+ *   plugin_opt_dir HUB_DIR
+ *
+ * CONNECT (ENOS-PROTOCOL.md 9.2): client id {cid}|securemode=2,signmethod=M,
+ * timestamp=T|, username {deviceKey}&{productKey}, password = hex digest
+ * with the device secret (any hex case, signmethod aliases accepted); the TLS
+ * client certificate must be the one the hub bound to that device and not be
+ * revoked or expired.  The cloud client (username "cloud") needs the password
+ * in HUB_DIR/cloud.password and the hub's cloud certificate.
+ * ACL: a device only under /sys/{pk}/{dk}/ and /ext/session/{pk}/{dk}/; the
+ * cloud publishes to /sys/+/+/thing/service/... and reads /sys/# and
+ * /ext/session/#.
+ * The hub's state.json and hub.conf are re-read when they change, so new or
+ * revoked devices take effect at once; a device whose certificate gets
+ * revoked is disconnected.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <json.h>
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+#include <openssl/bn.h>
+#include <openssl/x509.h>
+
+#include "edge_enos.h"
+#include "hub_conf.h"
+
+#define LOG	"enos-auth: "
+#define CLOUD_USER	"cloud"
+
+struct stamp {
+	struct timespec mtime;
+	off_t size;
+	ino_t ino;
+};
+
+static mosquitto_plugin_id_t *plugin_id;
+static char *hub_dir;
+static json_object *state;		/* state.json */
+static struct hub_conf conf;		/* hub.conf */
+static char cloud_password[128];
+static struct stamp state_stamp, conf_stamp, pw_stamp;
+
+static int64_t
+now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void
+path_of(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", hub_dir, name);
+}
+
+/* True (and *s updated) when the file differs from the last look. */
+static bool
+changed(const char *name, struct stamp *s)
+{
+	char path[4096];
+	struct stat st;
+
+	path_of(path, sizeof(path), name);
+	if (stat(path, &st) != 0)
+		return false;
+	if (st.st_mtim.tv_sec == s->mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == s->mtime.tv_nsec && st.st_size == s->size &&
+	    st.st_ino == s->ino)
+		return false;
+	s->mtime = st.st_mtim;
+	s->size = st.st_size;
+	s->ino = st.st_ino;
+	return true;
+}
+
+static const char *
+jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int64_t
+jint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return 0;
+	return json_object_get_int64(v);
+}
+
+static json_object *
+array(json_object *root, const char *name)
+{
+	json_object *a;
+
+	if (root == NULL || !json_object_object_get_ex(root, name, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return NULL;
+	return a;
+}
+
+static bool
+revoked(json_object *c)
+{
+	const char *s = jstr(c, "status");
+
+	return s != NULL && strcmp(s, "revoked") == 0;
+}
+
+/* Disconnect devices whose certificate old did not have revoked yet. */
+static void
+kick_revoked(json_object *old, json_object *now)
+{
+	json_object *certs = array(now, "certs"), *oc = array(old, "certs"), *c;
+	size_t i, j;
+	char user[256];
+
+	if (certs == NULL || oc == NULL)
+		return;
+	for (i = 0; i < json_object_array_length(certs); i++) {
+		c = json_object_array_get_idx(certs, i);
+		if (!revoked(c))
+			continue;
+		for (j = 0; j < json_object_array_length(oc); j++) {
+			json_object *o = json_object_array_get_idx(oc, j);
+
+			if (strcmp(jstr(o, "certSN") ?: "", jstr(c, "certSN") ?: "-")
+			    == 0 && !revoked(o)) {
+				snprintf(user, sizeof(user), "%s&%s",
+				    jstr(c, "deviceKey"), jstr(c, "productKey"));
+				mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG
+				    "certificate %s revoked: disconnecting %s",
+				    jstr(c, "certSN"), user);
+				mosquitto_kick_client_by_username(user, false);
+			}
+		}
+	}
+}
+
+static void
+reload(void)
+{
+	char path[4096], msg[512], *nl;
+	struct hub_conf c;
+	json_object *root;
+	FILE *f;
+
+	if (changed("state.json", &state_stamp)) {
+		path_of(path, sizeof(path), "state.json");
+		root = json_object_from_file(path);
+		if (root == NULL) {
+			/* Keep the previous view; retry at the next event. */
+			memset(&state_stamp, 0, sizeof(state_stamp));
+			mosquitto_log_printf(MOSQ_LOG_WARNING, LOG
+			    "cannot read %s", path);
+		} else {
+			kick_revoked(state, root);
+			json_object_put(state);
+			state = root;
+		}
+	}
+	if (changed("hub.conf", &conf_stamp)) {
+		path_of(path, sizeof(path), "hub.conf");
+		if (hub_conf_load(path, &c, msg, sizeof(msg)) == 0)
+			conf = c;
+		else {
+			memset(&conf_stamp, 0, sizeof(conf_stamp));
+			mosquitto_log_printf(MOSQ_LOG_WARNING, LOG "%s", msg);
+		}
+		explicit_bzero(&c, sizeof(c));
+	}
+	if (changed("cloud.password", &pw_stamp)) {
+		path_of(path, sizeof(path), "cloud.password");
+		cloud_password[0] = '\0';
+		if ((f = fopen(path, "re")) != NULL) {
+			if (fgets(cloud_password, sizeof(cloud_password), f) == NULL)
+				cloud_password[0] = '\0';
+			fclose(f);
+		}
+		if ((nl = strpbrk(cloud_password, "\r\n")) != NULL)
+			*nl = '\0';
+	}
+}
+
+static json_object *
+find_device(const char *pk, const char *dk)
+{
+	json_object *devs = array(state, "devices"), *d;
+	size_t i;
+
+	for (i = 0; devs != NULL && i < json_object_array_length(devs); i++) {
+		d = json_object_array_get_idx(devs, i);
+		if (strcmp(jstr(d, "productKey") ?: "", pk) == 0 &&
+		    strcmp(jstr(d, "deviceKey") ?: "", dk) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+/* Decimal serial of the client's TLS certificate, or NULL. */
+static char *
+client_serial(struct mosquitto *client)
+{
+	X509 *x = mosquitto_client_certificate(client);
+	BIGNUM *bn = NULL;
+	char *dec = NULL, *copy = NULL;
+
+	if (x == NULL)
+		return NULL;
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) != NULL &&
+	    (dec = BN_bn2dec(bn)) != NULL)
+		copy = strdup(dec);
+	OPENSSL_free(dec);
+	BN_free(bn);
+	X509_free(x);
+	return copy;
+}
+
+/* Constant-time equality for the cloud password. */
+static bool
+secret_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char d = 0;
+
+	if (la != lb || la == 0)
+		return false;
+	for (i = 0; i < la; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+static int
+auth_cloud(struct mosquitto *client, const char *password)
+{
+	json_object *sys = array(state, "system_certs"), *s;
+	char *sn = client_serial(client);
+	bool cert_ok = false;
+	size_t i;
+	int rc = MOSQ_ERR_AUTH;
+
+	for (i = 0; sn != NULL && sys != NULL && i < json_object_array_length(sys);
+	    i++) {
+		s = json_object_array_get_idx(sys, i);
+		if (strcmp(jstr(s, "role") ?: "", "cloud") == 0 &&
+		    strcmp(jstr(s, "certSN") ?: "", sn) == 0)
+			cert_ok = true;
+	}
+	if (!cert_ok)
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "cloud: certificate "
+		    "%s is not the cloud certificate", sn ? sn : "(none)");
+	else if (password == NULL || !secret_equal(password, cloud_password))
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "cloud: bad password");
+	else
+		rc = MOSQ_ERR_SUCCESS;
+	free(sn);
+	return rc;
+}
+
+struct connect_fields {
+	char cid[128], mode[8], method[16], ts[32];
+};
+
+/* Split {cid}|securemode=..,signmethod=..,timestamp=..| into f. */
+static bool
+parse_client_id(const char *id, struct connect_fields *f)
+{
+	const char *bar = strchr(id, '|'), *end;
+	char params[256], *tok, *save = NULL, *eq;
+	size_t n;
+
+	memset(f, 0, sizeof(*f));
+	if (bar == NULL || (n = (size_t)(bar - id)) == 0 || n >= sizeof(f->cid))
+		return false;
+	memcpy(f->cid, id, n);
+	end = strchr(bar + 1, '|');
+	if (end == NULL || end[1] != '\0' ||
+	    (n = (size_t)(end - bar - 1)) >= sizeof(params))
+		return false;
+	memcpy(params, bar + 1, n);
+	params[n] = '\0';
+	for (tok = strtok_r(params, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if ((eq = strchr(tok, '=')) == NULL)
+			continue;
+		*eq++ = '\0';
+		if (strcmp(tok, "securemode") == 0)
+			snprintf(f->mode, sizeof(f->mode), "%s", eq);
+		else if (strcmp(tok, "signmethod") == 0)
+			snprintf(f->method, sizeof(f->method), "%s", eq);
+		else if (strcmp(tok, "timestamp") == 0)
+			snprintf(f->ts, sizeof(f->ts), "%s", eq);
+	}
+	return f->mode[0] && f->method[0] && f->ts[0];
+}
+
+/* The device's first login activates it (Get Device reports it). */
+static void
+mark_activated(const char *pk, const char *dk)
+{
+	char path[4096];
+	int fd;
+
+	path_of(path, sizeof(path), "activated");
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return;
+	snprintf(path, sizeof(path), "%s/activated/%s&%s", hub_dir, pk, dk);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int
+auth_device(struct mosquitto *client, const char *username,
+    const char *password)
+{
+	char user[160], *pk, want[EDGE_ENOS_HEX256], *sn = NULL;
+	struct connect_fields f;
+	json_object *d, *certs, *c;
+	const char *id = mosquitto_client_id(client);
+	bool bound = false;
+	size_t i;
+	int rc = MOSQ_ERR_AUTH;
+
+	if (snprintf(user, sizeof(user), "%s", username) >= (int)sizeof(user) ||
+	    (pk = strchr(user, '&')) == NULL)
+		goto deny_user;
+	*pk++ = '\0';
+	if (id == NULL || !parse_client_id(id, &f)) {
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: client id is not "
+		    "{cid}|securemode=,signmethod=,timestamp=|", username);
+		goto out;
+	}
+	if (strcmp(f.mode, "2") != 0) {
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: securemode=%s "
+		    "is not accepted on this listener", username, f.mode);
+		goto out;
+	}
+	if ((d = find_device(pk, user)) == NULL) {
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: no such device",
+		    username);
+		goto out;
+	}
+	if (password == NULL || edge_enos_mqtt_password(f.method, f.cid, user,
+	    pk, f.ts, jstr(d, "deviceSecret") ?: "", false, want,
+	    sizeof(want)) != 0 || !edge_enos_hex_equal(password, want)) {
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: bad password or "
+		    "signmethod", username);
+		goto out;
+	}
+	if ((sn = client_serial(client)) == NULL) {
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: no client "
+		    "certificate", username);
+		goto out;
+	}
+	certs = array(state, "certs");
+	for (i = 0; certs != NULL && i < json_object_array_length(certs); i++) {
+		c = json_object_array_get_idx(certs, i);
+		if (strcmp(jstr(c, "certSN") ?: "", sn) != 0)
+			continue;
+		if (strcmp(jstr(c, "productKey") ?: "", pk) != 0 ||
+		    strcmp(jstr(c, "deviceKey") ?: "", user) != 0) {
+			mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: certificate "
+			    "%s is bound to another device", username, sn);
+			goto out;
+		}
+		if (revoked(c) || jint(c, "expireDate") <= now_ms()) {
+			mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: certificate "
+			    "%s is revoked or expired", username, sn);
+			goto out;
+		}
+		bound = true;
+	}
+	if (!bound) {
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: certificate %s is "
+		    "not bound to this device", username, sn);
+		goto out;
+	}
+	mark_activated(pk, user);
+	rc = MOSQ_ERR_SUCCESS;
+	goto out;
+deny_user:
+	mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "username is not "
+	    "{deviceKey}&{productKey}");
+out:
+	explicit_bzero(want, sizeof(want));
+	free(sn);
+	return rc;
+}
+
+static int
+on_basic_auth(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_basic_auth *ed = event_data;
+
+	(void)event;
+	(void)userdata;
+	reload();
+	if (ed->username == NULL)
+		return MOSQ_ERR_AUTH;
+	if (strcmp(ed->username, CLOUD_USER) == 0)
+		return auth_cloud(ed->client, ed->password);
+	return auth_device(ed->client, ed->username, ed->password);
+}
+
+static bool
+has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* /sys/+/+/thing/service/...: split without wildcards in the levels. */
+static bool
+is_service_topic(const char *t)
+{
+	const char *p;
+	int level;
+
+	if (!has_prefix(t, "/sys/") || strpbrk(t, "+#") != NULL)
+		return false;
+	p = t + 5;
+	for (level = 0; level < 2; level++) {
+		p = strchr(p, '/');
+		if (p == NULL || p[1] == '\0')
+			return false;
+		p++;
+	}
+	return has_prefix(p - 1, "/thing/service/") &&
+	    strlen(p - 1) > strlen("/thing/service/");
+}
+
+static int
+on_acl_check(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_acl_check *ed = event_data;
+	const char *username = mosquitto_client_username(ed->client);
+	char user[160], *pk, own[2][256];
+
+	(void)event;
+	(void)userdata;
+	if (ed->access == MOSQ_ACL_UNSUBSCRIBE)
+		return MOSQ_ERR_SUCCESS;
+	if (username == NULL || ed->topic == NULL)
+		return MOSQ_ERR_ACL_DENIED;
+	if (strcmp(username, CLOUD_USER) == 0) {
+		if (ed->access == MOSQ_ACL_WRITE)
+			return is_service_topic(ed->topic) ? MOSQ_ERR_SUCCESS :
+			    MOSQ_ERR_ACL_DENIED;
+		return has_prefix(ed->topic, "/sys/") ||
+		    has_prefix(ed->topic, "/ext/session/") ? MOSQ_ERR_SUCCESS :
+		    MOSQ_ERR_ACL_DENIED;
+	}
+	if (snprintf(user, sizeof(user), "%s", username) >= (int)sizeof(user) ||
+	    (pk = strchr(user, '&')) == NULL)
+		return MOSQ_ERR_ACL_DENIED;
+	*pk++ = '\0';
+	snprintf(own[0], sizeof(own[0]), "/sys/%s/%s/", pk, user);
+	snprintf(own[1], sizeof(own[1]), "/ext/session/%s/%s/", pk, user);
+	if (has_prefix(ed->topic, own[0]) || has_prefix(ed->topic, own[1]))
+		return MOSQ_ERR_SUCCESS;
+	if (ed->access != MOSQ_ACL_READ)
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: denied %s on %s",
+		    username, ed->access == MOSQ_ACL_WRITE ? "publish" :
+		    "subscribe", ed->topic);
+	return MOSQ_ERR_ACL_DENIED;
+}
+
+static int
+on_tick(int event, void *event_data, void *userdata)
+{
+	(void)event;
+	(void)event_data;
+	(void)userdata;
+	reload();
+	return MOSQ_ERR_SUCCESS;
+}
+
+int
+mosquitto_plugin_version(int supported_version_count,
+    const int *supported_versions)
+{
+	int i;
+
+	for (i = 0; i < supported_version_count; i++)
+		if (supported_versions[i] == 5)
+			return 5;
+	return -1;
+}
+
+int
+mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
+    struct mosquitto_opt *options, int option_count)
+{
+	int i;
+
+	(void)userdata;
+	plugin_id = identifier;
+	for (i = 0; i < option_count; i++)
+		if (strcmp(options[i].key, "dir") == 0)
+			hub_dir = strdup(options[i].value);
+	if (hub_dir == NULL) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG "plugin_opt_dir is "
+		    "required");
+		return MOSQ_ERR_INVAL;
+	}
+	hub_conf_defaults(&conf);
+	reload();
+	if (state == NULL) {
+		mosquitto_log_printf(MOSQ_LOG_ERR, LOG "%s/state.json: cannot "
+		    "read the hub state", hub_dir);
+		return MOSQ_ERR_INVAL;
+	}
+	if (mosquitto_callback_register(plugin_id, MOSQ_EVT_BASIC_AUTH,
+	    on_basic_auth, NULL, NULL) != MOSQ_ERR_SUCCESS ||
+	    mosquitto_callback_register(plugin_id, MOSQ_EVT_ACL_CHECK,
+	    on_acl_check, NULL, NULL) != MOSQ_ERR_SUCCESS ||
+	    mosquitto_callback_register(plugin_id, MOSQ_EVT_TICK, on_tick,
+	    NULL, NULL) != MOSQ_ERR_SUCCESS)
+		return MOSQ_ERR_UNKNOWN;
+	mosquitto_log_printf(MOSQ_LOG_INFO, LOG "serving hub %s", hub_dir);
+	return MOSQ_ERR_SUCCESS;
+}
+
+int
+mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options,
+    int option_count)
+{
+	(void)userdata;
+	(void)options;
+	(void)option_count;
+	mosquitto_callback_unregister(plugin_id, MOSQ_EVT_BASIC_AUTH,
+	    on_basic_auth, NULL);
+	mosquitto_callback_unregister(plugin_id, MOSQ_EVT_ACL_CHECK,
+	    on_acl_check, NULL);
+	mosquitto_callback_unregister(plugin_id, MOSQ_EVT_TICK, on_tick, NULL);
+	json_object_put(state);
+	state = NULL;
+	free(hub_dir);
+	hub_dir = NULL;
+	explicit_bzero(cloud_password, sizeof(cloud_password));
+	explicit_bzero(&conf, sizeof(conf));
+	memset(&state_stamp, 0, sizeof(state_stamp));
+	memset(&conf_stamp, 0, sizeof(conf_stamp));
+	memset(&pw_stamp, 0, sizeof(pw_stamp));
+	return MOSQ_ERR_SUCCESS;
+}
