@@ -38,8 +38,8 @@ MQTT_PORT=${HUB_MQTT##*:}
 
 # ---- CA and CRL endpoints ----------------------------------------------
 openssl x509 -in "$HUB_CA" -noout -text >"$T/ca.txt" 2>&1
-assert_eq "root subject is EnOS-like" "$(openssl x509 -in "$HUB_CA" -noout -subject -nameopt compat)" \
-    "subject=C=CN, ST=Shanghai, L=Shanghai, O=EnOS, OU=EnOS CA, CN=EnOS CA (stand-in)"
+assert_eq "root subject is EnOS-like" "$(openssl x509 -in "$HUB_CA" -noout -subject)" \
+    "subject=C = CN, ST = Shanghai, L = Shanghai, O = EnOS, OU = EnOS CA, CN = EnOS CA (stand-in)"
 assert_grep "root is RSA-2048" "Public-Key: (2048 bit)" "$T/ca.txt"
 if grep -A1 "Basic Constraints: critical" "$T/ca.txt" | grep -q "CA:TRUE" &&
     grep -A1 "Key Usage: critical" "$T/ca.txt" | grep -q "Certificate Sign, CRL Sign"; then
@@ -58,7 +58,7 @@ assert_ok "GET /enos/CA/crl/RSA with Accept: application/pkix-crl is DER" sh -c 
 assert_ok "the HTTPS certificate is valid for localhost too" \
     curl -sSf --cacert "$HUB_CA" -o /dev/null "https://localhost:${HUB_API##*:}/enos/CA/cacert"
 assert_fails 60 "curl without the hub CA refuses the server" \
-    curl -sS --capath /nonexistent --cacert /dev/null -o /dev/null "$HUB_API/enos/CA/cacert"
+    curl -sS -o /dev/null "$HUB_API/enos/CA/cacert"
 
 # ---- token service -----------------------------------------------------
 # token_req PATH JSON: POST to the token service, answer in $T/out.
@@ -118,7 +118,7 @@ mkdev() { # mkdev DK: create device DK, its secret in $T/DK.secret
 	printf '{"productKey":"%s","timezone":"+08:00","deviceName":{"defaultValue":"%s"},"deviceKey":"%s"}' \
 	    "$PK" "$1" "$1" >"$T/create.json"
 	api POST $DEV "action=create&$ORG" "$T/create.json"
-	jq -j .data.deviceSecret "$T/out" >"$T/$1.secret"
+	if [ "$(jq -r .code "$T/out")" = 0 ]; then jq -j .data.deviceSecret "$T/out" >"$T/$1.secret"; fi
 }
 mkdev gw-0001
 assert_json "signed create device succeeds" "$T/out" '.code' 0
@@ -195,11 +195,12 @@ csr dev1 "$SUBJ/CN=gw-0001"
 body_csr "$T/dev1.csr" '"validDay": 365, "issueAuthority": "RSA"'
 apply gw-0001
 assert_json "apply for a good CSR succeeds" "$T/out" '.code' 0
-jq -r .data.cert "$T/out" >"$T/dev1.pem"
-jq -r .data.caCert "$T/out" >"$T/apply-ca.pem"
+cp "$T/out" "$T/apply1.out"
+jq -j .data.cert "$T/out" >"$T/dev1.pem"
+jq -j .data.caCert "$T/out" >"$T/apply-ca.pem"
 SN1=$(jq -r .data.certSN "$T/out")
 assert_ok "apply returns the root as caCert" cmp "$T/apply-ca.pem" "$HUB_CA"
-assert_json "apply returns certChainURL and issueAuthority" "$T/out" '"\(.data.certChainURL) \(.data.issueAuthority)"' \
+assert_json "apply returns certChainURL and issueAuthority" "$T/apply1.out" '"\(.data.certChainURL) \(.data.issueAuthority)"' \
     "$HUB_PORTAL/enos/CA/cacert/RSA RSA"
 assert_ok "issued certificate verifies against the root (openssl verify)" openssl verify -CAfile "$HUB_CA" "$T/dev1.pem"
 assert_ok "issued certificate verifies against the root (certtool --verify)" \
@@ -387,7 +388,7 @@ assert_ok "the new CRL verifies against the root" sh -c "openssl crl -in '$T/crl
 n1=$(crlnum "$T/crl1.pem")
 assert_eq "the CRL number grew" "$(perl -e 'print hex($ARGV[1]) > hex($ARGV[0]) ? "yes" : "no"' "$n0" "$n1")" yes
 assert_ok "crl.pem on disk is the served CRL" cmp "$T/crl1.pem" "$HUB_DIR/crl.pem"
-assert_fails 1 "openssl verify -crl_check refuses the revoked certificate" \
+assert_fails 2 "openssl verify -crl_check refuses the revoked certificate" \
     openssl verify -crl_check -CAfile "$HUB_CA" -CRLfile "$T/crl1.pem" "$T/dev1.pem"
 api GET $CERT "action=list&$ORG&productKey=$PK&deviceKey=gw-0001"
 assert_json "list shows it revoked, with the reason" "$T/out" '.data[0] | "\(.certStatus) \(.revokerReason)"' "1 KEY COMPROMISE"
@@ -399,7 +400,9 @@ assert_json "renewing a revoked certificate gives 99400" "$T/out" '.code' 99400
 sleep 1	# the broker reloads its CRL on SIGHUP
 mqtt_pub gw-0001 "$T/dev1.pem" "$T/dev1.key" "/sys/$PK/gw-0001/thing/measurepoint/post" '{"id":"5"}'
 assert_eq "the broker refuses the revoked client" "$([ "$rc" -ne 0 ] && echo refused)" refused
-assert_grep "... at the TLS layer" "certificate revoked\|revoked" "$T/err"
+sleep 1 | timeout 10 openssl s_client -connect "127.0.0.1:$MQTT_PORT" -CAfile "$HUB_CA" \
+    -cert "$T/dev1.pem" -key "$T/dev1.key" >"$T/sclient" 2>&1
+assert_grep "... with the TLS alert certificate revoked" "alert certificate revoked" "$T/sclient"
 mqtt_pub gw-0002 "$T/dev2.pem" "$T/dev2.key" "/sys/$PK/gw-0002/thing/measurepoint/post" '{"id":"6"}'
 assert_eq "another device still connects" "$rc" 0
 
