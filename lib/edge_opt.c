@@ -23,17 +23,14 @@ const struct edge_opt edge_common_opts[] = {
 	{ NULL, 0, NULL, 0, NULL, NULL }
 };
 
-int
-edge_opts_init(struct edge_opts *o, const struct edge_opt *tool_opts,
+static int
+add_table(struct edge_opts *o, const struct edge_opt *table,
     struct edge_error *err)
 {
 	const struct edge_opt *p;
 	int i;
 
-	memset(o, 0, sizeof(*o));
-	for (p = edge_common_opts; p->name != NULL; p++)
-		o->opt[o->n++] = p;
-	for (p = tool_opts; p != NULL && p->name != NULL; p++) {
+	for (p = table; p != NULL && p->name != NULL; p++) {
 		if (o->n == EDGE_OPT_MAX)
 			return edge_err(err, EDGE_EFAIL, "too many options");
 		for (i = 0; i < o->n; i++)
@@ -44,6 +41,19 @@ edge_opts_init(struct edge_opts *o, const struct edge_opt *tool_opts,
 		o->opt[o->n++] = p;
 	}
 	return EDGE_OK;
+}
+
+int
+edge_opts_init(struct edge_opts *o, const struct edge_opt *tool_opts,
+    const struct edge_opt *extra, struct edge_error *err)
+{
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if ((rc = add_table(o, edge_common_opts, err)) != EDGE_OK ||
+	    (rc = add_table(o, tool_opts, err)) != EDGE_OK)
+		return rc;
+	return add_table(o, extra, err);
 }
 
 static int

@@ -57,9 +57,12 @@ struct edge_opts {
 /* The options every tool has, in --help order. */
 extern const struct edge_opt edge_common_opts[];
 
-/* Build the merged table: common options then the tool's; EDGE_EUSAGE on clash. */
+/*
+ * Build the merged table: common options, the tool's, then extra (a shared
+ * group such as the hub options; may be NULL).  EDGE_EFAIL on a clash.
+ */
 int edge_opts_init(struct edge_opts *o, const struct edge_opt *tool_opts,
-    struct edge_error *err);
+    const struct edge_opt *extra, struct edge_error *err);
 
 /* Parse argv (getopt_long).  EDGE_EUSAGE with the reason on a bad option. */
 int edge_opts_parse_argv(struct edge_opts *o, int argc, char **argv,

@@ -11,6 +11,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "edge_json.h"
 #include "edge_log.h"
 #include "edge_tool.h"
 
@@ -51,6 +52,8 @@ print_help(const struct edge_tool *t)
 	printf("%s\n\nOptions:\n", t->summary);
 	for (p = t->options; p != NULL && p->name != NULL; p++)
 		help_block(stdout, p);
+	for (p = t->more_options; p != NULL && p->name != NULL; p++)
+		help_block(stdout, p);
 	printf("\nCommon options:\n");
 	for (p = edge_common_opts; p->name != NULL; p++)
 		help_block(stdout, p);
@@ -88,7 +91,8 @@ resolve(struct edge_ctx *ctx, int argc, char **argv)
 	char path[4096];
 	int rc;
 
-	if ((rc = edge_opts_init(o, ctx->tool->options, &ctx->err)) != EDGE_OK)
+	if ((rc = edge_opts_init(o, ctx->tool->options,
+	    ctx->tool->more_options, &ctx->err)) != EDGE_OK)
 		return rc;
 	if ((rc = edge_opts_parse_argv(o, argc, argv, &ctx->err)) != EDGE_OK)
 		return rc;
@@ -182,13 +186,11 @@ edge_tool_main(const struct edge_tool *tool, int argc, char **argv)
 			json_object_object_add(body, "message",
 			    json_object_new_string(ctx.err.msg));
 			json_object_object_add(e, "error", body);
-			puts(json_object_to_json_string_ext(e,
-			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			puts(edge_json_text(e));
 			json_object_put(e);
 		}
 	} else if (ctx.json && ctx.result != NULL) {
-		puts(json_object_to_json_string_ext(ctx.result,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		puts(edge_json_text(ctx.result));
 	}
 out:
 	status = edge_exit_status(rc);

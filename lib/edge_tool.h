@@ -31,6 +31,7 @@ struct edge_tool {
 	const char *summary;	/* one line, for --help and NAME */
 	const char *synopsis;	/* after the name, for usage lines */
 	const struct edge_opt *options;
+	const struct edge_opt *more_options; /* a shared group (hub options) or NULL */
 	unsigned flags;		/* EDGE_TOOL_* */
 	int (*run)(struct edge_ctx *ctx);
 };

@@ -45,7 +45,7 @@ test_precedence(void **state)
 	(void)state;
 	write_conf("# comment\n\ncn = from-file\norg_unit = \"Field Unit\"\ntype=ec\nforce = yes\n");
 	setenv("EDGE_TYPE", "rsa", 1);
-	assert_int_equal(edge_opts_init(&o, tool_opts, &err), EDGE_OK);
+	assert_int_equal(edge_opts_init(&o, tool_opts, NULL, &err), EDGE_OK);
 	assert_int_equal(edge_opts_parse_argv(&o, 3, argv, &err), EDGE_OK);
 	edge_opts_load_env(&o);
 	assert_int_equal(edge_opts_load_file(&o, conf, EDGE_SRC_CONF, true, &err),
@@ -76,7 +76,7 @@ test_bad_input(void **state)
 	char *argv3[] = { (char *)"t", (char *)"-z", NULL };
 
 	(void)state;
-	assert_int_equal(edge_opts_init(&o, tool_opts, &err), EDGE_OK);
+	assert_int_equal(edge_opts_init(&o, tool_opts, NULL, &err), EDGE_OK);
 	assert_int_equal(edge_opts_parse_argv(&o, 2, argv1, &err), EDGE_EUSAGE);
 	assert_non_null(strstr(err.msg, "--nope"));
 	assert_int_equal(edge_opts_parse_argv(&o, 2, argv2, &err), EDGE_EUSAGE);
@@ -86,7 +86,7 @@ test_bad_input(void **state)
 	edge_opts_free(&o);
 
 	write_conf("cn = a\njust words\n");
-	assert_int_equal(edge_opts_init(&o, tool_opts, &err), EDGE_OK);
+	assert_int_equal(edge_opts_init(&o, tool_opts, NULL, &err), EDGE_OK);
 	assert_int_equal(edge_opts_load_file(&o, conf, EDGE_SRC_CONF, true, &err),
 	    EDGE_EINPUT);
 	assert_non_null(strstr(err.msg, ":2: expected"));
@@ -94,14 +94,14 @@ test_bad_input(void **state)
 	unlink(conf);
 
 	write_conf("json = perhaps\n");
-	assert_int_equal(edge_opts_init(&o, tool_opts, &err), EDGE_OK);
+	assert_int_equal(edge_opts_init(&o, tool_opts, NULL, &err), EDGE_OK);
 	assert_int_equal(edge_opts_load_file(&o, conf, EDGE_SRC_CONF, true, &err),
 	    EDGE_EINPUT);
 	assert_non_null(strstr(err.msg, "yes or no"));
 	edge_opts_free(&o);
 	unlink(conf);
 
-	assert_int_equal(edge_opts_init(&o, tool_opts, &err), EDGE_OK);
+	assert_int_equal(edge_opts_init(&o, tool_opts, NULL, &err), EDGE_OK);
 	assert_int_equal(edge_opts_load_file(&o, "/nonexistent/edge.conf",
 	    EDGE_SRC_CONF, false, &err), EDGE_OK);
 	assert_int_equal(edge_opts_load_file(&o, "/nonexistent/edge.conf",
@@ -120,7 +120,7 @@ test_duplicate_option_rejected(void **state)
 	struct edge_error err = { 0 };
 
 	(void)state;
-	assert_int_equal(edge_opts_init(&o, clash, &err), EDGE_EFAIL);
+	assert_int_equal(edge_opts_init(&o, clash, NULL, &err), EDGE_EFAIL);
 }
 
 int

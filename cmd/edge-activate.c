@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * edge-activate: send the edge's CSR to the hub (EnOS Apply or Renew
+ * Certificate), check the certificate that comes back against the edge's key
+ * and the root CA, and store it; or install a certificate received by file.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "edge_device.h"
+#include "edge_file.h"
+#include "edge_hubcfg.h"
+#include "edge_json.h"
+#include "edge_key.h"
+#include "edge_log.h"
+#include "edge_p11.h"
+#include "edge_tool.h"
+#include "edge_x509.h"
+
+#define CERTS_PATH	"/connect-service/v2.0/certificates"
+#define CSR_FILE	"csr.pem"
+#define CERT_FILE	"cert.pem"
+#define CA_FILE		"ca.pem"
+
+static const struct edge_opt opts[] = {
+	{ "csr", 0, "FILE", 0, "certificate request to send, '-' for stdin (default: DIR/csr.pem)", NULL },
+	{ "valid-days", 0, "DAYS", 0, "validity asked for (default: the product's)", NULL },
+	{ "issue-authority", 0, "RSA|ECC", 0, "issuing CA; follows the key type", NULL },
+	{ "ca", 0, "FILE", 0, "pinned root CA the certificate must chain to (default: DIR/ca.pem if present, else the hub's caCert)", NULL },
+	{ "output", 'o', "FILE", EDGE_OPT_CLI, "also write the certificate and its CA to FILE, '-' for stdout", NULL },
+	{ "install", 0, "FILE", EDGE_OPT_CLI, "install a certificate received by file or pipe ('-') after the same checks; no hub call", NULL },
+	{ "renew", 0, NULL, EDGE_OPT_CLI, "renew the current certificate (Renew Certificate)", NULL },
+	{ "renew-within", 0, "DAYS", 0, "renew only when the certificate expires within DAYS, else do nothing", NULL },
+	{ "product-key", 0, "KEY", 0, "device's product key (default: from DIR/device.json)", NULL },
+	{ "device-key", 0, "KEY", 0, "device key (default: from DIR/device.json)", NULL },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL },
+	{ "force", 'f', NULL, EDGE_OPT_CLI, "apply for a new certificate even if a valid one is present", NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL }
+};
+
+struct activation {
+	struct edge_ctx *ctx;
+	int dirfd;
+	struct edge_key *key;		/* the edge's own key, when on the edge */
+	gnutls_pubkey_t csr_pub;	/* key the certificate must carry */
+	char *csr;			/* PEM */
+	size_t csr_len;
+	struct edge_device dev;
+	bool have_dev;
+	struct edge_certs pinned;	/* --ca or DIR/ca.pem */
+	const char *pinned_from;
+};
+
+static int
+read_text(struct edge_ctx *ctx, int dirfd, const char *name, bool in_state,
+    char **buf, size_t *len)
+{
+	return edge_file_read(in_state ? dirfd : AT_FDCWD, name, EDGE_FILE_MAX, buf,
+	    len, &ctx->err);
+}
+
+/* Parse the CSR, check its signature, and keep its public key. */
+static int
+load_csr(struct activation *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	const char *name = edge_arg(ctx, "csr");
+	gnutls_x509_crq_t crq = NULL;
+	gnutls_datum_t d;
+	int g, rc;
+
+	rc = read_text(ctx, a->dirfd, name ? name : CSR_FILE, name == NULL,
+	    &a->csr, &a->csr_len);
+	if (rc != EDGE_OK)
+		return rc;
+	if (name == NULL)
+		name = CSR_FILE;
+	d.data = (unsigned char *)a->csr;
+	d.size = (unsigned)a->csr_len;
+	if ((g = gnutls_x509_crq_init(&crq)) < 0 ||
+	    (g = gnutls_x509_crq_import(crq, &d, GNUTLS_X509_FMT_PEM)) < 0) {
+		rc = edge_err(&ctx->err, EDGE_EINPUT,
+		    "%s: not a PEM certificate request (%s)", name,
+		    gnutls_strerror(g));
+		goto out;
+	}
+	if (gnutls_x509_crq_verify(crq, 0) < 0) {
+		rc = edge_err(&ctx->err, EDGE_EINPUT,
+		    "%s: the request's signature does not verify", name);
+		goto out;
+	}
+	if ((g = gnutls_pubkey_init(&a->csr_pub)) < 0 ||
+	    (g = gnutls_pubkey_import_x509_crq(a->csr_pub, crq, 0)) < 0) {
+		rc = edge_err(&ctx->err, EDGE_EINPUT, "%s: %s", name,
+		    gnutls_strerror(g));
+		goto out;
+	}
+	if (a->key != NULL && !edge_key_pub_equal(a->key->pub, a->csr_pub)) {
+		rc = edge_err(&ctx->err, EDGE_EINPUT,
+		    "%s: made for another key than %s (run edge-csr again)", name,
+		    a->key->where);
+		goto out;
+	}
+	rc = EDGE_OK;
+out:
+	gnutls_x509_crq_deinit(crq);
+	return rc;
+}
+
+static int
+load_pinned_ca(struct activation *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	const char *ca = edge_arg(ctx, "ca");
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (ca == NULL && !edge_file_exists(a->dirfd, CA_FILE))
+		return EDGE_OK;
+	a->pinned_from = ca ? ca : CA_FILE;
+	if ((rc = read_text(ctx, a->dirfd, a->pinned_from, ca == NULL, &buf,
+	    &len)) != EDGE_OK)
+		return rc;
+	rc = edge_certs_load(buf, len, a->pinned_from, &a->pinned, &ctx->err);
+	free(buf);
+	return rc;
+}
+
+/* Expiry of DIR/cert.pem if it is a valid certificate for our key, else 0. */
+static time_t
+current_cert(struct activation *a, char *sn, size_t snlen)
+{
+	struct edge_certs have = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	time_t exp = 0;
+
+	if (a->key == NULL || edge_file_read(a->dirfd, CERT_FILE, EDGE_FILE_MAX,
+	    &buf, &len, NULL) != EDGE_OK)
+		return 0;
+	if (edge_certs_load(buf, len, CERT_FILE, &have, NULL) == EDGE_OK &&
+	    edge_x509_has_key(have.crt[0], a->key->pub) &&
+	    (a->pinned.n == 0 || edge_x509_verify(have.crt[0], &a->pinned, NULL,
+	    0, 0, CERT_FILE, NULL) == EDGE_OK) &&
+	    edge_x509_serial_dec(have.crt[0], sn, snlen) == EDGE_OK)
+		exp = gnutls_x509_crt_get_expiration_time(have.crt[0]);
+	edge_certs_free(&have);
+	free(buf);
+	return exp;
+}
+
+static void
+report(struct edge_ctx *ctx, gnutls_x509_crt_t crt, const char *sn,
+    const char *action, const char *out, bool changed)
+{
+	char subj[512], nb[32], na[32];
+
+	edge_x509_subject(crt, subj, sizeof(subj));
+	edge_x509_time(gnutls_x509_crt_get_activation_time(crt), nb, sizeof(nb));
+	edge_x509_time(gnutls_x509_crt_get_expiration_time(crt), na, sizeof(na));
+	edge_result_str(ctx, "cert_sn", sn);
+	edge_result_str(ctx, "subject", subj);
+	edge_result_str(ctx, "not_before", nb);
+	edge_result_str(ctx, "not_after", na);
+	edge_result_str(ctx, "action", action);
+	edge_result_str(ctx, "cert", out);
+	edge_result_bool(ctx, "changed", changed);
+	if (out == NULL || strcmp(out, "-") != 0)
+		edge_out(ctx, "%s serial %s valid until %s\n", out ? out : "-", sn,
+		    na);
+}
+
+/*
+ * The checks every certificate passes before it is stored or handed on: it
+ * carries the key the request was made with, chains to the trusted root,
+ * is valid now, and (when the hub said so) has the serial the hub named.
+ */
+static int
+check_cert(struct activation *a, gnutls_x509_crt_t crt,
+    const struct edge_certs *roots, const char *want_sn, char *sn, size_t snlen)
+{
+	struct edge_ctx *ctx = a->ctx;
+	gnutls_pubkey_t pub = a->key ? a->key->pub : a->csr_pub;
+	int rc;
+
+	if (!edge_x509_has_key(crt, pub))
+		return edge_err(&ctx->err, EDGE_ETRUST,
+		    "certificate: issued for a different key than %s",
+		    a->key ? a->key->where : "the request's");
+	if ((rc = edge_x509_verify(crt, roots, NULL, 0, 0, "certificate",
+	    &ctx->err)) != EDGE_OK)
+		return rc;
+	if (edge_x509_serial_dec(crt, sn, snlen) != EDGE_OK)
+		return edge_err(&ctx->err, EDGE_EINPUT, "certificate: unreadable serial");
+	if (want_sn != NULL && strcmp(want_sn, sn) != 0)
+		return edge_err(&ctx->err, EDGE_ETRUST,
+		    "certificate: serial %s differs from the hub's certSN %s", sn,
+		    want_sn);
+	return EDGE_OK;
+}
+
+/* Store cert.pem, ca.pem and certSN; then the optional -o copy. */
+static int
+store(struct activation *a, gnutls_x509_crt_t crt, const struct edge_certs *roots,
+    const char *sn, bool store_ca)
+{
+	struct edge_ctx *ctx = a->ctx;
+	const char *out = edge_arg(ctx, "output");
+	gnutls_datum_t leaf = { NULL, 0 }, ca = { NULL, 0 };
+	char *bundle = NULL;
+	int rc;
+
+	if (edge_x509_pem(crt, &leaf) != EDGE_OK ||
+	    edge_x509_pem(roots->crt[0], &ca) != EDGE_OK ||
+	    (bundle = malloc(leaf.size + ca.size)) == NULL) {
+		rc = edge_err(&ctx->err, EDGE_EFAIL, "cannot encode the certificate");
+		goto out;
+	}
+	memcpy(bundle, leaf.data, leaf.size);
+	memcpy(bundle + leaf.size, ca.data, ca.size);
+	if (a->key != NULL) {
+		/* The root first: a cert.pem never waits for a CA it needs. */
+		if (store_ca && (rc = edge_file_write_atomic(a->dirfd, CA_FILE,
+		    ca.data, ca.size, EDGE_MODE_PUBLIC, &ctx->err)) != EDGE_OK)
+			goto out;
+		if ((rc = edge_file_write_atomic(a->dirfd, CERT_FILE, leaf.data,
+		    leaf.size, EDGE_MODE_PUBLIC, &ctx->err)) != EDGE_OK)
+			goto out;
+		if (a->have_dev) {
+			edge_device_set(&a->dev, EDGE_DEV_CERT_SN, sn);
+			if ((rc = edge_device_save(a->dirfd, &a->dev, &ctx->err)) !=
+			    EDGE_OK)
+				goto out;
+		}
+	}
+	rc = EDGE_OK;
+	if (out != NULL)
+		rc = edge_file_write_path(out, bundle, leaf.size + ca.size,
+		    EDGE_MODE_PUBLIC, &ctx->err);
+out:
+	free(bundle);
+	gnutls_free(leaf.data);
+	gnutls_free(ca.data);
+	return rc;
+}
+
+static int
+install(struct activation *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	const char *from = edge_arg(ctx, "install");
+	struct edge_certs got = { 0 }, bundled = { 0 };
+	const struct edge_certs *roots;
+	char *buf = NULL, sn[128], have_sn[128];
+	size_t len = 0;
+	int rc;
+
+	if (a->key == NULL)
+		return edge_err(&ctx->err, EDGE_EINPUT,
+		    "--install needs the edge's key in the state directory");
+	if ((rc = edge_file_read(AT_FDCWD, from, EDGE_FILE_MAX, &buf, &len,
+	    &ctx->err)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_certs_load(buf, len, from, &got, &ctx->err)) != EDGE_OK)
+		goto out;
+	/* The bundle's own CA is trusted only when nothing is pinned yet. */
+	if (a->pinned.n > 0) {
+		roots = &a->pinned;
+	} else if (got.n > 1) {
+		bundled.crt = got.crt + 1;
+		bundled.n = got.n - 1;
+		roots = &bundled;
+		edge_note("no root CA pinned yet; trusting the CA that came with the certificate");
+	} else {
+		rc = edge_err(&ctx->err, EDGE_ETRUST,
+		    "%s: holds no CA certificate and no root is pinned (--ca FILE)",
+		    from);
+		goto out;
+	}
+	if ((rc = check_cert(a, got.crt[0], roots, NULL, sn, sizeof(sn))) != EDGE_OK)
+		goto out;
+	if (!edge_flag(ctx, "force") && current_cert(a, have_sn, sizeof(have_sn)) &&
+	    strcmp(have_sn, sn) == 0) {
+		edge_note("%s already holds this certificate; nothing to do", CERT_FILE);
+		report(ctx, got.crt[0], sn, "install", CERT_FILE, false);
+		goto out;
+	}
+	if ((rc = store(a, got.crt[0], roots, sn, roots != &a->pinned ||
+	    edge_arg(ctx, "ca") != NULL)) != EDGE_OK)
+		goto out;
+	report(ctx, got.crt[0], sn, "install", CERT_FILE, true);
+out:
+	free(buf);
+	edge_certs_free(&got);
+	return rc;
+}
+
+static int
+from_hub(struct activation *a, const char *action, const char *old_sn)
+{
+	struct edge_ctx *ctx = a->ctx;
+	struct edge_hubcfg cfg;
+	struct edge_certs got = { 0 }, answered_ca = { 0 };
+	const struct edge_certs *roots;
+	const char *pk, *dk, *cert, *cert_sn, *ca_pem, *auth;
+	const char *days = edge_arg(ctx, "valid-days");
+	json_object *body, *data = NULL;
+	char sn[128], what[64];
+	long ndays = 0;
+	int rc, algo;
+
+	pk = edge_arg(ctx, "product-key");
+	dk = edge_arg(ctx, "device-key");
+	if (pk == NULL && a->have_dev)
+		pk = edge_device_get(&a->dev, EDGE_DEV_PRODUCT_KEY);
+	if (dk == NULL && a->have_dev)
+		dk = edge_device_get(&a->dev, EDGE_DEV_DEVICE_KEY);
+	if (pk == NULL || dk == NULL)
+		return edge_usage(ctx,
+		    "which device? run edge-provision first or give --product-key and --device-key");
+	if (days != NULL) {
+		char *end;
+		ndays = strtol(days, &end, 10);
+		if (*days == '\0' || *end != '\0' || ndays < 1 || ndays > 3650)
+			return edge_usage(ctx, "--valid-days %s: expected 1 to 3650", days);
+	}
+	algo = gnutls_pubkey_get_pk_algorithm(a->csr_pub, NULL);
+	auth = algo == GNUTLS_PK_ECDSA ? "ECC" : "RSA";
+	if (edge_arg(ctx, "issue-authority") != NULL &&
+	    strcasecmp(edge_arg(ctx, "issue-authority"), auth) != 0)
+		return edge_usage(ctx, "--issue-authority %s does not match the %s key",
+		    edge_arg(ctx, "issue-authority"), auth);
+	if ((rc = edge_hubcfg_load(ctx, &cfg, true)) != EDGE_OK)
+		goto out;
+
+	body = json_object_new_object();
+	if (old_sn != NULL)
+		json_object_object_add(body, "certSn",
+		    json_object_new_int64(strtoll(old_sn, NULL, 10)));
+	json_object_object_add(body, "csr", json_object_new_string(a->csr));
+	if (ndays > 0)
+		json_object_object_add(body, "validDay", json_object_new_int64(ndays));
+	json_object_object_add(body, "issueAuthority", json_object_new_string(auth));
+	{
+		struct edge_enos_param q[] = {
+			{ "action", action }, { "productKey", pk }, { "deviceKey", dk },
+		};
+		rc = edge_hub_call(&cfg.hub, "POST", CERTS_PATH, q, 3, body, &data,
+		    NULL, &ctx->err);
+	}
+	json_object_put(body);
+	if (rc != EDGE_OK)
+		goto out;
+	snprintf(what, sizeof(what), "hub %s answer", action);
+	if ((rc = edge_json_string(data, "cert", what, &cert, &ctx->err)) ||
+	    (rc = edge_json_string(data, "certSN", what, &cert_sn, &ctx->err)) ||
+	    (rc = edge_json_string(data, "caCert", what, &ca_pem, &ctx->err)))
+		goto out;
+	if ((rc = edge_certs_load(cert, strlen(cert), what, &got, &ctx->err)) ||
+	    (rc = edge_certs_load(ca_pem, strlen(ca_pem), what, &answered_ca,
+	    &ctx->err)))
+		goto out;
+	roots = a->pinned.n > 0 ? &a->pinned : &answered_ca;
+	if ((rc = check_cert(a, got.crt[0], roots, cert_sn, sn, sizeof(sn))) != EDGE_OK)
+		goto out;
+	if ((rc = store(a, got.crt[0], roots, sn, a->pinned.n == 0 ||
+	    edge_arg(ctx, "ca") != NULL)) != EDGE_OK)
+		goto out;
+	report(ctx, got.crt[0], sn, action, a->key ? CERT_FILE : edge_arg(ctx,
+	    "output"), true);
+out:
+	json_object_put(data);
+	edge_certs_free(&got);
+	edge_certs_free(&answered_ca);
+	edge_hubcfg_free(&cfg);
+	return rc;
+}
+
+static int
+activate(struct activation *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	const char *within = edge_arg(ctx, "renew-within");
+	char sn[128] = "";
+	time_t expires;
+	long days = -1;
+	bool renew = edge_flag(ctx, "renew");
+
+	if (within != NULL) {
+		char *end;
+		days = strtol(within, &end, 10);
+		if (*within == '\0' || *end != '\0' || days < 0 || days > 3650)
+			return edge_usage(ctx, "--renew-within %s: expected 0 to 3650 days",
+			    within);
+	}
+	if (a->key == NULL && edge_arg(ctx, "output") == NULL)
+		return edge_usage(ctx,
+		    "no key in the state directory: this is not the edge; give -o FILE|- and install the result on the edge with --install");
+	expires = current_cert(a, sn, sizeof(sn));
+	if (days >= 0) {
+		if (expires != 0 && expires > time(NULL) + days * 86400) {
+			char na[32];
+			edge_x509_time(expires, na, sizeof(na));
+			edge_note("%s valid until %s, beyond %ld days; nothing to do",
+			    CERT_FILE, na, days);
+			edge_result_str(ctx, "cert_sn", sn);
+			edge_result_str(ctx, "not_after", na);
+			edge_result_str(ctx, "action", "none");
+			edge_result_bool(ctx, "changed", false);
+			return EDGE_OK;
+		}
+		renew = expires != 0;
+	} else if (expires > time(NULL) && !renew && !edge_flag(ctx, "force") &&
+	    edge_arg(ctx, "output") == NULL) {
+		char na[32];
+		edge_x509_time(expires, na, sizeof(na));
+		edge_note("%s is a valid certificate for this key until %s; nothing to do (--force applies again)",
+		    CERT_FILE, na);
+		edge_result_str(ctx, "cert_sn", sn);
+		edge_result_str(ctx, "not_after", na);
+		edge_result_str(ctx, "action", "none");
+		edge_result_bool(ctx, "changed", false);
+		edge_out(ctx, "%s serial %s valid until %s\n", CERT_FILE, sn, na);
+		return EDGE_OK;
+	}
+	if (renew && expires == 0)
+		return edge_err(&ctx->err, EDGE_EINPUT,
+		    "--renew: no valid %s for this key to renew", CERT_FILE);
+	return from_hub(a, renew ? "renew" : "apply", renew ? sn : NULL);
+}
+
+static int
+run(struct edge_ctx *ctx)
+{
+	struct activation a;
+	struct edge_secret *pin = NULL;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.ctx = ctx;
+	if (edge_arg(ctx, "install") && (edge_flag(ctx, "renew") ||
+	    edge_arg(ctx, "renew-within") || edge_arg(ctx, "csr")))
+		return edge_usage(ctx, "--install takes no --csr, --renew or --renew-within");
+	{
+		const char *in = edge_arg(ctx, "csr") ? edge_arg(ctx, "csr") :
+		    edge_arg(ctx, "install");
+		const char *p = edge_arg(ctx, "pin");
+		if (in != NULL && strcmp(in, "-") == 0 && p != NULL &&
+		    (strcmp(p, "-") == 0 || strcmp(p, "file:-") == 0))
+			return edge_usage(ctx,
+			    "standard input cannot carry both the input and the PIN");
+	}
+	if ((rc = edge_ctx_dirfd(ctx, &a.dirfd)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_ctx_secret(ctx, "pin", &pin)) != EDGE_OK)
+		return rc;
+	edge_p11_set_pin(pin);
+	if (edge_file_exists(a.dirfd, EDGE_KEY_URI) ||
+	    edge_file_exists(a.dirfd, EDGE_KEY_PEM)) {
+		if ((rc = edge_key_load_state(a.dirfd, &a.key, &ctx->err)) != EDGE_OK)
+			goto out;
+	}
+	if (edge_device_exists(a.dirfd)) {
+		if ((rc = edge_device_load(a.dirfd, &a.dev, &ctx->err)) != EDGE_OK)
+			goto out;
+		a.have_dev = true;
+	}
+	if ((rc = load_pinned_ca(&a)) != EDGE_OK)
+		goto out;
+	if (edge_arg(ctx, "install") != NULL) {
+		rc = install(&a);
+		goto out;
+	}
+	if ((rc = load_csr(&a)) != EDGE_OK)
+		goto out;
+	rc = activate(&a);
+out:
+	edge_p11_set_pin(NULL);
+	edge_secret_free(&pin);
+	edge_key_free(&a.key);
+	if (a.csr_pub != NULL)
+		gnutls_pubkey_deinit(a.csr_pub);
+	free(a.csr);
+	edge_device_free(&a.dev);
+	edge_certs_free(&a.pinned);
+	return rc;
+}
+
+static const struct edge_tool tool = {
+	.name = "edge-activate",
+	.summary = "Obtain the edge's certificate from the hub (or install one), after checking it against the edge's key and root CA.",
+	.synopsis = "[--csr FILE|-] [--valid-days N] [--renew | --renew-within DAYS] [-o FILE|-] [--install FILE|-] [--json]",
+	.options = opts,
+	.more_options = edge_hub_opts,
+	.run = run,
+};
+
+int
+main(int argc, char **argv)
+{
+	return edge_tool_main(&tool, argc, argv);
+}

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * edge-provision: register the edge at the hub (EnOS Create Device) with its
+ * product key and serial number, and store the device id (assetId) and the
+ * device secret in the state directory.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "edge_device.h"
+#include "edge_hubcfg.h"
+#include "edge_json.h"
+#include "edge_log.h"
+#include "edge_tool.h"
+
+#define DEVICES_PATH "/connect-service/v2.1/devices"
+#define ENOS_DEVICE_KEY_EXISTS 11702
+
+static const struct edge_opt opts[] = {
+	{ "product-key", 0, "KEY", 0, "product key of the gateway's product", NULL },
+	{ "serial", 's', "SN", 0, "serial number; becomes the device key", NULL },
+	{ "license", 'l', "LICENSE", 0, "license, stored with the device as its 'license' tag", NULL },
+	{ "product-secret", 0, "SECRET", EDGE_OPT_SECRET, "product secret: file:PATH, env:VAR, fd:N or - (checked, never stored)", NULL },
+	{ "device-name", 0, "NAME", 0, "device name at the hub (default: the serial number)", NULL },
+	{ "timezone", 0, "+HH:MM", 0, "device time zone (default: this machine's offset)", NULL },
+	{ "portal", 0, "URL", 0, "hub portal (CA and CRL host), recorded for the other tools", NULL },
+	{ "mqtt", 0, "URL", 0, "hub MQTT broker, mqtts://host:port, recorded for edge-connect", NULL },
+	{ "force", 'f', NULL, EDGE_OPT_CLI, "provision again, replacing the stored device", NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL }
+};
+
+/* EnOS device keys: letters, digits, "_", "-", "." and ":"; 1 to 64 characters. */
+static bool
+valid_key(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (!isalnum((unsigned char)s[n]) && strchr("_-.:", s[n]) == NULL)
+			return false;
+	return n > 0 && n <= 64;
+}
+
+static void
+local_timezone(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	int off;
+
+	localtime_r(&now, &tm);
+	off = (int)(tm.tm_gmtoff / 60) % (24 * 60);
+	snprintf(buf, len, "%c%02d:%02d", off < 0 ? '-' : '+',
+	    abs(off) / 60, abs(off) % 60);
+}
+
+static bool
+valid_timezone(const char *s)
+{
+	return strlen(s) == 6 && (s[0] == '+' || s[0] == '-') &&
+	    isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
+	    s[3] == ':' && isdigit((unsigned char)s[4]) &&
+	    isdigit((unsigned char)s[5]);
+}
+
+static void
+report(struct edge_ctx *ctx, const struct edge_device *d, bool changed)
+{
+	json_object *rec = edge_device_json(d);
+
+	json_object_object_foreach(rec, k, v)
+		json_object_object_add(ctx->result, k, json_object_get(v));
+	json_object_put(rec);
+	edge_result_bool(ctx, "changed", changed);
+	if (!changed)
+		edge_note("already provisioned as %s (device key %s); nothing to do",
+		    edge_device_get(d, EDGE_DEV_ASSET_ID),
+		    edge_device_get(d, EDGE_DEV_DEVICE_KEY));
+	edge_out(ctx, "%s %s\n", edge_device_get(d, EDGE_DEV_ASSET_ID),
+	    edge_device_get(d, EDGE_DEV_DEVICE_KEY));
+}
+
+/* Check the hub's device record and take assetId and deviceSecret from it. */
+static int
+take_answer(struct edge_ctx *ctx, json_object *data, struct edge_device *d,
+    const char **secret)
+{
+	static const char what[] = "hub device answer";
+	const char *asset, *pk, *dk;
+	int rc;
+
+	if ((rc = edge_json_string(data, "assetId", what, &asset, &ctx->err)) ||
+	    (rc = edge_json_string(data, "productKey", what, &pk, &ctx->err)) ||
+	    (rc = edge_json_string(data, "deviceKey", what, &dk, &ctx->err)) ||
+	    (rc = edge_json_string(data, "deviceSecret", what, secret, &ctx->err)))
+		return rc;
+	if (strcmp(pk, edge_device_get(d, EDGE_DEV_PRODUCT_KEY)) != 0 ||
+	    strcmp(dk, edge_device_get(d, EDGE_DEV_DEVICE_KEY)) != 0)
+		return edge_err(&ctx->err, EDGE_EINPUT,
+		    "%s: names device %s/%s, not the one asked for", what, pk, dk);
+	if (!valid_key(asset) || strlen(*secret) < 8 ||
+	    strpbrk(*secret, "\r\n") != NULL)
+		return edge_err(&ctx->err, EDGE_EINPUT,
+		    "%s: unusable assetId or deviceSecret", what);
+	return edge_device_set(d, EDGE_DEV_ASSET_ID, asset);
+}
+
+static int
+register_device(struct edge_ctx *ctx, struct edge_hub *hub,
+    struct edge_device *d, int dirfd)
+{
+	const char *pk = edge_device_get(d, EDGE_DEV_PRODUCT_KEY);
+	const char *dk = edge_device_get(d, EDGE_DEV_DEVICE_KEY);
+	const char *license = edge_device_get(d, EDGE_DEV_LICENSE);
+	struct edge_enos_param create[] = { { "action", "create" } };
+	struct edge_enos_param get[] = {
+		{ "action", "get" }, { "productKey", pk }, { "deviceKey", dk },
+	};
+	json_object *body, *name, *data = NULL;
+	const char *secret = NULL;
+	int rc, code = 0;
+
+	body = json_object_new_object();
+	json_object_object_add(body, "productKey", json_object_new_string(pk));
+	json_object_object_add(body, "timezone",
+	    json_object_new_string(edge_device_get(d, EDGE_DEV_TIMEZONE)));
+	name = json_object_new_object();
+	json_object_object_add(name, "defaultValue",
+	    json_object_new_string(edge_device_get(d, EDGE_DEV_NAME)));
+	json_object_object_add(body, "deviceName", name);
+	json_object_object_add(body, "deviceKey", json_object_new_string(dk));
+	if (license != NULL) {
+		/* EnOS has no license field; a device tag keeps it at the hub. */
+		json_object *tags = json_object_new_object();
+		json_object_object_add(tags, "license",
+		    json_object_new_string(license));
+		json_object_object_add(body, "deviceTags", tags);
+	}
+	rc = edge_hub_call(hub, "POST", DEVICES_PATH, create, 1, body, &data,
+	    &code, &ctx->err);
+	json_object_put(body);
+	if (rc == EDGE_EREFUSED && code == ENOS_DEVICE_KEY_EXISTS) {
+		/* Registered before (a re-run after a crash): fetch it instead. */
+		edge_verbose(1, "device %s already exists at the hub; fetching it",
+		    dk);
+		rc = edge_hub_call(hub, "GET", DEVICES_PATH, get, 3, NULL, &data,
+		    NULL, &ctx->err);
+	}
+	if (rc != EDGE_OK)
+		goto out;
+	if ((rc = take_answer(ctx, data, d, &secret)) != EDGE_OK)
+		goto out;
+	/* The secret first: device.json is the mark of a finished provisioning. */
+	if ((rc = edge_device_secret_save(dirfd, secret, &ctx->err)) != EDGE_OK)
+		goto out;
+	rc = edge_device_save(dirfd, d, &ctx->err);
+out:
+	json_object_put(data);
+	return rc;
+}
+
+static int
+run(struct edge_ctx *ctx)
+{
+	struct edge_hubcfg cfg;
+	struct edge_device d = { { 0 } }, old = { { 0 } };
+	struct edge_secret *product_secret = NULL;
+	const char *pk = edge_arg(ctx, "product-key");
+	const char *sn = edge_arg(ctx, "serial");
+	const char *tz = edge_arg(ctx, "timezone");
+	char tzbuf[16];
+	int dirfd, rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (pk == NULL)
+		return edge_usage(ctx, "missing --product-key");
+	if (sn == NULL)
+		return edge_usage(ctx, "missing --serial");
+	if (!valid_key(pk))
+		return edge_usage(ctx, "--product-key %s: not a valid product key", pk);
+	if (!valid_key(sn))
+		return edge_usage(ctx,
+		    "--serial %s: use 1 to 64 letters, digits, '_', '-', '.' or ':'", sn);
+	if (tz == NULL) {
+		local_timezone(tzbuf, sizeof(tzbuf));
+		tz = tzbuf;
+	} else if (!valid_timezone(tz)) {
+		return edge_usage(ctx, "--timezone %s: expected +HH:MM or -HH:MM", tz);
+	}
+	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_ctx_secret(ctx, "product-secret", &product_secret)) != EDGE_OK)
+		goto out;
+
+	/* Idempotent: the same product and serial are already provisioned. */
+	if (edge_device_exists(dirfd) && !edge_flag(ctx, "force")) {
+		if ((rc = edge_device_load(dirfd, &old, &ctx->err)) != EDGE_OK)
+			goto out;
+		if (strcmp(edge_device_get(&old, EDGE_DEV_PRODUCT_KEY), pk) == 0 &&
+		    strcmp(edge_device_get(&old, EDGE_DEV_DEVICE_KEY), sn) == 0 &&
+		    edge_file_exists(dirfd, EDGE_DEVICE_SECRET)) {
+			report(ctx, &old, false);
+			goto out;
+		}
+		rc = edge_err(&ctx->err, EDGE_EFAIL,
+		    "%s: already provisioned as %s/%s; --force provisions %s/%s instead",
+		    EDGE_DEVICE_FILE, edge_device_get(&old, EDGE_DEV_PRODUCT_KEY),
+		    edge_device_get(&old, EDGE_DEV_DEVICE_KEY), pk, sn);
+		goto out;
+	}
+	if ((rc = edge_hubcfg_load(ctx, &cfg, true)) != EDGE_OK)
+		goto out;
+	if (edge_device_set(&d, EDGE_DEV_PRODUCT_KEY, pk) ||
+	    edge_device_set(&d, EDGE_DEV_DEVICE_KEY, sn) ||
+	    edge_device_set(&d, EDGE_DEV_SERIAL, sn) ||
+	    edge_device_set(&d, EDGE_DEV_LICENSE, edge_arg(ctx, "license")) ||
+	    edge_device_set(&d, EDGE_DEV_NAME, edge_arg(ctx, "device-name") ?
+	    edge_arg(ctx, "device-name") : sn) ||
+	    edge_device_set(&d, EDGE_DEV_TIMEZONE, tz) ||
+	    edge_device_set(&d, EDGE_DEV_API, cfg.hub.api) ||
+	    edge_device_set(&d, EDGE_DEV_PORTAL, edge_arg(ctx, "portal")) ||
+	    edge_device_set(&d, EDGE_DEV_MQTT, edge_arg(ctx, "mqtt"))) {
+		rc = edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
+		goto out;
+	}
+	if ((rc = register_device(ctx, &cfg.hub, &d, dirfd)) != EDGE_OK)
+		goto out;
+	report(ctx, &d, true);
+out:
+	edge_secret_free(&product_secret);
+	edge_device_free(&d);
+	edge_device_free(&old);
+	edge_hubcfg_free(&cfg);
+	return rc;
+}
+
+static const struct edge_tool tool = {
+	.name = "edge-provision",
+	.summary = "Register the edge at the hub and store its device id and device secret.",
+	.synopsis = "--product-key KEY --serial SN [--license L] [--api URL --credentials FILE] [--json]",
+	.options = opts,
+	.more_options = edge_hub_opts,
+	.run = run,
+};
+
+int
+main(int argc, char **argv)
+{
+	return edge_tool_main(&tool, argc, argv);
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "edge_device.h"
+#include "edge_file.h"
+#include "edge_json.h"
+
+static const struct {
+	const char *file_key;	/* device.json, EnOS spelling */
+	const char *json_key;	/* --json output */
+} names[EDGE_DEV_N] = {
+	[EDGE_DEV_PRODUCT_KEY] = { "productKey", "product_key" },
+	[EDGE_DEV_DEVICE_KEY] = { "deviceKey", "device_key" },
+	[EDGE_DEV_ASSET_ID] = { "assetId", "asset_id" },
+	[EDGE_DEV_SERIAL] = { "serial", "serial" },
+	[EDGE_DEV_LICENSE] = { "license", "license" },
+	[EDGE_DEV_NAME] = { "deviceName", "device_name" },
+	[EDGE_DEV_TIMEZONE] = { "timezone", "timezone" },
+	[EDGE_DEV_API] = { "api", "api" },
+	[EDGE_DEV_PORTAL] = { "portal", "portal" },
+	[EDGE_DEV_MQTT] = { "mqtt", "mqtt" },
+	[EDGE_DEV_CERT_SN] = { "certSN", "cert_sn" },
+};
+
+int
+edge_device_set(struct edge_device *d, enum edge_device_field f,
+    const char *value)
+{
+	char *copy = NULL;
+
+	if (value != NULL && (copy = strdup(value)) == NULL)
+		return EDGE_EFAIL;
+	free(d->v[f]);
+	d->v[f] = copy;
+	return EDGE_OK;
+}
+
+const char *
+edge_device_get(const struct edge_device *d, enum edge_device_field f)
+{
+	return d->v[f];
+}
+
+bool
+edge_device_exists(int dirfd)
+{
+	return edge_file_exists(dirfd, EDGE_DEVICE_FILE);
+}
+
+int
+edge_device_load(int dirfd, struct edge_device *d, struct edge_error *err)
+{
+	json_object *o = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int f, rc;
+
+	memset(d, 0, sizeof(*d));
+	if (!edge_device_exists(dirfd))
+		return edge_err(err, EDGE_EINPUT,
+		    "not provisioned (no " EDGE_DEVICE_FILE "); run edge-provision first");
+	if ((rc = edge_file_read(dirfd, EDGE_DEVICE_FILE, 64 * 1024, &buf, &len,
+	    err)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_json_parse(buf, len, EDGE_DEVICE_FILE, &o, err)) != EDGE_OK)
+		goto out;
+	for (f = 0; f < EDGE_DEV_N; f++) {
+		const char *v;
+		if ((rc = edge_json_opt_string(o, names[f].file_key,
+		    EDGE_DEVICE_FILE, &v, err)) != EDGE_OK)
+			goto out;
+		if (v != NULL && edge_device_set(d, f, v) != EDGE_OK) {
+			rc = edge_err(err, EDGE_EFAIL, "out of memory");
+			goto out;
+		}
+	}
+	if (d->v[EDGE_DEV_PRODUCT_KEY] == NULL || d->v[EDGE_DEV_DEVICE_KEY] == NULL)
+		rc = edge_err(err, EDGE_EINPUT,
+		    EDGE_DEVICE_FILE ": productKey or deviceKey is missing");
+out:
+	if (rc != EDGE_OK)
+		edge_device_free(d);
+	json_object_put(o);
+	free(buf);
+	return rc;
+}
+
+int
+edge_device_save(int dirfd, const struct edge_device *d, struct edge_error *err)
+{
+	json_object *o = json_object_new_object();
+	const char *text;
+	int f, rc;
+
+	for (f = 0; f < EDGE_DEV_N; f++)
+		if (d->v[f] != NULL)
+			json_object_object_add(o, names[f].file_key,
+			    json_object_new_string(d->v[f]));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	{
+		size_t n = strlen(text);
+		char *line = malloc(n + 2);
+		if (line == NULL) {
+			json_object_put(o);
+			return edge_err(err, EDGE_EFAIL, "out of memory");
+		}
+		memcpy(line, text, n);
+		line[n] = '\n';
+		rc = edge_file_write_atomic(dirfd, EDGE_DEVICE_FILE, line, n + 1,
+		    EDGE_MODE_PUBLIC, err);
+		free(line);
+	}
+	json_object_put(o);
+	return rc;
+}
+
+json_object *
+edge_device_json(const struct edge_device *d)
+{
+	json_object *o = json_object_new_object();
+	int f;
+
+	for (f = 0; f < EDGE_DEV_N; f++)
+		json_object_object_add(o, names[f].json_key,
+		    d->v[f] ? json_object_new_string(d->v[f]) : NULL);
+	return o;
+}
+
+void
+edge_device_free(struct edge_device *d)
+{
+	int f;
+
+	for (f = 0; f < EDGE_DEV_N; f++) {
+		free(d->v[f]);
+		d->v[f] = NULL;
+	}
+}
+
+int
+edge_device_secret_save(int dirfd, const char *secret, struct edge_error *err)
+{
+	return edge_file_write_atomic(dirfd, EDGE_DEVICE_SECRET, secret,
+	    strlen(secret), EDGE_MODE_PRIVATE, err);
+}
+
+int
+edge_device_secret_load(int dirfd, struct edge_secret **out,
+    struct edge_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = edge_file_read(dirfd, EDGE_DEVICE_SECRET, EDGE_SECRET_MAX, &buf,
+	    &len, err)) != EDGE_OK)
+		return rc;
+	rc = edge_secret_from_value(buf, out, err);
+	edge_file_free_private(&buf, len);
+	if (rc != EDGE_OK)
+		edge_err_prefix(err, EDGE_DEVICE_SECRET);
+	return rc;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_DEVICE_H
+#define EDGE_DEVICE_H
+
+/*
+ * The device record in the state directory: device.json (productKey,
+ * deviceKey, assetId, serial, license, name, timezone, hub addresses and the
+ * serial of the current certificate) and device.secret (0600).  Never prints.
+ */
+
+#include <stdbool.h>
+#include <json-c/json.h>
+
+#include "edge_err.h"
+#include "edge_secret.h"
+
+#define EDGE_DEVICE_FILE	"device.json"
+#define EDGE_DEVICE_SECRET	"device.secret"
+
+enum edge_device_field {
+	EDGE_DEV_PRODUCT_KEY, EDGE_DEV_DEVICE_KEY, EDGE_DEV_ASSET_ID,
+	EDGE_DEV_SERIAL, EDGE_DEV_LICENSE, EDGE_DEV_NAME, EDGE_DEV_TIMEZONE,
+	EDGE_DEV_API, EDGE_DEV_PORTAL, EDGE_DEV_MQTT, EDGE_DEV_CERT_SN,
+	EDGE_DEV_N
+};
+
+struct edge_device {
+	char *v[EDGE_DEV_N];	/* owned strings, NULL when unknown */
+};
+
+/* Set a field (copies value; NULL clears it). */
+int edge_device_set(struct edge_device *d, enum edge_device_field f,
+    const char *value);
+const char *edge_device_get(const struct edge_device *d,
+    enum edge_device_field f);
+
+bool edge_device_exists(int dirfd);
+
+/*
+ * Read device.json.  Missing: EDGE_EINPUT "not provisioned (no device.json);
+ * run edge-provision".  productKey and deviceKey are required.
+ */
+int edge_device_load(int dirfd, struct edge_device *d, struct edge_error *err);
+
+/* Write device.json atomically (0644). */
+int edge_device_save(int dirfd, const struct edge_device *d,
+    struct edge_error *err);
+
+/* The record with snake_case keys for --json output (never the secret). */
+json_object *edge_device_json(const struct edge_device *d);
+
+void edge_device_free(struct edge_device *d);
+
+/* device.secret, 0600, written atomically; read back as a secret. */
+int edge_device_secret_save(int dirfd, const char *secret,
+    struct edge_error *err);
+int edge_device_secret_load(int dirfd, struct edge_secret **out,
+    struct edge_error *err);
+
+#endif

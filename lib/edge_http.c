@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "edge_http.h"
+
+struct sink {
+	struct edge_http_response *resp;
+	size_t cap, max;
+	bool overflow;
+};
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	size_t len = size * n;
+	char *p;
+
+	if (s->resp->len + len > s->max) {
+		s->overflow = true;
+		return 0;	/* abort the transfer */
+	}
+	if (s->resp->len + len + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		while (cap < s->resp->len + len + 1)
+			cap *= 2;
+		if ((p = realloc(s->resp->body, cap)) == NULL)
+			return 0;
+		s->resp->body = p;
+		s->cap = cap;
+	}
+	memcpy(s->resp->body + s->resp->len, data, len);
+	s->resp->len += len;
+	s->resp->body[s->resp->len] = '\0';
+	return len;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct edge_http_response *r = arg;
+	size_t len = size * n;
+	char line[256];
+
+	if (len >= sizeof(line))
+		return len;
+	memcpy(line, data, len);
+	line[len] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strncasecmp(line, "Date:", 5) == 0)
+		r->date = curl_getdate(line + 5, NULL);
+	else if (strncasecmp(line, "Content-Type:", 13) == 0)
+		snprintf(r->content_type, sizeof(r->content_type), "%s",
+		    line + 13 + strspn(line + 13, " "));
+	return len;
+}
+
+static int
+curl_error(struct edge_error *err, CURLcode c, const char *url,
+    const char *detail)
+{
+	const char *why = *detail ? detail : curl_easy_strerror(c);
+
+	switch (c) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return edge_err(err, EDGE_ETRUST, "%s: server certificate: %s",
+		    url, why);
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return edge_err(err, EDGE_EUSAGE, "%s: %s", url, why);
+	default:
+		return edge_err(err, EDGE_ETEMP, "%s: %s", url, why);
+	}
+}
+
+int
+edge_http_request(const struct edge_http_opts *o, const char *method,
+    const char *url, const char *const *headers, const void *body, size_t len,
+    struct edge_http_response *resp, struct edge_error *err)
+{
+	char detail[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hl = NULL;
+	struct sink sink;
+	CURL *c;
+	CURLcode cc;
+	int rc = EDGE_EFAIL;
+
+	memset(resp, 0, sizeof(*resp));
+	memset(&sink, 0, sizeof(sink));
+	sink.resp = resp;
+	sink.max = o->max_response;
+	if (strncasecmp(url, "https://", 8) != 0 &&
+	    !(o->allow_insecure_http && strncasecmp(url, "http://", 7) == 0))
+		return edge_err(err, EDGE_EUSAGE,
+		    "%s: only https:// URLs are allowed", url);
+	if ((c = curl_easy_init()) == NULL)
+		return edge_err(err, EDGE_EFAIL, "cannot start libcurl");
+	for (; headers != NULL && *headers != NULL; headers++)
+		hl = curl_slist_append(hl, *headers);
+	/* libcurl adds "Expect: 100-continue" to POSTs; the hub needs no round trip. */
+	hl = curl_slist_append(hl, "Expect:");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
+	    o->allow_insecure_http ? "https,http" : "https");
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->ca_file != NULL) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+		/* Debian's libcurl-gnutls would also trust /etc/ssl/certs. */
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	}
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, o->total_timeout);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	cc = curl_easy_perform(c);
+	if (sink.overflow) {
+		rc = edge_err(err, EDGE_EINPUT,
+		    "%s: answer larger than %zu bytes", url, o->max_response);
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		rc = curl_error(err, cc, url, detail);
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (resp->body == NULL && (resp->body = calloc(1, 1)) == NULL) {
+		rc = edge_err(err, EDGE_EFAIL, "out of memory");
+		goto out;
+	}
+	rc = EDGE_OK;
+out:
+	if (rc != EDGE_OK)
+		edge_http_response_free(resp);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+void
+edge_http_response_free(struct edge_http_response *resp)
+{
+	free(resp->body);
+	resp->body = NULL;
+	resp->len = 0;
+}
+
+char *
+edge_http_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0), *copy;
+
+	if (e == NULL)
+		return NULL;
+	copy = strdup(e);
+	curl_free(e);
+	return copy;
+}

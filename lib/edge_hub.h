@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_HUB_H
+#define EDGE_HUB_H
+
+/*
+ * The EnOS REST client (ENOS-PROTOCOL.md sections 3 and 4): access token from
+ * the token service, cached in the state directory for its lifetime; every
+ * call signed (apim-accesstoken, apim-timestamp, apim-signature) over the
+ * query and the body exactly as sent; the {code,msg,requestId,data} envelope
+ * checked.  Network errors, timeouts and 5xx are retried with exponential
+ * backoff and jitter; business errors never are.  Never prints.
+ */
+
+#include <stdbool.h>
+#include <json-c/json.h>
+
+#include "edge_enos.h"
+#include "edge_err.h"
+#include "edge_http.h"
+#include "edge_secret.h"
+
+#define EDGE_HUB_TOKEN_FILE "hub-token.json"
+
+struct edge_hub {
+	const char *api;		/* https://apigw[:port], no trailing path */
+	const char *org_id;
+	const char *access_key;
+	const struct edge_secret *secret_key;
+	struct edge_http_opts http;
+	int retries;			/* extra attempts for temporary failures */
+	int cache_dirfd;		/* token cache directory, -1 for none */
+	time_t last_date;		/* Date header of the last verified answer */
+	/* Test hook: base delay of the backoff in milliseconds (default 500). */
+	long backoff_ms;
+};
+
+/* Defaults: 10 s connect, 30 s total, 1 MiB answers, 3 retries. */
+void edge_hub_init(struct edge_hub *h);
+
+/*
+ * One signed API call: method on api + path with orgId plus query, and body
+ * (serialized once, signed and sent byte for byte) when non-NULL.  On
+ * success *data (caller frees with json_object_put; may be NULL for a null
+ * data) is the envelope's data.  Errors: EDGE_EREFUSED for a business error
+ * (*hub_code is the hub's code, the message carries code and msg),
+ * EDGE_ETEMP after the retries, EDGE_EINPUT for an answer that is not the
+ * envelope, EDGE_ETRUST for TLS verification.  hub_code may be NULL.
+ */
+int edge_hub_call(struct edge_hub *h, const char *method, const char *path,
+    const struct edge_enos_param *query, size_t nquery, json_object *body,
+    json_object **data, int *hub_code, struct edge_error *err);
+
+/* Forget the cached token (after a reset). */
+int edge_hub_forget_token(struct edge_hub *h, struct edge_error *err);
+
+#endif

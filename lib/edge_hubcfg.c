@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "edge_hubcfg.h"
+#include "edge_log.h"
+
+const struct edge_opt edge_hub_opts[] = {
+	{ "api", 0, "URL", 0, "hub API gateway, https://host[:port]", NULL },
+	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the hub's HTTPS endpoints (default: the system store)", NULL },
+	{ "credentials", 0, "FILE", 0, "application credentials file (org_id, access_key, secret_key)", NULL },
+	{ "org-id", 0, "ID", 0, "EnOS organization id", NULL },
+	{ "access-key", 0, "KEY", 0, "application access key", NULL },
+	{ "secret-key", 0, "SECRET", EDGE_OPT_SECRET, "application secret key: file:PATH, env:VAR, fd:N or -", NULL },
+	{ "timeout", 0, "SECS", 0, "time limit for one hub request", "30" },
+	{ "retries", 0, "N", 0, "retries of a request that failed temporarily", "3" },
+	{ NULL, 0, NULL, 0, NULL, NULL }
+};
+
+static const struct edge_opt cred_opts[] = {
+	{ "org-id", 0, "ID", 0, "org", NULL },
+	{ "access-key", 0, "KEY", 0, "key", NULL },
+	{ "secret-key", 0, "SECRET", 0, "secret", NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL }
+};
+
+static int
+number(struct edge_ctx *ctx, const char *name, long min, long max, long *out)
+{
+	const char *v = edge_arg(ctx, name);
+	char *end;
+
+	*out = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || *out < min || *out > max)
+		return edge_usage(ctx, "--%s %s: expected a number from %ld to %ld",
+		    name, v, min, max);
+	return EDGE_OK;
+}
+
+int
+edge_hubcfg_load(struct edge_ctx *ctx, struct edge_hubcfg *cfg,
+    bool need_credentials)
+{
+	struct edge_hub *h = &cfg->hub;
+	const char *file = edge_arg(ctx, "credentials"), *api;
+	struct stat st;
+	long timeout, retries;
+	int rc, dirfd;
+
+	memset(cfg, 0, sizeof(*cfg));
+	edge_hub_init(h);
+	if ((rc = edge_opts_init(&cfg->cred, NULL, cred_opts, &ctx->err)) != EDGE_OK)
+		return rc;
+	if ((rc = number(ctx, "timeout", 1, 3600, &timeout)) != EDGE_OK ||
+	    (rc = number(ctx, "retries", 0, 100, &retries)) != EDGE_OK)
+		return rc;
+	h->http.total_timeout = timeout;
+	h->http.connect_timeout = timeout < 10 ? timeout : 10;
+	h->retries = (int)retries;
+	h->http.ca_file = edge_arg(ctx, "hub-ca");
+	api = edge_arg(ctx, "api");
+	if (api != NULL) {
+		/* "https://host/" and "https://host" are the same gateway. */
+		size_t n = strlen(api);
+		while (n > 0 && api[n - 1] == '/')
+			n--;
+		if ((h->api = strndup(api, n)) == NULL)
+			return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
+	}
+	if (edge_ctx_dirfd(ctx, &dirfd) == EDGE_OK)
+		h->cache_dirfd = dirfd;
+
+	if (file != NULL) {
+		rc = edge_opts_load_file(&cfg->cred, file, EDGE_SRC_CONF, true,
+		    &ctx->err);
+		if (rc != EDGE_OK)
+			return rc;
+		if (stat(file, &st) == 0 && (st.st_mode & 077) != 0)
+			edge_warn("%s: readable by others; it holds the application secret (chmod 600)",
+			    file);
+	}
+	h->org_id = edge_arg(ctx, "org-id");
+	if (h->org_id == NULL)
+		h->org_id = edge_opts_get(&cfg->cred, "org-id");
+	h->access_key = edge_arg(ctx, "access-key");
+	if (h->access_key == NULL)
+		h->access_key = edge_opts_get(&cfg->cred, "access-key");
+	if ((rc = edge_ctx_secret(ctx, "secret-key", &cfg->secret_key)) != EDGE_OK)
+		return rc;
+	if (cfg->secret_key == NULL && edge_opts_get(&cfg->cred, "secret-key")) {
+		rc = edge_secret_from_value(edge_opts_get(&cfg->cred, "secret-key"),
+		    &cfg->secret_key, &ctx->err);
+		if (rc != EDGE_OK)
+			return edge_err_prefix(&ctx->err, "%s", file);
+	}
+	h->secret_key = cfg->secret_key;
+	if (!need_credentials)
+		return EDGE_OK;
+	if (h->api == NULL)
+		return edge_usage(ctx, "no hub address: give --api URL or api = URL in edge.conf");
+	if (h->org_id == NULL || h->access_key == NULL || h->secret_key == NULL)
+		return edge_usage(ctx,
+		    "missing application credentials (%s%s%s): give --credentials FILE or --org-id, --access-key and --secret-key",
+		    h->org_id ? "" : "org id ", h->access_key ? "" : "access key ",
+		    h->secret_key ? "" : "secret key");
+	return EDGE_OK;
+}
+
+void
+edge_hubcfg_free(struct edge_hubcfg *cfg)
+{
+	free((char *)cfg->hub.api);
+	cfg->hub.api = NULL;
+	edge_secret_free(&cfg->secret_key);
+	edge_opts_free(&cfg->cred);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_JSON_H
+#define EDGE_JSON_H
+
+/*
+ * Strict reading of JSON from outside (hub answers, device.json): parse with a
+ * depth limit, then fetch fields with their type checked, so a hostile or
+ * truncated answer is a clear EDGE_EINPUT, never a crash or a wrong value.
+ * Never prints.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "edge_err.h"
+
+/* Parse exactly one JSON value from buf; what names it in messages. */
+int edge_json_parse(const char *buf, size_t len, const char *what,
+    json_object **out, struct edge_error *err);
+
+/*
+ * A member of obj with the wanted type.  Missing or of another type:
+ * EDGE_EINPUT "what: field KEY is missing" / "... is not a string".  The
+ * returned string is borrowed from obj.
+ */
+int edge_json_string(json_object *obj, const char *key, const char *what,
+    const char **out, struct edge_error *err);
+int edge_json_int(json_object *obj, const char *key, const char *what,
+    long long *out, struct edge_error *err);
+int edge_json_object(json_object *obj, const char *key, const char *what,
+    json_object **out, struct edge_error *err);
+
+/* Optional string member: NULL when absent or null; EDGE_EINPUT on a wrong type. */
+int edge_json_opt_string(json_object *obj, const char *key, const char *what,
+    const char **out, struct edge_error *err);
+
+/* Serialize compactly (no slash escaping), for bodies and --json output. */
+const char *edge_json_text(json_object *obj);
+
+#endif
