@@ -144,3 +144,21 @@ can_mount_tmpfs() {
 	mount -t tmpfs -o size=64k tmpfs "$T/.mnt-probe" 2>/dev/null &&
 	umount "$T/.mnt-probe"
 }
+
+# hub_start: the stand-in hub in $T/hub (stopped at exit by its PIDs); sets
+# HUB_* and HUBOPTS (the options every hub-facing tool needs).
+hub_start() {
+	[ -x "$B/tests/hub/enos-hub" ] || skip_all "stand-in hub not built (make hub)"
+	"$TOP/tests/hub/start.sh" "$T/hub" > "$T/hub.env" 2> "$T/hub.err" || {
+		cat "$T/hub.err" >&2; echo "Bail out! cannot start the stand-in hub"; exit 1; }
+	on_exit "'$TOP/tests/hub/stop.sh' '$T/hub'"
+	eval "$(cat "$T/hub.env")"
+	HUBOPTS="--api $HUB_API --hub-ca $HUB_CA --credentials $HUB_CREDENTIALS"
+}
+
+# An edge state directory with a file key and a CSR whose subject the hub accepts.
+edge_with_csr() {
+	mkdir -p "$1"
+	edge-keygen -q -d "$1" >/dev/null &&
+	edge-csr -q -d "$1" --ca "$HUB_CA" --locality Shanghai --org-unit Edge --cn "$2" >/dev/null
+}

@@ -1,0 +1,135 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# edge-activate against the stand-in hub: apply, verify, store, renew,
+# install by pipe, and the refusals.
+. "$(dirname "$0")/../lib.sh"
+setup
+hub_start
+
+# The bare chain of DESIGN.md, with defaults from edge.conf.
+S=$T/gw; mkdir "$S"
+cat > "$S/edge.conf" <<EOT
+api = $HUB_API
+hub_ca = $HUB_CA
+credentials = $HUB_CREDENTIALS
+product_key = $HUB_PRODUCT_KEY
+locality = Shanghai
+org_unit = Edge Gateways
+ca = $HUB_CA
+EOT
+SN=SN-A1
+if edge-keygen -q -d "$S" >/dev/null && edge-csr -q -d "$S" --cn "$SN" >/dev/null &&
+   edge-provision -q -d "$S" --serial "$SN" >/dev/null && edge-activate -d "$S" --json > "$T/out" 2>"$T/err"; then
+	ok "the bare chain keygen, csr, provision, activate"
+else
+	not_ok "the bare chain keygen, csr, provision, activate"
+fi
+assert_json "action apply" "$T/out" .action apply
+assert_json "changed" "$T/out" .changed true
+sn=$(jq -r .cert_sn "$T/out")
+assert_json "certSN recorded in device.json" "$S/device.json" .certSN "$sn"
+certtool --verify --load-ca-certificate "$S/ca.pem" --infile "$S/cert.pem" > "$T/v" 2>&1
+assert_grep "certtool --verify accepts cert.pem against ca.pem" "Chain verification output: Verified" "$T/v"
+openssl verify -CAfile "$S/ca.pem" "$S/cert.pem" > "$T/v" 2>&1
+assert_grep "openssl verify accepts it too" "cert.pem: OK" "$T/v"
+hexsn=$(openssl x509 -in "$S/cert.pem" -noout -serial | cut -d= -f2)
+assert_eq "serial in cert.pem is the decimal certSN" "$(perl -MMath::BigInt -e 'print Math::BigInt->from_hex($ARGV[0])' "$hexsn")" "$sn"
+k1=$(openssl x509 -in "$S/cert.pem" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum)
+k2=$(openssl pkey -in "$S/key.pem" -pubout -outform DER | sha256sum)
+assert_eq "the certificate carries the edge's key" "$k1" "$k2"
+assert_eq "cert.pem is 0644" "$(file_mode "$S/cert.pem")" 644
+
+before=$(digest "$S/cert.pem")
+assert_ok "second run" edge-activate -d "$S" --json
+assert_json "nothing to do" "$T/out" .changed false
+assert_eq "cert.pem untouched" "$(digest "$S/cert.pem")" "$before"
+assert_ok "--renew-within 30 with two years left" edge-activate -d "$S" --renew-within 30 --json
+assert_json "no renewal" "$T/out" .changed false
+assert_ok "--renew-within 1000 renews" edge-activate -d "$S" --renew-within 1000 --json
+assert_json "renewed" "$T/out" .action renew
+sn2=$(jq -r .cert_sn "$T/out")
+[ "$sn2" != "$sn" ] && ok "renewal gave a new serial" || not_ok "renewal gave a new serial"
+assert_json "device.json follows the renewal" "$S/device.json" .certSN "$sn2"
+assert_ok "--renew" edge-activate -d "$S" --renew --valid-days 30 --json
+assert_json "renew action" "$T/out" .action renew
+assert_ok "--force applies again" edge-activate -d "$S" --force --json
+assert_json "apply action" "$T/out" .action apply
+
+# Refusals by the hub leave everything as it was.
+before=$(digest "$S/cert.pem")
+assert_fails 5 "validity beyond the product's maximum" edge-activate -d "$S" --force --valid-days 3000
+assert_grep "the hub's code is in the message" "99400" "$T/err"
+S2=$T/dup; edge_with_csr "$S2" "$SN"
+edge-provision -q -d "$S2" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-A2 >/dev/null
+assert_fails 5 "a CN another device already has" edge-activate -d "$S2" $HUBOPTS
+assert_grep "says duplicate subject" "Duplicate subject" "$T/err"
+[ ! -e "$S2/cert.pem" ] && ok "nothing stored after the refusal" || not_ok "nothing stored after the refusal"
+assert_eq "the first edge's certificate untouched" "$(digest "$S/cert.pem")" "$before"
+
+# Bad local input.
+S3=$T/bad; mkdir "$S3"
+edge-keygen -q -d "$S3" >/dev/null
+edge-provision -q -d "$S3" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-A3 >/dev/null
+echo "not a request" > "$S3/csr.pem"
+assert_fails 3 "csr.pem that is not a CSR" edge-activate -d "$S3" $HUBOPTS
+assert_grep "says not a certificate request" "csr.pem: not a PEM certificate request" "$T/err"
+edge-csr -q -d "$S2" --ca "$HUB_CA" --locality L --org-unit U --cn other -o "$S3/csr.pem" >/dev/null
+assert_fails 3 "a CSR made for another key" edge-activate -d "$S3" $HUBOPTS
+assert_grep "says another key" "made for another key" "$T/err"
+rm "$S3/csr.pem"
+assert_fails 7 "no csr.pem" edge-activate -d "$S3" $HUBOPTS
+S4=$T/nodev; edge_with_csr "$S4" SN-A4
+assert_fails 2 "not provisioned" edge-activate -d "$S4" $HUBOPTS
+assert_grep "tells to provision" "run edge-provision first" "$T/err"
+
+# The pipeline: key and CSR stay on the gateway, credentials on the control node.
+G=$T/gateway; C=$T/control; mkdir "$C"
+edge_with_csr "$G" SN-PIPE
+edge-provision -q -d "$C" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-PIPE >/dev/null
+edge-csr -d "$G" --ca "$HUB_CA" --locality Shanghai --org-unit Edge --cn SN-PIPE -o - 2>/dev/null | edge-activate -d "$C" $HUBOPTS --csr - -o - 2>"$T/err1" |
+	edge-activate -d "$G" --install - --json > "$T/out" 2>"$T/err"
+assert_json "certificate installed through the pipe" "$T/out" .changed true
+[ -f "$G/cert.pem" ] && [ -f "$G/ca.pem" ] && ok "gateway has cert.pem and ca.pem" || not_ok "gateway has cert.pem and ca.pem"
+[ ! -e "$C/cert.pem" ] && ok "control node stores no certificate" || not_ok "control node stores no certificate"
+assert_ok "installing the same certificate again" edge-activate -d "$G" --install "$G/cert.pem"
+assert_grep "reports nothing to do" "already holds this certificate" "$T/err"
+O=$T/other; mkdir "$O"; edge-keygen -q -d "$O" >/dev/null
+assert_fails 6 "installing a certificate for another key" edge-activate -d "$O" --install "$G/cert.pem" --ca "$G/ca.pem"
+assert_grep "says different key" "issued for a different key" "$T/err"
+[ ! -e "$O/cert.pem" ] && ok "nothing installed" || not_ok "nothing installed"
+certtool --generate-privkey --outfile "$T/o.key" 2>/dev/null
+printf 'cn = Other CA\nca\ncert_signing_key\nexpiration_days = 10\n' > "$T/o.tmpl"
+certtool --generate-self-signed --load-privkey "$T/o.key" --template "$T/o.tmpl" --outfile "$T/other-ca.pem" 2>/dev/null
+assert_fails 6 "a certificate that does not chain to the pinned root" edge-activate -d "$G" --force --install "$G/cert.pem" --ca "$T/other-ca.pem"
+assert_grep "says unknown CA" "signed by an unknown CA" "$T/err"
+assert_fails 2 "control node without -o" edge-activate -d "$C" $HUBOPTS --csr "$G/csr.pem"
+
+# Token key (SoftHSM2).
+softhsm_setup edge 1234
+echo 1234 > "$T/pin"
+P=$T/tok; mkdir "$P"
+edge-keygen -q -d "$P" --pkcs11 'pkcs11:token=edge;object=edge-key' --pin "file:$T/pin" >/dev/null
+edge-csr -q -d "$P" --pin "file:$T/pin" --ca "$HUB_CA" --locality L --org-unit U --cn SN-TOK >/dev/null
+edge-provision -q -d "$P" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-TOK >/dev/null
+assert_ok "activation with the key in a token" edge-activate -d "$P" $HUBOPTS --pin "file:$T/pin" --json
+assert_json "token edge has its certificate" "$T/out" .changed true
+assert_ok "second run with the token key" edge-activate -d "$P" $HUBOPTS --pin "file:$T/pin" --json
+assert_json "token edge unchanged" "$T/out" .changed false
+
+# The disk fills while storing: the old certificate stays whole.
+if can_mount_tmpfs; then
+	F=$T/full; mkdir "$F"
+	mount -t tmpfs -o size=64k tmpfs "$F" && on_exit "umount '$F'"
+	edge_with_csr "$F" SN-FULL
+	edge-provision -q -d "$F" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-FULL >/dev/null
+	edge-activate -q -d "$F" $HUBOPTS >/dev/null
+	old=$(digest "$F/cert.pem")
+	dd if=/dev/zero of="$F/filler" bs=1k count=1000 2>/dev/null
+	assert_fails 7 "disk full while storing the renewed certificate" edge-activate -d "$F" $HUBOPTS --renew
+	assert_eq "old cert.pem intact" "$(digest "$F/cert.pem")" "$old"
+	assert_eq "no temporary files" "$(ls -A "$F" | grep -c '\.tmp$')" 0
+else
+	skip "disk full" "cannot mount tmpfs here"
+fi
+
+done_testing

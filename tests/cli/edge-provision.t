@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# edge-provision against the stand-in hub: register, idempotence, faults.
+. "$(dirname "$0")/../lib.sh"
+setup
+hub_start
+
+S=$T/gw; mkdir "$S"
+# shellcheck disable=SC2086
+assert_ok "provision a new edge" edge-provision -d "$S" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-P1 --license LIC-42 --json
+assert_json "device key is the serial" "$T/out" .device_key SN-P1
+assert_json "product key recorded" "$T/out" .product_key "$HUB_PRODUCT_KEY"
+assert_json "license recorded" "$T/out" .license LIC-42
+assert_json "changed" "$T/out" .changed true
+asset=$(jq -r .asset_id "$T/out")
+[ -n "$asset" ] && [ "$asset" != null ] && ok "an assetId came back" || not_ok "an assetId came back"
+assert_not_grep "the secret is never in --json" "$(cat "$S/device.secret" 2>/dev/null || echo none)" "$T/out"
+assert_eq "device.secret is 0600" "$(file_mode "$S/device.secret")" 600
+assert_eq "hub token cache is 0600" "$(file_mode "$S/hub-token.json")" 600
+assert_json "device.json has the assetId" "$S/device.json" .assetId "$asset"
+assert_json "device.json has the license" "$S/device.json" .license LIC-42
+
+before=$(digest "$S/device.json")
+assert_ok "second run" edge-provision -d "$S" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-P1 --json
+assert_json "second run changes nothing" "$T/out" .changed false
+assert_eq "device.json untouched" "$(digest "$S/device.json")" "$before"
+assert_ok "text output: assetId and device key" edge-provision -d "$S" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-P1
+assert_eq "text line" "$(cat "$T/out")" "$asset SN-P1"
+assert_fails 1 "another serial without --force" edge-provision -d "$S" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-P2
+assert_grep "names both devices" "already provisioned as $HUB_PRODUCT_KEY/SN-P1" "$T/err"
+
+# The hub already knows the device (another state directory, a re-run after a crash).
+S2=$T/gw2; mkdir "$S2"
+assert_ok "device that already exists at the hub is fetched" edge-provision -d "$S2" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-P1 --json
+assert_json "same assetId" "$T/out" .asset_id "$asset"
+assert_eq "same device secret" "$(digest "$S2/device.secret")" "$(digest "$S/device.secret")"
+
+# Credentials from the environment instead of a file.
+S3=$T/gw3; mkdir "$S3"
+assert_ok "credentials from EDGE_* variables" env EDGE_ORG_ID="$HUB_ORG_ID" EDGE_ACCESS_KEY="$HUB_ACCESS_KEY" EDGE_SECRET_KEY="$(cat "$HUB_SECRET_KEY_FILE")" EDGE_API="$HUB_API" edge-provision -d "$S3" --hub-ca "$HUB_CA" --product-key "$HUB_PRODUCT_KEY" --serial SN-P3 --json
+assert_json "provisioned with environment credentials" "$T/out" .device_key SN-P3
+
+# Refusals by the hub (exit 5) change nothing.
+S4=$T/gw4; mkdir "$S4"
+sed "s/^secret_key = .*/secret_key = wrong-secret/" "$HUB_CREDENTIALS" > "$T/badcred"; chmod 600 "$T/badcred"
+assert_fails 5 "wrong secret key" edge-provision -d "$S4" --api "$HUB_API" --hub-ca "$HUB_CA" --credentials "$T/badcred" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
+assert_grep "the hub's refusal is in the message" "refused" "$T/err"
+assert_one_error_line edge-provision
+assert_fails 5 "unknown product" edge-provision -d "$S4" $HUBOPTS --product-key NoSuchProduct --serial SN-P4
+assert_eq "nothing stored after refusals" "$(ls -A "$S4" | grep -v hub-token | tr '\n' ' ')" ""
+chmod 644 "$T/badcred"
+assert_fails 5 "a world-readable credentials file is used with a warning" edge-provision -d "$S4" --api "$HUB_API" --hub-ca "$HUB_CA" --credentials "$T/badcred" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
+assert_grep "warns about the credentials file mode" "readable by others" "$T/err"
+
+# Usage and trust errors.
+assert_fails 2 "missing --serial" edge-provision -d "$S4" $HUBOPTS --product-key "$HUB_PRODUCT_KEY"
+assert_fails 2 "serial with a slash" edge-provision -d "$S4" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial 'a/b'
+assert_fails 2 "secret key given literally" edge-provision -d "$S4" --api "$HUB_API" --org-id o --access-key a --secret-key literal --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
+assert_fails 2 "no credentials at all" edge-provision -d "$S4" --api "$HUB_API" --hub-ca "$HUB_CA" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
+assert_grep "says which are missing" "missing application credentials" "$T/err"
+assert_fails 2 "plain http is refused" edge-provision -d "$S4" --api "http://127.0.0.1:1" --credentials "$HUB_CREDENTIALS" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
+assert_fails 6 "hub certificate not trusted (system store only)" edge-provision -d "$S4" --api "$HUB_API" --credentials "$HUB_CREDENTIALS" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
+assert_grep "says certificate verification" "server certificate" "$T/err"
+other_ca=$T/other-ca.pem
+certtool --generate-privkey --outfile "$T/o.key" 2>/dev/null
+printf 'cn = Other CA\nca\ncert_signing_key\nexpiration_days = 10\n' > "$T/o.tmpl"
+certtool --generate-self-signed --load-privkey "$T/o.key" --template "$T/o.tmpl" --outfile "$other_ca" 2>/dev/null
+assert_fails 6 "hub certificate from another CA" edge-provision -d "$S4" --api "$HUB_API" --hub-ca "$other_ca" --credentials "$HUB_CREDENTIALS" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
+
+# Faults: the hub down, the hub hanging.
+port=$(free_port)
+assert_fails 4 "hub down: temporary failure after retries" edge-provision -d "$S4" --api "https://127.0.0.1:$port" --hub-ca "$HUB_CA" --credentials "$HUB_CREDENTIALS" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4 --retries 2
+assert_grep "says it gave up after 3 attempts" "gave up after 3 attempts" "$T/err"
+kill -STOP "$(cat "$T/hub/hub.pid")"
+assert_fails 4 "hub hanging: timeout" edge-provision -d "$S4" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-P4 --timeout 1 --retries 1
+kill -CONT "$(cat "$T/hub/hub.pid")"
+assert_grep "says timed out" "imed out" "$T/err"
+assert_eq "nothing stored after faults" "$(ls -A "$S4" | grep -v hub-token | tr '\n' ' ')" ""
+assert_ok "works again once the hub answers" edge-provision -d "$S4" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-P4 --json
+assert_json "provisioned after the faults" "$T/out" .changed true
+
+done_testing
