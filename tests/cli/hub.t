@@ -480,4 +480,8 @@ wait
 assert_eq "parallel creates all succeed" "$(cat "$T"/p?.out | jq -r .code | sort | uniq -c | awk '{print $1":"$2}')" "8:0"
 assert_eq "state.json is valid JSON with every device" "$(jq '.devices | length' "$HUB_DIR/state.json")" 11
 
+assert_ok "stop.sh stops the restarted hub" "$HUBSH/stop.sh" "$H"
+assert_not_grep "the hub logged no sanitizer report" "Sanitizer\|runtime error" "$H/hub.log"
+assert_not_grep "the broker logged no sanitizer report" "Sanitizer\|runtime error" "$H/mosquitto.log"
+
 done_testing

@@ -81,7 +81,7 @@ main(int argc, char **argv)
 {
 	struct edge_enos_param params[MAX_PARAMS];
 	char out[EDGE_ENOS_HEX256], *secret = NULL, *body = NULL, *q, *tok, *eq;
-	char *save = NULL;
+	char *save = NULL, *query = NULL;
 	size_t slen = 0, blen = 0, n = 0;
 	struct edge_error e;
 	int rc;
@@ -93,7 +93,7 @@ main(int argc, char **argv)
 		rc = edge_enos_token_encryption(argv[2], argv[3], secret, out);
 	} else if (strcmp(argv[1], "api") == 0 && (argc == 6 || argc == 7)) {
 		secret = read_secret(argv[4], &slen);
-		if ((q = strdup(argv[5])) == NULL)
+		if ((q = query = strdup(argv[5])) == NULL)
 			return 1;
 		for (tok = strtok_r(q, "&", &save); tok != NULL;
 		    tok = strtok_r(NULL, "&", &save)) {
@@ -124,6 +124,7 @@ main(int argc, char **argv)
 		usage();
 	edge_file_free_private(&secret, slen);
 	free(body);
+	free(query);
 	if (rc != 0) {
 		fprintf(stderr, "%s: cannot sign: %s\n", progname,
 		    edge_strerror(rc));

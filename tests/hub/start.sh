@@ -20,6 +20,8 @@ plugin="$B/tests/hub/enos-auth-plugin.so"
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] ||
 	die "mosquitto not installed"
 mosquitto=$(command -v mosquitto 2>/dev/null || echo /usr/sbin/mosquitto)
+# A plugin built with make ASAN=1 needs the ASan runtime loaded first.
+asan=$(ldd "$plugin" 2>/dev/null | awk '/libasan/ { print $3 }')
 
 mkdir -p "$1"
 chmod 700 "$1"
@@ -97,7 +99,12 @@ require_certificate true
 tls_version tlsv1.2
 crlfile $dir/crl.pem
 CONF
-	"$mosquitto" -c "$dir/mosquitto.conf" >>"$dir/mosquitto.log" 2>&1 &
+	if [ -n "$asan" ]; then
+		LD_PRELOAD="$asan" ASAN_OPTIONS=detect_leaks=0 \
+		    "$mosquitto" -c "$dir/mosquitto.conf" >>"$dir/mosquitto.log" 2>&1 &
+	else
+		"$mosquitto" -c "$dir/mosquitto.conf" >>"$dir/mosquitto.log" 2>&1 &
+	fi
 	echo $! >"$dir/mosquitto.pid"
 	wait_up mosquitto "$mqtt_port" && break
 	kill "$(cat "$dir/mosquitto.pid")" 2>/dev/null || true
