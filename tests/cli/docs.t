@@ -78,6 +78,7 @@ for bin in "$B"/edge-*; do
 		done < "$T/$tool.table"
 		if [ -z "$missing" ]; then ok "$tool: the man page documents every option as --list-options prints it"
 		else diag "missing from the man page:$missing"; not_ok "$tool: the man page documents every option as --list-options prints it"; fi
+		missing=
 		for sect in NAME SYNOPSIS DESCRIPTION OPTIONS 'JSON OUTPUT' ENVIRONMENT FILES 'EXIT STATUS' EXAMPLES 'SEE ALSO'; do
 			grep -q -x -- "# $sect" "$T/$tool.md" || missing="$missing $sect;"
 		done
