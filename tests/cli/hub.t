@@ -23,7 +23,7 @@ assert_ok "start.sh starts the hub in a fresh directory" "$HUBSH/start.sh" "$H"
 cp "$T/out" "$T/env"
 eval "$(cat "$T/env")"
 missing=""
-for v in HUB_DIR HUB_API HUB_PORTAL HUB_MQTT HUB_CA HUB_ORG_ID HUB_ACCESS_KEY \
+for v in HUB_DIR HUB_API HUB_PORTAL HUB_MQTT HUB_MQTT_ACTIVATE HUB_CA HUB_ORG_ID HUB_ACCESS_KEY \
     HUB_SECRET_KEY_FILE HUB_CREDENTIALS HUB_PRODUCT_KEY HUB_PRODUCT_SECRET_FILE \
     HUB_CLOUD_CERT HUB_CLOUD_KEY HUB_CLOUD_USER HUB_CLOUD_PASSWORD_FILE; do
 	eval "val=\${$v:-}"
@@ -362,6 +362,34 @@ assert_eq "signmethod alias hmacmd5 with lowercase hex is accepted" "$rc" 0
 api GET $DEV "action=get&$ORG&assetId=$ASSET"
 assert_json "the first MQTT login activated the device" "$T/out" '.data.isActivated' true
 
+# ---- dynamic activation (securemode=3) ----------------------------------
+ACT_PORT=${HUB_MQTT_ACTIVATE##*:}
+mkdev gw-dyn
+# activate DK SECRETFILE: securemode=3 session on the activation listener.
+activate() {
+	_mts=$(now_ms)
+	_pw=$("$SIGN" mqtt sha256 "$1" "$1" "$PK" "$_mts" "$2")
+	_run mosquitto_sub -h 127.0.0.1 -p "$ACT_PORT" --cafile "$HUB_CA" \
+	    -i "$1|securemode=3,signmethod=sha256,timestamp=$_mts|" -u "$1&$PK" -P "$_pw" \
+	    -q 1 -t "/ext/session/$PK/$1/thing/activate/info" -C 1 -W 10
+}
+activate gw-dyn "$T/wrong.secret"
+assert_eq "activation with a wrong product secret is refused" "$([ "$rc" -ne 0 ] && echo refused)" refused
+activate gw-dyn "$HUB_PRODUCT_SECRET_FILE"
+assert_json "activation pushes thing.activate.info" "$T/out" '"\(.method) \(.params.deviceKey) \(.params.productKey)"' \
+    "thing.activate.info gw-dyn $PK"
+assert_json "... with the device secret" "$T/out" '.params.deviceSecret' "$(cat "$T/gw-dyn.secret")"
+activate gw-dyn "$HUB_PRODUCT_SECRET_FILE"
+assert_eq "an activated device cannot activate again" "$([ "$rc" -ne 0 ] && echo refused)" refused
+_mts=$(now_ms)
+_pw=$("$SIGN" mqtt sha256 gw-0002 gw-0002 "$PK" "$_mts" "$T/gw-0002.secret")
+_run mosquitto_pub -h 127.0.0.1 -p "$ACT_PORT" --cafile "$HUB_CA" -i "gw-0002|securemode=2,signmethod=sha256,timestamp=$_mts|" \
+    -u "gw-0002&$PK" -P "$_pw" -q 1 -t "/sys/$PK/gw-0002/x" -m m
+assert_eq "securemode=2 without a certificate is refused on the activation listener" \
+    "$([ "$rc" -ne 0 ] && echo refused)" refused
+api GET $DEV "action=get&$ORG&productKey=$PK&deviceKey=gw-dyn"
+assert_json "the activated device reports isActivated" "$T/out" '.data.isActivated' true
+
 # ---- revoke and renew --------------------------------------------------
 crlnum() { openssl crl -in "$1" -noout -crlnumber | cut -d= -f2; }
 n0=$(crlnum "$HUB_DIR/crl.pem")
@@ -478,7 +506,7 @@ while [ $i -lt 8 ]; do
 done
 wait
 assert_eq "parallel creates all succeed" "$(cat "$T"/p?.out | jq -r .code | sort | uniq -c | awk '{print $1":"$2}')" "8:0"
-assert_eq "state.json is valid JSON with every device" "$(jq '.devices | length' "$HUB_DIR/state.json")" 11
+assert_eq "state.json is valid JSON with every device" "$(jq '.devices | length' "$HUB_DIR/state.json")" 12
 
 assert_ok "stop.sh stops the restarted hub" "$HUBSH/stop.sh" "$H"
 assert_not_grep "the hub logged no sanitizer report" "Sanitizer\|runtime error" "$H/hub.log"

@@ -332,6 +332,78 @@ mark_activated(const char *pk, const char *dk)
 		close(fd);
 }
 
+static bool
+is_activated(const char *pk, const char *dk)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/activated/%s&%s", hub_dir, pk, dk);
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * securemode=3 (6.3): product secret, product with dynamic activation, device
+ * registered and not yet activated.  The device secret is then pushed to
+ * /ext/session/{pk}/{dk}/thing/activate/info, to this client only.
+ */
+static int
+activate(const char *id, const struct connect_fields *f, const char *pk,
+    const char *dk, const char *username, const char *password)
+{
+	const struct hub_product *p = hub_conf_product(&conf, pk);
+	char want[EDGE_ENOS_HEX256], topic[256];
+	json_object *d = find_device(pk, dk), *msg, *params;
+	const char *text;
+	int rc = MOSQ_ERR_AUTH;
+
+	if (p == NULL || !p->dynamic) {
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: product does not "
+		    "allow dynamic activation", username);
+		goto out;
+	}
+	if (d == NULL || is_activated(pk, dk)) {
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: %s", username,
+		    d == NULL ? "no such device" : "already activated");
+		goto out;
+	}
+	if (password == NULL || edge_enos_mqtt_password(f->method, f->cid, dk,
+	    pk, f->ts, p->secret, false, want, sizeof(want)) != 0 ||
+	    !edge_enos_hex_equal(password, want)) {
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: bad activation "
+		    "password or signmethod", username);
+		goto out;
+	}
+	msg = json_object_new_object();
+	params = json_object_new_object();
+	json_object_object_add(params, "assetId",
+	    json_object_new_string(jstr(d, "assetId") ?: ""));
+	json_object_object_add(params, "productKey", json_object_new_string(pk));
+	json_object_object_add(params, "deviceKey", json_object_new_string(dk));
+	json_object_object_add(params, "deviceSecret",
+	    json_object_new_string(jstr(d, "deviceSecret") ?: ""));
+	json_object_object_add(msg, "id", json_object_new_string("1"));
+	json_object_object_add(msg, "version", json_object_new_string("1.0"));
+	json_object_object_add(msg, "method",
+	    json_object_new_string("thing.activate.info"));
+	json_object_object_add(msg, "params", params);
+	text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
+	snprintf(topic, sizeof(topic), "/ext/session/%s/%s/thing/activate/info",
+	    pk, dk);
+	/* Queued now, delivered once the CONNACK is out. */
+	if (mosquitto_broker_publish_copy(id, topic, (int)strlen(text), text, 1,
+	    false, NULL) == MOSQ_ERR_SUCCESS) {
+		mark_activated(pk, dk);
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: activated",
+		    username);
+		rc = MOSQ_ERR_SUCCESS;
+	}
+	json_object_put(msg);
+out:
+	explicit_bzero(want, sizeof(want));
+	return rc;
+}
+
 static int
 auth_device(struct mosquitto *client, const char *username,
     const char *password)
@@ -353,9 +425,13 @@ auth_device(struct mosquitto *client, const char *username,
 		    "{cid}|securemode=,signmethod=,timestamp=|", username);
 		goto out;
 	}
+	if (strcmp(f.mode, "3") == 0) {
+		rc = activate(id, &f, pk, user, username, password);
+		goto out;
+	}
 	if (strcmp(f.mode, "2") != 0) {
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: securemode=%s "
-		    "is not accepted on this listener", username, f.mode);
+		    "is not supported", username, f.mode);
 		goto out;
 	}
 	if ((d = find_device(pk, user)) == NULL) {
@@ -455,8 +531,9 @@ static int
 on_acl_check(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_acl_check *ed = event_data;
-	const char *username = mosquitto_client_username(ed->client);
+	const char *username = mosquitto_client_username(ed->client), *id;
 	char user[160], *pk, own[2][256];
+	struct connect_fields f;
 
 	(void)event;
 	(void)userdata;
@@ -476,6 +553,17 @@ on_acl_check(int event, void *event_data, void *userdata)
 	    (pk = strchr(user, '&')) == NULL)
 		return MOSQ_ERR_ACL_DENIED;
 	*pk++ = '\0';
+	/* An activation session (securemode=3) only gets its secret. */
+	id = mosquitto_client_id(ed->client);
+	if (id != NULL && parse_client_id(id, &f) && strcmp(f.mode, "3") == 0) {
+		snprintf(own[0], sizeof(own[0]),
+		    "/ext/session/%s/%s/thing/activate/info", pk, user);
+		if (strncmp(ed->topic, own[0], strlen(own[0])) == 0)
+			return MOSQ_ERR_SUCCESS;
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: activation "
+		    "session denied on %s", username, ed->topic);
+		return MOSQ_ERR_ACL_DENIED;
+	}
 	snprintf(own[0], sizeof(own[0]), "/sys/%s/%s/", pk, user);
 	snprintf(own[1], sizeof(own[1]), "/ext/session/%s/%s/", pk, user);
 	if (has_prefix(ed->topic, own[0]) || has_prefix(ed->topic, own[1]))
