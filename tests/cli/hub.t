@@ -153,6 +153,25 @@ api POST $DEV "action=create&$ORG" "$T/huge.json"
 assert_eq "a huge body gives HTTP 413" "$(cat "$T/http")" 413
 assert_json "... with code 99400" "$T/out" '.code' 99400
 
+_run curl -sS --cacert "$HUB_CA" -w '%{http_code}' -o "$T/body" "$HUB_API/connect-service/v9/nothing"
+assert_eq "an unknown path gives HTTP 404" "$(cat "$T/out")" 404
+assert_json "... with code 99404" "$T/body" '.code' 99404
+_run curl -sS --cacert "$HUB_CA" -X PUT -w '%{http_code}' -o "$T/body" "$HUB_API/$DEV?action=get"
+assert_eq "PUT gives HTTP 405" "$(cat "$T/out")" 405
+q=$(perl -e 'print join "&", map { "p$_=$_" } 1..40')
+_run curl -sS --cacert "$HUB_CA" -w '%{http_code}' -o "$T/body" "$HUB_API/$DEV?$q"
+assert_eq "40 query parameters give HTTP 400" "$(cat "$T/out")" 400
+assert_json "... with code 99400" "$T/body" '.code' 99400
+printf '{"productKey":"%s","timezone":"+08:00","deviceName":"x","deviceKey":"../../etc"}' "$PK" >"$T/b.json"
+api POST $DEV "action=create&$ORG" "$T/b.json"
+assert_json "a deviceKey with / is refused with 99400" "$T/out" '.code' 99400
+printf '[1,2,3]' >"$T/b.json"
+api POST $DEV "action=create&$ORG" "$T/b.json"
+assert_json "a JSON array body gives 99400" "$T/out" '.code' 99400
+printf '{"productKey":"%s"} trailing' "$PK" >"$T/b.json"
+api POST $DEV "action=create&$ORG" "$T/b.json"
+assert_json "trailing bytes after the JSON give 99400" "$T/out" '.code' 99400
+
 # Unsigned and mis-signed calls.
 _run curl -sS --cacert "$HUB_CA" -w '%{http_code}' -o "$T/body" "$HUB_API/$DEV?action=get&$ORG&assetId=$ASSET"
 assert_eq "an unsigned call gives HTTP 401" "$(cat "$T/out")" 401
