@@ -64,11 +64,15 @@ $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIB)
 # Man pages: Markdown with shared fragments spliced in, then go-md2man.
 # Skipped with a warning when go-md2man is missing (make deps installs it);
 # the check happens when the recipe runs, so `make deps demo` works in one go.
+# Debian's go-md2man 2.0.2 puts .PP right after .SH, which mandoc -Tlint
+# rejects; the sed drops it, as go-md2man 2.0.5 does itself.
 man: $(MAN_PAGES)
 $(B)/man/%: man/%.md $(wildcard man/common/*.md) scripts/splice-md
 	@mkdir -p $(dir $@)
 	@if command -v go-md2man >/dev/null 2>&1; then \
-		scripts/splice-md $< | go-md2man > $@.tmp && mv $@.tmp $@; \
+		scripts/splice-md $< > $@.md && go-md2man -in $@.md -out $@.tmp && \
+		sed -e '/^\.S[HS] /{:a;n;/^\.S[HS] /ba;/^\.PP$$/d;}' $@.tmp > $@.tmp2 && \
+		mv $@.tmp2 $@ && rm -f $@.md $@.tmp; \
 	else echo "warning: go-md2man not found; $@ not built (run make deps)" >&2; fi
 lint-man: $(MAN_PAGES)
 	mandoc -Tlint -Wwarning $(MAN_PAGES)
@@ -99,7 +103,7 @@ DEB_PACKAGES := build-essential pkg-config git ca-certificates procps perl jq cu
 	libgnutls28-dev libp11-kit-dev libjson-c-dev libcurl4-gnutls-dev \
 	libmosquitto-dev mosquitto-dev libmicrohttpd-dev libssl-dev libcmocka-dev \
 	gnutls-bin openssl p11-kit p11-kit-modules softhsm2 libengine-pkcs11-openssl \
-	mosquitto mosquitto-clients go-md2man mandoc
+	mosquitto mosquitto-clients go-md2man mandoc zsh
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_PACKAGES)

@@ -38,8 +38,8 @@ static const struct edge_opt opts[] = {
 	{ "install", 0, "FILE", EDGE_OPT_CLI, "install a certificate received by file or pipe ('-') after the same checks; no hub call", NULL },
 	{ "renew", 0, NULL, EDGE_OPT_CLI, "renew the current certificate (Renew Certificate)", NULL },
 	{ "renew-within", 0, "DAYS", 0, "renew only when the certificate expires within DAYS, else do nothing", NULL },
-	{ "product-key", 0, "KEY", 0, "device's product key (default: from DIR/device.json)", NULL },
-	{ "device-key", 0, "KEY", 0, "device key (default: from DIR/device.json)", NULL },
+	{ "product-key", 0, "PRODUCT_KEY", 0, "device's product key (default: from DIR/device.json)", NULL },
+	{ "device-key", 0, "DEVICE_KEY", 0, "device key (default: from DIR/device.json)", NULL },
 	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL },
 	{ "force", 'f', NULL, EDGE_OPT_CLI, "apply for a new certificate even if a valid one is present", NULL },
 	{ NULL, 0, NULL, 0, NULL, NULL }
@@ -157,6 +157,14 @@ current_cert(struct activation *a, char *sn, size_t snlen)
 	return exp;
 }
 
+static bool
+to_stdout(const struct edge_ctx *ctx)
+{
+	const char *out = edge_arg(ctx, "output");
+
+	return out != NULL && strcmp(out, "-") == 0;
+}
+
 static void
 report(struct edge_ctx *ctx, gnutls_x509_crt_t crt, const char *sn,
     const char *action, const char *out, bool changed)
@@ -173,9 +181,32 @@ report(struct edge_ctx *ctx, gnutls_x509_crt_t crt, const char *sn,
 	edge_result_str(ctx, "action", action);
 	edge_result_str(ctx, "cert", out);
 	edge_result_bool(ctx, "changed", changed);
-	if (out == NULL || strcmp(out, "-") != 0)
-		edge_out(ctx, "%s serial %s valid until %s\n", out ? out : "-", sn,
-		    na);
+	/* With -o - stdout carries the certificate and nothing else. */
+	if (!to_stdout(ctx))
+		edge_out(ctx, "%s serial %s valid until %s\n", out, sn, na);
+}
+
+/* The stored certificate is what is wanted: say so, change nothing. */
+static int
+keep_current(struct activation *a, const char *why)
+{
+	struct edge_certs have = { 0 };
+	char *buf = NULL, sn[128];
+	size_t len = 0;
+	int rc;
+
+	if ((rc = edge_file_read(a->dirfd, CERT_FILE, EDGE_FILE_MAX, &buf, &len,
+	    &a->ctx->err)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_certs_load(buf, len, CERT_FILE, &have, &a->ctx->err)) ==
+	    EDGE_OK && (rc = edge_x509_serial_dec(have.crt[0], sn, sizeof(sn))) ==
+	    EDGE_OK) {
+		edge_note("%s %s; nothing to do", CERT_FILE, why);
+		report(a->ctx, have.crt[0], sn, "none", CERT_FILE, false);
+	}
+	edge_certs_free(&have);
+	free(buf);
+	return rc;
 }
 
 /*
@@ -407,29 +438,16 @@ activate(struct activation *a)
 	expires = current_cert(a, sn, sizeof(sn));
 	if (days >= 0) {
 		if (expires != 0 && expires > time(NULL) + days * 86400) {
-			char na[32];
-			edge_x509_time(expires, na, sizeof(na));
-			edge_note("%s valid until %s, beyond %ld days; nothing to do",
-			    CERT_FILE, na, days);
-			edge_result_str(ctx, "cert_sn", sn);
-			edge_result_str(ctx, "not_after", na);
-			edge_result_str(ctx, "action", "none");
-			edge_result_bool(ctx, "changed", false);
-			return EDGE_OK;
+			char why[96];
+			snprintf(why, sizeof(why), "expires in more than %ld days",
+			    days);
+			return keep_current(a, why);
 		}
 		renew = expires != 0;
 	} else if (expires > time(NULL) && !renew && !edge_flag(ctx, "force") &&
 	    edge_arg(ctx, "output") == NULL) {
-		char na[32];
-		edge_x509_time(expires, na, sizeof(na));
-		edge_note("%s is a valid certificate for this key until %s; nothing to do (--force applies again)",
-		    CERT_FILE, na);
-		edge_result_str(ctx, "cert_sn", sn);
-		edge_result_str(ctx, "not_after", na);
-		edge_result_str(ctx, "action", "none");
-		edge_result_bool(ctx, "changed", false);
-		edge_out(ctx, "%s serial %s valid until %s\n", CERT_FILE, sn, na);
-		return EDGE_OK;
+		return keep_current(a,
+		    "is a valid certificate for this key (--force applies again)");
 	}
 	if (renew && expires == 0)
 		return edge_err(&ctx->err, EDGE_EINPUT,
@@ -460,7 +478,8 @@ run(struct edge_ctx *ctx)
 	}
 	if ((rc = edge_ctx_dirfd(ctx, &a.dirfd)) != EDGE_OK)
 		return rc;
-	if ((rc = edge_ctx_secret(ctx, "pin", &pin)) != EDGE_OK)
+	if (edge_key_state_in_token(a.dirfd) &&
+	    (rc = edge_ctx_secret(ctx, "pin", &pin)) != EDGE_OK)
 		return rc;
 	edge_p11_set_pin(pin);
 	if (edge_file_exists(a.dirfd, EDGE_KEY_URI) ||

@@ -129,7 +129,9 @@ run(struct edge_ctx *ctx)
 		return rc;
 	if ((rc = subject(ctx, dirfd, &s, &ca)) != EDGE_OK)
 		goto out;
-	if ((rc = edge_ctx_secret(ctx, "pin", &pin)) != EDGE_OK)
+	if ((edge_arg(ctx, "key") ? edge_p11_is_uri(edge_arg(ctx, "key")) :
+	    edge_key_state_in_token(dirfd)) &&
+	    (rc = edge_ctx_secret(ctx, "pin", &pin)) != EDGE_OK)
 		goto out;
 	edge_p11_set_pin(pin);
 	if (edge_arg(ctx, "key") != NULL)

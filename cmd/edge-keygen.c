@@ -226,7 +226,9 @@ run(struct edge_ctx *ctx)
 		return edge_usage(ctx, "--output is for file keys; a token key stays in the token");
 	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
 		return rc;
-	if ((rc = edge_ctx_secret(ctx, "pin", &pin)) != EDGE_OK)
+	/* A PIN is read only when a token is involved (it may come from stdin). */
+	if ((edge_arg(ctx, "pkcs11") != NULL || edge_key_state_in_token(dirfd)) &&
+	    (rc = edge_ctx_secret(ctx, "pin", &pin)) != EDGE_OK)
 		return rc;
 	edge_p11_set_pin(pin);
 

@@ -21,10 +21,9 @@
 #define ENOS_DEVICE_KEY_EXISTS 11702
 
 static const struct edge_opt opts[] = {
-	{ "product-key", 0, "KEY", 0, "product key of the gateway's product", NULL },
+	{ "product-key", 0, "PRODUCT_KEY", 0, "product key of the gateway's product", NULL },
 	{ "serial", 's', "SN", 0, "serial number; becomes the device key", NULL },
 	{ "license", 'l', "LICENSE", 0, "license, stored with the device as its 'license' tag", NULL },
-	{ "product-secret", 0, "SECRET", EDGE_OPT_SECRET, "product secret: file:PATH, env:VAR, fd:N or - (checked, never stored)", NULL },
 	{ "device-name", 0, "NAME", 0, "device name at the hub (default: the serial number)", NULL },
 	{ "timezone", 0, "+HH:MM", 0, "device time zone (default: this machine's offset)", NULL },
 	{ "portal", 0, "URL", 0, "hub portal (CA and CRL host), recorded for the other tools", NULL },
@@ -168,7 +167,6 @@ run(struct edge_ctx *ctx)
 {
 	struct edge_hubcfg cfg;
 	struct edge_device d = { { 0 } }, old = { { 0 } };
-	struct edge_secret *product_secret = NULL;
 	const char *pk = edge_arg(ctx, "product-key");
 	const char *sn = edge_arg(ctx, "serial");
 	const char *tz = edge_arg(ctx, "timezone");
@@ -193,8 +191,6 @@ run(struct edge_ctx *ctx)
 	}
 	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
 		return rc;
-	if ((rc = edge_ctx_secret(ctx, "product-secret", &product_secret)) != EDGE_OK)
-		goto out;
 
 	/* Idempotent: the same product and serial are already provisioned. */
 	if (edge_device_exists(dirfd) && !edge_flag(ctx, "force")) {
@@ -231,7 +227,6 @@ run(struct edge_ctx *ctx)
 		goto out;
 	report(ctx, &d, true);
 out:
-	edge_secret_free(&product_secret);
 	edge_device_free(&d);
 	edge_device_free(&old);
 	edge_hubcfg_free(&cfg);
@@ -241,7 +236,7 @@ out:
 static const struct edge_tool tool = {
 	.name = "edge-provision",
 	.summary = "Register the edge at the hub and store its device id and device secret.",
-	.synopsis = "--product-key KEY --serial SN [--license L] [--api URL --credentials FILE] [--json]",
+	.synopsis = "--product-key PRODUCT_KEY --serial SN [--license L] [--api URL --credentials FILE] [--json]",
 	.options = opts,
 	.more_options = edge_hub_opts,
 	.run = run,

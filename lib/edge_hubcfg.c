@@ -12,7 +12,7 @@ const struct edge_opt edge_hub_opts[] = {
 	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the hub's HTTPS endpoints (default: the system store)", NULL },
 	{ "credentials", 0, "FILE", 0, "application credentials file (org_id, access_key, secret_key)", NULL },
 	{ "org-id", 0, "ID", 0, "EnOS organization id", NULL },
-	{ "access-key", 0, "KEY", 0, "application access key", NULL },
+	{ "access-key", 0, "ACCESS_KEY", 0, "application access key", NULL },
 	{ "secret-key", 0, "SECRET", EDGE_OPT_SECRET, "application secret key: file:PATH, env:VAR, fd:N or -", NULL },
 	{ "timeout", 0, "SECS", 0, "time limit for one hub request", "30" },
 	{ "retries", 0, "N", 0, "retries of a request that failed temporarily", "3" },

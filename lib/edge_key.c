@@ -298,6 +298,12 @@ edge_key_load_state(int dirfd, struct edge_key **key, struct edge_error *err)
 	return rc;
 }
 
+bool
+edge_key_state_in_token(int dirfd)
+{
+	return edge_file_exists(dirfd, EDGE_KEY_URI);
+}
+
 int
 edge_key_load(const char *name, struct edge_key **key, struct edge_error *err)
 {

@@ -62,6 +62,9 @@ int edge_key_from_uri(const char *uri, struct edge_key **key,
 int edge_key_load_state(int dirfd, struct edge_key **key,
     struct edge_error *err);
 
+/* True when the state directory's key lives in a token (key.uri). */
+bool edge_key_state_in_token(int dirfd);
+
 /* Load a key named by the user: a pkcs11: URI or a PEM file path. */
 int edge_key_load(const char *name, struct edge_key **key,
     struct edge_error *err);

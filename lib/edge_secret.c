@@ -115,6 +115,13 @@ edge_secret_read(const char *spec, struct edge_secret **out,
 	    EDGE_SECRET_FORMS);
 }
 
+bool
+edge_secret_is_source(const char *spec)
+{
+	return strcmp(spec, "-") == 0 || strncmp(spec, "file:", 5) == 0 ||
+	    strncmp(spec, "env:", 4) == 0 || strncmp(spec, "fd:", 3) == 0;
+}
+
 int
 edge_secret_from_value(const char *value, struct edge_secret **out,
     struct edge_error *err)

@@ -38,6 +38,9 @@ struct edge_secret {
 int edge_secret_read(const char *spec, struct edge_secret **out,
     struct edge_error *err);
 
+/* True when spec is one of the accepted source forms (not a literal). */
+bool edge_secret_is_source(const char *spec);
+
 /* Wrap a value the caller already holds (an EDGE_* variable); copies it. */
 int edge_secret_from_value(const char *value, struct edge_secret **out,
     struct edge_error *err);

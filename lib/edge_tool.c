@@ -89,7 +89,7 @@ resolve(struct edge_ctx *ctx, int argc, char **argv)
 	struct edge_opts *o = &ctx->opts;
 	const char *sys, *conf;
 	char path[4096];
-	int rc;
+	int i, rc;
 
 	if ((rc = edge_opts_init(o, ctx->tool->options,
 	    ctx->tool->more_options, &ctx->err)) != EDGE_OK)
@@ -128,6 +128,20 @@ resolve(struct edge_ctx *ctx, int argc, char **argv)
 	if (rc != EDGE_OK)
 		return rc;
 	edge_opts_load_defaults(o);
+	/*
+	 * A secret given literally is refused even by a tool that ends up not
+	 * reading it: it is already in argv or a config file, and the user
+	 * must learn that at once.  EDGE_* variables hold the secret itself.
+	 */
+	for (i = 0; i < o->n; i++)
+		if ((o->opt[i]->flags & EDGE_OPT_SECRET) && o->value[i] != NULL &&
+		    o->src[i] != EDGE_SRC_ENV &&
+		    !edge_secret_is_source(o->value[i]))
+			return edge_err(&ctx->err, EDGE_EUSAGE,
+			    "%s%s%s: secrets are not taken literally; use "
+			    EDGE_SECRET_FORMS, o->origin[i],
+			    o->src[i] == EDGE_SRC_ARGV ? "" : ": ",
+			    o->src[i] == EDGE_SRC_ARGV ? "" : o->opt[i]->name);
 	ctx->dir = edge_opts_get(o, "dir");
 	ctx->json = edge_opts_flag(o, "json");
 	return EDGE_OK;
@@ -222,7 +236,8 @@ edge_arg_given(const struct edge_ctx *ctx, const char *name)
 {
 	enum edge_src s = edge_opts_src(&ctx->opts, name);
 
-	return s != EDGE_SRC_NONE && s != EDGE_SRC_DEFAULT;
+	/* Config files hold defaults; only these two say "asked for now". */
+	return s == EDGE_SRC_ARGV || s == EDGE_SRC_ENV;
 }
 
 int

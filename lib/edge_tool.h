@@ -48,7 +48,11 @@ struct edge_ctx {
 
 int edge_tool_main(const struct edge_tool *tool, int argc, char **argv);
 
-/* Option value or NULL; flag test; where it came from (for messages). */
+/*
+ * Option value or NULL; flag test; and whether the user asked for the value
+ * in this run (command line or EDGE_* variable) rather than it being a
+ * default from a config file or the table.
+ */
 const char *edge_arg(const struct edge_ctx *ctx, const char *name);
 bool edge_flag(const struct edge_ctx *ctx, const char *name);
 bool edge_arg_given(const struct edge_ctx *ctx, const char *name);

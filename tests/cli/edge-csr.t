@@ -17,7 +17,7 @@ assert_json "json subject CN" "$T/out" .subject.CN SN-0001
 assert_json "json subject OU" "$T/out" .subject.OU EnOS-Edge
 assert_json "json output" "$T/out" .output csr.pem
 assert_json "json changed" "$T/out" .changed true
-assert_json "json key id is the key's" "$T/out" .key_id "$(edge-keygen -d "$S" --json | jq -r .key_id)"
+assert_json "json key id is the key's" "$T/out" .key_id "$(edge-keygen -q -d "$S" --json | jq -r .key_id)"
 assert_eq "csr.pem is 0644" "$(file_mode "$S/csr.pem")" 644
 openssl req -in "$S/csr.pem" -verify -noout -subject > "$T/req" 2>&1
 assert_grep "openssl: signature verify OK" "verify OK" "$T/req"
