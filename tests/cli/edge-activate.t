@@ -66,6 +66,25 @@ assert_grep "says duplicate subject" "Duplicate subject" "$T/err"
 [ ! -e "$S2/cert.pem" ] && ok "nothing stored after the refusal" || not_ok "nothing stored after the refusal"
 assert_eq "the first edge's certificate untouched" "$(digest "$S/cert.pem")" "$before"
 
+# Faults the stand-in hub injects on request (tests/hub/hub_fault.c).
+fault() { echo "$1" > "$T/hub/faults"; }
+X=$T/faults; edge_with_csr "$X" SN-FAULT
+edge-provision -q -d "$X" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-FAULT >/dev/null
+fault "certificates otherkey 1"
+assert_fails 6 "a certificate for a different key" edge-activate -d "$X" $HUBOPTS
+assert_grep "says different key" "issued for a different key" "$T/err"
+[ ! -e "$X/cert.pem" ] && [ ! -e "$X/ca.pem" ] && ok "nothing stored" || not_ok "nothing stored"
+fault "certificates garbage 1"
+assert_fails 3 "an answer that is not JSON" edge-activate -d "$X" $HUBOPTS --retries 0
+fault "certificates wrongtype 1"
+assert_fails 3 "an answer with wrong types" edge-activate -d "$X" $HUBOPTS --retries 0
+assert_grep "names the field" "field cert is not a string" "$T/err"
+[ ! -e "$X/cert.pem" ] && ok "still nothing stored" || not_ok "still nothing stored"
+fault "certificates http500 1"
+assert_ok "one HTTP 500, then the certificate" edge-activate -d "$X" $HUBOPTS --json
+assert_json "activated after the retry" "$T/out" .changed true
+: > "$T/hub/faults"
+
 # Bad local input.
 S3=$T/bad; mkdir "$S3"
 edge-keygen -q -d "$S3" >/dev/null

@@ -79,4 +79,28 @@ assert_eq "nothing stored after faults" "$(ls -A "$S4" | grep -v hub-token | tr 
 assert_ok "works again once the hub answers" edge-provision -d "$S4" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-P4 --json
 assert_json "provisioned after the faults" "$T/out" .changed true
 
+# Faults the stand-in hub injects on request (tests/hub/hub_fault.c).
+fault() { echo "$1" > "$T/hub/faults"; }
+F=$T/gw5; mkdir "$F"
+fault "devices http500 2"
+assert_ok "two HTTP 500 answers, then success: the retry works" edge-provision -d "$F" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-F1 --json
+assert_json "provisioned after the retries" "$T/out" .changed true
+assert_grep "the hub saw the injected faults" "fault: http500" "$T/hub/hub.log"
+F=$T/gw6; mkdir "$F"
+fault "devices http500 -1"
+assert_fails 4 "HTTP 500 forever: exit 4 after the retries" edge-provision -d "$F" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-F2 --retries 2
+assert_grep "says HTTP 500" "HTTP 500" "$T/err"
+for kind in garbage truncated wrongtype; do
+	fault "devices $kind 1"
+	assert_fails 3 "hostile answer ($kind): exit 3" edge-provision -d "$F" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial "SN-$kind" --retries 0
+	assert_one_error_line edge-provision
+done
+assert_grep "a wrong type is named" "field assetId is not a string" "$T/err"
+assert_eq "nothing stored from hostile answers" "$(ls -A "$F" | grep -v hub-token | tr '\n' ' ')" ""
+fault "devices slow 1"
+assert_ok "answer too slow, the device was created: the retry fetches it" edge-provision -d "$F" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-F3 --timeout 2 --json
+assert_json "provisioned after a timeout" "$T/out" .changed true
+[ -s "$F/device.secret" ] && ok "device secret stored after the recovery" || not_ok "device secret stored after the recovery"
+: > "$T/hub/faults"
+
 done_testing

@@ -72,6 +72,10 @@ void hub_reply(struct hub_resp *rs, unsigned status, int code,
 /* Fill rs with the JSON text of o (taken). */
 void hub_reply_json(struct hub_resp *rs, unsigned status, json_object *o);
 
+/* hub_fault.c: injected faults from DIR/faults (the caller holds h->lock) */
+void hub_fault_apply(struct hub *h, const struct hub_req *rq,
+    struct hub_resp *rs);
+
 /* hub_token.c (the caller holds h->lock) */
 void hub_token_get(struct hub *h, const struct hub_req *rq,
     struct hub_resp *rs, bool refresh);

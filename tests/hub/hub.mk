@@ -8,7 +8,7 @@ HUB_MHD     = $(shell $(PKG_CONFIG) --cflags --libs libmicrohttpd)
 HUB_HDRS    := $(wildcard tests/hub/*.h) $(wildcard lib/*.h)
 HUB_SRV_SRC := tests/hub/enos-hub.c tests/hub/hub_http.c tests/hub/hub_token.c \
                tests/hub/hub_api.c tests/hub/hub_crl.c tests/hub/hub_ca.c \
-               tests/hub/hub_store.c tests/hub/hub_conf.c
+               tests/hub/hub_store.c tests/hub/hub_conf.c tests/hub/hub_fault.c
 HUB_SRV_OBJ := $(HUB_SRV_SRC:%.c=$(B)/%.o)
 # The plugin is a shared object: its sources are compiled again with -fPIC.
 HUB_PLG_SRC := tests/hub/enos-auth-plugin.c tests/hub/hub_conf.c lib/edge_enos.c

@@ -317,6 +317,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		pthread_mutex_lock(&h->lock);
 		route(h, &rq, MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_TYPE), &rs);
+		hub_fault_apply(h, &rq, &rs);
 		pthread_mutex_unlock(&h->lock);
 	}
 	if (rs.body == NULL)
