@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_TIME_H
+#define EDGE_TIME_H
+
+/*
+ * Trusted time: the latest moment the edge has proof of, kept in
+ * DIR/trusted-time and only ever moved forward by evidence (a verified CRL's
+ * thisUpdate, the notBefore of a verified certificate, the Date header of a
+ * verified hub answer).  A system clock set back behind it - to make an
+ * expired or revoked certificate look good - is refused.  Never prints.
+ */
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "edge_err.h"
+
+#define EDGE_TIME_FILE		"trusted-time"
+#define EDGE_TIME_TOLERANCE	3600	/* seconds the clock may lag the record */
+#define EDGE_TIME_AHEAD		(366L * 86400)	/* "far ahead" for warnings */
+
+/*
+ * Record that time has reached at least t (source names the evidence, e.g.
+ * "crl thisUpdate").  An older t changes nothing.  A t in the future beyond
+ * the tolerance is not recorded (it would lock the edge out) and returns
+ * EDGE_ETRUST.  Errors: EDGE_ESTORE.
+ */
+int edge_time_witness(int dirfd, time_t t, const char *source,
+    struct edge_error *err);
+
+/* The recorded time, 0 when there is none (or it is unreadable). */
+time_t edge_time_trusted(int dirfd, char *source, size_t srclen);
+
+/*
+ * Check the system clock now against the record: behind it by more than
+ * tolerance is EDGE_ETRUST "system clock is earlier than trusted time ...".
+ * *far_ahead (may be NULL) tells that the clock is more than EDGE_TIME_AHEAD
+ * ahead of the record, for a warning.
+ */
+int edge_time_check(int dirfd, time_t now, long tolerance, bool *far_ahead,
+    struct edge_error *err);
+
+/*
+ * The current time for this edge: EDGE_TIME_NOW (seconds since the epoch, for
+ * tests) when set, else the system clock.
+ */
+time_t edge_time_now(void);
+
+#endif
