@@ -196,17 +196,23 @@ run(struct edge_ctx *ctx)
 	if (edge_device_exists(dirfd) && !edge_flag(ctx, "force")) {
 		if ((rc = edge_device_load(dirfd, &old, &ctx->err)) != EDGE_OK)
 			goto out;
-		if (strcmp(edge_device_get(&old, EDGE_DEV_PRODUCT_KEY), pk) == 0 &&
-		    strcmp(edge_device_get(&old, EDGE_DEV_DEVICE_KEY), sn) == 0 &&
-		    edge_file_exists(dirfd, EDGE_DEVICE_SECRET)) {
+		bool same = strcmp(edge_device_get(&old, EDGE_DEV_PRODUCT_KEY),
+		    pk) == 0 && strcmp(edge_device_get(&old, EDGE_DEV_DEVICE_KEY),
+		    sn) == 0;
+
+		if (same && edge_file_exists(dirfd, EDGE_DEVICE_SECRET)) {
 			report(ctx, &old, false);
 			goto out;
 		}
-		rc = edge_err(&ctx->err, EDGE_EFAIL,
-		    "%s: already provisioned as %s/%s; --force provisions %s/%s instead",
-		    EDGE_DEVICE_FILE, edge_device_get(&old, EDGE_DEV_PRODUCT_KEY),
-		    edge_device_get(&old, EDGE_DEV_DEVICE_KEY), pk, sn);
-		goto out;
+		/* Same device without its secret (after a reset): fetch it again. */
+		if (!same) {
+			rc = edge_err(&ctx->err, EDGE_EFAIL,
+			    "%s: already provisioned as %s/%s; --force provisions %s/%s instead",
+			    EDGE_DEVICE_FILE,
+			    edge_device_get(&old, EDGE_DEV_PRODUCT_KEY),
+			    edge_device_get(&old, EDGE_DEV_DEVICE_KEY), pk, sn);
+			goto out;
+		}
 	}
 	if ((rc = edge_hubcfg_load(ctx, &cfg, true)) != EDGE_OK)
 		goto out;

@@ -87,6 +87,20 @@ exchange(struct edge_hub *h, const char *method, const char *url,
 	return rc;
 }
 
+int
+edge_hub_get(struct edge_hub *h, const char *url,
+    struct edge_http_response *resp, struct edge_error *err)
+{
+	int rc = exchange(h, "GET", url, NULL, NULL, 0, resp, err);
+
+	if (rc == EDGE_OK && resp->status != 200) {
+		rc = edge_err(err, resp->status >= 400 && resp->status < 500 ?
+		    EDGE_EREFUSED : EDGE_EINPUT, "%s: HTTP %ld", url, resp->status);
+		edge_http_response_free(resp);
+	}
+	return rc;
+}
+
 /* ---- token ---------------------------------------------------------- */
 
 struct token {

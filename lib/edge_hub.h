@@ -50,6 +50,15 @@ int edge_hub_call(struct edge_hub *h, const char *method, const char *path,
     const struct edge_enos_param *query, size_t nquery, json_object *body,
     json_object **data, int *hub_code, struct edge_error *err);
 
+/*
+ * An unauthenticated GET (the portal's public CA and CRL endpoints) with the
+ * same transport rules and retries.  Any status but 200 is an error:
+ * EDGE_EREFUSED for 4xx, EDGE_ETEMP for 5xx after the retries.  On success
+ * the caller frees resp with edge_http_response_free().
+ */
+int edge_hub_get(struct edge_hub *h, const char *url,
+    struct edge_http_response *resp, struct edge_error *err);
+
 /* Forget the cached token (after a reset). */
 int edge_hub_forget_token(struct edge_hub *h, struct edge_error *err);
 

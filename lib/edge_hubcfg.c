@@ -46,20 +46,13 @@ edge_hubcfg_load(struct edge_ctx *ctx, struct edge_hubcfg *cfg,
 	struct edge_hub *h = &cfg->hub;
 	const char *file = edge_arg(ctx, "credentials"), *api;
 	struct stat st;
-	long timeout, retries;
 	int rc, dirfd;
 
 	memset(cfg, 0, sizeof(*cfg));
-	edge_hub_init(h);
 	if ((rc = edge_opts_init(&cfg->cred, NULL, cred_opts, &ctx->err)) != EDGE_OK)
 		return rc;
-	if ((rc = number(ctx, "timeout", 1, 3600, &timeout)) != EDGE_OK ||
-	    (rc = number(ctx, "retries", 0, 100, &retries)) != EDGE_OK)
+	if ((rc = edge_hubcfg_transport(ctx, h)) != EDGE_OK)
 		return rc;
-	h->http.total_timeout = timeout;
-	h->http.connect_timeout = timeout < 10 ? timeout : 10;
-	h->retries = (int)retries;
-	h->http.ca_file = edge_arg(ctx, "hub-ca");
 	api = edge_arg(ctx, "api");
 	if (api != NULL) {
 		/* "https://host/" and "https://host" are the same gateway. */
@@ -105,6 +98,23 @@ edge_hubcfg_load(struct edge_ctx *ctx, struct edge_hubcfg *cfg,
 		    "missing application credentials (%s%s%s): give --credentials FILE or --org-id, --access-key and --secret-key",
 		    h->org_id ? "" : "org id ", h->access_key ? "" : "access key ",
 		    h->secret_key ? "" : "secret key");
+	return EDGE_OK;
+}
+
+int
+edge_hubcfg_transport(struct edge_ctx *ctx, struct edge_hub *h)
+{
+	long timeout, retries;
+	int rc;
+
+	edge_hub_init(h);
+	if ((rc = number(ctx, "timeout", 1, 3600, &timeout)) != EDGE_OK ||
+	    (rc = number(ctx, "retries", 0, 100, &retries)) != EDGE_OK)
+		return rc;
+	h->http.total_timeout = timeout;
+	h->http.connect_timeout = timeout < 10 ? timeout : 10;
+	h->retries = (int)retries;
+	h->http.ca_file = edge_arg(ctx, "hub-ca");
 	return EDGE_OK;
 }
 

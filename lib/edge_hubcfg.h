@@ -34,4 +34,11 @@ int edge_hubcfg_load(struct edge_ctx *ctx, struct edge_hubcfg *cfg,
 
 void edge_hubcfg_free(struct edge_hubcfg *cfg);
 
+/*
+ * Only the transport part (--hub-ca, --timeout, --retries, token cache off):
+ * for tools that fetch public hub data and define those three options
+ * themselves.
+ */
+int edge_hubcfg_transport(struct edge_ctx *ctx, struct edge_hub *hub);
+
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,14 +50,35 @@ pin_callback(void *userdata, int attempt, const char *token_url,
 int
 edge_p11_init(struct edge_error *err)
 {
-	int rc;
+	int rc, saved = -1, null = -1;
+	bool quiet;
 
 	if (p11_ready)
 		return EDGE_OK;
 	/* tpm2-pkcs11 and the TSS log errors to stderr when no TPM is present. */
 	setenv("TPM2_PKCS11_LOG_LEVEL", "0", 0);
 	setenv("TSS2_LOG", "all+NONE", 0);
+	/*
+	 * Some modules still print while they initialise (the tabrmd TCTI's
+	 * GLib "CRITICAL" lines when no resource manager runs): stderr is
+	 * parked on /dev/null while the modules load, unless EDGE_P11_DEBUG
+	 * is set to see everything.
+	 */
+	quiet = getenv("EDGE_P11_DEBUG") == NULL;
+	if (quiet) {
+		fflush(stderr);
+		saved = dup(STDERR_FILENO);
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (saved >= 0 && null >= 0)
+			dup2(null, STDERR_FILENO);
+	}
 	rc = gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_AUTO, NULL);
+	if (quiet && saved >= 0) {
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+	}
+	if (null >= 0)
+		close(null);
 	if (rc < 0)
 		return edge_err(err, EDGE_ESTORE, "PKCS#11: %s",
 		    gnutls_strerror(rc));

@@ -193,7 +193,8 @@ edge_tool_main(const struct edge_tool *tool, int argc, char **argv)
 		if (rc == EDGE_EUSAGE)
 			usage_line(tool, stderr);
 		if (ctx.json) {
-			json_object *e = json_object_new_object();
+			json_object *e = ctx.keep_result && ctx.result ?
+			    json_object_get(ctx.result) : json_object_new_object();
 			json_object *body = json_object_new_object();
 			json_object_object_add(body, "code",
 			    json_object_new_int(edge_exit_status(rc)));

@@ -43,6 +43,7 @@ struct edge_ctx {
 	int dirfd;		/* -1 until edge_ctx_dirfd() */
 	bool json;
 	json_object *result;	/* run() adds keys in the documented order */
+	bool keep_result;	/* on failure, print result plus "error" (an answer, e.g. "revoked") */
 	struct edge_error err;
 };
 

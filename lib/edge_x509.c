@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gnutls/gnutls.h>
 
@@ -145,13 +146,14 @@ out:
 }
 
 int
-edge_x509_serial_dec(gnutls_x509_crt_t cert, char *out, size_t len)
+edge_x509_bytes_dec(const unsigned char *in, size_t n, char *out, size_t len)
 {
 	unsigned char serial[64], digits[160];
-	size_t n = sizeof(serial), i, nd = 0, k;
+	size_t i, nd = 0, k;
 
-	if (gnutls_x509_crt_get_serial(cert, serial, &n) < 0 || n == 0)
+	if (n == 0 || n > sizeof(serial))
 		return EDGE_EFAIL;
+	memcpy(serial, in, n);
 	/* Base-256 to base-10 by repeated division of the byte string. */
 	for (;;) {
 		unsigned rem = 0;
@@ -174,6 +176,58 @@ edge_x509_serial_dec(gnutls_x509_crt_t cert, char *out, size_t len)
 		out[k] = (char)digits[nd - 1 - k];
 	out[nd] = '\0';
 	return EDGE_OK;
+}
+
+int
+edge_x509_serial_dec(gnutls_x509_crt_t cert, char *out, size_t len)
+{
+	unsigned char serial[64];
+	size_t n = sizeof(serial);
+
+	if (gnutls_x509_crt_get_serial(cert, serial, &n) < 0)
+		return EDGE_EFAIL;
+	return edge_x509_bytes_dec(serial, n, out, len);
+}
+
+int
+edge_x509_serial_parse(const char *in, char *out, size_t len,
+    struct edge_error *err)
+{
+	unsigned char bytes[40];
+	size_t n = 0, i, digits;
+	const char *p = in;
+
+	if (strncasecmp(in, "0x", 2) == 0) {
+		p = in + 2;
+		digits = strlen(p);
+		if (digits == 0 || digits > 2 * sizeof(bytes) ||
+		    strspn(p, "0123456789abcdefABCDEF") != digits)
+			goto bad;
+		/* Right-align odd digit counts: "abc" is 0x0abc. */
+		memset(bytes, 0, sizeof(bytes));
+		n = (digits + 1) / 2;
+		for (i = 0; i < digits; i++) {
+			char c = p[digits - 1 - i];
+			unsigned v = (unsigned)(c <= '9' ? c - '0' :
+			    (c | 0x20) - 'a' + 10);
+			bytes[n - 1 - i / 2] |= (unsigned char)(i % 2 ? v << 4 : v);
+		}
+		if (edge_x509_bytes_dec(bytes, n, out, len) != EDGE_OK)
+			goto bad;
+		return EDGE_OK;
+	}
+	digits = strlen(p);
+	if (digits == 0 || strspn(p, "0123456789") != digits)
+		goto bad;
+	while (p[0] == '0' && p[1] != '\0')
+		p++;
+	if (strlen(p) + 1 > len)
+		goto bad;
+	strcpy(out, p);
+	return EDGE_OK;
+bad:
+	return edge_err(err, EDGE_EUSAGE,
+	    "%s: not a serial number (decimal, or hexadecimal with 0x)", in);
 }
 
 bool

@@ -44,6 +44,17 @@ int edge_x509_verify(gnutls_x509_crt_t cert, const struct edge_certs *roots,
 /* The serial number as a decimal string (EnOS certSN). */
 int edge_x509_serial_dec(gnutls_x509_crt_t cert, char *out, size_t len);
 
+/* A big-endian serial as a decimal string. */
+int edge_x509_bytes_dec(const unsigned char *serial, size_t n, char *out,
+    size_t len);
+
+/*
+ * A serial typed by a user, decimal or 0x-hex, as the canonical decimal
+ * string (no leading zeros).  Errors: EDGE_EUSAGE "not a serial number".
+ */
+int edge_x509_serial_parse(const char *in, char *out, size_t len,
+    struct edge_error *err);
+
 /* True when the certificate carries this public key. */
 bool edge_x509_has_key(gnutls_x509_crt_t cert, gnutls_pubkey_t pub);
 

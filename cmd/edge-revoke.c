@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * edge-revoke: revoke a certificate by serial number at the hub (EnOS Revoke
+ * Certificate); with --reset, on the edge itself, revoke the edge's own
+ * certificate and then destroy its key, device secret, certificate and
+ * cached token, ready for a new edge-keygen.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "edge_device.h"
+#include "edge_file.h"
+#include "edge_hubcfg.h"
+#include "edge_json.h"
+#include "edge_key.h"
+#include "edge_log.h"
+#include "edge_p11.h"
+#include "edge_time.h"
+#include "edge_tool.h"
+#include "edge_x509.h"
+
+#define CERTS_PATH	"/connect-service/v2.0/certificates"
+#define PENDING_FILE	"pending-revocations"
+#define SN_MAX		64
+
+static const struct edge_opt opts[] = {
+	{ "serial", 's', "SERIAL", 0, "serial of the certificate to revoke, decimal (EnOS certSN) or 0x-hex", NULL },
+	{ "cert", 0, "FILE", 0, "take the serial (and the device key from its CN) from this certificate", NULL },
+	{ "reason", 'r', "REASON", 0, "RFC 5280 reason: unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn", NULL },
+	{ "product-key", 0, "PRODUCT_KEY", 0, "device's product key (default: from DIR/device.json)", NULL },
+	{ "device-key", 0, "DEVICE_KEY", 0, "device key (default: from DIR/device.json or the certificate's CN)", NULL },
+	{ "reset", 0, NULL, EDGE_OPT_CLI, "on the edge: revoke its own certificate, then destroy key, device secret, certificate and cached token", NULL },
+	{ "offline", 0, NULL, EDGE_OPT_CLI, "with --reset: destroy even if the hub cannot be reached, and queue the revocation for the next run", NULL },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN, to delete a token key on --reset: file:PATH, env:VAR, fd:N or -", NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL }
+};
+
+static const struct {
+	const char *name;
+	int code;
+} reasons[] = {
+	{ "unspecified", 0 }, { "keyCompromise", 1 }, { "affiliationChanged", 3 },
+	{ "superseded", 4 }, { "cessationOfOperation", 5 },
+	{ "certificateHold", 6 }, { "privilegeWithdrawn", 9 },
+};
+
+static int
+parse_reason(struct edge_ctx *ctx, const char *name, int *code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (strcasecmp(name, reasons[i].name) == 0) {
+			*code = reasons[i].code;
+			return EDGE_OK;
+		}
+	return edge_usage(ctx, "--reason %s: not an RFC 5280 reason (keyCompromise, superseded, cessationOfOperation, ...)",
+	    name);
+}
+
+static const char *
+reason_name(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].code == code)
+			return reasons[i].name;
+	return "unspecified";
+}
+
+struct target {
+	char serial[SN_MAX];
+	const char *pk, *dk;
+	char cn[128];		/* device key taken from a certificate's CN */
+	int reason;
+};
+
+/* The hub writes reasons as "KEY_COMPROMISE" or "KEY COMPROMISE". */
+static int
+reason_from_hub(const char *s, int fallback)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		const char *r = reasons[i].name;
+		for (j = k = 0; s[j] != '\0'; j++) {
+			if (s[j] == '_' || s[j] == ' ')
+				continue;
+			if (r[k] == '\0' || (s[j] | 0x20) != (r[k] | 0x20))
+				break;
+			k++;
+		}
+		if (s[j] == '\0' && r[k] == '\0')
+			return reasons[i].code;
+	}
+	return fallback;
+}
+
+/* The certificate's status at the hub: 1 revoked (with the time), 0 other. */
+static int
+hub_status(struct edge_ctx *ctx, struct edge_hub *hub, struct target *t,
+    bool *revoked, long long *when)
+{
+	struct edge_enos_param q[] = {
+		{ "action", "list" }, { "productKey", t->pk }, { "deviceKey", t->dk },
+	};
+	json_object *data = NULL;
+	size_t i, n;
+	int rc;
+
+	*revoked = false;
+	*when = 0;
+	rc = edge_hub_call(hub, "GET", CERTS_PATH, q, 3, NULL, &data, NULL,
+	    &ctx->err);
+	if (rc != EDGE_OK)
+		return rc;
+	if (data == NULL || !json_object_is_type(data, json_type_array)) {
+		json_object_put(data);
+		return edge_err(&ctx->err, EDGE_EINPUT,
+		    "hub list answer: data is not a list");
+	}
+	n = json_object_array_length(data);
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(data, i), *audit;
+		const char *sn;
+		long long status, t_ms;
+
+		if (edge_json_string(e, "certSN", "hub list answer", &sn, NULL) !=
+		    EDGE_OK || strcmp(sn, t->serial) != 0)
+			continue;
+		if (edge_json_int(e, "certStatus", "hub list answer", &status,
+		    &ctx->err) != EDGE_OK) {
+			json_object_put(data);
+			return EDGE_EINPUT;
+		}
+		*revoked = status == 1;
+		if (*revoked && json_object_object_get_ex(e, "audit", &audit) &&
+		    edge_json_int(audit, "updateTime", "", &t_ms, NULL) == EDGE_OK)
+			*when = t_ms / 1000;
+		if (*revoked) {
+			const char *why = NULL;
+			(void)edge_json_opt_string(e, "revokerReason", "", &why, NULL);
+			if (why != NULL)
+				t->reason = reason_from_hub(why, t->reason);
+		}
+		break;
+	}
+	json_object_put(data);
+	return EDGE_OK;
+}
+
+static int
+hub_revoke(struct edge_ctx *ctx, struct edge_hub *hub, const struct target *t)
+{
+	struct edge_enos_param q[] = {
+		{ "action", "revoke" }, { "productKey", t->pk }, { "deviceKey", t->dk },
+	};
+	json_object *body = json_object_new_object(), *data = NULL;
+	char *end;
+	long long sn = strtoll(t->serial, &end, 10);
+	int rc;
+
+	if (*end != '\0' || strlen(t->serial) > 19) {
+		json_object_put(body);
+		return edge_err(&ctx->err, EDGE_EINPUT,
+		    "serial %s is too large for the hub's certSn (a 64-bit number)",
+		    t->serial);
+	}
+	json_object_object_add(body, "certSn", json_object_new_int64(sn));
+	json_object_object_add(body, "reason", json_object_new_int(t->reason));
+	rc = edge_hub_call(hub, "POST", CERTS_PATH, q, 3, body, &data, NULL,
+	    &ctx->err);
+	json_object_put(body);
+	json_object_put(data);
+	return rc;
+}
+
+/* Revoke unless already revoked; *changed tells which. */
+static int
+revoke_one(struct edge_ctx *ctx, struct edge_hub *hub, struct target *t,
+    bool *changed, time_t *when)
+{
+	long long at;
+	bool revoked;
+	int rc;
+
+	*changed = false;
+	if ((rc = hub_status(ctx, hub, t, &revoked, &at)) != EDGE_OK)
+		return rc;
+	if (revoked) {
+		*when = (time_t)at;
+		return EDGE_OK;
+	}
+	if ((rc = hub_revoke(ctx, hub, t)) != EDGE_OK)
+		return rc;
+	*changed = true;
+	*when = time(NULL);
+	return EDGE_OK;
+}
+
+/* Lines "serial reason productKey deviceKey" queued by --reset --offline. */
+static int
+send_pending(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd)
+{
+	char *buf = NULL, *line, *next, keep[8192] = "";
+	size_t len = 0, kept = 0;
+	int rc;
+
+	if (!edge_file_exists(dirfd, PENDING_FILE))
+		return EDGE_OK;
+	if ((rc = edge_file_read(dirfd, PENDING_FILE, 64 * 1024, &buf, &len,
+	    &ctx->err)) != EDGE_OK)
+		return rc;
+	for (line = buf; line != NULL && *line; line = next) {
+		char sn[SN_MAX], pk[128], dk[128];
+		struct target t = { .pk = pk, .dk = dk };
+		time_t when;
+		bool changed;
+
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (sscanf(line, "%63s %d %127s %127s", sn, &t.reason, pk, dk) != 4)
+			continue;
+		snprintf(t.serial, sizeof(t.serial), "%s", sn);
+		if (revoke_one(ctx, hub, &t, &changed, &when) == EDGE_OK) {
+			edge_note("sent the queued revocation of serial %s", sn);
+		} else {
+			edge_warn("queued revocation of serial %s: %s", sn,
+			    ctx->err.msg);
+			kept += (size_t)snprintf(keep + kept, sizeof(keep) - kept,
+			    "%s %d %s %s\n", sn, t.reason, pk, dk);
+		}
+	}
+	free(buf);
+	memset(&ctx->err, 0, sizeof(ctx->err));
+	if (kept > 0)
+		return edge_file_write_atomic(dirfd, PENDING_FILE, keep, kept,
+		    EDGE_MODE_PRIVATE, &ctx->err);
+	return edge_file_remove(dirfd, PENDING_FILE, false, &ctx->err);
+}
+
+static int
+queue_pending(struct edge_ctx *ctx, int dirfd, const struct target *t)
+{
+	char *buf = NULL, *all;
+	size_t len = 0;
+	int rc, n;
+
+	if (edge_file_exists(dirfd, PENDING_FILE) &&
+	    (rc = edge_file_read(dirfd, PENDING_FILE, 64 * 1024, &buf, &len,
+	    &ctx->err)) != EDGE_OK)
+		return rc;
+	n = asprintf(&all, "%s%s %d %s %s\n", buf ? buf : "", t->serial,
+	    t->reason, t->pk, t->dk);
+	free(buf);
+	if (n < 0)
+		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
+	rc = edge_file_write_atomic(dirfd, PENDING_FILE, all, (size_t)n,
+	    EDGE_MODE_PRIVATE, &ctx->err);
+	free(all);
+	return rc;
+}
+
+/* Serial and CN of a PEM certificate file (relative to dirfd). */
+static int
+cert_identity(struct edge_ctx *ctx, int dirfd, const char *name, char *sn,
+    size_t snlen, char *cn, size_t cnlen)
+{
+	struct edge_certs c = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = edge_file_read(dirfd, name, EDGE_FILE_MAX, &buf, &len,
+	    &ctx->err)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_certs_load(buf, len, name, &c, &ctx->err)) == EDGE_OK) {
+		size_t n = cnlen;
+		if (edge_x509_serial_dec(c.crt[0], sn, snlen) != EDGE_OK)
+			rc = edge_err(&ctx->err, EDGE_EINPUT, "%s: unreadable serial",
+			    name);
+		else if (gnutls_x509_crt_get_dn_by_oid(c.crt[0],
+		    GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &n) < 0)
+			cn[0] = '\0';
+	}
+	edge_certs_free(&c);
+	free(buf);
+	return rc;
+}
+
+/* Destroy the edge's identity; keeps device.json (minus certSN), ca.pem, crl.pem. */
+static int
+destroy(struct edge_ctx *ctx, int dirfd, struct edge_device *dev,
+    json_object *gone)
+{
+	static const char *const files[] = {
+		EDGE_KEY_PEM, EDGE_DEVICE_SECRET, "cert.pem", "csr.pem",
+		EDGE_HUB_TOKEN_FILE, EDGE_KEY_URI,
+	};
+	size_t i;
+	int rc;
+
+	if (edge_key_state_in_token(dirfd)) {
+		char *uri = NULL;
+		size_t len = 0;
+		unsigned n = 0;
+
+		if ((rc = edge_file_read(dirfd, EDGE_KEY_URI, 4096, &uri, &len,
+		    &ctx->err)) != EDGE_OK)
+			return rc;
+		uri[strcspn(uri, "\r\n")] = '\0';
+		/* Private and public key objects share the label and the id. */
+		rc = edge_p11_delete(uri, NULL, &n, &ctx->err);
+		free(uri);
+		if (rc != EDGE_OK)
+			return rc;
+		json_object_array_add(gone, json_object_new_string("token key"));
+		edge_verbose(1, "deleted %u object(s) from the token", n);
+	}
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (!edge_file_exists(dirfd, files[i]))
+			continue;
+		/* Overwrite secrets before unlinking (best effort on flash). */
+		if ((rc = edge_file_remove(dirfd, files[i], true, &ctx->err)) !=
+		    EDGE_OK)
+			return rc;
+		json_object_array_add(gone, json_object_new_string(files[i]));
+	}
+	if (dev != NULL && edge_device_get(dev, EDGE_DEV_CERT_SN) != NULL) {
+		edge_device_set(dev, EDGE_DEV_CERT_SN, NULL);
+		if ((rc = edge_device_save(dirfd, dev, &ctx->err)) != EDGE_OK)
+			return rc;
+	}
+	return EDGE_OK;
+}
+
+static void
+report(struct edge_ctx *ctx, const struct target *t, time_t when, bool changed)
+{
+	char at[32] = "";
+
+	if (when != 0)
+		edge_x509_time(when, at, sizeof(at));
+	edge_result_str(ctx, "serial", t->serial[0] ? t->serial : NULL);
+	edge_result_str(ctx, "reason", reason_name(t->reason));
+	edge_result_str(ctx, "revoked_at", at[0] ? at : NULL);
+	edge_result_bool(ctx, "changed", changed);
+	if (t->serial[0])
+		edge_out(ctx, "serial %s revoked%s%s (%s)%s\n", t->serial,
+		    at[0] ? " at " : "", at, reason_name(t->reason),
+		    changed ? "" : ", already");
+}
+
+static int
+reset(struct edge_ctx *ctx, int dirfd, struct edge_hubcfg *cfg,
+    struct target *t)
+{
+	struct edge_device dev = { { 0 } };
+	json_object *gone = json_object_new_array();
+	bool have_dev = false, changed = false, pending = false;
+	time_t when = 0;
+	int rc;
+
+	if (edge_device_exists(dirfd)) {
+		if ((rc = edge_device_load(dirfd, &dev, &ctx->err)) != EDGE_OK)
+			goto out;
+		have_dev = true;
+		t->pk = edge_device_get(&dev, EDGE_DEV_PRODUCT_KEY);
+		t->dk = edge_device_get(&dev, EDGE_DEV_DEVICE_KEY);
+	}
+	if (edge_file_exists(dirfd, "cert.pem") &&
+	    (rc = cert_identity(ctx, dirfd, "cert.pem", t->serial,
+	    sizeof(t->serial), t->cn, sizeof(t->cn))) != EDGE_OK)
+		goto out;
+	if (t->serial[0] != '\0') {
+		if (!have_dev) {
+			rc = edge_err(&ctx->err, EDGE_EINPUT,
+			    "cert.pem present but no device.json: cannot name the device to the hub");
+			goto out;
+		}
+		rc = edge_hubcfg_load(ctx, cfg, true);
+		if (rc == EDGE_OK)
+			rc = revoke_one(ctx, &cfg->hub, t, &changed, &when);
+		if (rc != EDGE_OK) {
+			/* Without --offline the key stays: the edge can try again. */
+			if (!edge_flag(ctx, "offline") || rc == EDGE_EUSAGE)
+				goto out;
+			edge_warn("could not revoke serial %s now (%s); queued in %s for the next edge-revoke",
+			    t->serial, ctx->err.msg, PENDING_FILE);
+			memset(&ctx->err, 0, sizeof(ctx->err));
+			if ((rc = queue_pending(ctx, dirfd, t)) != EDGE_OK)
+				goto out;
+			pending = true;
+		}
+	}
+	if ((rc = destroy(ctx, dirfd, have_dev ? &dev : NULL, gone)) != EDGE_OK)
+		goto out;
+	report(ctx, t, when, changed || json_object_array_length(gone) > 0);
+	json_object_object_add(ctx->result, "pending", json_object_new_boolean(pending));
+	json_object_object_add(ctx->result, "destroyed", json_object_get(gone));
+	edge_note("reset: destroyed %zu item(s); the state directory is ready for edge-keygen",
+	    json_object_array_length(gone));
+out:
+	json_object_put(gone);
+	edge_device_free(&dev);
+	return rc;
+}
+
+static int
+run(struct edge_ctx *ctx)
+{
+	struct edge_hubcfg cfg;
+	struct edge_device dev = { { 0 } };
+	struct edge_secret *pin = NULL;
+	struct target t;
+	bool changed = false;
+	time_t when = 0;
+	int dirfd = -1, rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&t, 0, sizeof(t));
+	t.reason = edge_flag(ctx, "reset") ? 5 : 0;	/* cessationOfOperation */
+	if (edge_arg(ctx, "reason") != NULL &&
+	    (rc = parse_reason(ctx, edge_arg(ctx, "reason"), &t.reason)) != EDGE_OK)
+		return rc;
+	if (edge_flag(ctx, "offline") && !edge_flag(ctx, "reset"))
+		return edge_usage(ctx, "--offline applies to --reset only");
+	if (edge_flag(ctx, "reset") && (edge_arg(ctx, "serial") ||
+	    edge_arg(ctx, "cert")))
+		return edge_usage(ctx, "--reset revokes the edge's own certificate; it takes no --serial or --cert");
+	if (!edge_flag(ctx, "reset") && !edge_arg(ctx, "serial") &&
+	    !edge_arg(ctx, "cert"))
+		return edge_usage(ctx, "which certificate? give --serial N or --cert FILE (or --reset on the edge)");
+	if (edge_arg(ctx, "serial") && edge_arg(ctx, "cert"))
+		return edge_usage(ctx, "give --serial or --cert, not both");
+	if (edge_arg(ctx, "serial") &&
+	    (rc = edge_x509_serial_parse(edge_arg(ctx, "serial"), t.serial,
+	    sizeof(t.serial), &ctx->err)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
+		return rc;
+
+	if (edge_flag(ctx, "reset")) {
+		if (edge_key_state_in_token(dirfd) &&
+		    (rc = edge_ctx_secret(ctx, "pin", &pin)) != EDGE_OK)
+			goto out;
+		edge_p11_set_pin(pin);
+		rc = reset(ctx, dirfd, &cfg, &t);
+		goto out;
+	}
+
+	if (edge_arg(ctx, "cert") != NULL &&
+	    (rc = cert_identity(ctx, AT_FDCWD, edge_arg(ctx, "cert"), t.serial,
+	    sizeof(t.serial), t.cn, sizeof(t.cn))) != EDGE_OK)
+		goto out;
+	if (edge_device_exists(dirfd) &&
+	    (rc = edge_device_load(dirfd, &dev, &ctx->err)) != EDGE_OK)
+		goto out;
+	t.pk = edge_arg(ctx, "product-key") ? edge_arg(ctx, "product-key") :
+	    edge_device_get(&dev, EDGE_DEV_PRODUCT_KEY);
+	t.dk = edge_arg(ctx, "device-key") ? edge_arg(ctx, "device-key") :
+	    t.cn[0] ? t.cn : edge_device_get(&dev, EDGE_DEV_DEVICE_KEY);
+	if (t.pk == NULL || t.dk == NULL) {
+		rc = edge_usage(ctx, "which device? give --product-key and --device-key");
+		goto out;
+	}
+	if ((rc = edge_hubcfg_load(ctx, &cfg, true)) != EDGE_OK)
+		goto out;
+	if ((rc = send_pending(ctx, &cfg.hub, dirfd)) != EDGE_OK)
+		goto out;
+	if ((rc = revoke_one(ctx, &cfg.hub, &t, &changed, &when)) != EDGE_OK)
+		goto out;
+	if (!changed)
+		edge_note("serial %s is already revoked; nothing to do", t.serial);
+	report(ctx, &t, when, changed);
+out:
+	edge_p11_set_pin(NULL);
+	edge_secret_free(&pin);
+	edge_device_free(&dev);
+	edge_hubcfg_free(&cfg);
+	return rc;
+}
+
+static const struct edge_tool tool = {
+	.name = "edge-revoke",
+	.summary = "Revoke a certificate by serial number at the hub; --reset also destroys the edge's key and secrets.",
+	.synopsis = "(--serial N | --cert FILE) [--reason REASON] [--product-key PK --device-key DK] [--json] | --reset [--offline]",
+	.options = opts,
+	.more_options = edge_hub_opts,
+	.run = run,
+};
+
+int
+main(int argc, char **argv)
+{
+	return edge_tool_main(&tool, argc, argv);
+}

@@ -1,0 +1,109 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# edge-revoke against the stand-in hub: by serial, by certificate, reset
+# (file and token keys), offline reset with a queued revocation.
+. "$(dirname "$0")/../lib.sh"
+setup
+hub_start
+
+# edge NAME [extra edge-keygen options...]: a provisioned, activated edge in $T/NAME.
+edge() {
+	d=$T/$1; n=$1; shift
+	mkdir -p "$d"
+	edge-keygen -q -d "$d" "$@" >/dev/null &&
+	edge-csr -q -d "$d" --ca "$HUB_CA" --locality Shanghai --org-unit Edge --cn "$n" ${PINOPT:-} >/dev/null &&
+	edge-provision -q -d "$d" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial "$n" >/dev/null &&
+	edge-activate -q -d "$d" $HUBOPTS ${PINOPT:-} >/dev/null
+}
+crl_has() { # crl_has DECIMAL-SERIAL: the hub's current CRL lists it
+	hex=$(perl -MMath::BigInt -e 'print uc(substr(Math::BigInt->new($ARGV[0])->as_hex, 2))' "$1")
+	openssl crl -in "$HUB_CRL" -noout -text 2>/dev/null | grep -qi "Serial Number: 0*$hex\$"
+}
+
+edge A && ok "edge A activated" || not_ok "edge A activated"
+snA=$(jq -r .certSN "$T/A/device.json")
+crl_has "$snA" && not_ok "A not on the CRL before revocation" || ok "A not on the CRL before revocation"
+assert_ok "revoke A by serial" edge-revoke -d "$T/A" $HUBOPTS --serial "$snA" --reason keyCompromise --json
+assert_json "serial reported" "$T/out" .serial "$snA"
+assert_json "reason reported" "$T/out" .reason keyCompromise
+assert_json "changed" "$T/out" .changed true
+[ "$(jq -r .revoked_at "$T/out")" != null ] && ok "revoked_at reported" || not_ok "revoked_at reported"
+crl_has "$snA" && ok "the hub's CRL lists A's serial" || not_ok "the hub's CRL lists A's serial"
+assert_ok "revoking again" edge-revoke -d "$T/A" $HUBOPTS --serial "$snA" --json
+assert_json "already revoked: unchanged" "$T/out" .changed false
+assert_json "the hub's reason is reported" "$T/out" .reason keyCompromise
+
+edge B && ok "edge B activated" || not_ok "edge B activated"
+hexB=$(openssl x509 -in "$T/B/cert.pem" -noout -serial | cut -d= -f2)
+snB=$(jq -r .certSN "$T/B/device.json")
+assert_ok "revoke B by 0x-hex serial, from a provisioning station" edge-revoke -d "$T" $HUBOPTS --serial "0x$hexB" --product-key "$HUB_PRODUCT_KEY" --device-key B --json
+assert_json "hex serial reported in decimal" "$T/out" .serial "$snB"
+edge C && ok "edge C activated" || not_ok "edge C activated"
+snC=$(jq -r .certSN "$T/C/device.json")
+assert_ok "revoke C by its certificate (device key from the CN)" edge-revoke -d "$T" $HUBOPTS --cert "$T/C/cert.pem" --product-key "$HUB_PRODUCT_KEY" --reason superseded --json
+assert_json "serial from the certificate" "$T/out" .serial "$snC"
+crl_has "$snC" && ok "C on the CRL" || not_ok "C on the CRL"
+
+assert_fails 2 "serial that is not a number" edge-revoke -d "$T/A" $HUBOPTS --serial 12ab
+assert_grep "says not a serial number" "not a serial number" "$T/err"
+assert_fails 2 "unknown reason" edge-revoke -d "$T/A" $HUBOPTS --serial 1 --reason bored
+assert_fails 5 "unknown serial: the hub's error" edge-revoke -d "$T/A" $HUBOPTS --serial 4242
+assert_grep "hub code and message" "99400 .*not bound to this device" "$T/err"
+assert_one_error_line edge-revoke
+assert_fails 2 "--offline without --reset" edge-revoke -d "$T/A" $HUBOPTS --serial 1 --offline
+assert_fails 2 "nothing named" edge-revoke -d "$T/A" $HUBOPTS
+
+# Reset of a file-key edge, and back.
+edge D && ok "edge D activated" || not_ok "edge D activated"
+snD=$(jq -r .certSN "$T/D/device.json")
+assert_ok "--reset" edge-revoke -d "$T/D" $HUBOPTS --reset --json
+assert_json "reset revoked D's certificate" "$T/out" .serial "$snD"
+assert_json "reason cessationOfOperation" "$T/out" .reason cessationOfOperation
+assert_json "key.pem destroyed" "$T/out" '.destroyed | index("key.pem") != null' true
+crl_has "$snD" && ok "D on the CRL" || not_ok "D on the CRL"
+for f in key.pem key.uri device.secret cert.pem csr.pem hub-token.json; do
+	[ ! -e "$T/D/$f" ] || { not_ok "no $f after reset"; continue; }
+	ok "no $f after reset"
+done
+assert_json "device.json kept, without certSN" "$T/D/device.json" '.certSN // "none"' none
+assert_ok "a second reset has nothing left to do" edge-revoke -d "$T/D" $HUBOPTS --reset --json
+assert_json "nothing destroyed the second time" "$T/out" '.destroyed | length' 0
+if edge-keygen -q -d "$T/D" >/dev/null && edge-csr -q -d "$T/D" --ca "$HUB_CA" --locality Shanghai --org-unit Edge --cn D2 >/dev/null &&
+   edge-provision -q -d "$T/D" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial D >/dev/null &&
+   edge-activate -q -d "$T/D" $HUBOPTS >/dev/null; then
+	ok "a fresh key, CSR and activation bring D back"
+else
+	not_ok "a fresh key, CSR and activation bring D back"
+fi
+[ -s "$T/D/device.secret" ] && ok "device secret fetched again" || not_ok "device secret fetched again"
+
+# Reset while the hub is unreachable: kept without --offline, queued with it.
+edge E && ok "edge E activated" || not_ok "edge E activated"
+snE=$(jq -r .certSN "$T/E/device.json")
+port=$(free_port)
+DOWN="--api https://127.0.0.1:$port --hub-ca $HUB_CA --credentials $HUB_CREDENTIALS --retries 0"
+assert_fails 4 "--reset with the hub down" edge-revoke -d "$T/E" $DOWN --reset
+[ -f "$T/E/key.pem" ] && ok "the key is kept when the revocation failed" || not_ok "the key is kept when the revocation failed"
+assert_ok "--reset --offline with the hub down" edge-revoke -d "$T/E" $DOWN --reset --offline --json
+assert_json "queued" "$T/out" .pending true
+[ ! -e "$T/E/key.pem" ] && ok "key destroyed offline" || not_ok "key destroyed offline"
+assert_grep "serial queued" "^$snE " "$T/E/pending-revocations"
+assert_eq "queue is 0600" "$(file_mode "$T/E/pending-revocations")" 600
+assert_ok "the next edge-revoke sends the queued revocation" edge-revoke -d "$T/E" $HUBOPTS --serial "$snA" --device-key A
+crl_has "$snE" && ok "E on the CRL after the queue was sent" || not_ok "E on the CRL after the queue was sent"
+[ ! -e "$T/E/pending-revocations" ] && ok "queue emptied" || not_ok "queue emptied"
+
+# Reset of a token edge: the key objects leave the token.
+softhsm_setup edge 1234
+echo 1234 > "$T/pin"
+PINOPT="--pin file:$T/pin"
+edge F --pkcs11 'pkcs11:token=edge;object=edge-f' --pin "file:$T/pin" && ok "token edge F activated" || not_ok "token edge F activated"
+n=$(p11tool --login --set-pin=1234 --list-all 'pkcs11:token=edge;object=edge-f' 2>/dev/null | grep -c '^Object')
+[ "$n" -ge 1 ] && ok "F's key objects are in the token" || not_ok "F's key objects are in the token"
+assert_ok "--reset of the token edge" edge-revoke -d "$T/F" $HUBOPTS --reset --pin "file:$T/pin" --json
+assert_json "token key destroyed" "$T/out" '.destroyed | index("token key") != null' true
+n=$(p11tool --login --set-pin=1234 --list-all 'pkcs11:token=edge;object=edge-f' 2>/dev/null | grep -c '^Object')
+assert_eq "p11tool finds no object of F's key" "$n" 0
+[ ! -e "$T/F/key.uri" ] && ok "no key.uri" || not_ok "no key.uri"
+
+done_testing
