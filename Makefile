@@ -33,7 +33,7 @@ PKG_LIBS    = $(shell $(PKG_CONFIG) --libs $(PKGS))
 ALL_CFLAGS  = $(EDGE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(CPPFLAGS)
 
 B           := build
-TOOLS       := edge-keygen edge-csr edge-provision edge-activate edge-revoke edge-crl-update
+TOOLS       := edge-keygen edge-csr edge-provision edge-activate edge-revoke edge-crl-update edge-connect
 LIB_SRC     := $(wildcard lib/*.c)
 LIB_OBJ     := $(LIB_SRC:%.c=$(B)/%.o)
 LIB         := $(B)/libedge.a
@@ -56,6 +56,14 @@ $(LIB): $(LIB_OBJ)
 
 $(B)/edge-%: $(B)/cmd/edge-%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# edge-connect is the one tool that uses OpenSSL (libmosquitto's TLS): only it
+# links -lssl -lcrypto, and only lib/edge_tls.o may use the deprecated ENGINE
+# API (the pkcs11 engine for token keys, until a pkcs11 provider replaces it).
+P11_PROXY   = $(shell $(PKG_CONFIG) --variable=proxy_module p11-kit-1 2>/dev/null || echo /usr/lib/$$($(CC) -print-multiarch)/p11-kit-proxy.so)
+$(B)/lib/edge_tls.o: ALL_CFLAGS += -Wno-deprecated-declarations -DEDGE_P11_PROXY='"$(P11_PROXY)"'
+$(B)/edge-connect: $(B)/cmd/edge-connect.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libssl libcrypto)
 
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIB)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,1186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * edge-connect: the edge's MQTT session with the hub over mutual TLS.
+ * Telemetry read as NDJSON goes up through the durable outbox (QoS 1,
+ * removed only after PUBACK); commands and lifecycle messages come down and
+ * are printed as JSON lines, answered automatically, or handed to --exec.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "edge_device.h"
+#include "edge_json.h"
+#include "edge_key.h"
+#include "edge_log.h"
+#include "edge_mqtt.h"
+#include "edge_outbox.h"
+#include "edge_time.h"
+#include "edge_tls.h"
+#include "edge_tool.h"
+
+#define LINE_MAX_BYTES	(512 * 1024)	/* EnOS refuses larger messages */
+#define EXEC_OUT_MAX	(256 * 1024)
+#define CONNACK_WAIT_MS	30000
+#define FLUSH_EVERY_MS	200
+
+static const struct edge_opt opts[] = {
+	{ "mqtt", 0, "URL", 0, "hub MQTT broker, mqtts://host[:port] (default: device.json's mqtt; port 18883)", NULL },
+	{ "ca", 0, "FILE", 0, "root CA the hub's certificate must chain to (default: DIR/ca.pem)", NULL },
+	{ "server-name", 0, "NAME", 0, "name or IP address the hub's certificate must carry (default: the host of the URL)", NULL },
+	{ "no-verify-hostname", 0, NULL, 0, "do not check the hub's name (the chain is still verified); insecure", NULL },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL },
+	{ "input", 'i', "FILE", EDGE_OPT_CLI, "read telemetry lines from FILE instead of standard input", NULL },
+	{ "exit-on-eof", 0, NULL, EDGE_OPT_CLI, "exit once the input ended and everything was acknowledged", NULL },
+	{ "count", 'C', "N", EDGE_OPT_CLI, "exit after N downlink messages were received and answered", NULL },
+	{ "timeout", 'W', "SECS", EDGE_OPT_CLI, "exit after SECS seconds in any case", NULL },
+	{ "exec", 0, "CMD", 0, "run CMD (by /bin/sh) for each command, with the message on its standard input", NULL },
+	{ "exec-timeout", 0, "SECS", 0, "time limit for one --exec run", "30" },
+	{ "no-auto-reply", 0, NULL, 0, "do not answer commands (without --exec they are answered with code 200)", NULL },
+	{ "outbox-max", 0, "N", 0, "most messages kept in the outbox", "100000" },
+	{ "outbox-full", 0, "block|drop-oldest", 0, "when the outbox is full: stop reading input, or drop the oldest message", "block" },
+	{ "keepalive", 0, "SECS", 0, "MQTT keep-alive interval", "60" },
+	{ "reconnect-min", 0, "SECS", 0, "first wait before reconnecting; doubled per failure", "1" },
+	{ "reconnect-max", 0, "SECS", 0, "longest wait before reconnecting", "60" },
+	{ "drain-timeout", 0, "SECS", 0, "at SIGTERM or the end, wait this long for outstanding acknowledgements", "10" },
+	{ NULL, 0, NULL, 0, NULL, NULL }
+};
+
+enum state { DOWN, CONNECTING, UP };
+
+struct flight {
+	int mid;
+	unsigned long long seq;	/* outbox message, 0: a reply (not in the outbox) */
+	bool outbox;
+};
+
+struct app {
+	struct edge_ctx *ctx;
+	int dirfd;
+	struct edge_device dev;
+	const char *pk, *dk;
+	struct edge_secret *secret, *pin;
+	char *host;
+	int port;
+	struct edge_tls_conf tconf;
+	struct edge_tls_status tst;
+	struct ssl_ctx_st *tls;
+	struct edge_outbox *ob;
+	struct edge_mqtt *mq;
+	enum state state;
+	int connack;		/* -1: none yet */
+	bool lost;
+	unsigned attempt;
+	long long next_try, connect_deadline;
+	struct flight *fl;
+	size_t nfl, maxfl;
+	/* input */
+	int in_fd;
+	bool in_eof, skipping;
+	char *buf;
+	size_t blen;
+	unsigned long long lineno;
+	/* reply topics of our uplink methods */
+	char **subs;
+	size_t nsubs;
+	/* options */
+	long count, timeout, exec_timeout, outbox_max, keepalive;
+	long rmin_ms, rmax_ms, drain_ms;
+	bool drop_oldest, exit_on_eof, auto_reply;
+	const char *exec;
+	/* progress */
+	unsigned long long sent, acked, rejected, invalid, dropped, received,
+	    connections;
+	bool stopping, stdout_broken, far_warned;
+	long long stop_deadline;
+	char lasterr[EDGE_ERR_MSG_MAX];
+};
+
+static int sig_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t got_term, got_hup;
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+	(void)!write(sig_pipe[1], &c, 1);
+	errno = saved;
+}
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wall-clock milliseconds, following EDGE_TIME_NOW like every time check. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	if (getenv("EDGE_TIME_NOW") != NULL)
+		return (long long)edge_time_now() * 1000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+number(struct edge_ctx *ctx, const char *name, long min, long max, long *out)
+{
+	const char *v = edge_arg(ctx, name);
+	char *end;
+	long n;
+
+	if (v == NULL)
+		return EDGE_OK;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max)
+		return edge_usage(ctx, "--%s %s: expected a number from %ld to %ld",
+		    name, v, min, max);
+	*out = n;
+	return EDGE_OK;
+}
+
+/* ---- downlink ------------------------------------------------------- */
+
+static void
+print_line(struct app *a, json_object *o)
+{
+	if (a->stdout_broken)
+		return;
+	if (puts(edge_json_text(o)) < 0 || fflush(stdout) != 0) {
+		a->stdout_broken = true;
+		edge_warn("standard output: %s; downlink messages are no longer printed",
+		    strerror(errno));
+	}
+}
+
+static void
+track(struct app *a, int mid, unsigned long long seq, bool outbox)
+{
+	if (a->nfl == a->maxfl) {
+		size_t cap = a->maxfl ? a->maxfl * 2 : 64;
+		void *p = realloc(a->fl, cap * sizeof(*a->fl));
+		if (p == NULL)
+			return;
+		a->fl = p;
+		a->maxfl = cap;
+	}
+	a->fl[a->nfl].mid = mid;
+	a->fl[a->nfl].seq = seq;
+	a->fl[a->nfl].outbox = outbox;
+	a->nfl++;
+}
+
+static void
+send_reply(struct app *a, const char *topic, json_object *id, int code,
+    json_object *data, const char *message)
+{
+	json_object *r = json_object_new_object();
+	char rtopic[1024];
+	struct edge_error err = { 0 };
+	const char *text;
+	int mid = 0;
+
+	json_object_object_add(r, "id", json_object_get(id));
+	json_object_object_add(r, "code", json_object_new_int(code));
+	json_object_object_add(r, "data", data ? data : json_object_new_object());
+	if (message != NULL)
+		json_object_object_add(r, "message", json_object_new_string(message));
+	snprintf(rtopic, sizeof(rtopic), "%s_reply", topic);
+	text = edge_json_text(r);
+	if (a->state == UP && edge_mqtt_publish(a->mq, rtopic, text, strlen(text),
+	    &mid, &err) == EDGE_OK) {
+		track(a, mid, 0, false);
+		edge_verbose(1, "reply %s code %d", rtopic, code);
+	} else {
+		edge_warn("cannot reply on %s: %s", rtopic, err.msg[0] ? err.msg :
+		    "not connected");
+	}
+	json_object_put(r);
+}
+
+/*
+ * Run --exec: the message on its standard input (never in argv, never
+ * through the shell's parser), its standard output read back, a time limit.
+ * The reply code is 200 for exit status 0, 2000+status otherwise, 1102 when
+ * it failed to run, was killed or printed something that is not JSON.
+ */
+static int
+run_exec(struct app *a, const char *input, json_object **data, char *msg,
+    size_t msglen)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status = 0, code;
+	size_t inlen = strlen(input), off = 0, olen = 0;
+	char *obuf = NULL;
+	long long deadline = mono_ms() + a->exec_timeout * 1000;
+	bool timed_out = false;
+	pid_t pid;
+
+	*data = NULL;
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
+	    (obuf = malloc(EXEC_OUT_MAX + 1)) == NULL) {
+		snprintf(msg, msglen, "cannot run the command: %s", strerror(errno));
+		code = 1102;
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(msg, msglen, "cannot run the command: %s", strerror(errno));
+		code = 1102;
+		goto out;
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		setpgid(0, 0);
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+			_exit(126);
+		execl("/bin/sh", "sh", "-c", a->exec, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	in[0] = out[1] = -1;
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	while (out[0] >= 0) {
+		struct pollfd p[2];
+		int np = 0, left = (int)(deadline - mono_ms());
+
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		p[np].fd = out[0];
+		p[np++].events = POLLIN;
+		if (in[1] >= 0) {
+			p[np].fd = in[1];
+			p[np++].events = POLLOUT;
+		}
+		if (poll(p, (nfds_t)np, left) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (np > 1 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			ssize_t w = write(in[1], input + off, inlen - off);
+			if (w > 0)
+				off += (size_t)w;
+			if (w < 0 && errno != EAGAIN) {
+				close(in[1]);
+				in[1] = -1;
+			} else if (off == inlen) {
+				close(in[1]);
+				in[1] = -1;
+			}
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char tmp[4096];
+			ssize_t r = read(out[0], tmp, sizeof(tmp));
+			if (r <= 0) {
+				close(out[0]);
+				out[0] = -1;
+			} else if (olen + (size_t)r <= EXEC_OUT_MAX) {
+				memcpy(obuf + olen, tmp, (size_t)r);
+				olen += (size_t)r;
+			}
+		}
+	}
+	if (timed_out)
+		kill(-pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out) {
+		snprintf(msg, msglen, "command timed out after %ld s", a->exec_timeout);
+		code = 1102;
+	} else if (WIFSIGNALED(status)) {
+		snprintf(msg, msglen, "command killed by signal %d", WTERMSIG(status));
+		code = 1102;
+	} else if (WEXITSTATUS(status) != 0) {
+		snprintf(msg, msglen, "command exited with status %d",
+		    WEXITSTATUS(status));
+		code = 2000 + WEXITSTATUS(status);
+	} else {
+		code = 200;
+	}
+	obuf[olen] = '\0';
+	if (olen > 0 && strspn(obuf, " \t\r\n") != olen) {
+		json_object *d = NULL;
+		if (edge_json_parse(obuf, olen, "command output", &d, NULL) == EDGE_OK) {
+			*data = d;
+		} else if (code == 200) {
+			snprintf(msg, msglen, "command output is not JSON");
+			code = 1102;
+		}
+	}
+out:
+	if (in[0] >= 0) close(in[0]);
+	if (in[1] >= 0) close(in[1]);
+	if (out[0] >= 0) close(out[0]);
+	if (out[1] >= 0) close(out[1]);
+	free(obuf);
+	return code;
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* A reply from the hub to one of our messages. */
+static void
+hub_reply(struct app *a, const char *topic, json_object *o)
+{
+	json_object *code = NULL, *id = NULL, *m = NULL;
+
+	json_object_object_get_ex(o, "code", &code);
+	json_object_object_get_ex(o, "id", &id);
+	json_object_object_get_ex(o, "message", &m);
+	if (code != NULL && json_object_get_int(code) == 200) {
+		edge_verbose(1, "hub accepted message %s", id ?
+		    json_object_get_string(id) : "?");
+		return;
+	}
+	a->rejected++;
+	edge_warn("hub rejected message %s on %s: code %s%s%s",
+	    id ? json_object_get_string(id) : "(no id)", topic,
+	    code ? json_object_get_string(code) : "(none)", m ? ": " : "",
+	    m ? json_object_get_string(m) : "");
+}
+
+static void
+on_message(void *user, const char *topic, const void *payload, size_t len)
+{
+	struct app *a = user;
+	json_object *o = NULL, *line, *v;
+	struct edge_error err = { 0 };
+
+	if (ends_with(topic, "_reply")) {
+		if (edge_json_parse(payload, len, topic, &o, &err) == EDGE_OK &&
+		    json_object_is_type(o, json_type_object))
+			hub_reply(a, topic, o);
+		else
+			edge_warn("%s: reply is not a JSON object", topic);
+		json_object_put(o);
+		return;
+	}
+	a->received++;
+	if (edge_json_parse(payload, len, topic, &o, &err) != EDGE_OK ||
+	    !json_object_is_type(o, json_type_object)) {
+		edge_warn("%s: message is not a JSON object; ignored", topic);
+		json_object_put(o);
+		return;
+	}
+	line = json_object_new_object();
+	json_object_object_add(line, "topic", json_object_new_string(topic));
+	json_object_object_add(line, "method", json_object_object_get_ex(o,
+	    "method", &v) ? json_object_get(v) : NULL);
+	json_object_object_add(line, "id", json_object_object_get_ex(o, "id", &v) ?
+	    json_object_get(v) : NULL);
+	json_object_object_add(line, "params", json_object_object_get_ex(o,
+	    "params", &v) ? json_object_get(v) : NULL);
+	print_line(a, line);
+	edge_verbose(1, "received %s", topic);
+	json_object_object_get_ex(o, "id", &v);
+	if (a->exec != NULL) {
+		json_object *data = NULL;
+		char msg[256] = "";
+		int code = run_exec(a, edge_json_text(line), &data, msg, sizeof(msg));
+
+		if (code != 200)
+			edge_warn("%s: %s (reply code %d)", topic, msg, code);
+		if (a->auto_reply)
+			send_reply(a, topic, v, code, data, code == 200 ? NULL : msg);
+		else
+			json_object_put(data);
+	} else if (a->auto_reply) {
+		send_reply(a, topic, v, 200, NULL, NULL);
+	}
+	json_object_put(line);
+	json_object_put(o);
+}
+
+/* ---- session -------------------------------------------------------- */
+
+static void
+on_connect(void *user, int rc)
+{
+	struct app *a = user;
+
+	a->connack = rc;
+}
+
+static void
+on_disconnect(void *user, int rc)
+{
+	struct app *a = user;
+
+	(void)rc;
+	a->lost = true;
+}
+
+static void
+on_publish(void *user, int mid)
+{
+	struct app *a = user;
+	size_t i;
+
+	for (i = 0; i < a->nfl; i++) {
+		if (a->fl[i].mid != mid)
+			continue;
+		if (a->fl[i].outbox && edge_outbox_ack(a->ob, a->fl[i].seq))
+			a->acked++;
+		a->fl[i] = a->fl[--a->nfl];
+		return;
+	}
+}
+
+static int
+subscribe(struct app *a, const char *topic)
+{
+	struct edge_error err = { 0 };
+
+	edge_verbose(2, "subscribe %s", topic);
+	if (edge_mqtt_subscribe(a->mq, topic, &err) != EDGE_OK) {
+		snprintf(a->lasterr, sizeof(a->lasterr), "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+subscribe_all(struct app *a)
+{
+	static const char *const down[] = {
+		"thing/service/+", "thing/service/measurepoint/set",
+		"thing/enable", "thing/disable", "thing/delete",
+	};
+	char topic[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(down) / sizeof(down[0]); i++) {
+		snprintf(topic, sizeof(topic), "/sys/%s/%s/%s", a->pk, a->dk, down[i]);
+		if (subscribe(a, topic) != 0)
+			return -1;
+	}
+	for (i = 0; i < a->nsubs; i++)
+		if (subscribe(a, a->subs[i]) != 0)
+			return -1;
+	return 0;
+}
+
+/* Remember (and subscribe to) the _reply topic of an uplink topic. */
+static void
+want_reply(struct app *a, const char *topic)
+{
+	char r[640];
+	size_t i;
+	void *p;
+
+	snprintf(r, sizeof(r), "%s_reply", topic);
+	for (i = 0; i < a->nsubs; i++)
+		if (strcmp(a->subs[i], r) == 0)
+			return;
+	if ((p = realloc(a->subs, (a->nsubs + 1) * sizeof(*a->subs))) == NULL)
+		return;
+	a->subs = p;
+	if ((a->subs[a->nsubs] = strdup(r)) == NULL)
+		return;
+	a->nsubs++;
+	if (a->state == UP)
+		(void)subscribe(a, r);
+}
+
+static void
+forget_flights(struct app *a)
+{
+	size_t i;
+
+	for (i = 0; i < edge_outbox_count(a->ob); i++)
+		edge_outbox_at(a->ob, i)->mid = 0;
+	a->nfl = 0;
+}
+
+static void
+drop_session(struct app *a, bool backoff)
+{
+	edge_mqtt_free(&a->mq);
+	forget_flights(a);
+	a->state = DOWN;
+	a->lost = false;
+	a->connack = -1;
+	if (backoff) {
+		long d = edge_mqtt_backoff(a->attempt++, a->rmin_ms, a->rmax_ms);
+		a->next_try = mono_ms() + d;
+		edge_note("%s; reconnecting in %.1f s", a->lasterr, (double)d / 1000);
+	} else {
+		a->next_try = mono_ms();
+	}
+}
+
+/*
+ * A connection failed or ended: a verdict about certificates or the login
+ * ends the run (returned), anything else is retried later.
+ */
+static int
+session_failed(struct app *a, const char *why)
+{
+	int rc = edge_tls_explain(&a->tst, a->tconf.server_name, &a->ctx->err);
+
+	if (rc != EDGE_OK) {
+		edge_mqtt_free(&a->mq);
+		a->state = DOWN;
+		return rc;
+	}
+	snprintf(a->lasterr, sizeof(a->lasterr), "%s", why);
+	drop_session(a, true);
+	return EDGE_OK;
+}
+
+static int
+try_connect(struct app *a)
+{
+	struct edge_error err = { 0 };
+	struct edge_mqtt_conf c;
+	bool far = false;
+	int rc;
+
+	/* The clock must not have been set back (before every connection). */
+	if ((rc = edge_time_check(a->dirfd, edge_time_now(), EDGE_TIME_TOLERANCE,
+	    &far, &a->ctx->err)) != EDGE_OK)
+		return rc;
+	if (far && !a->far_warned) {
+		edge_warn("the system clock is more than a year ahead of the last trusted time");
+		a->far_warned = true;
+	}
+	a->tconf.at = getenv("EDGE_TIME_NOW") ? edge_time_now() : 0;
+	edge_tls_status_reset(&a->tst);
+	memset(&c, 0, sizeof(c));
+	c.host = a->host;
+	c.port = a->port;
+	c.product_key = a->pk;
+	c.device_key = a->dk;
+	c.secret = a->secret;
+	c.timestamp_ms = now_ms();
+	c.keepalive = (int)a->keepalive;
+	c.max_inflight = 100;
+	c.tls = a->tls;
+	c.user = a;
+	c.on_connect = on_connect;
+	c.on_disconnect = on_disconnect;
+	c.on_publish = on_publish;
+	c.on_message = on_message;
+	a->connack = -1;
+	a->lost = false;
+	edge_verbose(1, "connecting to %s:%d", a->host, a->port);
+	if (edge_mqtt_start(&c, &a->mq, &err) != EDGE_OK)
+		return session_failed(a, err.msg);
+	a->state = CONNECTING;
+	a->connect_deadline = mono_ms() + CONNACK_WAIT_MS;
+	return EDGE_OK;
+}
+
+/* The hub answered CONNECT. */
+static int
+connected(struct app *a)
+{
+	struct edge_error err = { 0 };
+
+	if (a->connack == 3) {	/* server unavailable: worth retrying */
+		snprintf(a->lasterr, sizeof(a->lasterr),
+		    "the hub refused the login for now (CONNACK 3: server unavailable)");
+		drop_session(a, true);
+		return EDGE_OK;
+	}
+	if (a->connack != 0) {
+		int rc = edge_tls_explain(&a->tst, a->tconf.server_name,
+		    &a->ctx->err);
+		if (rc != EDGE_OK)
+			return rc;
+		/* A refused identity is final: retrying would not change it. */
+		return edge_err(&a->ctx->err, EDGE_EREFUSED,
+		    "the hub refused the login of %s (CONNACK %d: %s): wrong device secret, or the certificate is revoked or not bound to this device",
+		    a->dk, a->connack, edge_mqtt_connack_string(a->connack));
+	}
+	a->state = UP;
+	a->attempt = 0;
+	a->connections++;
+	if (a->tst.peer_not_before != 0 && edge_time_witness(a->dirfd,
+	    a->tst.peer_not_before, "hub certificate notBefore", &err) != EDGE_OK)
+		edge_warn("trusted time: %s", err.msg);
+	edge_note("connected to %s:%d as %s", a->host, a->port, a->dk);
+	if (subscribe_all(a) != 0)
+		return session_failed(a, a->lasterr);
+	return EDGE_OK;
+}
+
+/* Publish outbox messages not in flight, oldest first, while the window allows. */
+static void
+pump(struct app *a)
+{
+	struct edge_error err = { 0 };
+	size_t i, n = edge_outbox_count(a->ob);
+
+	if (a->state != UP || a->stopping)
+		return;
+	for (i = 0; i < n && a->nfl < 100; i++) {
+		struct edge_outbox_msg *m = edge_outbox_at(a->ob, i);
+		int mid = 0;
+
+		if (m->done || m->mid != 0)
+			continue;
+		if (edge_mqtt_publish(a->mq, m->topic, m->payload, m->len, &mid,
+		    &err) != EDGE_OK) {
+			snprintf(a->lasterr, sizeof(a->lasterr), "%s", err.msg);
+			a->lost = true;
+			return;
+		}
+		m->mid = mid;
+		track(a, mid, m->seq, true);
+		a->sent++;
+	}
+}
+
+/* ---- input ---------------------------------------------------------- */
+
+static bool
+method_ok(const char *m)
+{
+	if (strncmp(m, "thing.", 6) != 0 || strncmp(m, "thing.service.", 14) == 0)
+		return false;
+	return m[strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] == '\0' &&
+	    strstr(m, "..") == NULL && m[strlen(m) - 1] != '.';
+}
+
+static void
+invalid(struct app *a, const char *why)
+{
+	a->invalid++;
+	edge_warn("input line %llu: %s; skipped", a->lineno, why);
+}
+
+/* One telemetry line: check, wrap, append to the outbox. */
+static int
+take_line(struct app *a, char *line, size_t len)
+{
+	json_object *o = NULL, *msg = NULL, *v, *params;
+	struct edge_error err = { 0 };
+	char topic[600], id[32];
+	const char *method = "thing.measurepoint.post", *text;
+	size_t i;
+	int rc = EDGE_OK;
+
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+	    line[len - 1] == '\t'))
+		line[--len] = '\0';
+	if (len == 0 || strspn(line, " \t") == len)
+		return EDGE_OK;
+	if (edge_json_parse(line, len, "line", &o, &err) != EDGE_OK) {
+		invalid(a, "not JSON");
+		return EDGE_OK;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		invalid(a, "not a JSON object");
+		goto out;
+	}
+	snprintf(id, sizeof(id), "%llu", edge_outbox_next_seq(a->ob) + 1);
+	if (json_object_object_get_ex(o, "method", &v)) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    !method_ok(json_object_get_string(v))) {
+			invalid(a, "\"method\" is not an uplink method thing.*");
+			goto out;
+		}
+		method = json_object_get_string(v);
+		msg = json_object_get(o);
+		if (!json_object_object_get_ex(msg, "id", &v))
+			json_object_object_add(msg, "id", json_object_new_string(id));
+		else if (!json_object_is_type(v, json_type_string))
+			json_object_object_add(msg, "id", json_object_new_string(
+			    json_object_get_string(v)));
+		if (!json_object_object_get_ex(msg, "version", NULL))
+			json_object_object_add(msg, "version", json_object_new_string("1.0"));
+		if (!json_object_object_get_ex(msg, "params", NULL))
+			json_object_object_add(msg, "params", json_object_new_object());
+	} else {
+		json_object *mp = o, *t = NULL, *given = NULL;
+
+		if (json_object_object_get_ex(o, "measurepoints", &given)) {
+			mp = given;
+			if (!json_object_is_type(mp, json_type_object)) {
+				invalid(a, "\"measurepoints\" is not an object");
+				goto out;
+			}
+			if (json_object_object_get_ex(o, "time", &t) &&
+			    !json_object_is_type(t, json_type_int)) {
+				invalid(a, "\"time\" is not milliseconds");
+				goto out;
+			}
+		}
+		if (json_object_object_length(mp) == 0) {
+			invalid(a, "no measurepoints");
+			goto out;
+		}
+		params = json_object_new_object();
+		json_object_object_add(params, "measurepoints", json_object_get(mp));
+		json_object_object_add(params, "time", t ? json_object_get(t) :
+		    json_object_new_int64(now_ms()));
+		msg = json_object_new_object();
+		json_object_object_add(msg, "id", json_object_new_string(id));
+		json_object_object_add(msg, "version", json_object_new_string("1.0"));
+		json_object_object_add(msg, "method", json_object_new_string(method));
+		json_object_object_add(msg, "params", params);
+	}
+	i = (size_t)snprintf(topic, sizeof(topic), "/sys/%s/%s/", a->pk, a->dk);
+	for (const char *p = method + 0; *p && i + 1 < sizeof(topic); p++)
+		topic[i++] = *p == '.' ? '/' : *p;
+	topic[i] = '\0';
+	text = edge_json_text(msg);
+	if (strlen(text) > LINE_MAX_BYTES) {
+		invalid(a, "message above 512 KB");
+		goto out;
+	}
+	if (a->drop_oldest && edge_outbox_pending(a->ob) >= (size_t)a->outbox_max) {
+		size_t d = edge_outbox_drop_oldest(a->ob, 1);
+		a->dropped += d;
+		if (d > 0 && (a->dropped == 1 || a->dropped % 1000 == 0))
+			edge_warn("outbox full (%ld messages): dropped the oldest (%llu so far)",
+			    a->outbox_max, a->dropped);
+	}
+	want_reply(a, topic);
+	rc = edge_outbox_append(a->ob, topic, text, strlen(text), NULL,
+	    &a->ctx->err);
+out:
+	json_object_put(msg);
+	json_object_put(o);
+	return rc;
+}
+
+static bool
+input_wanted(const struct app *a)
+{
+	if (a->in_fd < 0 || a->in_eof || a->stopping)
+		return false;
+	return a->drop_oldest || edge_outbox_pending(a->ob) < (size_t)a->outbox_max;
+}
+
+/* Read what is there, take every whole line, make the batch durable. */
+static int
+read_input(struct app *a)
+{
+	ssize_t r;
+	size_t start = 0, i;
+	int rc;
+
+	if (a->blen == LINE_MAX_BYTES + 1) {
+		/* An overlong line: skip to its end. */
+		a->blen = 0;
+		a->skipping = true;
+	}
+	r = read(a->in_fd, a->buf + a->blen, LINE_MAX_BYTES + 1 - a->blen);
+	if (r < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return EDGE_OK;
+		return edge_err(&a->ctx->err, EDGE_ESTORE, "input: %s",
+		    strerror(errno));
+	}
+	if (r == 0) {
+		a->in_eof = true;
+		if (a->blen > 0 && !a->skipping) {
+			a->lineno++;
+			a->buf[a->blen] = '\0';
+			if ((rc = take_line(a, a->buf, a->blen)) != EDGE_OK)
+				return rc;
+		}
+		a->blen = 0;
+		edge_verbose(1, "end of input after %llu lines", a->lineno);
+		return edge_outbox_sync(a->ob, &a->ctx->err);
+	}
+	a->blen += (size_t)r;
+	for (i = 0; i < a->blen; i++) {
+		if (a->buf[i] != '\n')
+			continue;
+		a->buf[i] = '\0';
+		if (a->skipping) {
+			a->skipping = false;
+		} else {
+			a->lineno++;
+			if (i - start > LINE_MAX_BYTES)
+				invalid(a, "line longer than 512 KB");
+			else if ((rc = take_line(a, a->buf + start, i - start)) !=
+			    EDGE_OK)
+				return rc;
+		}
+		start = i + 1;
+	}
+	if (a->skipping) {
+		start = a->blen;
+	} else if (start == 0 && a->blen == LINE_MAX_BYTES + 1) {
+		a->lineno++;
+		invalid(a, "line longer than 512 KB");
+	}
+	memmove(a->buf, a->buf + start, a->blen - start);
+	a->blen -= start;
+	/* One fdatasync per batch, before any of it is published. */
+	return edge_outbox_sync(a->ob, &a->ctx->err);
+}
+
+/* ---- setup and the loop --------------------------------------------- */
+
+static int
+reload_tls(struct app *a, bool first)
+{
+	struct ssl_ctx_st *ctx = NULL;
+	struct edge_error err = { 0 };
+	int rc;
+
+	rc = edge_tls_ctx_new(&a->tconf, &a->tst, &ctx, first ? &a->ctx->err : &err);
+	if (rc != EDGE_OK) {
+		if (!first)
+			edge_warn("SIGHUP: reload failed, keeping the old certificate: %s",
+			    err.msg);
+		return rc;
+	}
+	edge_mqtt_free(&a->mq);	/* it borrows the old context */
+	edge_tls_ctx_free(&a->tls);
+	a->tls = ctx;
+	return EDGE_OK;
+}
+
+static int
+setup(struct app *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	const char *url, *policy, *in;
+	int rc;
+
+	a->count = -1;
+	a->timeout = -1;
+	a->exec_timeout = 30;
+	a->outbox_max = 100000;
+	a->keepalive = 60;
+	a->rmin_ms = 1;
+	a->rmax_ms = 60;
+	a->drain_ms = 10;
+	a->in_fd = -1;
+	a->connack = -1;
+	if ((rc = number(ctx, "count", 1, 1000000000, &a->count)) ||
+	    (rc = number(ctx, "timeout", 1, 100000000, &a->timeout)) ||
+	    (rc = number(ctx, "exec-timeout", 1, 86400, &a->exec_timeout)) ||
+	    (rc = number(ctx, "outbox-max", 1, 100000000, &a->outbox_max)) ||
+	    (rc = number(ctx, "keepalive", 5, 65535, &a->keepalive)) ||
+	    (rc = number(ctx, "reconnect-min", 0, 3600, &a->rmin_ms)) ||
+	    (rc = number(ctx, "reconnect-max", 1, 86400, &a->rmax_ms)) ||
+	    (rc = number(ctx, "drain-timeout", 0, 3600, &a->drain_ms)))
+		return rc;
+	a->rmin_ms *= 1000;
+	a->rmax_ms *= 1000;
+	a->drain_ms *= 1000;
+	if (a->rmin_ms == 0)
+		a->rmin_ms = 100;
+	if (a->rmax_ms < a->rmin_ms)
+		return edge_usage(ctx, "--reconnect-max is below --reconnect-min");
+	policy = edge_arg(ctx, "outbox-full");
+	if (policy != NULL && strcmp(policy, "block") != 0 &&
+	    strcmp(policy, "drop-oldest") != 0)
+		return edge_usage(ctx, "--outbox-full %s: expected block or drop-oldest",
+		    policy);
+	a->drop_oldest = policy != NULL && strcmp(policy, "drop-oldest") == 0;
+	a->exit_on_eof = edge_flag(ctx, "exit-on-eof");
+	a->auto_reply = !edge_flag(ctx, "no-auto-reply");
+	a->exec = edge_arg(ctx, "exec");
+	if (a->exec != NULL && *a->exec == '\0')
+		return edge_usage(ctx, "--exec: empty command");
+	in = edge_arg(ctx, "input");
+	{
+		const char *p = edge_arg(ctx, "pin");
+		if ((in == NULL || strcmp(in, "-") == 0) && p != NULL &&
+		    (strcmp(p, "-") == 0 || strcmp(p, "file:-") == 0))
+			return edge_usage(ctx,
+			    "standard input cannot carry both the telemetry and the PIN");
+	}
+	if ((rc = edge_ctx_dirfd(ctx, &a->dirfd)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_device_load(a->dirfd, &a->dev, &ctx->err)) != EDGE_OK)
+		return rc;
+	a->pk = edge_device_get(&a->dev, EDGE_DEV_PRODUCT_KEY);
+	a->dk = edge_device_get(&a->dev, EDGE_DEV_DEVICE_KEY);
+	url = edge_arg_given(ctx, "mqtt") ? edge_arg(ctx, "mqtt") : NULL;
+	if (url == NULL)
+		url = edge_device_get(&a->dev, EDGE_DEV_MQTT);
+	if (url == NULL)
+		url = edge_arg(ctx, "mqtt");
+	if ((rc = edge_mqtt_url_parse(url, &a->host, &a->port, &ctx->err)) !=
+	    EDGE_OK)
+		return rc;
+	if ((rc = edge_device_secret_load(a->dirfd, &a->secret, &ctx->err)) !=
+	    EDGE_OK)
+		return rc;
+	if (edge_key_state_in_token(a->dirfd) &&
+	    (rc = edge_ctx_secret(ctx, "pin", &a->pin)) != EDGE_OK)
+		return rc;
+	a->tconf.dirfd = a->dirfd;
+	a->tconf.ca_file = edge_arg(ctx, "ca");
+	a->tconf.server_name = edge_arg(ctx, "server-name") ?
+	    edge_arg(ctx, "server-name") : a->host;
+	a->tconf.verify_hostname = !edge_flag(ctx, "no-verify-hostname");
+	a->tconf.pin = a->pin;
+	if (!a->tconf.verify_hostname)
+		edge_warn("--no-verify-hostname: the hub's name is NOT checked; any certificate from the pinned CA is accepted as the hub");
+	if ((rc = reload_tls(a, true)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_outbox_open(a->dirfd, EDGE_OUTBOX_DIR, &a->ob, &ctx->err)) !=
+	    EDGE_OK)
+		return rc;
+	if (edge_outbox_pending(a->ob) > 0)
+		edge_note("outbox holds %zu messages from before; they are sent first",
+		    edge_outbox_pending(a->ob));
+	if (in != NULL && strcmp(in, "-") != 0) {
+		a->in_fd = open(in, O_RDONLY | O_CLOEXEC);
+		if (a->in_fd < 0)
+			return edge_err(&ctx->err, EDGE_ESTORE, "%s: %s", in,
+			    strerror(errno));
+	} else {
+		a->in_fd = 0;
+	}
+	if ((a->buf = malloc(LINE_MAX_BYTES + 2)) == NULL)
+		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
+	return EDGE_OK;
+}
+
+static void
+summary(struct app *a)
+{
+	size_t queued = a->ob ? edge_outbox_pending(a->ob) : 0;
+
+	edge_note("sent %llu, acknowledged %llu, rejected %llu, invalid %llu, dropped %llu, queued %zu, received %llu",
+	    a->sent, a->acked, a->rejected, a->invalid, a->dropped, queued,
+	    a->received);
+	edge_result_int(a->ctx, "sent", (long long)a->sent);
+	edge_result_int(a->ctx, "acknowledged", (long long)a->acked);
+	edge_result_int(a->ctx, "rejected", (long long)a->rejected);
+	edge_result_int(a->ctx, "invalid", (long long)a->invalid);
+	edge_result_int(a->ctx, "dropped", (long long)a->dropped);
+	edge_result_int(a->ctx, "queued", (long long)queued);
+	edge_result_int(a->ctx, "received", (long long)a->received);
+	edge_result_int(a->ctx, "connections", (long long)a->connections);
+	edge_result_bool(a->ctx, "changed", a->sent > 0 || a->received > 0);
+}
+
+static bool
+finished(struct app *a)
+{
+	if (a->count > 0 && a->received >= (unsigned long long)a->count)
+		return true;
+	return a->exit_on_eof && a->in_eof && edge_outbox_pending(a->ob) == 0;
+}
+
+static int
+loop(struct app *a)
+{
+	long long start = mono_ms(), deadline = -1, last_flush = 0;
+	int rc;
+
+	if (a->timeout > 0)
+		deadline = start + a->timeout * 1000;
+	for (;;) {
+		struct pollfd p[3];
+		nfds_t np = 0;
+		long long now = mono_ms(), wait = 200;
+		int sock, ip = -1, sp = -1;
+
+		if (got_hup) {
+			got_hup = 0;
+			edge_note("SIGHUP: reloading certificate, key and CRL");
+			if (reload_tls(a, false) == EDGE_OK) {
+				forget_flights(a);
+				a->state = DOWN;
+				a->next_try = now;
+				a->attempt = 0;
+			}
+		}
+		if (got_term && !a->stopping) {
+			a->stopping = true;
+			a->stop_deadline = now + a->drain_ms;
+			edge_note("stopping: waiting up to %ld s for %zu acknowledgements",
+			    a->drain_ms / 1000, a->nfl);
+		}
+		if (!a->stopping && finished(a)) {
+			/* Let replies and the last PUBACKs go out, briefly. */
+			a->stopping = true;
+			a->stop_deadline = now + a->drain_ms;
+		}
+		if (a->stopping && (a->nfl == 0 || a->state != UP ||
+		    now >= a->stop_deadline))
+			return EDGE_OK;
+		if (deadline >= 0 && now >= deadline) {
+			if (a->count > 0 && a->received < (unsigned long long)a->count)
+				return edge_err(&a->ctx->err, EDGE_ETEMP,
+				    "timed out after %ld s with %llu of %ld messages received%s%s",
+				    a->timeout, a->received, a->count,
+				    a->connections ? "" : "; ",
+				    a->connections ? "" : a->lasterr);
+			if (a->exit_on_eof && (!a->in_eof ||
+			    edge_outbox_pending(a->ob) > 0))
+				return edge_err(&a->ctx->err, EDGE_ETEMP,
+				    "timed out after %ld s with %zu messages queued%s%s",
+				    a->timeout, edge_outbox_pending(a->ob),
+				    a->lasterr[0] && a->state != UP ? "; " : "",
+				    a->lasterr[0] && a->state != UP ? a->lasterr : "");
+			return EDGE_OK;
+		}
+		if (a->state == DOWN && !a->stopping && now >= a->next_try &&
+		    (rc = try_connect(a)) != EDGE_OK)
+			return rc;
+		if (a->state == CONNECTING && a->connack < 0 && now >=
+		    a->connect_deadline && (rc = session_failed(a,
+		    "no answer to CONNECT")) != EDGE_OK)
+			return rc;
+		pump(a);
+
+		sock = edge_mqtt_socket(a->mq);
+		if (sock >= 0) {
+			p[np].fd = sock;
+			p[np].events = POLLIN | (edge_mqtt_want_write(a->mq) ?
+			    POLLOUT : 0);
+			np++;
+		}
+		if (input_wanted(a)) {
+			ip = (int)np;
+			p[np].fd = a->in_fd;
+			p[np++].events = POLLIN;
+		}
+		sp = (int)np;
+		p[np].fd = sig_pipe[0];
+		p[np++].events = POLLIN;
+		if (a->state == DOWN && !a->stopping)
+			wait = a->next_try - now;
+		if (deadline >= 0 && deadline - now < wait)
+			wait = deadline - now;
+		if (a->stopping && a->stop_deadline - now < wait)
+			wait = a->stop_deadline - now;
+		if (edge_mqtt_pending(a->mq) || wait < 0)
+			wait = 0;
+		if (wait > 200)
+			wait = 200;
+		if (poll(p, np, (int)wait) < 0 && errno != EINTR)
+			return edge_err(&a->ctx->err, EDGE_EFAIL, "poll: %s",
+			    strerror(errno));
+		if (p[sp].revents & POLLIN) {
+			char drain[64];
+			(void)!read(sig_pipe[0], drain, sizeof(drain));
+		}
+		if (ip >= 0 && (p[ip].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    (rc = read_input(a)) != EDGE_OK)
+			return rc;
+		if (a->mq != NULL && a->state != DOWN) {
+			struct edge_error err = { 0 };
+
+			if (edge_mqtt_loop(a->mq, &err) != EDGE_OK || a->lost) {
+				if (a->state == CONNECTING && a->connack > 0) {
+					if ((rc = connected(a)) != EDGE_OK)
+						return rc;
+				} else if ((rc = session_failed(a, err.msg[0] ?
+				    err.msg : "connection lost")) != EDGE_OK) {
+					return rc;
+				}
+			} else if (a->state == CONNECTING && a->connack >= 0 &&
+			    (rc = connected(a)) != EDGE_OK) {
+				return rc;
+			}
+		}
+		now = mono_ms();
+		if (now - last_flush >= FLUSH_EVERY_MS) {
+			if ((rc = edge_outbox_flush(a->ob, &a->ctx->err)) != EDGE_OK)
+				return rc;
+			last_flush = now;
+		}
+	}
+}
+
+static int
+run(struct edge_ctx *ctx)
+{
+	struct app a;
+	struct sigaction sa;
+	int rc, frc;
+
+	memset(&a, 0, sizeof(a));
+	a.ctx = ctx;
+	a.dirfd = -1;
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		return edge_err(&ctx->err, EDGE_EFAIL, "pipe: %s", strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((rc = setup(&a)) == EDGE_OK) {
+		/* The clock is checked before anything else touches the hub. */
+		rc = loop(&a);
+		if (a.mq != NULL && a.state == UP) {
+			struct edge_error err = { 0 };
+			edge_mqtt_disconnect(a.mq);
+			(void)edge_mqtt_loop(a.mq, &err);
+		}
+	}
+	if (a.ob != NULL && (frc = edge_outbox_flush(a.ob, rc == EDGE_OK ?
+	    &ctx->err : NULL)) != EDGE_OK && rc == EDGE_OK)
+		rc = frc;
+	if (a.ob != NULL)
+		summary(&a);
+	edge_mqtt_free(&a.mq);
+	edge_tls_ctx_free(&a.tls);
+	edge_outbox_close(&a.ob);
+	if (a.in_fd > 0)
+		close(a.in_fd);
+	free(a.buf);
+	free(a.host);
+	free(a.fl);
+	for (size_t i = 0; i < a.nsubs; i++)
+		free(a.subs[i]);
+	free(a.subs);
+	edge_secret_free(&a.secret);
+	edge_secret_free(&a.pin);
+	edge_device_free(&a.dev);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	return rc;
+}
+
+static const struct edge_tool tool = {
+	.name = "edge-connect",
+	.summary = "Connect the edge to the hub over MQTT with mutual TLS: telemetry up from NDJSON through a durable outbox, commands down as JSON lines.",
+	.synopsis = "[--mqtt URL] [-i FILE] [--exit-on-eof] [-C N] [-W SECS] [--exec CMD] [--json]",
+	.options = opts,
+	.run = run,
+};
+
+int
+main(int argc, char **argv)
+{
+	return edge_tool_main(&tool, argc, argv);
+}

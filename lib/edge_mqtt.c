@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <mosquitto.h>
+
+#include "edge_enos.h"
+#include "edge_mqtt.h"
+#include "edge_tls.h"
+
+struct edge_mqtt {
+	struct mosquitto *mosq;
+	struct edge_mqtt_conf conf;
+};
+
+static int lib_ready;
+
+int
+edge_mqtt_url_parse(const char *url, char **host, int *port,
+    struct edge_error *err)
+{
+	const char *p = url, *end, *colon;
+	size_t hlen;
+	long n = EDGE_MQTT_PORT;
+
+	*host = NULL;
+	if (url == NULL || *url == '\0')
+		return edge_err(err, EDGE_EUSAGE,
+		    "no MQTT address (--mqtt mqtts://host:port, or mqtt in device.json or edge.conf)");
+	if (strncmp(p, "mqtts://", 8) == 0)
+		p += 8;
+	else if (strncmp(p, "ssl://", 6) == 0 || strncmp(p, "tls://", 6) == 0)
+		p += 6;
+	else if (strstr(p, "://") != NULL)
+		return edge_err(err, EDGE_EUSAGE,
+		    "%s: the hub needs TLS: use mqtts://host[:port]", url);
+	if (*p == '[') {
+		end = strchr(p, ']');
+		if (end == NULL)
+			return edge_err(err, EDGE_EUSAGE, "%s: bad address", url);
+		hlen = (size_t)(end - p - 1);
+		p++;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] != '\0' && end[1] != ':' && end[1] != '/')
+			return edge_err(err, EDGE_EUSAGE, "%s: bad address", url);
+	} else {
+		colon = strchr(p, ':');
+		end = colon ? colon : p + strcspn(p, "/");
+		hlen = (size_t)(end - p);
+	}
+	if (hlen == 0 || hlen > 253)
+		return edge_err(err, EDGE_EUSAGE, "%s: no host", url);
+	if (colon != NULL) {
+		char *e;
+		n = strtol(colon + 1, &e, 10);
+		if (e == colon + 1 || (*e != '\0' && *e != '/') || n < 1 ||
+		    n > 65535)
+			return edge_err(err, EDGE_EUSAGE, "%s: bad port", url);
+	}
+	if ((*host = strndup(p, hlen)) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	*port = (int)n;
+	return EDGE_OK;
+}
+
+static void
+cb_connect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct edge_mqtt *m = obj;
+
+	(void)mosq;
+	if (m->conf.on_connect)
+		m->conf.on_connect(m->conf.user, rc);
+}
+
+static void
+cb_disconnect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct edge_mqtt *m = obj;
+
+	(void)mosq;
+	if (m->conf.on_disconnect)
+		m->conf.on_disconnect(m->conf.user, rc);
+}
+
+static void
+cb_publish(struct mosquitto *mosq, void *obj, int mid)
+{
+	struct edge_mqtt *m = obj;
+
+	(void)mosq;
+	if (m->conf.on_publish)
+		m->conf.on_publish(m->conf.user, mid);
+}
+
+static void
+cb_message(struct mosquitto *mosq, void *obj,
+    const struct mosquitto_message *msg)
+{
+	struct edge_mqtt *m = obj;
+
+	(void)mosq;
+	if (m->conf.on_message)
+		m->conf.on_message(m->conf.user, msg->topic, msg->payload,
+		    (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0));
+}
+
+static int
+mosq_error(struct edge_error *err, int mrc, const char *what)
+{
+	if (mrc == MOSQ_ERR_ERRNO)
+		return edge_err(err, EDGE_ETEMP, "%s: %s", what, strerror(errno));
+	if (mrc == MOSQ_ERR_NOMEM)
+		return edge_err(err, EDGE_EFAIL, "%s: out of memory", what);
+	return edge_err(err, EDGE_ETEMP, "%s: %s", what, mosquitto_strerror(mrc));
+}
+
+int
+edge_mqtt_start(const struct edge_mqtt_conf *conf, struct edge_mqtt **out,
+    struct edge_error *err)
+{
+	struct edge_mqtt *m;
+	char cid[256], user[256], ts[32], pw[EDGE_ENOS_HEX256];
+	int rc, mrc;
+
+	*out = NULL;
+	if (!lib_ready) {
+		mosquitto_lib_init();
+		lib_ready = 1;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	*out = m;
+	m->conf = *conf;
+	snprintf(ts, sizeof(ts), "%lld", conf->timestamp_ms);
+	if ((size_t)snprintf(cid, sizeof(cid), "%s|securemode=2,signmethod=sha256,timestamp=%s|",
+	    conf->device_key, ts) >= sizeof(cid) ||
+	    (size_t)snprintf(user, sizeof(user), "%s&%s", conf->device_key,
+	    conf->product_key) >= sizeof(user))
+		return edge_err(err, EDGE_EINPUT, "device key or product key too long");
+	/* The signature's clientId is the device key, as in every EnOS SDK. */
+	if ((rc = edge_enos_mqtt_password("sha256", conf->device_key,
+	    conf->device_key, conf->product_key, ts, conf->secret->data, true, pw,
+	    sizeof(pw))) != EDGE_OK)
+		return edge_err(err, rc, "cannot sign the MQTT login");
+	m->mosq = mosquitto_new(cid, true, m);
+	if (m->mosq == NULL) {
+		explicit_bzero(pw, sizeof(pw));
+		return edge_err(err, EDGE_EFAIL, "mosquitto_new: %s", strerror(errno));
+	}
+	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	mosquitto_int_option(m->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+	mosquitto_void_option(m->mosq, MOSQ_OPT_SSL_CTX, conf->tls);
+	mosquitto_max_inflight_messages_set(m->mosq, conf->max_inflight);
+	mrc = mosquitto_username_pw_set(m->mosq, user, pw);
+	explicit_bzero(pw, sizeof(pw));
+	if (mrc != MOSQ_ERR_SUCCESS)
+		return mosq_error(err, mrc, "MQTT login");
+	mosquitto_connect_callback_set(m->mosq, cb_connect);
+	mosquitto_disconnect_callback_set(m->mosq, cb_disconnect);
+	mosquitto_publish_callback_set(m->mosq, cb_publish);
+	mosquitto_message_callback_set(m->mosq, cb_message);
+	mrc = mosquitto_connect(m->mosq, conf->host, conf->port, conf->keepalive);
+	if (mrc != MOSQ_ERR_SUCCESS) {
+		char what[300];
+		snprintf(what, sizeof(what), "cannot connect to %s:%d", conf->host,
+		    conf->port);
+		return mosq_error(err, mrc, what);
+	}
+	return EDGE_OK;
+}
+
+int
+edge_mqtt_socket(struct edge_mqtt *m)
+{
+	return m && m->mosq ? mosquitto_socket(m->mosq) : -1;
+}
+
+bool
+edge_mqtt_want_write(struct edge_mqtt *m)
+{
+	return m && m->mosq && mosquitto_want_write(m->mosq);
+}
+
+bool
+edge_mqtt_pending(struct edge_mqtt *m)
+{
+	void *ssl = m && m->mosq ? mosquitto_ssl_get(m->mosq) : NULL;
+
+	return ssl != NULL && edge_tls_pending(ssl);
+}
+
+int
+edge_mqtt_loop(struct edge_mqtt *m, struct edge_error *err)
+{
+	int mrc;
+
+	if (m == NULL || m->mosq == NULL)
+		return edge_err(err, EDGE_ETEMP, "not connected");
+	mrc = mosquitto_loop(m->mosq, 0, 1);
+	if (mrc != MOSQ_ERR_SUCCESS)
+		return mosq_error(err, mrc, "connection lost");
+	return EDGE_OK;
+}
+
+int
+edge_mqtt_publish(struct edge_mqtt *m, const char *topic, const void *payload,
+    size_t len, int *mid, struct edge_error *err)
+{
+	int mrc;
+
+	if (len > 512 * 1024)
+		return edge_err(err, EDGE_EINPUT, "message of %zu bytes is above 512 KB",
+		    len);
+	mrc = mosquitto_publish(m->mosq, mid, topic, (int)len, payload, 1, false);
+	if (mrc != MOSQ_ERR_SUCCESS)
+		return mosq_error(err, mrc, "publish");
+	return EDGE_OK;
+}
+
+int
+edge_mqtt_subscribe(struct edge_mqtt *m, const char *topic,
+    struct edge_error *err)
+{
+	int mrc = mosquitto_subscribe(m->mosq, NULL, topic, 1);
+
+	if (mrc != MOSQ_ERR_SUCCESS)
+		return mosq_error(err, mrc, "subscribe");
+	return EDGE_OK;
+}
+
+void
+edge_mqtt_disconnect(struct edge_mqtt *m)
+{
+	if (m != NULL && m->mosq != NULL)
+		(void)mosquitto_disconnect(m->mosq);
+}
+
+void
+edge_mqtt_free(struct edge_mqtt **m)
+{
+	if (m == NULL || *m == NULL)
+		return;
+	if ((*m)->mosq != NULL)
+		mosquitto_destroy((*m)->mosq);
+	free(*m);
+	*m = NULL;
+}
+
+const char *
+edge_mqtt_connack_string(int rc)
+{
+	switch (rc) {
+	case 1: return "unacceptable protocol version";
+	case 2: return "identifier rejected";
+	case 3: return "server unavailable";
+	case 4: return "bad user name or password";
+	case 5: return "not authorized";
+	default: return "unknown refusal";
+	}
+}
+
+long
+edge_mqtt_backoff(unsigned attempt, long min_ms, long max_ms)
+{
+	long d = min_ms > 0 ? min_ms : 1;
+	unsigned r = 0;
+
+	while (attempt-- > 0 && d < max_ms)
+		d *= 2;
+	if (d > max_ms)
+		d = max_ms;
+	if (d < min_ms)
+		d = min_ms;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (unsigned)rand();
+	return d + (long)(r % (unsigned long)(d / 4 + 1));
+}

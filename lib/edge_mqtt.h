@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_MQTT_H
+#define EDGE_MQTT_H
+
+/*
+ * One MQTT 3.1.1 session with the EnOS hub (libmosquitto), logged in as in
+ * ENOS-PROTOCOL.md 9.2: client id "{deviceKey}|securemode=2,signmethod=sha256,
+ * timestamp={ms}|", username "{deviceKey}&{productKey}", password the
+ * uppercase hex SHA-256 signature with the device secret; clean session;
+ * TLS from a ready SSL_CTX (lib/edge_tls.h).  A session is made for one
+ * connection attempt: reconnecting means a new session (a new timestamp and
+ * signature, and a reloaded TLS context when the files changed).
+ *
+ * The caller drives the network from its own poll() loop (edge_mqtt_socket,
+ * edge_mqtt_want_write, edge_mqtt_loop) and learns events through callbacks
+ * run inside edge_mqtt_loop.  Never prints; never logs the secret.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "edge_err.h"
+#include "edge_secret.h"
+
+struct ssl_ctx_st;
+
+#define EDGE_MQTT_PORT	18883
+
+struct edge_mqtt_conf {
+	const char *host;
+	int port;
+	const char *product_key;
+	const char *device_key;
+	const struct edge_secret *secret;	/* device secret, borrowed */
+	long long timestamp_ms;			/* for the client id and signature */
+	int keepalive;				/* seconds */
+	unsigned max_inflight;			/* QoS 1 messages unacknowledged */
+	struct ssl_ctx_st *tls;			/* borrowed; must outlive the session */
+	void *user;
+	/* CONNACK: rc 0 accepted, else the MQTT 3.1.1 refusal code. */
+	void (*on_connect)(void *user, int rc);
+	/* The connection ended (rc 0: asked for by edge_mqtt_disconnect). */
+	void (*on_disconnect)(void *user, int rc);
+	/* PUBACK for message id mid (QoS 1). */
+	void (*on_publish)(void *user, int mid);
+	void (*on_message)(void *user, const char *topic, const void *payload,
+	    size_t len);
+};
+
+struct edge_mqtt;
+
+/*
+ * Parse "mqtts://host[:port]" (also "ssl://", "tls://", or a bare
+ * "host[:port]"; "[v6addr]:port" allowed).  The default port is 18883.
+ * Plain "mqtt://" and "tcp://" are refused: the hub requires TLS.  Caller
+ * frees *host.  Errors: EDGE_EUSAGE.
+ */
+int edge_mqtt_url_parse(const char *url, char **host, int *port,
+    struct edge_error *err);
+
+/*
+ * Start a session: TCP connection and TLS handshake begin, CONNECT is sent.
+ * The outcome arrives through on_connect (or an error from edge_mqtt_loop).
+ * Errors: EDGE_ETEMP (host unreachable, connection refused, TLS handshake
+ * failure; the caller asks edge_tls_explain whether it is really a trust
+ * failure), EDGE_EFAIL.  Free with edge_mqtt_free() in every case.
+ */
+int edge_mqtt_start(const struct edge_mqtt_conf *conf, struct edge_mqtt **out,
+    struct edge_error *err);
+
+/* The socket to poll, -1 when not connected. */
+int edge_mqtt_socket(struct edge_mqtt *m);
+/* True when the session has data queued for the socket (poll for POLLOUT). */
+bool edge_mqtt_want_write(struct edge_mqtt *m);
+/* True when TLS holds already decrypted input (do not wait in poll). */
+bool edge_mqtt_pending(struct edge_mqtt *m);
+
+/*
+ * Do the network work that is ready (read, write, keep-alive) without
+ * blocking.  Errors: EDGE_ETEMP "connection lost: <reason>" (the session is
+ * over; the caller may ask edge_tls_explain why).
+ */
+int edge_mqtt_loop(struct edge_mqtt *m, struct edge_error *err);
+
+/* Publish at QoS 1; *mid (may be NULL) identifies the PUBACK.  EDGE_ETEMP. */
+int edge_mqtt_publish(struct edge_mqtt *m, const char *topic,
+    const void *payload, size_t len, int *mid, struct edge_error *err);
+
+/* Subscribe at QoS 1.  EDGE_ETEMP. */
+int edge_mqtt_subscribe(struct edge_mqtt *m, const char *topic,
+    struct edge_error *err);
+
+/* Send DISCONNECT (best effort). */
+void edge_mqtt_disconnect(struct edge_mqtt *m);
+
+/* Close and free (NULL accepted; *m set to NULL). */
+void edge_mqtt_free(struct edge_mqtt **m);
+
+/* "not authorized" for CONNACK code 5, and so on. */
+const char *edge_mqtt_connack_string(int rc);
+
+/*
+ * Reconnection delay in milliseconds for the attempt-th consecutive failure
+ * (0-based): min_ms doubled per attempt, capped at max_ms, then a random
+ * jitter of up to a quarter added (never below min_ms, never above max_ms
+ * plus its quarter), so that a fleet does not reconnect in step.
+ */
+long edge_mqtt_backoff(unsigned attempt, long min_ms, long max_ms);
+
+#endif

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "edge_file.h"
+#include "edge_outbox.h"
+
+#define ACKED_FILE	"acked"
+
+struct segment {
+	unsigned long long start;
+	unsigned long long end;		/* one past its last record */
+};
+
+struct edge_outbox {
+	int dirfd;			/* the outbox directory */
+	struct edge_outbox_msg *msg;	/* msg[head .. head+n) are held */
+	size_t head, n, cap;
+	size_t pending;
+	struct segment *seg;		/* oldest first; the last may be open */
+	size_t nseg, segcap;
+	int fd;				/* open segment (the last), -1: none */
+	bool fd_dirty, dir_dirty;
+	unsigned long long next_seq;
+	unsigned long long mark;	/* persisted "acked" value */
+};
+
+static int
+store_err(struct edge_error *err, const char *what, const char *name)
+{
+	return edge_err(err, EDGE_ESTORE, "%s/%s: %s: %s", EDGE_OUTBOX_DIR, name,
+	    what, strerror(errno));
+}
+
+static int
+push_msg(struct edge_outbox *ob, unsigned long long seq, const char *topic,
+    size_t tlen, const char *payload, size_t len)
+{
+	struct edge_outbox_msg *m;
+
+	if (ob->head > 0 && ob->head + ob->n == ob->cap) {
+		memmove(ob->msg, ob->msg + ob->head, ob->n * sizeof(*ob->msg));
+		ob->head = 0;
+	}
+	if (ob->head + ob->n == ob->cap) {
+		size_t cap = ob->cap ? ob->cap * 2 : 256;
+		void *p = realloc(ob->msg, cap * sizeof(*ob->msg));
+		if (p == NULL)
+			return -1;
+		ob->msg = p;
+		ob->cap = cap;
+	}
+	m = &ob->msg[ob->head + ob->n];
+	memset(m, 0, sizeof(*m));
+	m->seq = seq;
+	m->topic = strndup(topic, tlen);
+	m->payload = malloc(len + 1);
+	if (m->topic == NULL || m->payload == NULL) {
+		free(m->topic);
+		free(m->payload);
+		return -1;
+	}
+	memcpy(m->payload, payload, len);
+	m->payload[len] = '\0';
+	m->len = len;
+	ob->n++;
+	ob->pending++;
+	return 0;
+}
+
+static int
+push_seg(struct edge_outbox *ob, unsigned long long start, unsigned long long end)
+{
+	if (ob->nseg == ob->segcap) {
+		size_t cap = ob->segcap ? ob->segcap * 2 : 16;
+		void *p = realloc(ob->seg, cap * sizeof(*ob->seg));
+		if (p == NULL)
+			return -1;
+		ob->seg = p;
+		ob->segcap = cap;
+	}
+	ob->seg[ob->nseg].start = start;
+	ob->seg[ob->nseg].end = end;
+	ob->nseg++;
+	return 0;
+}
+
+static int
+cmp_ull(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a;
+	unsigned long long y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Load one segment's records at or above the mark. */
+static int
+load_segment(struct edge_outbox *ob, unsigned long long start,
+    struct edge_error *err)
+{
+	char name[32], *data = NULL, *p, *nl, *tab;
+	size_t len = 0;
+	unsigned long long seq = start;
+	int rc;
+
+	snprintf(name, sizeof(name), "%016llx.seg", start);
+	rc = edge_file_read(ob->dirfd, name, (size_t)1 << 34, &data, &len, err);
+	if (rc != EDGE_OK)
+		return rc;
+	for (p = data; (nl = memchr(p, '\n', len - (size_t)(p - data))) != NULL;
+	    p = nl + 1, seq++) {
+		if (seq < ob->mark)
+			continue;
+		tab = memchr(p, '\t', (size_t)(nl - p));
+		if (tab == NULL)
+			continue;	/* not a record: skipped, never sent */
+		if (push_msg(ob, seq, p, (size_t)(tab - p), tab + 1,
+		    (size_t)(nl - tab - 1)) != 0) {
+			free(data);
+			return edge_err(err, EDGE_EFAIL, "out of memory");
+		}
+	}
+	/* A last record without its LF was cut short: ignored. */
+	free(data);
+	if (push_seg(ob, start, seq) != 0)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	if (seq > ob->next_seq)
+		ob->next_seq = seq;
+	return EDGE_OK;
+}
+
+int
+edge_outbox_open(int dirfd, const char *name, struct edge_outbox **out,
+    struct edge_error *err)
+{
+	struct edge_outbox *ob;
+	unsigned long long *starts = NULL;
+	size_t nstarts = 0, cap = 0, i;
+	struct dirent *de;
+	DIR *d = NULL;
+	char *mark = NULL;
+	size_t marklen = 0;
+	int fd, rc;
+
+	*out = NULL;
+	if ((ob = calloc(1, sizeof(*ob))) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	ob->fd = -1;
+	ob->dirfd = -1;
+	if (mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST) {
+		rc = edge_err(err, EDGE_ESTORE, "%s: cannot create: %s", name,
+		    strerror(errno));
+		goto fail;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		rc = edge_err(err, EDGE_ESTORE, "%s: %s", name, strerror(errno));
+		goto fail;
+	}
+	ob->dirfd = fd;
+	if (edge_file_exists(fd, ACKED_FILE)) {
+		if ((rc = edge_file_read(fd, ACKED_FILE, 64, &mark, &marklen, err)) !=
+		    EDGE_OK)
+			goto fail;
+		ob->mark = strtoull(mark, NULL, 10);
+		free(mark);
+	}
+	ob->next_seq = ob->mark;
+	if ((fd = dup(ob->dirfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		rc = store_err(err, "cannot list", ".");
+		goto fail;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		unsigned long long s;
+
+		if (strlen(de->d_name) != 20 || strcmp(de->d_name + 16, ".seg") != 0)
+			continue;
+		s = strtoull(de->d_name, &end, 16);
+		if (end != de->d_name + 16)
+			continue;
+		if (nstarts == cap) {
+			void *p;
+			cap = cap ? cap * 2 : 16;
+			if ((p = realloc(starts, cap * sizeof(*starts))) == NULL) {
+				rc = edge_err(err, EDGE_EFAIL, "out of memory");
+				goto fail;
+			}
+			starts = p;
+		}
+		starts[nstarts++] = s;
+	}
+	closedir(d);
+	d = NULL;
+	qsort(starts, nstarts, sizeof(*starts), cmp_ull);
+	for (i = 0; i < nstarts; i++)
+		if ((rc = load_segment(ob, starts[i], err)) != EDGE_OK)
+			goto fail;
+	free(starts);
+	*out = ob;
+	return EDGE_OK;
+fail:
+	if (d != NULL)
+		closedir(d);
+	free(starts);
+	edge_outbox_close(&ob);
+	return rc;
+}
+
+static int
+open_segment(struct edge_outbox *ob, struct edge_error *err)
+{
+	char name[32];
+
+	bool reuse = ob->nseg > 0 && ob->seg[ob->nseg - 1].start == ob->next_seq;
+
+	/*
+	 * A segment already named by this number holds no whole record (it was
+	 * created, or its first record cut short, just before a crash): reuse it.
+	 */
+	snprintf(name, sizeof(name), "%016llx.seg", ob->next_seq);
+	ob->fd = openat(ob->dirfd, name, O_WRONLY | O_CREAT | O_APPEND |
+	    O_NOFOLLOW | O_CLOEXEC | (reuse ? O_TRUNC : O_EXCL), 0600);
+	if (ob->fd < 0)
+		return store_err(err, "cannot create", name);
+	if (reuse)
+		return EDGE_OK;
+	if (push_seg(ob, ob->next_seq, ob->next_seq) != 0) {
+		close(ob->fd);
+		ob->fd = -1;
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	}
+	ob->dir_dirty = true;
+	return EDGE_OK;
+}
+
+int
+edge_outbox_append(struct edge_outbox *ob, const char *topic,
+    const char *payload, size_t len, unsigned long long *seq,
+    struct edge_error *err)
+{
+	struct segment *s;
+	struct iovec iov[4];
+	size_t tlen = strlen(topic), want;
+	ssize_t w;
+	int rc;
+
+	if (memchr(payload, '\n', len) != NULL || strpbrk(topic, "\t\n") != NULL)
+		return edge_err(err, EDGE_EINPUT,
+		    "outbox: a message may not contain a line break");
+	if (ob->fd >= 0) {
+		s = &ob->seg[ob->nseg - 1];
+		if (s->end - s->start >= EDGE_OUTBOX_SEG_MAX) {
+			if ((rc = edge_outbox_sync(ob, err)) != EDGE_OK)
+				return rc;
+			close(ob->fd);
+			ob->fd = -1;
+		}
+	}
+	if (ob->fd < 0 && (rc = open_segment(ob, err)) != EDGE_OK)
+		return rc;
+	iov[0].iov_base = (void *)(uintptr_t)topic;
+	iov[0].iov_len = tlen;
+	iov[1].iov_base = (void *)(uintptr_t)"\t";
+	iov[1].iov_len = 1;
+	iov[2].iov_base = (void *)(uintptr_t)payload;
+	iov[2].iov_len = len;
+	iov[3].iov_base = (void *)(uintptr_t)"\n";
+	iov[3].iov_len = 1;
+	want = tlen + len + 2;
+	w = writev(ob->fd, iov, 4);
+	if (w < 0 || (size_t)w != want) {
+		char name[32];
+		s = &ob->seg[ob->nseg - 1];
+		snprintf(name, sizeof(name), "%016llx.seg", s->start);
+		if (w >= 0)
+			errno = ENOSPC;
+		rc = store_err(err, "cannot write", name);
+		/*
+		 * A partial record would shift the numbering of the next ones:
+		 * cut it off, and start a new segment for what follows.
+		 */
+		if (w > 0) {
+			struct stat st;
+			if (fstat(ob->fd, &st) == 0)
+				if (ftruncate(ob->fd, st.st_size - w) != 0)
+					(void)0;	/* the segment is closed anyway */
+		}
+		close(ob->fd);
+		ob->fd = -1;
+		return rc;
+	}
+	if (push_msg(ob, ob->next_seq, topic, tlen, payload, len) != 0)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	if (seq != NULL)
+		*seq = ob->next_seq;
+	ob->next_seq++;
+	ob->seg[ob->nseg - 1].end = ob->next_seq;
+	ob->fd_dirty = true;
+	return EDGE_OK;
+}
+
+int
+edge_outbox_sync(struct edge_outbox *ob, struct edge_error *err)
+{
+	if (ob->fd >= 0 && ob->fd_dirty && fdatasync(ob->fd) != 0)
+		return store_err(err, "cannot sync", "segment");
+	ob->fd_dirty = false;
+	if (ob->dir_dirty && fsync(ob->dirfd) != 0)
+		return store_err(err, "cannot sync", ".");
+	ob->dir_dirty = false;
+	return EDGE_OK;
+}
+
+unsigned long long
+edge_outbox_next_seq(const struct edge_outbox *ob)
+{
+	return ob->next_seq;
+}
+
+size_t
+edge_outbox_pending(const struct edge_outbox *ob)
+{
+	return ob->pending;
+}
+
+size_t
+edge_outbox_count(const struct edge_outbox *ob)
+{
+	return ob->n;
+}
+
+struct edge_outbox_msg *
+edge_outbox_at(struct edge_outbox *ob, size_t i)
+{
+	return i < ob->n ? &ob->msg[ob->head + i] : NULL;
+}
+
+static void
+free_msg(struct edge_outbox_msg *m)
+{
+	free(m->topic);
+	free(m->payload);
+	m->topic = m->payload = NULL;
+}
+
+/* Drop done messages from the front. */
+static void
+pop_done(struct edge_outbox *ob)
+{
+	while (ob->n > 0 && ob->msg[ob->head].done) {
+		free_msg(&ob->msg[ob->head]);
+		ob->head++;
+		ob->n--;
+	}
+	if (ob->n == 0)
+		ob->head = 0;
+}
+
+bool
+edge_outbox_ack(struct edge_outbox *ob, unsigned long long seq)
+{
+	size_t lo = 0, hi = ob->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		unsigned long long s = ob->msg[ob->head + mid].seq;
+
+		if (s == seq) {
+			struct edge_outbox_msg *m = &ob->msg[ob->head + mid];
+			if (m->done)
+				return false;
+			m->done = true;
+			ob->pending--;
+			pop_done(ob);
+			return true;
+		}
+		if (s < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+size_t
+edge_outbox_drop_oldest(struct edge_outbox *ob, size_t n)
+{
+	size_t i, dropped = 0;
+
+	for (i = 0; i < ob->n && dropped < n; i++) {
+		struct edge_outbox_msg *m = &ob->msg[ob->head + i];
+		if (!m->done) {
+			m->done = true;
+			ob->pending--;
+			dropped++;
+		}
+	}
+	pop_done(ob);
+	return dropped;
+}
+
+int
+edge_outbox_flush(struct edge_outbox *ob, struct edge_error *err)
+{
+	unsigned long long mark = ob->n > 0 ? ob->msg[ob->head].seq : ob->next_seq;
+	char buf[32], name[32];
+	size_t keep;
+	int rc, n;
+
+	if (mark != ob->mark) {
+		n = snprintf(buf, sizeof(buf), "%llu\n", mark);
+		if ((rc = edge_file_write_atomic(ob->dirfd, ACKED_FILE, buf,
+		    (size_t)n, EDGE_MODE_PRIVATE, err)) != EDGE_OK)
+			return edge_err_prefix(err, EDGE_OUTBOX_DIR);
+		ob->mark = mark;
+	}
+	/* Segments wholly below the mark are done; the open one included. */
+	for (keep = 0; keep < ob->nseg && ob->seg[keep].end <= mark &&
+	    ob->seg[keep].end > ob->seg[keep].start; keep++) {
+		if (keep == ob->nseg - 1 && ob->fd >= 0) {
+			close(ob->fd);
+			ob->fd = -1;
+			ob->fd_dirty = false;
+		}
+		snprintf(name, sizeof(name), "%016llx.seg", ob->seg[keep].start);
+		if (unlinkat(ob->dirfd, name, 0) != 0 && errno != ENOENT)
+			return store_err(err, "cannot remove", name);
+		ob->dir_dirty = true;
+	}
+	if (keep > 0) {
+		memmove(ob->seg, ob->seg + keep, (ob->nseg - keep) * sizeof(*ob->seg));
+		ob->nseg -= keep;
+	}
+	return EDGE_OK;
+}
+
+void
+edge_outbox_close(struct edge_outbox **ob)
+{
+	size_t i;
+
+	if (ob == NULL || *ob == NULL)
+		return;
+	for (i = 0; i < (*ob)->n; i++)
+		free_msg(&(*ob)->msg[(*ob)->head + i]);
+	free((*ob)->msg);
+	free((*ob)->seg);
+	if ((*ob)->fd >= 0)
+		close((*ob)->fd);
+	if ((*ob)->dirfd >= 0)
+		close((*ob)->dirfd);
+	free(*ob);
+	*ob = NULL;
+}

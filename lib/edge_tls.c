@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The TLS client context for edge-connect (OpenSSL).  The ENGINE API used for
+ * token keys is deprecated in OpenSSL 3; the Makefile allows it for this
+ * object only, and it is confined to edge_tls_token_key().
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/engine.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "edge_file.h"
+#include "edge_key.h"
+#include "edge_tls.h"
+
+#define CA_FILE		"ca.pem"
+#define CERT_FILE	"cert.pem"
+#define CRL_FILE	"crl.pem"
+
+#ifndef EDGE_P11_PROXY
+#define EDGE_P11_PROXY	"p11-kit-proxy.so"
+#endif
+
+static int status_index = -1;
+
+void
+edge_tls_last_error(char *buf, size_t len)
+{
+	unsigned long e = ERR_get_error();
+
+	if (e == 0)
+		snprintf(buf, len, "unknown error");
+	else
+		ERR_error_string_n(e, buf, len);
+	ERR_clear_error();
+}
+
+bool
+edge_tls_pending(void *ssl)
+{
+	return ssl != NULL && SSL_pending(ssl) > 0;
+}
+
+void
+edge_tls_status_reset(struct edge_tls_status *st)
+{
+	bool crl = st->have_crl;
+
+	memset(st, 0, sizeof(*st));
+	st->alert = -1;
+	st->have_crl = crl;
+}
+
+static struct edge_tls_status *
+status_of(const SSL *ssl)
+{
+	if (ssl == NULL || status_index < 0)
+		return NULL;
+	return SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), status_index);
+}
+
+static time_t
+asn1_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+/* Record the first failure and the hub certificate's notBefore. */
+static int
+verify_cb(int ok, X509_STORE_CTX *xs)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xs,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct edge_tls_status *st = status_of(ssl);
+	int depth = X509_STORE_CTX_get_error_depth(xs);
+	X509 *cert = X509_STORE_CTX_get_current_cert(xs);
+
+	if (st == NULL)
+		return ok;
+	if (!ok && st->verify_error == 0) {
+		st->verify_error = X509_STORE_CTX_get_error(xs);
+		if (st->verify_error == 0)
+			st->verify_error = X509_V_ERR_UNSPECIFIED;
+		st->verify_depth = depth;
+		if (cert != NULL)
+			X509_NAME_oneline(X509_get_subject_name(cert),
+			    st->verify_subject, sizeof(st->verify_subject));
+	}
+	if (ok && depth == 0 && cert != NULL && st->verify_error == 0)
+		st->peer_not_before = asn1_time(X509_get0_notBefore(cert));
+	return ok;
+}
+
+static void
+info_cb(const SSL *ssl, int where, int ret)
+{
+	struct edge_tls_status *st;
+
+	if (!(where & SSL_CB_READ_ALERT) || (ret >> 8) != SSL3_AL_FATAL)
+		return;
+	if ((st = status_of(ssl)) != NULL && st->alert < 0)
+		st->alert = ret & 0xff;
+}
+
+/* Read a state-directory file (or a user path when dirfd is AT_FDCWD) into a BIO. */
+static int
+file_bio(int dirfd, const char *name, bool secret, BIO **bio,
+    struct edge_error *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	*bio = NULL;
+	if ((rc = edge_file_read(dirfd, name, EDGE_FILE_MAX, &data, &len, err)) !=
+	    EDGE_OK)
+		return rc;
+	/* BIO_new_mem_buf does not copy: copy so the buffer can be wiped now. */
+	*bio = BIO_new(BIO_s_mem());
+	if (*bio == NULL || BIO_write(*bio, data, (int)len) != (int)len) {
+		BIO_free(*bio);
+		*bio = NULL;
+		rc = edge_err(err, EDGE_EFAIL, "%s: out of memory", name);
+	}
+	if (secret)
+		edge_file_free_private(&data, len);
+	else
+		free(data);
+	return rc;
+}
+
+static int
+load_roots(SSL_CTX *ctx, const struct edge_tls_conf *conf,
+    struct edge_error *err)
+{
+	const char *name = conf->ca_file ? conf->ca_file : CA_FILE;
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	X509 *x;
+	BIO *bio;
+	int rc, n = 0;
+
+	if ((rc = file_bio(conf->ca_file ? AT_FDCWD : conf->dirfd, name, false,
+	    &bio, err)) != EDGE_OK)
+		return edge_err_prefix(err, "trusted root CA");
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (X509_STORE_add_cert(store, x) == 1)
+			n++;
+		X509_free(x);
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	if (n == 0)
+		return edge_err(err, EDGE_EINPUT, "%s: no PEM certificate", name);
+	return EDGE_OK;
+}
+
+static int
+load_crl(SSL_CTX *ctx, const struct edge_tls_conf *conf,
+    struct edge_tls_status *st, struct edge_error *err)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	X509_CRL *crl;
+	BIO *bio;
+	int rc, n = 0;
+
+	st->have_crl = false;
+	if (!edge_file_exists(conf->dirfd, CRL_FILE))
+		return EDGE_OK;
+	if ((rc = file_bio(conf->dirfd, CRL_FILE, false, &bio, err)) != EDGE_OK)
+		return rc;
+	while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
+		if (X509_STORE_add_crl(store, crl) == 1)
+			n++;
+		X509_CRL_free(crl);
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	if (n == 0)
+		return edge_err(err, EDGE_EINPUT, CRL_FILE ": no PEM CRL");
+	/* The CRL's own signature and freshness are checked with the chain. */
+	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx),
+	    X509_V_FLAG_CRL_CHECK);
+	st->have_crl = true;
+	return EDGE_OK;
+}
+
+static int
+load_cert(SSL_CTX *ctx, int dirfd, struct edge_error *err)
+{
+	X509 *x;
+	BIO *bio;
+	int rc, n = 0;
+
+	if ((rc = file_bio(dirfd, CERT_FILE, false, &bio, err)) != EDGE_OK)
+		return edge_err_prefix(err, "edge certificate (run edge-activate)");
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		/* The first is the edge's; any others are its chain. */
+		if (n++ == 0)
+			rc = SSL_CTX_use_certificate(ctx, x) == 1 ? 0 : -1;
+		else
+			rc = SSL_CTX_add1_chain_cert(ctx, x) == 1 ? 0 : -1;
+		X509_free(x);
+		if (rc != 0) {
+			char why[256];
+			BIO_free(bio);
+			edge_tls_last_error(why, sizeof(why));
+			return edge_err(err, EDGE_EINPUT, CERT_FILE ": %s", why);
+		}
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	if (n == 0)
+		return edge_err(err, EDGE_EINPUT, CERT_FILE ": no PEM certificate");
+	return EDGE_OK;
+}
+
+int
+edge_tls_token_key(const char *uri, const struct edge_secret *pin,
+    EVP_PKEY **out, struct edge_error *err)
+{
+	static ENGINE *engine;	/* kept for the process: keys refer to it */
+	char why[256];
+	EVP_PKEY *pkey;
+
+	*out = NULL;
+	if (engine == NULL) {
+		ENGINE *e;
+
+		/* tpm2-pkcs11 and the TSS log to stderr when no TPM is present. */
+		setenv("TPM2_PKCS11_LOG_LEVEL", "0", 0);
+		setenv("TSS2_LOG", "all+NONE", 0);
+		ENGINE_load_builtin_engines();
+		if ((e = ENGINE_by_id("pkcs11")) == NULL) {
+			edge_tls_last_error(why, sizeof(why));
+			return edge_err(err, EDGE_ESTORE,
+			    "OpenSSL pkcs11 engine not available (install libengine-pkcs11-openssl): %s",
+			    why);
+		}
+		if (!ENGINE_ctrl_cmd_string(e, "MODULE_PATH", EDGE_P11_PROXY, 0) ||
+		    !ENGINE_init(e)) {
+			edge_tls_last_error(why, sizeof(why));
+			ENGINE_free(e);
+			return edge_err(err, EDGE_ESTORE,
+			    "pkcs11 engine with %s: %s", EDGE_P11_PROXY, why);
+		}
+		ENGINE_free(e);		/* the functional reference stays */
+		engine = e;
+	}
+	if (pin != NULL && !ENGINE_ctrl_cmd_string(engine, "PIN", pin->data, 0)) {
+		edge_tls_last_error(why, sizeof(why));
+		return edge_err(err, EDGE_ESTORE, "pkcs11 engine: PIN: %s", why);
+	}
+	pkey = ENGINE_load_private_key(engine, uri, NULL, NULL);
+	if (pkey == NULL) {
+		edge_tls_last_error(why, sizeof(why));
+		return edge_err(err, EDGE_ESTORE,
+		    "%s: cannot open the token key (wrong PIN or no such key?): %s",
+		    EDGE_KEY_URI, why);
+	}
+	*out = pkey;
+	return EDGE_OK;
+}
+
+static int
+load_key(SSL_CTX *ctx, const struct edge_tls_conf *conf, struct edge_error *err)
+{
+	EVP_PKEY *pkey = NULL;
+	char why[256];
+	int rc;
+
+	if (edge_file_exists(conf->dirfd, EDGE_KEY_URI)) {
+		char *uri = NULL, *nl;
+		size_t len = 0;
+
+		if ((rc = edge_file_read(conf->dirfd, EDGE_KEY_URI, 4096, &uri,
+		    &len, err)) != EDGE_OK)
+			return rc;
+		if ((nl = strchr(uri, '\n')) != NULL)
+			*nl = '\0';
+		rc = edge_tls_token_key(uri, conf->pin, &pkey, err);
+		free(uri);
+		if (rc != EDGE_OK)
+			return rc;
+	} else {
+		BIO *bio;
+
+		if ((rc = file_bio(conf->dirfd, EDGE_KEY_PEM, true, &bio, err)) !=
+		    EDGE_OK)
+			return edge_err_prefix(err, "edge key (run edge-keygen)");
+		pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+		if (pkey == NULL) {
+			edge_tls_last_error(why, sizeof(why));
+			return edge_err(err, EDGE_EINPUT,
+			    EDGE_KEY_PEM ": not a PEM private key: %s", why);
+		}
+	}
+	rc = EDGE_OK;
+	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		edge_tls_last_error(why, sizeof(why));
+		rc = edge_err(err, EDGE_EINPUT,
+		    CERT_FILE ": does not match the edge's key: %s", why);
+	}
+	EVP_PKEY_free(pkey);
+	return rc;
+}
+
+int
+edge_tls_ctx_new(const struct edge_tls_conf *conf, struct edge_tls_status *st,
+    SSL_CTX **out, struct edge_error *err)
+{
+	X509_VERIFY_PARAM *param;
+	SSL_CTX *ctx;
+	unsigned char ip[16];
+	char why[256];
+	int rc;
+
+	*out = NULL;
+	if (status_index < 0)
+		status_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		edge_tls_last_error(why, sizeof(why));
+		return edge_err(err, EDGE_EFAIL, "TLS: %s", why);
+	}
+	edge_tls_status_reset(st);
+	SSL_CTX_set_ex_data(ctx, status_index, st);
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		rc = edge_err(err, EDGE_EFAIL, "TLS: cannot require TLS 1.2");
+		goto fail;
+	}
+	/* Trust only the pinned root: no SSL_CTX_set_default_verify_paths. */
+	if ((rc = load_roots(ctx, conf, err)) != EDGE_OK ||
+	    (rc = load_crl(ctx, conf, st, err)) != EDGE_OK ||
+	    (rc = load_cert(ctx, conf->dirfd, err)) != EDGE_OK ||
+	    (rc = load_key(ctx, conf, err)) != EDGE_OK)
+		goto fail;
+	param = SSL_CTX_get0_param(ctx);
+	if (conf->at != 0)
+		X509_VERIFY_PARAM_set_time(param, conf->at);
+	if (conf->verify_hostname && conf->server_name != NULL) {
+		bool is_ip = inet_pton(AF_INET, conf->server_name, ip) == 1 ||
+		    inet_pton(AF_INET6, conf->server_name, ip) == 1;
+
+		X509_VERIFY_PARAM_set_hostflags(param,
+		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		if ((is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param,
+		    conf->server_name) : X509_VERIFY_PARAM_set1_host(param,
+		    conf->server_name, 0)) != 1) {
+			rc = edge_err(err, EDGE_EUSAGE, "%s: not a usable host name",
+			    conf->server_name);
+			goto fail;
+		}
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
+	SSL_CTX_set_info_callback(ctx, info_cb);
+	*out = ctx;
+	return EDGE_OK;
+fail:
+	SSL_CTX_free(ctx);
+	return rc;
+}
+
+void
+edge_tls_ctx_free(SSL_CTX **ctx)
+{
+	if (ctx == NULL || *ctx == NULL)
+		return;
+	SSL_CTX_free(*ctx);
+	*ctx = NULL;
+}
+
+static const char *
+verify_reason(int e)
+{
+	switch (e) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return "expired";
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return "not yet valid (or the clock is wrong)";
+	case X509_V_ERR_CERT_REVOKED:
+		return "revoked (listed in crl.pem)";
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		return "signed by an unknown CA (not the pinned root)";
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+		return "signature invalid";
+	case X509_V_ERR_CRL_HAS_EXPIRED:
+		return "crl.pem is stale (past its nextUpdate; run edge-crl-update)";
+	case X509_V_ERR_CRL_NOT_YET_VALID:
+		return "crl.pem is not yet valid (or the clock is wrong)";
+	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+		return "crl.pem has a bad signature";
+	case X509_V_ERR_UNABLE_TO_GET_CRL:
+		return "crl.pem holds no CRL of its issuer";
+	default:
+		return NULL;
+	}
+}
+
+int
+edge_tls_explain(const struct edge_tls_status *st, const char *server_name,
+    struct edge_error *err)
+{
+	if (st->verify_error != 0) {
+		const char *why = verify_reason(st->verify_error);
+
+		if (st->verify_error == X509_V_ERR_HOSTNAME_MISMATCH ||
+		    st->verify_error == X509_V_ERR_IP_ADDRESS_MISMATCH)
+			return edge_err(err, EDGE_ETRUST,
+			    "hub certificate: name mismatch: not valid for %s",
+			    server_name ? server_name : "the hub's address");
+		return edge_err(err, EDGE_ETRUST, "hub certificate%s%s: %s",
+		    st->verify_depth > 0 ? " chain, " : "",
+		    st->verify_depth > 0 ? st->verify_subject : "",
+		    why ? why : X509_verify_cert_error_string(st->verify_error));
+	}
+	switch (st->alert) {
+	case -1:
+		return EDGE_OK;
+	case SSL_AD_CERTIFICATE_REVOKED:
+		return edge_err(err, EDGE_EREVOKED,
+		    "the hub refused the edge certificate: it is revoked (TLS alert certificate revoked)");
+	case SSL_AD_CERTIFICATE_EXPIRED:
+		return edge_err(err, EDGE_EREFUSED,
+		    "the hub refused the edge certificate: expired (TLS alert certificate expired)");
+	case SSL_AD_UNKNOWN_CA:
+		return edge_err(err, EDGE_EREFUSED,
+		    "the hub refused the edge certificate: issued by a CA it does not know (TLS alert unknown CA)");
+	default:
+		return edge_err(err, EDGE_EREFUSED,
+		    "the hub refused the TLS connection (alert %s)",
+		    SSL_alert_desc_string_long(st->alert));
+	}
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_TLS_H
+#define EDGE_TLS_H
+
+/*
+ * The TLS client context for the MQTT connection to the hub: the one place
+ * the project uses OpenSSL directly, because Debian's libmosquitto is built
+ * on it and takes a ready SSL_CTX (MOSQ_OPT_SSL_CTX).
+ *
+ * The context offers TLS 1.2 or newer, trusts only the pinned root CA
+ * (DIR/ca.pem or a given file, never the system store), checks the hub's
+ * host name or IP address, checks the hub's certificate against DIR/crl.pem
+ * when it exists, verifies validity at a given time, and presents the
+ * edge's certificate (DIR/cert.pem) with its key (DIR/key.pem, or the token
+ * key named by DIR/key.uri through the OpenSSL pkcs11 engine).
+ *
+ * What happens during a handshake (the first verification error, a fatal
+ * alert sent by the hub, the hub certificate's notBefore) is recorded in a
+ * struct edge_tls_status the caller owns, so that a failed connection can
+ * be explained (edge_tls_explain).  Never prints.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "edge_err.h"
+#include "edge_secret.h"
+
+struct ssl_ctx_st;	/* OpenSSL's SSL_CTX */
+struct evp_pkey_st;	/* OpenSSL's EVP_PKEY */
+
+struct edge_tls_conf {
+	int dirfd;		/* the state directory */
+	const char *ca_file;	/* pinned root(s); NULL: DIR/ca.pem */
+	const char *server_name; /* host name or IP the hub's certificate must carry */
+	bool verify_hostname;	/* false only with --no-verify-hostname */
+	const struct edge_secret *pin;	/* token PIN, NULL for a file key */
+	time_t at;		/* verification time; 0: the system clock */
+};
+
+struct edge_tls_status {
+	int verify_error;	/* X509_V_ERR_* of the first failure, 0: none */
+	int verify_depth;	/* where in the hub's chain it failed */
+	char verify_subject[256];
+	int alert;		/* fatal TLS alert received from the hub, -1: none */
+	time_t peer_not_before;	/* the verified hub certificate's notBefore, 0: none */
+	bool have_crl;		/* DIR/crl.pem was loaded */
+};
+
+/* Forget what the last handshake recorded (before each connection). */
+void edge_tls_status_reset(struct edge_tls_status *st);
+
+/*
+ * Build the client context.  st is borrowed by the context and filled during
+ * every handshake made with it; it must outlive the context.  Errors:
+ * EDGE_EINPUT (missing or malformed ca.pem, cert.pem, key.pem, crl.pem, key
+ * not matching the certificate), EDGE_ESTORE (token key), EDGE_EFAIL.
+ * Release with edge_tls_ctx_free().
+ */
+int edge_tls_ctx_new(const struct edge_tls_conf *conf,
+    struct edge_tls_status *st, struct ssl_ctx_st **out,
+    struct edge_error *err);
+
+/* Release a context (NULL accepted; *ctx set to NULL). */
+void edge_tls_ctx_free(struct ssl_ctx_st **ctx);
+
+/*
+ * Open the private key named by a pkcs11: URI in a token, through the
+ * OpenSSL pkcs11 engine loaded with p11-kit's proxy module (so every
+ * registered token module is reachable, none is hard-coded).  pin may be
+ * NULL (the URI's pin-source, or no login).  This is the one function to
+ * replace when a pkcs11 OpenSSL 3 provider takes over.  Caller frees *out
+ * with EVP_PKEY_free().  Errors: EDGE_ESTORE with the engine's reason.
+ */
+int edge_tls_token_key(const char *uri, const struct edge_secret *pin,
+    struct evp_pkey_st **out, struct edge_error *err);
+
+/*
+ * Explain a failed handshake or a connection the hub closed, from what st
+ * recorded: the hub's certificate failed verification (EDGE_ETRUST "hub
+ * certificate: expired", "... signed by an unknown CA (not in ca.pem)",
+ * "... revoked", "... name mismatch"), or the hub sent a fatal alert about
+ * the edge's certificate (EDGE_EREVOKED when it is "certificate revoked",
+ * EDGE_EREFUSED for unknown, expired or bad certificates).  Returns EDGE_OK
+ * when st holds nothing that explains a failure.
+ */
+int edge_tls_explain(const struct edge_tls_status *st, const char *server_name,
+    struct edge_error *err);
+
+/* True when the TLS connection ssl (an OpenSSL SSL) holds decrypted input. */
+bool edge_tls_pending(void *ssl);
+
+/* The oldest OpenSSL error queued on this thread, as text, and clear the queue. */
+void edge_tls_last_error(char *buf, size_t len);
+
+#endif
