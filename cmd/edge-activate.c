@@ -14,6 +14,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "edge_csr.h"
 #include "edge_device.h"
 #include "edge_file.h"
 #include "edge_hubcfg.h"
@@ -72,9 +73,7 @@ load_csr(struct activation *a)
 {
 	struct edge_ctx *ctx = a->ctx;
 	const char *name = edge_arg(ctx, "csr");
-	gnutls_x509_crq_t crq = NULL;
-	gnutls_datum_t d;
-	int g, rc;
+	int rc;
 
 	rc = read_text(ctx, a->dirfd, name ? name : CSR_FILE, name == NULL,
 	    &a->csr, &a->csr_len);
@@ -82,36 +81,14 @@ load_csr(struct activation *a)
 		return rc;
 	if (name == NULL)
 		name = CSR_FILE;
-	d.data = (unsigned char *)a->csr;
-	d.size = (unsigned)a->csr_len;
-	if ((g = gnutls_x509_crq_init(&crq)) < 0 ||
-	    (g = gnutls_x509_crq_import(crq, &d, GNUTLS_X509_FMT_PEM)) < 0) {
-		rc = edge_err(&ctx->err, EDGE_EINPUT,
-		    "%s: not a PEM certificate request (%s)", name,
-		    gnutls_strerror(g));
-		goto out;
-	}
-	if (gnutls_x509_crq_verify(crq, 0) < 0) {
-		rc = edge_err(&ctx->err, EDGE_EINPUT,
-		    "%s: the request's signature does not verify", name);
-		goto out;
-	}
-	if ((g = gnutls_pubkey_init(&a->csr_pub)) < 0 ||
-	    (g = gnutls_pubkey_import_x509_crq(a->csr_pub, crq, 0)) < 0) {
-		rc = edge_err(&ctx->err, EDGE_EINPUT, "%s: %s", name,
-		    gnutls_strerror(g));
-		goto out;
-	}
-	if (a->key != NULL && !edge_key_pub_equal(a->key->pub, a->csr_pub)) {
-		rc = edge_err(&ctx->err, EDGE_EINPUT,
+	if ((rc = edge_csr_pubkey(a->csr, a->csr_len, name, &a->csr_pub,
+	    &ctx->err)) != EDGE_OK)
+		return rc;
+	if (a->key != NULL && !edge_key_pub_equal(a->key->pub, a->csr_pub))
+		return edge_err(&ctx->err, EDGE_EINPUT,
 		    "%s: made for another key than %s (run edge-csr again)", name,
 		    a->key->where);
-		goto out;
-	}
-	rc = EDGE_OK;
-out:
-	gnutls_x509_crq_deinit(crq);
-	return rc;
+	return EDGE_OK;
 }
 
 static int

@@ -211,6 +211,42 @@ out:
 	return rc;
 }
 
+int
+edge_csr_pubkey(const char *pem, size_t len, const char *what,
+    gnutls_pubkey_t *pub, struct edge_error *err)
+{
+	gnutls_x509_crq_t crq = NULL;
+	gnutls_datum_t d = { (unsigned char *)pem, (unsigned)len };
+	int g, rc;
+
+	*pub = NULL;
+	if ((g = gnutls_x509_crq_init(&crq)) < 0 ||
+	    (g = gnutls_x509_crq_import(crq, &d, GNUTLS_X509_FMT_PEM)) < 0) {
+		rc = edge_err(err, EDGE_EINPUT,
+		    "%s: not a PEM certificate request (%s)", what,
+		    gnutls_strerror(g));
+		goto out;
+	}
+	if (gnutls_x509_crq_verify(crq, 0) < 0) {
+		rc = edge_err(err, EDGE_EINPUT,
+		    "%s: the request's signature does not verify", what);
+		goto out;
+	}
+	if ((g = gnutls_pubkey_init(pub)) < 0 ||
+	    (g = gnutls_pubkey_import_x509_crq(*pub, crq, 0)) < 0) {
+		rc = edge_err(err, EDGE_EINPUT, "%s: %s", what, gnutls_strerror(g));
+		goto out;
+	}
+	rc = EDGE_OK;
+out:
+	if (rc != EDGE_OK && *pub != NULL) {
+		gnutls_pubkey_deinit(*pub);
+		*pub = NULL;
+	}
+	gnutls_x509_crq_deinit(crq);
+	return rc;
+}
+
 bool
 edge_csr_matches(const char *pem, size_t len, const struct edge_key *key,
     const struct edge_subject *s)

@@ -53,6 +53,14 @@ int edge_csr_create(const struct edge_key *key, const struct edge_subject *s,
     char **pem, size_t *len, struct edge_error *err);
 
 /*
+ * Parse a PEM request (either PEM label), check its self-signature and
+ * return its public key in *pub (caller frees with gnutls_pubkey_deinit).
+ * Errors: EDGE_EINPUT naming what.
+ */
+int edge_csr_pubkey(const char *pem, size_t len, const char *what,
+    gnutls_pubkey_t *pub, struct edge_error *err);
+
+/*
  * True when the PEM CSR is well formed, its signature verifies, its public
  * key is key's and its subject is exactly s: the wanted CSR already exists.
  */

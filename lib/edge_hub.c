@@ -255,6 +255,43 @@ get_token(struct edge_hub *h, bool fresh, struct token *t,
 
 /* ---- signed calls ----------------------------------------------------- */
 
+int
+edge_hub_envelope(const char *body, size_t len, long status, const char *path,
+    json_object **data, int *hub_code, struct edge_error *err)
+{
+	json_object *ans = NULL, *d = NULL;
+	const char *msg = NULL;
+	long long code;
+	char what[256];
+	int rc;
+
+	*data = NULL;
+	snprintf(what, sizeof(what), "hub answer to %s", path);
+	if ((rc = edge_json_parse(body, len, what, &ans, err)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_json_int(ans, "code", what, &code, err)) != EDGE_OK)
+		goto out;
+	(void)edge_json_opt_string(ans, "msg", what, &msg, NULL);
+	if (code != 0) {
+		if (hub_code != NULL)
+			*hub_code = code > 0 && code < 0x7fffffff ? (int)code : -1;
+		rc = edge_err(err, EDGE_EREFUSED, "hub refused %s: %lld %s", path,
+		    code, msg ? msg : "(no message)");
+		goto out;
+	}
+	if (status != 200) {
+		rc = edge_err(err, EDGE_EINPUT, "%s: HTTP %ld with code 0", what,
+		    status);
+		goto out;
+	}
+	if (json_object_object_get_ex(ans, "data", &d) && d != NULL)
+		*data = json_object_get(d);
+	rc = EDGE_OK;
+out:
+	json_object_put(ans);
+	return rc;
+}
+
 static int
 cmp_param(const void *a, const void *b)
 {
@@ -307,10 +344,7 @@ edge_hub_call(struct edge_hub *h, const char *method, const char *path,
 	struct edge_enos_param q[32];
 	struct edge_http_response resp = { 0 };
 	struct token t;
-	json_object *ans = NULL, *d = NULL;
-	const char *text = NULL, *msg = NULL;
-	long long code;
-	char what[256];
+	const char *text = NULL;
 	int rc, attempt;
 
 	*data = NULL;
@@ -338,29 +372,8 @@ edge_hub_call(struct edge_hub *h, const char *method, const char *path,
 			break;
 		edge_http_response_free(&resp);
 	}
-	snprintf(what, sizeof(what), "hub answer to %s", path);
-	if ((rc = edge_json_parse(resp.body, resp.len, what, &ans, err)) != EDGE_OK)
-		goto out;
-	if ((rc = edge_json_int(ans, "code", what, &code, err)) != EDGE_OK)
-		goto out;
-	(void)edge_json_opt_string(ans, "msg", what, &msg, NULL);
-	if (code != 0) {
-		if (hub_code != NULL)
-			*hub_code = (int)code;
-		rc = edge_err(err, EDGE_EREFUSED, "hub refused %s: %lld %s", path,
-		    code, msg ? msg : "(no message)");
-		goto out;
-	}
-	if (resp.status != 200) {
-		rc = edge_err(err, EDGE_EINPUT, "%s: HTTP %ld with code 0", what,
-		    resp.status);
-		goto out;
-	}
-	if (json_object_object_get_ex(ans, "data", &d) && d != NULL)
-		*data = json_object_get(d);
-	rc = EDGE_OK;
-out:
-	json_object_put(ans);
+	rc = edge_hub_envelope(resp.body, resp.len, resp.status, path, data,
+	    hub_code, err);
 	edge_http_response_free(&resp);
 	return rc;
 }

@@ -51,6 +51,15 @@ int edge_hub_call(struct edge_hub *h, const char *method, const char *path,
     json_object **data, int *hub_code, struct edge_error *err);
 
 /*
+ * Check an API answer: JSON with the {code,msg,requestId,data} envelope,
+ * code 0 and HTTP 200.  *data as for edge_hub_call.  Separate from the
+ * transport so that it can be tested (and fuzzed) on its own.
+ */
+int edge_hub_envelope(const char *body, size_t len, long status,
+    const char *path, json_object **data, int *hub_code,
+    struct edge_error *err);
+
+/*
  * An unauthenticated GET (the portal's public CA and CRL endpoints) with the
  * same transport rules and retries.  Any status but 200 is an error:
  * EDGE_EREFUSED for 4xx, EDGE_ETEMP for 5xx after the retries.  On success
