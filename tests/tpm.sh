@@ -123,6 +123,13 @@ EOF
 		sleep 0.1
 	done
 
+	# A fresh TPM locks every PIN-protected object after 3 failed
+	# authorisations (dictionary-attack lockout, as a real TPM does);
+	# tests try wrong PINs on purpose, so allow 32 and recover in 1 s.
+	tpm2_dictionarylockout --setup-parameters --max-tries=32 --recovery-time=1 \
+		--lockout-recovery-time=1 >/dev/null 2>"$_tpm/da.err" ||
+		skip_all "cannot set the TPM's dictionary-attack parameters: $(tail -n 1 "$_tpm/da.err")"
+
 	# The module for p11-kit (see above).
 	if ! grep -qs 'libtpm2_pkcs11' /usr/share/p11-kit/modules/*.module /etc/pkcs11/modules/*.module; then
 		HOME=$_tpm/home

@@ -1,0 +1,157 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The chain with the edge key made inside a TPM 2.0 (swtpm behind tpm2-abrmd,
+# tpm2-pkcs11 found through p11-kit) that never leaves it.  Skipped, with the
+# reason, when the TPM stack cannot start here.
+. "$(dirname "$0")/../lib.sh"
+setup
+. "$TOP/tests/tpm.sh"
+tpm_setup edgetpm 4321
+hub_start
+
+PINF=$TPM_USER_PIN_FILE
+URI='pkcs11:token=edgetpm;object=edge-key'
+S=$T/gw; mkdir -m 700 "$S"
+# C, ST and O come from the hub's root CA.
+SUBJ="--ca $HUB_CA --locality Shanghai --org-unit Edge"
+pin() { cat "$PINF"; }
+# tokobjs [URI]: how many objects p11tool lists (logged in) in the TPM token.
+tokobjs() {
+	p11tool --login --set-pin="$(pin)" --list-all "${1:-pkcs11:token=edgetpm}" 2>/dev/null | grep -c '^Object'
+}
+
+# todo REASON DESC CMD...: a check for a known defect, reported as TAP TODO
+# (a failure does not fail the suite; prove reports it when it starts to pass).
+todo() {
+	_r=$1; _d=$2; shift 2
+	_n=$((_n + 1))
+	if "$@"; then echo "ok $_n - $_d # TODO $_r"; else echo "not ok $_n - $_d # TODO $_r"; fi
+}
+# Known defect 1: lib/edge_p11.c edge_p11_generate asks for a sign-only RSA
+# key (GNUTLS_KEY_DIGITAL_SIGNATURE); tpm2-pkcs11 ties CKA_VERIFY to
+# CKA_DECRYPT and signs PKCS#1 v1.5 with the TPM's RSA decrypt, so it refuses
+# that template ("User specified and TPM specified attr mismatch: 0x10a").
+KEYGEN_BUG="tpm2-pkcs11 refuses a sign-only RSA template (edge_p11_generate)"
+# Known defect 2: on a failed login tpm2-pkcs11 writes "ERROR: ..." lines to
+# stderr that no environment variable turns off; the tools park stderr only
+# while the modules load (edge_p11_init).
+NOISE_BUG="tpm2-pkcs11 prints ERROR lines on a failed login"
+
+# --- the key, made in the TPM ----------------------------------------------
+_run edge-keygen -d "$S" --pkcs11 "$URI" --pin "file:$PINF" --json
+if [ "$rc" -eq 0 ]; then
+	ok "edge-keygen makes the key in the TPM"
+	assert_json "location pkcs11" "$T/out" .location pkcs11
+	assert_json "RSA" "$T/out" .type rsa
+	assert_json "2048 bits" "$T/out" .bits 2048
+	assert_json "changed" "$T/out" .changed true
+	assert_eq "no tpm2-pkcs11 or TSS noise on stderr" "$(cat "$T/err")" ""
+elif grep -q "key generation in the token: PKCS #11 error" "$T/err"; then
+	todo "$KEYGEN_BUG" "edge-keygen makes the key in the TPM" false
+	# The rest of the chain still runs in the TPM, on a key made by
+	# p11tool (GnuTLS's default usage for RSA: sign and decrypt).
+	p11tool --login --set-pin="$(pin)" --generate-privkey=rsa --bits=2048 \
+		--label=edge-key --id=0123456789abcdef --mark-private 'pkcs11:token=edgetpm' >/dev/null 2>&1 &&
+		echo 'pkcs11:token=edgetpm;id=%01%23%45%67%89%ab%cd%ef;object=edge-key' > "$S/key.uri" &&
+		chmod 600 "$S/key.uri" || { echo "Bail out! p11tool cannot make a key in the TPM either"; exit 1; }
+	edge-keygen -d "$S" --pin "file:$PINF" --json > "$T/out" 2>/dev/null
+else
+	diag "exit status $rc, wanted 0"; not_ok "edge-keygen makes the key in the TPM"
+fi
+KID=$(jq -r .key_id "$T/out")
+[ ! -e "$S/key.pem" ] && ok "no key.pem: the key is in the TPM" || not_ok "no key.pem: the key is in the TPM"
+assert_grep "key.uri names the tpm2-pkcs11 token" "token=edgetpm" "$S/key.uri"
+assert_grep "key.uri names the object" "object=edge-key" "$S/key.uri"
+assert_not_grep "key.uri holds no PIN" "pin-value" "$S/key.uri"
+KURI=$(cat "$S/key.uri")
+
+p11tool --login --set-pin="$(pin)" --list-privkeys 'pkcs11:token=edgetpm' > "$T/p11" 2>/dev/null
+assert_grep "p11tool lists an RSA-2048 private key" "Private key (RSA-2048)" "$T/p11"
+assert_grep "p11tool: CKA_SENSITIVE" "CKA_SENSITIVE" "$T/p11"
+assert_grep "p11tool: CKA_NEVER_EXTRACTABLE" "CKA_NEVER_EXTRACTABLE" "$T/p11"
+assert_grep "the key lives in the tpm2-pkcs11 token" "token=edgetpm" "$T/p11"
+n=$(grep -c '^Object' "$T/p11")
+assert_eq "exactly one private key in the token" "$n" 1
+p11tool --export-pubkey "$KURI" --login --set-pin="$(pin)" 2>/dev/null |
+	openssl pkey -pubin -pubout -outform DER 2>/dev/null > "$T/tpm-pub.der"
+TPMPUB=$(sha256sum < "$T/tpm-pub.der" | cut -d' ' -f1)
+assert_eq "key id is the SHA-256 of the TPM key's public key" "$KID" "sha256:$TPMPUB"
+p11tool --login --set-pin="$(pin)" --export "$KURI" > "$T/export" 2>&1
+if grep -q "PRIVATE KEY" "$T/export"; then not_ok "the private key cannot be exported"; else ok "the private key cannot be exported"; fi
+
+assert_ok "second edge-keygen run" edge-keygen -d "$S" --pkcs11 "$URI" --pin "file:$PINF" --json
+assert_json "second run changes nothing" "$T/out" .changed false
+assert_eq "key.uri untouched" "$(cat "$S/key.uri")" "$KURI"
+p11tool --login --set-pin="$(pin)" --list-privkeys 'pkcs11:token=edgetpm' 2>/dev/null | grep -c '^Object' > "$T/n"
+assert_eq "still one private key in the token" "$(cat "$T/n")" 1
+
+# --- the request, signed in the TPM ----------------------------------------
+# shellcheck disable=SC2086
+assert_ok "edge-csr signs with the TPM key" edge-csr -d "$S" --pin "file:$PINF" $SUBJ --cn SN-TPM-1 --json
+assert_json "csr changed" "$T/out" .changed true
+assert_json "csr made for the TPM key" "$T/out" .key_id "$KID"
+assert_eq "edge-csr: no noise on stderr" "$(cat "$T/err")" ""
+openssl req -in "$S/csr.pem" -verify -noout > "$T/req" 2>&1
+assert_grep "openssl req -verify: verify OK" "verify OK" "$T/req"
+openssl req -in "$S/csr.pem" -noout -pubkey | openssl pkey -pubin -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1 > "$T/csrpub"
+assert_eq "the request carries the TPM key" "$(cat "$T/csrpub")" "$TPMPUB"
+before=$(digest "$S/csr.pem")
+# shellcheck disable=SC2086
+assert_ok "second edge-csr run" edge-csr -d "$S" --pin "file:$PINF" $SUBJ --cn SN-TPM-1 --json
+assert_json "csr unchanged" "$T/out" .changed false
+assert_eq "csr.pem untouched" "$(digest "$S/csr.pem")" "$before"
+
+# --- a wrong PIN changes nothing --------------------------------------------
+( umask 077; echo 9999 > "$T/bad.pin" )
+S2=$T/gw2; mkdir -m 700 "$S2"
+assert_fails 7 "edge-keygen with a wrong PIN" edge-keygen -d "$S2" --pkcs11 'pkcs11:token=edgetpm;object=other-key' --pin "file:$T/bad.pin"
+assert_grep "says wrong PIN" "wrong or missing token PIN" "$T/err"
+todo "$NOISE_BUG" "one error line from edge-keygen" \
+	sh -c '[ "$(wc -l < "$1")" -eq 1 ] && grep -q "^edge-keygen: " "$1"' sh "$T/err"
+[ ! -e "$S2/key.uri" ] && ok "no key.uri after a wrong PIN" || not_ok "no key.uri after a wrong PIN"
+assert_eq "no object made in the token (private and public key only)" "$(tokobjs)" 2
+# shellcheck disable=SC2086
+assert_fails 7 "edge-csr with a wrong PIN" edge-csr -d "$S" --pin "file:$T/bad.pin" $SUBJ --cn SN-TPM-2 --force
+assert_grep "edge-csr says wrong PIN" "wrong or missing token PIN" "$T/err"
+todo "$NOISE_BUG" "one error line from edge-csr" \
+	sh -c '[ "$(wc -l < "$1")" -eq 1 ] && grep -q "^edge-csr: " "$1"' sh "$T/err"
+assert_eq "csr.pem untouched after a wrong PIN" "$(digest "$S/csr.pem")" "$before"
+
+# --- provision and activate: the certificate for the TPM key ----------------
+assert_ok "edge-provision" edge-provision -d "$S" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-TPM-1 --json
+assert_ok "edge-activate with the TPM key" edge-activate -d "$S" $HUBOPTS --pin "file:$PINF" --json
+assert_json "activated" "$T/out" .changed true
+assert_eq "edge-activate: no noise on stderr" "$(cat "$T/err")" ""
+certtool --verify --load-ca-certificate "$S/ca.pem" --infile "$S/cert.pem" > "$T/v" 2>&1
+assert_grep "certtool --verify accepts cert.pem against ca.pem" "Chain verification output: Verified" "$T/v"
+openssl x509 -in "$S/cert.pem" -noout -pubkey | openssl pkey -pubin -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1 > "$T/certpub"
+assert_eq "the certificate's public key is the TPM key's" "$(cat "$T/certpub")" "$TPMPUB"
+before=$(digest "$S/cert.pem")
+assert_ok "second edge-activate run" edge-activate -d "$S" $HUBOPTS --pin "file:$PINF" --json
+assert_json "activation unchanged" "$T/out" .changed false
+assert_eq "cert.pem untouched" "$(digest "$S/cert.pem")" "$before"
+dev_before=$(digest "$S/device.json")
+assert_ok "second edge-provision run" edge-provision -d "$S" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-TPM-1 --json
+assert_json "provisioning unchanged" "$T/out" .changed false
+assert_eq "device.json untouched" "$(digest "$S/device.json")" "$dev_before"
+assert_fails 7 "edge-activate --force with a wrong PIN" edge-activate -d "$S" $HUBOPTS --pin "file:$T/bad.pin" --force
+assert_grep "edge-activate says wrong PIN" "wrong or missing token PIN" "$T/err"
+assert_eq "cert.pem untouched after a wrong PIN" "$(digest "$S/cert.pem")" "$before"
+
+# --- reset: the key objects leave the TPM ----------------------------------
+if [ -x "$B/edge-revoke" ]; then
+	assert_eq "before the reset the token holds the key pair" "$(tokobjs "$KURI")" 2
+	assert_fails 7 "edge-revoke --reset with a wrong PIN" edge-revoke -d "$S" $HUBOPTS --reset --pin "file:$T/bad.pin"
+	assert_eq "the key pair is still in the TPM after a wrong PIN" "$(tokobjs "$KURI")" 2
+	assert_ok "edge-revoke --reset" edge-revoke -d "$S" $HUBOPTS --reset --pin "file:$PINF" --json
+	assert_json "the token key is destroyed" "$T/out" '.destroyed | index("token key") != null' true
+	assert_eq "p11tool finds no object of the key in the TPM" "$(tokobjs "$KURI")" 0
+	assert_eq "nor anything labelled edge-key" "$(tokobjs "$URI")" 0
+	[ ! -e "$S/key.uri" ] && ok "no key.uri after the reset" || not_ok "no key.uri after the reset"
+	assert_ok "a second reset" edge-revoke -d "$S" $HUBOPTS --reset --pin "file:$PINF" --json
+	assert_json "has nothing left to destroy" "$T/out" '.destroyed | length' 0
+else
+	skip "edge-revoke --reset deletes the TPM key" "edge-revoke not built"
+fi
+
+done_testing
