@@ -1,0 +1,196 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# examples/: the field script provision-gateway.sh against the stand-in hub
+# (a run, a second run that changes nothing, runs interrupted by the hub going
+# away and completed when it is back, a token key), and the systemd units of
+# examples/systemd/ through systemd-analyze verify.
+. "$(dirname "$0")/../lib.sh"
+setup
+hub_start
+
+PG=$TOP/examples/provision-gateway.sh
+
+# Wrappers that record every tool's argv, to prove no secret is on a command line.
+mkdir "$T/shim"
+for t in edge-keygen edge-csr edge-provision edge-activate edge-crl-update edge-connect; do
+	[ -x "$B/$t" ] || continue
+	printf '#!/bin/sh\nprintf "%%s\\n" "%s $*" >> "%s/argv.log"\nexec "%s/%s" "$@"\n' \
+		"$t" "$T" "$B" "$t" > "$T/shim/$t"
+	chmod +x "$T/shim/$t"
+done
+SHIMPATH=$T/shim:$PATH
+
+# config NAME SERIAL [extra lines...]: $T/NAME.env for the current hub.
+config() {
+	f=$T/$1.env; sn=$2; shift 2
+	{
+		echo "SERIAL=$sn"
+		echo "PRODUCT_KEY=$HUB_PRODUCT_KEY"
+		echo "API=$HUB_API"
+		echo "PORTAL=$HUB_PORTAL"
+		echo "MQTT=$HUB_MQTT"
+		echo "CREDENTIALS=$HUB_CREDENTIALS"
+		echo "HUB_CA=$HUB_CA"
+		echo "ROOT_CA=$HUB_CA"
+		echo "EDGE_DIR=$T/$sn"
+		echo "LOCALITY=Shanghai"
+		echo 'ORG_UNIT="Edge Gateways"'
+		echo "TIMEOUT=5"
+		for l in "$@"; do echo "$l"; done
+	} > "$f"
+}
+pg() { PATH=$SHIMPATH "$PG" "$@"; }
+if [ -x "$B/edge-connect" ]; then connect_state=ok; else connect_state=skipped; fi
+verify_cert() { # verify_cert DIR: cert.pem chains to ca.pem and carries the key
+	certtool --verify --load-ca-certificate "$1/ca.pem" --infile "$1/cert.pem" 2>&1 |
+		grep -q "Chain verification output: Verified"
+}
+fingerprint() { for f in "$@"; do [ -f "$f" ] && digest "$f" || echo none; done; }
+
+# --- one gateway, start to end -------------------------------------------------
+G=$T/GW-0001
+config gw1 GW-0001
+assert_ok "first run enrols the gateway" pg "$T/gw1.env"
+for s in config keygen csr provision activate crl-update; do
+	assert_grep "a line for $s: changed" "^$s  *changed " "$T/out"
+done
+assert_grep "a line for connect: $connect_state" "^connect  *$connect_state " "$T/out"
+assert_grep "summary counts the changes" "GW-0001 is enrolled; 7 step(s) changed" "$T/out"
+verify_cert "$G" && ok "certtool --verify accepts cert.pem against ca.pem" || not_ok "certtool --verify accepts cert.pem against ca.pem"
+k1=$(openssl x509 -in "$G/cert.pem" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum)
+k2=$(openssl pkey -in "$G/key.pem" -pubout -outform DER | sha256sum)
+assert_eq "the certificate carries the gateway's key" "$k1" "$k2"
+assert_eq "key.pem is 0600" "$(file_mode "$G/key.pem")" 600
+assert_eq "the state directory is 0700" "$(file_mode "$G")" 700
+assert_eq "device.secret is 0600" "$(file_mode "$G/device.secret")" 600
+[ -f "$G/crl.pem" ] && ok "crl.pem installed" || not_ok "crl.pem installed"
+assert_grep "edge.conf records the hub" "^api = $HUB_API\$" "$G/edge.conf"
+secret=$(cat "$HUB_SECRET_KEY_FILE")
+assert_not_grep "the application secret is on no command line" "$secret" "$T/argv.log"
+assert_grep "credentials passed as a file" "--credentials $HUB_CREDENTIALS" "$T/argv.log"
+assert_not_grep "no secret in the output" "$secret" "$T/out"
+assert_not_grep "the device secret is not printed" "$(cat "$G/device.secret")" "$T/out"
+if [ "$connect_state" = ok ]; then
+	[ -e "$T/hub/activated/$HUB_PRODUCT_KEY&GW-0001" ] && ok "the smoke test logged in to the broker" ||
+		not_ok "the smoke test logged in to the broker"
+else
+	skip "the smoke test logged in to the broker" "edge-connect not built"
+fi
+
+before=$(fingerprint "$G/key.pem" "$G/csr.pem" "$G/device.json" "$G/device.secret" "$G/cert.pem" "$G/ca.pem" "$G/crl.pem" "$G/edge.conf")
+: > "$T/argv.log"
+assert_ok "second run" pg "$T/gw1.env"
+assert_grep "second run: nothing changed" "GW-0001 is enrolled; nothing changed" "$T/out"
+assert_not_grep "second run: no step changed" "^[a-z-]*  *changed " "$T/out"
+assert_eq "second run: no file touched" "$(fingerprint "$G/key.pem" "$G/csr.pem" "$G/device.json" "$G/device.secret" "$G/cert.pem" "$G/ca.pem" "$G/crl.pem" "$G/edge.conf")" "$before"
+assert_grep "the tools were asked for --json" "edge-activate .*--json" "$T/argv.log"
+
+# --- refusals and mistakes -------------------------------------------------------
+config bad GW-BAD "PRODUCT_KEY=NoSuchProduct"
+assert_fails 5 "an unknown product: exit 5" pg "$T/bad.env"
+assert_grep "names the step and the meaning" "^provision  *FAILED (exit 5: refused by the hub" "$T/out"
+assert_grep "tells to run again" "stopped at provision" "$T/err"
+config nosn ""
+sed -i '/^SERIAL=/d' "$T/nosn.env"
+assert_fails 2 "no SERIAL in the config: exit 2" pg "$T/nosn.env"
+assert_grep "says which" "SERIAL is not set" "$T/err"
+assert_fails 2 "a missing config file: exit 2" pg "$T/none.env"
+cp "$HUB_CREDENTIALS" "$T/open-credentials"; chmod 644 "$T/open-credentials"
+config open GW-OPEN "CREDENTIALS=$T/open-credentials"
+assert_fails 2 "credentials readable by others are refused" pg "$T/open.env"
+[ ! -e "$T/GW-OPEN" ] && ok "nothing made before the refusal" || not_ok "nothing made before the refusal"
+config code GW-CODE 'LOCALITY=$(touch '"$T"'/pwned)'
+pg "$T/code.env" >/dev/null 2>&1 || true
+[ ! -e "$T/pwned" ] && ok "the config file is data, not shell code" || not_ok "the config file is data, not shell code"
+
+# --- interrupted runs, completed later ----------------------------------------------
+H=$T/GW-0002
+config gw2 GW-0002 RETRIES=0
+"$TOP/tests/hub/stop.sh" "$T/hub"
+assert_fails 4 "hub down: exit 4" pg "$T/gw2.env"
+assert_grep "keygen and csr done offline" "^csr  *changed " "$T/out"
+assert_grep "provision reports a temporary failure" "^provision  *FAILED (exit 4: temporary: the hub is unreachable or busy; run this script again later)" "$T/out"
+[ ! -e "$H/device.json" ] && ok "no device.json after the failed registration" || not_ok "no device.json after the failed registration"
+
+hub_restart() {
+	"$TOP/tests/hub/start.sh" "$T/hub" > "$T/hub.env" 2> "$T/hub.err" || {
+		cat "$T/hub.err" >&2; echo "Bail out! cannot restart the stand-in hub"; exit 1; }
+	eval "$(cat "$T/hub.env")"
+	config gw2 GW-0002 RETRIES=0	# the ports are kept when free; follow them if not
+}
+hub_restart
+echo "certificates http500 -1" > "$T/hub/faults"
+assert_fails 4 "hub answering 500 to Apply Certificate: exit 4 at activate" pg "$T/gw2.env"
+assert_grep "provision done" "^provision  *changed " "$T/out"
+assert_grep "activate reports a temporary failure" "^activate  *FAILED (exit 4: temporary" "$T/out"
+[ ! -e "$H/cert.pem" ] && ok "no cert.pem yet" || not_ok "no cert.pem yet"
+: > "$T/hub/faults"
+
+"$TOP/tests/hub/stop.sh" "$T/hub"
+assert_fails 4 "hub stopped after provisioning: exit 4 at activate" pg "$T/gw2.env"
+assert_grep "provision is unchanged offline" "^provision  *unchanged " "$T/out"
+assert_grep "activate: exit 4, retry later" "^activate  *FAILED (exit 4: temporary: the hub is unreachable" "$T/out"
+assert_grep "names the step on stderr" "stopped at activate" "$T/err"
+
+hub_restart
+assert_ok "the hub is back: the run completes" pg "$T/gw2.env"
+for s in keygen csr provision; do
+	assert_grep "$s unchanged" "^$s  *unchanged " "$T/out"
+done
+assert_grep "activate done" "^activate  *changed " "$T/out"
+assert_grep "crl-update done" "^crl-update  *changed " "$T/out"
+verify_cert "$H" && ok "the completed gateway's cert.pem verifies" || not_ok "the completed gateway's cert.pem verifies"
+assert_ok "and a further run" pg "$T/gw2.env"
+assert_grep "changes nothing" "GW-0002 is enrolled; nothing changed" "$T/out"
+k1=$(openssl pkey -in "$G/key.pem" -pubout -outform DER | sha256sum)
+k2=$(openssl pkey -in "$H/key.pem" -pubout -outform DER | sha256sum)
+[ "$k1" != "$k2" ] && ok "two gateways, two keys" || not_ok "two gateways, two keys"
+
+# --- the key in a token ---------------------------------------------------------------
+if command -v softhsm2-util >/dev/null 2>&1; then
+	mkdir -p "$T/softhsm/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+		"$T/softhsm/tokens" > "$T/softhsm/softhsm2.conf"
+	SOFTHSM2_CONF=$T/softhsm/softhsm2.conf; export SOFTHSM2_CONF
+	softhsm2-util --init-token --free --label edge --pin 4321 --so-pin 0000 >/dev/null 2>&1
+	echo 4321 > "$T/pin"; chmod 600 "$T/pin"
+	P=$T/GW-TOK
+	config tok GW-TOK "PKCS11_URI=pkcs11:token=edge;object=edge-key" "PIN_FILE=$T/pin"
+	: > "$T/argv.log"
+	assert_ok "token gateway enrolled" pg "$T/tok.env"
+	assert_grep "the key is in the token" "^keygen  *changed .*in the token (pkcs11:" "$T/out"
+	[ -f "$P/key.uri" ] && [ ! -e "$P/key.pem" ] && ok "key.uri and no key.pem" || not_ok "key.uri and no key.pem"
+	verify_cert "$P" && ok "the token gateway's cert.pem verifies" || not_ok "the token gateway's cert.pem verifies"
+	assert_grep "PIN passed as file:" "--pin file:$T/pin" "$T/argv.log"
+	assert_not_grep "the PIN is on no command line" " 4321" "$T/argv.log"
+	assert_grep "edge.conf names where the PIN is" "^pin = file:$T/pin\$" "$P/edge.conf"
+	assert_ok "token gateway, second run" pg "$T/tok.env"
+	assert_grep "nothing changed" "GW-TOK is enrolled; nothing changed" "$T/out"
+else
+	skip "token gateway" "softhsm2-util not installed"
+fi
+
+# --- systemd units ----------------------------------------------------------------------
+U=$TOP/examples/systemd
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+	skip "systemd-analyze verify of examples/systemd" "systemd-analyze not installed"
+elif [ ! -d "$U" ]; then
+	skip "systemd-analyze verify of examples/systemd" "examples/systemd not written yet"
+else
+	# verify resolves ExecStart: point the units at this build's tools.
+	mkdir "$T/units"
+	for f in "$U"/*.service "$U"/*.timer; do
+		sed "s|/usr/bin/edge-|$B/edge-|g" "$f" > "$T/units/${f##*/}"
+	done
+	rc=0
+	SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no "$T"/units/* > "$T/verify" 2>&1 || rc=$?
+	if [ $rc -ne 0 ] && grep -q -e "Failed to initialize manager" -e "No such file or directory.*bus" \
+			-e "Operation not permitted" "$T/verify"; then
+		skip "systemd-analyze verify of examples/systemd" "the analyzer cannot run here: $(head -1 "$T/verify")"
+	else
+		[ $rc -eq 0 ] && [ ! -s "$T/verify" ] && ok "systemd-analyze verify accepts the units" || {
+			sed 's/^/# /' "$T/verify"; not_ok "systemd-analyze verify accepts the units"; }
+	fi
+fi
+
+done_testing
