@@ -138,6 +138,19 @@ assert_fails 7 "edge-activate --force with a wrong PIN" edge-activate -d "$S" $H
 assert_grep "edge-activate says wrong PIN" "wrong or missing token PIN" "$T/err"
 assert_eq "cert.pem untouched after a wrong PIN" "$(digest "$S/cert.pem")" "$before"
 
+# --- connect: mutual TLS with the TPM key, one telemetry message -----------
+if [ -x "$B/edge-connect" ]; then
+	echo '{"temp":21.5}' > "$T/telemetry"
+	assert_ok "edge-connect with the TPM key sends one message" timeout 60 edge-connect -d "$S" --mqtt "$HUB_MQTT" \
+		--pin "file:$PINF" --input "$T/telemetry" --exit-on-eof --json
+	assert_json "the hub acknowledged it" "$T/out" .acknowledged 1
+	assert_json "nothing left in the outbox" "$T/out" .queued 0
+	assert_fails 7 "edge-connect with a wrong PIN" timeout 60 edge-connect -d "$S" --mqtt "$HUB_MQTT" \
+		--pin "file:$T/bad.pin" --exit-on-eof
+else
+	skip "edge-connect with the TPM key" "edge-connect not built"
+fi
+
 # --- reset: the key objects leave the TPM ----------------------------------
 if [ -x "$B/edge-revoke" ]; then
 	assert_eq "before the reset the token holds the key pair" "$(tokobjs "$KURI")" 2
