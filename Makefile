@@ -23,6 +23,10 @@ WARNINGS    := -Wall -Wextra -Werror -Wshadow -Wwrite-strings \
                -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wvla
 EDGE_CFLAGS := -std=gnu11 $(WARNINGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
                -DEDGE_VERSION='"$(VERSION)"' -Ilib
+ifeq ($(FUZZ),1)
+# make fuzz: libFuzzer coverage on every object, ASan + UBSan to catch bugs.
+EDGE_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -U_FORTIFY_SOURCE
+endif
 ifeq ($(ASAN),1)
 EDGE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE
 LDFLAGS     += -fsanitize=address,undefined
@@ -85,9 +89,31 @@ $(B)/man/%: man/%.md $(wildcard man/common/*.md) scripts/splice-md
 lint-man: $(MAN_PAGES)
 	mandoc -Tlint -Wwarning $(MAN_PAGES)
 
+# Fuzz targets (tests/fuzz/fuzz_NAME.c).  make check replays their corpora
+# through a plain main(); make fuzz runs them under libFuzzer (clang) for
+# FUZZ_SECONDS each, new inputs kept in build-fuzz/corpus/NAME.
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_util.c,$(wildcard tests/fuzz/fuzz_*.c)))
+REPLAY_BINS := $(FUZZ_NAMES:%=$(B)/fuzz/replay_%)
+FUZZ_SECONDS ?= 60
+$(B)/fuzz/replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/standalone.o $(B)/tests/fuzz/fuzz_util.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/fuzz_util.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+.PHONY: fuzz fuzz-bins
+fuzz-bins: $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+fuzz:
+	$(MAKE) B=build-fuzz CC=clang FUZZ=1 fuzz-bins
+	for n in $(FUZZ_NAMES); do \
+		mkdir -p build-fuzz/corpus/$$n && \
+		build-fuzz/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix=build-fuzz/crash-$$n- build-fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
+
 include tests/hub/hub.mk
 
-check: all $(UNIT_BINS)
+check: all $(UNIT_BINS) $(REPLAY_BINS)
 	B=$(B) scripts/run-tests
 
 install: all
@@ -111,7 +137,7 @@ DEB_PACKAGES := build-essential pkg-config git ca-certificates procps perl jq cu
 	libgnutls28-dev libp11-kit-dev libjson-c-dev libcurl4-gnutls-dev \
 	libmosquitto-dev mosquitto-dev libmicrohttpd-dev libssl-dev libcmocka-dev \
 	gnutls-bin openssl p11-kit p11-kit-modules softhsm2 libengine-pkcs11-openssl \
-	mosquitto mosquitto-clients go-md2man mandoc zsh \
+	mosquitto mosquitto-clients go-md2man mandoc zsh clang libclang-rt-14-dev \
 	swtpm swtpm-tools tpm2-abrmd libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 \
 	libtpm2-pkcs11-tools tpm2-tools dbus
 deps:

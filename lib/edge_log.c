@@ -27,6 +27,9 @@ edge_log_tool(void)
 	return log_tool;
 }
 
+static void vline(const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vline(const char *prefix, const char *fmt, va_list ap)
 {
