@@ -377,6 +377,15 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 	struct edge_error err = { 0 };
 
 	if (ends_with(topic, "_reply")) {
+		size_t i;
+
+		/* Only replies to our uplink; our own replies to commands echo back. */
+		for (i = 0; i < a->nsubs && strcmp(a->subs[i], topic) != 0; i++)
+			;
+		if (i == a->nsubs) {
+			edge_verbose(2, "ignored %s", topic);
+			return;
+		}
 		if (edge_json_parse(payload, len, topic, &o, &err) == EDGE_OK &&
 		    json_object_is_type(o, json_type_object))
 			hub_reply(a, topic, o);
@@ -574,7 +583,6 @@ try_connect(struct app *a)
 		edge_warn("the system clock is more than a year ahead of the last trusted time");
 		a->far_warned = true;
 	}
-	a->tconf.at = getenv("EDGE_TIME_NOW") ? edge_time_now() : 0;
 	edge_tls_status_reset(&a->tst);
 	memset(&c, 0, sizeof(c));
 	c.host = a->host;
@@ -945,6 +953,8 @@ setup(struct app *a)
 	    edge_arg(ctx, "server-name") : a->host;
 	a->tconf.verify_hostname = !edge_flag(ctx, "no-verify-hostname");
 	a->tconf.pin = a->pin;
+	/* Certificates are checked at the time the trusted-time check uses. */
+	a->tconf.at = getenv("EDGE_TIME_NOW") ? edge_time_now() : 0;
 	if (!a->tconf.verify_hostname)
 		edge_warn("--no-verify-hostname: the hub's name is NOT checked; any certificate from the pinned CA is accepted as the hub");
 	if ((rc = reload_tls(a, true)) != EDGE_OK)
@@ -992,7 +1002,9 @@ finished(struct app *a)
 {
 	if (a->count > 0 && a->received >= (unsigned long long)a->count)
 		return true;
-	return a->exit_on_eof && a->in_eof && edge_outbox_pending(a->ob) == 0;
+	/* At least one session: "< /dev/null --exit-on-eof" checks the connection. */
+	return a->exit_on_eof && a->in_eof && edge_outbox_pending(a->ob) == 0 &&
+	    a->connections > 0;
 }
 
 static int
@@ -1150,7 +1162,8 @@ run(struct edge_ctx *ctx)
 	if (a.ob != NULL && (frc = edge_outbox_flush(a.ob, rc == EDGE_OK ?
 	    &ctx->err : NULL)) != EDGE_OK && rc == EDGE_OK)
 		rc = frc;
-	if (a.ob != NULL)
+	if (a.ob != NULL && (rc == EDGE_OK || a.sent > 0 || a.received > 0 ||
+	    a.invalid > 0))
 		summary(&a);
 	edge_mqtt_free(&a.mq);
 	edge_tls_ctx_free(&a.tls);

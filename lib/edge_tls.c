@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/engine.h>
@@ -228,9 +229,50 @@ load_cert(SSL_CTX *ctx, int dirfd, struct edge_error *err)
 	return EDGE_OK;
 }
 
+/*
+ * libp11 and some token modules (tpm2-pkcs11 without a TPM) print to stderr
+ * themselves; their failures reach the caller through the OpenSSL error
+ * queue instead, so their own lines are kept off the tool's stderr.
+ */
+static int
+mute_stderr(void)
+{
+	int saved = dup(2), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (saved >= 0 && null >= 0)
+		dup2(null, 2);
+	if (null >= 0)
+		close(null);
+	return saved;
+}
+
+static void
+unmute_stderr(int saved)
+{
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
+}
+
+static int
+token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
+    struct edge_error *err);
+
 int
 edge_tls_token_key(const char *uri, const struct edge_secret *pin,
     EVP_PKEY **out, struct edge_error *err)
+{
+	int saved = getenv("EDGE_P11_DEBUG") ? -1 : mute_stderr();
+	int rc = token_key(uri, pin, out, err);
+
+	unmute_stderr(saved);
+	return rc;
+}
+
+static int
+token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
+    struct edge_error *err)
 {
 	static ENGINE *engine;	/* kept for the process: keys refer to it */
 	char why[256];
@@ -427,10 +469,11 @@ edge_tls_explain(const struct edge_tls_status *st, const char *server_name,
 			return edge_err(err, EDGE_ETRUST,
 			    "hub certificate: name mismatch: not valid for %s",
 			    server_name ? server_name : "the hub's address");
-		return edge_err(err, EDGE_ETRUST, "hub certificate%s%s: %s",
-		    st->verify_depth > 0 ? " chain, " : "",
+		return edge_err(err, EDGE_ETRUST, "hub certificate: %s%s%s%s",
+		    why ? why : X509_verify_cert_error_string(st->verify_error),
+		    st->verify_depth > 0 ? " (at " : "",
 		    st->verify_depth > 0 ? st->verify_subject : "",
-		    why ? why : X509_verify_cert_error_string(st->verify_error));
+		    st->verify_depth > 0 ? ")" : "");
 	}
 	switch (st->alert) {
 	case -1:
@@ -444,9 +487,15 @@ edge_tls_explain(const struct edge_tls_status *st, const char *server_name,
 	case SSL_AD_UNKNOWN_CA:
 		return edge_err(err, EDGE_EREFUSED,
 		    "the hub refused the edge certificate: issued by a CA it does not know (TLS alert unknown CA)");
-	default:
+	case SSL_AD_BAD_CERTIFICATE:
+	case SSL_AD_UNSUPPORTED_CERTIFICATE:
+	case SSL_AD_CERTIFICATE_UNKNOWN:
+	case SSL_AD_ACCESS_DENIED:
 		return edge_err(err, EDGE_EREFUSED,
-		    "the hub refused the TLS connection (alert %s)",
+		    "the hub refused the edge certificate (TLS alert %s)",
 		    SSL_alert_desc_string_long(st->alert));
+	default:
+		/* Not about certificates (a broker going down): worth retrying. */
+		return EDGE_OK;
 	}
 }
