@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/edge_outbox: append, ack out of order, reload after a "crash", torn records, drop-oldest. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "edge_outbox.h"
+
+static char dir[64];
+static int dirfd_ = -1;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/edge-test-outbox.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	dirfd_ = open(dir, O_RDONLY | O_DIRECTORY);
+	return dirfd_ >= 0 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	close(dirfd_);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static void
+put(struct edge_outbox *ob, int i, unsigned long long *seq)
+{
+	char p[32];
+
+	snprintf(p, sizeof(p), "{\"i\":%d}", i);
+	assert_int_equal(edge_outbox_append(ob, "/sys/p/d/thing/measurepoint/post",
+	    p, strlen(p), seq, NULL), 0);
+}
+
+static void
+test_append_ack_reload(void **state)
+{
+	struct edge_outbox *ob = NULL;
+	unsigned long long s[5];
+	int i;
+
+	(void)state;
+	assert_int_equal(edge_outbox_open(dirfd_, "outbox", &ob, NULL), 0);
+	for (i = 0; i < 5; i++)
+		put(ob, i, &s[i]);
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	assert_int_equal(edge_outbox_pending(ob), 5);
+	/* Acknowledged out of order: 0 and 2; the mark stops at 1. */
+	assert_true(edge_outbox_ack(ob, s[0]));
+	assert_true(edge_outbox_ack(ob, s[2]));
+	assert_false(edge_outbox_ack(ob, s[2]));
+	assert_int_equal(edge_outbox_pending(ob), 3);
+	assert_int_equal(edge_outbox_flush(ob, NULL), 0);
+	edge_outbox_close(&ob);	/* as if killed: no more flushes */
+
+	assert_int_equal(edge_outbox_open(dirfd_, "outbox", &ob, NULL), 0);
+	/* 1, 2 (acked above the mark: at least once), 3, 4, in order. */
+	assert_int_equal(edge_outbox_pending(ob), 4);
+	assert_string_equal(edge_outbox_at(ob, 0)->payload, "{\"i\":1}");
+	assert_string_equal(edge_outbox_at(ob, 3)->payload, "{\"i\":4}");
+	assert_int_equal(edge_outbox_at(ob, 0)->mid, 0);
+	/* New messages continue the numbering. */
+	put(ob, 5, &s[0]);
+	assert_true(s[0] > s[4]);
+	for (i = 0; i < (int)edge_outbox_count(ob); i++)
+		edge_outbox_ack(ob, edge_outbox_at(ob, (size_t)i)->seq);
+	while (edge_outbox_count(ob) > 0)
+		edge_outbox_ack(ob, edge_outbox_at(ob, 0)->seq);
+	assert_int_equal(edge_outbox_pending(ob), 0);
+	assert_int_equal(edge_outbox_flush(ob, NULL), 0);
+	edge_outbox_close(&ob);
+
+	assert_int_equal(edge_outbox_open(dirfd_, "outbox", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_pending(ob), 0);
+	edge_outbox_close(&ob);
+}
+
+static void
+test_torn_record(void **state)
+{
+	struct edge_outbox *ob = NULL;
+	char name[160];
+	int fd;
+
+	(void)state;
+	assert_int_equal(edge_outbox_open(dirfd_, "torn", &ob, NULL), 0);
+	put(ob, 1, NULL);
+	put(ob, 2, NULL);
+	edge_outbox_close(&ob);
+	/* A crash in the middle of writing the third record. */
+	snprintf(name, sizeof(name), "%s/torn/%016llx.seg", dir, 0ULL);
+	fd = open(name, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "/sys/x\t{\"i\":", 12), 12);
+	close(fd);
+	assert_int_equal(edge_outbox_open(dirfd_, "torn", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_pending(ob), 2);
+	put(ob, 3, NULL);
+	edge_outbox_close(&ob);
+	assert_int_equal(edge_outbox_open(dirfd_, "torn", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_pending(ob), 3);
+	assert_string_equal(edge_outbox_at(ob, 2)->payload, "{\"i\":3}");
+	edge_outbox_close(&ob);
+}
+
+static void
+test_drop_and_refuse(void **state)
+{
+	struct edge_outbox *ob = NULL;
+	int i;
+
+	(void)state;
+	assert_int_equal(edge_outbox_open(dirfd_, "drop", &ob, NULL), 0);
+	for (i = 0; i < 4; i++)
+		put(ob, i, NULL);
+	assert_int_equal(edge_outbox_drop_oldest(ob, 2), 2);
+	assert_int_equal(edge_outbox_pending(ob), 2);
+	assert_string_equal(edge_outbox_at(ob, 0)->payload, "{\"i\":2}");
+	assert_int_not_equal(edge_outbox_append(ob, "t", "a\nb", 3, NULL, NULL), 0);
+	assert_int_not_equal(edge_outbox_append(ob, "t\tx", "ab", 2, NULL, NULL), 0);
+	assert_int_equal(edge_outbox_flush(ob, NULL), 0);
+	edge_outbox_close(&ob);
+	assert_int_equal(edge_outbox_open(dirfd_, "drop", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_pending(ob), 2);
+	edge_outbox_close(&ob);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_append_ack_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_and_refuse, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
