@@ -204,7 +204,8 @@ edge_outbox_open(int dirfd, const char *name, struct edge_outbox **out,
 	}
 	closedir(d);
 	d = NULL;
-	qsort(starts, nstarts, sizeof(*starts), cmp_ull);
+	if (nstarts > 1)
+		qsort(starts, nstarts, sizeof(*starts), cmp_ull);
 	for (i = 0; i < nstarts; i++)
 		if ((rc = load_segment(ob, starts[i], err)) != EDGE_OK)
 			goto fail;
