@@ -109,17 +109,17 @@ sys.exit(main())
 EOF
 }
 
-# The store: a directory holding tpm2_pkcs11.sqlite3.
-if [ ! -d "$STORE" ]; then
-	mkdir -p -m 0700 "$STORE" || die 7 "$STORE: cannot create the store directory"
-fi
-[ -w "$STORE" ] || die 7 "$STORE: store directory not writable"
-
 # The TPM must answer before anything is written.
 if ! err=$(tpm2_getcap properties-fixed 2>&1 >/dev/null); then
 	printf '%s\n' "$err" | tail -n 3 | sed 's/^/  /' >&2
 	die 7 "no TPM reachable through TCTI $TCTI"
 fi
+
+# The store: a directory holding tpm2_pkcs11.sqlite3.
+if [ ! -d "$STORE" ]; then
+	mkdir -p -m 0700 "$STORE" || die 7 "$STORE: cannot create the store directory"
+fi
+[ -w "$STORE" ] || die 7 "$STORE: store directory not writable"
 
 # primary_ids: the ids of the primary objects the store knows, one a line.
 primary_ids() {

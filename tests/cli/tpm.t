@@ -37,6 +37,20 @@ KEYGEN_BUG="tpm2-pkcs11 refuses a sign-only RSA template (edge_p11_generate)"
 # while the modules load (edge_p11_init).
 NOISE_BUG="tpm2-pkcs11 prints ERROR lines on a failed login"
 
+# --- examples/tpm/init-tpm-token.sh (tpm_setup made the token with it) ------
+INIT=$TOP/examples/tpm/init-tpm-token.sh
+db=$(digest "$TPM2_PKCS11_STORE/tpm2_pkcs11.sqlite3")
+assert_ok "init-tpm-token.sh again" "$INIT" -s "$TPM2_PKCS11_STORE" -l edgetpm -u "$PINF" -S "$T/tpm/so.pin"
+assert_grep "says nothing to do" "token 'edgetpm' already in .*; nothing to do" "$T/out"
+assert_eq "the store is unchanged" "$(digest "$TPM2_PKCS11_STORE/tpm2_pkcs11.sqlite3")" "$db"
+cp "$PINF" "$T/loose.pin"; chmod 644 "$T/loose.pin"
+assert_fails 3 "a PIN file others can read is refused" "$INIT" -s "$TPM2_PKCS11_STORE" -l other -u "$T/loose.pin" -S "$T/tpm/so.pin"
+assert_fails 7 "no TPM behind the TCTI: exit 7" env TPM2_PKCS11_TCTI="swtpm:host=127.0.0.1,port=1" \
+	"$INIT" -s "$T/store2" -l other -u "$PINF" -S "$T/tpm/so.pin"
+assert_grep "says no TPM reachable" "no TPM reachable through TCTI swtpm:host=127.0.0.1,port=1" "$T/err"
+[ ! -e "$T/store2" ] && ok "nothing made without a TPM" || not_ok "nothing made without a TPM"
+assert_eq "the store is still unchanged" "$(digest "$TPM2_PKCS11_STORE/tpm2_pkcs11.sqlite3")" "$db"
+
 # --- the key, made in the TPM ----------------------------------------------
 _run edge-keygen -d "$S" --pkcs11 "$URI" --pin "file:$PINF" --json
 if [ "$rc" -eq 0 ]; then
