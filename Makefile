@@ -111,6 +111,11 @@ fuzz:
 			-artifact_prefix=build-fuzz/crash-$$n- build-fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; \
 	done
 
+# Benchmark data generators (not installed).
+$(B)/bench/gen-crl: $(B)/bench/gen-crl.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 include tests/hub/hub.mk
 
 check: all $(UNIT_BINS) $(REPLAY_BINS)
