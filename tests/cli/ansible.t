@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# examples/ansible/enrol.yml against the stand-in hub: three gateways on this
+# machine (connection local, each its own state directory; one with its key
+# in a SoftHSM2 token when SoftHSM2 is there), activation on the "control
+# node" (a directory of its own), exit 4 retried, a second run with changed=0.
+. "$(dirname "$0")/../lib.sh"
+command -v ansible-playbook >/dev/null 2>&1 || skip_all "ansible-playbook not installed (Debian package ansible-core)"
+setup
+hub_start
+
+PB=$TOP/examples/ansible/enrol.yml
+C=$T/controller
+tok=
+if command -v softhsm2-util >/dev/null 2>&1; then
+	softhsm_setup edge Q7pin5y8
+	echo Q7pin5y8 > "$T/pin"; chmod 600 "$T/pin"
+	tok="edge_pkcs11_uri=\"pkcs11:token=edge;object=edge-key\" edge_pin_file=$T/pin"
+fi
+cat > "$T/inventory.ini" <<EOF
+[gateways]
+gw1 edge_dir=$T/gw1 edge_serial=ANS-0001 edge_license=LIC-1
+gw2 edge_dir=$T/gw2 edge_serial=ANS-0002 edge_key_type=ec
+gw3 edge_dir=$T/gw3 edge_serial=ANS-0003 $tok
+
+[gateways:vars]
+ansible_connection=local
+ansible_python_interpreter=/usr/bin/python3
+EOF
+cat > "$T/vars.yml" <<EOF
+edge_api: $HUB_API
+edge_portal: $HUB_PORTAL
+edge_mqtt: $HUB_MQTT
+edge_product_key: $HUB_PRODUCT_KEY
+edge_credentials: $HUB_CREDENTIALS
+edge_controller_hub_ca: $HUB_CA
+edge_controller_root_ca: $HUB_CA
+edge_hub_ca: $HUB_CA
+edge_root_ca: $HUB_CA
+edge_bin: $B
+edge_controller_dir: $C
+edge_systemd_dir: "{{ edge_dir }}/systemd"
+edge_manage_services: false
+edge_tool_retries: 0
+edge_retries: 5
+edge_retry_delay: 1
+EOF
+for h in gw1 gw2 gw3; do mkdir -p "$T/$h/systemd"; done
+
+ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_HOST_KEY_CHECKING=0
+ANSIBLE_LOCAL_TEMP=$T/ansible-local ANSIBLE_REMOTE_TEMP=$T/ansible-remote ANSIBLE_FORKS=5
+ANSIBLE_CONFIG=$T/none.cfg ANSIBLE_STDOUT_CALLBACK=default ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3
+export ANSIBLE_NOCOLOR ANSIBLE_FORCE_COLOR ANSIBLE_RETRY_FILES_ENABLED ANSIBLE_HOST_KEY_CHECKING \
+	ANSIBLE_LOCAL_TEMP ANSIBLE_REMOTE_TEMP ANSIBLE_FORKS ANSIBLE_CONFIG ANSIBLE_STDOUT_CALLBACK \
+	ANSIBLE_PYTHON_INTERPRETER
+: > "$T/none.cfg"
+play() { (cd "$T" && LC_ALL=C.UTF-8 ansible-playbook -v -i "$T/inventory.ini" -e "@$T/vars.yml" "$PB"); }
+# recap FIELD: FIELD=N of every host in the PLAY RECAP of $T/out, one "host=N" per line
+recap() { sed -n "/^PLAY RECAP/,\$s/^\([a-z0-9]*\) *:.* $1=\([0-9]*\).*/\1=\2/p" "$T/out"; }
+
+# The hub answers 500 to the first two certificate calls: with --retries 0
+# each is an exit 4 from edge-activate, and the playbook's until/retries
+# must carry it through.
+echo "certificates http500 2" > "$T/hub/faults"
+start=$(date +%s)
+assert_ok "first run of the playbook" play
+diag "first run: $(( $(date +%s) - start )) s"
+cp "$T/out" "$T/run1"
+assert_eq "every host failed=0" "$(recap failed | tr '\n' ' ')" "gw1=0 gw2=0 gw3=0 "
+assert_grep "exit 4 was retried" "FAILED - RETRYING: .*Apply for the certificate" "$T/run1"
+: > "$T/hub/faults"
+
+keys=
+for h in gw1 gw2 gw3; do
+	d=$T/$h
+	certtool --verify --load-ca-certificate "$d/ca.pem" --infile "$d/cert.pem" > "$T/v" 2>&1
+	assert_grep "$h: certtool --verify accepts cert.pem against ca.pem" "Chain verification output: Verified" "$T/v"
+	pub=$(openssl x509 -in "$d/cert.pem" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -c1-64)
+	if [ -f "$d/key.pem" ]; then
+		own=$(openssl pkey -in "$d/key.pem" -pubout -outform DER | sha256sum | cut -c1-64)
+	else
+		own=$(edge-keygen -d "$d" --pin "file:$T/pin" --json 2>/dev/null | jq -r .key_id | sed 's/^sha256://')
+	fi
+	assert_eq "$h: the certificate carries the gateway's own key" "$pub" "$own"
+	keys="$keys$pub
+"
+	assert_eq "$h: device.secret 0600" "$(file_mode "$d/device.secret")" 600
+	sn=$(jq -r .serial "$d/device.json")
+	assert_eq "$h: device.json is this gateway's" "$sn" "ANS-000${h#gw}"
+	[ -f "$d/crl.pem" ] && ok "$h: crl.pem installed" || not_ok "$h: crl.pem installed"
+	[ -f "$d/systemd/edge-connect.service" ] && grep -q "^Environment=EDGE_DIR=$d\$" "$d/systemd/edge-connect.service.d/edgecert.conf" &&
+		ok "$h: edge-connect.service and its drop-in installed" || not_ok "$h: edge-connect.service and its drop-in installed"
+done
+assert_eq "three distinct keys" "$(printf '%s' "$keys" | sort -u | grep -c .)" 3
+if [ -n "$tok" ]; then
+	[ -f "$T/gw3/key.uri" ] && [ ! -e "$T/gw3/key.pem" ] && ok "gw3: key in the token" || not_ok "gw3: key in the token"
+else
+	skip "gw3: key in the token" "softhsm2-util not installed"
+fi
+n=$(find "$C" \( -name 'key.pem' -o -name 'key.uri' -o -name '*.key' \) | wc -l)
+assert_eq "the controller has no key file" "$n" 0
+if grep -rl "PRIVATE KEY" "$C" >/dev/null 2>&1; then not_ok "no private key anywhere on the controller"; else ok "no private key anywhere on the controller"; fi
+[ -f "$C/ANS-0001/device.secret" ] && cmp -s "$C/ANS-0001/device.secret" "$T/gw1/device.secret" &&
+	ok "the device secret was pushed from the controller" || not_ok "the device secret was pushed from the controller"
+
+before=$(cat "$T"/gw*/cert.pem "$T"/gw*/key.* "$T"/gw*/device.json | sha256sum)
+start=$(date +%s)
+assert_ok "second run of the playbook" play
+diag "second run: $(( $(date +%s) - start )) s"
+cp "$T/out" "$T/run2"
+assert_eq "second run: changed=0 for every host" "$(recap changed | tr '\n' ' ')" "gw1=0 gw2=0 gw3=0 "
+assert_eq "second run: ok for every host" "$(recap failed | tr '\n' ' ')" "gw1=0 gw2=0 gw3=0 "
+assert_eq "second run: no key, certificate or record touched" "$(cat "$T"/gw*/cert.pem "$T"/gw*/key.* "$T"/gw*/device.json | sha256sum)" "$before"
+
+# Nothing secret in what Ansible printed (run with -v, so module results are shown).
+cat "$T/run1" "$T/run2" > "$T/all"
+leak=
+for s in "$(cat "$HUB_SECRET_KEY_FILE")" "$(cat "$T"/gw1/device.secret)" "$(cat "$T"/gw2/device.secret)" "$(cat "$T"/gw3/device.secret)"; do
+	if [ -z "$s" ]; then leak="a secret to look for is missing"; elif grep -qF -e "$s" "$T/all"; then leak=yes; fi
+done
+[ -n "$tok" ] && grep -q "Q7pin5y8" "$T/all" && leak=yes
+[ -z "$leak" ] && ok "no secret in the ansible output" || not_ok "no secret in the ansible output"
+assert_grep "the secret push is censored" "censored" "$T/all"
+
+done_testing
