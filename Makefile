@@ -116,6 +116,12 @@ $(B)/bench/gen-crl: $(B)/bench/gen-crl.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# make bench: every benchmark of issue 8 against its peer (bench/run; BENCH_RUNS=N,
+# BENCH_QUICK=1); writes bench/results/latest.md and latest.json.  Not part of check.
+.PHONY: bench
+bench: all $(B)/bench/gen-crl
+	B=$(B) bench/run
+
 include tests/hub/hub.mk
 
 check: all $(UNIT_BINS) $(REPLAY_BINS)
