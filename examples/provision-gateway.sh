@@ -61,7 +61,7 @@ say() { printf '%s\n' "$*"; }
 die() { rc=$1; shift; printf '%s: %s\n' "$prog" "$*" >&2; exit "$rc"; }
 
 [ $# -le 1 ] || die 2 "usage: $prog [CONFIG]"
-case ${1:-} in -h|--help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
+case ${1:-} in -h|--help) sed -n '4,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 CONFIG=${1:-./gateway.env}
 [ -f "$CONFIG" ] && [ -r "$CONFIG" ] || die 2 "$CONFIG: no such config file (see $prog --help)"
 
