@@ -62,21 +62,6 @@ read_roots(struct edge_ctx *ctx, int dirfd, struct edge_certs *roots)
 	return rc;
 }
 
-static int
-read_installed(int dirfd, struct edge_crl *crl)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	int rc;
-
-	if (edge_file_read(dirfd, CRL_FILE, 256 * 1024 * 1024, &buf, &len, NULL) !=
-	    EDGE_OK)
-		return EDGE_EINPUT;
-	rc = edge_crl_parse(buf, len, CRL_FILE, crl, NULL);
-	free(buf);
-	return rc;
-}
-
 static const char *
 portal(struct edge_ctx *ctx, int dirfd, struct edge_device *dev)
 {
@@ -220,70 +205,127 @@ out:
 
 /* ---- --check ------------------------------------------------------------ */
 
-static int
-check(struct edge_ctx *ctx, int dirfd)
+static const char *
+reason_name(int code)
 {
-	const char *name = ctx->opts.nargs > 0 ? ctx->opts.args[0] : CERT_FILE;
-	struct edge_certs roots = { 0 }, cert = { 0 };
-	struct edge_crl crl = { 0 };
+	static const char *const names[] = {
+		"unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
+		"superseded", "cessationOfOperation", "certificateHold", NULL,
+		"removeFromCRL", "privilegeWithdrawn", "aACompromise",
+	};
+
+	if (code < 0 || code > 10 || names[code] == NULL)
+		return NULL;
+	return names[code];
+}
+
+/* One certificate against the CRL: 0, or EDGE_EREVOKED. */
+static int
+check_one(struct edge_ctx *ctx, const struct edge_crl *crl, const char *name,
+    bool in_state, int dirfd, json_object *answers)
+{
+	struct edge_certs cert = { 0 };
+	gnutls_datum_t idn = { NULL, 0 };
+	json_object *o;
 	char *buf = NULL, sn[128], at[32] = "";
 	size_t len = 0;
 	time_t when;
 	bool revoked;
-	int rc;
+	int rc, reason;
 
-	if (ctx->opts.nargs > 1)
-		return edge_usage(ctx, "--check takes one certificate");
-	if ((rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
-		return rc;
-	if (!edge_file_exists(dirfd, CRL_FILE)) {
-		rc = edge_err(&ctx->err, EDGE_ETRUST,
-		    CRL_FILE ": no CRL installed yet; run edge-crl-update");
-		goto out;
-	}
-	if ((rc = read_installed(dirfd, &crl)) != EDGE_OK) {
-		rc = edge_err(&ctx->err, EDGE_EINPUT, CRL_FILE ": not a valid CRL");
-		goto out;
-	}
-	if ((rc = edge_crl_verify(&crl, &roots, CRL_FILE, &ctx->err)) != EDGE_OK)
-		goto out;
-	if ((rc = edge_file_read(ctx->opts.nargs > 0 ? AT_FDCWD : dirfd, name,
-	    EDGE_FILE_MAX, &buf, &len, &ctx->err)) != EDGE_OK ||
+	if ((rc = edge_file_read(in_state ? dirfd : AT_FDCWD, name, EDGE_FILE_MAX,
+	    &buf, &len, &ctx->err)) != EDGE_OK ||
 	    (rc = edge_certs_load(buf, len, name, &cert, &ctx->err)) != EDGE_OK)
 		goto out;
 	if (edge_x509_serial_dec(cert.crt[0], sn, sizeof(sn)) != EDGE_OK) {
 		rc = edge_err(&ctx->err, EDGE_EINPUT, "%s: unreadable serial", name);
 		goto out;
 	}
-	if (!gnutls_x509_crl_check_issuer(crl.crl, cert.crt[0]) &&
-	    gnutls_x509_crt_check_issuer(cert.crt[0], roots.crt[0]) == 0) {
-		/* The CRL speaks only for certificates of its own issuer. */
+	/* The CRL speaks only for certificates of its own issuer. */
+	if (gnutls_x509_crt_get_raw_issuer_dn(cert.crt[0], &idn) < 0 ||
+	    idn.size != crl->issuer.len ||
+	    memcmp(idn.data, crl->issuer.p, idn.size) != 0) {
 		rc = edge_err(&ctx->err, EDGE_EINPUT,
 		    "%s: not issued by the CA of %s", name, CRL_FILE);
 		goto out;
 	}
-	if ((rc = edge_crl_lookup(&crl, sn, &revoked, &when, &ctx->err)) != EDGE_OK)
+	if ((rc = edge_crl_lookup(crl, sn, &revoked, &when, &reason,
+	    &ctx->err)) != EDGE_OK)
 		goto out;
 	if (revoked)
 		edge_x509_time(when, at, sizeof(at));
-	if (crl.next_update != 0 && crl.next_update < edge_time_now())
-		edge_warn("%s is stale (nextUpdate passed); run edge-crl-update", CRL_FILE);
-	edge_result_str(ctx, "serial", sn);
-	edge_result_bool(ctx, "revoked", revoked);
-	edge_result_str(ctx, "revoked_at", revoked ? at : NULL);
-	/* The stand-in and EnOS CRLs carry no reason codes. */
-	edge_result_str(ctx, "reason", NULL);
-	edge_result_str(ctx, "crl_number", crl.number[0] ? crl.number : NULL);
-	edge_out(ctx, "%s serial %s: %s%s\n", name, sn,
-	    revoked ? "REVOKED at " : "not revoked", at);
+	o = json_object_new_object();
+	json_object_object_add(o, "cert", json_object_new_string(name));
+	json_object_object_add(o, "serial", json_object_new_string(sn));
+	json_object_object_add(o, "revoked", json_object_new_boolean(revoked));
+	json_object_object_add(o, "revoked_at",
+	    revoked ? json_object_new_string(at) : NULL);
+	json_object_object_add(o, "reason", reason_name(reason) ?
+	    json_object_new_string(reason_name(reason)) : NULL);
+	json_object_array_add(answers, o);
+	edge_out(ctx, "%s serial %s: %s%s%s%s\n", name, sn,
+	    revoked ? "REVOKED at " : "not revoked", at,
+	    reason_name(reason) ? ", " : "",
+	    reason_name(reason) ? reason_name(reason) : "");
 	if (revoked)
 		rc = edge_err(&ctx->err, EDGE_EREVOKED, "%s: serial %s is revoked (since %s)",
 		    name, sn, at);
+out:
+	gnutls_free(idn.data);
+	free(buf);
+	edge_certs_free(&cert);
+	return rc;
+}
+
+static int
+check(struct edge_ctx *ctx, int dirfd)
+{
+	struct edge_certs roots = { 0 };
+	struct edge_crl crl = { 0 };
+	json_object *answers = json_object_new_array();
+	int rc, i, worst = EDGE_OK;
+
+	if ((rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
+		goto out;
+	if (!edge_file_exists(dirfd, CRL_FILE)) {
+		rc = edge_err(&ctx->err, EDGE_ETRUST,
+		    CRL_FILE ": no CRL installed yet; run edge-crl-update");
+		goto out;
+	}
+	if ((rc = edge_crl_load(dirfd, CRL_FILE, &crl, &ctx->err)) != EDGE_OK ||
+	    (rc = edge_crl_verify(&crl, &roots, CRL_FILE, &ctx->err)) != EDGE_OK)
+		goto out;
+	if (crl.next_update != 0 && crl.next_update < edge_time_now())
+		edge_warn("%s is stale (nextUpdate passed); run edge-crl-update", CRL_FILE);
+	/* Several certificates: sort the CRL once, then binary searches. */
+	if (ctx->opts.nargs > 1 && (rc = edge_crl_index(&crl, &ctx->err)) != EDGE_OK)
+		goto out;
+	for (i = 0; i < (ctx->opts.nargs ? ctx->opts.nargs : 1); i++) {
+		rc = ctx->opts.nargs ? check_one(ctx, &crl, ctx->opts.args[i], false,
+		    dirfd, answers) : check_one(ctx, &crl, CERT_FILE, true, dirfd,
+		    answers);
+		/* Revoked is an answer (exit 8 at the end); anything else stops. */
+		if (rc == EDGE_EREVOKED)
+			worst = rc;
+		else if (rc != EDGE_OK)
+			goto out;
+	}
+	rc = worst;
+	if (rc == EDGE_EREVOKED && ctx->opts.nargs > 1)
+		edge_err(&ctx->err, EDGE_EREVOKED, "%s", "one or more certificates are revoked");
+	if (json_object_array_length(answers) == 1) {
+		json_object_object_foreach(json_object_array_get_idx(answers, 0), k, v)
+			if (strcmp(k, "cert") != 0)
+				json_object_object_add(ctx->result, k, json_object_get(v));
+	} else {
+		json_object_object_add(ctx->result, "certs", json_object_get(answers));
+	}
+	edge_result_str(ctx, "crl_number", crl.facts.number[0] ? crl.facts.number :
+	    NULL);
 	/* The JSON result stands even for exit 8: it is the answer asked for. */
 	ctx->keep_result = true;
 out:
-	free(buf);
-	edge_certs_free(&cert);
+	json_object_put(answers);
 	edge_certs_free(&roots);
 	edge_crl_free(&crl);
 	return rc;
@@ -293,27 +335,29 @@ out:
 
 static int
 obtain(struct edge_ctx *ctx, struct edge_hub *hub, const char *base,
-    char **buf, size_t *len, char *source, size_t srclen)
+    struct edge_crl *crl, char *source, size_t srclen)
 {
 	struct edge_http_response resp = { 0 };
 	const char *from = edge_arg(ctx, "from");
+	unsigned char *body;
 	int rc;
 
 	if (from != NULL) {
 		snprintf(source, srclen, "%s", from);
-		return edge_file_read(AT_FDCWD, from, 256 * 1024 * 1024, buf, len,
-		    &ctx->err);
+		return edge_crl_load(AT_FDCWD, from, crl, &ctx->err);
 	}
 	if (edge_arg(ctx, "url") != NULL)
 		snprintf(source, srclen, "%s", edge_arg(ctx, "url"));
 	else
 		snprintf(source, srclen, "%s%s", base, CRL_PATH);
-	hub->http.max_response = 256 * 1024 * 1024;
+	hub->http.max_response = 1024UL * 1024 * 1024;
 	if ((rc = edge_hub_get(hub, source, &resp, &ctx->err)) != EDGE_OK)
 		return rc;
-	*buf = resp.body;
-	*len = resp.len;
-	return EDGE_OK;
+	/* Give back the slack of the growing download buffer before parsing. */
+	body = realloc(resp.body, resp.len ? resp.len : 1);
+	if (body == NULL)
+		body = (unsigned char *)resp.body;
+	return edge_crl_adopt(body, resp.len, source, crl, &ctx->err);
 }
 
 static void
@@ -322,10 +366,11 @@ report(struct edge_ctx *ctx, const struct edge_crl *c, const char *source,
 {
 	char tu[32], nu[32] = "";
 
-	edge_x509_time(c->this_update, tu, sizeof(tu));
+	edge_x509_time(c->facts.this_update, tu, sizeof(tu));
 	if (c->next_update != 0)
 		edge_x509_time(c->next_update, nu, sizeof(nu));
-	edge_result_str(ctx, "crl_number", c->number[0] ? c->number : NULL);
+	edge_result_str(ctx, "crl_number", c->facts.number[0] ? c->facts.number :
+	    NULL);
 	edge_result_str(ctx, "this_update", tu);
 	edge_result_str(ctx, "next_update", nu[0] ? nu : NULL);
 	edge_result_int(ctx, "revoked", c->count);
@@ -333,7 +378,7 @@ report(struct edge_ctx *ctx, const struct edge_crl *c, const char *source,
 	edge_result_bool(ctx, "ca_changed", ca_changed);
 	edge_result_bool(ctx, "changed", changed || ca_changed);
 	edge_out(ctx, "%s number %s, %u revoked, this update %s%s\n", CRL_FILE,
-	    c->number[0] ? c->number : "-", c->count, tu,
+	    c->facts.number[0] ? c->facts.number : "-", c->count, tu,
 	    changed ? "" : " (unchanged)");
 }
 
@@ -342,22 +387,22 @@ run(struct edge_ctx *ctx)
 {
 	struct edge_device dev = { { 0 } };
 	struct edge_certs roots = { 0 };
-	struct edge_crl got = { 0 }, have = { 0 };
+	struct edge_crl got = { 0 };
+	struct edge_crl_facts have;
 	struct edge_hub hub;
 	const char *base = NULL;
-	char *buf = NULL, source[1024];
-	size_t len = 0;
+	char source[1024];
 	bool have_old, ca_changed = false, changed = false;
 	time_t now = edge_time_now();
 	int dirfd, rc;
-	gnutls_datum_t pem = { NULL, 0 };
 
 	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
 		return rc;
 	if (edge_flag(ctx, "check"))
 		return check(ctx, dirfd);
 	if (ctx->opts.nargs > 0)
-		return edge_usage(ctx, "unexpected argument '%s'", ctx->opts.args[0]);
+		return edge_usage(ctx, "unexpected argument '%s' (certificates are for --check)",
+		    ctx->opts.args[0]);
 	if ((rc = edge_time_check(dirfd, now, EDGE_TIME_TOLERANCE, NULL,
 	    &ctx->err)) != EDGE_OK)
 		return rc;
@@ -388,42 +433,35 @@ run(struct edge_ctx *ctx)
 	if (roots.n == 0 && (rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
 		goto out;
 
-	if ((rc = obtain(ctx, &hub, base, &buf, &len, source, sizeof(source))) !=
+	if ((rc = obtain(ctx, &hub, base, &got, source, sizeof(source))) !=
+	    EDGE_OK || (rc = edge_crl_verify(&got, &roots, source, &ctx->err)) !=
 	    EDGE_OK)
 		goto out;
-	if ((rc = edge_crl_parse(buf, len, source, &got, &ctx->err)) != EDGE_OK ||
-	    (rc = edge_crl_verify(&got, &roots, source, &ctx->err)) != EDGE_OK)
-		goto out;
-	if (got.this_update > now + EDGE_TIME_TOLERANCE) {
+	if (got.facts.this_update > now + EDGE_TIME_TOLERANCE) {
 		char tu[32];
-		edge_x509_time(got.this_update, tu, sizeof(tu));
+		edge_x509_time(got.facts.this_update, tu, sizeof(tu));
 		rc = edge_err(&ctx->err, EDGE_ETRUST,
 		    "%s: issued in the future (thisUpdate %s); check the clocks",
 		    source, tu);
 		goto out;
 	}
-	have_old = read_installed(dirfd, &have) == EDGE_OK;
-	if (have_old && edge_crl_same(&got, &have)) {
+	have_old = edge_crl_stored_facts(dirfd, CRL_FILE, &have) == 0;
+	if (have_old && strcmp(got.facts.sha256, have.sha256) == 0) {
 		changed = false;
-	} else if (have_old && edge_crl_compare(&got, &have) < 0) {
+	} else if (have_old && edge_crl_facts_compare(&got.facts, &have) < 0) {
 		/* No rollback: an old CRL would un-revoke certificates. */
 		rc = edge_err(&ctx->err, EDGE_ETRUST,
 		    "%s: older than the installed CRL (number %s < %s); not installed",
-		    source, got.number[0] ? got.number : "-",
+		    source, got.facts.number[0] ? got.facts.number : "-",
 		    have.number[0] ? have.number : "-");
 		goto out;
 	} else {
-		if ((rc = edge_crl_pem(&got, &pem)) != EDGE_OK) {
-			rc = edge_err(&ctx->err, EDGE_EFAIL, "cannot encode the CRL");
-			goto out;
-		}
-		if ((rc = edge_file_write_atomic(dirfd, CRL_FILE, pem.data, pem.size,
-		    EDGE_MODE_PUBLIC, &ctx->err)) != EDGE_OK)
+		if ((rc = edge_crl_store(dirfd, CRL_FILE, &got, &ctx->err)) != EDGE_OK)
 			goto out;
 		changed = true;
 	}
 	/* A verified CRL proves that time has reached its thisUpdate. */
-	if ((rc = edge_time_witness(dirfd, got.this_update, "crl thisUpdate",
+	if ((rc = edge_time_witness(dirfd, got.facts.this_update, "crl thisUpdate",
 	    &ctx->err)) != EDGE_OK)
 		goto out;
 	report(ctx, &got, source, changed, ca_changed);
@@ -437,10 +475,7 @@ run(struct edge_ctx *ctx)
 		ctx->keep_result = true;
 	}
 out:
-	gnutls_free(pem.data);
-	free(buf);
 	edge_crl_free(&got);
-	edge_crl_free(&have);
 	edge_certs_free(&roots);
 	edge_device_free(&dev);
 	return rc;
@@ -449,7 +484,7 @@ out:
 static const struct edge_tool tool = {
 	.name = "edge-crl-update",
 	.summary = "Fetch, verify and install the hub's CRL (and root CA); --check tells whether a certificate is revoked.",
-	.synopsis = "[--portal URL | --url URL | --from FILE] [--ca [--trust-new-root SHA256]] [--json] | --check [CERT]",
+	.synopsis = "[--portal URL | --url URL | --from FILE] [--ca [--trust-new-root SHA256]] [--json] | --check [CERT...]",
 	.options = opts,
 	.flags = EDGE_TOOL_ARGS,
 	.run = run,

@@ -1,64 +1,245 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
 #include "edge_crl.h"
+#include "edge_file.h"
+#include "edge_pem.h"
+
+#define OID_CRL_NUMBER	"2.5.29.20"
+#define OID_REASON	"2.5.29.21"
+#define HEADER		"# edgecert-crl "
+
+/* Decimal text of an unsigned big-endian number. */
+static void
+number_dec(const struct edge_der *v, char *out, size_t len)
+{
+	struct edge_der u = edge_der_unsigned(v);
+
+	if (u.len == 0 || edge_x509_bytes_dec(u.p, u.len, out, len) != EDGE_OK)
+		out[0] = '\0';
+}
+
+/* Walk one entry: serial (view), date, and the reason code if any. */
+static int
+entry(struct edge_der *in, struct edge_der *serial, time_t *when, int *reason)
+{
+	struct edge_der e, v, exts, ext, oid, val;
+	unsigned char tag;
+	char o[32];
+
+	if (edge_der_take(in, EDGE_DER_SEQUENCE, &e, NULL) != 0 ||
+	    edge_der_take(&e, EDGE_DER_INTEGER, serial, NULL) != 0 ||
+	    serial->len == 0 || edge_der_next(&e, &tag, &v, NULL) != 0 ||
+	    edge_der_time(tag, &v, when) != 0)
+		return -1;
+	if (reason != NULL)
+		*reason = -1;
+	if (e.len == 0)
+		return 0;
+	if (edge_der_take(&e, EDGE_DER_SEQUENCE, &exts, NULL) != 0 || e.len != 0)
+		return -1;
+	while (exts.len > 0) {
+		if (edge_der_take(&exts, EDGE_DER_SEQUENCE, &ext, NULL) != 0 ||
+		    edge_der_take(&ext, EDGE_DER_OID, &oid, NULL) != 0)
+			return -1;
+		if (edge_der_peek(&ext) == EDGE_DER_BOOLEAN &&
+		    edge_der_next(&ext, &tag, &v, NULL) != 0)
+			return -1;
+		if (edge_der_take(&ext, EDGE_DER_OCTETSTRING, &val, NULL) != 0)
+			return -1;
+		if (reason != NULL && edge_der_oid(&oid, o, sizeof(o)) == 0 &&
+		    strcmp(o, OID_REASON) == 0 &&
+		    edge_der_take(&val, EDGE_DER_ENUMERATED, &v, NULL) == 0 &&
+		    v.len == 1)
+			*reason = v.p[0];
+	}
+	return 0;
+}
+
+static int
+parse(struct edge_crl *c, const char *what, struct edge_error *err)
+{
+	struct edge_der all = { c->buf, c->len }, cl, tbs, alg, oid, v, exts;
+	struct edge_der list;
+	unsigned char tag;
+	time_t when;
+	unsigned char digest[32];
+	size_t i;
+
+#define BAD(why) return edge_err(err, EDGE_EINPUT, "%s: not a valid CRL (%s)", what, why)
+	if (edge_der_take(&all, EDGE_DER_SEQUENCE, &cl, NULL) != 0 || all.len != 0)
+		BAD("not a DER CertificateList");
+	if (edge_der_take(&cl, EDGE_DER_SEQUENCE, &tbs, &c->tbs) != 0)
+		BAD("no TBSCertList");
+	if (edge_der_take(&cl, EDGE_DER_SEQUENCE, &alg, NULL) != 0 ||
+	    edge_der_take(&alg, EDGE_DER_OID, &oid, NULL) != 0 ||
+	    edge_der_oid(&oid, c->sig_oid, sizeof(c->sig_oid)) != 0)
+		BAD("no signature algorithm");
+	if (edge_der_take(&cl, EDGE_DER_BITSTRING, &v, NULL) != 0 || v.len < 2 ||
+	    v.p[0] != 0 || cl.len != 0)
+		BAD("no signature");
+	c->sig.p = v.p + 1;
+	c->sig.len = v.len - 1;
+
+	if (edge_der_peek(&tbs) == EDGE_DER_INTEGER &&
+	    (edge_der_take(&tbs, EDGE_DER_INTEGER, &v, NULL) != 0 || v.len != 1 ||
+	    v.p[0] != 1))
+		BAD("unknown version");
+	if (edge_der_take(&tbs, EDGE_DER_SEQUENCE, &alg, NULL) != 0)
+		BAD("no signature algorithm in TBSCertList");
+	if (edge_der_take(&tbs, EDGE_DER_SEQUENCE, &v, &c->issuer) != 0)
+		BAD("no issuer");
+	if (edge_der_next(&tbs, &tag, &v, NULL) != 0 ||
+	    edge_der_time(tag, &v, &c->facts.this_update) != 0)
+		BAD("bad thisUpdate");
+	if ((edge_der_peek(&tbs) == EDGE_DER_UTCTIME ||
+	    edge_der_peek(&tbs) == EDGE_DER_GENTIME) &&
+	    (edge_der_next(&tbs, &tag, &v, NULL) != 0 ||
+	    edge_der_time(tag, &v, &c->next_update) != 0))
+		BAD("bad nextUpdate");
+	if (edge_der_peek(&tbs) == EDGE_DER_SEQUENCE) {
+		if (edge_der_take(&tbs, EDGE_DER_SEQUENCE, &c->entries, NULL) != 0)
+			BAD("bad revokedCertificates");
+		/* Walk every entry once: a CRL that parses is whole. */
+		for (list = c->entries; list.len > 0; c->count++)
+			if (entry(&list, &v, &when, NULL) != 0)
+				BAD("bad revoked entry");
+	}
+	if (edge_der_peek(&tbs) == EDGE_DER_CONTEXT0) {
+		if (edge_der_take(&tbs, EDGE_DER_CONTEXT0, &v, NULL) != 0 ||
+		    edge_der_take(&v, EDGE_DER_SEQUENCE, &exts, NULL) != 0)
+			BAD("bad extensions");
+		while (exts.len > 0) {
+			struct edge_der ext, val;
+			char o[32];
+
+			if (edge_der_take(&exts, EDGE_DER_SEQUENCE, &ext, NULL) != 0 ||
+			    edge_der_take(&ext, EDGE_DER_OID, &oid, NULL) != 0)
+				BAD("bad extension");
+			if (edge_der_peek(&ext) == EDGE_DER_BOOLEAN &&
+			    edge_der_next(&ext, &tag, &v, NULL) != 0)
+				BAD("bad extension");
+			if (edge_der_take(&ext, EDGE_DER_OCTETSTRING, &val, NULL) != 0)
+				BAD("bad extension");
+			if (edge_der_oid(&oid, o, sizeof(o)) == 0 &&
+			    strcmp(o, OID_CRL_NUMBER) == 0) {
+				if (edge_der_take(&val, EDGE_DER_INTEGER, &v, NULL) != 0)
+					BAD("bad CRL number");
+				number_dec(&v, c->facts.number,
+				    sizeof(c->facts.number));
+			}
+		}
+	}
+	if (tbs.len != 0)
+		BAD("trailing data in TBSCertList");
+#undef BAD
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, c->buf, c->len, digest) < 0)
+		return edge_err(err, EDGE_EFAIL, "%s: cannot hash", what);
+	for (i = 0; i < sizeof(digest); i++)
+		sprintf(c->facts.sha256 + 2 * i, "%02x", digest[i]);
+	return EDGE_OK;
+}
+
+int
+edge_crl_adopt(unsigned char *buf, size_t len, const char *what,
+    struct edge_crl *out, struct edge_error *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (edge_pem_has(buf, len, "X509 CRL") &&
+	    (rc = edge_pem_decode_inplace(buf, len, "X509 CRL", &len, err)) !=
+	    EDGE_OK) {
+		free(buf);
+		return edge_err_prefix(err, "%s", what);
+	}
+	out->buf = buf;
+	out->len = len;
+	if ((rc = parse(out, what, err)) != EDGE_OK)
+		edge_crl_free(out);
+	return rc;
+}
 
 int
 edge_crl_parse(const void *buf, size_t len, const char *what,
     struct edge_crl *out, struct edge_error *err)
 {
-	gnutls_datum_t d = { (unsigned char *)buf, (unsigned)len };
-	unsigned char num[64];
-	size_t nlen = sizeof(num);
-	unsigned int critical;
-	bool pem = len > 10 && memmem(buf, len, "-----BEGIN X509 CRL-----", 24);
-	int g;
+	unsigned char *copy = malloc(len ? len : 1);
 
 	memset(out, 0, sizeof(*out));
-	if ((g = gnutls_x509_crl_init(&out->crl)) < 0 ||
-	    (g = gnutls_x509_crl_import(out->crl, &d, pem ? GNUTLS_X509_FMT_PEM :
-	    GNUTLS_X509_FMT_DER)) < 0) {
-		edge_crl_free(out);
-		return edge_err(err, EDGE_EINPUT, "%s: not a valid CRL (%s)", what,
-		    gnutls_strerror(g));
-	}
-	out->this_update = gnutls_x509_crl_get_this_update(out->crl);
-	out->next_update = gnutls_x509_crl_get_next_update(out->crl);
-	if (out->next_update == (time_t)-1)
-		out->next_update = 0;
-	if ((g = gnutls_x509_crl_get_crt_count(out->crl)) < 0) {
-		edge_crl_free(out);
-		return edge_err(err, EDGE_EINPUT, "%s: unreadable entries", what);
-	}
-	out->count = (unsigned)g;
-	if (gnutls_x509_crl_get_number(out->crl, num, &nlen, &critical) >= 0 &&
-	    nlen > 0)
-		(void)edge_x509_bytes_dec(num, nlen, out->number,
-		    sizeof(out->number));
-	return EDGE_OK;
+	if (copy == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	memcpy(copy, buf, len);
+	return edge_crl_adopt(copy, len, what, out, err);
+}
+
+int
+edge_crl_load(int dirfd, const char *name, struct edge_crl *out,
+    struct edge_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	/* The file is read once into a buffer of its own size. */
+	if ((rc = edge_file_read(dirfd, name, 1024UL * 1024 * 1024, &buf, &len,
+	    err)) != EDGE_OK)
+		return rc;
+	return edge_crl_adopt((unsigned char *)buf, len, name, out, err);
 }
 
 int
 edge_crl_verify(const struct edge_crl *c, const struct edge_certs *roots,
     const char *what, struct edge_error *err)
 {
-	unsigned status = 0;
+	gnutls_datum_t tbs = { (unsigned char *)c->tbs.p, (unsigned)c->tbs.len };
+	gnutls_datum_t sig = { (unsigned char *)c->sig.p, (unsigned)c->sig.len };
+	gnutls_sign_algorithm_t algo = gnutls_oid_to_sign(c->sig_oid);
+	unsigned i, usage = 0;
 	int g;
 
-	g = gnutls_x509_crl_verify(c->crl, roots->crt, roots->n, 0, &status);
-	if (g < 0)
-		return edge_err(err, EDGE_ETRUST, "%s: %s", what, gnutls_strerror(g));
-	if (status != 0)
-		return edge_err(err, EDGE_ETRUST, "%s: %s", what,
-		    (status & GNUTLS_CERT_SIGNER_NOT_FOUND) ?
-		    "not signed by a trusted root CA" :
-		    "signature does not verify");
-	return EDGE_OK;
+	if (algo == GNUTLS_SIGN_UNKNOWN)
+		return edge_err(err, EDGE_ETRUST, "%s: unknown signature algorithm %s",
+		    what, c->sig_oid);
+	for (i = 0; i < roots->n; i++) {
+		gnutls_datum_t dn;
+		gnutls_pubkey_t pub;
+
+		if (gnutls_x509_crt_get_raw_dn(roots->crt[i], &dn) < 0)
+			continue;
+		if (dn.size != c->issuer.len ||
+		    memcmp(dn.data, c->issuer.p, dn.size) != 0) {
+			gnutls_free(dn.data);
+			continue;
+		}
+		gnutls_free(dn.data);
+		/* A CA whose key usage is given must allow CRL signing. */
+		if (gnutls_x509_crt_get_key_usage(roots->crt[i], &usage, NULL) >= 0 &&
+		    !(usage & GNUTLS_KEY_CRL_SIGN))
+			continue;
+		if (gnutls_pubkey_init(&pub) < 0)
+			return edge_err(err, EDGE_EFAIL, "out of memory");
+		g = gnutls_pubkey_import_x509(pub, roots->crt[i], 0);
+		if (g >= 0)
+			g = gnutls_pubkey_verify_data2(pub, algo, 0, &tbs, &sig);
+		gnutls_pubkey_deinit(pub);
+		if (g >= 0)
+			return EDGE_OK;
+		return edge_err(err, EDGE_ETRUST, "%s: signature does not verify",
+		    what);
+	}
+	return edge_err(err, EDGE_ETRUST, "%s: not signed by a trusted root CA",
+	    what);
 }
 
 /* Decimal strings without leading zeros: longer is larger. */
@@ -75,7 +256,8 @@ cmp_dec(const char *a, const char *b)
 }
 
 int
-edge_crl_compare(const struct edge_crl *a, const struct edge_crl *b)
+edge_crl_facts_compare(const struct edge_crl_facts *a,
+    const struct edge_crl_facts *b)
 {
 	int c = 0;
 
@@ -87,65 +269,202 @@ edge_crl_compare(const struct edge_crl *a, const struct edge_crl *b)
 	    a->this_update > b->this_update;
 }
 
-bool
-edge_crl_same(const struct edge_crl *a, const struct edge_crl *b)
+int
+edge_crl_store(int dirfd, const char *name, const struct edge_crl *c,
+    struct edge_error *err)
 {
-	gnutls_datum_t da = { NULL, 0 }, db = { NULL, 0 };
-	bool same;
+	struct edge_atomic a;
+	char head[256];
+	int n, rc;
 
-	same = gnutls_x509_crl_export2(a->crl, GNUTLS_X509_FMT_DER, &da) >= 0 &&
-	    gnutls_x509_crl_export2(b->crl, GNUTLS_X509_FMT_DER, &db) >= 0 &&
-	    da.size == db.size && memcmp(da.data, db.data, da.size) == 0;
-	gnutls_free(da.data);
-	gnutls_free(db.data);
-	return same;
+	n = snprintf(head, sizeof(head), HEADER "number=%s this-update=%lld sha256=%s\n",
+	    c->facts.number[0] ? c->facts.number : "-",
+	    (long long)c->facts.this_update, c->facts.sha256);
+	if ((rc = edge_file_atomic_begin(dirfd, name, EDGE_MODE_PUBLIC, &a,
+	    err)) != EDGE_OK ||
+	    (rc = edge_file_atomic_write(&a, head, (size_t)n, err)) != EDGE_OK ||
+	    (rc = edge_pem_write(&a, "X509 CRL", c->buf, c->len, err)) != EDGE_OK)
+		return rc;
+	return edge_file_atomic_commit(&a, err);
 }
 
 int
-edge_crl_pem(const struct edge_crl *c, gnutls_datum_t *pem)
+edge_crl_stored_facts(int dirfd, const char *name, struct edge_crl_facts *f)
 {
-	return gnutls_x509_crl_export2(c->crl, GNUTLS_X509_FMT_PEM, pem) < 0 ?
-	    EDGE_EFAIL : EDGE_OK;
+	char line[256], num[64], sha[65];
+	long long tu;
+	ssize_t n;
+	int fd;
+
+	memset(f, 0, sizeof(*f));
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n > 0) {
+		line[n] = '\0';
+		if (sscanf(line, HEADER "number=%63s this-update=%lld sha256=%64s",
+		    num, &tu, sha) == 3 && strlen(sha) == 64) {
+			snprintf(f->number, sizeof(f->number), "%s",
+			    strcmp(num, "-") ? num : "");
+			f->this_update = (time_t)tu;
+			memcpy(f->sha256, sha, sizeof(f->sha256));
+			return 0;
+		}
+	}
+	{
+		/* Written by something else: parse it once. */
+		struct edge_crl c;
+		if (edge_crl_load(dirfd, name, &c, NULL) != EDGE_OK)
+			return -1;
+		*f = c.facts;
+		edge_crl_free(&c);
+	}
+	return 0;
+}
+
+static int
+cmp_serial(const struct edge_der *a, const struct edge_der *b)
+{
+	struct edge_der x = edge_der_unsigned(a), y = edge_der_unsigned(b);
+
+	if (x.len != y.len)
+		return x.len < y.len ? -1 : 1;
+	return memcmp(x.p, y.p, x.len);
+}
+
+/* The serial of the entry at offset off of entries. */
+static struct edge_der
+serial_at(const struct edge_crl *c, uint32_t off)
+{
+	struct edge_der in = { c->entries.p + off, c->entries.len - off }, s;
+	time_t when;
+
+	if (entry(&in, &s, &when, NULL) != 0)
+		s.len = 0;
+	return s;
+}
+
+static int
+cmp_index(const void *a, const void *b, void *arg)
+{
+	struct edge_der x = serial_at(arg, *(const uint32_t *)a);
+	struct edge_der y = serial_at(arg, *(const uint32_t *)b);
+
+	return cmp_serial(&x, &y);
+}
+
+int
+edge_crl_index(struct edge_crl *c, struct edge_error *err)
+{
+	struct edge_der list = c->entries, s;
+	time_t when;
+	unsigned i;
+
+	if (c->index != NULL || c->count == 0)
+		return EDGE_OK;
+	if ((c->index = malloc(c->count * sizeof(*c->index))) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	for (i = 0; i < c->count; i++) {
+		c->index[i] = (uint32_t)(list.p - c->entries.p);
+		if (entry(&list, &s, &when, NULL) != 0)
+			return edge_err(err, EDGE_EINPUT, "CRL: bad entry");
+	}
+	qsort_r(c->index, c->count, sizeof(*c->index), cmp_index, c);
+	return EDGE_OK;
+}
+
+/* Decimal text to big-endian bytes; the length, or 0 when not a number. */
+static size_t
+dec_bytes(const char *dec, unsigned char *out, size_t cap)
+{
+	size_t n = 1, i;
+
+	if (*dec == '\0')
+		return 0;
+	memset(out, 0, cap);
+	for (; *dec; dec++) {
+		unsigned carry;
+
+		if (*dec < '0' || *dec > '9')
+			return 0;
+		carry = (unsigned)(*dec - '0');
+		for (i = cap; i-- > cap - n;) {
+			unsigned v = out[i] * 10u + carry;
+			out[i] = (unsigned char)v;
+			carry = v >> 8;
+		}
+		if (carry) {
+			if (n == cap)
+				return 0;
+			out[cap - ++n] = (unsigned char)carry;
+		}
+	}
+	memmove(out, out + cap - n, n);
+	return n;
 }
 
 int
 edge_crl_lookup(const struct edge_crl *c, const char *serial_dec,
-    bool *revoked, time_t *when, struct edge_error *err)
+    bool *revoked, time_t *when, int *reason, struct edge_error *err)
 {
-	gnutls_x509_crl_iter_t it = NULL;
-	unsigned char sn[64];
-	char dec[160];
-	size_t len;
+	unsigned char want[64];
+	struct edge_der w, s, list = c->entries, e;
+	size_t n = dec_bytes(serial_dec, want, sizeof(want));
 	time_t t;
-	int g;
 
 	*revoked = false;
 	*when = 0;
-	for (;;) {
-		len = sizeof(sn);
-		g = gnutls_x509_crl_iter_crt_serial(c->crl, &it, sn, &len, &t);
-		if (g == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			break;
-		if (g < 0) {
-			gnutls_x509_crl_iter_deinit(it);
-			return edge_err(err, EDGE_EINPUT, "CRL: unreadable entry (%s)",
-			    gnutls_strerror(g));
+	if (reason != NULL)
+		*reason = -1;
+	if (n == 0)
+		return edge_err(err, EDGE_EINPUT, "%s: not a serial number", serial_dec);
+	w.p = want;
+	w.len = n;
+	if (c->index != NULL) {
+		size_t lo = 0, hi = c->count;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int d;
+
+			s = serial_at(c, c->index[mid]);
+			d = cmp_serial(&s, &w);
+			if (d == 0) {
+				e.p = c->entries.p + c->index[mid];
+				e.len = c->entries.len - c->index[mid];
+				(void)entry(&e, &s, when, reason);
+				*revoked = true;
+				return EDGE_OK;
+			}
+			if (d < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-		if (edge_x509_bytes_dec(sn, len, dec, sizeof(dec)) == EDGE_OK &&
-		    strcmp(dec, serial_dec) == 0) {
+		return EDGE_OK;
+	}
+	while (list.len > 0) {
+		int r;
+
+		if (entry(&list, &s, &t, &r) != 0)
+			return edge_err(err, EDGE_EINPUT, "CRL: bad entry");
+		if (cmp_serial(&s, &w) == 0) {
 			*revoked = true;
 			*when = t;
-			break;
+			if (reason != NULL)
+				*reason = r;
+			return EDGE_OK;
 		}
 	}
-	gnutls_x509_crl_iter_deinit(it);
 	return EDGE_OK;
 }
 
 void
 edge_crl_free(struct edge_crl *c)
 {
-	if (c->crl != NULL)
-		gnutls_x509_crl_deinit(c->crl);
-	c->crl = NULL;
+	free(c->buf);
+	free(c->index);
+	memset(c, 0, sizeof(*c));
 }

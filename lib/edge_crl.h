@@ -3,50 +3,88 @@
 #define EDGE_CRL_H
 
 /*
- * Certificate revocation lists: parse (PEM or DER), verify against the
- * trusted roots, compare for rollback, look a serial up.  Never prints.
+ * Certificate revocation lists, read by a DER walker of our own: a CRL of a
+ * million entries costs its own size in memory (a full ASN.1 tree would
+ * cost fifty times that) and parses in milliseconds.  Parse (PEM or DER),
+ * verify against the trusted roots, compare for rollback, store, look
+ * serials up (linearly, or through a sorted index for many lookups).
+ * Never prints.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
-#include <gnutls/x509.h>
-
+#include "edge_der.h"
 #include "edge_err.h"
 #include "edge_x509.h"
 
-struct edge_crl {
-	gnutls_x509_crl_t crl;
-	time_t this_update;
-	time_t next_update;	/* 0 when absent */
+/* What identifies a CRL's place in time, also kept beside a stored one. */
+struct edge_crl_facts {
 	char number[64];	/* CRL number in decimal, "" when absent */
-	unsigned count;		/* revoked entries */
+	time_t this_update;
+	char sha256[65];	/* of the DER */
 };
 
-/* Parse a CRL, PEM ("X509 CRL") or DER.  Errors: EDGE_EINPUT. */
+struct edge_crl {
+	unsigned char *buf;	/* the DER, owned */
+	size_t len;
+	struct edge_der tbs;	/* the signed TBSCertList, whole */
+	struct edge_der issuer;	/* the issuer Name, whole */
+	struct edge_der entries;/* content of revokedCertificates */
+	struct edge_der sig;	/* signature bytes */
+	char sig_oid[64];
+	time_t next_update;	/* 0 when absent */
+	unsigned count;		/* revoked entries */
+	struct edge_crl_facts facts;
+	uint32_t *index;	/* entry offsets sorted by serial, or NULL */
+};
+
+/*
+ * Parse a CRL held in buf (PEM "X509 CRL" or DER), taking ownership of buf
+ * (malloc'd; freed on error too).  Errors: EDGE_EINPUT naming what.
+ */
+int edge_crl_adopt(unsigned char *buf, size_t len, const char *what,
+    struct edge_crl *out, struct edge_error *err);
+
+/* The same on a copy of the caller's bytes. */
 int edge_crl_parse(const void *buf, size_t len, const char *what,
     struct edge_crl *out, struct edge_error *err);
 
-/* The CRL's signature verifies with one of the roots.  Errors: EDGE_ETRUST. */
+/* Read and parse a CRL file (relative to dirfd; "-" for stdin). */
+int edge_crl_load(int dirfd, const char *name, struct edge_crl *out,
+    struct edge_error *err);
+
+/* The CRL's signature verifies with the root whose subject is its issuer. */
 int edge_crl_verify(const struct edge_crl *c, const struct edge_certs *roots,
     const char *what, struct edge_error *err);
 
-/* -1, 0 or 1 as a is older than, as old as, or newer than b (number, then thisUpdate). */
-int edge_crl_compare(const struct edge_crl *a, const struct edge_crl *b);
-
-/* True when both hold the same DER bytes. */
-bool edge_crl_same(const struct edge_crl *a, const struct edge_crl *b);
-
-/* PEM of the CRL; caller frees pem->data with gnutls_free(). */
-int edge_crl_pem(const struct edge_crl *c, gnutls_datum_t *pem);
+/* -1, 0, 1: a older than, as old as, newer than b (number, then thisUpdate). */
+int edge_crl_facts_compare(const struct edge_crl_facts *a,
+    const struct edge_crl_facts *b);
 
 /*
- * Whether the decimal serial is listed; *when gets its revocation date.
- * Errors: EDGE_EINPUT (unreadable entries).
+ * Store as PEM, atomically, with a first line "# edgecert-crl number=N
+ * this-update=T sha256=H" (text before a PEM block is ignored by readers) so
+ * that the next update compares without parsing a large file again.
+ */
+int edge_crl_store(int dirfd, const char *name, const struct edge_crl *c,
+    struct edge_error *err);
+
+/* The facts of a stored CRL: from its first line, else by parsing it.  0 or -1. */
+int edge_crl_stored_facts(int dirfd, const char *name,
+    struct edge_crl_facts *f);
+
+/* Sort the entries by serial so that lookups are binary searches. */
+int edge_crl_index(struct edge_crl *c, struct edge_error *err);
+
+/*
+ * Whether the decimal serial is listed; *when gets the revocation date and
+ * *reason (may be NULL) the RFC 5280 reason code, -1 when the entry has none.
  */
 int edge_crl_lookup(const struct edge_crl *c, const char *serial_dec,
-    bool *revoked, time_t *when, struct edge_error *err);
+    bool *revoked, time_t *when, int *reason, struct edge_error *err);
 
 void edge_crl_free(struct edge_crl *c);
 

@@ -51,54 +51,98 @@ write_all(int fd, const void *data, size_t len)
 }
 
 int
+edge_file_atomic_begin(int dirfd, const char *name, mode_t mode,
+    struct edge_atomic *a, struct edge_error *err)
+{
+	unsigned attempt;
+
+	memset(a, 0, sizeof(*a));
+	a->dirfd = dirfd;
+	a->fd = -1;
+	if (strlen(name) >= sizeof(a->name))
+		return edge_err(err, EDGE_ESTORE, "%s: name too long", name);
+	strcpy(a->name, name);
+	for (attempt = 0; attempt < 16; attempt++) {
+		/* Random suffix: O_EXCL makes a collision an error, not a race. */
+		snprintf(a->tmp, sizeof(a->tmp), ".%s.%08lx.tmp", name,
+		    (unsigned long)random() ^ (unsigned long)getpid());
+		a->fd = openat(dirfd, a->tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, mode);
+		if (a->fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (a->fd < 0)
+		return edge_err(err, EDGE_ESTORE, "%s: cannot create: %s", name,
+		    strerror(errno));
+	/* The umask may have narrowed the mode; public files must stay readable. */
+	if (fchmod(a->fd, mode) != 0) {
+		int e = errno;
+		edge_file_atomic_abort(a);
+		return edge_err(err, EDGE_ESTORE, "%s: cannot write: %s", name,
+		    strerror(e));
+	}
+	return EDGE_OK;
+}
+
+int
+edge_file_atomic_write(struct edge_atomic *a, const void *data, size_t len,
+    struct edge_error *err)
+{
+	if (write_all(a->fd, data, len) != 0) {
+		int e = errno;
+		edge_err(err, EDGE_ESTORE, "%s: cannot write: %s", a->name,
+		    strerror(e));
+		edge_file_atomic_abort(a);
+		return EDGE_ESTORE;
+	}
+	return EDGE_OK;
+}
+
+int
+edge_file_atomic_commit(struct edge_atomic *a, struct edge_error *err)
+{
+	int e;
+
+	if (fsync(a->fd) != 0 || close(a->fd) != 0) {
+		e = errno;
+		a->fd = -1;
+		edge_file_atomic_abort(a);
+		return edge_err(err, EDGE_ESTORE, "%s: cannot write: %s", a->name,
+		    strerror(e));
+	}
+	a->fd = -1;
+	if (renameat(a->dirfd, a->tmp, a->dirfd, a->name) != 0) {
+		e = errno;
+		edge_file_atomic_abort(a);
+		return edge_err(err, EDGE_ESTORE, "%s: cannot replace: %s", a->name,
+		    strerror(e));
+	}
+	(void)fsync(a->dirfd);
+	return EDGE_OK;
+}
+
+void
+edge_file_atomic_abort(struct edge_atomic *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+	if (a->tmp[0] != '\0')
+		(void)unlinkat(a->dirfd, a->tmp, 0);
+	a->tmp[0] = '\0';
+}
+
+int
 edge_file_write_atomic(int dirfd, const char *name, const void *data,
     size_t len, mode_t mode, struct edge_error *err)
 {
-	char tmp[PATH_MAX];
-	int fd = -1, saved, rc = EDGE_ESTORE;
-	unsigned attempt;
+	struct edge_atomic a;
+	int rc;
 
-	for (attempt = 0; attempt < 16; attempt++) {
-		/* Random suffix: O_EXCL makes a collision an error, not a race. */
-		snprintf(tmp, sizeof(tmp), ".%s.%08lx.tmp", name,
-		    (unsigned long)random() ^ (unsigned long)getpid());
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, mode);
-		if (fd >= 0 || errno != EEXIST)
-			break;
-	}
-	if (fd < 0)
-		return edge_err(err, EDGE_ESTORE, "%s: cannot create: %s",
-		    name, strerror(errno));
-	/* The umask may have narrowed the mode; public files must stay readable. */
-	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
-	    fsync(fd) != 0) {
-		saved = errno;
-		edge_err(err, EDGE_ESTORE, "%s: cannot write: %s", name,
-		    strerror(saved));
-		goto fail;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		saved = errno;
-		edge_err(err, EDGE_ESTORE, "%s: cannot write: %s", name,
-		    strerror(saved));
-		goto fail;
-	}
-	fd = -1;
-	if (renameat(dirfd, tmp, dirfd, name) != 0) {
-		saved = errno;
-		edge_err(err, EDGE_ESTORE, "%s: cannot replace: %s", name,
-		    strerror(saved));
-		goto fail;
-	}
-	(void)fsync(dirfd);
-	return EDGE_OK;
-fail:
-	if (fd >= 0)
-		close(fd);
-	(void)unlinkat(dirfd, tmp, 0);
-	return rc;
+	if ((rc = edge_file_atomic_begin(dirfd, name, mode, &a, err)) != EDGE_OK ||
+	    (rc = edge_file_atomic_write(&a, data, len, err)) != EDGE_OK)
+		return rc;
+	return edge_file_atomic_commit(&a, err);
 }
 
 int
@@ -172,6 +216,17 @@ edge_file_read(int dirfd, const char *name, size_t max, char **data,
 		}
 		/* Opened non-blocking only to avoid hanging on a FIFO. */
 		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		/* One buffer of the file's size: large CRLs are read without slack. */
+		if ((size_t)st.st_size > max) {
+			rc = edge_err(err, EDGE_EINPUT,
+			    "%s: too large (more than %zu bytes)", name, max);
+			goto out;
+		}
+		cap = (size_t)st.st_size + 4096;
+		if ((buf = malloc(cap + 1)) == NULL) {
+			rc = edge_err(err, EDGE_EFAIL, "%s: out of memory", name);
+			goto out;
+		}
 	}
 	for (;;) {
 		ssize_t n;

@@ -41,6 +41,25 @@ int edge_file_write_atomic(int dirfd, const char *name, const void *data,
     size_t len, mode_t mode, struct edge_error *err);
 
 /*
+ * The same, written in pieces (for large files): begin creates the hidden
+ * temporary file, write appends, commit fsyncs, renames and fsyncs the
+ * directory, abort removes the temporary file.  After an error from write or
+ * commit the file is already aborted.
+ */
+struct edge_atomic {
+	int dirfd;
+	int fd;
+	char name[256];
+	char tmp[300];
+};
+int edge_file_atomic_begin(int dirfd, const char *name, mode_t mode,
+    struct edge_atomic *a, struct edge_error *err);
+int edge_file_atomic_write(struct edge_atomic *a, const void *data, size_t len,
+    struct edge_error *err);
+int edge_file_atomic_commit(struct edge_atomic *a, struct edge_error *err);
+void edge_file_atomic_abort(struct edge_atomic *a);
+
+/*
  * Like edge_file_write_atomic but for a path given by the user: the file is
  * written in the directory part of path.  path "-" writes to stdout (only for
  * public data: the caller refuses "-" for private keys).

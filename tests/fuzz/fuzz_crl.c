@@ -9,15 +9,17 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct edge_crl crl = { 0 };
-	gnutls_datum_t pem = { NULL, 0 };
 	time_t when;
 	bool revoked;
+	int reason;
 
 	if (edge_crl_parse(data, size, "fuzz", &crl, NULL) == EDGE_OK) {
-		(void)edge_crl_lookup(&crl, "1", &revoked, &when, NULL);
-		(void)edge_crl_compare(&crl, &crl);
-		if (edge_crl_pem(&crl, &pem) == EDGE_OK)
-			gnutls_free(pem.data);
+		(void)edge_crl_lookup(&crl, "1", &revoked, &when, &reason, NULL);
+		(void)edge_crl_facts_compare(&crl.facts, &crl.facts);
+		/* The sorted index must find what the linear walk finds. */
+		if (edge_crl_index(&crl, NULL) == EDGE_OK)
+			(void)edge_crl_lookup(&crl, "4660", &revoked, &when,
+			    &reason, NULL);
 		edge_crl_free(&crl);
 	}
 	return 0;
