@@ -35,7 +35,8 @@ static const struct edge_opt opts[] = {
 	{ "portal", 0, "URL", 0, "hub portal serving /enos/CA/crl and /enos/CA/cacert (default: from DIR/device.json)", NULL },
 	{ "url", 0, "URL", 0, "fetch the CRL from this URL instead of PORTAL/enos/CA/crl", NULL },
 	{ "from", 0, "FILE", 0, "install the CRL from FILE (PEM or DER) instead of fetching it; '-' for stdin", NULL },
-	{ "ca", 0, NULL, 0, "also update the root CA certificate from PORTAL/enos/CA/cacert", NULL },
+	/* Command line only: in a shared edge.conf "ca" names the root CA file. */
+	{ "ca", 0, NULL, EDGE_OPT_CLI, "also update the root CA certificate from PORTAL/enos/CA/cacert", NULL },
 	{ "trust-new-root", 0, "SHA256", 0, "accept a new root CA with this SHA-256 fingerprint", NULL },
 	{ "check", 0, NULL, EDGE_OPT_CLI, "only tell whether CERT (default DIR/cert.pem) is revoked by DIR/crl.pem: exit 0 or 8", NULL },
 	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the portal's HTTPS (default: the system store)", NULL },

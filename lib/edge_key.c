@@ -202,8 +202,8 @@ fail:
 	return rc;
 }
 
-int
-edge_key_from_uri(const char *uri, struct edge_key **out,
+static int
+key_from_uri(const char *uri, struct edge_key **out,
     struct edge_error *err)
 {
 	gnutls_pkcs11_obj_t *objs = NULL;
@@ -257,6 +257,18 @@ out:
 	gnutls_free(objs);
 	gnutls_free(url);
 	edge_key_free(&key);
+	return rc;
+}
+
+int
+edge_key_from_uri(const char *uri, struct edge_key **out,
+    struct edge_error *err)
+{
+	int rc;
+
+	edge_p11_quiet(true);
+	rc = key_from_uri(uri, out, err);
+	edge_p11_quiet(false);
 	return rc;
 }
 

@@ -85,6 +85,7 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool running, stop;
+	int fd;			/* the terminal, kept while PKCS#11 work hides stderr */
 	char what[200];
 	struct timespec start;
 } progress = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
@@ -110,7 +111,7 @@ spin(void *arg)
 	while (!progress.stop) {
 		struct timespec until;
 
-		fprintf(stderr, "\r%s: %s %c %.1f s ", log_tool, progress.what,
+		dprintf(progress.fd, "\r%s: %s %c %.1f s ", log_tool, progress.what,
 		    wheel[i++ % 4], elapsed());
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 200 * 1000 * 1000;
@@ -132,8 +133,12 @@ edge_progress_start(const char *what)
 	snprintf(progress.what, sizeof(progress.what), "%s", what);
 	clock_gettime(CLOCK_MONOTONIC, &progress.start);
 	progress.stop = false;
+	if ((progress.fd = dup(STDERR_FILENO)) < 0)
+		return;
 	if (pthread_create(&progress.thread, NULL, spin, NULL) == 0)
 		progress.running = true;
+	else
+		close(progress.fd);
 }
 
 void
@@ -147,6 +152,7 @@ edge_progress_stop(bool ok)
 	pthread_mutex_unlock(&progress.lock);
 	pthread_join(progress.thread, NULL);
 	progress.running = false;
-	fprintf(stderr, "\r%s: %s: %s (%.1f s)\033[K\n", log_tool, progress.what,
-	    ok ? "done" : "failed", elapsed());
+	dprintf(progress.fd, "\r%s: %s: %s (%.1f s)\033[K\n", log_tool,
+	    progress.what, ok ? "done" : "failed", elapsed());
+	close(progress.fd);
 }

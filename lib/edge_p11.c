@@ -47,38 +47,56 @@ pin_callback(void *userdata, int attempt, const char *token_url,
 	return 0;
 }
 
+/*
+ * Token modules print to stderr on their own: the tabrmd TCTI's GLib
+ * "CRITICAL" lines when no resource manager runs, tpm2-pkcs11's "ERROR:"
+ * lines after a wrong PIN, whatever TPM2_PKCS11_LOG_LEVEL says.  While a
+ * PKCS#11 call runs, stderr is parked on /dev/null (EDGE_P11_DEBUG set: not)
+ * and our own one-line error says what went wrong.
+ */
+static int quiet_depth, quiet_saved = -1;
+
+void
+edge_p11_quiet(bool on)
+{
+	int null;
+
+	if (getenv("EDGE_P11_DEBUG") != NULL)
+		return;
+	if (on) {
+		if (quiet_depth++ > 0)
+			return;
+		fflush(stderr);
+		quiet_saved = dup(STDERR_FILENO);
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (quiet_saved >= 0 && null >= 0)
+			dup2(null, STDERR_FILENO);
+		if (null >= 0)
+			close(null);
+		return;
+	}
+	if (quiet_depth == 0 || --quiet_depth > 0)
+		return;
+	if (quiet_saved >= 0) {
+		dup2(quiet_saved, STDERR_FILENO);
+		close(quiet_saved);
+		quiet_saved = -1;
+	}
+}
+
 int
 edge_p11_init(struct edge_error *err)
 {
-	int rc, saved = -1, null = -1;
-	bool quiet;
+	int rc;
 
 	if (p11_ready)
 		return EDGE_OK;
 	/* tpm2-pkcs11 and the TSS log errors to stderr when no TPM is present. */
 	setenv("TPM2_PKCS11_LOG_LEVEL", "0", 0);
 	setenv("TSS2_LOG", "all+NONE", 0);
-	/*
-	 * Some modules still print while they initialise (the tabrmd TCTI's
-	 * GLib "CRITICAL" lines when no resource manager runs): stderr is
-	 * parked on /dev/null while the modules load, unless EDGE_P11_DEBUG
-	 * is set to see everything.
-	 */
-	quiet = getenv("EDGE_P11_DEBUG") == NULL;
-	if (quiet) {
-		fflush(stderr);
-		saved = dup(STDERR_FILENO);
-		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (saved >= 0 && null >= 0)
-			dup2(null, STDERR_FILENO);
-	}
+	edge_p11_quiet(true);
 	rc = gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_AUTO, NULL);
-	if (quiet && saved >= 0) {
-		dup2(saved, STDERR_FILENO);
-		close(saved);
-	}
-	if (null >= 0)
-		close(null);
+	edge_p11_quiet(false);
 	if (rc < 0)
 		return edge_err(err, EDGE_ESTORE, "PKCS#11: %s",
 		    gnutls_strerror(rc));
@@ -142,8 +160,8 @@ parse_uri(const char *uri, P11KitUri **out, struct edge_error *err)
 	return EDGE_OK;
 }
 
-int
-edge_p11_find_token(const char *uri, char **token_url, char **label,
+static int
+find_token(const char *uri, char **token_url, char **label,
     struct edge_error *err)
 {
 	P11KitUri *want = NULL, *have = NULL;
@@ -224,6 +242,18 @@ out:
 	return rc;
 }
 
+int
+edge_p11_find_token(const char *uri, char **token_url, char **label,
+    struct edge_error *err)
+{
+	int rc;
+
+	edge_p11_quiet(true);
+	rc = find_token(uri, token_url, label, err);
+	edge_p11_quiet(false);
+	return rc;
+}
+
 /* A token URI plus object attributes, formatted by p11-kit. */
 static int
 object_uri(const char *token_url, const char *label, const unsigned char *id,
@@ -274,13 +304,27 @@ edge_p11_label_uri(const char *token_url, const char *label, char **uri,
 	return object_uri(token_url, label, NULL, 0, NULL, uri, err);
 }
 
-int
-edge_p11_generate(const char *token_url, const char *label, int pk_algo,
+/* Whether the token's module is tpm2-pkcs11 (libtpm2_pkcs11.so). */
+static bool
+is_tpm2_pkcs11(const char *token_url)
+{
+	char mod[256];
+	size_t len = sizeof(mod);
+
+	if (gnutls_pkcs11_token_get_info(token_url, GNUTLS_PKCS11_TOKEN_MODNAME,
+	    mod, &len) < 0)
+		return false;
+	return strstr(mod, "libtpm2_pkcs11") != NULL;
+}
+
+static int
+generate(const char *token_url, const char *label, int pk_algo,
     unsigned pk_bits, const char *pin_source, char **key_uri,
     struct edge_error *err)
 {
 	unsigned char id[16];
 	gnutls_datum_t cid = { id, sizeof(id) }, pub = { NULL, 0 };
+	unsigned usage = GNUTLS_KEY_DIGITAL_SIGNATURE;
 	int g;
 
 	*key_uri = NULL;
@@ -289,11 +333,16 @@ edge_p11_generate(const char *token_url, const char *label, int pk_algo,
 	/*
 	 * Sensitive and never extractable: the private key cannot leave the
 	 * token.  Signature only: the authentication key is used for nothing
-	 * else (no decryption, no wrapping).
+	 * else (no decryption, no wrapping) -- except in tpm2-pkcs11, which
+	 * makes PKCS#1 v1.5 signatures (CKM_RSA_PKCS, what GnuTLS asks for) as
+	 * raw RSA with the TPM's decrypt operation and ties CKA_VERIFY to
+	 * CKA_DECRYPT: a sign-only RSA template fails there ("attr mismatch
+	 * 0x10a"), so RSA keys in a TPM get CKA_DECRYPT too.
 	 */
+	if (pk_algo == GNUTLS_PK_RSA && is_tpm2_pkcs11(token_url))
+		usage |= GNUTLS_KEY_DECIPHER_ONLY;
 	g = gnutls_pkcs11_privkey_generate3(token_url, (gnutls_pk_algorithm_t)pk_algo,
-	    pk_bits, label, &cid, GNUTLS_X509_FMT_DER, &pub,
-	    GNUTLS_KEY_DIGITAL_SIGNATURE,
+	    pk_bits, label, &cid, GNUTLS_X509_FMT_DER, &pub, usage,
 	    GNUTLS_PKCS11_OBJ_FLAG_LOGIN | GNUTLS_PKCS11_OBJ_FLAG_MARK_SENSITIVE |
 	    GNUTLS_PKCS11_OBJ_FLAG_MARK_PRIVATE);
 	gnutls_free(pub.data);
@@ -304,7 +353,21 @@ edge_p11_generate(const char *token_url, const char *label, int pk_algo,
 }
 
 int
-edge_p11_count_privkeys(const char *uri, unsigned *count,
+edge_p11_generate(const char *token_url, const char *label, int pk_algo,
+    unsigned pk_bits, const char *pin_source, char **key_uri,
+    struct edge_error *err)
+{
+	int rc;
+
+	edge_p11_quiet(true);
+	rc = generate(token_url, label, pk_algo, pk_bits, pin_source, key_uri,
+	    err);
+	edge_p11_quiet(false);
+	return rc;
+}
+
+static int
+count_privkeys(const char *uri, unsigned *count,
     struct edge_error *err)
 {
 	gnutls_pkcs11_obj_t *objs = NULL;
@@ -325,6 +388,18 @@ edge_p11_count_privkeys(const char *uri, unsigned *count,
 	return EDGE_OK;
 }
 
+int
+edge_p11_count_privkeys(const char *uri, unsigned *count,
+    struct edge_error *err)
+{
+	int rc;
+
+	edge_p11_quiet(true);
+	rc = count_privkeys(uri, count, err);
+	edge_p11_quiet(false);
+	return rc;
+}
+
 /* The CKA_ID of a URI, or an empty attribute. */
 static CK_ATTRIBUTE
 uri_id(P11KitUri *u)
@@ -335,8 +410,8 @@ uri_id(P11KitUri *u)
 	return a ? *a : none;
 }
 
-int
-edge_p11_delete(const char *uri, const char *keep_uri, unsigned *deleted,
+static int
+delete_objects(const char *uri, const char *keep_uri, unsigned *deleted,
     struct edge_error *err)
 {
 	gnutls_pkcs11_obj_t *objs = NULL;
@@ -402,5 +477,17 @@ out:
 		gnutls_pkcs11_obj_deinit(objs[i]);
 	gnutls_free(objs);
 	p11_kit_uri_free(keep);
+	return rc;
+}
+
+int
+edge_p11_delete(const char *uri, const char *keep_uri, unsigned *deleted,
+    struct edge_error *err)
+{
+	int rc;
+
+	edge_p11_quiet(true);
+	rc = delete_objects(uri, keep_uri, deleted, err);
+	edge_p11_quiet(false);
 	return rc;
 }

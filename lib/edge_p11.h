@@ -22,6 +22,13 @@
 int edge_p11_init(struct edge_error *err);
 
 /*
+ * Keep the modules' own stderr output away while PKCS#11 work runs (nests;
+ * every true needs a false).  EDGE_P11_DEBUG in the environment lets it
+ * through.
+ */
+void edge_p11_quiet(bool on);
+
+/*
  * The PIN for the next logins.  pin may be NULL: then a URI's pin-source is
  * used, or the user is asked on the terminal, or the login fails.  The
  * secret is borrowed and must outlive the PKCS#11 operations.

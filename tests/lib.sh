@@ -46,6 +46,10 @@ _cleanup() { eval "$_exit_cmds" >/dev/null 2>&1; [ -n "${T:-}" ] && rm -rf "$T";
 setup() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/edgetest.XXXXXX")
 	export T
+	# tpm2-pkcs11, loaded by p11-kit in every PKCS#11 test, would otherwise
+	# create its store under $HOME.
+	TPM2_PKCS11_STORE=$T/tpm2_pkcs11
+	export TPM2_PKCS11_STORE
 	trap _cleanup EXIT
 	trap 'exit 130' INT TERM
 }

@@ -20,23 +20,6 @@ tokobjs() {
 	p11tool --login --set-pin="$(pin)" --list-all "${1:-pkcs11:token=edgetpm}" 2>/dev/null | grep -c '^Object'
 }
 
-# todo REASON DESC CMD...: a check for a known defect, reported as TAP TODO
-# (a failure does not fail the suite; prove reports it when it starts to pass).
-todo() {
-	_r=$1; _d=$2; shift 2
-	_n=$((_n + 1))
-	if "$@"; then echo "ok $_n - $_d # TODO $_r"; else echo "not ok $_n - $_d # TODO $_r"; fi
-}
-# Known defect 1: lib/edge_p11.c edge_p11_generate asks for a sign-only RSA
-# key (GNUTLS_KEY_DIGITAL_SIGNATURE); tpm2-pkcs11 ties CKA_VERIFY to
-# CKA_DECRYPT and signs PKCS#1 v1.5 with the TPM's RSA decrypt, so it refuses
-# that template ("User specified and TPM specified attr mismatch: 0x10a").
-KEYGEN_BUG="tpm2-pkcs11 refuses a sign-only RSA template (edge_p11_generate)"
-# Known defect 2: on a failed login tpm2-pkcs11 writes "ERROR: ..." lines to
-# stderr that no environment variable turns off; the tools park stderr only
-# while the modules load (edge_p11_init).
-NOISE_BUG="tpm2-pkcs11 prints ERROR lines on a failed login"
-
 # --- examples/tpm/init-tpm-token.sh (tpm_setup made the token with it) ------
 INIT=$TOP/examples/tpm/init-tpm-token.sh
 db=$(digest "$TPM2_PKCS11_STORE/tpm2_pkcs11.sqlite3")
@@ -52,26 +35,12 @@ assert_grep "says no TPM reachable" "no TPM reachable through TCTI swtpm:host=12
 assert_eq "the store is still unchanged" "$(digest "$TPM2_PKCS11_STORE/tpm2_pkcs11.sqlite3")" "$db"
 
 # --- the key, made in the TPM ----------------------------------------------
-_run edge-keygen -d "$S" --pkcs11 "$URI" --pin "file:$PINF" --json
-if [ "$rc" -eq 0 ]; then
-	ok "edge-keygen makes the key in the TPM"
-	assert_json "location pkcs11" "$T/out" .location pkcs11
-	assert_json "RSA" "$T/out" .type rsa
-	assert_json "2048 bits" "$T/out" .bits 2048
-	assert_json "changed" "$T/out" .changed true
-	assert_eq "no tpm2-pkcs11 or TSS noise on stderr" "$(cat "$T/err")" ""
-elif grep -q "key generation in the token: PKCS #11 error" "$T/err"; then
-	todo "$KEYGEN_BUG" "edge-keygen makes the key in the TPM" false
-	# The rest of the chain still runs in the TPM, on a key made by
-	# p11tool (GnuTLS's default usage for RSA: sign and decrypt).
-	p11tool --login --set-pin="$(pin)" --generate-privkey=rsa --bits=2048 \
-		--label=edge-key --id=0123456789abcdef --mark-private 'pkcs11:token=edgetpm' >/dev/null 2>&1 &&
-		echo 'pkcs11:token=edgetpm;id=%01%23%45%67%89%ab%cd%ef;object=edge-key' > "$S/key.uri" &&
-		chmod 600 "$S/key.uri" || { echo "Bail out! p11tool cannot make a key in the TPM either"; exit 1; }
-	edge-keygen -d "$S" --pin "file:$PINF" --json > "$T/out" 2>/dev/null
-else
-	diag "exit status $rc, wanted 0"; not_ok "edge-keygen makes the key in the TPM"
-fi
+assert_ok "edge-keygen makes the key in the TPM" edge-keygen -d "$S" --pkcs11 "$URI" --pin "file:$PINF" --json
+assert_json "location pkcs11" "$T/out" .location pkcs11
+assert_json "RSA" "$T/out" .type rsa
+assert_json "2048 bits" "$T/out" .bits 2048
+assert_json "changed" "$T/out" .changed true
+assert_eq "no tpm2-pkcs11 or TSS noise on stderr" "$(cat "$T/err")" ""
 KID=$(jq -r .key_id "$T/out")
 [ ! -e "$S/key.pem" ] && ok "no key.pem: the key is in the TPM" || not_ok "no key.pem: the key is in the TPM"
 assert_grep "key.uri names the tpm2-pkcs11 token" "token=edgetpm" "$S/key.uri"
@@ -120,15 +89,13 @@ assert_eq "csr.pem untouched" "$(digest "$S/csr.pem")" "$before"
 S2=$T/gw2; mkdir -m 700 "$S2"
 assert_fails 7 "edge-keygen with a wrong PIN" edge-keygen -d "$S2" --pkcs11 'pkcs11:token=edgetpm;object=other-key' --pin "file:$T/bad.pin"
 assert_grep "says wrong PIN" "wrong or missing token PIN" "$T/err"
-todo "$NOISE_BUG" "one error line from edge-keygen" \
-	sh -c '[ "$(wc -l < "$1")" -eq 1 ] && grep -q "^edge-keygen: " "$1"' sh "$T/err"
+assert_one_error_line edge-keygen
 [ ! -e "$S2/key.uri" ] && ok "no key.uri after a wrong PIN" || not_ok "no key.uri after a wrong PIN"
 assert_eq "no object made in the token (private and public key only)" "$(tokobjs)" 2
 # shellcheck disable=SC2086
 assert_fails 7 "edge-csr with a wrong PIN" edge-csr -d "$S" --pin "file:$T/bad.pin" $SUBJ --cn SN-TPM-2 --force
 assert_grep "edge-csr says wrong PIN" "wrong or missing token PIN" "$T/err"
-todo "$NOISE_BUG" "one error line from edge-csr" \
-	sh -c '[ "$(wc -l < "$1")" -eq 1 ] && grep -q "^edge-csr: " "$1"' sh "$T/err"
+assert_one_error_line edge-csr
 assert_eq "csr.pem untouched after a wrong PIN" "$(digest "$S/csr.pem")" "$before"
 
 # --- provision and activate: the certificate for the TPM key ----------------
