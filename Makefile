@@ -61,12 +61,15 @@ $(LIB): $(LIB_OBJ)
 $(B)/edge-%: $(B)/cmd/edge-%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# edge-connect is the one tool that uses OpenSSL (libmosquitto's TLS): only it
-# links -lssl -lcrypto, and only lib/edge_tls.o may use the deprecated ENGINE
-# API (the pkcs11 engine for token keys, until a pkcs11 provider replaces it).
+# The MQTT tools (edge-connect; edge-provision --via mqtt) build their TLS
+# context with OpenSSL because libmosquitto is built on it: only they link
+# -lssl -lcrypto, only lib/edge_tls.c calls OpenSSL, and only it may use the
+# deprecated ENGINE API (the pkcs11 engine for token keys, until a pkcs11
+# provider replaces it).
+MQTT_TOOLS  := edge-connect edge-provision
 P11_PROXY   = $(shell $(PKG_CONFIG) --variable=proxy_module p11-kit-1 2>/dev/null || echo /usr/lib/$$($(CC) -print-multiarch)/p11-kit-proxy.so)
 $(B)/lib/edge_tls.o: ALL_CFLAGS += -Wno-deprecated-declarations -DEDGE_P11_PROXY='"$(P11_PROXY)"'
-$(B)/edge-connect: $(B)/cmd/edge-connect.o $(LIB)
+$(MQTT_TOOLS:%=$(B)/%): $(B)/%: $(B)/cmd/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libssl libcrypto)
 
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIB)

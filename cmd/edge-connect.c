@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "edge_crl.h"
 #include "edge_device.h"
 #include "edge_json.h"
 #include "edge_key.h"
@@ -626,6 +627,23 @@ connected(struct app *a)
 		    &a->ctx->err);
 		if (rc != EDGE_OK)
 			return rc;
+		/*
+		 * The broker may refuse at the MQTT level before its CRL makes the
+		 * TLS layer say so: our own CRL can tell the revoked case apart.
+		 */
+		{
+			char sn[128], at[32];
+			time_t when;
+			bool revoked;
+
+			if (edge_crl_cert_revoked(a->dirfd, "cert.pem", &revoked, sn,
+			    sizeof(sn), &when, NULL) == EDGE_OK && revoked) {
+				edge_x509_time(when, at, sizeof(at));
+				return edge_err(&a->ctx->err, EDGE_EREVOKED,
+				    "the hub refused the login: the edge certificate (serial %s) is revoked since %s (crl.pem)",
+				    sn, at);
+			}
+		}
 		/* A refused identity is final: retrying would not change it. */
 		return edge_err(&a->ctx->err, EDGE_EREFUSED,
 		    "the hub refused the login of %s (CONNACK %d: %s): wrong device secret, or the certificate is revoked or not bound to this device",

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "edge_device.h"
+#include "edge_dynact.h"
 #include "edge_hubcfg.h"
 #include "edge_json.h"
 #include "edge_log.h"
@@ -24,6 +25,9 @@ static const struct edge_opt opts[] = {
 	{ "product-key", 0, "PRODUCT_KEY", 0, "product key of the gateway's product", NULL },
 	{ "serial", 's', "SN", 0, "serial number; becomes the device key", NULL },
 	{ "license", 'l', "LICENSE", 0, "license, stored with the device as its 'license' tag", NULL },
+	{ "via", 0, "api|mqtt", 0, "register with the API and application credentials, or activate over MQTT with the product secret (device registered beforehand)", "api" },
+	{ "product-secret", 0, "SECRET", EDGE_OPT_SECRET, "product secret for --via mqtt: file:PATH, env:VAR, fd:N or -", NULL },
+	{ "activation-url", 0, "URL", 0, "MQTT broker for --via mqtt, mqtts://host:port (default: --mqtt)", NULL },
 	{ "device-name", 0, "NAME", 0, "device name at the hub (default: the serial number)", NULL },
 	{ "timezone", 0, "+HH:MM", 0, "device time zone (default: this machine's offset)", NULL },
 	{ "portal", 0, "URL", 0, "hub portal (CA and CRL host), recorded for the other tools", NULL },
@@ -162,6 +166,50 @@ out:
 	return rc;
 }
 
+/* EnOS dynamic activation: the product secret, not application credentials. */
+static int
+activate_device(struct edge_ctx *ctx, struct edge_hub *hub,
+    struct edge_device *d, int dirfd)
+{
+	struct edge_dynact_conf c;
+	struct edge_secret *product_secret = NULL, *secret = NULL;
+	char *asset = NULL;
+	int rc;
+
+	if ((rc = edge_ctx_secret(ctx, "product-secret", &product_secret)) !=
+	    EDGE_OK)
+		return rc;
+	memset(&c, 0, sizeof(c));
+	c.url = edge_arg(ctx, "activation-url") ? edge_arg(ctx, "activation-url") :
+	    edge_arg(ctx, "mqtt");
+	c.dirfd = dirfd;
+	c.ca_file = hub->http.ca_file;
+	c.product_key = edge_device_get(d, EDGE_DEV_PRODUCT_KEY);
+	c.device_key = edge_device_get(d, EDGE_DEV_DEVICE_KEY);
+	c.product_secret = product_secret;
+	c.timeout = hub->http.total_timeout;
+	rc = edge_dynact_run(&c, &asset, &secret, &ctx->err);
+	edge_secret_free(&product_secret);
+	if (rc != EDGE_OK)
+		return rc;
+	if (strlen(secret->data) < 8 || strpbrk(secret->data, "\r\n") != NULL ||
+	    !valid_key(asset)) {
+		rc = edge_err(&ctx->err, EDGE_EINPUT,
+		    "activation answer: unusable assetId or deviceSecret");
+		goto out;
+	}
+	if ((rc = edge_device_set(d, EDGE_DEV_ASSET_ID, asset)) != EDGE_OK)
+		goto out;
+	/* The secret first: device.json is the mark of a finished provisioning. */
+	if ((rc = edge_device_secret_save(dirfd, secret->data, &ctx->err)) ==
+	    EDGE_OK)
+		rc = edge_device_save(dirfd, d, &ctx->err);
+out:
+	free(asset);
+	edge_secret_free(&secret);
+	return rc;
+}
+
 static int
 run(struct edge_ctx *ctx)
 {
@@ -170,6 +218,8 @@ run(struct edge_ctx *ctx)
 	const char *pk = edge_arg(ctx, "product-key");
 	const char *sn = edge_arg(ctx, "serial");
 	const char *tz = edge_arg(ctx, "timezone");
+	const char *via = edge_arg(ctx, "via");
+	bool via_mqtt = strcmp(via, "mqtt") == 0;
 	char tzbuf[16];
 	int dirfd, rc;
 
@@ -189,6 +239,13 @@ run(struct edge_ctx *ctx)
 	} else if (!valid_timezone(tz)) {
 		return edge_usage(ctx, "--timezone %s: expected +HH:MM or -HH:MM", tz);
 	}
+	if (strcmp(via, "api") != 0 && strcmp(via, "mqtt") != 0)
+		return edge_usage(ctx, "--via %s: api or mqtt", via);
+	if (via_mqtt && edge_arg(ctx, "product-secret") == NULL)
+		return edge_usage(ctx, "--via mqtt needs --product-secret");
+	if (via_mqtt && edge_arg(ctx, "activation-url") == NULL &&
+	    edge_arg(ctx, "mqtt") == NULL)
+		return edge_usage(ctx, "--via mqtt needs --activation-url or --mqtt");
 	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
 		return rc;
 
@@ -214,7 +271,7 @@ run(struct edge_ctx *ctx)
 			goto out;
 		}
 	}
-	if ((rc = edge_hubcfg_load(ctx, &cfg, true)) != EDGE_OK)
+	if ((rc = edge_hubcfg_load(ctx, &cfg, !via_mqtt)) != EDGE_OK)
 		goto out;
 	if (edge_device_set(&d, EDGE_DEV_PRODUCT_KEY, pk) ||
 	    edge_device_set(&d, EDGE_DEV_DEVICE_KEY, sn) ||
@@ -229,7 +286,11 @@ run(struct edge_ctx *ctx)
 		rc = edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
 		goto out;
 	}
-	if ((rc = register_device(ctx, &cfg.hub, &d, dirfd)) != EDGE_OK)
+	if (via_mqtt)
+		rc = activate_device(ctx, &cfg.hub, &d, dirfd);
+	else
+		rc = register_device(ctx, &cfg.hub, &d, dirfd);
+	if (rc != EDGE_OK)
 		goto out;
 	report(ctx, &d, true);
 out:
@@ -242,7 +303,7 @@ out:
 static const struct edge_tool tool = {
 	.name = "edge-provision",
 	.summary = "Register the edge at the hub and store its device id and device secret.",
-	.synopsis = "--product-key PRODUCT_KEY --serial SN [--license L] [--api URL --credentials FILE] [--json]",
+	.synopsis = "--product-key PRODUCT_KEY --serial SN [--license L] [--api URL --credentials FILE | --via mqtt --product-secret SECRET --activation-url URL] [--json]",
 	.options = opts,
 	.more_options = edge_hub_opts,
 	.run = run,

@@ -32,6 +32,8 @@ struct edge_mqtt_conf {
 	const char *product_key;
 	const char *device_key;
 	const struct edge_secret *secret;	/* device secret, borrowed */
+	int securemode;		/* 2 (default when 0): device secret;
+				   3: dynamic activation with the product secret */
 	long long timestamp_ms;			/* for the client id and signature */
 	int keepalive;				/* seconds */
 	unsigned max_inflight;			/* QoS 1 messages unacknowledged */

@@ -387,9 +387,12 @@ edge_tls_ctx_new(const struct edge_tls_conf *conf, struct edge_tls_status *st,
 	}
 	/* Trust only the pinned root: no SSL_CTX_set_default_verify_paths. */
 	if ((rc = load_roots(ctx, conf, err)) != EDGE_OK ||
-	    (rc = load_crl(ctx, conf, st, err)) != EDGE_OK ||
-	    (rc = load_cert(ctx, conf->dirfd, err)) != EDGE_OK ||
-	    (rc = load_key(ctx, conf, err)) != EDGE_OK)
+	    (rc = load_crl(ctx, conf, st, err)) != EDGE_OK)
+		goto fail;
+	/* Dynamic activation happens before the edge has a certificate. */
+	if (!conf->server_only &&
+	    ((rc = load_cert(ctx, conf->dirfd, err)) != EDGE_OK ||
+	    (rc = load_key(ctx, conf, err)) != EDGE_OK))
 		goto fail;
 	param = SSL_CTX_get0_param(ctx);
 	if (conf->at != 0)

@@ -37,6 +37,7 @@ struct edge_tls_conf {
 	bool verify_hostname;	/* false only with --no-verify-hostname */
 	const struct edge_secret *pin;	/* token PIN, NULL for a file key */
 	time_t at;		/* verification time; 0: the system clock */
+	bool server_only;	/* no client certificate (dynamic activation) */
 };
 
 struct edge_tls_status {

@@ -79,6 +79,31 @@ assert_eq "nothing stored after faults" "$(ls -A "$S4" | grep -v hub-token | tr 
 assert_ok "works again once the hub answers" edge-provision -d "$S4" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-P4 --json
 assert_json "provisioned after the faults" "$T/out" .changed true
 
+# Dynamic activation over MQTT (securemode=3): the gateway holds the product
+# secret, not application credentials; the provisioner registered it before.
+M=$T/dyn; mkdir "$M"
+mkdir "$T/ctl" "$T/ctl2"
+edge-provision -q -d "$T/ctl" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-DYN1 >/dev/null
+DYN="--via mqtt --product-key $HUB_PRODUCT_KEY --product-secret file:$HUB_PRODUCT_SECRET_FILE --activation-url $HUB_MQTT_ACTIVATE --hub-ca $HUB_CA"
+assert_ok "dynamic activation with the product secret" edge-provision -d "$M" $DYN --serial SN-DYN1 --mqtt "$HUB_MQTT" --json
+assert_json "assetId from the activation" "$T/out" .asset_id "$(jq -r .assetId "$T/ctl/device.json")"
+assert_eq "the device secret the hub registered" "$(digest "$M/device.secret")" "$(digest "$T/ctl/device.secret")"
+assert_eq "device.secret is 0600" "$(file_mode "$M/device.secret")" 600
+assert_json "edge-connect's broker recorded" "$M/device.json" .mqtt "$HUB_MQTT"
+[ ! -e "$M/hub-token.json" ] && ok "no application credentials were used" || not_ok "no application credentials were used"
+assert_ok "second run: nothing to do" edge-provision -d "$M" $DYN --serial SN-DYN1 --json
+assert_json "unchanged" "$T/out" .changed false
+M2=$T/dyn2; mkdir "$M2"
+assert_fails 5 "a second activation of the same device is refused" edge-provision -d "$M2" $DYN --serial SN-DYN1
+assert_grep "says refused" "activation refused" "$T/err"
+echo not-the-secret > "$T/wrong-ps"; chmod 600 "$T/wrong-ps"
+edge-provision -q -d "$T/ctl2" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-DYN2 >/dev/null
+assert_fails 5 "a wrong product secret is refused" edge-provision -d "$M2" --via mqtt --product-key "$HUB_PRODUCT_KEY" --product-secret "file:$T/wrong-ps" --activation-url "$HUB_MQTT_ACTIVATE" --hub-ca "$HUB_CA" --serial SN-DYN2
+assert_eq "nothing stored after refusals" "$(ls -A "$M2" | tr '\n' ' ')" ""
+assert_fails 2 "--via mqtt without the product secret" edge-provision -d "$M2" --via mqtt --product-key "$HUB_PRODUCT_KEY" --activation-url "$HUB_MQTT_ACTIVATE" --serial SN-DYN2
+assert_fails 6 "a broker certificate from another CA" edge-provision -d "$M2" --via mqtt --product-key "$HUB_PRODUCT_KEY" --product-secret "file:$HUB_PRODUCT_SECRET_FILE" --activation-url "$HUB_MQTT_ACTIVATE" --hub-ca "$other_ca" --serial SN-DYN2
+assert_fails 4 "activation broker down" edge-provision -d "$M2" --via mqtt --product-key "$HUB_PRODUCT_KEY" --product-secret "file:$HUB_PRODUCT_SECRET_FILE" --activation-url "mqtts://127.0.0.1:$(free_port)" --hub-ca "$HUB_CA" --serial SN-DYN2 --timeout 3
+
 # Faults the stand-in hub injects on request (tests/hub/hub_fault.c).
 fault() { echo "$1" > "$T/hub/faults"; }
 F=$T/gw5; mkdir "$F"

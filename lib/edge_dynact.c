@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "edge_dynact.h"
+#include "edge_json.h"
+#include "edge_mqtt.h"
+#include "edge_tls.h"
+
+struct exchange {
+	const struct edge_dynact_conf *c;
+	struct edge_mqtt *mq;
+	char topic[512];
+	int connack;		/* -1 until CONNACK */
+	bool lost, done;
+	char *asset_id;
+	struct edge_secret *secret;
+	struct edge_error err;
+	int rc;
+};
+
+static long long
+now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void
+on_connect(void *user, int rc)
+{
+	struct exchange *x = user;
+
+	x->connack = rc;
+	/* The hub may send before the SUBACK; subscribing still documents intent. */
+	if (rc == 0)
+		(void)edge_mqtt_subscribe(x->mq, x->topic, NULL);
+}
+
+static void
+on_disconnect(void *user, int rc)
+{
+	(void)rc;
+	((struct exchange *)user)->lost = true;
+}
+
+static void
+on_publish(void *user, int mid)
+{
+	(void)user;
+	(void)mid;
+}
+
+static void
+on_message(void *user, const char *topic, const void *payload, size_t len)
+{
+	static const char what[] = "activation answer";
+	struct exchange *x = user;
+	json_object *o = NULL, *params;
+	const char *id, *asset, *pk, *dk, *secret;
+	char reply_topic[560], reply[256];
+
+	if (strcmp(topic, x->topic) != 0 || x->done)
+		return;
+	x->done = true;
+	if ((x->rc = edge_json_parse(payload, len, what, &o, &x->err)) != EDGE_OK)
+		return;
+	if ((x->rc = edge_json_string(o, "id", what, &id, &x->err)) ||
+	    (x->rc = edge_json_object(o, "params", what, &params, &x->err)) ||
+	    (x->rc = edge_json_string(params, "assetId", what, &asset, &x->err)) ||
+	    (x->rc = edge_json_string(params, "productKey", what, &pk, &x->err)) ||
+	    (x->rc = edge_json_string(params, "deviceKey", what, &dk, &x->err)) ||
+	    (x->rc = edge_json_string(params, "deviceSecret", what, &secret,
+	    &x->err)))
+		goto out;
+	if (strcmp(pk, x->c->product_key) != 0 || strcmp(dk, x->c->device_key) != 0) {
+		x->rc = edge_err(&x->err, EDGE_EINPUT, "%s: names device %s/%s", what,
+		    pk, dk);
+		goto out;
+	}
+	if ((x->asset_id = strdup(asset)) == NULL ||
+	    (x->rc = edge_secret_from_value(secret, &x->secret, &x->err)) != EDGE_OK) {
+		x->rc = x->rc ? x->rc : edge_err(&x->err, EDGE_EFAIL, "out of memory");
+		goto out;
+	}
+	/* Acknowledge as the SDKs do; the secret is stored either way. */
+	snprintf(reply_topic, sizeof(reply_topic), "%s_reply", x->topic);
+	snprintf(reply, sizeof(reply), "{\"id\":\"%.64s\",\"code\":200,\"message\":\"activated\"}",
+	    id);
+	(void)edge_mqtt_publish(x->mq, reply_topic, reply, strlen(reply), NULL,
+	    NULL);
+	x->rc = EDGE_OK;
+out:
+	json_object_put(o);
+}
+
+int
+edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
+    struct edge_secret **secret, struct edge_error *err)
+{
+	struct edge_tls_conf tconf;
+	struct edge_tls_status tst;
+	struct edge_mqtt_conf mconf;
+	struct ssl_ctx_st *tls = NULL;
+	struct exchange x;
+	char *host = NULL;
+	int port, rc;
+	long long deadline = now_ms() + c->timeout * 1000;
+
+	*asset_id = NULL;
+	*secret = NULL;
+	memset(&x, 0, sizeof(x));
+	x.c = c;
+	x.connack = -1;
+	x.rc = EDGE_ETEMP;
+	snprintf(x.topic, sizeof(x.topic), "/ext/session/%s/%s/thing/activate/info",
+	    c->product_key, c->device_key);
+	if ((rc = edge_mqtt_url_parse(c->url, &host, &port, err)) != EDGE_OK)
+		return rc;
+	memset(&tconf, 0, sizeof(tconf));
+	tconf.dirfd = c->dirfd;
+	tconf.ca_file = c->ca_file;
+	tconf.server_name = host;
+	tconf.verify_hostname = true;
+	tconf.server_only = true;
+	if ((rc = edge_tls_ctx_new(&tconf, &tst, &tls, err)) != EDGE_OK)
+		goto out;
+	memset(&mconf, 0, sizeof(mconf));
+	mconf.host = host;
+	mconf.port = port;
+	mconf.product_key = c->product_key;
+	mconf.device_key = c->device_key;
+	mconf.secret = c->product_secret;
+	mconf.securemode = 3;
+	mconf.timestamp_ms = now_ms();
+	mconf.keepalive = 60;
+	mconf.max_inflight = 10;
+	mconf.tls = tls;
+	mconf.user = &x;
+	mconf.on_connect = on_connect;
+	mconf.on_disconnect = on_disconnect;
+	mconf.on_publish = on_publish;
+	mconf.on_message = on_message;
+	if ((rc = edge_mqtt_start(&mconf, &x.mq, err)) != EDGE_OK) {
+		if (edge_tls_explain(&tst, host, err) != EDGE_OK)
+			rc = EDGE_ETRUST;
+		goto out;
+	}
+	/* Until the answer arrived and our acknowledgement left, or time is up. */
+	while (!(x.done && !edge_mqtt_want_write(x.mq))) {
+		struct pollfd p = { edge_mqtt_socket(x.mq), POLLIN, 0 };
+		long long left = deadline - now_ms();
+
+		if (left <= 0) {
+			rc = edge_err(err, EDGE_ETEMP,
+			    "%s: no activation answer within %ld s", c->url,
+			    c->timeout);
+			goto out;
+		}
+		if (edge_mqtt_want_write(x.mq))
+			p.events |= POLLOUT;
+		if (!edge_mqtt_pending(x.mq) &&
+		    poll(&p, 1, left > 200 ? 200 : (int)left) < 0 && errno != EINTR) {
+			rc = edge_err(err, EDGE_ETEMP, "poll: %s", strerror(errno));
+			goto out;
+		}
+		if (edge_mqtt_loop(x.mq, err) != EDGE_OK || x.lost) {
+			if (edge_tls_explain(&tst, host, err) != EDGE_OK) {
+				rc = EDGE_ETRUST;
+				goto out;
+			}
+			if (x.connack > 0 || (x.connack < 0 && !x.done)) {
+				rc = edge_err(err, EDGE_EREFUSED,
+				    "%s: activation refused (%s): wrong product secret, unknown device, device already activated, or dynamic activation off for the product",
+				    c->url, x.connack > 0 ?
+				    edge_mqtt_connack_string(x.connack) :
+				    "connection closed");
+				goto out;
+			}
+			if (!x.done) {
+				rc = edge_err(err, EDGE_ETEMP, "%s: connection lost", c->url);
+				goto out;
+			}
+			break;
+		}
+		if (x.connack > 0) {
+			rc = edge_err(err, EDGE_EREFUSED,
+			    "%s: activation refused (CONNACK %d: %s): wrong product secret, unknown device, device already activated, or dynamic activation off for the product",
+			    c->url, x.connack, edge_mqtt_connack_string(x.connack));
+			goto out;
+		}
+	}
+	if ((rc = x.rc) != EDGE_OK) {
+		if (err != NULL)
+			*err = x.err;
+		goto out;
+	}
+	*asset_id = x.asset_id;
+	*secret = x.secret;
+	x.asset_id = NULL;
+	x.secret = NULL;
+out:
+	if (x.mq != NULL) {
+		edge_mqtt_disconnect(x.mq);
+		edge_mqtt_free(&x.mq);
+	}
+	edge_tls_ctx_free(&tls);
+	free(x.asset_id);
+	edge_secret_free(&x.secret);
+	free(host);
+	return rc;
+}
