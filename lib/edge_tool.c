@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -247,9 +248,31 @@ edge_ctx_dirfd(struct edge_ctx *ctx, int *dirfd)
 	int rc;
 
 	if (ctx->dirfd < 0) {
+		struct stat st;
+
 		rc = edge_dir_open(ctx->dir, &ctx->dirfd, &ctx->err);
 		if (rc != EDGE_OK)
 			return edge_err_prefix(&ctx->err, "state directory");
+		/*
+		 * Like ssh's StrictModes: a directory someone else owns or can
+		 * write to could have its files swapped under us.
+		 */
+		if (fstat(ctx->dirfd, &st) != 0)
+			rc = edge_err(&ctx->err, EDGE_ESTORE, "state directory %s: %s",
+			    ctx->dir, strerror(errno));
+		else if (st.st_uid != geteuid())
+			rc = edge_err(&ctx->err, EDGE_ESTORE,
+			    "state directory %s: owned by uid %u, not by this user (uid %u); refusing to use it",
+			    ctx->dir, (unsigned)st.st_uid, (unsigned)geteuid());
+		else if (st.st_mode & 022)
+			rc = edge_err(&ctx->err, EDGE_ESTORE,
+			    "state directory %s: writable by group or others (mode %03o); chmod go-w",
+			    ctx->dir, (unsigned)(st.st_mode & 0777));
+		if (rc != EDGE_OK) {
+			close(ctx->dirfd);
+			ctx->dirfd = -1;
+			return rc;
+		}
 	}
 	*dirfd = ctx->dirfd;
 	return EDGE_OK;

@@ -140,7 +140,11 @@ softhsm_setup() {
 }
 
 # sha256 of a file, for "unchanged" checks
-digest() { sha256sum < "$1" | cut -d' ' -f1; }
+# (a missing file never equals anything, so "unchanged" checks cannot pass vacuously)
+digest() {
+	if [ -f "$1" ]; then sha256sum < "$1" | cut -d' ' -f1
+	else echo "missing:$1:$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"; fi
+}
 
 # true when we may mount (root with mount privileges)
 can_mount_tmpfs() {

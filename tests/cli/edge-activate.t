@@ -138,7 +138,7 @@ assert_json "token edge unchanged" "$T/out" .changed false
 # The disk fills while storing: the old certificate stays whole.
 if can_mount_tmpfs; then
 	F=$T/full; mkdir "$F"
-	mount -t tmpfs -o size=64k tmpfs "$F" && on_exit "umount '$F'"
+	mount -t tmpfs -o size=64k,mode=0700 tmpfs "$F" && on_exit "umount '$F'"
 	edge_with_csr "$F" SN-FULL
 	edge-provision -q -d "$F" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-FULL >/dev/null
 	edge-activate -q -d "$F" $HUBOPTS >/dev/null

@@ -64,6 +64,14 @@ assert_fails 7 "symlinked state directory is refused" edge-keygen -d "$T/link"
 assert_grep "says symbolic link" "symbolic link" "$T/err"
 : > "$T/afile"
 assert_fails 7 "state directory that is a file" edge-keygen -d "$T/afile"
+W=$T/open; mkdir "$W"; chmod 777 "$W"
+assert_fails 7 "a state directory others can write to is refused" edge-keygen -d "$W"
+assert_grep "says writable by others" "writable by group or others (mode 777)" "$T/err"
+[ ! -e "$W/key.pem" ] && ok "no key written there" || not_ok "no key written there"
+O=$T/theirs; mkdir "$O"; chown nobody "$O" 2>/dev/null && {
+	assert_fails 7 "a state directory owned by someone else is refused" edge-keygen -d "$O"
+	assert_grep "says owned by another uid" "owned by uid" "$T/err"
+} || skip "state directory owned by someone else" "cannot chown here"
 
 B1=$T/bad; mkdir "$B1"
 echo "garbage" > "$B1/key.pem"
@@ -84,12 +92,12 @@ assert_ok "--force replaces the weak key" edge-keygen -q -d "$B1" --force
 
 if can_mount_tmpfs; then
 	R=$T/ro; mkdir "$R"
-	mount -t tmpfs -o ro,size=64k tmpfs "$R" && on_exit "umount '$R'"
+	mount -t tmpfs -o ro,size=64k,mode=0700 tmpfs "$R" && on_exit "umount '$R'"
 	assert_fails 7 "read-only state directory" edge-keygen -d "$R"
 	assert_grep "names the file and the cause" "key.pem: cannot create: Read-only file system" "$T/err"
 
 	F=$T/full; mkdir "$F"
-	mount -t tmpfs -o size=64k tmpfs "$F" && on_exit "umount '$F'"
+	mount -t tmpfs -o size=64k,mode=0700 tmpfs "$F" && on_exit "umount '$F'"
 	edge-keygen -q -d "$F" >/dev/null
 	old=$(digest "$F/key.pem")
 	dd if=/dev/zero of="$F/filler" bs=1k count=1000 2>/dev/null
