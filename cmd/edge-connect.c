@@ -232,7 +232,7 @@ run_exec(struct app *a, const char *input, json_object **data, char *msg,
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status = 0, code;
 	size_t inlen = strlen(input), off = 0, olen = 0;
-	char *obuf = NULL;
+	char *obuf = NULL, **env = NULL;
 	long long deadline = mono_ms() + a->exec_timeout * 1000;
 	bool timed_out = false;
 	pid_t pid;
@@ -241,6 +241,12 @@ run_exec(struct app *a, const char *input, json_object **data, char *msg,
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
 	    (obuf = malloc(EXEC_OUT_MAX + 1)) == NULL) {
 		snprintf(msg, msglen, "cannot run the command: %s", strerror(errno));
+		code = 1102;
+		goto out;
+	}
+	/* The command never sees our secrets, not even EDGE_PIN from our environment. */
+	if ((env = edge_secret_child_env()) == NULL) {
+		snprintf(msg, msglen, "cannot run the command: out of memory");
 		code = 1102;
 		goto out;
 	}
@@ -255,7 +261,7 @@ run_exec(struct app *a, const char *input, json_object **data, char *msg,
 		setpgid(0, 0);
 		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
 			_exit(126);
-		execl("/bin/sh", "sh", "-c", a->exec, (char *)NULL);
+		execle("/bin/sh", "sh", "-c", a->exec, (char *)NULL, env);
 		_exit(127);
 	}
 	close(in[0]);
@@ -338,6 +344,7 @@ out:
 	if (out[0] >= 0) close(out[0]);
 	if (out[1] >= 0) close(out[1]);
 	free(obuf);
+	free(env);
 	return code;
 }
 

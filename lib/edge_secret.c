@@ -178,6 +178,37 @@ out:
 	return rc;
 }
 
+extern char **environ;
+
+/* EDGE_PIN, EDGE_*_PIN, EDGE_*SECRET*: the variables that hold secrets. */
+static bool
+secret_var(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t n = eq ? (size_t)(eq - kv) : strlen(kv);
+
+	if (strncmp(kv, "EDGE_", 5) != 0)
+		return false;
+	return memmem(kv, n, "SECRET", 6) != NULL ||
+	    (n >= 8 && memcmp(kv + n - 4, "_PIN", 4) == 0);
+}
+
+char **
+edge_secret_child_env(void)
+{
+	size_t n = 0, i, j = 0;
+	char **env;
+
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	if ((env = calloc(n + 1, sizeof(*env))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!secret_var(environ[i]))
+			env[j++] = environ[i];
+	return env;
+}
+
 void
 edge_secret_free(struct edge_secret **s)
 {

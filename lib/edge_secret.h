@@ -52,6 +52,14 @@ int edge_secret_from_value(const char *value, struct edge_secret **out,
 int edge_secret_prompt(const char *prompt, struct edge_secret **out,
     struct edge_error *err);
 
+/*
+ * The environment for a child process, without the EDGE_* variables that
+ * hold secrets (EDGE_PIN, EDGE_SECRET_KEY, EDGE_PRODUCT_SECRET, ...): a
+ * NULL-terminated array pointing into environ; the caller frees the array
+ * (not the strings) with free().  NULL when out of memory.
+ */
+char **edge_secret_child_env(void);
+
 /* Wipe and free; accepts NULL and sets *s to NULL. */
 void edge_secret_free(struct edge_secret **s);
 
