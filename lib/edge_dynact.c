@@ -126,6 +126,7 @@ edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
 	if ((rc = edge_mqtt_url_parse(c->url, &host, &port, err)) != EDGE_OK)
 		return rc;
 	memset(&tconf, 0, sizeof(tconf));
+	memset(&tst, 0, sizeof(tst));
 	tconf.dirfd = c->dirfd;
 	tconf.ca_file = c->ca_file;
 	tconf.server_name = host;

@@ -35,6 +35,11 @@ assert_json "A not revoked" "$T/out" .revoked false
 # The revocation story: A revoked, B keeps working and learns of it.
 snA=$(jq -r .certSN "$T/A/device.json")
 edge-revoke -q -d "$T/A" $HUBOPTS --serial "$snA" --reason keyCompromise >/dev/null
+echo '{"temp": 1}' > "$T/one"
+assert_fails 8 "the broker refuses A's next connection: exit 8" edge-connect -d "$T/A" --mqtt "$HUB_MQTT" --input "$T/one" --exit-on-eof --timeout 20 --reconnect-max 2
+assert_grep "A is told its certificate is revoked" "revoked" "$T/err"
+assert_ok "B keeps working" edge-connect -d "$T/B" --mqtt "$HUB_MQTT" --input "$T/one" --exit-on-eof --timeout 20 --json
+assert_json "B's message acknowledged" "$T/out" .acknowledged 1
 assert_ok "B fetches the new CRL" edge-crl-update -d "$T/B" $PORTAL --json
 assert_json "new CRL installed" "$T/out" .changed true
 n2=$(jq -r .crl_number "$T/out")
