@@ -36,6 +36,9 @@ assert_json "A not revoked" "$T/out" .revoked false
 snA=$(jq -r .certSN "$T/A/device.json")
 edge-revoke -q -d "$T/A" $HUBOPTS --serial "$snA" --reason keyCompromise >/dev/null
 echo '{"temp": 1}' > "$T/one"
+# A's own CRL timer runs too: then the refusal reads as a revocation whichever
+# layer refuses first (the broker's TLS after its CRL reload, or the login).
+edge-crl-update -q -d "$T/A" $PORTAL >/dev/null
 assert_fails 8 "the broker refuses A's next connection: exit 8" edge-connect -d "$T/A" --mqtt "$HUB_MQTT" --input "$T/one" --exit-on-eof --timeout 20 --reconnect-max 2
 assert_grep "A is told its certificate is revoked" "revoked" "$T/err"
 assert_ok "B keeps working" edge-connect -d "$T/B" --mqtt "$HUB_MQTT" --input "$T/one" --exit-on-eof --timeout 20 --json
