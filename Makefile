@@ -127,7 +127,7 @@ bench: all $(B)/bench/gen-crl
 
 include tests/hub/hub.mk
 
-check: all $(UNIT_BINS) $(REPLAY_BINS)
+check: all $(UNIT_BINS) $(REPLAY_BINS) $(B)/bench/gen-crl
 	B=$(B) scripts/run-tests
 
 install: all
