@@ -104,15 +104,38 @@ $(B)/fuzz/replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/standalone.o $(B)/t
 $(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/fuzz_util.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
-.PHONY: fuzz fuzz-bins
+.PHONY: fuzz fuzz-bins fuzz-smoke check-asan check-valgrind check-all
 fuzz-bins: $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 fuzz:
 	$(MAKE) B=build-fuzz CC=clang FUZZ=1 fuzz-bins
-	for n in $(FUZZ_NAMES); do \
-		mkdir -p build-fuzz/corpus/$$n && \
-		build-fuzz/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-			-artifact_prefix=build-fuzz/crash-$$n- build-fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; \
-	done
+	scripts/fuzz-run $(FUZZ_SECONDS) $(FUZZ_NAMES)
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=10
+
+# The whole suite again with AddressSanitizer + UBSan, in its own build tree.
+check-asan:
+	$(MAKE) ASAN=1 B=build-asan check
+
+# The integration tests with every edge-* tool under valgrind memcheck
+# (suppressions, third-party only: tests/valgrind.supp).
+VALGRIND_TESTS := tests/cli/edge-provision.t tests/cli/edge-activate.t \
+	tests/cli/edge-revoke.t tests/cli/edge-crl-update.t tests/cli/edge-connect.t
+check-valgrind: all $(B)/bench/gen-crl
+	EDGE_TEST_VALGRIND=1 B=$(B) scripts/run-tests $(VALGRIND_TESTS)
+
+# Static analysis: cppcheck and clang-tidy (.clang-tidy), no findings allowed.
+LINT_SRC    := $(wildcard lib/*.c cmd/*.c)
+LINT_CFLAGS  = -std=gnu11 -Ilib $(PKG_CFLAGS) -DEDGE_VERSION='"lint"' -DEDGE_P11_PROXY='"lint"'
+.PHONY: lint
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+		--std=c11 -Ilib --suppress=unknownMacro --inline-suppr $(LINT_SRC)
+	for f in $(LINT_SRC); do clang-tidy --quiet $$f -- $(LINT_CFLAGS) 2>/dev/null || exit 1; done
+	@echo "lint: cppcheck and clang-tidy found nothing"
+
+# Everything CI runs: check, check-asan, check-valgrind, fuzz-smoke.
+check-all:
+	scripts/check-all
 
 # Benchmark data generators (not installed).
 $(B)/bench/gen-crl: $(B)/bench/gen-crl.o

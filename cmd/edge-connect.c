@@ -291,10 +291,8 @@ run_exec(struct app *a, const char *input, json_object **data, char *msg,
 			ssize_t w = write(in[1], input + off, inlen - off);
 			if (w > 0)
 				off += (size_t)w;
-			if (w < 0 && errno != EAGAIN) {
-				close(in[1]);
-				in[1] = -1;
-			} else if (off == inlen) {
+			/* Done, or the command stopped reading: close its input. */
+			if ((w < 0 && errno != EAGAIN) || off == inlen) {
 				close(in[1]);
 				in[1] = -1;
 			}
@@ -786,7 +784,7 @@ take_line(struct app *a, char *line, size_t len)
 	}
 	i = (size_t)snprintf(topic, sizeof(topic), "/sys/%s/%s/", a->pk, a->dk);
 	for (const char *p = method + 0; *p && i + 1 < sizeof(topic); p++)
-		topic[i++] = *p == '.' ? '/' : *p;
+		topic[i++] = (char)(*p == '.' ? '/' : *p);
 	topic[i] = '\0';
 	text = edge_json_text(msg);
 	if (strlen(text) > LINE_MAX_BYTES) {

@@ -158,8 +158,7 @@ edge_crl_adopt(unsigned char *buf, size_t len, const char *what,
 
 	memset(out, 0, sizeof(*out));
 	if (edge_pem_has(buf, len, "X509 CRL") &&
-	    (rc = edge_pem_decode_inplace(buf, len, "X509 CRL", &len, err)) !=
-	    EDGE_OK) {
+	    edge_pem_decode_inplace(buf, len, "X509 CRL", &len, err) != EDGE_OK) {
 		free(buf);
 		return edge_err_prefix(err, "%s", what);
 	}
@@ -217,7 +216,8 @@ edge_crl_verify(const struct edge_crl *c, const struct edge_certs *roots,
 
 		if (gnutls_x509_crt_get_raw_dn(roots->crt[i], &dn) < 0)
 			continue;
-		if (dn.size != c->issuer.len ||
+		if (dn.size == 0 || dn.size != c->issuer.len ||
+		    c->issuer.p == NULL ||
 		    memcmp(dn.data, c->issuer.p, dn.size) != 0) {
 			gnutls_free(dn.data);
 			continue;

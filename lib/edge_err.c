@@ -5,7 +5,7 @@
 #include "edge_err.h"
 
 int
-edge_err(struct edge_error *err, int code, const char *fmt, ...)
+edge_err_set(struct edge_error *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -38,8 +38,16 @@ struct edge_error {
  *	return edge_err(err, EDGE_EINPUT, "%s: not a PEM key", path);
  * err may be NULL.  Never prints.
  */
-int edge_err(struct edge_error *err, int code, const char *fmt, ...)
+int edge_err_set(struct edge_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A macro so that static analysis sees that the call yields code itself. */
+static inline int
+edge_err_yield(int code)
+{
+	return code;
+}
+#define edge_err(err, code, ...) \
+	edge_err_yield((edge_err_set((err), (code), __VA_ARGS__), (code)))
 
 /* Prefix an existing message with "prefix: " (e.g. the option name). */
 int edge_err_prefix(struct edge_error *err, const char *fmt, ...)

@@ -61,7 +61,7 @@ edge_file_atomic_begin(int dirfd, const char *name, mode_t mode,
 	a->fd = -1;
 	if (strlen(name) >= sizeof(a->name))
 		return edge_err(err, EDGE_ESTORE, "%s: name too long", name);
-	strcpy(a->name, name);
+	memcpy(a->name, name, strlen(name) + 1);
 	for (attempt = 0; attempt < 16; attempt++) {
 		/* Random suffix: O_EXCL makes a collision an error, not a race. */
 		snprintf(a->tmp, sizeof(a->tmp), ".%s.%08lx.tmp", name,
@@ -160,8 +160,8 @@ edge_file_write_path(const char *path, const void *data, size_t len,
 	}
 	if (strlen(path) >= sizeof(dbuf))
 		return edge_err(err, EDGE_ESTORE, "%s: path too long", path);
-	strcpy(dbuf, path);
-	strcpy(bbuf, path);
+	memcpy(dbuf, path, strlen(path) + 1);
+	memcpy(bbuf, path, strlen(path) + 1);
 	rc = edge_dir_open(dirname(dbuf), &dirfd, err);
 	if (rc != EDGE_OK)
 		return rc;

@@ -129,7 +129,7 @@ cache_load(struct edge_hub *h, struct token *t)
 	    edge_json_int(o, "expires_ms", "", &exp, NULL) == EDGE_OK &&
 	    strcmp(api, h->api) == 0 && strcmp(key, h->access_key) == 0 &&
 	    strlen(tok) < sizeof(t->value)) {
-		strcpy(t->value, tok);
+		memcpy(t->value, tok, strlen(tok) + 1);
 		t->expires_ms = exp;
 		ok = 0;
 	}
@@ -226,7 +226,7 @@ token_request(struct edge_hub *h, const struct token *old, struct token *t,
 		    "token service answer: unusable token or lifetime");
 		goto out;
 	}
-	strcpy(t->value, tok);
+	memcpy(t->value, tok, strlen(tok) + 1);
 	t->expires_ms = now_ms() + expire * 1000;
 	cache_store(h, t);
 	rc = EDGE_OK;

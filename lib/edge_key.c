@@ -111,7 +111,7 @@ describe(struct edge_key *key, struct edge_error *err)
 	if (g < 0)
 		return edge_err(err, EDGE_EFAIL, "%s: key id: %s", key->where,
 		    gnutls_strerror(g));
-	strcpy(key->id, "sha256:");
+	memcpy(key->id, "sha256:", 8);
 	for (i = 0; i < idlen && 7 + 2 * i + 2 < sizeof(key->id); i++)
 		sprintf(key->id + 7 + 2 * i, "%02x", id[i]);
 	return EDGE_OK;

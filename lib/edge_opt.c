@@ -260,8 +260,8 @@ edge_opts_load_env(struct edge_opts *o)
 			continue;
 		snprintf(name, sizeof(name), "EDGE_%s", o->opt[i]->name);
 		for (k = 5; name[k]; k++)
-			name[k] = name[k] == '-' ? '_' :
-			    (char)toupper((unsigned char)name[k]);
+			name[k] = (char)(name[k] == '-' ? '_' :
+			    toupper((unsigned char)name[k]));
 		if ((v = getenv(name)) == NULL)
 			continue;
 		if (o->opt[i]->arg == NULL) {

@@ -419,12 +419,12 @@ edge_outbox_flush(struct edge_outbox *ob, struct edge_error *err)
 	unsigned long long mark = ob->n > 0 ? ob->msg[ob->head].seq : ob->next_seq;
 	char buf[32], name[32];
 	size_t keep;
-	int rc, n;
+	int n;
 
 	if (mark != ob->mark) {
 		n = snprintf(buf, sizeof(buf), "%llu\n", mark);
-		if ((rc = edge_file_write_atomic(ob->dirfd, ACKED_FILE, buf,
-		    (size_t)n, EDGE_MODE_PRIVATE, err)) != EDGE_OK)
+		if (edge_file_write_atomic(ob->dirfd, ACKED_FILE, buf,
+		    (size_t)n, EDGE_MODE_PRIVATE, err) != EDGE_OK)
 			return edge_err_prefix(err, EDGE_OUTBOX_DIR);
 		ob->mark = mark;
 	}

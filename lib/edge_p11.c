@@ -454,8 +454,9 @@ delete_objects(const char *uri, const char *keep_uri, unsigned *deleted,
 			a = uri_id(keep);
 			b = uri_id(obj);
 			same = a.ulValueLen == b.ulValueLen &&
-			    (a.ulValueLen == 0 ||
-			    memcmp(a.pValue, b.pValue, a.ulValueLen) == 0);
+			    (a.ulValueLen == 0 || (a.pValue != NULL &&
+			    b.pValue != NULL &&
+			    memcmp(a.pValue, b.pValue, a.ulValueLen) == 0));
 			p11_kit_uri_free(obj);
 			obj = NULL;
 			if (same) {

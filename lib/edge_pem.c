@@ -102,8 +102,8 @@ edge_pem_write(struct edge_atomic *a, const char *label,
 				v |= der[i + j + 2];
 			chunk[n++] = b64[v >> 18 & 63];
 			chunk[n++] = b64[v >> 12 & 63];
-			chunk[n++] = rest > 1 ? b64[v >> 6 & 63] : '=';
-			chunk[n++] = rest > 2 ? b64[v & 63] : '=';
+			chunk[n++] = (char)(rest > 1 ? b64[v >> 6 & 63] : '=');
+			chunk[n++] = (char)(rest > 2 ? b64[v & 63] : '=');
 		}
 		chunk[n++] = '\n';
 		i += take;

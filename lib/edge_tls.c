@@ -152,10 +152,10 @@ load_roots(SSL_CTX *ctx, const struct edge_tls_conf *conf,
 	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
 	X509 *x;
 	BIO *bio;
-	int rc, n = 0;
+	int n = 0;
 
-	if ((rc = file_bio(conf->ca_file ? AT_FDCWD : conf->dirfd, name, false,
-	    &bio, err)) != EDGE_OK)
+	if (file_bio(conf->ca_file ? AT_FDCWD : conf->dirfd, name, false,
+	    &bio, err) != EDGE_OK)
 		return edge_err_prefix(err, "trusted root CA");
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		if (X509_STORE_add_cert(store, x) == 1)
@@ -206,7 +206,7 @@ load_cert(SSL_CTX *ctx, int dirfd, struct edge_error *err)
 	BIO *bio;
 	int rc, n = 0;
 
-	if ((rc = file_bio(dirfd, CERT_FILE, false, &bio, err)) != EDGE_OK)
+	if (file_bio(dirfd, CERT_FILE, false, &bio, err) != EDGE_OK)
 		return edge_err_prefix(err, "edge certificate (run edge-activate)");
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		/* The first is the edge's; any others are its chain. */
@@ -340,8 +340,7 @@ load_key(SSL_CTX *ctx, const struct edge_tls_conf *conf, struct edge_error *err)
 	} else {
 		BIO *bio;
 
-		if ((rc = file_bio(conf->dirfd, EDGE_KEY_PEM, true, &bio, err)) !=
-		    EDGE_OK)
+		if (file_bio(conf->dirfd, EDGE_KEY_PEM, true, &bio, err) != EDGE_OK)
 			return edge_err_prefix(err, "edge key (run edge-keygen)");
 		pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 		BIO_free(bio);

@@ -223,7 +223,7 @@ edge_x509_serial_parse(const char *in, char *out, size_t len,
 		p++;
 	if (strlen(p) + 1 > len)
 		goto bad;
-	strcpy(out, p);
+	memcpy(out, p, strlen(p) + 1);
 	return EDGE_OK;
 bad:
 	return edge_err(err, EDGE_EUSAGE,

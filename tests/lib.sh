@@ -18,7 +18,7 @@ case $B in /*) ;; *) B="$TOP/$B" ;; esac
 PATH="$B:$PATH"
 export PATH TOP B
 # Never let a developer's own environment leak into a test.
-for v in $(env | sed -n "s/^\(EDGE_[A-Z0-9_]*\)=.*/\1/p"); do unset "$v"; done
+for v in $(env | sed -n "s/^\(EDGE_[A-Z0-9_]*\)=.*/\1/p" | grep -v "^EDGE_TEST_"); do unset "$v"; done
 # A gateway-wide /etc/edge/edge.conf must not change test results.
 EDGE_SYSTEM_CONFIG=
 export EDGE_SYSTEM_CONFIG
@@ -50,6 +50,21 @@ setup() {
 	# create its store under $HOME.
 	TPM2_PKCS11_STORE=$T/tpm2_pkcs11
 	export TPM2_PKCS11_STORE
+	# EDGE_TEST_VALGRIND=1: every edge-* tool runs under valgrind memcheck; any
+	# memory error or definite leak makes it exit 99, which fails the test.
+	if [ -n "${EDGE_TEST_VALGRIND:-}" ]; then
+		mkdir "$T/vg"
+		for tool in "$B"/edge-*; do
+			n=$(basename "$tool")
+			printf '#!/bin/sh
+exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=%s/tests/valgrind.supp %s "$@"
+' \
+				"$TOP" "$tool" > "$T/vg/$n"
+			chmod 755 "$T/vg/$n"
+		done
+		PATH="$T/vg:$PATH"
+		export PATH
+	fi
 	trap _cleanup EXIT
 	trap 'exit 130' INT TERM
 }
