@@ -29,6 +29,26 @@ assert_not_grep "no application secret in its environment" "$APPSECRET" "$T/envi
 assert_grep "core dumps are off while it runs" "^Max core file size *0 *0 " "$T/limits"
 : > "$T/hub/faults"
 
+# --- the hub killed and restarted in the middle of a provisioning run ----------
+R=$T/restart; mkdir "$R"
+echo "devices slow 1" > "$T/hub/faults"
+edge-provision -d "$R" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-RESTART --retries 5 --timeout 20 --json > "$T/r.out" 2> "$T/r.err" &
+pp=$!
+sleep 1
+kill -KILL "$(cat "$T/hub/hub.pid")"
+"$TOP/tests/hub/stop.sh" "$T/hub" >/dev/null 2>&1
+: > "$T/hub/faults"
+"$TOP/tests/hub/start.sh" "$T/hub" > "$T/hub2.env" 2>/dev/null && ok "hub restarted on the same directory" || not_ok "hub restarted on the same directory"
+wait "$pp"; prc=$?
+case $prc in
+0)	ok "the run retried and finished (exit 0)"
+	[ -s "$R/device.secret" ] && [ -s "$R/device.json" ] && ok "state complete" || not_ok "state complete" ;;
+4)	ok "the run failed cleanly (exit 4)"
+	[ ! -e "$R/device.json" ] && ok "state untouched" || not_ok "state untouched" ;;
+*)	not_ok "the run retried or failed cleanly (exit $prc)"; sed 's/^/# /' "$T/r.err" ;;
+esac
+assert_eq "no temporary file left" "$(ls -A "$R" | grep -c '\.tmp$')" 0
+
 # --- private files are created 0600, never wider, not even for an instant -----
 if command -v strace >/dev/null 2>&1; then
 	P=$T/st; mkdir "$P"
