@@ -18,6 +18,7 @@
 #define TOKEN_PATH	"/apim-token-service/v2.0/token/get"
 #define REFRESH_PATH	"/apim-token-service/v2.0/token/refresh"
 #define TOKEN_MARGIN	60	/* seconds of validity a cached token must keep */
+#define TOKEN_REPLAYED	1001	/* token service: duplicated "encryption" */
 
 void
 edge_hub_init(struct edge_hub *h)
@@ -209,6 +210,7 @@ token_request(struct edge_hub *h, const struct token *old, struct token *t,
 	if (status != 0) {
 		const char *msg = NULL;
 		(void)edge_json_opt_string(ans, "msg", "", &msg, NULL);
+		h->token_replayed = status == TOKEN_REPLAYED;
 		rc = edge_err(err, EDGE_EREFUSED,
 		    "hub token service: refused (%lld: %s)", status,
 		    msg ? msg : "no message");
@@ -241,6 +243,7 @@ get_token(struct edge_hub *h, bool fresh, struct token *t,
     struct edge_error *err)
 {
 	struct token old;
+	int attempt;
 
 	if (!fresh && cache_load(h, t) == 0) {
 		if (t->expires_ms > now_ms() + TOKEN_MARGIN * 1000)
@@ -250,7 +253,20 @@ get_token(struct edge_hub *h, bool fresh, struct token *t,
 		    token_request(h, &old, t, NULL) == EDGE_OK)
 			return EDGE_OK;
 	}
-	return token_request(h, NULL, t, err);
+	/*
+	 * Two gateways asking in the same millisecond send the same
+	 * "encryption" and the second is refused as a replay (1001, reported
+	 * as temporary): ask again with a new timestamp.
+	 */
+	for (attempt = 0;; attempt++) {
+		int rc;
+
+		h->token_replayed = false;
+		rc = token_request(h, NULL, t, err);
+		if (rc == EDGE_OK || !h->token_replayed || attempt == 3)
+			return rc;
+		backoff(h, 0);
+	}
 }
 
 /* ---- signed calls ----------------------------------------------------- */

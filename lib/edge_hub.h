@@ -32,6 +32,7 @@ struct edge_hub {
 	time_t last_date;		/* Date header of the last verified answer */
 	/* Test hook: base delay of the backoff in milliseconds (default 500). */
 	long backoff_ms;
+	bool token_replayed;		/* the last token request met error 1001 */
 };
 
 /* Defaults: 10 s connect, 30 s total, 1 MiB answers, 3 retries. */
