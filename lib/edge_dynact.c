@@ -10,6 +10,7 @@
 
 #include "edge_dynact.h"
 #include "edge_json.h"
+#include "edge_time.h"
 #include "edge_mqtt.h"
 #include "edge_tls.h"
 
@@ -24,15 +25,6 @@ struct exchange {
 	struct edge_error err;
 	int rc;
 };
-
-static long long
-now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static void
 on_connect(void *user, int rc)
@@ -113,7 +105,7 @@ edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
 	struct exchange x;
 	char *host = NULL;
 	int port, rc;
-	long long deadline = now_ms() + c->timeout * 1000;
+	long long deadline = edge_time_ms() + c->timeout * 1000;
 
 	*asset_id = NULL;
 	*secret = NULL;
@@ -141,7 +133,7 @@ edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
 	mconf.device_key = c->device_key;
 	mconf.secret = c->product_secret;
 	mconf.securemode = 3;
-	mconf.timestamp_ms = now_ms();
+	mconf.timestamp_ms = edge_time_ms();
 	mconf.keepalive = 60;
 	mconf.max_inflight = 10;
 	mconf.tls = tls;
@@ -158,7 +150,7 @@ edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
 	/* Until the answer arrived and our acknowledgement left, or time is up. */
 	while (!(x.done && !edge_mqtt_want_write(x.mq))) {
 		struct pollfd p = { edge_mqtt_socket(x.mq), POLLIN, 0 };
-		long long left = deadline - now_ms();
+		long long left = deadline - edge_time_ms();
 
 		if (left <= 0) {
 			rc = edge_err(err, EDGE_ETEMP,

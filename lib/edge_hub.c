@@ -14,6 +14,7 @@
 #include "edge_file.h"
 #include "edge_hub.h"
 #include "edge_json.h"
+#include "edge_time.h"
 
 #define TOKEN_PATH	"/apim-token-service/v2.0/token/get"
 #define REFRESH_PATH	"/apim-token-service/v2.0/token/refresh"
@@ -30,15 +31,6 @@ edge_hub_init(struct edge_hub *h)
 	h->retries = 3;
 	h->cache_dirfd = -1;
 	h->backoff_ms = 500;
-}
-
-static long long
-now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 /* Exponential backoff with full jitter: 0.5x..1.5x of base * 2^attempt. */
@@ -183,7 +175,7 @@ token_request(struct edge_hub *h, const struct token *old, struct token *t,
 	long long status, expire;
 	int rc;
 
-	snprintf(ts, sizeof(ts), "%lld", now_ms());
+	snprintf(ts, sizeof(ts), "%lld", edge_time_ms());
 	if ((rc = edge_enos_token_encryption(h->access_key, ts,
 	    h->secret_key->data, enc)) != EDGE_OK)
 		return edge_err(err, rc, "token request: cannot sign");
@@ -229,7 +221,7 @@ token_request(struct edge_hub *h, const struct token *old, struct token *t,
 		goto out;
 	}
 	memcpy(t->value, tok, strlen(tok) + 1);
-	t->expires_ms = now_ms() + expire * 1000;
+	t->expires_ms = edge_time_ms() + expire * 1000;
 	cache_store(h, t);
 	rc = EDGE_OK;
 out:
@@ -246,10 +238,10 @@ get_token(struct edge_hub *h, bool fresh, struct token *t,
 	int attempt;
 
 	if (!fresh && cache_load(h, t) == 0) {
-		if (t->expires_ms > now_ms() + TOKEN_MARGIN * 1000)
+		if (t->expires_ms > edge_time_ms() + TOKEN_MARGIN * 1000)
 			return EDGE_OK;
 		old = *t;
-		if (old.expires_ms > now_ms() &&
+		if (old.expires_ms > edge_time_ms() &&
 		    token_request(h, &old, t, NULL) == EDGE_OK)
 			return EDGE_OK;
 	}
@@ -340,7 +332,7 @@ signed_call(struct edge_hub *h, const struct token *t, const char *method,
 	}
 	if (n >= sizeof(url))
 		return edge_err(err, EDGE_EUSAGE, "request URL too long");
-	snprintf(ts, sizeof(ts), "%lld", now_ms());
+	snprintf(ts, sizeof(ts), "%lld", edge_time_ms());
 	rc = edge_enos_api_signature(t->value, q, nq, body,
 	    body ? strlen(body) : 0, ts, h->secret_key->data, sig);
 	if (rc != EDGE_OK)

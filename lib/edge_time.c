@@ -23,6 +23,15 @@ edge_time_now(void)
 	return time(NULL);
 }
 
+long long
+edge_time_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 time_t
 edge_time_trusted(int dirfd, char *source, size_t srclen)
 {

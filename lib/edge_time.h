@@ -46,4 +46,7 @@ int edge_time_check(int dirfd, time_t now, long tolerance, bool *far_ahead,
  */
 time_t edge_time_now(void);
 
+/* Milliseconds since the epoch from the system clock (EnOS timestamps). */
+long long edge_time_ms(void);
+
 #endif
