@@ -589,6 +589,25 @@ try_connect(struct app *a)
 		edge_warn("the system clock is more than a year ahead of the last trusted time");
 		a->far_warned = true;
 	}
+	/*
+	 * An edge whose own verified CRL lists its certificate does not try:
+	 * the answer is known, and how the broker's refusal shows (TLS alert,
+	 * CONNACK, a dropped connection) depends on timing.
+	 */
+	{
+		char sn[128], at[32];
+		time_t when;
+		bool revoked;
+
+		if (edge_file_exists(a->dirfd, "crl.pem") &&
+		    edge_crl_cert_revoked(a->dirfd, "cert.pem", &revoked, sn,
+		    sizeof(sn), &when, NULL) == EDGE_OK && revoked) {
+			edge_x509_time(when, at, sizeof(at));
+			return edge_err(&a->ctx->err, EDGE_EREVOKED,
+			    "the edge certificate (serial %s) is revoked since %s (crl.pem); not connecting",
+			    sn, at);
+		}
+	}
 	edge_tls_status_reset(&a->tst);
 	memset(&c, 0, sizeof(c));
 	c.host = a->host;
