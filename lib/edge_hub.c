@@ -152,14 +152,6 @@ cache_store(struct edge_hub *h, const struct token *t)
 	json_object_put(o);
 }
 
-int
-edge_hub_forget_token(struct edge_hub *h, struct edge_error *err)
-{
-	if (h->cache_dirfd < 0)
-		return EDGE_OK;
-	return edge_file_remove(h->cache_dirfd, EDGE_HUB_TOKEN_FILE, true, err);
-}
-
 /* Token service call: get, or refresh when old is non-NULL. */
 static int
 token_request(struct edge_hub *h, const struct token *old, struct token *t,

@@ -69,7 +69,5 @@ int edge_hub_envelope(const char *body, size_t len, long status,
 int edge_hub_get(struct edge_hub *h, const char *url,
     struct edge_http_response *resp, struct edge_error *err);
 
-/* Forget the cached token (after a reset). */
-int edge_hub_forget_token(struct edge_hub *h, struct edge_error *err);
 
 #endif
