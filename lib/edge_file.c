@@ -4,9 +4,12 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,9 +66,13 @@ edge_file_atomic_begin(int dirfd, const char *name, mode_t mode,
 		return edge_err(err, EDGE_ESTORE, "%s: name too long", name);
 	memcpy(a->name, name, strlen(name) + 1);
 	for (attempt = 0; attempt < 16; attempt++) {
-		/* Random suffix: O_EXCL makes a collision an error, not a race. */
-		snprintf(a->tmp, sizeof(a->tmp), ".%s.%08lx.tmp", name,
-		    (unsigned long)random() ^ (unsigned long)getpid());
+		/*
+		 * ".NAME.PID.RANDOM.tmp": the PID lets edge_dir_clean_stale()
+		 * tell a dead writer's leftover from a live writer's file; the
+		 * random part and O_EXCL make a collision an error, not a race.
+		 */
+		snprintf(a->tmp, sizeof(a->tmp), ".%s.%ld.%08lx.tmp", name,
+		    (long)getpid(), (unsigned long)random() & 0xffffffffUL);
 		a->fd = openat(dirfd, a->tmp, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, mode);
 		if (a->fd >= 0 || errno != EEXIST)
@@ -74,6 +81,12 @@ edge_file_atomic_begin(int dirfd, const char *name, mode_t mode,
 	if (a->fd < 0)
 		return edge_err(err, EDGE_ESTORE, "%s: cannot create: %s", name,
 		    strerror(errno));
+	/*
+	 * Held until the file is closed: a cleaner in another PID namespace,
+	 * where our PID means nothing, still sees that the writer is alive.
+	 * Best effort (a file system without flock has the PID check only).
+	 */
+	(void)flock(a->fd, LOCK_EX | LOCK_NB);
 	/* The umask may have narrowed the mode; public files must stay readable. */
 	if (fchmod(a->fd, mode) != 0) {
 		int e = errno;
@@ -350,5 +363,108 @@ edge_file_remove(int dirfd, const char *name, bool shred,
 		return edge_err(err, EDGE_ESTORE, "%s: cannot remove: %s",
 		    name, strerror(errno));
 	(void)fsync(dirfd);
+	return EDGE_OK;
+}
+
+/*
+ * True when name is ".NAME.PID.XXXXXXXX.tmp" as edge_file_atomic_begin()
+ * makes it (NAME not empty, PID decimal without a leading zero, eight
+ * lower-case hex digits); *pid receives PID.
+ */
+static bool
+stale_pattern(const char *name, pid_t *pid)
+{
+	size_t len = strlen(name), i, p;
+	long long v = 0;
+
+	/* "." + NAME + "." + PID + "." + 8 hex + ".tmp" */
+	if (len < 1 + 1 + 1 + 1 + 1 + 8 + 4 || name[0] != '.' ||
+	    strcmp(name + len - 4, ".tmp") != 0)
+		return false;
+	i = len - 4 - 8;
+	if (name[i - 1] != '.')
+		return false;
+	for (p = i; p < len - 4; p++)
+		if (!((name[p] >= '0' && name[p] <= '9') ||
+		    (name[p] >= 'a' && name[p] <= 'f')))
+			return false;
+	/* The PID: digits back from the dot before the hex part. */
+	p = i - 1;
+	while (p > 0 && name[p - 1] >= '0' && name[p - 1] <= '9')
+		p--;
+	if (p == i - 1 || i - 1 - p > 10 || name[p] == '0' || p < 3 ||
+	    name[p - 1] != '.')
+		return false;
+	for (; p < i - 1; p++)
+		v = v * 10 + (name[p] - '0');
+	if (v <= 0 || v > 0x7fffffffLL)
+		return false;
+	*pid = (pid_t)v;
+	return true;
+}
+
+/* Remove one stale temporary file, if it still is one: 1 removed, else 0. */
+static int
+remove_stale(int dirfd, const char *name, pid_t pid)
+{
+	struct stat st, now;
+	int fd, removed = 0;
+
+	/* A live writer (or a PID now reused by someone else) keeps its file. */
+	if (kill(pid, 0) == 0 || errno != ESRCH)
+		return 0;
+	/* Only regular files: a symlink or anything else is not ours. */
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		return 0;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	/*
+	 * The writer holds the lock while it writes: a held lock means a live
+	 * writer whose PID we cannot see.  Our lock, held until the unlink,
+	 * also keeps two cleaners from racing on the same file.
+	 */
+	if (fstat(fd, &now) == 0 && now.st_dev == st.st_dev &&
+	    now.st_ino == st.st_ino && S_ISREG(now.st_mode) &&
+	    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_dev == now.st_dev && st.st_ino == now.st_ino &&
+	    unlinkat(dirfd, name, 0) == 0)
+		removed = 1;
+	close(fd);
+	return removed;
+}
+
+int
+edge_dir_clean_stale(int dirfd, unsigned *removed)
+{
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d;
+	int fd;
+
+	if (removed != NULL)
+		*removed = 0;
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return EDGE_ESTORE;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return EDGE_ESTORE;
+	}
+	while ((de = readdir(d)) != NULL) {
+		pid_t pid;
+
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+			continue;
+		if (stale_pattern(de->d_name, &pid))
+			n += (unsigned)remove_stale(dirfd, de->d_name, pid);
+	}
+	closedir(d);
+	if (n > 0)
+		(void)fsync(dirfd);
+	if (removed != NULL)
+		*removed = n;
 	return EDGE_OK;
 }

@@ -32,6 +32,18 @@
 int edge_dir_open(const char *path, int *dirfd, struct edge_error *err);
 
 /*
+ * Remove the temporary files that writers killed mid-write left in dirfd:
+ * names ".NAME.PID.XXXXXXXX.tmp" exactly as edge_file_atomic_begin() makes
+ * them, regular files owned by this user, whose writer PID no longer exists
+ * (kill(PID, 0) fails with ESRCH) and whose writer's lock is not held.
+ * Nothing else is touched: no other name, no symlink (never followed; the
+ * unlink is relative to dirfd), no file of a live writer.  *removed (may be
+ * NULL) receives the count.  Best effort; errors: EDGE_ESTORE when dirfd
+ * cannot be listed.
+ */
+int edge_dir_clean_stale(int dirfd, unsigned *removed);
+
+/*
  * Replace (or create) name inside dirfd with len bytes of data, atomically,
  * with the given mode (EDGE_MODE_PRIVATE or EDGE_MODE_PUBLIC).  On any
  * failure the old file, if any, is untouched and no temporary file remains.

@@ -14,6 +14,7 @@
 
 #include "edge_json.h"
 #include "edge_log.h"
+#include "edge_outbox.h"
 #include "edge_tool.h"
 
 #define SYSTEM_CONFIG "/etc/edge/edge.conf"
@@ -242,6 +243,29 @@ edge_arg_given(const struct edge_ctx *ctx, const char *name)
 	return s == EDGE_SRC_ARGV || s == EDGE_SRC_ENV;
 }
 
+/*
+ * Temporary files of writers killed mid-write (SIGKILL, power loss) are
+ * removed once the directory is known to be ours: in the state directory
+ * and in its outbox.  Best effort; a live writer's file is never touched.
+ */
+static void
+clean_stale(int dirfd)
+{
+	unsigned n = 0, m = 0;
+	int fd;
+
+	(void)edge_dir_clean_stale(dirfd, &n);
+	fd = openat(dirfd, EDGE_OUTBOX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd >= 0) {
+		(void)edge_dir_clean_stale(fd, &m);
+		close(fd);
+	}
+	if (n + m > 0)
+		edge_verbose(1, "removed %u temporary file(s) left by killed writers",
+		    n + m);
+}
+
 int
 edge_ctx_dirfd(struct edge_ctx *ctx, int *dirfd)
 {
@@ -273,6 +297,7 @@ edge_ctx_dirfd(struct edge_ctx *ctx, int *dirfd)
 			ctx->dirfd = -1;
 			return rc;
 		}
+		clean_stale(ctx->dirfd);
 	}
 	*dirfd = ctx->dirfd;
 	return EDGE_OK;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* lib/edge_file: atomic writes, modes, read caps, symlink refusal. */
+/* lib/edge_file: atomic writes, modes, read caps, symlink refusal, stale temp cleanup. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "edge_file.h"
@@ -42,6 +44,8 @@ count_entries(int dirfd)
 	struct dirent *e;
 	int n = 0;
 
+	/* The dup shares the offset of dirfd: start from the top every time. */
+	rewinddir(d);
 	while ((e = readdir(d)) != NULL)
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
 			n++;
@@ -172,6 +176,112 @@ test_remove(void **state)
 	close(fd);
 }
 
+/* Make an empty file name in fd (mode 0600). */
+static void
+touch(int fd, const char *name)
+{
+	int f = openat(fd, name, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	assert_true(f >= 0);
+	assert_int_equal(write(f, "x", 1), 1);
+	close(f);
+}
+
+/* A PID that existed and no longer does (a reaped child). */
+static pid_t
+dead_pid(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return pid;
+}
+
+static void
+test_clean_stale(void **state)
+{
+	struct edge_error err = { 0 };
+	struct edge_atomic a;
+	char dead[128], live[128], locked[128], dlink[128], ddir[128];
+	char target[128], name[160];
+	unsigned n = 99;
+	pid_t gone = dead_pid();
+	int fd, lfd;
+
+	(void)state;
+	assert_int_equal(edge_dir_open(dir, &fd, &err), EDGE_OK);
+	/* The temporary name carries the writer's PID. */
+	assert_int_equal(edge_file_atomic_begin(fd, "cert.pem", EDGE_MODE_PUBLIC,
+	    &a, &err), EDGE_OK);
+	snprintf(name, sizeof(name), ".cert.pem.%ld.", (long)getpid());
+	assert_memory_equal(a.tmp, name, strlen(name));
+	assert_int_equal(strlen(a.tmp), strlen(name) + 8 + 4);
+	assert_string_equal(a.tmp + strlen(a.tmp) - 4, ".tmp");
+	/* An open writer of ours is live: its file stays. */
+	assert_int_equal(edge_dir_clean_stale(fd, &n), EDGE_OK);
+	assert_int_equal(n, 0);
+	assert_true(edge_file_exists(fd, a.tmp));
+
+	snprintf(dead, sizeof(dead), ".key.pem.%ld.0badc0de.tmp", (long)gone);
+	snprintf(live, sizeof(live), ".csr.pem.%ld.00000001.tmp", (long)getpid());
+	/* A dead PID whose lock is held: a live writer in another PID namespace. */
+	snprintf(locked, sizeof(locked), ".crl.pem.%ld.0000abcd.tmp", (long)gone);
+	snprintf(dlink, sizeof(dlink), ".ca.pem.%ld.12345678.tmp", (long)gone);
+	snprintf(ddir, sizeof(ddir), ".outbox.%ld.12345678.tmp", (long)gone);
+	snprintf(target, sizeof(target), "%s/target", dir);
+	touch(fd, dead);
+	touch(fd, live);
+	touch(fd, locked);
+	touch(fd, "target");
+	assert_int_equal(symlinkat(target, fd, dlink), 0);
+	assert_int_equal(mkdirat(fd, ddir, 0700), 0);
+	lfd = openat(fd, locked, O_RDONLY);
+	assert_true(lfd >= 0);
+	assert_int_equal(flock(lfd, LOCK_EX), 0);
+	/* Near misses of the pattern are never touched, whatever their PID. */
+	snprintf(name, sizeof(name), "key.pem.%ld.0badc0de.tmp", (long)gone);
+	touch(fd, name);	/* no leading dot */
+	snprintf(name, sizeof(name), ".key.pem.%ld.0badc0d.tmp", (long)gone);
+	touch(fd, name);	/* 7 hex digits */
+	snprintf(name, sizeof(name), ".key.pem.%ld.0BADC0DE.tmp", (long)gone);
+	touch(fd, name);	/* upper case */
+	snprintf(name, sizeof(name), ".key.pem.0%ld.0badc0de.tmp", (long)gone);
+	touch(fd, name);	/* leading zero */
+	snprintf(name, sizeof(name), "..%ld.0badc0de.tmp", (long)gone);
+	touch(fd, name);	/* empty NAME */
+	snprintf(name, sizeof(name), ".key.pem.%ld.0badc0de.tmp~", (long)gone);
+	touch(fd, name);
+	snprintf(name, sizeof(name), ".key.pem.%ld.0badc0de.TMP", (long)gone);
+	touch(fd, name);
+	touch(fd, ".key.pem.0badc0de.tmp");	/* the old format: no PID */
+	touch(fd, ".key.pem.0.0badc0de.tmp");	/* PID 0 */
+	touch(fd, ".key.pem.99999999999.0badc0de.tmp");	/* beyond any PID */
+	touch(fd, ".tmp");
+	assert_int_equal(count_entries(fd), 1 + 5 + 1 + 11);
+
+	assert_int_equal(edge_dir_clean_stale(fd, &n), EDGE_OK);
+	assert_int_equal(n, 1);
+	assert_false(edge_file_exists(fd, dead));
+	assert_true(edge_file_exists(fd, live));
+	assert_true(edge_file_exists(fd, locked));
+	assert_true(edge_file_exists(fd, dlink));	/* a symlink: not ours */
+	assert_true(edge_file_exists(fd, "target"));
+	assert_true(edge_file_exists(fd, ddir));
+	assert_int_equal(count_entries(fd), 1 + 4 + 1 + 11);
+	/* Once the lock is gone the dead writer's file goes too. */
+	close(lfd);
+	assert_int_equal(edge_dir_clean_stale(fd, NULL), EDGE_OK);
+	assert_false(edge_file_exists(fd, locked));
+	/* The writer still open completes normally. */
+	assert_int_equal(edge_file_atomic_write(&a, "c\n", 2, &err), EDGE_OK);
+	assert_int_equal(edge_file_atomic_commit(&a, &err), EDGE_OK);
+	assert_true(edge_file_exists(fd, "cert.pem"));
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -181,6 +291,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_symlinks_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_failure_keeps_old, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clean_stale, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("edge_file", tests, NULL, NULL);
 }
