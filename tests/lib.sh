@@ -24,6 +24,10 @@ EDGE_SYSTEM_CONFIG=
 export EDGE_SYSTEM_CONFIG
 LC_ALL=C
 export LC_ALL
+# The stand-in hub checks that every state.json it writes reads back as its
+# registry (its per-entry text cache must never go stale).
+HUB_STORE_VERIFY=1
+export HUB_STORE_VERIFY
 
 _n=0
 _failed=0

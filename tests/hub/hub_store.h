@@ -5,8 +5,10 @@
 /*
  * The hub registry: one JSON document, state.json in the hub directory,
  * kept in memory as a json-c tree and replaced atomically after every change
- * (README.md documents its format; the broker plugin reads it).  The caller
- * serialises access (one mutex in enos-hub).  Never prints.
+ * (README.md documents its format; the broker plugin reads it).  Each entry
+ * of a registry array keeps its serialised text, so a save costs the new
+ * entries, not the whole registry.  The caller serialises access (one mutex
+ * in enos-hub).  Never prints.
  */
 
 #include <stdbool.h>
@@ -18,6 +20,7 @@
 struct hub_store {
 	int dirfd;
 	json_object *root;
+	bool verify;		/* HUB_STORE_VERIFY=1: check every save */
 };
 
 /* Load DIR/state.json, or start an empty registry.  0 or -1 with msg. */
@@ -29,6 +32,12 @@ void hub_store_close(struct hub_store *s);
  * from the file on disk, so memory and disk never disagree.
  */
 int hub_store_save(struct hub_store *s, char *msg, size_t msglen);
+
+/*
+ * Call after changing an entry already in a registry array (a device, a
+ * certificate, ...): saves reuse each entry's serialised text until then.
+ */
+void hub_store_changed(json_object *entry);
 
 /* The named top-level array ("devices", "certs", ...), created if absent. */
 json_object *hub_store_array(struct hub_store *s, const char *name);
