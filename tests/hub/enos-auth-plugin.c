@@ -34,8 +34,8 @@
 #include <openssl/bn.h>
 #include <openssl/x509.h>
 
-#include "edge_enos.h"
 #include "hub_conf.h"
+#include "hub_mqtt.h"
 
 #define LOG	"enos-auth: "
 #define CLOUD_USER	"cloud"
@@ -278,43 +278,6 @@ auth_cloud(struct mosquitto *client, const char *password)
 	return rc;
 }
 
-struct connect_fields {
-	char cid[128], mode[8], method[16], ts[32];
-};
-
-/* Split {cid}|securemode=..,signmethod=..,timestamp=..| into f. */
-static bool
-parse_client_id(const char *id, struct connect_fields *f)
-{
-	const char *bar = strchr(id, '|'), *end;
-	char params[256], *tok, *save = NULL, *eq;
-	size_t n;
-
-	memset(f, 0, sizeof(*f));
-	if (bar == NULL || (n = (size_t)(bar - id)) == 0 || n >= sizeof(f->cid))
-		return false;
-	memcpy(f->cid, id, n);
-	end = strchr(bar + 1, '|');
-	if (end == NULL || end[1] != '\0' ||
-	    (n = (size_t)(end - bar - 1)) >= sizeof(params))
-		return false;
-	memcpy(params, bar + 1, n);
-	params[n] = '\0';
-	for (tok = strtok_r(params, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		if ((eq = strchr(tok, '=')) == NULL)
-			continue;
-		*eq++ = '\0';
-		if (strcmp(tok, "securemode") == 0)
-			snprintf(f->mode, sizeof(f->mode), "%s", eq);
-		else if (strcmp(tok, "signmethod") == 0)
-			snprintf(f->method, sizeof(f->method), "%s", eq);
-		else if (strcmp(tok, "timestamp") == 0)
-			snprintf(f->ts, sizeof(f->ts), "%s", eq);
-	}
-	return f->mode[0] && f->method[0] && f->ts[0];
-}
-
 /* The device's first login activates it (Get Device reports it). */
 static void
 mark_activated(const char *pk, const char *dk)
@@ -348,11 +311,11 @@ is_activated(const char *pk, const char *dk)
  * /ext/session/{pk}/{dk}/thing/activate/info, to this client only.
  */
 static int
-activate(const char *id, const struct connect_fields *f, const char *pk,
+activate(const char *id, const struct hub_mqtt_cid *f, const char *pk,
     const char *dk, const char *username, const char *password)
 {
 	const struct hub_product *p = hub_conf_product(&conf, pk);
-	char want[EDGE_ENOS_HEX256], topic[256];
+	char topic[256];
 	json_object *d = find_device(pk, dk), *msg, *params;
 	const char *text;
 	int rc = MOSQ_ERR_AUTH;
@@ -367,9 +330,7 @@ activate(const char *id, const struct connect_fields *f, const char *pk,
 		    d == NULL ? "no such device" : "already activated");
 		goto out;
 	}
-	if (password == NULL || edge_enos_mqtt_password(f->method, f->cid, dk,
-	    pk, f->ts, p->secret, false, want, sizeof(want)) != 0 ||
-	    !edge_enos_hex_equal(password, want)) {
+	if (!hub_mqtt_password_ok(f, dk, pk, p->secret, password)) {
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: bad activation "
 		    "password or signmethod", username);
 		goto out;
@@ -400,7 +361,6 @@ activate(const char *id, const struct connect_fields *f, const char *pk,
 	}
 	json_object_put(msg);
 out:
-	explicit_bzero(want, sizeof(want));
 	return rc;
 }
 
@@ -408,19 +368,17 @@ static int
 auth_device(struct mosquitto *client, const char *username,
     const char *password)
 {
-	char user[160], *pk, want[EDGE_ENOS_HEX256], *sn = NULL;
-	struct connect_fields f;
+	char user[HUB_MQTT_USER_MAX], *pk, *sn = NULL;
+	struct hub_mqtt_cid f;
 	json_object *d, *certs, *c;
 	const char *id = mosquitto_client_id(client);
 	bool bound = false;
 	size_t i;
 	int rc = MOSQ_ERR_AUTH;
 
-	if (snprintf(user, sizeof(user), "%s", username) >= (int)sizeof(user) ||
-	    (pk = strchr(user, '&')) == NULL)
+	if (!hub_mqtt_username(username, user, &pk))
 		goto deny_user;
-	*pk++ = '\0';
-	if (id == NULL || !parse_client_id(id, &f)) {
+	if (id == NULL || !hub_mqtt_client_id(id, &f)) {
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: client id is not "
 		    "{cid}|securemode=,signmethod=,timestamp=|", username);
 		goto out;
@@ -439,9 +397,8 @@ auth_device(struct mosquitto *client, const char *username,
 		    username);
 		goto out;
 	}
-	if (password == NULL || edge_enos_mqtt_password(f.method, f.cid, user,
-	    pk, f.ts, jstr(d, "deviceSecret") ?: "", false, want,
-	    sizeof(want)) != 0 || !edge_enos_hex_equal(password, want)) {
+	if (!hub_mqtt_password_ok(&f, user, pk, jstr(d, "deviceSecret") ?: "",
+	    password)) {
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: bad password or "
 		    "signmethod", username);
 		goto out;
@@ -481,7 +438,6 @@ deny_user:
 	mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "username is not "
 	    "{deviceKey}&{productKey}");
 out:
-	explicit_bzero(want, sizeof(want));
 	free(sn);
 	return rc;
 }
@@ -501,39 +457,13 @@ on_basic_auth(int event, void *event_data, void *userdata)
 	return auth_device(ed->client, ed->username, ed->password);
 }
 
-static bool
-has_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* /sys/+/+/thing/service/...: split without wildcards in the levels. */
-static bool
-is_service_topic(const char *t)
-{
-	const char *p;
-	int level;
-
-	if (!has_prefix(t, "/sys/") || strpbrk(t, "+#") != NULL)
-		return false;
-	p = t + 5;
-	for (level = 0; level < 2; level++) {
-		p = strchr(p, '/');
-		if (p == NULL || p[1] == '\0')
-			return false;
-		p++;
-	}
-	return has_prefix(p - 1, "/thing/service/") &&
-	    strlen(p - 1) > strlen("/thing/service/");
-}
-
 static int
 on_acl_check(int event, void *event_data, void *userdata)
 {
 	struct mosquitto_evt_acl_check *ed = event_data;
 	const char *username = mosquitto_client_username(ed->client), *id;
-	char user[160], *pk, own[2][256];
-	struct connect_fields f;
+	char user[HUB_MQTT_USER_MAX], *pk;
+	struct hub_mqtt_cid f;
 
 	(void)event;
 	(void)userdata;
@@ -543,30 +473,25 @@ on_acl_check(int event, void *event_data, void *userdata)
 		return MOSQ_ERR_ACL_DENIED;
 	if (strcmp(username, CLOUD_USER) == 0) {
 		if (ed->access == MOSQ_ACL_WRITE)
-			return is_service_topic(ed->topic) ? MOSQ_ERR_SUCCESS :
-			    MOSQ_ERR_ACL_DENIED;
-		return has_prefix(ed->topic, "/sys/") ||
-		    has_prefix(ed->topic, "/ext/session/") ? MOSQ_ERR_SUCCESS :
-		    MOSQ_ERR_ACL_DENIED;
+			return hub_mqtt_service_topic(ed->topic) ?
+			    MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+		return strncmp(ed->topic, "/sys/", 5) == 0 ||
+		    strncmp(ed->topic, "/ext/session/", 13) == 0 ?
+		    MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 	}
-	if (snprintf(user, sizeof(user), "%s", username) >= (int)sizeof(user) ||
-	    (pk = strchr(user, '&')) == NULL)
+	if (!hub_mqtt_username(username, user, &pk))
 		return MOSQ_ERR_ACL_DENIED;
-	*pk++ = '\0';
 	/* An activation session (securemode=3) only gets its secret. */
 	id = mosquitto_client_id(ed->client);
-	if (id != NULL && parse_client_id(id, &f) && strcmp(f.mode, "3") == 0) {
-		snprintf(own[0], sizeof(own[0]),
-		    "/ext/session/%s/%s/thing/activate/info", pk, user);
-		if (strncmp(ed->topic, own[0], strlen(own[0])) == 0)
+	if (id != NULL && hub_mqtt_client_id(id, &f) &&
+	    strcmp(f.mode, "3") == 0) {
+		if (hub_mqtt_device_topic(ed->topic, pk, user, true))
 			return MOSQ_ERR_SUCCESS;
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: activation "
 		    "session denied on %s", username, ed->topic);
 		return MOSQ_ERR_ACL_DENIED;
 	}
-	snprintf(own[0], sizeof(own[0]), "/sys/%s/%s/", pk, user);
-	snprintf(own[1], sizeof(own[1]), "/ext/session/%s/%s/", pk, user);
-	if (has_prefix(ed->topic, own[0]) || has_prefix(ed->topic, own[1]))
+	if (hub_mqtt_device_topic(ed->topic, pk, user, false))
 		return MOSQ_ERR_SUCCESS;
 	if (ed->access != MOSQ_ACL_READ)
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: denied %s on %s",

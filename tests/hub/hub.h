@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <json.h>
 
@@ -71,6 +72,85 @@ void hub_reply(struct hub_resp *rs, unsigned status, int code,
     const char *msg, json_object *data);
 /* Fill rs with the JSON text of o (taken). */
 void hub_reply_json(struct hub_resp *rs, unsigned status, json_object *o);
+
+/*
+ * Request parsing, pure: bytes of a request in, parsed values or an error out,
+ * no server, no hub state, never prints (tests/fuzz/fuzz_hubreq.c calls them
+ * directly).  The handlers below call them and add the checks that need the
+ * registry.
+ */
+
+/* hub_http.c */
+/* Add a decoded query parameter; false when HUB_MAX_PARAMS are taken. */
+bool hub_req_add_param(struct hub_req *rq, const char *name,
+    const char *value);
+/* True for a Content-Type a JSON body may have: application/json[;...]. */
+bool hub_req_json_ctype(const char *ctype);
+/*
+ * The body as one JSON object: 0 with *out (caller puts), an empty body
+ * giving {}; -1 when it has a NUL, is not one object, or has trailing bytes
+ * other than whitespace.
+ */
+int hub_req_body(const char *body, size_t len, json_object **out);
+/* Does the request ask for DER (?format=der, else Accept has der_type)? */
+bool hub_req_wants_der(const struct hub_req *rq, const char *der_type);
+
+/* hub_token.c */
+/* A token-service request body (4.1). */
+struct hub_token_req {
+	json_object *body;		/* owns the strings below */
+	const char *app, *enc, *old;	/* appKey, encryption, accessToken */
+	char ts[32];			/* timestamp, decimal milliseconds */
+	int64_t ts_ms;
+};
+/*
+ * Parse a token get (or refresh) body.  0, or the token service's status
+ * (1202 missing field, 1004 bad timestamp) with *msg its text.  Free t with
+ * hub_token_req_free() in both cases.
+ */
+int hub_token_req_parse(const char *body, size_t len, bool refresh,
+    struct hub_token_req *t, const char **msg);
+void hub_token_req_free(struct hub_token_req *t);
+/* apim-timestamp syntax: 1 to 19 decimal digits. */
+bool hub_ms_timestamp(const char *s);
+/*
+ * The apim-signature of rq (4.2) against one computed with secret: 0 when
+ * equal, else -1 with *msg the 401 text (missing, cannot compute, invalid).
+ */
+int hub_apim_verify(const struct hub_req *rq, const char *secret,
+    const char **msg);
+
+/* hub_api.c: the arguments of the device and certificate calls */
+/* action and orgId (required, orgId must be org_id): the action, or NULL
+ * with *code and msg. */
+const char *hub_api_action(const struct hub_req *rq, const char *org_id,
+    int *code, char *msg, size_t msglen);
+/* A device key the hub puts in file names and topics: [A-Za-z0-9_.-]{1,64}. */
+bool hub_valid_key(const char *s);
+/* Device create body (6.2). */
+struct hub_device_args {
+	const char *pk, *tz, *dk;	/* borrowed from the body; dk may be NULL */
+	json_object *name;		/* StringI18n, owned: json_object_put */
+};
+/* 0, or -1 with msg (code ENOS_EARG); the product must be in conf. */
+int hub_api_device_args(json_object *body, const struct hub_conf *conf,
+    struct hub_device_args *a, char *msg, size_t msglen);
+/* certSn from the body (number or string) or the query; 0, or -1 with msg. */
+int hub_api_cert_sn(const struct hub_req *rq, json_object *body,
+    char sn[HUB_SN_MAX], char *msg, size_t msglen);
+/* Revocation reason from the body or the query (default 0); 0 or -1. */
+int hub_api_reason(const struct hub_req *rq, json_object *body,
+    int64_t *reason);
+/* Apply/renew body (7.1): csr, issueAuthority, validDay. */
+struct hub_issue_args {
+	const char *csr_pem;		/* borrowed: the body's or old_csr */
+	bool ecc;
+	int64_t days;
+};
+/* 0, or -1 with msg (code ENOS_EARG); old_* are the renewed certificate's. */
+int hub_api_issue_args(json_object *body, const struct hub_product *p,
+    const char *old_csr, const char *old_authority, struct hub_issue_args *a,
+    char *msg, size_t msglen);
 
 /* hub_fault.c: injected faults from DIR/faults (the caller holds h->lock) */
 void hub_fault_apply(struct hub *h, const struct hub_req *rq,

@@ -11,7 +11,8 @@ HUB_SRV_SRC := tests/hub/enos-hub.c tests/hub/hub_http.c tests/hub/hub_token.c \
                tests/hub/hub_store.c tests/hub/hub_conf.c tests/hub/hub_fault.c
 HUB_SRV_OBJ := $(HUB_SRV_SRC:%.c=$(B)/%.o)
 # The plugin is a shared object: its sources are compiled again with -fPIC.
-HUB_PLG_SRC := tests/hub/enos-auth-plugin.c tests/hub/hub_conf.c lib/edge_enos.c
+HUB_PLG_SRC := tests/hub/enos-auth-plugin.c tests/hub/hub_mqtt.c tests/hub/hub_conf.c \
+               lib/edge_enos.c
 HUB_PLG_OBJ := $(HUB_PLG_SRC:%.c=$(HUB_DIR_B)/pic/%.o)
 
 .PHONY: hub
@@ -33,3 +34,16 @@ $(HUB_DIR_B)/pic/%.o: %.c $(HUB_HDRS) Makefile tests/hub/hub.mk
 
 $(HUB_DIR_B)/enos-auth-plugin.so: $(HUB_PLG_OBJ)
 	$(CC) $(LDFLAGS) -shared -fPIC -o $@ $^ $(PKG_LIBS) -lcrypto
+
+# Fuzz targets of the hub (tests/fuzz/fuzz_hub*.c; the Makefile's fuzz rules
+# build and run them).  fuzz_hubreq links the server's objects except
+# enos-hub.o (main; the harness has its own hub_log) and libmicrohttpd;
+# fuzz_hubauth needs only the plugin's parsers, hub_mqtt.o.  $(LIB) comes
+# again after the hub objects, which call into it.
+HUB_FUZZ_REQ := $(filter-out $(B)/tests/hub/enos-hub.o,$(HUB_SRV_OBJ))
+$(B)/fuzz/replay_hubreq $(B)/fuzz/fuzz_hubreq: $(HUB_FUZZ_REQ)
+$(B)/fuzz/replay_hubreq $(B)/fuzz/fuzz_hubreq: PKG_LIBS := $(LIB) $(PKG_LIBS) $(HUB_MHD) -lpthread
+$(B)/fuzz/replay_hubauth $(B)/fuzz/fuzz_hubauth: $(B)/tests/hub/hub_mqtt.o
+$(B)/fuzz/replay_hubauth $(B)/fuzz/fuzz_hubauth: PKG_LIBS := $(LIB) $(PKG_LIBS)
+$(B)/tests/fuzz/fuzz_hubreq.o $(B)/tests/fuzz/fuzz_hubauth.o: ALL_CFLAGS += -Itests/hub
+$(B)/tests/fuzz/fuzz_hubreq.o $(B)/tests/fuzz/fuzz_hubauth.o: $(HUB_HDRS) tests/hub/hub.mk

@@ -53,25 +53,41 @@ save(struct hub *h, struct hub_resp *rs)
 	return false;
 }
 
-/* action and orgId are required on every call; orgId must be ours. */
-static const char *
-common(struct hub *h, const struct hub_req *rq, struct hub_resp *rs)
+const char *
+hub_api_action(const struct hub_req *rq, const char *org_id, int *code,
+    char *msg, size_t msglen)
 {
 	const char *action = hub_param(rq, "action");
 	const char *org = hub_param(rq, "orgId");
 
+	*code = ENOS_EARG;
 	if (action == NULL || *action == '\0') {
-		fail(rs, ENOS_EARG, "Invalid Argument action:action is missing");
+		snprintf(msg, msglen, "Invalid Argument action:action is missing");
 		return NULL;
 	}
 	if (org == NULL || *org == '\0') {
-		fail(rs, ENOS_EARG, "Invalid Argument orgId:orgId is missing");
+		snprintf(msg, msglen, "Invalid Argument orgId:orgId is missing");
 		return NULL;
 	}
-	if (strcmp(org, h->org_id) != 0) {
-		fail(rs, ENOS_EDENIED, "Denied resource: orgId %s", org);
+	if (strcmp(org, org_id) != 0) {
+		*code = ENOS_EDENIED;
+		snprintf(msg, msglen, "Denied resource: orgId %s", org);
 		return NULL;
 	}
+	return action;
+}
+
+/* action and orgId are required on every call; orgId must be ours. */
+static const char *
+common(struct hub *h, const struct hub_req *rq, struct hub_resp *rs)
+{
+	const char *action;
+	char msg[512];
+	int code;
+
+	if ((action = hub_api_action(rq, h->org_id, &code, msg,
+	    sizeof(msg))) == NULL)
+		fail(rs, code, "%s", msg);
 	return action;
 }
 
@@ -85,8 +101,8 @@ method_is(const struct hub_req *rq, struct hub_resp *rs, const char *want)
 }
 
 /* A key the hub makes part of file names and topics: keep it tame. */
-static bool
-valid_key(const char *s)
+bool
+hub_valid_key(const char *s)
 {
 	size_t n = 0;
 
@@ -128,51 +144,74 @@ jcopy(json_object *o)
 	return c;
 }
 
-static void
-device_create(struct hub *h, json_object *body, struct hub_resp *rs)
+int
+hub_api_device_args(json_object *body, const struct hub_conf *conf,
+    struct hub_device_args *a, char *msg, size_t msglen)
 {
-	json_object *name = NULL, *v, *d, *data, *devs;
-	const char *pk = hub_jstr(body, "productKey");
-	const char *tz = hub_jstr(body, "timezone");
-	const char *dk = hub_jstr(body, "deviceKey");
-	char gen_dk[11], asset[9], secret[21];
-	size_t i, n, count = 0;
+	json_object *v;
 
-	if (pk == NULL || *pk == '\0') {
-		fail(rs, ENOS_EARG, "Invalid Argument productKey:productKey is missing");
-		return;
+	memset(a, 0, sizeof(*a));
+	a->pk = hub_jstr(body, "productKey");
+	a->tz = hub_jstr(body, "timezone");
+	a->dk = hub_jstr(body, "deviceKey");
+	if (a->pk == NULL || *a->pk == '\0') {
+		snprintf(msg, msglen, "Invalid Argument productKey:productKey "
+		    "is missing");
+		return -1;
 	}
-	if (hub_conf_product(&h->conf, pk) == NULL) {
-		fail(rs, ENOS_EARG, "Invalid Argument productKey:product %s "
-		    "does not exist", pk);
-		return;
+	if (hub_conf_product(conf, a->pk) == NULL) {
+		snprintf(msg, msglen, "Invalid Argument productKey:product %s "
+		    "does not exist", a->pk);
+		return -1;
 	}
-	if (tz == NULL || *tz == '\0') {
-		fail(rs, ENOS_EARG, "Invalid Argument timezone:timezone is missing");
-		return;
+	if (a->tz == NULL || *a->tz == '\0') {
+		snprintf(msg, msglen, "Invalid Argument timezone:timezone is "
+		    "missing");
+		return -1;
 	}
 	if (json_object_object_get_ex(body, "deviceName", &v)) {
 		if (json_object_is_type(v, json_type_string) &&
 		    *json_object_get_string(v)) {
-			name = json_object_new_object();
-			json_object_object_add(name, "defaultValue",
+			a->name = json_object_new_object();
+			json_object_object_add(a->name, "defaultValue",
 			    json_object_new_string(json_object_get_string(v)));
 		} else if (hub_jstr(v, "defaultValue") != NULL &&
 		    *hub_jstr(v, "defaultValue"))
-			name = jcopy(v);
+			a->name = jcopy(v);
 	}
-	if (name == NULL) {
-		fail(rs, ENOS_EARG, "Invalid Argument deviceName:deviceName "
+	if (a->name == NULL) {
+		snprintf(msg, msglen, "Invalid Argument deviceName:deviceName "
 		    "(StringI18n with defaultValue) is missing");
-		return;
+		return -1;
 	}
 	if (json_object_object_get_ex(body, "deviceKey", &v) &&
-	    (dk == NULL || !valid_key(dk))) {
-		json_object_put(name);
-		fail(rs, ENOS_EARG, "Invalid Argument deviceKey:must be 1 to "
+	    (a->dk == NULL || !hub_valid_key(a->dk))) {
+		json_object_put(a->name);
+		a->name = NULL;
+		snprintf(msg, msglen, "Invalid Argument deviceKey:must be 1 to "
 		    "64 letters, digits, '_', '-' or '.'");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+device_create(struct hub *h, json_object *body, struct hub_resp *rs)
+{
+	struct hub_device_args a;
+	json_object *name, *v, *d, *data, *devs;
+	const char *pk, *tz, *dk;
+	char gen_dk[11], asset[9], secret[21], msg[512];
+	size_t i, n, count = 0;
+
+	if (hub_api_device_args(body, &h->conf, &a, msg, sizeof(msg)) < 0) {
+		fail(rs, ENOS_EARG, "%s", msg);
 		return;
 	}
+	pk = a.pk;
+	tz = a.tz;
+	dk = a.dk;
+	name = a.name;
 	devs = hub_store_array(&h->store, "devices");
 	n = json_object_array_length(devs);
 	for (i = 0; i < n; i++)
@@ -282,9 +321,9 @@ hub_api_devices(struct hub *h, const struct hub_req *rq, json_object *body,
 /* ---- certificates ---- */
 
 /* certSn as a JSON number or a decimal string, from the body or query. */
-static bool
-cert_sn(const struct hub_req *rq, json_object *body, char sn[HUB_SN_MAX],
-    struct hub_resp *rs)
+int
+hub_api_cert_sn(const struct hub_req *rq, json_object *body,
+    char sn[HUB_SN_MAX], char *msg, size_t msglen)
 {
 	unsigned char bytes[8];
 	json_object *v;
@@ -303,14 +342,14 @@ cert_sn(const struct hub_req *rq, json_object *body, char sn[HUB_SN_MAX],
 	    (q = hub_param(rq, "certSN")) != NULL)
 		snprintf(sn, HUB_SN_MAX, "%s", q);
 	else {
-		fail(rs, ENOS_EARG, "Invalid Argument certSn:certSn is missing");
-		return false;
+		snprintf(msg, msglen, "Invalid Argument certSn:certSn is missing");
+		return -1;
 	}
 	if (hub_sn_to_bytes(sn, bytes) < 0) {
-		fail(rs, ENOS_EARG, "Invalid Argument certSn:certSn is invalid");
-		return false;
+		snprintf(msg, msglen, "Invalid Argument certSn:certSn is invalid");
+		return -1;
 	}
-	return true;
+	return 0;
 }
 
 static bool
@@ -351,14 +390,65 @@ reason_name(int64_t r)
 	}
 }
 
+int
+hub_api_issue_args(json_object *body, const struct hub_product *p,
+    const char *old_csr, const char *old_authority, struct hub_issue_args *a,
+    char *msg, size_t msglen)
+{
+	const char *auth;
+	json_object *v;
+
+	memset(a, 0, sizeof(*a));
+	a->csr_pem = hub_jstr(body, "csr");
+	if (json_object_object_get_ex(body, "csr", &v) && (a->csr_pem == NULL ||
+	    *a->csr_pem == '\0')) {
+		snprintf(msg, msglen, "Invalid Argument csr:csr is missing");
+		return -1;
+	}
+	if (a->csr_pem == NULL)
+		a->csr_pem = old_csr;
+	if (a->csr_pem == NULL) {
+		snprintf(msg, msglen, "Invalid Argument csr:csr is missing");
+		return -1;
+	}
+	auth = old_authority ? old_authority : "RSA";
+	if (json_object_object_get_ex(body, "issueAuthority", &v)) {
+		auth = json_object_is_type(v, json_type_string) ?
+		    json_object_get_string(v) : "";
+		if (strcasecmp(auth, "RSA") != 0 && strcasecmp(auth, "ECC") != 0) {
+			snprintf(msg, msglen, "Invalid Argument issueAuthority:"
+			    "must be RSA or ECC");
+			return -1;
+		}
+	}
+	a->ecc = strcasecmp(auth, "ECC") == 0;
+	a->days = p->default_valid_day;
+	if (json_object_object_get_ex(body, "validDay", &v)) {
+		if (!json_object_is_type(v, json_type_int) ||
+		    (a->days = json_object_get_int64(v)) < 1) {
+			snprintf(msg, msglen, "Invalid Argument validDay:must be "
+			    "a positive number of days");
+			return -1;
+		}
+		if (a->days > p->max_valid_day) {
+			snprintf(msg, msglen, "Invalid Argument validDay:%" PRId64
+			    " exceeds the product maximum of %ld days", a->days,
+			    p->max_valid_day);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* validDay / issueAuthority / csr checks, then issue and bind to d. */
 static void
 issue(struct hub *h, json_object *d, json_object *body, const char *old_csr,
     const char *old_authority, struct hub_resp *rs)
 {
 	const struct hub_product *p;
-	json_object *v, *certs, *c, *data, *sys;
-	const char *csr_pem, *auth;
+	struct hub_issue_args a;
+	json_object *certs, *c, *data, *sys;
+	const char *csr_pem;
 	struct hub_csr csr = { 0 };
 	char msg[512], sn[HUB_SN_MAX], issuer[HUB_DN_MAX], url[256];
 	char *cert_pem = NULL;
@@ -374,44 +464,14 @@ issue(struct hub *h, json_object *d, json_object *body, const char *old_csr,
 		    hub_jstr(d, "productKey"));
 		return;
 	}
-	csr_pem = hub_jstr(body, "csr");
-	if (json_object_object_get_ex(body, "csr", &v) && (csr_pem == NULL ||
-	    *csr_pem == '\0')) {
-		fail(rs, ENOS_EARG, "Invalid Argument csr:csr is missing");
+	if (hub_api_issue_args(body, p, old_csr, old_authority, &a, msg,
+	    sizeof(msg)) < 0) {
+		fail(rs, ENOS_EARG, "%s", msg);
 		return;
 	}
-	if (csr_pem == NULL)
-		csr_pem = old_csr;
-	if (csr_pem == NULL) {
-		fail(rs, ENOS_EARG, "Invalid Argument csr:csr is missing");
-		return;
-	}
-	auth = old_authority ? old_authority : "RSA";
-	if (json_object_object_get_ex(body, "issueAuthority", &v)) {
-		auth = json_object_is_type(v, json_type_string) ?
-		    json_object_get_string(v) : "";
-		if (strcasecmp(auth, "RSA") != 0 && strcasecmp(auth, "ECC") != 0) {
-			fail(rs, ENOS_EARG, "Invalid Argument issueAuthority:"
-			    "must be RSA or ECC");
-			return;
-		}
-	}
-	ecc = strcasecmp(auth, "ECC") == 0;
-	days = p->default_valid_day;
-	if (json_object_object_get_ex(body, "validDay", &v)) {
-		if (!json_object_is_type(v, json_type_int) ||
-		    (days = json_object_get_int64(v)) < 1) {
-			fail(rs, ENOS_EARG, "Invalid Argument validDay:must be "
-			    "a positive number of days");
-			return;
-		}
-		if (days > p->max_valid_day) {
-			fail(rs, ENOS_EARG, "Invalid Argument validDay:%" PRId64
-			    " exceeds the product maximum of %ld days", days,
-			    p->max_valid_day);
-			return;
-		}
-	}
+	csr_pem = a.csr_pem;
+	ecc = a.ecc;
+	days = a.days;
 	if (hub_ca_check_csr(&h->ca, csr_pem, ecc, &csr, msg, sizeof(msg)) < 0) {
 		fail(rs, ENOS_EARG, "%s", msg);
 		return;
@@ -494,11 +554,13 @@ static json_object *
 bound_cert(struct hub *h, const struct hub_req *rq, json_object *d,
     json_object *body, struct hub_resp *rs)
 {
-	char sn[HUB_SN_MAX];
+	char sn[HUB_SN_MAX], msg[512];
 	json_object *c;
 
-	if (!cert_sn(rq, body, sn, rs))
+	if (hub_api_cert_sn(rq, body, sn, msg, sizeof(msg)) < 0) {
+		fail(rs, ENOS_EARG, "%s", msg);
 		return NULL;
+	}
 	c = hub_store_cert(&h->store, sn);
 	if (c == NULL || !same_device(c, d)) {
 		fail(rs, ENOS_EARG, "Invalid Argument certSn:certificate %s is "
@@ -518,31 +580,38 @@ bound_cert(struct hub *h, const struct hub_req *rq, json_object *d,
 	return c;
 }
 
+int
+hub_api_reason(const struct hub_req *rq, json_object *body, int64_t *reason)
+{
+	json_object *v;
+	const char *q;
+	char *end;
+
+	*reason = 0;
+	if (json_object_object_get_ex(body, "reason", &v)) {
+		if (!json_object_is_type(v, json_type_int) ||
+		    reason_name(*reason = json_object_get_int64(v)) == NULL)
+			return -1;
+	} else if ((q = hub_param(rq, "reason")) != NULL) {
+		*reason = strtoll(q, &end, 10);
+		if (*q == '\0' || *end != '\0' || reason_name(*reason) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 static void
 cert_revoke(struct hub *h, const struct hub_req *rq, json_object *d,
     json_object *body, struct hub_resp *rs)
 {
-	json_object *c, *v;
-	const char *q;
-	int64_t reason = 0;
+	json_object *c;
+	int64_t reason;
 	char msg[512];
 
-	if (json_object_object_get_ex(body, "reason", &v)) {
-		if (!json_object_is_type(v, json_type_int) ||
-		    reason_name(reason = json_object_get_int64(v)) == NULL) {
-			fail(rs, ENOS_EARG, "Invalid Argument reason:unknown "
-			    "revocation reason");
-			return;
-		}
-	} else if ((q = hub_param(rq, "reason")) != NULL) {
-		char *end;
-
-		reason = strtoll(q, &end, 10);
-		if (*q == '\0' || *end != '\0' || reason_name(reason) == NULL) {
-			fail(rs, ENOS_EARG, "Invalid Argument reason:unknown "
-			    "revocation reason");
-			return;
-		}
+	if (hub_api_reason(rq, body, &reason) < 0) {
+		fail(rs, ENOS_EARG, "Invalid Argument reason:unknown "
+		    "revocation reason");
+		return;
 	}
 	if ((c = bound_cert(h, rq, d, body, rs)) == NULL)
 		return;

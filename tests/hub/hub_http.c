@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,17 @@ hub_reply(struct hub_resp *rs, unsigned status, int code, const char *msg,
 	hub_reply_json(rs, status, o);
 }
 
+bool
+hub_req_add_param(struct hub_req *rq, const char *name, const char *value)
+{
+	if (rq->nparams == HUB_MAX_PARAMS)
+		return false;
+	rq->params[rq->nparams].name = name;
+	rq->params[rq->nparams].value = value ? value : "";
+	rq->nparams++;
+	return true;
+}
+
 static enum MHD_Result
 collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
@@ -75,18 +87,15 @@ collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
 	struct params_ctx *ctx = cls;
 
 	(void)kind;
-	if (ctx->rq->nparams == HUB_MAX_PARAMS) {
+	if (!hub_req_add_param(ctx->rq, key, value)) {
 		ctx->overflow = true;
 		return MHD_NO;
 	}
-	ctx->rq->params[ctx->rq->nparams].name = key;
-	ctx->rq->params[ctx->rq->nparams].value = value ? value : "";
-	ctx->rq->nparams++;
 	return MHD_YES;
 }
 
-static bool
-wants_der(const struct hub_req *rq, const char *der_type)
+bool
+hub_req_wants_der(const struct hub_req *rq, const char *der_type)
 {
 	const char *f = hub_param(rq, "format");
 
@@ -132,7 +141,7 @@ serve_ca(struct hub *h, const struct hub_req *rq, struct hub_resp *rs)
 		hub_reply(rs, 405, ENOS_EARG, "Method Not Allowed", NULL);
 		return true;
 	}
-	if (cacert && wants_der(rq, "application/pkix-cert"))
+	if (cacert && hub_req_wants_der(rq, "application/pkix-cert"))
 		reply_blob(rs, "application/pkix-cert", h->ca.der,
 		    h->ca.der_len);
 	else if (cacert)
@@ -140,7 +149,7 @@ serve_ca(struct hub *h, const struct hub_req *rq, struct hub_resp *rs)
 		    h->ca.pem_len);
 	else if (h->crl_der.data == NULL)
 		hub_reply(rs, 503, ENOS_EINTERNAL, "CRL not available", NULL);
-	else if (wants_der(rq, "application/pkix-crl"))
+	else if (hub_req_wants_der(rq, "application/pkix-crl"))
 		reply_blob(rs, "application/pkix-crl", h->crl_der.data,
 		    h->crl_der.size);
 	else
@@ -149,36 +158,58 @@ serve_ca(struct hub *h, const struct hub_req *rq, struct hub_resp *rs)
 	return true;
 }
 
-/* Parse the body as one JSON object; NULL with rs filled otherwise. */
-static json_object *
-parse_body(const struct hub_req *rq, struct hub_resp *rs, int code)
+bool
+hub_req_json_ctype(const char *ctype)
+{
+	return ctype != NULL && strncasecmp(ctype, "application/json", 16) == 0 &&
+	    (ctype[16] == '\0' || ctype[16] == ';' || ctype[16] == ' ');
+}
+
+int
+hub_req_body(const char *body, size_t len, json_object **out)
 {
 	struct json_tokener *tok;
 	json_object *o = NULL;
+	const char *rest, *end = body + len;
 
-	if (rq->body_len == 0)
-		return json_object_new_object();
-	if (memchr(rq->body, '\0', rq->body_len) != NULL)
-		goto bad;
-	tok = json_tokener_new();
-	o = json_tokener_parse_ex(tok, rq->body, (int)rq->body_len);
+	*out = NULL;
+	if (len == 0) {
+		*out = json_object_new_object();
+		return *out != NULL ? 0 : -1;
+	}
+	if (len > INT_MAX || memchr(body, '\0', len) != NULL)
+		return -1;
+	if ((tok = json_tokener_new()) == NULL)
+		return -1;
+	o = json_tokener_parse_ex(tok, body, (int)len);
 	/* Trailing bytes after the object are malformed too. */
-	if (o != NULL && tok->char_offset != (int)rq->body_len) {
-		const char *rest = rq->body + tok->char_offset;
-
-		while (*rest == ' ' || *rest == '\n' || *rest == '\r' ||
-		    *rest == '\t')
-			rest++;
-		if (*rest != '\0') {
+	if (o != NULL && tok->char_offset != (int)len) {
+		for (rest = body + tok->char_offset; rest < end &&
+		    (*rest == ' ' || *rest == '\n' || *rest == '\r' ||
+		    *rest == '\t'); rest++)
+			;
+		if (rest < end) {
 			json_object_put(o);
 			o = NULL;
 		}
 	}
 	json_tokener_free(tok);
-	if (o != NULL && json_object_is_type(o, json_type_object))
-		return o;
+	if (o != NULL && json_object_is_type(o, json_type_object)) {
+		*out = o;
+		return 0;
+	}
 	json_object_put(o);
-bad:
+	return -1;
+}
+
+/* Parse the body as one JSON object; NULL with rs filled otherwise. */
+static json_object *
+parse_body(const struct hub_req *rq, struct hub_resp *rs, int code)
+{
+	json_object *o;
+
+	if (hub_req_body(rq->body, rq->body_len, &o) == 0)
+		return o;
 	if (code == 1004) {
 		json_object *t = json_object_new_object();
 
@@ -218,9 +249,7 @@ route(struct hub *h, struct hub_req *rq, const char *ctype,
 		return;
 	}
 	/* A body must be JSON; an empty one needs no Content-Type. */
-	if (rq->body_len > 0 && (ctype == NULL ||
-	    strncasecmp(ctype, "application/json", 16) != 0 ||
-	    (ctype[16] != '\0' && ctype[16] != ';' && ctype[16] != ' '))) {
+	if (rq->body_len > 0 && !hub_req_json_ctype(ctype)) {
 		hub_reply(rs, 415, ENOS_EARG,
 		    "Invalid Argument Content-Type: must be application/json",
 		    NULL);
@@ -352,6 +381,10 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		*con_cls = NULL;
 	}
 }
+
+/* libmicrohttpd's printf-style error log (clang checks the format). */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)

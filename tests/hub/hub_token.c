@@ -24,8 +24,8 @@ token_reply(struct hub_resp *rs, int status, const char *msg,
 	hub_reply_json(rs, 200, o);
 }
 
-static bool
-all_digits(const char *s)
+bool
+hub_ms_timestamp(const char *s)
 {
 	if (s == NULL || *s == '\0' || strlen(s) > 19)
 		return false;
@@ -99,46 +99,78 @@ drop_token(struct hub *h, json_object *tok)
 		}
 }
 
-void
-hub_token_get(struct hub *h, const struct hub_req *rq, struct hub_resp *rs,
-    bool refresh)
+int
+hub_token_req_parse(const char *body, size_t len, bool refresh,
+    struct hub_token_req *t, const char **msg)
 {
-	json_object *body = json_tokener_parse(rq->body_len ? rq->body : "{}");
-	json_object *v, *tok, *seen, *e, *data;
-	const char *app, *enc, *old = NULL;
-	char ts[32], want[EDGE_ENOS_HEX256], token[37], msg[256];
-	int64_t now = hub_now_ms(), ts_ms, expires;
-	size_t i, n;
+	json_object *v;
 
-	app = hub_jstr(body, "appKey");
-	enc = hub_jstr(body, "encryption");
+	memset(t, 0, sizeof(*t));
+	/* The router has checked the body; anything else lacks the fields. */
+	if (hub_req_body(body, len, &t->body) < 0)
+		t->body = NULL;
+	t->app = hub_jstr(t->body, "appKey");
+	t->enc = hub_jstr(t->body, "encryption");
 	if (refresh)
-		old = hub_jstr(body, "accessToken");
-	if (app == NULL || *app == '\0' || enc == NULL || *enc == '\0' ||
-	    !json_object_object_get_ex(body, "timestamp", &v) ||
-	    (refresh && (old == NULL || *old == '\0'))) {
-		token_reply(rs, 1202, "empty parameter: appKey, encryption, "
-		    "timestamp and (refresh) accessToken are required", NULL);
-		goto out;
+		t->old = hub_jstr(t->body, "accessToken");
+	if (t->app == NULL || *t->app == '\0' || t->enc == NULL ||
+	    *t->enc == '\0' ||
+	    !json_object_object_get_ex(t->body, "timestamp", &v) ||
+	    (refresh && (t->old == NULL || *t->old == '\0'))) {
+		*msg = "empty parameter: appKey, encryption, timestamp and "
+		    "(refresh) accessToken are required";
+		return 1202;
 	}
 	/* A JSON long per the docs; a string of digits is tolerated. */
 	if (json_object_is_type(v, json_type_int) &&
 	    json_object_get_int64(v) > 0)
-		snprintf(ts, sizeof(ts), "%" PRId64, json_object_get_int64(v));
+		snprintf(t->ts, sizeof(t->ts), "%" PRId64,
+		    json_object_get_int64(v));
 	else if (json_object_is_type(v, json_type_string) &&
-	    all_digits(json_object_get_string(v)))
-		snprintf(ts, sizeof(ts), "%s", json_object_get_string(v));
+	    hub_ms_timestamp(json_object_get_string(v)))
+		snprintf(t->ts, sizeof(t->ts), "%s", json_object_get_string(v));
 	else {
-		token_reply(rs, 1004, "bad parameter: timestamp must be "
-		    "milliseconds since the epoch", NULL);
+		*msg = "bad parameter: timestamp must be milliseconds since "
+		    "the epoch";
+		return 1004;
+	}
+	t->ts_ms = strtoll(t->ts, NULL, 10);
+	return 0;
+}
+
+void
+hub_token_req_free(struct hub_token_req *t)
+{
+	json_object_put(t->body);
+	memset(t, 0, sizeof(*t));
+}
+
+void
+hub_token_get(struct hub *h, const struct hub_req *rq, struct hub_resp *rs,
+    bool refresh)
+{
+	struct hub_token_req tr;
+	json_object *tok, *seen, *e, *data;
+	const char *app, *enc, *old, *why;
+	char want[EDGE_ENOS_HEX256], token[37], msg[256];
+	int64_t now = hub_now_ms(), ts_ms, expires;
+	size_t i, n;
+	int st;
+
+	if ((st = hub_token_req_parse(rq->body, rq->body_len, refresh, &tr,
+	    &why)) != 0) {
+		token_reply(rs, st, why, NULL);
 		goto out;
 	}
-	ts_ms = strtoll(ts, NULL, 10);
+	app = tr.app;
+	enc = tr.enc;
+	old = tr.old;
+	ts_ms = tr.ts_ms;
 	if (strcmp(app, h->access_key) != 0) {
 		token_reply(rs, 1002, "appKey does not exist", NULL);
 		goto out;
 	}
-	if (edge_enos_token_encryption(app, ts, h->secret_key, want) != 0 ||
+	if (edge_enos_token_encryption(app, tr.ts, h->secret_key, want) != 0 ||
 	    !edge_enos_hex_equal(enc, want)) {
 		token_reply(rs, 1003, "encryption is invalid", NULL);
 		goto out;
@@ -202,7 +234,7 @@ hub_token_get(struct hub *h, const struct hub_req *rq, struct hub_resp *rs,
 	}
 	token_reply(rs, 0, "SUCCESS", data);
 out:
-	json_object_put(body);
+	hub_token_req_free(&tr);
 }
 
 static int
@@ -213,9 +245,32 @@ deny(struct hub_resp *rs, const char *msg)
 }
 
 int
-hub_token_check(struct hub *h, const struct hub_req *rq, struct hub_resp *rs)
+hub_apim_verify(const struct hub_req *rq, const char *secret,
+    const char **msg)
 {
 	char want[EDGE_ENOS_HEX256];
+
+	if (rq->signature == NULL || *rq->signature == '\0') {
+		*msg = "Unauthorized: apim-signature is missing";
+		return -1;
+	}
+	if (edge_enos_api_signature(rq->token, rq->params, rq->nparams,
+	    rq->body, rq->body_len, rq->timestamp, secret, want) != 0) {
+		*msg = "Unauthorized: cannot compute the signature";
+		return -1;
+	}
+	/* 4.2 says lowercase; compare case-insensitively like the broker. */
+	if (!edge_enos_hex_equal(rq->signature, want)) {
+		*msg = "Unauthorized: apim-signature is invalid";
+		return -1;
+	}
+	return 0;
+}
+
+int
+hub_token_check(struct hub *h, const struct hub_req *rq, struct hub_resp *rs)
+{
+	const char *why;
 	json_object *tok;
 
 	if (rq->token == NULL || *rq->token == '\0')
@@ -224,19 +279,13 @@ hub_token_check(struct hub *h, const struct hub_req *rq, struct hub_resp *rs)
 		return deny(rs, "Unauthorized: apim-accesstoken is invalid");
 	if (hub_jint(tok, "expires") <= hub_now_ms())
 		return deny(rs, "Unauthorized: apim-accesstoken has expired");
-	if (!all_digits(rq->timestamp))
+	if (!hub_ms_timestamp(rq->timestamp))
 		return deny(rs, "Unauthorized: apim-timestamp is missing or "
 		    "not milliseconds");
 	if (!fresh(h, strtoll(rq->timestamp, NULL, 10)))
 		return deny(rs, "Unauthorized: apim-timestamp is out of the "
 		    "accepted window");
-	if (rq->signature == NULL || *rq->signature == '\0')
-		return deny(rs, "Unauthorized: apim-signature is missing");
-	if (edge_enos_api_signature(rq->token, rq->params, rq->nparams,
-	    rq->body, rq->body_len, rq->timestamp, h->secret_key, want) != 0)
-		return deny(rs, "Unauthorized: cannot compute the signature");
-	/* 4.2 says lowercase; compare case-insensitively like the broker. */
-	if (!edge_enos_hex_equal(rq->signature, want))
-		return deny(rs, "Unauthorized: apim-signature is invalid");
+	if (hub_apim_verify(rq, h->secret_key, &why) < 0)
+		return deny(rs, why);
 	return 0;
 }
