@@ -97,6 +97,15 @@ hub_mqtt_device_topic(const char *topic, const char *pk, const char *dk,
 {
 	char own[2][256];
 
+	/*
+	 * A key with '/' would name another device's levels ("a/b" is under
+	 * "a"), '+' or '#' would make a subscription a wildcard over other
+	 * devices.  The hub never registers such keys (hub_valid_key); an
+	 * edited state.json or hub.conf must not open them either.
+	 */
+	if (*pk == '\0' || *dk == '\0' || strpbrk(pk, "/+#") != NULL ||
+	    strpbrk(dk, "/+#") != NULL)
+		return false;
 	if (activation) {
 		if ((size_t)snprintf(own[0], sizeof(own[0]),
 		    "/ext/session/%s/%s/thing/activate/info", pk, dk) >=

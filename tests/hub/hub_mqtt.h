@@ -47,7 +47,8 @@ bool hub_mqtt_service_topic(const char *topic);
 /*
  * May device pk/dk use topic?  Under /sys/{pk}/{dk}/ and
  * /ext/session/{pk}/{dk}/; an activation session (securemode=3) only under
- * /ext/session/{pk}/{dk}/thing/activate/info.
+ * /ext/session/{pk}/{dk}/thing/activate/info.  Never when pk or dk is empty
+ * or has '/', '+' or '#'.
  */
 bool hub_mqtt_device_topic(const char *topic, const char *pk, const char *dk,
     bool activation);
