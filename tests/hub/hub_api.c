@@ -620,7 +620,7 @@ cert_revoke(struct hub *h, const struct hub_req *rq, json_object *d,
 	    json_object_new_int64(hub_now_ms()));
 	json_object_object_add(c, "revokeReason", json_object_new_int64(reason));
 	json_object_object_add(c, "revoker", json_object_new_string("IoT_Hub"));
-	hub_store_changed(c);
+	hub_store_changed(&h->store, c);
 	/* hub_crl_issue saves the registry together with the new CRL number. */
 	if (hub_crl_issue(h, msg, sizeof(msg)) < 0) {
 		hub_log("revoke: %s", msg);

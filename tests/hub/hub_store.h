@@ -17,9 +17,17 @@
 
 #include <json.h>
 
+/* One registry entry's text as last saved; the entry is referenced. */
+struct hub_cached {
+	json_object *entry;
+	char *text;		/* NULL: changed since */
+};
+
 struct hub_store {
 	int dirfd;
 	json_object *root;
+	struct hub_cached *cache;	/* in document order */
+	size_t ncache;
 	bool verify;		/* HUB_STORE_VERIFY=1: check every save */
 };
 
@@ -37,7 +45,7 @@ int hub_store_save(struct hub_store *s, char *msg, size_t msglen);
  * Call after changing an entry already in a registry array (a device, a
  * certificate, ...): saves reuse each entry's serialised text until then.
  */
-void hub_store_changed(json_object *entry);
+void hub_store_changed(struct hub_store *s, json_object *entry);
 
 /* The named top-level array ("devices", "certs", ...), created if absent. */
 json_object *hub_store_array(struct hub_store *s, const char *name);
