@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 	static const char what[] = "activation answer";
 	struct exchange *x = user;
 	json_object *o = NULL, *params;
-	const char *id, *asset, *pk, *dk, *secret;
+	const char *id, *asset, *pk, *dk, *secret = NULL;
 	char reply_topic[560], reply[256];
 
 	if (strcmp(topic, x->topic) != 0 || x->done)
@@ -91,6 +92,13 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 	    NULL);
 	x->rc = EDGE_OK;
 out:
+	/*
+	 * The parsed answer holds the device secret in a buffer json-c frees
+	 * without wiping; the buffer is the object's own (json_object_get_string
+	 * returns it), so wipe it in place before the object goes.
+	 */
+	if (secret != NULL)
+		explicit_bzero((void *)(uintptr_t)secret, strlen(secret));
 	json_object_put(o);
 }
 
