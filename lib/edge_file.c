@@ -78,9 +78,12 @@ edge_file_atomic_begin(int dirfd, const char *name, mode_t mode,
 		if (a->fd >= 0 || errno != EEXIST)
 			break;
 	}
-	if (a->fd < 0)
+	if (a->fd < 0) {
+		int e = errno;
+		a->tmp[0] = '\0';	/* not ours: abort must not remove it */
 		return edge_err(err, EDGE_ESTORE, "%s: cannot create: %s", name,
-		    strerror(errno));
+		    strerror(e));
+	}
 	/*
 	 * Held until the file is closed: a cleaner in another PID namespace,
 	 * where our PID means nothing, still sees that the writer is alive.
@@ -130,6 +133,7 @@ edge_file_atomic_commit(struct edge_atomic *a, struct edge_error *err)
 		return edge_err(err, EDGE_ESTORE, "%s: cannot replace: %s", a->name,
 		    strerror(e));
 	}
+	a->tmp[0] = '\0';	/* renamed: a later abort has nothing to remove */
 	(void)fsync(a->dirfd);
 	return EDGE_OK;
 }

@@ -56,7 +56,10 @@ int edge_file_write_atomic(int dirfd, const char *name, const void *data,
  * The same, written in pieces (for large files): begin creates the hidden
  * temporary file, write appends, commit fsyncs, renames and fsyncs the
  * directory, abort removes the temporary file.  After an error from write or
- * commit the file is already aborted.
+ * commit the file is already aborted.  Abort may always be called again: it
+ * does nothing after a commit, a failed begin or an earlier abort (so a
+ * struct edge_atomic initialised with .fd = -1 can be aborted on any path).
+ * The temporary file is ".NAME.PID.XXXXXXXX.tmp", flock()ed while open.
  */
 struct edge_atomic {
 	int dirfd;
