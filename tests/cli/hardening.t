@@ -151,5 +151,13 @@ if [ -x "$B/bench/gen-crl" ]; then
 else
 	skip "kills during a large CRL install" "bench/gen-crl not built"
 fi
+# The killed writers' temporary files go at the next run; a live writer's stays.
+sleep 60 & live=$!
+on_exit "kill $live"
+head -c 10 /dev/zero > "$K/.key.pem.$live.0badc0de.tmp"
+diag "$(ls -A "$K" | grep -c '\.tmp$') temporary file(s) before the next run"
+assert_ok "the next edge-keygen runs" edge-keygen -q -d "$K"
+assert_eq "no temporary file of a killed edge-keygen left" "$(ls -A "$K" | grep '\.tmp$' | grep -vc "\.$live\.")" 0
+assert_eq "a live writer's temporary file stays" "$(ls -A "$K" | grep -c "^\.key\.pem\.$live\.")" 1
 
 done_testing
