@@ -30,8 +30,14 @@ on_body(char *data, size_t size, size_t n, void *arg)
 		size_t cap = s->cap ? s->cap : 4096;
 		while (cap < s->resp->len + len + 1)
 			cap *= 2;
-		if ((p = realloc(s->resp->body, cap)) == NULL)
+		/* Not realloc: the old block may hold a device secret and is wiped. */
+		if ((p = malloc(cap)) == NULL)
 			return 0;
+		if (s->resp->body != NULL) {
+			memcpy(p, s->resp->body, s->resp->len + 1);
+			explicit_bzero(s->resp->body, s->resp->len);
+			free(s->resp->body);
+		}
 		s->resp->body = p;
 		s->cap = cap;
 	}
@@ -83,6 +89,30 @@ curl_error(struct edge_error *err, CURLcode c, const char *url,
 	}
 }
 
+/*
+ * One easy handle for the whole run: its connection cache keeps the hub's
+ * TLS connection open between requests, so a token request and the call
+ * that uses it cost one handshake, not two.
+ */
+static CURL *conn;
+
+static void
+conn_close(void)
+{
+	curl_easy_cleanup(conn);
+	conn = NULL;
+}
+
+static CURL *
+conn_get(void)
+{
+	if (conn != NULL)
+		return conn;
+	if ((conn = curl_easy_init()) != NULL)
+		(void)atexit(conn_close);
+	return conn;
+}
+
 int
 edge_http_request(const struct edge_http_opts *o, const char *method,
     const char *url, const char *const *headers, const void *body, size_t len,
@@ -103,7 +133,7 @@ edge_http_request(const struct edge_http_opts *o, const char *method,
 	    !(o->allow_insecure_http && strncasecmp(url, "http://", 7) == 0))
 		return edge_err(err, EDGE_EUSAGE,
 		    "%s: only https:// URLs are allowed", url);
-	if ((c = curl_easy_init()) == NULL)
+	if ((c = conn_get()) == NULL)
 		return edge_err(err, EDGE_EFAIL, "cannot start libcurl");
 	for (; headers != NULL && *headers != NULL; headers++)
 		hl = curl_slist_append(hl, *headers);
@@ -154,14 +184,18 @@ edge_http_request(const struct edge_http_opts *o, const char *method,
 out:
 	if (rc != EDGE_OK)
 		edge_http_response_free(resp);
+	/* Forget this call's options (they point at its stack), keep the connection. */
+	curl_easy_reset(c);
 	curl_slist_free_all(hl);
-	curl_easy_cleanup(c);
 	return rc;
 }
 
 void
 edge_http_response_free(struct edge_http_response *resp)
 {
+	/* Hub answers carry device secrets and access tokens. */
+	if (resp->body != NULL)
+		explicit_bzero(resp->body, resp->len);
 	free(resp->body);
 	resp->body = NULL;
 	resp->len = 0;

@@ -105,11 +105,14 @@ cb_message(struct mosquitto *mosq, void *obj,
     const struct mosquitto_message *msg)
 {
 	struct edge_mqtt *m = obj;
+	size_t len = (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0);
 
 	(void)mosq;
 	if (m->conf.on_message)
-		m->conf.on_message(m->conf.user, msg->topic, msg->payload,
-		    (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0));
+		m->conf.on_message(m->conf.user, msg->topic, msg->payload, len);
+	/* libmosquitto frees the payload unwiped; an answer may hold a secret. */
+	if (msg->payload != NULL)
+		explicit_bzero(msg->payload, len);
 }
 
 static int

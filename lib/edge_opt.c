@@ -184,7 +184,7 @@ edge_opts_load_file(struct edge_opts *o, const char *path, enum edge_src src,
     bool required, struct edge_error *err)
 {
 	char *data, *line, *next, origin[96];
-	size_t len;
+	size_t len, vlen;
 	int lineno = 0, rc;
 
 	if (!required && access(path, F_OK) != 0)
@@ -212,9 +212,9 @@ edge_opts_load_file(struct edge_opts *o, const char *path, enum edge_src src,
 		*eq = '\0';
 		key = trim(line);
 		val = trim(eq + 1);
-		len = strlen(val);
-		if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
-			val[len - 1] = '\0';
+		vlen = strlen(val);
+		if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
+			val[vlen - 1] = '\0';
 			val++;
 		}
 		for (k = key; *k; k++)
