@@ -3,8 +3,9 @@
  *
  *   runstat [-i FILE] [-o FILE] [-e FILE] -- CMD [ARG...]
  *
- * Prints one line on stdout: "WALL_SECONDS MAXRSS_KB EXIT_STATUS" (exit status
- * 128+N when killed by signal N).  Wall time is CLOCK_MONOTONIC from just
+ * Prints one line on stdout: "WALL_SECONDS MAXRSS_KB EXIT_STATUS CPU_SECONDS"
+ * (exit status 128+N when killed by signal N; CPU = user + system time of CMD
+ * and the descendants it waited for).  Wall time is CLOCK_MONOTONIC from just
  * before fork to the end of wait4(); peak RSS is ru_maxrss of that child (and
  * of the descendants it waited for, as the kernel accounts it).  stdin, stdout
  * and stderr of CMD go to /dev/null unless -i, -o, -e name files.
@@ -70,6 +71,8 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	printf("%.6f %ld %d\n", wall, ru.ru_maxrss, rc);
+	double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	printf("%.6f %ld %d %.6f\n", wall, ru.ru_maxrss, rc, cpu);
 	return 0;
 }
