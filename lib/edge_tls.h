@@ -12,7 +12,10 @@
  * host name or IP address, checks the hub's certificate against DIR/crl.pem
  * when it exists, verifies validity at a given time, and presents the
  * edge's certificate (DIR/cert.pem) with its key (DIR/key.pem, or the token
- * key named by DIR/key.uri through the OpenSSL pkcs11 engine).
+ * key named by DIR/key.uri through the OpenSSL pkcs11 engine).  key.pem (RSA
+ * or EC) is parsed by GnuTLS and handed to OpenSSL as numbers, because
+ * OpenSSL's PEM decoder leaves unwiped copies of the key; received TLS
+ * records are cleansed (SSL_OP_CLEANSE_PLAINTEXT).
  *
  * What happens during a handshake (the first verification error, a fatal
  * alert sent by the hub, the hub certificate's notBefore) is recorded in a
@@ -55,8 +58,9 @@ void edge_tls_status_reset(struct edge_tls_status *st);
 /*
  * Build the client context.  st is borrowed by the context and filled during
  * every handshake made with it; it must outlive the context.  Errors:
- * EDGE_EINPUT (missing or malformed ca.pem, cert.pem, key.pem, crl.pem, key
- * not matching the certificate), EDGE_ESTORE (token key), EDGE_EFAIL.
+ * EDGE_EINPUT (missing or malformed ca.pem, cert.pem, key.pem, crl.pem, a
+ * key.pem neither RSA nor EC, key not matching the certificate), EDGE_ESTORE
+ * (token key), EDGE_EFAIL.
  * Release with edge_tls_ctx_free().
  */
 int edge_tls_ctx_new(const struct edge_tls_conf *conf,

@@ -19,20 +19,18 @@
 # little-endian (DER, GnuTLS/nettle and OpenSSL limbs) and a line of the PEM
 # text.
 #
-# Third-party copies that no code of ours can reach are listed here and
-# excluded narrowly, each as a TAP TODO naming the fix or the owner:
-#   - the private key in edge-connect: lib/edge_tls.c loads key.pem with
-#     OpenSSL 3's PEM_read_bio_PrivateKey, whose decoder chain frees two
-#     copies of the key's DER without cleansing them (found with a gdb
-#     watchpoint: one written by PEM_read_bio_ex's base64 decoding, one by
-#     asn1_d2i_read_bio in the DER-to-key decoder).  The fix belongs in
-#     lib/edge_tls.c (not owned by this change): build the EVP_PKEY without
-#     the decoder, e.g. from the numbers GnuTLS already parses, wiped after.
-#   - the device secret in edge-provision (not checked here): the hub's answer carrying it passes
-#     through libcurl/GnuTLS record buffers and libmosquitto's packet buffer
-#     (freed without wiping, no API to wipe them), and through
-#     lib/edge_http.c (response body freed without wiping) and lib/edge_mqtt.c
-#     (message payload freed without wiping), which this change does not own.
+# Every check is a plain assertion.  The private key in edge-connect once
+# needed a TODO: OpenSSL 3's PEM_read_bio_PrivateKey frees two copies of the
+# key's DER without cleansing them (PEM_read_bio_ex's base64 output and
+# asn1_d2i_read_bio's buffer in the DER-to-key decoder).  lib/edge_tls.c now
+# parses key.pem with GnuTLS and builds the EVP_PKEY from its numbers
+# (EVP_PKEY_fromdata, secure BIGNUMs, everything wiped), so no copy is left.
+#
+# Third-party copies that no code of ours can reach, not checked here:
+#   - the device secret in edge-provision: the hub's answer carrying it
+#     passes through libcurl/GnuTLS record buffers and libmosquitto's packet
+#     buffer, freed without wiping, with no API to wipe them (lib/edge_http.c
+#     and lib/edge_mqtt.c wipe their own copies of the answer).
 . "$(dirname "$0")/../lib.sh"
 setup
 
@@ -207,8 +205,7 @@ memdump csr edge_key_free '*key != 0' edge-csr -d "$G" --force --ca "$HUB_CA" \
 check csr "private key in edge-csr" "$T/n.key"
 memdump connkey edge_tls_ctx_free '*ctx != 0' edge-connect -d "$G" \
 	--mqtt "$HUB_MQTT" --exit-on-eof --timeout 20 < "$T/telemetry"
-check connkey "private key in edge-connect" "$T/n.key" \
-	"OpenSSL 3 PEM_read_bio_PrivateKey leaves two un-wiped DER copies (PEM_read_bio_ex, der2key asn1_d2i_read_bio); fix in lib/edge_tls.c by not using the decoder"
+check connkey "private key in edge-connect" "$T/n.key"
 
 # --- the product secret: edge-provision --via mqtt (dynamic activation) --------
 M=$T/dyn; mkdir "$M" "$T/ctl"
