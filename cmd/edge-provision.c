@@ -157,10 +157,7 @@ register_device(struct edge_ctx *ctx, struct edge_hub *hub,
 		goto out;
 	if ((rc = take_answer(ctx, data, d, &secret)) != EDGE_OK)
 		goto out;
-	/* The secret first: device.json is the mark of a finished provisioning. */
-	if ((rc = edge_device_secret_save(dirfd, secret, &ctx->err)) != EDGE_OK)
-		goto out;
-	rc = edge_device_save(dirfd, d, &ctx->err);
+	rc = edge_device_store(dirfd, d, secret, &ctx->err);
 out:
 	json_object_put(data);
 	return rc;
@@ -200,10 +197,7 @@ activate_device(struct edge_ctx *ctx, struct edge_hub *hub,
 	}
 	if ((rc = edge_device_set(d, EDGE_DEV_ASSET_ID, asset)) != EDGE_OK)
 		goto out;
-	/* The secret first: device.json is the mark of a finished provisioning. */
-	if ((rc = edge_device_secret_save(dirfd, secret->data, &ctx->err)) ==
-	    EDGE_OK)
-		rc = edge_device_save(dirfd, d, &ctx->err);
+	rc = edge_device_store(dirfd, d, secret->data, &ctx->err);
 out:
 	free(asset);
 	edge_secret_free(&secret);

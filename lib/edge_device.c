@@ -87,12 +87,14 @@ out:
 	return rc;
 }
 
-int
-edge_device_save(int dirfd, const struct edge_device *d, struct edge_error *err)
+/* device.json's text: the record as pretty JSON and a final newline. */
+static int
+device_text(const struct edge_device *d, char **out, size_t *len,
+    struct edge_error *err)
 {
 	json_object *o = json_object_new_object();
 	const char *text;
-	int f, rc;
+	int f;
 
 	for (f = 0; f < EDGE_DEV_N; f++)
 		if (d->v[f] != NULL)
@@ -100,20 +102,28 @@ edge_device_save(int dirfd, const struct edge_device *d, struct edge_error *err)
 			    json_object_new_string(d->v[f]));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	{
-		size_t n = strlen(text);
-		char *line = malloc(n + 2);
-		if (line == NULL) {
-			json_object_put(o);
-			return edge_err(err, EDGE_EFAIL, "out of memory");
-		}
-		memcpy(line, text, n);
-		line[n] = '\n';
-		rc = edge_file_write_atomic(dirfd, EDGE_DEVICE_FILE, line, n + 1,
-		    EDGE_MODE_PUBLIC, err);
-		free(line);
+	*len = strlen(text) + 1;
+	if ((*out = malloc(*len + 1)) != NULL) {
+		memcpy(*out, text, *len - 1);
+		(*out)[*len - 1] = '\n';
+		(*out)[*len] = '\0';
 	}
 	json_object_put(o);
+	return *out != NULL ? EDGE_OK : edge_err(err, EDGE_EFAIL, "out of memory");
+}
+
+int
+edge_device_save(int dirfd, const struct edge_device *d, struct edge_error *err)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	if ((rc = device_text(d, &text, &len, err)) != EDGE_OK)
+		return rc;
+	rc = edge_file_write_atomic(dirfd, EDGE_DEVICE_FILE, text, len,
+	    EDGE_MODE_PUBLIC, err);
+	free(text);
 	return rc;
 }
 
@@ -141,10 +151,30 @@ edge_device_free(struct edge_device *d)
 }
 
 int
-edge_device_secret_save(int dirfd, const char *secret, struct edge_error *err)
+edge_device_store(int dirfd, const struct edge_device *d, const char *secret,
+    struct edge_error *err)
 {
-	return edge_file_write_atomic(dirfd, EDGE_DEVICE_SECRET, secret,
-	    strlen(secret), EDGE_MODE_PRIVATE, err);
+	struct edge_atomic sec = { .fd = -1 }, dev = { .fd = -1 };
+	char *text;
+	size_t len;
+	int rc;
+
+	if ((rc = device_text(d, &text, &len, err)) != EDGE_OK)
+		return rc;
+	/* Both written before either is renamed into place. */
+	if ((rc = edge_file_atomic_begin(dirfd, EDGE_DEVICE_SECRET,
+	    EDGE_MODE_PRIVATE, &sec, err)) == EDGE_OK &&
+	    (rc = edge_file_atomic_write(&sec, secret, strlen(secret),
+	    err)) == EDGE_OK &&
+	    (rc = edge_file_atomic_begin(dirfd, EDGE_DEVICE_FILE,
+	    EDGE_MODE_PUBLIC, &dev, err)) == EDGE_OK &&
+	    (rc = edge_file_atomic_write(&dev, text, len, err)) == EDGE_OK &&
+	    (rc = edge_file_atomic_commit(&sec, err)) == EDGE_OK)
+		rc = edge_file_atomic_commit(&dev, err);
+	edge_file_atomic_abort(&sec);
+	edge_file_atomic_abort(&dev);
+	free(text);
+	return rc;
 }
 
 int

@@ -51,9 +51,14 @@ json_object *edge_device_json(const struct edge_device *d);
 
 void edge_device_free(struct edge_device *d);
 
-/* device.secret, 0600, written atomically; read back as a secret. */
-int edge_device_secret_save(int dirfd, const char *secret,
-    struct edge_error *err);
+/*
+ * Provisioning's result: device.secret (0600) and device.json, the mark of a
+ * finished provisioning, renamed into place in that order once both are
+ * written, so a full disk or any write error leaves both as they were.
+ */
+int edge_device_store(int dirfd, const struct edge_device *d,
+    const char *secret, struct edge_error *err);
+/* device.secret read back as a secret. */
 int edge_device_secret_load(int dirfd, struct edge_secret **out,
     struct edge_error *err);
 

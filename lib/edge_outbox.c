@@ -301,6 +301,11 @@ edge_outbox_append(struct edge_outbox *ob, const char *topic,
 		}
 		close(ob->fd);
 		ob->fd = -1;
+		/* A segment without a record is not left behind. */
+		if (s->end == s->start && unlinkat(ob->dirfd, name, 0) == 0) {
+			ob->nseg--;
+			ob->dir_dirty = true;
+		}
 		return rc;
 	}
 	if (push_msg(ob, ob->next_seq, topic, tlen, payload, len) != 0)
