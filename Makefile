@@ -117,11 +117,10 @@ check-asan:
 	$(MAKE) ASAN=1 B=build-asan check
 
 # The integration tests with every edge-* tool under valgrind memcheck
-# (suppressions, third-party only: tests/valgrind.supp).  edge-connect.t is
-# not among them: its broker-restart and command round trips are timed for
-# native speed; edge-connect runs under ASan in check-asan instead.
+# (suppressions, third-party only: tests/valgrind.supp).  Their waits and
+# tool timeouts are scaled by SLOW (tests/lib.sh) under valgrind.
 VALGRIND_TESTS := tests/cli/edge-provision.t tests/cli/edge-activate.t \
-	tests/cli/edge-revoke.t tests/cli/edge-crl-update.t
+	tests/cli/edge-revoke.t tests/cli/edge-crl-update.t tests/cli/edge-connect.t
 check-valgrind: all $(B)/bench/gen-crl
 	EDGE_TEST_VALGRIND=1 B=$(B) scripts/run-tests $(VALGRIND_TESTS)
 

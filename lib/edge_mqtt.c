@@ -12,6 +12,7 @@
 #include <mosquitto.h>
 
 #include "edge_enos.h"
+#include "edge_log.h"
 #include "edge_mqtt.h"
 #include "edge_tls.h"
 
@@ -100,6 +101,18 @@ cb_publish(struct mosquitto *mosq, void *obj, int mid)
 		m->conf.on_publish(m->conf.user, mid);
 }
 
+/* -vv: the broker has the subscription (the tests wait for this line). */
+static void
+cb_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_count,
+    const int *granted_qos)
+{
+	(void)mosq;
+	(void)obj;
+	(void)qos_count;
+	(void)granted_qos;
+	edge_verbose(2, "subscribed (message id %d)", mid);
+}
+
 static void
 cb_message(struct mosquitto *mosq, void *obj,
     const struct mosquitto_message *msg)
@@ -171,6 +184,7 @@ edge_mqtt_start(const struct edge_mqtt_conf *conf, struct edge_mqtt **out,
 	mosquitto_disconnect_callback_set(m->mosq, cb_disconnect);
 	mosquitto_publish_callback_set(m->mosq, cb_publish);
 	mosquitto_message_callback_set(m->mosq, cb_message);
+	mosquitto_subscribe_callback_set(m->mosq, cb_subscribe);
 	mrc = mosquitto_connect(m->mosq, conf->host, conf->port, conf->keepalive);
 	if (mrc != MOSQ_ERR_SUCCESS) {
 		char what[300];

@@ -120,6 +120,23 @@ free_port() {
 	perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen=>1,LocalAddr=>"127.0.0.1",LocalPort=>0)->sockport,"\n"'
 }
 
+# Under EDGE_TEST_VALGRIND the tools run 10 to 50 times slower: scale the
+# time a test gives them (tool timeouts, bounded waits) by $SLOW, 1 otherwise.
+if [ -n "${EDGE_TEST_VALGRIND:-}" ]; then SLOW=${EDGE_TEST_SLOW:-10}; else SLOW=1; fi
+slow() { echo $(($1 * SLOW)); }
+
+# wait_for_grep PATTERN FILE [SECONDS [COUNT]]: until FILE has COUNT (1) lines
+# matching PATTERN, at most SECONDS (10) * $SLOW; says so as a diag if not.
+wait_for_grep() {
+	i=0; lim=$(( ${3:-10} * SLOW * 10 ))
+	while [ $i -lt $lim ]; do
+		[ "$(grep -c -e "$1" "$2" 2>/dev/null)" -ge "${4:-1}" ] 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	diag "gave up after $(( ${3:-10} * SLOW )) s waiting for ${4:-1} line(s) matching '$1' in $2"
+	return 1
+}
+
 # wait_for_port PORT [SECONDS]
 wait_for_port() {
 	i=0; lim=$(( ${2:-10} * 10 ))

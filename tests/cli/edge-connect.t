@@ -34,11 +34,16 @@ cloud_pub() {
 	mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" --cafile "$HUB_CA" --cert "$HUB_CLOUD_CERT" \
 	    --key "$HUB_CLOUD_KEY" -u "$HUB_CLOUD_USER" -P "$CLOUD_PW" -q 1 -t "$1" -m "$2"
 }
-# wait_pid PID SECS: wait for a background process, at most SECS seconds.
+# wait_pid PID SECS: wait for a background process, at most SECS * $SLOW seconds.
 wait_pid() {
 	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+	while kill -0 "$1" 2>/dev/null && [ $i -lt $(($2 * SLOW * 10)) ]; do sleep 0.1; i=$((i + 1)); done
 	! kill -0 "$1" 2>/dev/null
+}
+# wait_subscribed ERRFILE: until the edge-connect -vv writing ERRFILE has its
+# five downlink subscriptions acknowledged by the broker (SUBACK).
+wait_subscribed() {
+	wait_for_grep "^edge-connect: subscribed " "$1" 20 5 || diag "edge-connect did not subscribe; see below"
 }
 
 # ---- telemetry up ---------------------------------------------------------
@@ -46,13 +51,13 @@ G=$T/g1; gateway "$G" SN-C1 || echo "Bail out! cannot make a gateway"
 cloud_sub "$T/up" "/sys/$PK/SN-C1/#" -v
 printf '%s\n' '{"temp":21.5}' 'not json' '{"measurepoints":{"power":{"value":1.5,"quality":9}},"time":1700000000000}' \
     '' '{"method":"thing.event.alarm.post","params":{"level":2}}' '{"method":"thing.service.x"}' > "$T/in1"
-assert_ok "file key: telemetry sent and acknowledged" timeout 30 edge-connect -d "$G" --input "$T/in1" --exit-on-eof --json
+assert_ok "file key: telemetry sent and acknowledged" timeout $(slow 30) edge-connect -d "$G" --input "$T/in1" --exit-on-eof --json
 assert_json "summary: 3 acknowledged" "$T/out" .acknowledged 3
 assert_json "summary: 2 invalid lines" "$T/out" .invalid 2
 assert_json "summary: nothing queued" "$T/out" .queued 0
 assert_grep "the invalid line is reported with its number" "input line 2: not JSON; skipped" "$T/err"
 assert_grep "a downlink method is refused as input" "input line 6: .*skipped" "$T/err"
-sleep 0.5
+wait_for_grep . "$T/up" 5 3
 grep "thing/measurepoint/post " "$T/up" | sed -n 1p | cut -d' ' -f2- > "$T/m1"
 assert_json "the cloud receives thing.measurepoint.post" "$T/m1" .method thing.measurepoint.post
 assert_json "... with the measurepoints in params" "$T/m1" .params.measurepoints.temp 21.5
@@ -75,26 +80,28 @@ echo '{"applied":true}'
 EOF
 chmod +x "$T/handler"
 cloud_sub "$T/replies" "/sys/$PK/SN-C1/thing/service/#" -v
-edge-connect -d "$G" -C 1 -W 20 < /dev/null > "$T/down" 2> "$T/down.err" &
+: > "$T/down.err"	# wait_subscribed must not see the last run's lines
+edge-connect -vv -d "$G" -C 1 -W $(slow 20) < /dev/null > "$T/down" 2> "$T/down.err" &
 EC=$!
-sleep 1.5
+wait_subscribed "$T/down.err"
 cloud_pub "/sys/$PK/SN-C1/thing/service/measurepoint/set" '{"id":"41","version":"1.0","method":"thing.service.measurepoint.set","params":{"temperature":30.5}}'
 wait_pid $EC 20; wait $EC; rc=$?
 assert_eq "a cloud command is received (exit 0 after --count 1)" "$rc" 0
 assert_json "printed as a JSON line: topic" "$T/down" .topic "/sys/$PK/SN-C1/thing/service/measurepoint/set"
 assert_json "... method, id and params" "$T/down" '"\(.method) \(.id) \(.params.temperature)"' "thing.service.measurepoint.set 41 30.5"
-sleep 0.5
+wait_for_grep "set_reply " "$T/replies" 5
 grep "set_reply " "$T/replies" | cut -d' ' -f2- > "$T/r1"
 assert_json "the automatic reply reaches the cloud with code 200 and the id" "$T/r1" '"\(.id) \(.code)"' "41 200"
 
 HANDLER_LOG=$T/handler.log; export HANDLER_LOG
-edge-connect -d "$G" -C 2 -W 20 --exec "$T/handler" < /dev/null > "$T/down" 2> "$T/down.err" &
+: > "$T/down.err"	# wait_subscribed must not see the last run's lines
+edge-connect -vv -d "$G" -C 2 -W $(slow 20) --exec "$T/handler" < /dev/null > "$T/down" 2> "$T/down.err" &
 EC=$!
-sleep 1.5
+wait_subscribed "$T/down.err"
 cloud_pub "/sys/$PK/SN-C1/thing/service/measurepoint/set" '{"id":"42","version":"1.0","method":"thing.service.measurepoint.set","params":{"t":1}}'
 cloud_pub "/sys/$PK/SN-C1/thing/service/reboot" '{"id":"43","version":"1.0","method":"thing.service.reboot","params":{"x":"$(touch '"$T"'/pwned)"}}'
 wait_pid $EC 20; wait $EC; rc=$?
-sleep 0.5
+wait_for_grep "reboot_reply " "$T/replies" 5
 stop_pid "$SUB_PID"
 assert_eq "--exec: two commands handled" "$rc" 0
 assert_grep "--exec: the handler got the message on its standard input" '"id":"42"' "$T/handler.log"
@@ -106,64 +113,69 @@ assert_json "--exec: exit status 3 gives code 2003" "$T/r3" '"\(.id) \(.code) \(
 assert_grep "--exec: the failure is reported" "reply code 2003" "$T/down.err"
 
 # ---- the hub's certificate ------------------------------------------------
-assert_ok "the hub's certificate carries localhost too" timeout 20 edge-connect -q -d "$G" \
+assert_ok "the hub's certificate carries localhost too" timeout $(slow 20) edge-connect -q -d "$G" \
     --mqtt "mqtts://localhost:$MQTT_PORT" --exit-on-eof < /dev/null
-assert_fails 6 "a hub certificate for another name is refused" timeout 20 edge-connect -d "$G" \
+assert_fails 6 "a hub certificate for another name is refused" timeout $(slow 20) edge-connect -d "$G" \
     --server-name hub.example.com --exit-on-eof < /dev/null
 assert_grep "... name mismatch" "hub certificate: name mismatch: not valid for hub.example.com" "$T/err"
 certtool --generate-privkey --outfile "$T/o.key" 2>/dev/null
 printf 'cn = Other CA\nca\ncert_signing_key\nexpiration_days = 10\n' > "$T/o.tmpl"
 certtool --generate-self-signed --load-privkey "$T/o.key" --template "$T/o.tmpl" --outfile "$T/other-ca.pem" 2>/dev/null
-assert_fails 6 "a hub certificate from another CA is refused" timeout 20 edge-connect -d "$G" \
+assert_fails 6 "a hub certificate from another CA is refused" timeout $(slow 20) edge-connect -d "$G" \
     --ca "$T/other-ca.pem" --exit-on-eof < /dev/null
 assert_grep "... unknown CA" "hub certificate: signed by an unknown CA" "$T/err"
 srv_end=$(date -d "$(openssl x509 -in "$HUB_DIR/server.pem" -noout -enddate | cut -d= -f2)" +%s)
 EDGE_TIME_NOW=$((srv_end + 86400)) assert_fails 6 "an expired hub certificate is refused" \
-    timeout 20 edge-connect -d "$G" --exit-on-eof < /dev/null
+    timeout $(slow 20) edge-connect -d "$G" --exit-on-eof < /dev/null
 assert_grep "... expired" "hub certificate: expired" "$T/err"
 R=$T/hubrevoked; cp -a "$G" "$R"
 printf 'crl_next_update = 30\ncrl_number = 1000\n' > "$T/crl.tmpl"
 certtool --generate-crl --load-ca-privkey "$HUB_DIR/ca-key.pem" --load-ca-certificate "$HUB_CA" \
     --load-certificate "$HUB_DIR/server.pem" --template "$T/crl.tmpl" --outfile "$R/crl.pem" 2>/dev/null
-assert_fails 6 "a hub certificate listed in crl.pem is refused" timeout 20 edge-connect -d "$R" --exit-on-eof < /dev/null
+assert_fails 6 "a hub certificate listed in crl.pem is refused" timeout $(slow 20) edge-connect -d "$R" --exit-on-eof < /dev/null
 assert_grep "... revoked" "hub certificate: revoked" "$T/err"
 cp "$HUB_CRL" "$R/crl.pem"
-assert_ok "with the hub's own CRL the connection works" timeout 20 edge-connect -q -d "$R" --exit-on-eof < /dev/null
+assert_ok "with the hub's own CRL the connection works" timeout $(slow 20) edge-connect -q -d "$R" --exit-on-eof < /dev/null
 
 # ---- trusted time ---------------------------------------------------------
 assert_grep "the hub certificate's notBefore is recorded as trusted time" "hub certificate notBefore" "$G/trusted-time"
 EDGE_TIME_NOW=$(( $(date +%s) - 3 * 86400 )) assert_fails 6 "a clock set back is refused" \
-    timeout 20 edge-connect -d "$G" --exit-on-eof < /dev/null
+    timeout $(slow 20) edge-connect -d "$G" --exit-on-eof < /dev/null
 assert_grep "... system clock is earlier than trusted time" "system clock is earlier than trusted time" "$T/err"
 
 # ---- the outbox across a dead broker and a killed edge ---------------------
 DEAD=$(free_port)
 printf '{"n":1}\n{"n":2}\n' > "$T/in2"
-assert_fails 4 "broker unreachable: exit 4 at --timeout" timeout 20 edge-connect -d "$G" \
+assert_fails 4 "broker unreachable: exit 4 at --timeout" timeout $(slow 20) edge-connect -d "$G" \
     --mqtt "mqtts://127.0.0.1:$DEAD" --input "$T/in2" --exit-on-eof --timeout 3 --json
 assert_json "... both messages stay queued" "$T/out" .error.code 4
 assert_eq "... in the outbox on disk" "$(cat "$G/outbox/"*.seg | wc -l)" 2
 printf '{"n":3}\n' | edge-connect -q -d "$G" --mqtt "mqtts://127.0.0.1:$DEAD" > /dev/null 2>&1 &
 EC=$!
-sleep 1.5
+# Killed once the message is in the outbox on disk (it is queued before the
+# edge tries the broker); at most 10 s * $SLOW.
+i=0
+while [ "$(cat "$G/outbox/"*.seg 2>/dev/null | wc -l)" -lt 3 ] && [ $i -lt $((100 * SLOW)) ]; do sleep 0.1; i=$((i + 1)); done
 kill -KILL $EC; wait $EC 2>/dev/null
 assert_eq "an edge killed with the broker away keeps its message" "$(cat "$G/outbox/"*.seg | wc -l)" 3
 cloud_sub "$T/up2" "/sys/$PK/SN-C1/thing/measurepoint/post"
 printf '{"n":4}\n' > "$T/in3"
-assert_ok "the next run sends the outbox first" timeout 30 edge-connect -d "$G" --input "$T/in3" --exit-on-eof --json
+assert_ok "the next run sends the outbox first" timeout $(slow 30) edge-connect -d "$G" --input "$T/in3" --exit-on-eof --json
 assert_json "... all four acknowledged" "$T/out" .acknowledged 4
-sleep 0.5
+wait_for_grep . "$T/up2" 5 4
 stop_pid "$SUB_PID"
 assert_eq "... in order" "$(jq -r .params.measurepoints.n "$T/up2" | tr '\n' ' ')" "1 2 3 4 "
 assert_eq "the outbox is empty again" "$(cat "$G/outbox/"*.seg 2>/dev/null | wc -l)" 0
 
 # ---- the edge's certificate revoked ----------------------------------------
 V=$T/rev; gateway "$V" SN-REV
-assert_ok "a fresh edge connects" timeout 20 edge-connect -q -d "$V" --exit-on-eof < /dev/null
+assert_ok "a fresh edge connects" timeout $(slow 20) edge-connect -q -d "$V" --exit-on-eof < /dev/null
+reloads=$(grep -c "Reloading config" "$HUB_DIR/mosquitto.log")
 edge-revoke -q -d "$V" $HUBOPTS --serial "$(jq -r .certSN "$V/device.json")" > /dev/null 2>&1 ||
 	diag "edge-revoke failed"
-sleep 1	# the broker reloads its CRL on SIGHUP
-assert_fails 8 "after revocation the edge is refused with exit 8" timeout 30 edge-connect -d "$V" --exit-on-eof < /dev/null
+# The hub sends the broker SIGHUP; it reloads its CRL after logging this line.
+wait_for_grep "Reloading config" "$HUB_DIR/mosquitto.log" 10 $((reloads + 1))
+assert_fails 8 "after revocation the edge is refused with exit 8" timeout $(slow 30) edge-connect -d "$V" --exit-on-eof < /dev/null
 assert_grep "... saying the certificate is revoked" "edge certificate: it is revoked" "$T/err"
 
 # ---- token key (SoftHSM2) --------------------------------------------------
@@ -176,10 +188,10 @@ edge-provision -q -d "$P" $HUBOPTS --product-key "$PK" --serial SN-TOK --mqtt "$
 edge-activate -q -d "$P" $HUBOPTS --pin "file:$T/pin" >/dev/null
 [ -f "$P/key.uri" ] && [ ! -e "$P/key.pem" ] && ok "the token edge has key.uri only" || not_ok "the token edge has key.uri only"
 echo '{"temp":1}' > "$T/in4"
-assert_ok "token key: connects and sends" timeout 30 edge-connect -d "$P" --pin "file:$T/pin" --input "$T/in4" --exit-on-eof --json
+assert_ok "token key: connects and sends" timeout $(slow 30) edge-connect -d "$P" --pin "file:$T/pin" --input "$T/in4" --exit-on-eof --json
 assert_json "token key: acknowledged" "$T/out" .acknowledged 1
 echo 9999 > "$T/badpin"
-assert_fails 7 "token key with a wrong PIN: exit 7" timeout 30 edge-connect -d "$P" --pin "file:$T/badpin" --exit-on-eof < /dev/null
+assert_fails 7 "token key with a wrong PIN: exit 7" timeout $(slow 30) edge-connect -d "$P" --pin "file:$T/badpin" --exit-on-eof < /dev/null
 
 # ---- 10,000 messages across a broker restart --------------------------------
 S=$T/stream; gateway "$S" SN-STREAM
@@ -187,10 +199,11 @@ S=$T/stream; gateway "$S" SN-STREAM
 # unread, so a killed broker's sockets close cleanly.
 cloud_sub "$T/up3" "/sys/$PK/SN-STREAM/thing/measurepoint/post"
 perl -e '$| = 1; for my $i (1 .. 10000) { print "{\"i\":$i}\n"; select(undef, undef, undef, 0.3) if $i % 500 == 0 }' |
-    edge-connect -d "$S" --exit-on-eof --reconnect-min 3 --reconnect-max 4 --json > "$T/stream.out" 2> "$T/stream.err" &
+    edge-connect -vv -d "$S" --exit-on-eof --reconnect-min 3 --reconnect-max 4 --json > "$T/stream.out" 2> "$T/stream.err" &
 EC=$!
 on_exit "kill $EC"
-sleep 1.5
+# The broker is killed once the edge is connected and streaming.
+wait_subscribed "$T/stream.err"
 MP=$(cat "$HUB_DIR/mosquitto.pid")
 kill -KILL "$MP"
 sleep 1
