@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "edge_file.h"
 #include "edge_outbox.h"
 
 #define ACKED_FILE	"acked"
+#define WBUF_MAX	(64 * 1024)	/* appended bytes gathered per write() */
 
 struct segment {
 	unsigned long long start;
@@ -30,6 +30,9 @@ struct edge_outbox {
 	size_t nseg, segcap;
 	int fd;				/* open segment (the last), -1: none */
 	bool fd_dirty, dir_dirty;
+	char *wbuf;			/* records appended, not yet written */
+	size_t wlen, wcap;
+	unsigned long long wfirst;	/* sequence number of wbuf's first */
 	unsigned long long next_seq;
 	unsigned long long mark;	/* persisted "acked" value */
 };
@@ -247,15 +250,94 @@ open_segment(struct edge_outbox *ob, struct edge_error *err)
 	return EDGE_OK;
 }
 
+static void
+free_msg(struct edge_outbox_msg *m)
+{
+	free(m->topic);
+	free(m->payload);
+	m->topic = m->payload = NULL;
+}
+
+/*
+ * Forget the records from seq on: they never reached the segment whole.  They
+ * are the newest, at the end of the queue and of the open segment.
+ */
+static void
+unappend(struct edge_outbox *ob, unsigned long long seq)
+{
+	while (ob->n > 0 && ob->msg[ob->head + ob->n - 1].seq >= seq) {
+		free_msg(&ob->msg[ob->head + ob->n - 1]);
+		ob->n--;
+		ob->pending--;
+	}
+	ob->next_seq = seq;
+	ob->seg[ob->nseg - 1].end = seq;
+}
+
+/*
+ * Write the gathered records to the open segment.  On a failure (a full
+ * disk) the records written whole stay; the rest, and any record cut short,
+ * are taken back, so the segment and the queue agree; an empty segment is
+ * removed.
+ */
+static int
+write_pending(struct edge_outbox *ob, struct edge_error *err)
+{
+	struct segment *s = &ob->seg[ob->nseg - 1];
+	unsigned long long seq = ob->wfirst;
+	size_t done = 0, keep = 0, i;
+	char name[32];
+	ssize_t w;
+	int rc;
+
+	errno = 0;
+	while (done < ob->wlen) {
+		w = write(ob->fd, ob->wbuf + done, ob->wlen - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	if (done == ob->wlen) {
+		ob->wlen = 0;
+		return EDGE_OK;
+	}
+	if (errno == 0)
+		errno = ENOSPC;
+	snprintf(name, sizeof(name), "%016llx.seg", s->start);
+	rc = store_err(err, "cannot write", name);
+	/* Whole records written stay; a record cut short would shift the next. */
+	for (i = 0; i < done; i++)
+		if (ob->wbuf[i] == '\n') {
+			keep = i + 1;
+			seq++;
+		}
+	if (done > keep) {
+		struct stat st;
+		if (fstat(ob->fd, &st) == 0 &&
+		    ftruncate(ob->fd, st.st_size - (off_t)(done - keep)) != 0)
+			(void)0;	/* the segment is closed below anyway */
+	}
+	ob->wlen = 0;
+	unappend(ob, seq);
+	close(ob->fd);
+	ob->fd = -1;
+	/* A segment without a record is not left behind. */
+	if (s->end == s->start && unlinkat(ob->dirfd, name, 0) == 0) {
+		ob->nseg--;
+		ob->dir_dirty = true;
+	}
+	return rc;
+}
+
 int
 edge_outbox_append(struct edge_outbox *ob, const char *topic,
     const char *payload, size_t len, unsigned long long *seq,
     struct edge_error *err)
 {
 	struct segment *s;
-	struct iovec iov[4];
 	size_t tlen = strlen(topic), want;
-	ssize_t w;
 	int rc;
 
 	if (memchr(payload, '\n', len) != NULL || strpbrk(topic, "\t\n") != NULL)
@@ -272,55 +354,43 @@ edge_outbox_append(struct edge_outbox *ob, const char *topic,
 	}
 	if (ob->fd < 0 && (rc = open_segment(ob, err)) != EDGE_OK)
 		return rc;
-	iov[0].iov_base = (void *)(uintptr_t)topic;
-	iov[0].iov_len = tlen;
-	iov[1].iov_base = (void *)(uintptr_t)"\t";
-	iov[1].iov_len = 1;
-	iov[2].iov_base = (void *)(uintptr_t)payload;
-	iov[2].iov_len = len;
-	iov[3].iov_base = (void *)(uintptr_t)"\n";
-	iov[3].iov_len = 1;
 	want = tlen + len + 2;
-	w = writev(ob->fd, iov, 4);
-	if (w < 0 || (size_t)w != want) {
-		char name[32];
-		s = &ob->seg[ob->nseg - 1];
-		snprintf(name, sizeof(name), "%016llx.seg", s->start);
-		if (w >= 0)
-			errno = ENOSPC;
-		rc = store_err(err, "cannot write", name);
-		/*
-		 * A partial record would shift the numbering of the next ones:
-		 * cut it off, and start a new segment for what follows.
-		 */
-		if (w > 0) {
-			struct stat st;
-			if (fstat(ob->fd, &st) == 0)
-				if (ftruncate(ob->fd, st.st_size - w) != 0)
-					(void)0;	/* the segment is closed anyway */
-		}
-		close(ob->fd);
-		ob->fd = -1;
-		/* A segment without a record is not left behind. */
-		if (s->end == s->start && unlinkat(ob->dirfd, name, 0) == 0) {
-			ob->nseg--;
-			ob->dir_dirty = true;
-		}
-		return rc;
+	if (ob->wcap - ob->wlen < want) {
+		size_t cap = ob->wcap ? ob->wcap : WBUF_MAX;
+		char *p;
+
+		while (cap - ob->wlen < want)
+			cap *= 2;
+		if ((p = realloc(ob->wbuf, cap)) == NULL)
+			return edge_err(err, EDGE_EFAIL, "out of memory");
+		ob->wbuf = p;
+		ob->wcap = cap;
 	}
 	if (push_msg(ob, ob->next_seq, topic, tlen, payload, len) != 0)
 		return edge_err(err, EDGE_EFAIL, "out of memory");
+	if (ob->wlen == 0)
+		ob->wfirst = ob->next_seq;
+	/* "TOPIC<TAB>PAYLOAD<LF>", gathered: one write() per batch, not per record. */
+	memcpy(ob->wbuf + ob->wlen, topic, tlen);
+	ob->wbuf[ob->wlen + tlen] = '\t';
+	memcpy(ob->wbuf + ob->wlen + tlen + 1, payload, len);
+	ob->wbuf[ob->wlen + want - 1] = '\n';
+	ob->wlen += want;
 	if (seq != NULL)
 		*seq = ob->next_seq;
 	ob->next_seq++;
 	ob->seg[ob->nseg - 1].end = ob->next_seq;
 	ob->fd_dirty = true;
-	return EDGE_OK;
+	return ob->wlen >= WBUF_MAX ? write_pending(ob, err) : EDGE_OK;
 }
 
 int
 edge_outbox_sync(struct edge_outbox *ob, struct edge_error *err)
 {
+	int rc;
+
+	if (ob->wlen > 0 && (rc = write_pending(ob, err)) != EDGE_OK)
+		return rc;
 	if (ob->fd >= 0 && ob->fd_dirty && fdatasync(ob->fd) != 0)
 		return store_err(err, "cannot sync", "segment");
 	ob->fd_dirty = false;
@@ -352,14 +422,6 @@ struct edge_outbox_msg *
 edge_outbox_at(struct edge_outbox *ob, size_t i)
 {
 	return i < ob->n ? &ob->msg[ob->head + i] : NULL;
-}
-
-static void
-free_msg(struct edge_outbox_msg *m)
-{
-	free(m->topic);
-	free(m->payload);
-	m->topic = m->payload = NULL;
 }
 
 /* Drop done messages from the front. */
@@ -421,10 +483,15 @@ edge_outbox_drop_oldest(struct edge_outbox *ob, size_t n)
 int
 edge_outbox_flush(struct edge_outbox *ob, struct edge_error *err)
 {
-	unsigned long long mark = ob->n > 0 ? ob->msg[ob->head].seq : ob->next_seq;
+	unsigned long long mark;
 	char buf[32], name[32];
 	size_t keep;
 	int n;
+
+	/* Gathered records go to their segment before it may be removed. */
+	if (ob->wlen > 0 && (n = write_pending(ob, err)) != EDGE_OK)
+		return n;
+	mark = ob->n > 0 ? ob->msg[ob->head].seq : ob->next_seq;
 
 	if (mark != ob->mark) {
 		n = snprintf(buf, sizeof(buf), "%llu\n", mark);
@@ -460,9 +527,15 @@ edge_outbox_close(struct edge_outbox **ob)
 
 	if (ob == NULL || *ob == NULL)
 		return;
+	/* Appended but not synced: written (not made durable) as before. */
+	if ((*ob)->wlen > 0 && (*ob)->fd >= 0) {
+		struct edge_error ignored;
+		(void)write_pending(*ob, &ignored);
+	}
 	for (i = 0; i < (*ob)->n; i++)
 		free_msg(&(*ob)->msg[(*ob)->head + i]);
 	free((*ob)->msg);
+	free((*ob)->wbuf);
 	free((*ob)->seg);
 	if ((*ob)->fd >= 0)
 		close((*ob)->fd);

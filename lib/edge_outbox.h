@@ -18,9 +18,12 @@
  * out of order above the mark are sent again after a restart: delivery is at
  * least once.
  *
- * Appends are written at once (they survive the process being killed) and
- * made durable against power loss by edge_outbox_sync(), which the caller
- * runs once per batch.  Not thread-safe.  Never prints.
+ * Appends are gathered in memory and written with one write() when the
+ * caller runs edge_outbox_sync() once per batch (or every 64 KiB), which also
+ * makes them durable against power loss; nothing may be published before
+ * that.  If the write fails (a full disk), the records that did not reach
+ * the segment whole are taken back (no longer held) and sync reports the
+ * error.  Not thread-safe.  Never prints.
  */
 
 #include <stdbool.h>
@@ -59,7 +62,7 @@ int edge_outbox_append(struct edge_outbox *ob, const char *topic,
     const char *payload, size_t len, unsigned long long *seq,
     struct edge_error *err);
 
-/* fdatasync what was appended since the last call (and the directory). */
+/* Write and fdatasync what was appended since the last call (and the directory). */
 int edge_outbox_sync(struct edge_outbox *ob, struct edge_error *err);
 
 /* The sequence number the next append will get (unique, never reused). */

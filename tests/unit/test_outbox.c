@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* lib/edge_outbox: append, ack out of order, reload after a "crash", torn records, drop-oldest. */
+/* lib/edge_outbox: append, ack out of order, reload after a "crash", torn records, drop-oldest, batched writes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "edge_outbox.h"
@@ -141,6 +142,33 @@ test_drop_and_refuse(void **state)
 	edge_outbox_close(&ob);
 }
 
+/* Appends are gathered and reach the segment with the batch's sync (or close). */
+static void
+test_batched_write(void **state)
+{
+	struct edge_outbox *ob = NULL;
+	char name[160];
+	struct stat st;
+	int i;
+
+	(void)state;
+	snprintf(name, sizeof(name), "%s/batch/%016llx.seg", dir, 0ULL);
+	assert_int_equal(edge_outbox_open(dirfd_, "batch", &ob, NULL), 0);
+	for (i = 0; i < 3; i++)
+		put(ob, i, NULL);
+	assert_int_equal(stat(name, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	assert_int_equal(stat(name, &st), 0);
+	assert_int_equal(st.st_size, 3 * (int)strlen("/sys/p/d/thing/measurepoint/post\t{\"i\":0}\n"));
+	put(ob, 3, NULL);
+	edge_outbox_close(&ob);
+	assert_int_equal(edge_outbox_open(dirfd_, "batch", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_pending(ob), 4);
+	assert_string_equal(edge_outbox_at(ob, 3)->payload, "{\"i\":3}");
+	edge_outbox_close(&ob);
+}
+
 int
 main(void)
 {
@@ -148,6 +176,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_append_ack_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_and_refuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batched_write, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
