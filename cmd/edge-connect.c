@@ -738,6 +738,7 @@ take_line(struct app *a, char *line, size_t len)
 	struct edge_error err = { 0 };
 	char topic[600], id[32];
 	const char *method = "thing.measurepoint.post", *text;
+	char *wrapped = NULL;
 	size_t i;
 	int rc = EDGE_OK;
 
@@ -791,21 +792,39 @@ take_line(struct app *a, char *line, size_t len)
 			invalid(a, "no measurepoints");
 			goto out;
 		}
-		params = json_object_new_object();
-		json_object_object_add(params, "measurepoints", json_object_get(mp));
-		json_object_object_add(params, "time", t ? json_object_get(t) :
-		    json_object_new_int64(now_ms()));
-		msg = json_object_new_object();
-		json_object_object_add(msg, "id", json_object_new_string(id));
-		json_object_object_add(msg, "version", json_object_new_string("1.0"));
-		json_object_object_add(msg, "method", json_object_new_string(method));
-		json_object_object_add(msg, "params", params);
+		if (given == NULL) {
+			/*
+			 * The common line, {"point":value,...}, already checked as
+			 * strict JSON: wrapped as it came, not rebuilt by json-c.
+			 */
+			if (asprintf(&wrapped, "{\"id\":\"%s\",\"version\":\"1.0\","
+			    "\"method\":\"%s\",\"params\":{\"measurepoints\":%.*s,"
+			    "\"time\":%lld}}", id, method, (int)len, line,
+			    (long long)now_ms()) < 0) {
+				wrapped = NULL;
+				rc = edge_err(&a->ctx->err, EDGE_EFAIL, "out of memory");
+				goto out;
+			}
+		} else {
+			params = json_object_new_object();
+			json_object_object_add(params, "measurepoints",
+			    json_object_get(mp));
+			json_object_object_add(params, "time", t ?
+			    json_object_get(t) : json_object_new_int64(now_ms()));
+			msg = json_object_new_object();
+			json_object_object_add(msg, "id", json_object_new_string(id));
+			json_object_object_add(msg, "version",
+			    json_object_new_string("1.0"));
+			json_object_object_add(msg, "method",
+			    json_object_new_string(method));
+			json_object_object_add(msg, "params", params);
+		}
 	}
 	i = (size_t)snprintf(topic, sizeof(topic), "/sys/%s/%s/", a->pk, a->dk);
 	for (const char *p = method + 0; *p && i + 1 < sizeof(topic); p++)
 		topic[i++] = (char)(*p == '.' ? '/' : *p);
 	topic[i] = '\0';
-	text = edge_json_text(msg);
+	text = wrapped != NULL ? wrapped : edge_json_text(msg);
 	if (strlen(text) > LINE_MAX_BYTES) {
 		invalid(a, "message above 512 KB");
 		goto out;
@@ -821,6 +840,7 @@ take_line(struct app *a, char *line, size_t len)
 	rc = edge_outbox_append(a->ob, topic, text, strlen(text), NULL,
 	    &a->ctx->err);
 out:
+	free(wrapped);
 	json_object_put(msg);
 	json_object_put(o);
 	return rc;
