@@ -143,6 +143,11 @@ $(B)/bench/gen-crl: $(B)/bench/gen-crl.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The CRL corpus generator of tests/cli/crl-differential.t and attack-crl.t.
+$(B)/tests/crlgen: $(B)/tests/crl/crlgen.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # make bench: every benchmark of issue 8 against its peer (bench/run; BENCH_RUNS=N,
 # BENCH_QUICK=1); writes bench/results/latest.md and latest.json.  Not part of check.
 .PHONY: bench
@@ -151,7 +156,7 @@ bench: all $(B)/bench/gen-crl
 
 include tests/hub/hub.mk
 
-check: all $(UNIT_BINS) $(REPLAY_BINS) $(B)/bench/gen-crl
+check: all $(UNIT_BINS) $(REPLAY_BINS) $(B)/bench/gen-crl $(B)/tests/crlgen
 	B=$(B) scripts/run-tests
 
 install: all

@@ -230,11 +230,11 @@ reason_name(int code)
 
 /* One certificate against the CRL: 0, or EDGE_EREVOKED. */
 static int
-check_one(struct edge_ctx *ctx, const struct edge_crl *crl, const char *name,
-    bool in_state, int dirfd, json_object *answers)
+check_one(struct edge_ctx *ctx, const struct edge_crl *crl,
+    gnutls_x509_crt_t root, const char *name, bool in_state, int dirfd,
+    json_object *answers)
 {
 	struct edge_certs cert = { 0 };
-	gnutls_datum_t idn = { NULL, 0 };
 	json_object *o;
 	char *buf = NULL, sn[128], at[32] = "";
 	size_t len = 0;
@@ -250,16 +250,8 @@ check_one(struct edge_ctx *ctx, const struct edge_crl *crl, const char *name,
 		rc = edge_err(&ctx->err, EDGE_EINPUT, "%s: unreadable serial", name);
 		goto out;
 	}
-	/* The CRL speaks only for certificates of its own issuer. */
-	if (gnutls_x509_crt_get_raw_issuer_dn(cert.crt[0], &idn) < 0 ||
-	    idn.size != crl->issuer.len ||
-	    memcmp(idn.data, crl->issuer.p, idn.size) != 0) {
-		rc = edge_err(&ctx->err, EDGE_EINPUT,
-		    "%s: not issued by the CA of %s", name, CRL_FILE);
-		goto out;
-	}
-	if ((rc = edge_crl_lookup(crl, sn, &revoked, &when, &reason,
-	    &ctx->err)) != EDGE_OK)
+	if ((rc = edge_crl_cert_status(crl, root, cert.crt[0], name, &revoked,
+	    &when, &reason, &ctx->err)) != EDGE_OK)
 		goto out;
 	if (revoked)
 		edge_x509_time(when, at, sizeof(at));
@@ -280,7 +272,6 @@ check_one(struct edge_ctx *ctx, const struct edge_crl *crl, const char *name,
 		rc = edge_err(&ctx->err, EDGE_EREVOKED, "%s: serial %s is revoked (since %s)",
 		    name, sn, at);
 out:
-	gnutls_free(idn.data);
 	free(buf);
 	edge_certs_free(&cert);
 	return rc;
@@ -292,6 +283,7 @@ check(struct edge_ctx *ctx, int dirfd)
 	struct edge_certs roots = { 0 };
 	struct edge_crl crl = { 0 };
 	json_object *answers = json_object_new_array();
+	unsigned which = 0;
 	int rc, i, worst = EDGE_OK;
 
 	if ((rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
@@ -302,7 +294,8 @@ check(struct edge_ctx *ctx, int dirfd)
 		goto out;
 	}
 	if ((rc = edge_crl_load(dirfd, CRL_FILE, &crl, &ctx->err)) != EDGE_OK ||
-	    (rc = edge_crl_verify(&crl, &roots, CRL_FILE, &ctx->err)) != EDGE_OK)
+	    (rc = edge_crl_verify_root(&crl, &roots, CRL_FILE, &which,
+	    &ctx->err)) != EDGE_OK)
 		goto out;
 	if (crl.next_update != 0 && crl.next_update < edge_time_now())
 		edge_warn("%s is stale (nextUpdate passed); run edge-crl-update", CRL_FILE);
@@ -310,9 +303,9 @@ check(struct edge_ctx *ctx, int dirfd)
 	if (ctx->opts.nargs > 1 && (rc = edge_crl_index(&crl, &ctx->err)) != EDGE_OK)
 		goto out;
 	for (i = 0; i < (ctx->opts.nargs ? ctx->opts.nargs : 1); i++) {
-		rc = ctx->opts.nargs ? check_one(ctx, &crl, ctx->opts.args[i], false,
-		    dirfd, answers) : check_one(ctx, &crl, CERT_FILE, true, dirfd,
-		    answers);
+		rc = ctx->opts.nargs ? check_one(ctx, &crl, roots.crt[which],
+		    ctx->opts.args[i], false, dirfd, answers) : check_one(ctx, &crl,
+		    roots.crt[which], CERT_FILE, true, dirfd, answers);
 		/* Revoked is an answer (exit 8 at the end); anything else stops. */
 		if (rc == EDGE_EREVOKED)
 			worst = rc;

@@ -15,9 +15,24 @@
 #include "edge_file.h"
 #include "edge_pem.h"
 
-#define OID_CRL_NUMBER	"2.5.29.20"
-#define OID_REASON	"2.5.29.21"
 #define HEADER		"# edgecert-crl "
+
+/* Extension OIDs (content bytes) this reader acts on; all are 2.5.29.x. */
+#define ID_CE(x)	{ 0x55, 0x1d, x }
+static const unsigned char OID_CRL_NUMBER[] = ID_CE(20);
+static const unsigned char OID_REASON[] = ID_CE(21);
+static const unsigned char OID_CERT_ISSUER[] = ID_CE(29);
+static const unsigned char OID_DELTA[] = ID_CE(27);
+static const unsigned char OID_IDP[] = ID_CE(28);
+static const unsigned char OID_AKID[] = ID_CE(35);
+
+#define REASON_REMOVE_FROM_CRL	8
+
+static bool
+oid_is(const struct edge_der *oid, const unsigned char *want)
+{
+	return oid->len == 3 && memcmp(oid->p, want, 3) == 0;
+}
 
 /* Decimal text of an unsigned big-endian number. */
 static void
@@ -29,36 +44,70 @@ number_dec(const struct edge_der *v, char *out, size_t len)
 		out[0] = '\0';
 }
 
-/* Walk one entry: serial (view), date, and the reason code if any. */
+/* One Extension: its OID, whether critical, and the extnValue content. */
 static int
-entry(struct edge_der *in, struct edge_der *serial, time_t *when, int *reason)
+extension(struct edge_der *in, struct edge_der *oid, bool *critical,
+    struct edge_der *val)
 {
-	struct edge_der e, v, exts, ext, oid, val;
-	unsigned char tag;
-	char o[32];
+	struct edge_der ext, b;
 
+	*critical = false;
+	if (edge_der_take(in, EDGE_DER_SEQUENCE, &ext, NULL) != 0 ||
+	    edge_der_take(&ext, EDGE_DER_OID, oid, NULL) != 0 || oid->len == 0)
+		return -1;
+	if (edge_der_take(&ext, EDGE_DER_BOOLEAN, &b, NULL) == 0) {
+		if (b.len != 1)
+			return -1;
+		*critical = b.p[0] != 0;
+	}
+	if (edge_der_take(&ext, EDGE_DER_OCTETSTRING, val, NULL) != 0 ||
+	    ext.len != 0)
+		return -1;
+	return 0;
+}
+
+/* What entry() can find wrong besides malformed DER (-1). */
+#define ENTRY_NONMINIMAL	1	/* serial not minimally encoded */
+#define ENTRY_CRITICAL		2	/* a critical entry extension (*bad) */
+#define ENTRY_INDIRECT		3	/* certificateIssuer: an indirect CRL */
+
+/*
+ * Walk one entry: serial (view), date, and the reason code (-1 when none).
+ * Every critical entry extension is refused, as OpenSSL refuses them (its
+ * one exception, certificateIssuer, belongs to indirect CRLs, refused here).
+ * *bad (may be NULL) gets the offending extension's OID.
+ */
+static int
+entry(struct edge_der *in, struct edge_der *serial, time_t *when, int *reason,
+    struct edge_der *bad)
+{
+	struct edge_der e, v, exts, oid, val;
+	unsigned char tag;
+	bool critical;
+
+	if (reason != NULL)
+		*reason = -1;
 	if (edge_der_take(in, EDGE_DER_SEQUENCE, &e, NULL) != 0 ||
 	    edge_der_take(&e, EDGE_DER_INTEGER, serial, NULL) != 0 ||
 	    serial->len == 0 || edge_der_next(&e, &tag, &v, NULL) != 0 ||
 	    edge_der_time(tag, &v, when) != 0)
 		return -1;
-	if (reason != NULL)
-		*reason = -1;
+	if (!edge_der_int_minimal(serial))
+		return ENTRY_NONMINIMAL;
 	if (e.len == 0)
 		return 0;
 	if (edge_der_take(&e, EDGE_DER_SEQUENCE, &exts, NULL) != 0 || e.len != 0)
 		return -1;
 	while (exts.len > 0) {
-		if (edge_der_take(&exts, EDGE_DER_SEQUENCE, &ext, NULL) != 0 ||
-		    edge_der_take(&ext, EDGE_DER_OID, &oid, NULL) != 0)
+		if (extension(&exts, &oid, &critical, &val) != 0)
 			return -1;
-		if (edge_der_peek(&ext) == EDGE_DER_BOOLEAN &&
-		    edge_der_next(&ext, &tag, &v, NULL) != 0)
-			return -1;
-		if (edge_der_take(&ext, EDGE_DER_OCTETSTRING, &val, NULL) != 0)
-			return -1;
-		if (reason != NULL && edge_der_oid(&oid, o, sizeof(o)) == 0 &&
-		    strcmp(o, OID_REASON) == 0 &&
+		if (bad != NULL)
+			*bad = oid;
+		if (oid_is(&oid, OID_CERT_ISSUER))
+			return ENTRY_INDIRECT;
+		if (critical)
+			return ENTRY_CRITICAL;
+		if (reason != NULL && oid_is(&oid, OID_REASON) &&
 		    edge_der_take(&val, EDGE_DER_ENUMERATED, &v, NULL) == 0 &&
 		    v.len == 1)
 			*reason = v.p[0];
@@ -66,22 +115,50 @@ entry(struct edge_der *in, struct edge_der *serial, time_t *when, int *reason)
 	return 0;
 }
 
+/*
+ * IssuingDistributionPoint: only the empty form (nothing scoped) is taken.
+ * A distributionPoint may be one partition of several (this reader does not
+ * match it against the certificate's cRLDistributionPoints), and the
+ * only*, onlySomeReasons and indirectCRL fields all narrow or widen what the
+ * CRL speaks for; any of them would make "not listed" mean less than "not
+ * revoked".  Returns the name of the first field found, or NULL.
+ */
+static const char *
+idp_scope(const struct edge_der *val)
+{
+	static const char *const fields[] = {
+		"distributionPoint", "onlyContainsUserCerts", "onlyContainsCACerts",
+		"onlySomeReasons", "indirectCRL", "onlyContainsAttributeCerts",
+	};
+	struct edge_der in = *val, seq;
+	int t;
+
+	if (edge_der_take(&in, EDGE_DER_SEQUENCE, &seq, NULL) != 0 || in.len != 0)
+		return "malformed";
+	if ((t = edge_der_peek(&seq)) < 0)
+		return NULL;
+	t &= 0x1f;
+	return t < 6 ? fields[t] : "unknown field";
+}
+
 static int
 parse(struct edge_crl *c, const char *what, struct edge_error *err)
 {
-	struct edge_der all = { c->buf, c->len }, cl, tbs, alg, oid, v, exts;
-	struct edge_der list;
+	struct edge_der all = { c->buf, c->len }, cl, tbs, alg, inner, oid, v, exts;
+	struct edge_der list, bad;
 	unsigned char tag;
 	time_t when;
 	unsigned char digest[32];
+	unsigned seen = 0;
 	size_t i;
+	int e;
 
 #define BAD(why) return edge_err(err, EDGE_EINPUT, "%s: not a valid CRL (%s)", what, why)
 	if (edge_der_take(&all, EDGE_DER_SEQUENCE, &cl, NULL) != 0 || all.len != 0)
 		BAD("not a DER CertificateList");
 	if (edge_der_take(&cl, EDGE_DER_SEQUENCE, &tbs, &c->tbs) != 0)
 		BAD("no TBSCertList");
-	if (edge_der_take(&cl, EDGE_DER_SEQUENCE, &alg, NULL) != 0 ||
+	if (edge_der_take(&cl, EDGE_DER_SEQUENCE, &alg, &c->alg) != 0 ||
 	    edge_der_take(&alg, EDGE_DER_OID, &oid, NULL) != 0 ||
 	    edge_der_oid(&oid, c->sig_oid, sizeof(c->sig_oid)) != 0)
 		BAD("no signature algorithm");
@@ -95,8 +172,13 @@ parse(struct edge_crl *c, const char *what, struct edge_error *err)
 	    (edge_der_take(&tbs, EDGE_DER_INTEGER, &v, NULL) != 0 || v.len != 1 ||
 	    v.p[0] != 1))
 		BAD("unknown version");
-	if (edge_der_take(&tbs, EDGE_DER_SEQUENCE, &alg, NULL) != 0)
+	if (edge_der_take(&tbs, EDGE_DER_SEQUENCE, &alg, &inner) != 0)
 		BAD("no signature algorithm in TBSCertList");
+	/* RFC 5280 5.1.1.2: the signed copy must name the same algorithm. */
+	if (inner.len != c->alg.len || memcmp(inner.p, c->alg.p, inner.len) != 0)
+		return edge_err(err, EDGE_ETRUST,
+		    "%s: signature algorithm in TBSCertList differs from the outer one",
+		    what);
 	if (edge_der_take(&tbs, EDGE_DER_SEQUENCE, &v, &c->issuer) != 0)
 		BAD("no issuer");
 	if (edge_der_next(&tbs, &tag, &v, NULL) != 0 ||
@@ -111,28 +193,63 @@ parse(struct edge_crl *c, const char *what, struct edge_error *err)
 		if (edge_der_take(&tbs, EDGE_DER_SEQUENCE, &c->entries, NULL) != 0)
 			BAD("bad revokedCertificates");
 		/* Walk every entry once: a CRL that parses is whole. */
-		for (list = c->entries; list.len > 0; c->count++)
-			if (entry(&list, &v, &when, NULL) != 0)
+		for (list = c->entries; list.len > 0; c->count++) {
+			char o[64] = "?";
+
+			if ((e = entry(&list, &v, &when, NULL, &bad)) == 0)
+				continue;
+			if (e == ENTRY_NONMINIMAL)
+				BAD("serial number not in minimal DER");
+			if (e < 0)
 				BAD("bad revoked entry");
+			(void)edge_der_oid(&bad, o, sizeof(o));
+			return edge_err(err, EDGE_ETRUST, e == ENTRY_INDIRECT ?
+			    "%s: indirect CRL (certificateIssuer %s in an entry) not supported" :
+			    "%s: unsupported critical extension %s in a revoked entry",
+			    what, o);
+		}
 	}
 	if (edge_der_peek(&tbs) == EDGE_DER_CONTEXT0) {
 		if (edge_der_take(&tbs, EDGE_DER_CONTEXT0, &v, NULL) != 0 ||
-		    edge_der_take(&v, EDGE_DER_SEQUENCE, &exts, NULL) != 0)
+		    edge_der_take(&v, EDGE_DER_SEQUENCE, &exts, NULL) != 0 ||
+		    v.len != 0)
 			BAD("bad extensions");
 		while (exts.len > 0) {
-			struct edge_der ext, val;
-			char o[32];
+			struct edge_der val;
+			const char *scope;
+			char o[64] = "?";
+			bool critical;
+			unsigned bit;
 
-			if (edge_der_take(&exts, EDGE_DER_SEQUENCE, &ext, NULL) != 0 ||
-			    edge_der_take(&ext, EDGE_DER_OID, &oid, NULL) != 0)
+			if (extension(&exts, &oid, &critical, &val) != 0)
 				BAD("bad extension");
-			if (edge_der_peek(&ext) == EDGE_DER_BOOLEAN &&
-			    edge_der_next(&ext, &tag, &v, NULL) != 0)
-				BAD("bad extension");
-			if (edge_der_take(&ext, EDGE_DER_OCTETSTRING, &val, NULL) != 0)
-				BAD("bad extension");
-			if (edge_der_oid(&oid, o, sizeof(o)) == 0 &&
-			    strcmp(o, OID_CRL_NUMBER) == 0) {
+			(void)edge_der_oid(&oid, o, sizeof(o));
+			bit = oid_is(&oid, OID_CRL_NUMBER) ? 1 : oid_is(&oid, OID_AKID) ?
+			    2 : oid_is(&oid, OID_IDP) ? 4 : oid_is(&oid, OID_DELTA) ? 8 : 0;
+			if (bit != 0 && (seen & bit))
+				return edge_err(err, EDGE_EINPUT,
+				    "%s: not a valid CRL (extension %s twice)", what, o);
+			seen |= bit;
+			if (oid_is(&oid, OID_DELTA))
+				return edge_err(err, EDGE_ETRUST,
+				    "%s: a delta CRL (deltaCRLIndicator), not a full CRL", what);
+			if (oid_is(&oid, OID_IDP)) {
+				if ((scope = idp_scope(&val)) != NULL)
+					return edge_err(err, EDGE_ETRUST,
+					    "%s: a scoped CRL (issuingDistributionPoint with %s), not a full CRL",
+					    what, scope);
+			} else if (oid_is(&oid, OID_AKID)) {
+				struct edge_der a;
+
+				if (edge_der_take(&val, EDGE_DER_SEQUENCE, &a, NULL) != 0)
+					BAD("bad authorityKeyIdentifier");
+				if (edge_der_take(&a, 0x80, &c->akid, NULL) != 0)
+					c->akid.len = 0;
+			} else if (critical) {
+				/* What OpenSSL handles critical: AKID, IDP, delta. */
+				return edge_err(err, EDGE_ETRUST,
+				    "%s: unsupported critical extension %s", what, o);
+			} else if (oid_is(&oid, OID_CRL_NUMBER)) {
 				if (edge_der_take(&val, EDGE_DER_INTEGER, &v, NULL) != 0)
 					BAD("bad CRL number");
 				number_dec(&v, c->facts.number,
@@ -197,49 +314,91 @@ edge_crl_load(int dirfd, const char *name, struct edge_crl *out,
 	return edge_crl_adopt((unsigned char *)buf, len, name, out, err);
 }
 
+/* Whether issuer's key made sig over tbs with the algorithm named by oid. */
+static int
+signed_by(gnutls_x509_crt_t issuer, const char *oid, const struct edge_der *tbs,
+    const struct edge_der *sig)
+{
+	gnutls_datum_t t = { (unsigned char *)tbs->p, (unsigned)tbs->len };
+	gnutls_datum_t s = { (unsigned char *)sig->p, (unsigned)sig->len };
+	gnutls_sign_algorithm_t algo = gnutls_oid_to_sign(oid);
+	gnutls_pubkey_t pub;
+	int g;
+
+	if (algo == GNUTLS_SIGN_UNKNOWN || gnutls_pubkey_init(&pub) < 0)
+		return -1;
+	g = gnutls_pubkey_import_x509(pub, issuer, 0);
+	if (g >= 0)
+		g = gnutls_pubkey_verify_data2(pub, algo, 0, &t, &s);
+	gnutls_pubkey_deinit(pub);
+	return g >= 0 ? 0 : -1;
+}
+
+/*
+ * Could root have issued the CRL: its subject names the CRL's issuer
+ * (canonically, RFC 5280 7.1), its subjectKeyIdentifier is the CRL's
+ * authorityKeyIdentifier when both are there (as OpenSSL's X509_check_akid),
+ * and its key usage, when given, allows CRL signing.
+ */
+static bool
+may_issue(const struct edge_crl *c, gnutls_x509_crt_t root)
+{
+	unsigned char ski[64];
+	size_t skilen = sizeof(ski);
+	unsigned usage = 0;
+	gnutls_datum_t dn;
+	struct edge_der name;
+	bool same;
+
+	if (gnutls_x509_crt_get_raw_dn(root, &dn) < 0)
+		return false;
+	name.p = dn.data;
+	name.len = dn.size;
+	same = c->issuer.p != NULL && edge_der_name_equal(&name, &c->issuer);
+	gnutls_free(dn.data);
+	if (!same)
+		return false;
+	if (c->akid.len > 0 &&
+	    gnutls_x509_crt_get_subject_key_id(root, ski, &skilen, NULL) >= 0 &&
+	    (skilen != c->akid.len || memcmp(ski, c->akid.p, skilen) != 0))
+		return false;
+	return !(gnutls_x509_crt_get_key_usage(root, &usage, NULL) >= 0 &&
+	    !(usage & GNUTLS_KEY_CRL_SIGN));
+}
+
+int
+edge_crl_verify_root(const struct edge_crl *c, const struct edge_certs *roots,
+    const char *what, unsigned *which, struct edge_error *err)
+{
+	bool named = false;
+	unsigned i;
+
+	if (gnutls_oid_to_sign(c->sig_oid) == GNUTLS_SIGN_UNKNOWN)
+		return edge_err(err, EDGE_ETRUST, "%s: unknown signature algorithm %s",
+		    what, c->sig_oid);
+	/* Every root of that name is tried: a bundle may hold an old and a new key. */
+	for (i = 0; i < roots->n; i++) {
+		if (!may_issue(c, roots->crt[i]))
+			continue;
+		named = true;
+		if (signed_by(roots->crt[i], c->sig_oid, &c->tbs, &c->sig) == 0) {
+			if (which != NULL)
+				*which = i;
+			return EDGE_OK;
+		}
+	}
+	if (named)
+		return edge_err(err, EDGE_ETRUST, "%s: signature does not verify",
+		    what);
+	return edge_err(err, EDGE_ETRUST, "%s: not signed by a trusted root CA",
+	    what);
+}
+
 int
 edge_crl_verify(const struct edge_crl *c, const struct edge_certs *roots,
     const char *what, struct edge_error *err)
 {
-	gnutls_datum_t tbs = { (unsigned char *)c->tbs.p, (unsigned)c->tbs.len };
-	gnutls_datum_t sig = { (unsigned char *)c->sig.p, (unsigned)c->sig.len };
-	gnutls_sign_algorithm_t algo = gnutls_oid_to_sign(c->sig_oid);
-	unsigned i, usage = 0;
-	int g;
-
-	if (algo == GNUTLS_SIGN_UNKNOWN)
-		return edge_err(err, EDGE_ETRUST, "%s: unknown signature algorithm %s",
-		    what, c->sig_oid);
-	for (i = 0; i < roots->n; i++) {
-		gnutls_datum_t dn;
-		gnutls_pubkey_t pub;
-
-		if (gnutls_x509_crt_get_raw_dn(roots->crt[i], &dn) < 0)
-			continue;
-		if (dn.size == 0 || dn.size != c->issuer.len ||
-		    c->issuer.p == NULL ||
-		    memcmp(dn.data, c->issuer.p, dn.size) != 0) {
-			gnutls_free(dn.data);
-			continue;
-		}
-		gnutls_free(dn.data);
-		/* A CA whose key usage is given must allow CRL signing. */
-		if (gnutls_x509_crt_get_key_usage(roots->crt[i], &usage, NULL) >= 0 &&
-		    !(usage & GNUTLS_KEY_CRL_SIGN))
-			continue;
-		if (gnutls_pubkey_init(&pub) < 0)
-			return edge_err(err, EDGE_EFAIL, "out of memory");
-		g = gnutls_pubkey_import_x509(pub, roots->crt[i], 0);
-		if (g >= 0)
-			g = gnutls_pubkey_verify_data2(pub, algo, 0, &tbs, &sig);
-		gnutls_pubkey_deinit(pub);
-		if (g >= 0)
-			return EDGE_OK;
-		return edge_err(err, EDGE_ETRUST, "%s: signature does not verify",
-		    what);
-	}
-	return edge_err(err, EDGE_ETRUST, "%s: not signed by a trusted root CA",
-	    what);
+	return edge_crl_verify_root(c, roots, what, NULL, err);
 }
 
 /* Decimal strings without leading zeros: longer is larger. */
@@ -327,11 +486,7 @@ edge_crl_stored_facts(int dirfd, const char *name, struct edge_crl_facts *f)
 static int
 cmp_serial(const struct edge_der *a, const struct edge_der *b)
 {
-	struct edge_der x = edge_der_unsigned(a), y = edge_der_unsigned(b);
-
-	if (x.len != y.len)
-		return x.len < y.len ? -1 : 1;
-	return memcmp(x.p, y.p, x.len);
+	return edge_der_int_cmp(a, b);
 }
 
 /* The serial of the entry at offset off of entries. */
@@ -341,7 +496,7 @@ serial_at(const struct edge_crl *c, uint32_t off)
 	struct edge_der in = { c->entries.p + off, c->entries.len - off }, s;
 	time_t when;
 
-	if (entry(&in, &s, &when, NULL) != 0)
+	if (entry(&in, &s, &when, NULL, NULL) != 0)
 		s.len = 0;
 	return s;
 }
@@ -368,7 +523,7 @@ edge_crl_index(struct edge_crl *c, struct edge_error *err)
 		return edge_err(err, EDGE_EFAIL, "out of memory");
 	for (i = 0; i < c->count; i++) {
 		c->index[i] = (uint32_t)(list.p - c->entries.p);
-		if (entry(&list, &s, &when, NULL) != 0)
+		if (entry(&list, &s, &when, NULL, NULL) != 0)
 			return edge_err(err, EDGE_EINPUT, "CRL: bad entry");
 	}
 	qsort_r(c->index, c->count, sizeof(*c->index), cmp_index, c);
@@ -406,22 +561,19 @@ dec_bytes(const char *dec, unsigned char *out, size_t cap)
 }
 
 int
-edge_crl_lookup(const struct edge_crl *c, const char *serial_dec,
+edge_crl_lookup_der(const struct edge_crl *c, const struct edge_der *serial,
     bool *revoked, time_t *when, int *reason, struct edge_error *err)
 {
-	unsigned char want[64];
-	struct edge_der w, s, list = c->entries, e;
-	size_t n = dec_bytes(serial_dec, want, sizeof(want));
-	time_t t;
+	struct edge_der s, list = c->entries, e;
+	time_t t = 0;
+	int r = -1;
 
 	*revoked = false;
 	*when = 0;
 	if (reason != NULL)
 		*reason = -1;
-	if (n == 0)
-		return edge_err(err, EDGE_EINPUT, "%s: not a serial number", serial_dec);
-	w.p = want;
-	w.len = n;
+	if (serial->len == 0)
+		return edge_err(err, EDGE_EINPUT, "empty serial number");
 	if (c->index != NULL) {
 		size_t lo = 0, hi = c->count;
 
@@ -430,13 +582,12 @@ edge_crl_lookup(const struct edge_crl *c, const char *serial_dec,
 			int d;
 
 			s = serial_at(c, c->index[mid]);
-			d = cmp_serial(&s, &w);
+			d = cmp_serial(&s, serial);
 			if (d == 0) {
 				e.p = c->entries.p + c->index[mid];
 				e.len = c->entries.len - c->index[mid];
-				(void)entry(&e, &s, when, reason);
-				*revoked = true;
-				return EDGE_OK;
+				(void)entry(&e, &s, &t, &r, NULL);
+				goto found;
 			}
 			if (d < 0)
 				lo = mid + 1;
@@ -446,19 +597,106 @@ edge_crl_lookup(const struct edge_crl *c, const char *serial_dec,
 		return EDGE_OK;
 	}
 	while (list.len > 0) {
-		int r;
-
-		if (entry(&list, &s, &t, &r) != 0)
+		if (entry(&list, &s, &t, &r, NULL) != 0)
 			return edge_err(err, EDGE_EINPUT, "CRL: bad entry");
-		if (cmp_serial(&s, &w) == 0) {
-			*revoked = true;
-			*when = t;
-			if (reason != NULL)
-				*reason = r;
-			return EDGE_OK;
-		}
+		if (cmp_serial(&s, serial) == 0)
+			goto found;
 	}
 	return EDGE_OK;
+found:
+	/* removeFromCRL (delta CRLs) takes an entry back: not revoked. */
+	if (r == REASON_REMOVE_FROM_CRL)
+		return EDGE_OK;
+	*revoked = true;
+	*when = t;
+	if (reason != NULL)
+		*reason = r;
+	return EDGE_OK;
+}
+
+int
+edge_crl_lookup(const struct edge_crl *c, const char *serial_dec,
+    bool *revoked, time_t *when, int *reason, struct edge_error *err)
+{
+	unsigned char want[65];
+	struct edge_der w;
+	size_t n = dec_bytes(serial_dec, want + 1, sizeof(want) - 1);
+
+	*revoked = false;
+	*when = 0;
+	if (reason != NULL)
+		*reason = -1;
+	if (n == 0)
+		return edge_err(err, EDGE_EINPUT, "%s: not a serial number", serial_dec);
+	/* A decimal number is positive: its INTEGER has a 00 pad before a high bit. */
+	want[0] = 0;
+	w.p = want + 1;
+	w.len = n;
+	if (want[1] & 0x80) {
+		w.p = want;
+		w.len = n + 1;
+	}
+	return edge_crl_lookup_der(c, &w, revoked, when, reason, err);
+}
+
+int
+edge_crl_cert_status(const struct edge_crl *c, gnutls_x509_crt_t root,
+    gnutls_x509_crt_t cert, const char *what, bool *revoked, time_t *when,
+    int *reason, struct edge_error *err)
+{
+	gnutls_datum_t idn = { NULL, 0 }, der = { NULL, 0 };
+	struct edge_der in, all, tbs, alg, oid, sig, name;
+	unsigned char serial[64];
+	size_t n = sizeof(serial);
+	char o[64];
+	int rc;
+
+	*revoked = false;
+	*when = 0;
+	if (reason != NULL)
+		*reason = -1;
+	if (gnutls_x509_crt_get_raw_issuer_dn(cert, &idn) < 0 ||
+	    gnutls_x509_crt_export2(cert, GNUTLS_X509_FMT_DER, &der) < 0 ||
+	    gnutls_x509_crt_get_serial(cert, serial, &n) < 0 || n == 0) {
+		rc = edge_err(err, EDGE_EINPUT, "%s: unreadable certificate", what);
+		goto out;
+	}
+	name.p = idn.data;
+	name.len = idn.size;
+	in.p = der.data;
+	in.len = der.size;
+	/*
+	 * The CRL speaks only for certificates of its own issuer: the same name
+	 * and the key that signed the CRL (a second root of the same name has
+	 * CRLs of its own).
+	 */
+	if (!edge_der_name_equal(&name, &c->issuer) ||
+	    edge_der_take(&in, EDGE_DER_SEQUENCE, &all, NULL) != 0 ||
+	    edge_der_take(&all, EDGE_DER_SEQUENCE, &alg, &tbs) != 0 ||
+	    edge_der_take(&all, EDGE_DER_SEQUENCE, &alg, NULL) != 0 ||
+	    edge_der_take(&alg, EDGE_DER_OID, &oid, NULL) != 0 ||
+	    edge_der_oid(&oid, o, sizeof(o)) != 0 ||
+	    edge_der_take(&all, EDGE_DER_BITSTRING, &sig, NULL) != 0 ||
+	    sig.len < 2 || sig.p[0] != 0) {
+		rc = edge_err(err, EDGE_EINPUT, "%s: not issued by the CA of the CRL",
+		    what);
+		goto out;
+	}
+	sig.p++;
+	sig.len--;
+	if (signed_by(root, o, &tbs, &sig) != 0) {
+		rc = edge_err(err, EDGE_EINPUT,
+		    "%s: not issued by the CA of the CRL (another key of that name)",
+		    what);
+		goto out;
+	}
+	in.p = serial;
+	in.len = n;
+	rc = edge_crl_lookup_der(c, &in, revoked, when, reason, err);
+out:
+	gnutls_free(idn.data);
+	gnutls_free(der.data);
+	return rc;
 }
 
 int
@@ -469,6 +707,7 @@ edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked, char *sn,
 	struct edge_crl crl = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
+	unsigned which = 0;
 	int rc;
 
 	*revoked = false;
@@ -481,7 +720,8 @@ edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked, char *sn,
 	if (rc != EDGE_OK)
 		return rc;
 	if ((rc = edge_crl_load(dirfd, "crl.pem", &crl, err)) != EDGE_OK ||
-	    (rc = edge_crl_verify(&crl, &roots, "crl.pem", err)) != EDGE_OK ||
+	    (rc = edge_crl_verify_root(&crl, &roots, "crl.pem", &which, err)) !=
+	    EDGE_OK ||
 	    (rc = edge_file_read(dirfd, cert, EDGE_FILE_MAX, &buf, &len, err)) !=
 	    EDGE_OK || (rc = edge_certs_load(buf, len, cert, &c, err)) != EDGE_OK)
 		goto out;
@@ -489,7 +729,8 @@ edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked, char *sn,
 		rc = edge_err(err, EDGE_EINPUT, "%s: unreadable serial", cert);
 		goto out;
 	}
-	rc = edge_crl_lookup(&crl, sn, revoked, when, NULL, err);
+	rc = edge_crl_cert_status(&crl, roots.crt[which], c.crt[0], cert, revoked,
+	    when, NULL, err);
 out:
 	free(buf);
 	edge_certs_free(&c);

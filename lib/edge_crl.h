@@ -33,6 +33,8 @@ struct edge_crl {
 	struct edge_der tbs;	/* the signed TBSCertList, whole */
 	struct edge_der issuer;	/* the issuer Name, whole */
 	struct edge_der entries;/* content of revokedCertificates */
+	struct edge_der alg;	/* the outer signatureAlgorithm, whole */
+	struct edge_der akid;	/* authorityKeyIdentifier's keyIdentifier, or empty */
 	struct edge_der sig;	/* signature bytes */
 	char sig_oid[64];
 	time_t next_update;	/* 0 when absent */
@@ -43,7 +45,13 @@ struct edge_crl {
 
 /*
  * Parse a CRL held in buf (PEM "X509 CRL" or DER), taking ownership of buf
- * (malloc'd; freed on error too).  Errors: EDGE_EINPUT naming what.
+ * (malloc'd; freed on error too).  Errors: EDGE_EINPUT naming what when it
+ * is malformed (serials must be minimal DER, as OpenSSL also requires);
+ * EDGE_ETRUST when it is well formed but not a CRL this reader can stand
+ * behind: a critical extension it does not process (CRL or entry), a delta
+ * CRL, an IssuingDistributionPoint with any field (scoped; only the empty
+ * one is taken), an indirect CRL, or an inner signature algorithm that is
+ * not the outer one.
  */
 int edge_crl_adopt(unsigned char *buf, size_t len, const char *what,
     struct edge_crl *out, struct edge_error *err);
@@ -56,7 +64,17 @@ int edge_crl_parse(const void *buf, size_t len, const char *what,
 int edge_crl_load(int dirfd, const char *name, struct edge_crl *out,
     struct edge_error *err);
 
-/* The CRL's signature verifies with the root whose subject is its issuer. */
+/*
+ * The CRL's signature verifies with a root whose subject is its issuer
+ * (compared canonically, RFC 5280 7.1) and whose subjectKeyIdentifier is its
+ * authorityKeyIdentifier when both are present; every such root is tried.
+ * *which (may be NULL) gets that root's index.  Errors: EDGE_ETRUST.
+ */
+int edge_crl_verify_root(const struct edge_crl *c,
+    const struct edge_certs *roots, const char *what, unsigned *which,
+    struct edge_error *err);
+
+/* The same without the index. */
 int edge_crl_verify(const struct edge_crl *c, const struct edge_certs *roots,
     const char *what, struct edge_error *err);
 
@@ -85,6 +103,24 @@ int edge_crl_index(struct edge_crl *c, struct edge_error *err);
  */
 int edge_crl_lookup(const struct edge_crl *c, const char *serial_dec,
     bool *revoked, time_t *when, int *reason, struct edge_error *err);
+
+/*
+ * The same for a serial given as INTEGER content (two's complement, as in
+ * the certificate): compared as integers, so ff (-1) is not 00 ff (255).
+ * An entry with reason removeFromCRL is not a revocation.
+ */
+int edge_crl_lookup_der(const struct edge_crl *c, const struct edge_der *serial,
+    bool *revoked, time_t *when, int *reason, struct edge_error *err);
+
+/*
+ * Whether cert is revoked according to c, which root (the one
+ * edge_crl_verify_root found) verified.  The CRL speaks only for certificates
+ * whose issuer is its issuer (canonically) and that root's key signed:
+ * otherwise EDGE_EINPUT "not issued by the CA of the CRL".
+ */
+int edge_crl_cert_status(const struct edge_crl *c, gnutls_x509_crt_t root,
+    gnutls_x509_crt_t cert, const char *what, bool *revoked, time_t *when,
+    int *reason, struct edge_error *err);
 
 /*
  * Is the certificate file cert (in dirfd) listed in dirfd's crl.pem, that

@@ -170,3 +170,202 @@ edge_der_unsigned(const struct edge_der *c)
 	}
 	return v;
 }
+
+bool
+edge_der_int_minimal(const struct edge_der *c)
+{
+	if (c->len == 0)
+		return false;
+	if (c->len == 1)
+		return true;
+	return !((c->p[0] == 0x00 && !(c->p[1] & 0x80)) ||
+	    (c->p[0] == 0xff && (c->p[1] & 0x80)));
+}
+
+/* Drop sign bytes that repeat the sign of the next byte. */
+static struct edge_der
+int_canon(const struct edge_der *c)
+{
+	struct edge_der v = *c;
+
+	while (v.len > 1 && ((v.p[0] == 0x00 && !(v.p[1] & 0x80)) ||
+	    (v.p[0] == 0xff && (v.p[1] & 0x80)))) {
+		v.p++;
+		v.len--;
+	}
+	return v;
+}
+
+int
+edge_der_int_cmp(const struct edge_der *a, const struct edge_der *b)
+{
+	struct edge_der x = int_canon(a), y = int_canon(b);
+
+	if (x.len != y.len)
+		return x.len < y.len ? -1 : 1;
+	return memcmp(x.p, y.p, x.len);
+}
+
+/* Append one code point as UTF-8; false when out is full. */
+static bool
+put_utf8(unsigned long cp, unsigned char *out, size_t cap, size_t *n)
+{
+	unsigned char b[4];
+	size_t k, i;
+
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		k = 1;
+	} else if (cp < 0x800) {
+		b[0] = (unsigned char)(0xc0 | cp >> 6);
+		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		k = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | cp >> 12);
+		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		k = 3;
+	} else if (cp < 0x110000) {
+		b[0] = (unsigned char)(0xf0 | cp >> 18);
+		b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		k = 4;
+	} else {
+		return false;
+	}
+	if (cap - *n < k)
+		return false;
+	for (i = 0; i < k; i++)
+		out[(*n)++] = b[i];
+	return true;
+}
+
+static bool
+is_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/*
+ * One attribute value in canonical form (OpenSSL's asn1_string_canon): the
+ * string types to UTF-8, white space trimmed and runs of it made one space,
+ * ASCII folded to lower case; other types verbatim, tag first.
+ */
+static bool
+value_canon(unsigned char tag, const struct edge_der *v, unsigned char *out,
+    size_t cap, size_t *n)
+{
+	unsigned char u[1024];
+	size_t un = 0, i, start, end, lenpos;
+	bool space = false;
+
+	switch (tag) {
+	case 0x0c: case 0x13: case 0x16: case 0x1a:	/* UTF8, Printable, IA5, Visible */
+		if (v->len > sizeof(u))
+			return false;
+		memcpy(u, v->p, v->len);
+		un = v->len;
+		break;
+	case 0x14:					/* T61: read as Latin-1, as OpenSSL does */
+		for (i = 0; i < v->len; i++)
+			if (!put_utf8(v->p[i], u, sizeof(u), &un))
+				return false;
+		break;
+	case 0x1e:					/* BMP: UCS-2 */
+		if (v->len % 2)
+			return false;
+		for (i = 0; i < v->len; i += 2)
+			if (!put_utf8((unsigned long)v->p[i] << 8 | v->p[i + 1], u,
+			    sizeof(u), &un))
+				return false;
+		break;
+	case 0x1c:					/* Universal: UCS-4 */
+		if (v->len % 4)
+			return false;
+		for (i = 0; i < v->len; i += 4)
+			if (!put_utf8((unsigned long)v->p[i] << 24 |
+			    (unsigned long)v->p[i + 1] << 16 |
+			    (unsigned long)v->p[i + 2] << 8 | v->p[i + 3], u,
+			    sizeof(u), &un))
+				return false;
+		break;
+	default:
+		if (v->len > 0xffff || cap - *n < v->len + 3)
+			return false;
+		out[(*n)++] = tag;
+		out[(*n)++] = (unsigned char)(v->len >> 8);
+		out[(*n)++] = (unsigned char)v->len;
+		memcpy(out + *n, v->p, v->len);
+		*n += v->len;
+		return true;
+	}
+	for (start = 0; start < un && is_space(u[start]); start++)
+		;
+	for (end = un; end > start && is_space(u[end - 1]); end--)
+		;
+	/* Tag and a two-byte length (filled in below) keep AVAs apart. */
+	if (cap - *n < end - start + 3)
+		return false;
+	out[(*n)++] = 0x0c;
+	lenpos = *n;
+	*n += 2;
+	for (i = start; i < end; i++) {
+		if (is_space(u[i])) {
+			if (!space)
+				out[(*n)++] = ' ';
+			space = true;
+			continue;
+		}
+		space = false;
+		out[(*n)++] = (unsigned char)(u[i] >= 'A' && u[i] <= 'Z' ?
+		    u[i] + 32 : u[i]);
+	}
+	out[lenpos] = (unsigned char)((*n - lenpos - 2) >> 8);
+	out[lenpos + 1] = (unsigned char)(*n - lenpos - 2);
+	return true;
+}
+
+/* A Name as a canonical byte string: per RDN a separator, per AVA the OID and value. */
+static bool
+name_canon(const struct edge_der *name, unsigned char *out, size_t cap,
+    size_t *n)
+{
+	struct edge_der in = *name, seq, rdn, ava, oid, v;
+	unsigned char tag;
+
+	*n = 0;
+	if (edge_der_take(&in, EDGE_DER_SEQUENCE, &seq, NULL) != 0 || in.len != 0)
+		return false;
+	while (seq.len > 0) {
+		if (edge_der_take(&seq, 0x31, &rdn, NULL) != 0 || rdn.len == 0 ||
+		    cap - *n < 1)
+			return false;
+		out[(*n)++] = 0x31;
+		while (rdn.len > 0) {
+			if (edge_der_take(&rdn, EDGE_DER_SEQUENCE, &ava, NULL) != 0 ||
+			    edge_der_take(&ava, EDGE_DER_OID, &oid, NULL) != 0 ||
+			    edge_der_next(&ava, &tag, &v, NULL) != 0 || ava.len != 0 ||
+			    oid.len > 255 || cap - *n < oid.len + 2)
+				return false;
+			out[(*n)++] = (unsigned char)oid.len;
+			memcpy(out + *n, oid.p, oid.len);
+			*n += oid.len;
+			if (!value_canon(tag, &v, out, cap, n))
+				return false;
+		}
+	}
+	return true;
+}
+
+bool
+edge_der_name_equal(const struct edge_der *a, const struct edge_der *b)
+{
+	unsigned char x[4096], y[4096];
+	size_t nx, ny;
+
+	if (a->len == b->len && a->len > 0 && memcmp(a->p, b->p, a->len) == 0)
+		return true;
+	return name_canon(a, x, sizeof(x), &nx) && name_canon(b, y, sizeof(y), &ny) &&
+	    nx == ny && memcmp(x, y, nx) == 0;
+}

@@ -52,4 +52,22 @@ int edge_der_oid(const struct edge_der *content, char *buf, size_t len);
 /* An INTEGER's magnitude without leading zero bytes (a view into content). */
 struct edge_der edge_der_unsigned(const struct edge_der *content);
 
+/* Whether an INTEGER's content is minimal (no redundant sign byte), as DER wants. */
+bool edge_der_int_minimal(const struct edge_der *content);
+
+/*
+ * Compare two INTEGER contents as two's complement integers (0 when equal;
+ * otherwise a consistent order, not the numeric one): redundant sign bytes
+ * are dropped first, so -1 (ff) is never 255 (00 ff).
+ */
+int edge_der_int_cmp(const struct edge_der *a, const struct edge_der *b);
+
+/*
+ * Whether two Names are the same in the sense of RFC 5280 7.1 as OpenSSL
+ * implements it (X509_NAME_cmp): string values compared as UTF-8 with ASCII
+ * case folded and white space trimmed and collapsed, other values as bytes,
+ * RDN by RDN.  a and b are whole Name TLVs.  False when either is malformed.
+ */
+bool edge_der_name_equal(const struct edge_der *a, const struct edge_der *b);
+
 #endif

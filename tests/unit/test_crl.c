@@ -141,12 +141,236 @@ test_pem_and_facts(void **state)
 	gnutls_free(der.data);
 }
 
+/* ---- hand-built CRLs: the parser's semantic checks (no signature needed) ---- */
+
+struct b {
+	unsigned char p[2048];
+	size_t n;
+};
+
+static void
+add(struct b *o, const void *data, size_t n)
+{
+	assert_true(o->n + n <= sizeof(o->p));
+	memcpy(o->p + o->n, data, n);
+	o->n += n;
+}
+
+/* TAG LEN inner appended to o (lengths below 256). */
+static void
+wrap(struct b *o, unsigned tag, const struct b *in)
+{
+	unsigned char h[3] = { (unsigned char)tag, 0x81, (unsigned char)in->n };
+
+	if (in->n < 0x80) {
+		h[1] = (unsigned char)in->n;
+		add(o, h, 2);
+	} else {
+		add(o, h, 3);
+	}
+	add(o, in->p, in->n);
+}
+
+#define ALG_SHA256	"\x30\x0d\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b\x05\x00"
+#define ALG_NOPARAMS	"\x30\x0b\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b"
+#define ISSUER		"\x30\x0e\x31\x0c\x30\x0a\x06\x03\x55\x04\x03\x0c\x03" "abc"
+#define DATE		"\x17\x0d" "260101000000Z"
+
+/*
+ * A CRL whose entries are given raw (each a whole entry SEQUENCE, or "") and
+ * whose extensions list is exts (raw Extension SEQUENCEs, or "").
+ */
+static struct b
+hand_crl(const char *inner_alg, size_t inner_len, const void *entries,
+    size_t elen, const void *exts, size_t xlen)
+{
+	struct b tbs = { .n = 0 }, t = { .n = 0 }, x = { .n = 0 }, y = { .n = 0 };
+	struct b all = { .n = 0 }, out = { .n = 0 }, e = { .n = 0 };
+
+	add(&t, "\x02\x01\x01", 3);
+	add(&t, inner_alg, inner_len);
+	add(&t, ISSUER, sizeof(ISSUER) - 1);
+	add(&t, DATE, sizeof(DATE) - 1);
+	if (elen > 0) {
+		add(&e, entries, elen);
+		wrap(&t, 0x30, &e);
+	}
+	if (xlen > 0) {
+		add(&x, exts, xlen);
+		wrap(&y, 0x30, &x);
+		wrap(&t, 0xa0, &y);
+	}
+	wrap(&tbs, 0x30, &t);
+	add(&all, tbs.p, tbs.n);
+	add(&all, ALG_SHA256, sizeof(ALG_SHA256) - 1);
+	add(&all, "\x03\x02\x00\x00", 4);
+	wrap(&out, 0x30, &all);
+	return out;
+}
+
+#define ENTRY(serial)	"\x30\x12\x02\x01" serial DATE
+#define ENTRY2(serial)	"\x30\x13\x02\x02" serial DATE
+/* An entry of serial 255 with reasonCode r. */
+#define ENTRY_REASON(r)	"\x30\x21\x02\x02\x00\xff" DATE "\x30\x0c\x30\x0a\x06\x03\x55\x1d\x15\x04\x03\x0a\x01" r
+
+static int
+parse_hand(const struct b *crl, struct edge_crl *c, struct edge_error *err)
+{
+	return edge_crl_parse(crl->p, crl->n, "h", c, err);
+}
+
+static void
+test_refusals(void **state)
+{
+	static const struct {
+		const char *ext;
+		size_t len;
+		int rc;
+		const char *msg;
+	} cases[] = {
+#define X(s, rc, msg) { s, sizeof(s) - 1, rc, msg }
+		X("\x30\x0d\x06\x03\x55\x1d\x1b\x01\x01\xff\x04\x03\x02\x01\x05", EDGE_ETRUST, "delta CRL"),
+		X("\x30\x0f\x06\x03\x55\x1d\x1c\x01\x01\xff\x04\x05\x30\x03\x81\x01\xff", EDGE_ETRUST, "onlyContainsUserCerts"),
+		X("\x30\x0f\x06\x03\x55\x1d\x1c\x01\x01\xff\x04\x05\x30\x03\x84\x01\xff", EDGE_ETRUST, "indirectCRL"),
+		X("\x30\x0f\x06\x03\x55\x1d\x1c\x01\x01\xff\x04\x05\x30\x03\x85\x01\xff", EDGE_ETRUST, "onlyContainsAttributeCerts"),
+		X("\x30\x0f\x06\x03\x55\x1d\x1c\x01\x01\xff\x04\x05\x30\x03\x82\x01\xff", EDGE_ETRUST, "onlyContainsCACerts"),
+		X("\x30\x10\x06\x03\x55\x1d\x1c\x01\x01\xff\x04\x06\x30\x04\x83\x02\x05\xa0", EDGE_ETRUST, "onlySomeReasons"),
+		X("\x30\x0f\x06\x03\x55\x1d\x1c\x01\x01\xff\x04\x05\x30\x03\xa0\x01\x00", EDGE_ETRUST, "distributionPoint"),
+		X("\x30\x0a\x06\x03\x2a\x03\x04\x01\x01\xff\x04\x00", EDGE_ETRUST, "unsupported critical extension 1.2.3.4"),
+		X("\x30\x0b\x06\x03\x55\x1d\x14\x01\x01\xff\x04\x01\x02", EDGE_ETRUST, "unsupported critical extension 2.5.29.20"),
+		X("\x30\x0a\x06\x03\x55\x1d\x14\x04\x03\x02\x01\x05\x30\x0a\x06\x03\x55\x1d\x14\x04\x03\x02\x01\x05", EDGE_EINPUT, "twice"),
+		/* Accepted: an empty IDP, an unknown non-critical extension. */
+		X("\x30\x0c\x06\x03\x55\x1d\x1c\x01\x01\xff\x04\x02\x30\x00", EDGE_OK, NULL),
+		X("\x30\x07\x06\x03\x2a\x03\x04\x04\x00", EDGE_OK, NULL),
+#undef X
+	};
+	struct edge_error err = { 0 };
+	struct edge_crl c;
+	struct b crl;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		crl = hand_crl(ALG_SHA256, sizeof(ALG_SHA256) - 1, "", 0,
+		    cases[i].ext, cases[i].len);
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(parse_hand(&crl, &c, &err), cases[i].rc);
+		if (cases[i].msg != NULL)
+			assert_non_null(strstr(err.msg, cases[i].msg));
+		else
+			edge_crl_free(&c);
+	}
+	/* Inner and outer algorithm differ only by the NULL parameters. */
+	crl = hand_crl(ALG_NOPARAMS, sizeof(ALG_NOPARAMS) - 1, "", 0, "", 0);
+	assert_int_equal(parse_hand(&crl, &c, &err), EDGE_ETRUST);
+	assert_non_null(strstr(err.msg, "differs from the outer one"));
+	/* Entries: critical extensions, certificateIssuer, non-minimal serials. */
+	crl = hand_crl(ALG_SHA256, sizeof(ALG_SHA256) - 1,
+	    "\x30\x20\x02\x01\x05" DATE "\x30\x0c\x30\x0a\x06\x03\x2a\x03\x05\x01\x01\xff\x04\x00", 34, "", 0);
+	assert_int_equal(parse_hand(&crl, &c, &err), EDGE_ETRUST);
+	assert_non_null(strstr(err.msg, "critical extension 1.2.3.5 in a revoked entry"));
+	crl = hand_crl(ALG_SHA256, sizeof(ALG_SHA256) - 1,
+	    "\x30\x22\x02\x01\x05" DATE "\x30\x0e\x30\x0c\x06\x03\x55\x1d\x1d\x01\x01\xff\x04\x02\x30\x00", 36, "", 0);
+	assert_int_equal(parse_hand(&crl, &c, &err), EDGE_ETRUST);
+	assert_non_null(strstr(err.msg, "indirect CRL"));
+	crl = hand_crl(ALG_SHA256, sizeof(ALG_SHA256) - 1, ENTRY2("\x00\x05"), 21, "", 0);
+	assert_int_equal(parse_hand(&crl, &c, &err), EDGE_EINPUT);
+	assert_non_null(strstr(err.msg, "minimal"));
+	crl = hand_crl(ALG_SHA256, sizeof(ALG_SHA256) - 1, ENTRY2("\xff\x80"), 21, "", 0);
+	assert_int_equal(parse_hand(&crl, &c, &err), EDGE_EINPUT);
+}
+
+static void
+test_serials_and_reasons(void **state)
+{
+	struct edge_error err = { 0 };
+	struct edge_crl c;
+	struct edge_der s;
+	struct b crl;
+	bool revoked;
+	time_t when;
+	int reason, pass;
+
+	(void)state;
+	/* -1 (ff), zero (00) and -255 (ff 01) are listed; 255 and 1 are not. */
+	crl = hand_crl(ALG_SHA256, sizeof(ALG_SHA256) - 1,
+	    ENTRY("\xff") ENTRY("\x00") ENTRY2("\xff\x01"), 20 + 20 + 21, "", 0);
+	assert_int_equal(parse_hand(&crl, &c, &err), EDGE_OK);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			assert_int_equal(edge_crl_index(&c, &err), EDGE_OK);
+		assert_int_equal(edge_crl_lookup(&c, "255", &revoked, &when, &reason, &err), EDGE_OK);
+		assert_false(revoked);
+		assert_int_equal(edge_crl_lookup(&c, "0", &revoked, &when, &reason, &err), EDGE_OK);
+		assert_true(revoked);
+		assert_int_equal(edge_crl_lookup(&c, "1", &revoked, &when, &reason, &err), EDGE_OK);
+		assert_false(revoked);
+		s.p = (const unsigned char *)"\xff";
+		s.len = 1;
+		assert_int_equal(edge_crl_lookup_der(&c, &s, &revoked, &when, &reason, &err), EDGE_OK);
+		assert_true(revoked);
+		/* A certificate's non-minimal ff ff is still -1. */
+		s.p = (const unsigned char *)"\xff\xff";
+		s.len = 2;
+		assert_int_equal(edge_crl_lookup_der(&c, &s, &revoked, &when, &reason, &err), EDGE_OK);
+		assert_true(revoked);
+		s.p = (const unsigned char *)"\x00\xff";
+		s.len = 2;
+		assert_int_equal(edge_crl_lookup_der(&c, &s, &revoked, &when, &reason, &err), EDGE_OK);
+		assert_false(revoked);
+	}
+	edge_crl_free(&c);
+	/* removeFromCRL (8) is not a revocation; keyCompromise (1) is. */
+	crl = hand_crl(ALG_SHA256, sizeof(ALG_SHA256) - 1, ENTRY_REASON("\x08"), 35, "", 0);
+	assert_int_equal(parse_hand(&crl, &c, &err), EDGE_OK);
+	assert_int_equal(edge_crl_lookup(&c, "255", &revoked, &when, &reason, &err), EDGE_OK);
+	assert_false(revoked);
+	edge_crl_free(&c);
+	crl = hand_crl(ALG_SHA256, sizeof(ALG_SHA256) - 1, ENTRY_REASON("\x01"), 35, "", 0);
+	assert_int_equal(parse_hand(&crl, &c, &err), EDGE_OK);
+	assert_int_equal(edge_crl_lookup(&c, "255", &revoked, &when, &reason, &err), EDGE_OK);
+	assert_true(revoked);
+	assert_int_equal(reason, 1);
+	edge_crl_free(&c);
+}
+
+static void
+test_der_integers_and_names(void **state)
+{
+	static const struct edge_der m1 = { (const unsigned char *)"\xff", 1 };
+	static const struct edge_der p255 = { (const unsigned char *)"\x00\xff", 2 };
+	static const struct edge_der p255b = { (const unsigned char *)"\x00\x00\xff", 3 };
+	static const struct edge_der zero = { (const unsigned char *)"\x00", 1 };
+	/* CN=Test  Root as UTF8String; as PrintableString " TEST ROOT "; as BMPString. */
+	static const unsigned char u8[] = "\x30\x15\x31\x13\x30\x11\x06\x03\x55\x04\x03\x0c\x0a" "Test  Root";
+	static const unsigned char pr[] = "\x30\x16\x31\x14\x30\x12\x06\x03\x55\x04\x03\x13\x0b" " TEST ROOT ";
+	static const unsigned char bmp[] = "\x30\x1f\x31\x1d\x30\x1b\x06\x03\x55\x04\x03\x1e\x14"
+	    "\x00t\x00""e\x00s\x00t\x00 \x00r\x00o\x00o\x00t\x00 ";
+	static const unsigned char other[] = "\x30\x15\x31\x13\x30\x11\x06\x03\x55\x04\x03\x0c\x0a" "Test Rooty";
+	struct edge_der a = { u8, sizeof(u8) - 1 }, b = { pr, sizeof(pr) - 1 };
+	struct edge_der c = { bmp, sizeof(bmp) - 1 }, d = { other, sizeof(other) - 1 };
+
+	(void)state;
+	assert_true(edge_der_int_minimal(&m1));
+	assert_true(edge_der_int_minimal(&p255));
+	assert_false(edge_der_int_minimal(&p255b));
+	assert_true(edge_der_int_minimal(&zero));
+	assert_int_not_equal(edge_der_int_cmp(&m1, &p255), 0);
+	assert_int_equal(edge_der_int_cmp(&p255, &p255b), 0);
+	assert_true(edge_der_name_equal(&a, &b));
+	assert_true(edge_der_name_equal(&a, &c));
+	assert_false(edge_der_name_equal(&a, &d));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_verify_lookup),
 		cmocka_unit_test(test_pem_and_facts),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_serials_and_reasons),
+		cmocka_unit_test(test_der_integers_and_names),
 	};
 	return cmocka_run_group_tests_name("edge_crl", tests, setup, teardown);
 }
