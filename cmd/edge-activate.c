@@ -215,7 +215,26 @@ check_cert(struct activation *a, gnutls_x509_crt_t crt,
 	return EDGE_OK;
 }
 
-/* Store cert.pem, ca.pem and certSN; then the optional -o copy. */
+/*
+ * The root of roots that verifies crt (check_cert made sure one does): a
+ * bundle given with --ca may hold unrelated roots before it.
+ */
+static gnutls_x509_crt_t
+verifying_root(gnutls_x509_crt_t crt, const struct edge_certs *roots)
+{
+	unsigned i;
+
+	for (i = 0; i < roots->n; i++) {
+		struct edge_certs one = { &roots->crt[i], 1 };
+
+		if (edge_x509_verify(crt, &one, NULL, 0, 0, "certificate", NULL) ==
+		    EDGE_OK)
+			return roots->crt[i];
+	}
+	return roots->crt[0];
+}
+
+/* Store cert.pem, ca.pem (the root that verified) and certSN; then -o. */
 static int
 store(struct activation *a, gnutls_x509_crt_t crt, const struct edge_certs *roots,
     const char *sn, bool store_ca)
@@ -227,7 +246,7 @@ store(struct activation *a, gnutls_x509_crt_t crt, const struct edge_certs *root
 	int rc;
 
 	if (edge_x509_pem(crt, &leaf) != EDGE_OK ||
-	    edge_x509_pem(roots->crt[0], &ca) != EDGE_OK ||
+	    edge_x509_pem(verifying_root(crt, roots), &ca) != EDGE_OK ||
 	    (bundle = malloc(leaf.size + ca.size)) == NULL) {
 		rc = edge_err(&ctx->err, EDGE_EFAIL, "cannot encode the certificate");
 		goto out;

@@ -122,6 +122,12 @@ certtool --generate-self-signed --load-privkey "$T/o.key" --template "$T/o.tmpl"
 assert_fails 6 "a certificate that does not chain to the pinned root" edge-activate -d "$G" --force --install "$G/cert.pem" --ca "$T/other-ca.pem"
 assert_grep "says unknown CA" "signed by an unknown CA" "$T/err"
 assert_fails 2 "control node without -o" edge-activate -d "$C" $HUBOPTS --csr "$G/csr.pem"
+# --ca BUNDLE: ca.pem gets the root that verified, not the bundle's first.
+cat "$T/other-ca.pem" "$HUB_CA" > "$T/bundle.pem"
+assert_ok "--ca with a bundle whose first root is unrelated" edge-activate -d "$G" --force --install "$G/cert.pem" --ca "$T/bundle.pem"
+assert_eq "... ca.pem is the root that verified the certificate" "$(openssl x509 -in "$G/ca.pem" -noout -fingerprint -sha256)" "$(openssl x509 -in "$HUB_CA" -noout -fingerprint -sha256)"
+openssl verify -CAfile "$G/ca.pem" "$G/cert.pem" > "$T/v" 2>&1
+assert_grep "... openssl verifies cert.pem with the stored ca.pem" ": OK" "$T/v"
 
 # Token key (SoftHSM2).
 softhsm_setup edge 1234
