@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "edge_crl.h"
+#include "edge_crlstore.h"
 #include "edge_device.h"
 #include "edge_json.h"
 #include "edge_key.h"
@@ -38,6 +39,7 @@ static const struct edge_opt opts[] = {
 	{ "ca", 0, "FILE", 0, "root CA the hub's certificate must chain to (default: DIR/ca.pem)", NULL },
 	{ "server-name", 0, "NAME", 0, "name or IP address the hub's certificate must carry (default: the host of the URL)", NULL },
 	{ "no-verify-hostname", 0, NULL, 0, "do not check the hub's name (the chain is still verified); insecure", NULL },
+	{ "crl-grace", 0, "SECS", 0, "how long after its nextUpdate a CRL is still used, with a warning", "86400" },
 	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL },
 	{ "input", 'i', "FILE", EDGE_OPT_CLI, "read telemetry lines from FILE instead of standard input", NULL },
 	{ "exit-on-eof", 0, NULL, EDGE_OPT_CLI, "exit once the input ended and everything was acknowledged", NULL },
@@ -100,7 +102,7 @@ struct app {
 	/* progress */
 	unsigned long long sent, acked, rejected, invalid, dropped, received,
 	    connections;
-	bool stopping, stdout_broken, far_warned;
+	bool stopping, stdout_broken, far_warned, stale_warned;
 	long long stop_deadline;
 	char lasterr[EDGE_ERR_MSG_MAX];
 };
@@ -679,6 +681,10 @@ connected(struct app *a)
 	if (a->tst.peer_not_before != 0 && edge_time_witness(a->dirfd,
 	    a->tst.peer_not_before, "hub certificate notBefore", &err) != EDGE_OK)
 		edge_warn("trusted time: %s", err.msg);
+	if (a->tst.crl_stale && !a->stale_warned) {
+		edge_warn("crl.pem is stale (nextUpdate passed, within --crl-grace); run edge-crl-update");
+		a->stale_warned = true;
+	}
 	edge_note("connected to %s:%d as %s", a->host, a->port, a->dk);
 	if (subscribe_all(a) != 0)
 		return session_failed(a, a->lasterr);
@@ -1015,12 +1021,18 @@ setup(struct app *a)
 	    edge_arg(ctx, "server-name") : a->host;
 	a->tconf.verify_hostname = !edge_flag(ctx, "no-verify-hostname");
 	a->tconf.pin = a->pin;
+	if (edge_crl_grace_parse(edge_arg(ctx, "crl-grace"),
+	    &a->tconf.crl_grace, &ctx->err) != EDGE_OK)
+		return edge_usage(ctx, "%s", ctx->err.msg);
 	/* Certificates are checked at the time the trusted-time check uses. */
 	a->tconf.at = getenv("EDGE_TIME_NOW") ? edge_time_now() : 0;
 	if (!a->tconf.verify_hostname)
 		edge_warn("--no-verify-hostname: the hub's name is NOT checked; any certificate from the pinned CA is accepted as the hub");
 	if ((rc = reload_tls(a, true)) != EDGE_OK)
 		return rc;
+	/* The revocation policy: no CRL at all is a warning, not a refusal. */
+	if (!a->tst.have_crl)
+		edge_warn("no CRL installed (crl.pem): the hub's certificate is not checked for revocation; run edge-crl-update");
 	if ((rc = edge_outbox_open(a->dirfd, EDGE_OUTBOX_DIR, &a->ob, &ctx->err)) !=
 	    EDGE_OK)
 		return rc;

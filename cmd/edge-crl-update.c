@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <gnutls/gnutls.h>
 
 #include "edge_crl.h"
+#include "edge_crlstore.h"
 #include "edge_device.h"
 #include "edge_file.h"
 #include "edge_hubcfg.h"
@@ -37,9 +40,11 @@ static const struct edge_opt opts[] = {
 	{ "from", 0, "FILE", 0, "install the CRL from FILE (PEM or DER) instead of fetching it; '-' for stdin", NULL },
 	/* Command line only: in a shared edge.conf "ca" names the root CA file. */
 	{ "ca", 0, NULL, EDGE_OPT_CLI, "also update the root CA certificate from PORTAL/enos/CA/cacert", NULL },
-	{ "trust-new-root", 0, "SHA256", 0, "accept a new root CA with this SHA-256 fingerprint", NULL },
+	{ "trust-new-root", 0, "SHA256", 0, "accept a new root CA with this SHA-256 fingerprint (sha256:HEX, as printed)", NULL },
 	{ "check", 0, NULL, EDGE_OPT_CLI, "only tell whether CERT (default DIR/cert.pem) is revoked by DIR/crl.pem: exit 0 or 8", NULL },
 	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the portal's HTTPS (default: the system store)", NULL },
+	{ "max-crl-size", 0, "BYTES", 0, "largest CRL download accepted", "67108864" },
+	{ "crl-grace", 0, "SECS", 0, "how long after its nextUpdate a CRL is still used, with a warning", "86400" },
 	{ "timeout", 0, "SECS", 0, "time limit for one request", "30" },
 	{ "retries", 0, "N", 0, "retries of a request that failed temporarily", "3" },
 	{ NULL, 0, NULL, 0, NULL, NULL }
@@ -90,16 +95,30 @@ fingerprint(gnutls_x509_crt_t crt, char *hex, size_t len)
 		sprintf(hex + 2 * i, "%02x", fp[i]);
 }
 
-/* "AB:cd:..." or "abcd..." to bare lowercase hex. */
-static void
-normalize_fp(const char *in, char *out, size_t len)
+/*
+ * The forms a fingerprint is printed in: "sha256:" (any case, optional)
+ * then 64 hex digits, bare or as 32 colon-separated pairs (openssl's
+ * -fingerprint).  To bare lowercase hex in out[65]; -1 for anything else.
+ */
+static int
+parse_fp(const char *in, char *out)
 {
+	const char *p = in;
+	bool colons;
 	size_t n = 0;
 
-	for (; *in && n + 1 < len; in++)
-		if (isxdigit((unsigned char)*in))
-			out[n++] = (char)tolower((unsigned char)*in);
+	if (strncasecmp(p, "sha256:", 7) == 0)
+		p += 7;
+	colons = strchr(p, ':') != NULL;
+	while (*p != '\0') {
+		if (n == 64 || !isxdigit((unsigned char)*p))
+			return -1;
+		out[n++] = (char)tolower((unsigned char)*p++);
+		if (colons && n % 2 == 0 && n < 64 && *p++ != ':')
+			return -1;
+	}
 	out[n] = '\0';
+	return n == 64 ? 0 : -1;
 }
 
 static bool
@@ -113,11 +132,56 @@ is_root_in(gnutls_x509_crt_t c, const struct edge_certs *roots)
 	return false;
 }
 
+/* Same subject name and same public key. */
+static bool
+same_subject_key(gnutls_x509_crt_t a, gnutls_x509_crt_t b)
+{
+	unsigned char ka[32], kb[32];
+	size_t na = sizeof(ka), nb = sizeof(kb);
+	gnutls_datum_t da = { NULL, 0 }, db = { NULL, 0 };
+	bool same;
+
+	same = gnutls_x509_crt_get_raw_dn(a, &da) >= 0 &&
+	    gnutls_x509_crt_get_raw_dn(b, &db) >= 0 && da.size == db.size &&
+	    memcmp(da.data, db.data, da.size) == 0 &&
+	    gnutls_x509_crt_get_key_id(a, GNUTLS_KEYID_USE_SHA256, ka, &na) >= 0 &&
+	    gnutls_x509_crt_get_key_id(b, GNUTLS_KEYID_USE_SHA256, kb, &nb) >= 0 &&
+	    na == nb && memcmp(ka, kb, na) == 0;
+	gnutls_free(da.data);
+	gnutls_free(db.data);
+	return same;
+}
+
+/*
+ * A link certificate for root: a CA certificate with the new root's
+ * subject name and key, issued by a current root and valid now.
+ */
+static bool
+linked(gnutls_x509_crt_t root, const struct edge_certs *got,
+    const struct edge_certs *roots)
+{
+	unsigned i;
+
+	for (i = 1; i < got->n; i++)
+		if (same_subject_key(got->crt[i], root) &&
+		    gnutls_x509_crt_get_ca_status(got->crt[i], NULL) > 0 &&
+		    edge_x509_verify(got->crt[i], roots, NULL, 0, 0, "link",
+		    NULL) == EDGE_OK)
+			return true;
+	return false;
+}
+
 /*
  * Fetch the portal's root CA and, when it is new and trusted, write the new
  * bundle to a temporary file in *ca (begun, not committed: *changed true).
  * The caller commits it once the CRL is stored, so that a full disk or any
  * later failure leaves both files as they were.
+ *
+ * The answer is the new self-signed root, optionally followed by link
+ * certificates.  The root is taken only when a link certificate signed by
+ * a current root vouches for its name and key, or when the operator gave
+ * its fingerprint: never because of the TLS connection it came over (any
+ * certificate the hub's CA issued, a device's too, can serve that).
  */
 static int
 update_root(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd,
@@ -126,26 +190,18 @@ update_root(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd,
 {
 	struct edge_http_response resp = { 0 };
 	struct edge_certs got = { 0 };
-	struct edge_hub pinned = *hub;
-	char url[1024], ca_path[4096], fp[80], want[80];
+	char url[1024], fp[80], want[80];
 	const char *how = NULL;
 	gnutls_datum_t pem;
 	char *bundle = NULL;
 	size_t blen = 0;
-	unsigned i;
+	unsigned i, status = 0;
 	int rc;
 
 	*changed = false;
 	snprintf(url, sizeof(url), "%s%s", base, CACERT_PATH);
-	/* First try a TLS connection verified with the current roots only. */
-	snprintf(ca_path, sizeof(ca_path), "%s/" CA_FILE, ctx->dir);
-	pinned.http.ca_file = ca_path;
-	rc = edge_hub_get(&pinned, url, &resp, NULL);
-	if (rc == EDGE_OK) {
-		how = "fetched over TLS verified with the current root";
-	} else if ((rc = edge_hub_get(hub, url, &resp, &ctx->err)) != EDGE_OK) {
+	if ((rc = edge_hub_get(hub, url, &resp, &ctx->err)) != EDGE_OK)
 		return rc;
-	}
 	rc = edge_certs_load(resp.body, resp.len, url, &got, &ctx->err);
 	edge_http_response_free(&resp);
 	if (rc != EDGE_OK)
@@ -158,25 +214,31 @@ update_root(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd,
 		rc = edge_err(&ctx->err, EDGE_ETRUST, "%s: not a CA certificate", url);
 		goto out;
 	}
+	/* A trust anchor signs itself; a cross-signed copy is a link, not a root. */
+	if (gnutls_x509_crt_verify(got.crt[0], &got.crt[0], 1,
+	    GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+	    GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS, &status) < 0 ||
+	    status != 0) {
+		rc = edge_err(&ctx->err, EDGE_ETRUST,
+		    "%s: the first certificate is not a self-signed root CA", url);
+		goto out;
+	}
 	fingerprint(got.crt[0], fp, sizeof(fp));
 	if (edge_arg(ctx, "trust-new-root") != NULL) {
-		normalize_fp(edge_arg(ctx, "trust-new-root"), want, sizeof(want));
+		(void)parse_fp(edge_arg(ctx, "trust-new-root"), want);
 		if (strcmp(want, fp) != 0) {
 			rc = edge_err(&ctx->err, EDGE_ETRUST,
-			    "new root CA: fingerprint sha256:%s is not the one given with --trust-new-root",
+			    "new root CA sha256:%s is not the one given with --trust-new-root",
 			    fp);
 			goto out;
 		}
 		how = "fingerprint confirmed by the operator";
-	} else if (how == NULL) {
-		/* A cross-certificate: the new root's key signed by a current root. */
-		if (edge_x509_verify(got.crt[0], roots, NULL, 0, 0, "new root CA",
-		    NULL) == EDGE_OK)
-			how = "signed by the current root";
+	} else if (roots->n > 0 && linked(got.crt[0], &got, roots)) {
+		how = "link certificate signed by the current root";
 	}
 	if (how == NULL) {
 		rc = edge_err(&ctx->err, EDGE_ETRUST,
-		    "new root CA sha256:%s comes from an unverified source; confirm it with --trust-new-root",
+		    "new root CA sha256:%s has no link certificate signed by a root in " CA_FILE "; check its fingerprint out of band and confirm it with --trust-new-root",
 		    fp);
 		goto out;
 	}
@@ -214,6 +276,16 @@ out:
 
 /* ---- --check ------------------------------------------------------------ */
 
+/* --crl-grace, checked in run() before anything else. */
+static long
+ctx_grace(struct edge_ctx *ctx)
+{
+	long g = EDGE_CRL_GRACE_DEFAULT;
+
+	(void)edge_crl_grace_parse(edge_arg(ctx, "crl-grace"), &g, NULL);
+	return g;
+}
+
 static const char *
 reason_name(int code)
 {
@@ -230,16 +302,18 @@ reason_name(int code)
 
 /* One certificate against the CRL: 0, or EDGE_EREVOKED. */
 static int
-check_one(struct edge_ctx *ctx, const struct edge_crl *crl,
-    gnutls_x509_crt_t root, const char *name, bool in_state, int dirfd,
-    json_object *answers)
+check_one(struct edge_ctx *ctx, const struct edge_crls *crls,
+    const struct edge_certs *roots, const char *name, bool in_state, int dirfd,
+    json_object *answers, const struct edge_crl **used)
 {
 	struct edge_certs cert = { 0 };
+	const struct edge_crl *crl;
+	int r;
 	json_object *o;
 	char *buf = NULL, sn[128], at[32] = "";
 	size_t len = 0;
 	time_t when;
-	bool revoked;
+	bool revoked, stale;
 	int rc, reason;
 
 	if ((rc = edge_file_read(in_state ? dirfd : AT_FDCWD, name, EDGE_FILE_MAX,
@@ -250,8 +324,22 @@ check_one(struct edge_ctx *ctx, const struct edge_crl *crl,
 		rc = edge_err(&ctx->err, EDGE_EINPUT, "%s: unreadable serial", name);
 		goto out;
 	}
-	if ((rc = edge_crl_cert_status(crl, root, cert.crt[0], name, &revoked,
-	    &when, &reason, &ctx->err)) != EDGE_OK)
+	/* A CRL speaks only for certificates of its own issuer. */
+	if ((crl = edge_crls_for_cert(crls, roots, cert.crt[0], &r)) == NULL) {
+		rc = edge_err(&ctx->err, EDGE_EINPUT,
+		    "%s: not issued by the CA of the CRL (no CRL in %s speaks for it)",
+		    name, CRL_FILE);
+		goto out;
+	}
+	*used = crl;
+	if ((rc = edge_crl_fresh(crl, edge_time_now(), ctx_grace(ctx), CRL_FILE,
+	    &stale, &ctx->err)) != EDGE_OK)
+		goto out;
+	if (stale)
+		edge_warn("%s is stale (nextUpdate passed, within the grace of --crl-grace); run edge-crl-update",
+		    CRL_FILE);
+	if ((rc = edge_crl_cert_status(crl, roots->crt[r], cert.crt[0], name,
+	    &revoked, &when, &reason, &ctx->err)) != EDGE_OK)
 		goto out;
 	if (revoked)
 		edge_x509_time(when, at, sizeof(at));
@@ -281,31 +369,32 @@ static int
 check(struct edge_ctx *ctx, int dirfd)
 {
 	struct edge_certs roots = { 0 };
-	struct edge_crl crl = { 0 };
+	struct edge_crls crls = { 0 };
+	const struct edge_crl *used = NULL;
 	json_object *answers = json_object_new_array();
-	unsigned which = 0;
 	int rc, i, worst = EDGE_OK;
+	unsigned ci;
 
 	if ((rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
 		goto out;
+	/* Without any CRL nothing can be answered: the policy's exit 6. */
 	if (!edge_file_exists(dirfd, CRL_FILE)) {
 		rc = edge_err(&ctx->err, EDGE_ETRUST,
 		    CRL_FILE ": no CRL installed yet; run edge-crl-update");
 		goto out;
 	}
-	if ((rc = edge_crl_load(dirfd, CRL_FILE, &crl, &ctx->err)) != EDGE_OK ||
-	    (rc = edge_crl_verify_root(&crl, &roots, CRL_FILE, &which,
-	    &ctx->err)) != EDGE_OK)
+	if ((rc = edge_crls_load(dirfd, CRL_FILE, &roots, &crls, &ctx->err)) !=
+	    EDGE_OK)
 		goto out;
-	if (crl.next_update != 0 && crl.next_update < edge_time_now())
-		edge_warn("%s is stale (nextUpdate passed); run edge-crl-update", CRL_FILE);
-	/* Several certificates: sort the CRL once, then binary searches. */
-	if (ctx->opts.nargs > 1 && (rc = edge_crl_index(&crl, &ctx->err)) != EDGE_OK)
-		goto out;
+	/* Several certificates: sort each CRL once, then binary searches. */
+	for (ci = 0; ctx->opts.nargs > 1 && ci < crls.n; ci++)
+		if ((rc = edge_crl_index(&crls.c[ci], &ctx->err)) != EDGE_OK)
+			goto out;
 	for (i = 0; i < (ctx->opts.nargs ? ctx->opts.nargs : 1); i++) {
-		rc = ctx->opts.nargs ? check_one(ctx, &crl, roots.crt[which],
-		    ctx->opts.args[i], false, dirfd, answers) : check_one(ctx, &crl,
-		    roots.crt[which], CERT_FILE, true, dirfd, answers);
+		rc = ctx->opts.nargs ? check_one(ctx, &crls, &roots,
+		    ctx->opts.args[i], false, dirfd, answers, &used) :
+		    check_one(ctx, &crls, &roots, CERT_FILE, true, dirfd, answers,
+		    &used);
 		/* Revoked is an answer (exit 8 at the end); anything else stops. */
 		if (rc == EDGE_EREVOKED)
 			worst = rc;
@@ -322,14 +411,14 @@ check(struct edge_ctx *ctx, int dirfd)
 	} else {
 		json_object_object_add(ctx->result, "certs", json_object_get(answers));
 	}
-	edge_result_str(ctx, "crl_number", crl.facts.number[0] ? crl.facts.number :
-	    NULL);
+	edge_result_str(ctx, "crl_number", used != NULL && used->facts.number[0] ?
+	    used->facts.number : NULL);
 	/* The JSON result stands even for exit 8: it is the answer asked for. */
 	ctx->keep_result = true;
 out:
 	json_object_put(answers);
 	edge_certs_free(&roots);
-	edge_crl_free(&crl);
+	edge_crls_free(&crls);
 	return rc;
 }
 
@@ -337,7 +426,7 @@ out:
 
 static int
 obtain(struct edge_ctx *ctx, struct edge_hub *hub, const char *base,
-    struct edge_crl *crl, char *source, size_t srclen)
+    size_t max_size, struct edge_crl *crl, char *source, size_t srclen)
 {
 	struct edge_http_response resp = { 0 };
 	const char *from = edge_arg(ctx, "from");
@@ -352,9 +441,15 @@ obtain(struct edge_ctx *ctx, struct edge_hub *hub, const char *base,
 		snprintf(source, srclen, "%s", edge_arg(ctx, "url"));
 	else
 		snprintf(source, srclen, "%s%s", base, CRL_PATH);
-	hub->http.max_response = 1024UL * 1024 * 1024;
-	if ((rc = edge_hub_get(hub, source, &resp, &ctx->err)) != EDGE_OK)
+	/* Capped like every hub answer; large CRLs need a larger --max-crl-size. */
+	hub->http.max_response = max_size;
+	if ((rc = edge_hub_get(hub, source, &resp, &ctx->err)) != EDGE_OK) {
+		if (rc == EDGE_EINPUT && strstr(ctx->err.msg, "larger than") != NULL)
+			edge_err(&ctx->err, EDGE_EINPUT,
+			    "%s: CRL larger than --max-crl-size (%zu bytes); nothing installed",
+			    source, max_size);
 		return rc;
+	}
 	/* Give back the slack of the growing download buffer before parsing. */
 	body = realloc(resp.body, resp.len ? resp.len : 1);
 	if (body == NULL)
@@ -390,15 +485,32 @@ run(struct edge_ctx *ctx)
 	struct edge_device dev = { { 0 } };
 	struct edge_certs roots = { 0 };
 	struct edge_crl got = { 0 };
-	struct edge_crl_facts have;
+	struct edge_crls have = { 0 };
+	const struct edge_crl *old;
 	struct edge_atomic ca = { .fd = -1 };
 	struct edge_hub hub;
 	const char *base = NULL;
-	char source[1024];
-	bool have_old, ca_changed = false, changed = false;
+	char source[1024], fpbuf[80], *end;
+	bool ca_changed = false, changed = false, stale;
 	time_t now = edge_time_now();
-	int dirfd, rc;
+	unsigned long long max_size;
+	long grace;
+	int dirfd, rc, r;
 
+	if (edge_crl_grace_parse(edge_arg(ctx, "crl-grace"), &grace,
+	    &ctx->err) != EDGE_OK)
+		return edge_usage(ctx, "%s", ctx->err.msg);
+	errno = 0;
+	max_size = strtoull(edge_arg(ctx, "max-crl-size"), &end, 10);
+	if (!isdigit((unsigned char)*edge_arg(ctx, "max-crl-size")) ||
+	    *end != '\0' || errno != 0 || max_size == 0 || max_size > SIZE_MAX / 2)
+		return edge_usage(ctx, "--max-crl-size %s: expected a number of bytes",
+		    edge_arg(ctx, "max-crl-size"));
+	if (edge_arg(ctx, "trust-new-root") != NULL &&
+	    parse_fp(edge_arg(ctx, "trust-new-root"), fpbuf) != 0)
+		return edge_usage(ctx,
+		    "--trust-new-root %s: expected a SHA-256 fingerprint as printed: sha256:HEX (64 hex digits, colons allowed)",
+		    edge_arg(ctx, "trust-new-root"));
 	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
 		return rc;
 	if (edge_flag(ctx, "check"))
@@ -437,10 +549,15 @@ run(struct edge_ctx *ctx)
 	if (roots.n == 0 && (rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
 		goto out;
 
-	if ((rc = obtain(ctx, &hub, base, &got, source, sizeof(source))) !=
-	    EDGE_OK || (rc = edge_crl_verify(&got, &roots, source, &ctx->err)) !=
-	    EDGE_OK)
+	if ((rc = obtain(ctx, &hub, base, (size_t)max_size, &got, source,
+	    sizeof(source))) != EDGE_OK ||
+	    (rc = edge_crl_verify(&got, &roots, source, &ctx->err)) != EDGE_OK)
 		goto out;
+	if ((r = edge_crl_root(&got, &roots)) < 0) {
+		rc = edge_err(&ctx->err, EDGE_ETRUST,
+		    "%s: not signed by a trusted root CA", source);
+		goto out;
+	}
 	if (got.facts.this_update > now + EDGE_TIME_TOLERANCE) {
 		char tu[32];
 		edge_x509_time(got.facts.this_update, tu, sizeof(tu));
@@ -449,20 +566,35 @@ run(struct edge_ctx *ctx)
 		    source, tu);
 		goto out;
 	}
-	have_old = edge_crl_stored_facts(dirfd, CRL_FILE, &have) == 0;
-	if (have_old && strcmp(got.facts.sha256, have.sha256) == 0) {
+	/*
+	 * Rollback state is per root: the CRL is compared with the stored CRL
+	 * of the root that verified it, never with another issuer's.  An
+	 * unreadable crl.pem does not block the update that repairs it.
+	 */
+	{
+		struct edge_error lerr = { 0 };
+
+		if (edge_crls_load(dirfd, CRL_FILE, &roots, &have, &lerr) != EDGE_OK)
+			edge_warn("%s (replaced)", lerr.msg);
+	}
+	old = edge_crls_of_root(&have, r);
+	if (old != NULL && strcmp(got.facts.sha256, old->facts.sha256) == 0 &&
+	    !ca_changed) {
 		changed = false;
-	} else if (have_old && edge_crl_facts_compare(&got.facts, &have) < 0) {
+	} else if (old != NULL && edge_crl_facts_compare(&got.facts,
+	    &old->facts) < 0) {
 		/* No rollback: an old CRL would un-revoke certificates. */
 		rc = edge_err(&ctx->err, EDGE_ETRUST,
-		    "%s: older than the installed CRL (number %s < %s); not installed",
+		    "%s: older than the installed CRL of its issuer (number %s < %s); not installed",
 		    source, got.facts.number[0] ? got.facts.number : "-",
-		    have.number[0] ? have.number : "-");
+		    old->facts.number[0] ? old->facts.number : "-");
 		goto out;
 	} else {
-		if ((rc = edge_crl_store(dirfd, CRL_FILE, &got, &ctx->err)) != EDGE_OK)
+		if ((rc = edge_crls_install(dirfd, CRL_FILE, &have, &got, r,
+		    &ctx->err)) != EDGE_OK)
 			goto out;
-		changed = true;
+		changed = old == NULL || strcmp(got.facts.sha256,
+		    old->facts.sha256) != 0;
 	}
 	/*
 	 * The new root goes in last: its bytes are already on disk, so only
@@ -493,19 +625,20 @@ run(struct edge_ctx *ctx)
 		rc = EDGE_OK;
 	}
 	report(ctx, &got, source, changed, ca_changed);
-	if (got.next_update != 0 && got.next_update < now) {
-		char nu[32];
-		edge_x509_time(got.next_update, nu, sizeof(nu));
-		edge_warn("the newest CRL available is stale (nextUpdate %s passed)",
-		    nu);
-		rc = edge_err(&ctx->err, EDGE_ETRUST,
-		    "%s: stale CRL installed (nextUpdate %s passed)", CRL_FILE, nu);
+	/* The newest CRL available is installed even when stale: the policy then. */
+	if (edge_crl_fresh(&got, now, grace, source, &stale, &ctx->err) !=
+	    EDGE_OK) {
+		edge_warn("the newest CRL available is stale");
+		rc = EDGE_ETRUST;
 		ctx->keep_result = true;
+	} else if (stale) {
+		edge_warn("the newest CRL available is stale (nextUpdate passed, within --crl-grace)");
 	}
 out:
 	/* Any failure before the commit leaves the old ca.pem in place. */
 	edge_file_atomic_abort(&ca);
 	edge_crl_free(&got);
+	edge_crls_free(&have);
 	edge_certs_free(&roots);
 	edge_device_free(&dev);
 	return rc;

@@ -699,46 +699,6 @@ out:
 	return rc;
 }
 
-int
-edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked, char *sn,
-    size_t snlen, time_t *when, struct edge_error *err)
-{
-	struct edge_certs roots = { 0 }, c = { 0 };
-	struct edge_crl crl = { 0 };
-	char *buf = NULL;
-	size_t len = 0;
-	unsigned which = 0;
-	int rc;
-
-	*revoked = false;
-	if ((rc = edge_file_read(dirfd, "ca.pem", EDGE_FILE_MAX, &buf, &len,
-	    err)) != EDGE_OK)
-		return rc;
-	rc = edge_certs_load(buf, len, "ca.pem", &roots, err);
-	free(buf);
-	buf = NULL;
-	if (rc != EDGE_OK)
-		return rc;
-	if ((rc = edge_crl_load(dirfd, "crl.pem", &crl, err)) != EDGE_OK ||
-	    (rc = edge_crl_verify_root(&crl, &roots, "crl.pem", &which, err)) !=
-	    EDGE_OK ||
-	    (rc = edge_file_read(dirfd, cert, EDGE_FILE_MAX, &buf, &len, err)) !=
-	    EDGE_OK || (rc = edge_certs_load(buf, len, cert, &c, err)) != EDGE_OK)
-		goto out;
-	if (edge_x509_serial_dec(c.crt[0], sn, snlen) != EDGE_OK) {
-		rc = edge_err(err, EDGE_EINPUT, "%s: unreadable serial", cert);
-		goto out;
-	}
-	rc = edge_crl_cert_status(&crl, roots.crt[which], c.crt[0], cert, revoked,
-	    when, NULL, err);
-out:
-	free(buf);
-	edge_certs_free(&c);
-	edge_certs_free(&roots);
-	edge_crl_free(&crl);
-	return rc;
-}
-
 void
 edge_crl_free(struct edge_crl *c)
 {

@@ -122,14 +122,6 @@ int edge_crl_cert_status(const struct edge_crl *c, gnutls_x509_crt_t root,
     gnutls_x509_crt_t cert, const char *what, bool *revoked, time_t *when,
     int *reason, struct edge_error *err);
 
-/*
- * Is the certificate file cert (in dirfd) listed in dirfd's crl.pem, that
- * CRL verified with dirfd's ca.pem?  *sn (decimal) and *when are filled when
- * revoked.  Errors: any problem reading or verifying (then *revoked is false).
- */
-int edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked,
-    char *sn, size_t snlen, time_t *when, struct edge_error *err);
-
 void edge_crl_free(struct edge_crl *c);
 
 #endif

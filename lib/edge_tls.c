@@ -70,10 +70,12 @@ void
 edge_tls_status_reset(struct edge_tls_status *st)
 {
 	bool crl = st->have_crl;
+	long grace = st->crl_grace;
 
 	memset(st, 0, sizeof(*st));
 	st->alert = -1;
 	st->have_crl = crl;
+	st->crl_grace = grace;
 }
 
 static struct edge_tls_status *
@@ -94,6 +96,24 @@ asn1_time(const ASN1_TIME *t)
 	return timegm(&tm);
 }
 
+/*
+ * The revocation policy (edge_crlstore.h): a CRL past its nextUpdate is
+ * still used for the grace period, with a warning; then it is refused.
+ */
+static bool
+crl_within_grace(X509_STORE_CTX *xs, const struct edge_tls_status *st)
+{
+	X509_CRL *crl = X509_STORE_CTX_get0_current_crl(xs);
+	X509_VERIFY_PARAM *p = X509_STORE_CTX_get0_param(xs);
+	time_t next, now;
+
+	if (crl == NULL || (next = asn1_time(X509_CRL_get0_nextUpdate(crl))) == 0)
+		return false;
+	now = (X509_VERIFY_PARAM_get_flags(p) & X509_V_FLAG_USE_CHECK_TIME) ?
+	    X509_VERIFY_PARAM_get_time(p) : time(NULL);
+	return now - next <= st->crl_grace;
+}
+
 /* Record the first failure and the hub certificate's notBefore. */
 static int
 verify_cb(int ok, X509_STORE_CTX *xs)
@@ -106,6 +126,12 @@ verify_cb(int ok, X509_STORE_CTX *xs)
 
 	if (st == NULL)
 		return ok;
+	if (!ok && X509_STORE_CTX_get_error(xs) == X509_V_ERR_CRL_HAS_EXPIRED &&
+	    crl_within_grace(xs, st)) {
+		X509_STORE_CTX_set_error(xs, X509_V_OK);
+		st->crl_stale = true;
+		return 1;
+	}
 	if (!ok && st->verify_error == 0) {
 		st->verify_error = X509_STORE_CTX_get_error(xs);
 		if (st->verify_error == 0)
@@ -599,6 +625,7 @@ edge_tls_ctx_new(const struct edge_tls_conf *conf, struct edge_tls_status *st,
 		return edge_err(err, EDGE_EFAIL, "TLS: %s", why);
 	}
 	edge_tls_status_reset(st);
+	st->crl_grace = conf->crl_grace;
 	SSL_CTX_set_ex_data(ctx, status_index, st);
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
 		rc = edge_err(err, EDGE_EFAIL, "TLS: cannot require TLS 1.2");
@@ -671,7 +698,7 @@ verify_reason(int e)
 	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
 		return "signature invalid";
 	case X509_V_ERR_CRL_HAS_EXPIRED:
-		return "crl.pem is stale (past its nextUpdate; run edge-crl-update)";
+		return "crl.pem is stale (past its nextUpdate and --crl-grace; run edge-crl-update)";
 	case X509_V_ERR_CRL_NOT_YET_VALID:
 		return "crl.pem is not yet valid (or the clock is wrong)";
 	case X509_V_ERR_CRL_SIGNATURE_FAILURE:

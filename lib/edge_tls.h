@@ -41,6 +41,7 @@ struct edge_tls_conf {
 	const struct edge_secret *pin;	/* token PIN, NULL for a file key */
 	time_t at;		/* verification time; 0: the system clock */
 	bool server_only;	/* no client certificate (dynamic activation) */
+	long crl_grace;		/* seconds a CRL past nextUpdate is still used */
 };
 
 struct edge_tls_status {
@@ -50,6 +51,8 @@ struct edge_tls_status {
 	int alert;		/* fatal TLS alert received from the hub, -1: none */
 	time_t peer_not_before;	/* the verified hub certificate's notBefore, 0: none */
 	bool have_crl;		/* DIR/crl.pem was loaded */
+	long crl_grace;		/* from the conf (kept across resets) */
+	bool crl_stale;		/* a CRL past nextUpdate was used, within the grace */
 };
 
 /* Forget what the last handshake recorded (before each connection). */

@@ -92,7 +92,9 @@ assert_fails 6 "a new root from an unverified source" edge-crl-update -d "$R" --
 assert_grep "asks for the fingerprint" "trust-new-root" "$T/err"
 assert_eq "ca.pem unchanged" "$(digest "$R/ca.pem")" "$(digest "$T/o.pem")"
 fp=$(openssl x509 -in "$HUB_CA" -noout -fingerprint -sha256 | cut -d= -f2)
-assert_fails 6 "a wrong fingerprint" edge-crl-update -d "$R" --portal "$HUB_PORTAL" $PORTAL --ca --trust-new-root "00:$fp"
+wfp=$(openssl x509 -in "$T/o.pem" -noout -fingerprint -sha256 | cut -d= -f2)
+assert_fails 6 "a wrong fingerprint" edge-crl-update -d "$R" --portal "$HUB_PORTAL" $PORTAL --ca --trust-new-root "$wfp"
+assert_fails 2 "a malformed fingerprint is a usage error" edge-crl-update -d "$R" --portal "$HUB_PORTAL" $PORTAL --ca --trust-new-root "00:$fp"
 assert_ok "the operator confirms the fingerprint" edge-crl-update -d "$R" --portal "$HUB_PORTAL" $PORTAL --ca --trust-new-root "$fp" --json
 assert_json "new root installed" "$T/out" .ca_changed true
 assert_eq "ca.pem holds the new and the old root" "$(grep -c 'BEGIN CERTIFICATE' "$R/ca.pem")" 2

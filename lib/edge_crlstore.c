@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "edge_crlstore.h"
+#include "edge_file.h"
+#include "edge_pem.h"
+
+#define BEGIN_CRL	"-----BEGIN X509 CRL-----"
+#define END_CRL		"-----END X509 CRL-----"
+/* The stored file may hold a CRL of a million entries per root. */
+#define STORE_MAX	(1024UL * 1024 * 1024)
+
+static int
+add(struct edge_crls *s, unsigned char *buf, size_t len, const char *what,
+    struct edge_error *err)
+{
+	struct edge_crl *c;
+	int *r, rc;
+
+	if ((c = realloc(s->c, (s->n + 1) * sizeof(*c))) == NULL) {
+		free(buf);
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	}
+	s->c = c;
+	if ((r = realloc(s->root, (s->n + 1) * sizeof(*r))) == NULL) {
+		free(buf);
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	}
+	s->root = r;
+	s->root[s->n] = -1;
+	/* Malformed (3), or a CRL the reader cannot stand behind (6). */
+	if ((rc = edge_crl_adopt(buf, len, what, &s->c[s->n], err)) != EDGE_OK)
+		return rc;
+	s->n++;
+	return EDGE_OK;
+}
+
+int
+edge_crl_root(const struct edge_crl *c, const struct edge_certs *roots)
+{
+	struct edge_error e = { 0 };
+	unsigned which = 0;
+
+	if (roots == NULL || roots->n == 0)
+		return -1;
+	if (edge_crl_verify_root(c, roots, "CRL", &which, &e) == EDGE_OK)
+		return (int)which;
+	/* A root of that name whose key does not verify it: a forged CRL. */
+	return strstr(e.msg, "signature does not verify") != NULL ? -2 : -1;
+}
+
+int
+edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
+    struct edge_crls *out, struct edge_error *err)
+{
+	char *buf = NULL, *p, *end;
+	size_t len = 0;
+	unsigned i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!edge_file_exists(dirfd, name))
+		return EDGE_OK;
+	if ((rc = edge_file_read(dirfd, name, STORE_MAX, &buf, &len, err)) !=
+	    EDGE_OK)
+		return rc;
+	if (!edge_pem_has(buf, len, "X509 CRL")) {
+		/* A DER file, as some tools write it. */
+		rc = add(out, (unsigned char *)buf, len, name, err);
+		buf = NULL;
+	}
+	for (p = buf; rc == EDGE_OK && p != NULL &&
+	    (p = memmem(p, len - (size_t)(p - buf), BEGIN_CRL,
+	    strlen(BEGIN_CRL))) != NULL; p = end) {
+		unsigned char *one;
+		size_t n;
+
+		end = memmem(p, len - (size_t)(p - buf), END_CRL, strlen(END_CRL));
+		if (end == NULL) {
+			rc = edge_err(err, EDGE_EINPUT, "%s: PEM block without an end line",
+			    name);
+			break;
+		}
+		end += strlen(END_CRL);
+		n = (size_t)(end - p);
+		if ((one = malloc(n)) == NULL) {
+			rc = edge_err(err, EDGE_EFAIL, "out of memory");
+			break;
+		}
+		memcpy(one, p, n);
+		rc = add(out, one, n, name, err);
+	}
+	free(buf);
+	if (rc == EDGE_OK && out->n == 0)
+		rc = edge_err(err, EDGE_EINPUT, "%s: no CRL", name);
+	for (i = 0; rc == EDGE_OK && i < out->n; i++) {
+		out->root[i] = edge_crl_root(&out->c[i], roots);
+		if (out->root[i] == -2)
+			rc = edge_err(err, EDGE_ETRUST,
+			    "%s: a CRL of a trusted root does not verify (signature)",
+			    name);
+	}
+	if (rc != EDGE_OK)
+		edge_crls_free(out);
+	return rc;
+}
+
+void
+edge_crls_free(struct edge_crls *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		edge_crl_free(&s->c[i]);
+	free(s->c);
+	free(s->root);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct edge_crl *
+edge_crls_of_root(const struct edge_crls *s, int r)
+{
+	unsigned i;
+
+	for (i = 0; r >= 0 && i < s->n; i++)
+		if (s->root[i] == r)
+			return &s->c[i];
+	return NULL;
+}
+
+const struct edge_crl *
+edge_crls_for_cert(const struct edge_crls *s, const struct edge_certs *roots,
+    gnutls_x509_crt_t cert, int *root)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++) {
+		time_t when;
+		bool revoked;
+
+		if (s->root[i] >= 0 && edge_crl_cert_status(&s->c[i],
+		    roots->crt[s->root[i]], cert, "certificate", &revoked, &when,
+		    NULL, NULL) == EDGE_OK) {
+			*root = s->root[i];
+			return &s->c[i];
+		}
+	}
+	return NULL;
+}
+
+static int
+write_one(struct edge_atomic *a, const struct edge_crl *c,
+    struct edge_error *err)
+{
+	char head[256];
+	int n, rc;
+
+	n = snprintf(head, sizeof(head),
+	    "# edgecert-crl number=%s this-update=%lld sha256=%s next-update=%lld\n",
+	    c->facts.number[0] ? c->facts.number : "-",
+	    (long long)c->facts.this_update, c->facts.sha256,
+	    (long long)c->next_update);
+	if ((rc = edge_file_atomic_write(a, head, (size_t)n, err)) != EDGE_OK)
+		return rc;
+	return edge_pem_write(a, "X509 CRL", c->buf, c->len, err);
+}
+
+int
+edge_crls_install(int dirfd, const char *name, const struct edge_crls *have,
+    const struct edge_crl *c, int r, struct edge_error *err)
+{
+	struct edge_atomic a = { .fd = -1 };
+	unsigned i;
+	int rc;
+
+	if ((rc = edge_file_atomic_begin(dirfd, name, EDGE_MODE_PUBLIC, &a,
+	    err)) != EDGE_OK)
+		return rc;
+	/* The other roots' CRLs stay; a CRL no current root verifies is dropped. */
+	for (i = 0; have != NULL && i < have->n; i++)
+		if (have->root[i] >= 0 && have->root[i] != r &&
+		    (rc = write_one(&a, &have->c[i], err)) != EDGE_OK)
+			goto out;
+	if ((rc = write_one(&a, c, err)) != EDGE_OK)
+		goto out;
+	rc = edge_file_atomic_commit(&a, err);
+out:
+	edge_file_atomic_abort(&a);
+	return rc;
+}
+
+int
+edge_crl_fresh(const struct edge_crl *c, time_t now, long grace,
+    const char *what, bool *stale, struct edge_error *err)
+{
+	char nu[32];
+
+	*stale = false;
+	if (c->next_update == 0 || now <= c->next_update)
+		return EDGE_OK;
+	edge_x509_time(c->next_update, nu, sizeof(nu));
+	if (now - c->next_update <= grace) {
+		*stale = true;
+		return EDGE_OK;
+	}
+	return edge_err(err, EDGE_ETRUST,
+	    "%s: stale CRL: nextUpdate %s passed more than the grace of %lds ago; run edge-crl-update",
+	    what, nu, grace);
+}
+
+int
+edge_crl_grace_parse(const char *s, long *grace, struct edge_error *err)
+{
+	char *end;
+
+	errno = 0;
+	*grace = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0)
+		return edge_err(err, EDGE_EUSAGE,
+		    "--crl-grace %s: expected a number of seconds", s);
+	return EDGE_OK;
+}
+
+int
+edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked, char *sn,
+    size_t snlen, time_t *when, struct edge_error *err)
+{
+	struct edge_certs roots = { 0 }, c = { 0 };
+	struct edge_crls crls = { 0 };
+	const struct edge_crl *crl;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc, r = 0;
+
+	*revoked = false;
+	if ((rc = edge_file_read(dirfd, "ca.pem", EDGE_FILE_MAX, &buf, &len,
+	    err)) != EDGE_OK)
+		return rc;
+	rc = edge_certs_load(buf, len, "ca.pem", &roots, err);
+	free(buf);
+	buf = NULL;
+	if (rc != EDGE_OK)
+		return rc;
+	if ((rc = edge_crls_load(dirfd, "crl.pem", &roots, &crls, err)) !=
+	    EDGE_OK || (rc = edge_file_read(dirfd, cert, EDGE_FILE_MAX, &buf,
+	    &len, err)) != EDGE_OK || (rc = edge_certs_load(buf, len, cert, &c,
+	    err)) != EDGE_OK)
+		goto out;
+	if ((crl = edge_crls_for_cert(&crls, &roots, c.crt[0], &r)) == NULL) {
+		rc = edge_err(err, EDGE_ETRUST, "crl.pem: no CRL of the issuer of %s",
+		    cert);
+		goto out;
+	}
+	if (edge_x509_serial_dec(c.crt[0], sn, snlen) != EDGE_OK) {
+		rc = edge_err(err, EDGE_EINPUT, "%s: unreadable serial", cert);
+		goto out;
+	}
+	rc = edge_crl_cert_status(crl, roots.crt[r], c.crt[0], cert, revoked,
+	    when, NULL, err);
+out:
+	free(buf);
+	edge_certs_free(&c);
+	edge_certs_free(&roots);
+	edge_crls_free(&crls);
+	return rc;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_CRLSTORE_H
+#define EDGE_CRLSTORE_H
+
+/*
+ * The CRLs an edge keeps (DIR/crl.pem): one per trusted root, several PEM
+ * "X509 CRL" blocks in one file, each after a comment line "# edgecert-crl
+ * number=N this-update=T sha256=H next-update=T" that PEM readers skip.  A
+ * file holding one CRL (what older versions wrote) is the same format.
+ * Rollback state is kept per issuer: a CRL is compared only with the stored
+ * CRL of the same root (subject name and key), so a root change, or a CRL
+ * with a huge number from another issuer, never makes a root's real CRLs
+ * look "older".  Also the revocation policy for missing and stale CRLs,
+ * shared by edge-connect and edge-crl-update.  Never prints.
+ */
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "edge_crl.h"
+#include "edge_err.h"
+#include "edge_x509.h"
+
+/* Default grace after a CRL's nextUpdate before it is refused (seconds). */
+#define EDGE_CRL_GRACE_DEFAULT	86400L
+
+struct edge_crls {
+	struct edge_crl *c;
+	int *root;		/* per CRL: index of the verifying root, -1: none */
+	unsigned n;
+};
+
+/*
+ * Read every CRL of dirfd/name and find the root of roots (may be NULL:
+ * none) that verifies each.  A missing file is an empty set.  Errors:
+ * EDGE_EINPUT (a block that is not a CRL), EDGE_ETRUST (a CRL the reader
+ * refuses, see edge_crl_adopt, or one whose issuer is a trusted root's name
+ * but whose signature does not verify), storage.
+ */
+int edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
+    struct edge_crls *out, struct edge_error *err);
+void edge_crls_free(struct edge_crls *s);
+
+/* The index of the root that verifies c, or -1. */
+int edge_crl_root(const struct edge_crl *c, const struct edge_certs *roots);
+
+/* The stored CRL of the same root as index r, or NULL. */
+const struct edge_crl *edge_crls_of_root(const struct edge_crls *s, int r);
+
+/*
+ * The stored CRL that speaks for cert (edge_crl_cert_status: its issuer's
+ * name, verified by the root that also signed cert), *root getting that
+ * root's index.  NULL when there is none.
+ */
+const struct edge_crl *edge_crls_for_cert(const struct edge_crls *s,
+    const struct edge_certs *roots, gnutls_x509_crt_t cert, int *root);
+
+/*
+ * Install c, verified by roots->crt[r], into dirfd/name atomically: it
+ * replaces the stored CRL of the same root; the CRLs of other current
+ * roots stay; those no current root verifies are dropped.
+ */
+int edge_crls_install(int dirfd, const char *name, const struct edge_crls *have,
+    const struct edge_crl *c, int r, struct edge_error *err);
+
+/*
+ * The revocation policy for a CRL at time now: fresh, or past nextUpdate by
+ * at most grace seconds (*stale true: warn and go on), else EDGE_ETRUST
+ * naming what (exit 6).
+ */
+int edge_crl_fresh(const struct edge_crl *c, time_t now, long grace,
+    const char *what, bool *stale, struct edge_error *err);
+
+/*
+ * Is the certificate file cert (in dirfd) listed in the CRL of its issuer
+ * in dirfd's crl.pem, verified with dirfd's ca.pem?  *sn (decimal) and
+ * *when are filled when revoked.  Errors: any problem reading or verifying,
+ * no CRL of its issuer (then *revoked is false).
+ */
+int edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked,
+    char *sn, size_t snlen, time_t *when, struct edge_error *err);
+
+/* --crl-grace SECS: a count of seconds >= 0.  Errors: EDGE_EUSAGE. */
+int edge_crl_grace_parse(const char *s, long *grace, struct edge_error *err);
+
+#endif

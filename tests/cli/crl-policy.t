@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The revocation policy (edge-crl-update(1), edge-connect(1)): a CRL past its
+# nextUpdate is used for --crl-grace more seconds with a warning, then
+# refused with exit 6, the same in edge-connect and edge-crl-update --check;
+# no crl.pem at all: edge-connect warns and connects, --check exits 6.
+# Time moves with libfaketime around the real binaries.  Also the cap on
+# CRL downloads (--max-crl-size), against openssl s_server -WWW.
+. "$(dirname "$0")/../lib.sh"
+setup
+command -v faketime >/dev/null || skip_all "faketime not installed (make deps)"
+hub_start
+
+# later SHIFT cmd...: run cmd with the clock SHIFT ahead (e.g. +36h).
+later() {
+	s=$1; shift
+	# An ASan build (make ASAN=1) accepts the preloaded libfaketime before it.
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	    FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -m -f "$s" "$@"
+}
+
+A=$T/A
+edge_with_csr "$A" SN-POLICY &&
+edge-provision -q -d "$A" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-POLICY --portal "$HUB_PORTAL" >/dev/null &&
+edge-activate -q -d "$A" $HUBOPTS >/dev/null &&
+ok "edge activated" || not_ok "edge activated"
+
+# ---- no CRL at all -------------------------------------------------------------
+assert_ok "no crl.pem: edge-connect connects" timeout $(slow 20) edge-connect -d "$A" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
+assert_grep "... with a warning" "no CRL installed (crl.pem)" "$T/err"
+assert_fails 6 "no crl.pem: --check cannot answer (exit 6)" edge-crl-update -d "$A" --check
+assert_grep "... says so" "no CRL installed yet" "$T/err"
+
+# ---- a CRL with nextUpdate in a day -------------------------------------------
+printf 'crl_next_update = 1\ncrl_number = 9000\n' > "$T/crl.tmpl"
+certtool --generate-crl --load-ca-privkey "$HUB_DIR/ca-key.pem" --load-ca-certificate "$HUB_CA" \
+    --template "$T/crl.tmpl" --outfile "$T/day.crl" 2>/dev/null
+assert_ok "a CRL valid for a day installs" edge-crl-update -d "$A" --from "$T/day.crl"
+assert_ok "fresh: --check" edge-crl-update -d "$A" --check
+assert_not_grep "... no warning" "stale" "$T/err"
+
+# 36 hours later: 12 hours past nextUpdate, within the default grace of a day.
+assert_ok "within the grace: --check answers" later +36h edge-crl-update -d "$A" --check
+assert_grep "... with a warning" "stale" "$T/err"
+assert_ok "within the grace: edge-connect connects" later +36h timeout $(slow 20) edge-connect -d "$A" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
+assert_grep "... with a warning" "crl.pem is stale" "$T/err"
+assert_fails 6 "--crl-grace 0: --check refuses" later +36h edge-crl-update -d "$A" --check --crl-grace 0
+assert_fails 6 "--crl-grace 0: edge-connect refuses" later +36h timeout $(slow 20) edge-connect -d "$A" --mqtt "$HUB_MQTT" --crl-grace 0 --exit-on-eof < /dev/null
+assert_grep "... names the stale CRL" "crl.pem is stale" "$T/err"
+
+# 80 hours later: past the grace.
+assert_fails 6 "past the grace: --check refuses (exit 6)" later +80h edge-crl-update -d "$A" --check
+assert_grep "... says stale" "stale CRL" "$T/err"
+assert_fails 6 "past the grace: edge-connect refuses (exit 6)" later +80h timeout $(slow 20) edge-connect -d "$A" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
+assert_grep "... says stale" "crl.pem is stale" "$T/err"
+assert_ok "a longer --crl-grace: --check answers" later +80h edge-crl-update -d "$A" --check --crl-grace 604800
+assert_ok "a longer --crl-grace: edge-connect connects" later +80h timeout $(slow 20) edge-connect -q -d "$A" --mqtt "$HUB_MQTT" --crl-grace 604800 --exit-on-eof < /dev/null
+assert_fails 2 "--crl-grace must be seconds" edge-crl-update -d "$A" --check --crl-grace 1d
+assert_fails 2 "... in edge-connect too" edge-connect -d "$A" --mqtt "$HUB_MQTT" --crl-grace -5 --exit-on-eof < /dev/null
+
+# Installing: within the grace a warning and exit 0, past it exit 6 (installed).
+I=$T/I; mkdir "$I"; cp "$A/ca.pem" "$I/"
+assert_ok "installing a CRL within the grace" later +36h edge-crl-update -d "$I" --from "$T/day.crl" --json
+assert_grep "... warns" "stale" "$T/err"
+I=$T/I2; mkdir "$I"; cp "$A/ca.pem" "$I/"
+assert_fails 6 "installing a CRL past the grace: exit 6" later +80h edge-crl-update -d "$I" --from "$T/day.crl" --json
+assert_json "... the newest available is installed anyway" "$T/out" .changed true
+
+# ---- --max-crl-size ----------------------------------------------------------
+certtool --generate-privkey --outfile "$T/web.key" 2>/dev/null
+printf 'cn = Web CA\nca\ncert_signing_key\nexpiration_days = 10\n' > "$T/web.tmpl"
+certtool --generate-self-signed --load-privkey "$T/web.key" --template "$T/web.tmpl" --outfile "$T/web.pem" 2>/dev/null
+certtool --generate-privkey --outfile "$T/srv.key" 2>/dev/null
+printf 'cn = 127.0.0.1\nip_address = 127.0.0.1\ntls_www_server\nsigning_key\nencryption_key\nexpiration_days = 10\n' > "$T/srv.tmpl"
+certtool --generate-certificate --load-privkey "$T/srv.key" --load-ca-certificate "$T/web.pem" \
+    --load-ca-privkey "$T/web.key" --template "$T/srv.tmpl" --outfile "$T/srv.pem" 2>/dev/null
+mkdir -p "$T/www/enos/CA"
+head -c 200000 /dev/zero > "$T/www/enos/CA/crl"
+head -c $((64 * 1024 * 1024 + 1)) /dev/zero > "$T/www/enos/CA/big"
+PORT=$(free_port)
+(cd "$T/www" && exec openssl s_server -WWW -quiet -accept "127.0.0.1:$PORT" -cert "$T/srv.pem" -key "$T/srv.key" >/dev/null 2>&1) &
+SPID=$!
+on_exit "kill $SPID"
+wait_for_port "$PORT" || diag "s_server did not start"
+keep=$(digest "$A/crl.pem")
+assert_fails 3 "an answer above --max-crl-size is refused" edge-crl-update -d "$A" \
+    --portal "https://127.0.0.1:$PORT" --hub-ca "$T/web.pem" --max-crl-size 100000 --retries 0
+assert_grep "... with a clear message" "CRL larger than --max-crl-size (100000 bytes); nothing installed" "$T/err"
+assert_one_error_line edge-crl-update
+assert_eq "... crl.pem unchanged" "$(digest "$A/crl.pem")" "$keep"
+assert_fails 3 "an answer above the default cap (64 MiB) is refused" edge-crl-update -d "$A" \
+    --url "https://127.0.0.1:$PORT/enos/CA/big" --hub-ca "$T/web.pem" --retries 0
+assert_grep "... with a clear message" "CRL larger than --max-crl-size (67108864 bytes)" "$T/err"
+assert_eq "... crl.pem unchanged" "$(digest "$A/crl.pem")" "$keep"
+assert_fails 2 "--max-crl-size must be a number of bytes" edge-crl-update -d "$A" --max-crl-size 10M
+
+done_testing
