@@ -153,4 +153,20 @@ assert_fails 6 "a 10^40 CRL of an untrusted issuer is refused" edge-crl-update -
 assert_eq "... crl.pem unchanged" "$(digest "$E/crl.pem")" "$keep"
 assert_ok "... and the hub's next CRL still installs" edge-crl-update -d "$E" --from "$T/hub5000.crl"
 
+# ---- edge-connect reads every CRL of crl.pem ---------------------------------
+C=$T/conn; cp -a "$A" "$C"
+cat "$T/hub.pem" "$T/new.pem" > "$C/ca.pem"
+edge-crl-update -q -d "$C" --from "$T/new.crl" >/dev/null
+edge-crl-update -q -d "$C" --from "$T/hub5000.crl" >/dev/null
+assert_eq "crl.pem holds the CRLs of both roots" "$(grep -c 'BEGIN X509 CRL' "$C/crl.pem")" 2
+assert_ok "edge-connect checks the hub against its own root's CRL (the second in crl.pem)" \
+    timeout $(slow 20) edge-connect -q -d "$C" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
+printf 'crl_next_update = 1\ncrl_number = 5001\n' > "$T/crl.tmpl"
+certtool --generate-crl --load-ca-privkey "$T/hub.key" --load-ca-certificate "$T/hub.pem" \
+    --load-certificate "$HUB_DIR/server.pem" --template "$T/crl.tmpl" --outfile "$T/hubsrv.crl" 2>/dev/null
+edge-crl-update -q -d "$C" --from "$T/hubsrv.crl" >/dev/null
+assert_fails 6 "... and refuses a hub certificate that CRL lists" \
+    timeout $(slow 20) edge-connect -d "$C" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
+assert_grep "... as revoked" "hub certificate: revoked" "$T/err"
+
 done_testing
