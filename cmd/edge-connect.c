@@ -20,6 +20,7 @@
 #include "edge_crl.h"
 #include "edge_crlstore.h"
 #include "edge_device.h"
+#include "edge_hubid.h"
 #include "edge_json.h"
 #include "edge_key.h"
 #include "edge_log.h"
@@ -40,6 +41,7 @@ static const struct edge_opt opts[] = {
 	{ "server-name", 0, "NAME", 0, "name or IP address the hub's certificate must carry (default: the host of the URL)", NULL },
 	{ "no-verify-hostname", 0, NULL, 0, "do not check the hub's name (the chain is still verified); insecure", NULL },
 	{ "crl-grace", 0, "SECS", 0, "how long after its nextUpdate a CRL is still used, with a warning", "86400" },
+	{ "hub-pin", 0, "PINS", 0, "pin the hub's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL },
 	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL },
 	{ "input", 'i', "FILE", EDGE_OPT_CLI, "read telemetry lines from FILE instead of standard input", NULL },
 	{ "exit-on-eof", 0, NULL, EDGE_OPT_CLI, "exit once the input ended and everything was acknowledged", NULL },
@@ -1024,6 +1026,10 @@ setup(struct app *a)
 	if (edge_crl_grace_parse(edge_arg(ctx, "crl-grace"),
 	    &a->tconf.crl_grace, &ctx->err) != EDGE_OK)
 		return edge_usage(ctx, "%s", ctx->err.msg);
+	a->tconf.hub_pin = edge_arg(ctx, "hub-pin");
+	if (a->tconf.hub_pin != NULL &&
+	    edge_hubid_pins_valid(a->tconf.hub_pin, &ctx->err) != EDGE_OK)
+		return EDGE_EUSAGE;
 	/* Certificates are checked at the time the trusted-time check uses. */
 	a->tconf.at = getenv("EDGE_TIME_NOW") ? edge_time_now() : 0;
 	if (!a->tconf.verify_hostname)

@@ -45,6 +45,7 @@ static const struct edge_opt opts[] = {
 	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the portal's HTTPS (default: the system store)", NULL },
 	{ "max-crl-size", 0, "BYTES", 0, "largest CRL download accepted", "67108864" },
 	{ "crl-grace", 0, "SECS", 0, "how long after its nextUpdate a CRL is still used, with a warning", "86400" },
+	{ "hub-pin", 0, "PINS", 0, "pin the portal's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL },
 	{ "timeout", 0, "SECS", 0, "time limit for one request", "30" },
 	{ "retries", 0, "N", 0, "retries of a request that failed temporarily", "3" },
 	{ NULL, 0, NULL, 0, NULL, NULL }

@@ -181,6 +181,7 @@ activate_device(struct edge_ctx *ctx, struct edge_hub *hub,
 	    edge_arg(ctx, "mqtt");
 	c.dirfd = dirfd;
 	c.ca_file = hub->http.ca_file;
+	c.hub_pin = hub->http.hub_pin;
 	c.product_key = edge_device_get(d, EDGE_DEV_PRODUCT_KEY);
 	c.device_key = edge_device_get(d, EDGE_DEV_DEVICE_KEY);
 	c.product_secret = product_secret;

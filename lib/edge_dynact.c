@@ -129,6 +129,7 @@ edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
 	memset(&tst, 0, sizeof(tst));
 	tconf.dirfd = c->dirfd;
 	tconf.ca_file = c->ca_file;
+	tconf.hub_pin = c->hub_pin;
 	tconf.server_name = host;
 	tconf.verify_hostname = true;
 	tconf.server_only = true;

@@ -17,6 +17,7 @@ struct edge_dynact_conf {
 	const char *url;		/* mqtts://host[:port] of the activation broker */
 	int dirfd;			/* state directory (CRL, trusted roots) */
 	const char *ca_file;		/* roots for the broker's certificate */
+	const char *hub_pin;		/* --hub-pin, NULL: none */
 	const char *product_key;
 	const char *device_key;
 	const struct edge_secret *product_secret;

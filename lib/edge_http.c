@@ -6,8 +6,10 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <gnutls/gnutls.h>
 
 #include "edge_http.h"
+#include "edge_hubid.h"
 
 struct sink {
 	struct edge_http_response *resp;
@@ -67,6 +69,83 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* The hub identity check, run before anything is sent (see prereq). */
+struct peer {
+	CURL *c;
+	const char *pins;
+	char host[256];
+	struct edge_error err;
+	bool refused;
+};
+
+/*
+ * libcurl-gnutls has no certificate callback, and its own host check falls
+ * back to the subject CN.  CURLOPT_PREREQFUNCTION runs once the connection
+ * (new or reused) is up and before the request line, headers or body leave:
+ * the hub's certificate is checked there, and the transfer aborted if it is
+ * not the hub.
+ */
+static int
+prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
+{
+	struct peer *p = arg;
+	const struct curl_tlssessioninfo *ti = NULL;
+	const gnutls_datum_t *chain;
+	unsigned n = 0;
+
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	if (curl_easy_getinfo(p->c, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK ||
+	    ti == NULL || ti->backend != CURLSSLBACKEND_GNUTLS ||
+	    ti->internals == NULL) {
+		edge_err(&p->err, EDGE_ETRUST,
+		    "hub certificate: cannot inspect the TLS session");
+		p->refused = true;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	chain = gnutls_certificate_get_peers(ti->internals, &n);
+	if (chain == NULL || n == 0) {
+		edge_err(&p->err, EDGE_ETRUST, "hub certificate: none presented");
+		p->refused = true;
+	} else if (edge_hubid_check(chain[0].data, chain[0].size, p->host,
+	    p->pins, &p->err) != EDGE_OK) {
+		p->refused = true;
+	}
+	return p->refused ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
+
+/* The URL's host as the certificate must name it (no IPv6 brackets). */
+static int
+url_host(const char *url, char *host, size_t len, struct edge_error *err)
+{
+	CURLU *u = curl_url();
+	char *h = NULL;
+	size_t n;
+	int rc = EDGE_OK;
+
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK) {
+		rc = edge_err(err, EDGE_EUSAGE, "%s: not a usable URL", url);
+	} else {
+		const char *s = h;
+
+		n = strlen(s);
+		if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+			s++;
+			n -= 2;
+		}
+		if (n >= len)
+			rc = edge_err(err, EDGE_EUSAGE, "%s: host name too long", url);
+		else
+			snprintf(host, len, "%.*s", (int)n, s);
+	}
+	curl_free(h);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 static int
 curl_error(struct edge_error *err, CURLcode c, const char *url,
     const char *detail)
@@ -120,6 +199,7 @@ edge_http_request(const struct edge_http_opts *o, const char *method,
 {
 	char detail[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hl = NULL;
+	struct peer peer;
 	struct sink sink;
 	CURL *c;
 	CURLcode cc;
@@ -127,6 +207,7 @@ edge_http_request(const struct edge_http_opts *o, const char *method,
 
 	memset(resp, 0, sizeof(*resp));
 	memset(&sink, 0, sizeof(sink));
+	memset(&peer, 0, sizeof(peer));
 	sink.resp = resp;
 	sink.max = o->max_response;
 	if (strncasecmp(url, "https://", 8) != 0 &&
@@ -135,6 +216,15 @@ edge_http_request(const struct edge_http_opts *o, const char *method,
 		    "%s: only https:// URLs are allowed", url);
 	if ((c = conn_get()) == NULL)
 		return edge_err(err, EDGE_EFAIL, "cannot start libcurl");
+	if (strncasecmp(url, "https://", 8) == 0) {
+		if ((rc = url_host(url, peer.host, sizeof(peer.host), err)) !=
+		    EDGE_OK)
+			return rc;
+		peer.c = c;
+		peer.pins = o->hub_pin;
+		curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, prereq);
+		curl_easy_setopt(c, CURLOPT_PREREQDATA, &peer);
+	}
 	for (; headers != NULL && *headers != NULL; headers++)
 		hl = curl_slist_append(hl, *headers);
 	/* libcurl adds "Expect: 100-continue" to POSTs; the hub needs no round trip. */
@@ -166,6 +256,10 @@ edge_http_request(const struct edge_http_opts *o, const char *method,
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
 	cc = curl_easy_perform(c);
+	if (peer.refused) {
+		rc = edge_err(err, peer.err.code, "%s: %s", url, peer.err.msg);
+		goto out;
+	}
 	if (sink.overflow) {
 		rc = edge_err(err, EDGE_EINPUT,
 		    "%s: answer larger than %zu bytes", url, o->max_response);

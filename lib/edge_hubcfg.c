@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 
 #include "edge_hubcfg.h"
+#include "edge_hubid.h"
 #include "edge_log.h"
 
 const struct edge_opt edge_hub_opts[] = {
 	{ "api", 0, "URL", 0, "hub API gateway, https://host[:port]", NULL },
 	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the hub's HTTPS endpoints (default: the system store)", NULL },
+	{ "hub-pin", 0, "PINS", 0, "pin the hub's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL },
 	{ "credentials", 0, "FILE", 0, "application credentials file (org_id, access_key, secret_key)", NULL },
 	{ "org-id", 0, "ID", 0, "EnOS organization id", NULL },
 	{ "access-key", 0, "ACCESS_KEY", 0, "application access key", NULL },
@@ -115,6 +117,10 @@ edge_hubcfg_transport(struct edge_ctx *ctx, struct edge_hub *h)
 	h->http.connect_timeout = timeout < 10 ? timeout : 10;
 	h->retries = (int)retries;
 	h->http.ca_file = edge_arg(ctx, "hub-ca");
+	h->http.hub_pin = edge_arg(ctx, "hub-pin");
+	if (h->http.hub_pin != NULL &&
+	    edge_hubid_pins_valid(h->http.hub_pin, &ctx->err) != EDGE_OK)
+		return EDGE_EUSAGE;
 	return EDGE_OK;
 }
 

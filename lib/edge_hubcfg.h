@@ -35,9 +35,9 @@ int edge_hubcfg_load(struct edge_ctx *ctx, struct edge_hubcfg *cfg,
 void edge_hubcfg_free(struct edge_hubcfg *cfg);
 
 /*
- * Only the transport part (--hub-ca, --timeout, --retries, token cache off):
- * for tools that fetch public hub data and define those three options
- * themselves.
+ * Only the transport part (--hub-ca, --hub-pin, --timeout, --retries, token
+ * cache off): for tools that fetch public hub data and define those options
+ * themselves.  A malformed --hub-pin is a usage error.
  */
 int edge_hubcfg_transport(struct edge_ctx *ctx, struct edge_hub *hub);
 

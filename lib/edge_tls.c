@@ -35,6 +35,7 @@
 #include <openssl/x509v3.h>
 
 #include "edge_file.h"
+#include "edge_hubid.h"
 #include "edge_key.h"
 #include "edge_tls.h"
 
@@ -47,6 +48,31 @@
 #endif
 
 static int status_index = -1;
+static int expect_index = -1;
+
+/* What the hub's certificate must show, beyond a verified chain. */
+struct expect {
+	char *host;		/* NULL: name not checked (--no-verify-hostname) */
+	char *pins;		/* --hub-pin, NULL: none */
+};
+
+static void
+expect_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	struct expect *e = ptr;
+
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (e == NULL)
+		return;
+	free(e->host);
+	free(e->pins);
+	free(e);
+}
 
 void
 edge_tls_last_error(char *buf, size_t len)
@@ -114,6 +140,38 @@ crl_within_grace(X509_STORE_CTX *xs, const struct edge_tls_status *st)
 	return now - next <= st->crl_grace;
 }
 
+/*
+ * The hub identity rule (edge_hubid.h) on the leaf, before OpenSSL's own
+ * name check can report a plain mismatch.  OpenSSL's default purpose check
+ * would pass a certificate without EKU.
+ */
+static int
+check_identity(SSL *ssl, X509 *cert, struct edge_tls_status *st,
+    X509_STORE_CTX *xs)
+{
+	const struct expect *e = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
+	    expect_index);
+	struct edge_error why = { 0, "" };
+	unsigned char *der = NULL;
+	int len;
+
+	if ((len = i2d_X509(cert, &der)) <= 0 ||
+	    edge_hubid_check(der, (size_t)len, e ? e->host : NULL,
+	    e ? e->pins : NULL, &why) != EDGE_OK) {
+		if (st->verify_error == 0) {
+			snprintf(st->identity, sizeof(st->identity), "%s",
+			    why.msg[0] ? why.msg : "hub certificate: cannot encode");
+			st->verify_error = X509_V_ERR_APPLICATION_VERIFICATION;
+			st->verify_depth = 0;
+		}
+		X509_STORE_CTX_set_error(xs, X509_V_ERR_APPLICATION_VERIFICATION);
+		OPENSSL_free(der);
+		return 0;
+	}
+	OPENSSL_free(der);
+	return 1;
+}
+
 /* Record the first failure and the hub certificate's notBefore. */
 static int
 verify_cb(int ok, X509_STORE_CTX *xs)
@@ -123,6 +181,7 @@ verify_cb(int ok, X509_STORE_CTX *xs)
 	struct edge_tls_status *st = status_of(ssl);
 	int depth = X509_STORE_CTX_get_error_depth(xs);
 	X509 *cert = X509_STORE_CTX_get_current_cert(xs);
+	int e = X509_STORE_CTX_get_error(xs);
 
 	if (st == NULL)
 		return ok;
@@ -132,6 +191,11 @@ verify_cb(int ok, X509_STORE_CTX *xs)
 		st->crl_stale = true;
 		return 1;
 	}
+	/* Every time the leaf passes OpenSSL's checks (or only its name). */
+	if (depth == 0 && cert != NULL && (ok || e == X509_V_ERR_HOSTNAME_MISMATCH ||
+	    e == X509_V_ERR_IP_ADDRESS_MISMATCH) &&
+	    !check_identity(ssl, cert, st, xs))
+		return 0;
 	if (!ok && st->verify_error == 0) {
 		st->verify_error = X509_STORE_CTX_get_error(xs);
 		if (st->verify_error == 0)
@@ -607,6 +671,23 @@ load_key(SSL_CTX *ctx, const struct edge_tls_conf *conf, struct edge_error *err)
 	return rc;
 }
 
+static int
+set_expect(SSL_CTX *ctx, const struct edge_tls_conf *conf,
+    struct edge_error *err)
+{
+	struct expect *e = calloc(1, sizeof(*e));
+
+	if (e == NULL ||
+	    (conf->verify_hostname && conf->server_name != NULL &&
+	    (e->host = strdup(conf->server_name)) == NULL) ||
+	    (conf->hub_pin != NULL && (e->pins = strdup(conf->hub_pin)) == NULL) ||
+	    SSL_CTX_set_ex_data(ctx, expect_index, e) != 1) {
+		expect_free(NULL, e, NULL, 0, 0, NULL);
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	}
+	return EDGE_OK;
+}
+
 int
 edge_tls_ctx_new(const struct edge_tls_conf *conf, struct edge_tls_status *st,
     SSL_CTX **out, struct edge_error *err)
@@ -620,6 +701,9 @@ edge_tls_ctx_new(const struct edge_tls_conf *conf, struct edge_tls_status *st,
 	*out = NULL;
 	if (status_index < 0)
 		status_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if (expect_index < 0)
+		expect_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL,
+		    expect_free);
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
 		edge_tls_last_error(why, sizeof(why));
 		return edge_err(err, EDGE_EFAIL, "TLS: %s", why);
@@ -627,6 +711,8 @@ edge_tls_ctx_new(const struct edge_tls_conf *conf, struct edge_tls_status *st,
 	edge_tls_status_reset(st);
 	st->crl_grace = conf->crl_grace;
 	SSL_CTX_set_ex_data(ctx, status_index, st);
+	if ((rc = set_expect(ctx, conf, err)) != EDGE_OK)
+		goto fail;
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
 		rc = edge_err(err, EDGE_EFAIL, "TLS: cannot require TLS 1.2");
 		goto fail;
@@ -651,8 +737,10 @@ edge_tls_ctx_new(const struct edge_tls_conf *conf, struct edge_tls_status *st,
 		bool is_ip = inet_pton(AF_INET, conf->server_name, ip) == 1 ||
 		    inet_pton(AF_INET6, conf->server_name, ip) == 1;
 
+		/* The CN never names the hub (check_identity says why). */
 		X509_VERIFY_PARAM_set_hostflags(param,
-		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+		    X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
 		if ((is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param,
 		    conf->server_name) : X509_VERIFY_PARAM_set1_host(param,
 		    conf->server_name, 0)) != 1) {
@@ -714,6 +802,9 @@ int
 edge_tls_explain(const struct edge_tls_status *st, const char *server_name,
     struct edge_error *err)
 {
+	if (st->verify_error == X509_V_ERR_APPLICATION_VERIFICATION &&
+	    st->identity[0] != '\0')
+		return edge_err(err, EDGE_ETRUST, "%s", st->identity);
 	if (st->verify_error != 0) {
 		const char *why = verify_reason(st->verify_error);
 

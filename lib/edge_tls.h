@@ -8,8 +8,10 @@
  * on it and takes a ready SSL_CTX (MOSQ_OPT_SSL_CTX).
  *
  * The context offers TLS 1.2 or newer, trusts only the pinned root CA
- * (DIR/ca.pem or a given file, never the system store), checks the hub's
- * host name or IP address, checks the hub's certificate against DIR/crl.pem
+ * (DIR/ca.pem or a given file, never the system store), holds the hub's
+ * certificate to the hub identity rule (edge_hubid.h: serverAuth, the host
+ * name or IP address in a subjectAltName, never the CN, the --hub-pin),
+ * checks the hub's certificate against DIR/crl.pem
  * when it exists, verifies validity at a given time, and presents the
  * edge's certificate (DIR/cert.pem) with its key (DIR/key.pem, or the token
  * key named by DIR/key.uri through the OpenSSL pkcs11 engine).  key.pem (RSA
@@ -42,6 +44,7 @@ struct edge_tls_conf {
 	time_t at;		/* verification time; 0: the system clock */
 	bool server_only;	/* no client certificate (dynamic activation) */
 	long crl_grace;		/* seconds a CRL past nextUpdate is still used */
+	const char *hub_pin;	/* --hub-pin sha256//BASE64[;...], NULL: none */
 };
 
 struct edge_tls_status {
@@ -53,6 +56,7 @@ struct edge_tls_status {
 	bool have_crl;		/* DIR/crl.pem was loaded */
 	long crl_grace;		/* from the conf (kept across resets) */
 	bool crl_stale;		/* a CRL past nextUpdate was used, within the grace */
+	char identity[EDGE_ERR_MSG_MAX]; /* why it failed (edge_hubid_check) */
 };
 
 /* Forget what the last handshake recorded (before each connection). */
@@ -87,7 +91,7 @@ int edge_tls_token_key(const char *uri, const struct edge_secret *pin,
 /*
  * Explain a failed handshake or a connection the hub closed, from what st
  * recorded: the hub's certificate failed verification (EDGE_ETRUST "hub
- * certificate: expired", "... signed by an unknown CA (not in ca.pem)",
+ * certificate has no serverAuth usage", "hub certificate: expired", "... signed by an unknown CA (not in ca.pem)",
  * "... revoked", "... name mismatch"), or the hub sent a fatal alert about
  * the edge's certificate (EDGE_EREVOKED when it is "certificate revoked",
  * EDGE_EREFUSED for unknown, expired or bad certificates).  Returns EDGE_OK

@@ -117,7 +117,7 @@ assert_ok "the hub's certificate carries localhost too" timeout $(slow 20) edge-
     --mqtt "mqtts://localhost:$MQTT_PORT" --exit-on-eof < /dev/null
 assert_fails 6 "a hub certificate for another name is refused" timeout $(slow 20) edge-connect -d "$G" \
     --server-name hub.example.com --exit-on-eof < /dev/null
-assert_grep "... name mismatch" "hub certificate: name mismatch: not valid for hub.example.com" "$T/err"
+assert_grep "... name mismatch" "hub certificate does not name hub.example.com" "$T/err"
 certtool --generate-privkey --outfile "$T/o.key" 2>/dev/null
 printf 'cn = Other CA\nca\ncert_signing_key\nexpiration_days = 10\n' > "$T/o.tmpl"
 certtool --generate-self-signed --load-privkey "$T/o.key" --template "$T/o.tmpl" --outfile "$T/other-ca.pem" 2>/dev/null

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "edge_hubid.h"
+
+#define PIN_PREFIX	"sha256//"
+
+static bool
+has_server_auth(gnutls_x509_crt_t crt)
+{
+	char oid[128];
+	unsigned i;
+
+	for (i = 0;; i++) {
+		size_t size = sizeof(oid);
+		int g = gnutls_x509_crt_get_key_purpose_oid(crt, i, oid, &size,
+		    NULL);
+
+		if (g == GNUTLS_E_SHORT_MEMORY_BUFFER)
+			continue;	/* not serverAuth, whatever it is */
+		if (g < 0)
+			return false;
+		if (strcmp(oid, GNUTLS_KP_TLS_WWW_SERVER) == 0)
+			return true;
+	}
+}
+
+/* RFC 6125: "*" stands for one whole left-most label, never an IP. */
+static bool
+dns_match(const char *pattern, size_t plen, const char *host)
+{
+	const char *dot;
+
+	if (memchr(pattern, '\0', plen) != NULL)
+		return false;	/* an embedded NUL hides another name */
+	if (strlen(host) == plen && strncasecmp(pattern, host, plen) == 0)
+		return true;
+	if (plen < 3 || pattern[0] != '*' || pattern[1] != '.' ||
+	    memchr(pattern + 2, '.', plen - 2) == NULL)
+		return false;	/* "*.com" would name too much */
+	dot = strchr(host, '.');
+	return dot != NULL && dot != host && strlen(dot + 1) == plen - 2 &&
+	    strncasecmp(dot + 1, pattern + 2, plen - 2) == 0;
+}
+
+static bool
+cn_is(gnutls_x509_crt_t crt, const char *host)
+{
+	char cn[256];
+	unsigned i;
+
+	for (i = 0;; i++) {
+		size_t size = sizeof(cn);
+
+		if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME,
+		    i, 0, cn, &size) < 0)
+			return false;
+		if (strcasecmp(cn, host) == 0)
+			return true;
+	}
+}
+
+static int
+check_name(gnutls_x509_crt_t crt, const char *host, struct edge_error *err)
+{
+	unsigned char ip[16], san[512];
+	bool is_ip4 = inet_pton(AF_INET, host, ip) == 1;
+	bool is_ip = is_ip4 || inet_pton(AF_INET6, host, ip) == 1;
+	bool as_dns = false;
+	unsigned i;
+
+	for (i = 0;; i++) {
+		size_t size = sizeof(san);
+		int type = gnutls_x509_crt_get_subject_alt_name(crt, i, san,
+		    &size, NULL);
+
+		if (type == GNUTLS_E_SHORT_MEMORY_BUFFER)
+			continue;	/* longer than any name we match */
+		if (type < 0)
+			break;
+		if (type == GNUTLS_SAN_IPADDRESS && is_ip &&
+		    size == (is_ip4 ? 4u : 16u) && memcmp(san, ip, size) == 0)
+			return EDGE_OK;
+		if (type == GNUTLS_SAN_DNSNAME) {
+			if (!is_ip && dns_match((char *)san, size, host))
+				return EDGE_OK;
+			if (is_ip && size == strlen(host) &&
+			    memcmp(san, host, size) == 0)
+				as_dns = true;
+		}
+	}
+	if (as_dns)
+		return edge_err(err, EDGE_ETRUST,
+		    "hub certificate does not name %s (only as a dNSName; an address must be an iPAddress subjectAltName)",
+		    host);
+	if (cn_is(crt, host))
+		return edge_err(err, EDGE_ETRUST,
+		    "hub certificate names %s only in its CN, not in a subjectAltName",
+		    host);
+	return edge_err(err, EDGE_ETRUST, "hub certificate does not name %s",
+	    host);
+}
+
+/* The key's pin, "sha256//BASE64" of its SubjectPublicKeyInfo DER. */
+static int
+key_pin(gnutls_x509_crt_t crt, char *out, size_t outlen)
+{
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t spki = { NULL, 0 }, b64 = { NULL, 0 };
+	unsigned char hash[32];
+	gnutls_datum_t h = { hash, sizeof(hash) };
+	int g;
+
+	if ((g = gnutls_pubkey_init(&pub)) < 0)
+		return g;
+	if ((g = gnutls_pubkey_import_x509(pub, crt, 0)) >= 0 &&
+	    (g = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki)) >= 0 &&
+	    (g = gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data, spki.size,
+	    hash)) >= 0 &&
+	    (g = gnutls_base64_encode2(&h, &b64)) >= 0) {
+		if (snprintf(out, outlen, PIN_PREFIX "%.*s", (int)b64.size,
+		    (char *)b64.data) >= (int)outlen)
+			g = GNUTLS_E_SHORT_MEMORY_BUFFER;
+	}
+	gnutls_free(spki.data);
+	gnutls_free(b64.data);
+	gnutls_pubkey_deinit(pub);
+	return g < 0 ? g : 0;
+}
+
+static bool
+pin_listed(const char *pins, const char *pin)
+{
+	size_t n = strlen(pin);
+	const char *p = pins;
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, ";");
+
+		if (len == n && memcmp(p, pin, n) == 0)
+			return true;
+		p += len;
+		p += *p == ';';
+	}
+	return false;
+}
+
+int
+edge_hubid_pins_valid(const char *pins, struct edge_error *err)
+{
+	const char *p = pins;
+
+	do {
+		size_t len = strcspn(p, ";"), i;
+
+		if (len != EDGE_HUBID_PIN_MAX - 1 ||
+		    strncmp(p, PIN_PREFIX, strlen(PIN_PREFIX)) != 0 ||
+		    p[len - 1] != '=')
+			return edge_err(err, EDGE_EUSAGE,
+			    "--hub-pin %s: expected sha256//BASE64 (44 characters of base64), several separated by ';'",
+			    pins);
+		for (i = strlen(PIN_PREFIX); i < len - 1; i++)
+			if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+			    p[i]) == NULL)
+				return edge_err(err, EDGE_EUSAGE,
+				    "--hub-pin %s: not base64", pins);
+		p += len;
+	} while (*p++ == ';');
+	return EDGE_OK;
+}
+
+int
+edge_hubid_check(const unsigned char *der, size_t len, const char *host,
+    const char *pins, struct edge_error *err)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)der, (unsigned)len };
+	char pin[EDGE_HUBID_PIN_MAX + 8];
+	int g, rc;
+
+	if ((g = gnutls_x509_crt_init(&crt)) < 0)
+		return edge_err(err, EDGE_EFAIL, "hub certificate: %s",
+		    gnutls_strerror(g));
+	if ((g = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER)) < 0)
+		rc = edge_err(err, EDGE_EINPUT, "hub certificate: %s",
+		    gnutls_strerror(g));
+	else if (!has_server_auth(crt))
+		rc = edge_err(err, EDGE_ETRUST,
+		    "hub certificate has no serverAuth usage (a device certificate is not a hub)");
+	else if (host != NULL)
+		rc = check_name(crt, host, err);
+	else
+		rc = EDGE_OK;
+	if (rc == EDGE_OK && pins != NULL && *pins != '\0') {
+		if ((g = key_pin(crt, pin, sizeof(pin))) < 0)
+			rc = edge_err(err, EDGE_EINPUT, "hub certificate: key: %s",
+			    gnutls_strerror(g));
+		else if (!pin_listed(pins, pin))
+			rc = edge_err(err, EDGE_ETRUST,
+			    "hub key %s does not match --hub-pin %s", pin, pins);
+	}
+	gnutls_x509_crt_deinit(crt);
+	return rc;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_HUBID_H
+#define EDGE_HUBID_H
+
+/*
+ * The hub's identity, one rule for every connection to the hub (the broker
+ * through OpenSSL, the API and portal through libcurl-gnutls).  A chain that
+ * verifies to the trusted roots is not enough: in EnOS one CA issues both
+ * the hub's certificates and the devices', and a device picks its own CN.
+ * So the hub's (leaf) certificate must also
+ *   - carry extendedKeyUsage serverAuth (no EKU at all is refused),
+ *   - name the host in a subjectAltName: a host name in a dNSName (a
+ *     wildcard covers one whole left-most label), an IP literal in an
+ *     iPAddress; the subject CN never counts,
+ *   - when pins are given, have a public key whose pin is one of them.
+ * Pins are libcurl's CURLOPT_PINNEDPUBLICKEY form, "sha256//BASE64" of the
+ * SHA-256 of the SubjectPublicKeyInfo DER, several separated by ';'.
+ * Never prints.
+ */
+
+#include <stddef.h>
+
+#include "edge_err.h"
+
+/* "sha256//" + base64 of 32 bytes */
+#define EDGE_HUBID_PIN_MAX	(8 + 44 + 1)
+
+/*
+ * Check the hub's certificate (DER).  host NULL skips the name (only with
+ * --no-verify-hostname); pins NULL or "" skips pinning.  Errors: EDGE_ETRUST
+ * "hub certificate has no serverAuth usage", "hub certificate names HOST
+ * only in its CN, not in a subjectAltName", "hub certificate does not name
+ * HOST", "hub key sha256//ACTUAL does not match --hub-pin PINS";
+ * EDGE_EINPUT for a certificate that cannot be parsed.
+ */
+int edge_hubid_check(const unsigned char *der, size_t len, const char *host,
+    const char *pins, struct edge_error *err);
+
+/* Check the syntax of a --hub-pin value.  Errors: EDGE_EUSAGE. */
+int edge_hubid_pins_valid(const char *pins, struct edge_error *err);
+
+#endif

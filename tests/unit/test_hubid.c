@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lib/edge_hubid: the hub identity rule on certificates made here with
+ * GnuTLS: serverAuth required, names only from subjectAltName (wildcards,
+ * IPv4/IPv6 as iPAddress only, an embedded NUL), the pin list.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "edge_hubid.h"
+
+static gnutls_x509_privkey_t key;
+
+struct san {
+	unsigned type;
+	const void *data;
+	unsigned size;
+};
+
+/* A self-signed certificate with the given EKU (NULL: none), CN and SANs. */
+static gnutls_datum_t
+make(const char *eku, const char *cn, const struct san *sans, size_t n)
+{
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t der = { NULL, 0 };
+	size_t i;
+
+	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
+	assert_int_equal(gnutls_x509_crt_set_version(crt, 3), 0);
+	assert_int_equal(gnutls_x509_crt_set_serial(crt, "\x01", 1), 0);
+	assert_int_equal(gnutls_x509_crt_set_activation_time(crt, time(NULL) - 60), 0);
+	assert_int_equal(gnutls_x509_crt_set_expiration_time(crt, time(NULL) + 3600), 0);
+	assert_int_equal(gnutls_x509_crt_set_dn_by_oid(crt,
+	    GNUTLS_OID_X520_COMMON_NAME, 0, cn, (unsigned)strlen(cn)), 0);
+	assert_int_equal(gnutls_x509_crt_set_key(crt, key), 0);
+	if (eku != NULL)
+		assert_int_equal(gnutls_x509_crt_set_key_purpose_oid(crt, eku, 0), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(gnutls_x509_crt_set_subject_alt_name(crt,
+		    sans[i].type, sans[i].data, sans[i].size,
+		    GNUTLS_FSAN_APPEND), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), 0);
+	assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der), 0);
+	gnutls_x509_crt_deinit(crt);
+	return der;
+}
+
+static int
+check(gnutls_datum_t d, const char *host, const char *pins, char *msg)
+{
+	struct edge_error err = { 0, "" };
+	int rc = edge_hubid_check(d.data, d.size, host, pins, &err);
+
+	if (msg != NULL)
+		snprintf(msg, EDGE_ERR_MSG_MAX, "%s", err.msg);
+	return rc;
+}
+
+static void
+test_server_auth(void **state)
+{
+	struct san s[] = { { GNUTLS_SAN_DNSNAME, "hub.example.com", 15 } };
+	gnutls_datum_t none = make(NULL, "hub.example.com", s, 1);
+	gnutls_datum_t client = make(GNUTLS_KP_TLS_WWW_CLIENT, "hub.example.com", s, 1);
+	gnutls_datum_t server = make(GNUTLS_KP_TLS_WWW_SERVER, "x", s, 1);
+	char msg[EDGE_ERR_MSG_MAX];
+
+	(void)state;
+	assert_int_equal(check(none, "hub.example.com", NULL, msg), EDGE_ETRUST);
+	assert_non_null(strstr(msg, "hub certificate has no serverAuth usage"));
+	assert_int_equal(check(client, "hub.example.com", NULL, NULL), EDGE_ETRUST);
+	/* Not even with the name check off (--no-verify-hostname). */
+	assert_int_equal(check(client, NULL, NULL, NULL), EDGE_ETRUST);
+	assert_int_equal(check(server, "hub.example.com", NULL, NULL), EDGE_OK);
+	assert_int_equal(check(server, "HUB.Example.COM", NULL, NULL), EDGE_OK);
+	assert_int_equal(edge_hubid_check((const unsigned char *)"junk", 4,
+	    "x", NULL, NULL), EDGE_EINPUT);
+	gnutls_free(none.data);
+	gnutls_free(client.data);
+	gnutls_free(server.data);
+}
+
+static void
+test_names(void **state)
+{
+	static const unsigned char v4[4] = { 127, 0, 0, 1 };
+	static const unsigned char v6[16] = { [15] = 1 };
+	struct san s[] = {
+		{ GNUTLS_SAN_DNSNAME, "*.hub.example.com", 17 },
+		{ GNUTLS_SAN_DNSNAME, "10.0.0.1", 8 },
+		{ GNUTLS_SAN_IPADDRESS, v4, 4 },
+		{ GNUTLS_SAN_IPADDRESS, v6, 16 },
+	};
+	struct san bad[] = { { GNUTLS_SAN_DNSNAME, "*.com", 5 } };
+	gnutls_datum_t d = make(GNUTLS_KP_TLS_WWW_SERVER, "cn.example.com", s, 4);
+	gnutls_datum_t cn = make(GNUTLS_KP_TLS_WWW_SERVER, "cn.example.com", NULL, 0);
+	gnutls_datum_t wide = make(GNUTLS_KP_TLS_WWW_SERVER, "a", bad, 1);
+	char msg[EDGE_ERR_MSG_MAX];
+
+	(void)state;
+	assert_int_equal(check(d, "api.hub.example.com", NULL, NULL), EDGE_OK);
+	assert_int_equal(check(d, "hub.example.com", NULL, NULL), EDGE_ETRUST);
+	assert_int_equal(check(d, "a.b.hub.example.com", NULL, NULL), EDGE_ETRUST);
+	assert_int_equal(check(d, "127.0.0.1", NULL, NULL), EDGE_OK);
+	assert_int_equal(check(d, "::1", NULL, NULL), EDGE_OK);
+	assert_int_equal(check(d, "10.0.0.1", NULL, msg), EDGE_ETRUST);
+	assert_non_null(strstr(msg, "does not name 10.0.0.1 (only as a dNSName"));
+	assert_int_equal(check(d, "cn.example.com", NULL, msg), EDGE_ETRUST);
+	assert_string_equal(msg,
+	    "hub certificate names cn.example.com only in its CN, not in a subjectAltName");
+	assert_int_equal(check(cn, "cn.example.com", NULL, NULL), EDGE_ETRUST);
+	assert_int_equal(check(cn, "other.example.com", NULL, msg), EDGE_ETRUST);
+	assert_string_equal(msg, "hub certificate does not name other.example.com");
+	assert_int_equal(check(wide, "example.com", NULL, NULL), EDGE_ETRUST);
+	assert_int_equal(check(wide, "x.com", NULL, NULL), EDGE_ETRUST);
+	gnutls_free(d.data);
+	gnutls_free(cn.data);
+	gnutls_free(wide.data);
+}
+
+static void
+test_pins(void **state)
+{
+	struct san s[] = { { GNUTLS_SAN_DNSNAME, "hub", 3 } };
+	gnutls_datum_t d = make(GNUTLS_KP_TLS_WWW_SERVER, "hub", s, 1);
+	const char *wrong = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	char msg[EDGE_ERR_MSG_MAX], pin[128], list[256];
+	const char *p;
+
+	(void)state;
+	assert_int_equal(check(d, "hub", wrong, msg), EDGE_ETRUST);
+	/* The message gives the key's own pin: take it and pin it. */
+	assert_non_null(p = strstr(msg, "hub key sha256//"));
+	snprintf(pin, sizeof(pin), "%.*s", EDGE_HUBID_PIN_MAX - 1, p + 8);
+	assert_non_null(strstr(msg, wrong));
+	assert_int_equal(edge_hubid_pins_valid(pin, NULL), EDGE_OK);
+	assert_int_equal(check(d, "hub", pin, NULL), EDGE_OK);
+	snprintf(list, sizeof(list), "%s;%s", wrong, pin);
+	assert_int_equal(edge_hubid_pins_valid(list, NULL), EDGE_OK);
+	assert_int_equal(check(d, "hub", list, NULL), EDGE_OK);
+	assert_int_equal(check(d, "hub", "", NULL), EDGE_OK);
+	assert_int_equal(edge_hubid_pins_valid("sha256//abc", NULL), EDGE_EUSAGE);
+	assert_int_equal(edge_hubid_pins_valid(
+	    "sha1//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", NULL), EDGE_EUSAGE);
+	assert_int_equal(edge_hubid_pins_valid(
+	    "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA!A=", NULL), EDGE_EUSAGE);
+	snprintf(list, sizeof(list), "%s;", pin);
+	assert_int_equal(edge_hubid_pins_valid(list, NULL), EDGE_EUSAGE);
+	gnutls_free(d.data);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_server_auth),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_pins),
+	};
+	int rc;
+
+	if (gnutls_x509_privkey_init(&key) < 0 ||
+	    gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) < 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	gnutls_x509_privkey_deinit(key);
+	return rc;
+}
