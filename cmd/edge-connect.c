@@ -13,13 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "edge_crl.h"
 #include "edge_crlstore.h"
 #include "edge_device.h"
+#include "edge_exec.h"
 #include "edge_hubid.h"
 #include "edge_json.h"
 #include "edge_key.h"
@@ -31,7 +31,7 @@
 #include "edge_tool.h"
 
 #define LINE_MAX_BYTES	(512 * 1024)	/* EnOS refuses larger messages */
-#define EXEC_OUT_MAX	(256 * 1024)
+#define EXEC_MAX_LIMIT	64	/* --exec-max upper bound */
 #define CONNACK_WAIT_MS	30000
 #define FLUSH_EVERY_MS	200
 
@@ -48,7 +48,8 @@ static const struct edge_opt opts[] = {
 	{ "count", 'C', "N", EDGE_OPT_CLI, "exit after N downlink messages were received and answered", NULL },
 	{ "timeout", 'W', "SECS", EDGE_OPT_CLI, "exit after SECS seconds in any case", NULL },
 	{ "exec", 0, "CMD", 0, "run CMD (by /bin/sh) for each command, with the message on its standard input", NULL },
-	{ "exec-timeout", 0, "SECS", 0, "time limit for one --exec run", "30" },
+	{ "exec-timeout", 0, "SECS", 0, "time limit for one --exec run, from start to exit", "30" },
+	{ "exec-max", 0, "N", 0, "most --exec runs at once; beyond it a command is answered 1102 (busy)", "4" },
 	{ "no-auto-reply", 0, NULL, 0, "do not answer commands (without --exec they are answered with code 200)", NULL },
 	{ "outbox-max", 0, "N", 0, "most messages kept in the outbox", "100000" },
 	{ "outbox-full", 0, "block|drop-oldest", 0, "when the outbox is full: stop reading input, or drop the oldest message", "block" },
@@ -65,6 +66,12 @@ struct flight {
 	int mid;
 	unsigned long long seq;	/* outbox message, 0: a reply (not in the outbox) */
 	bool outbox;
+};
+
+struct job {
+	struct edge_exec *x;	/* NULL: a free slot */
+	char *topic;
+	json_object *id;
 };
 
 struct app {
@@ -101,6 +108,9 @@ struct app {
 	long rmin_ms, rmax_ms, drain_ms;
 	bool drop_oldest, exit_on_eof, auto_reply;
 	const char *exec;
+	char **exec_env;
+	long exec_max, njobs;
+	struct job *jobs;
 	/* progress */
 	unsigned long long sent, acked, rejected, invalid, dropped, received,
 	    connections;
@@ -224,130 +234,67 @@ send_reply(struct app *a, const char *topic, json_object *id, int code,
 	json_object_put(r);
 }
 
-/*
- * Run --exec: the message on its standard input (never in argv, never
- * through the shell's parser), its standard output read back, a time limit.
- * The reply code is 200 for exit status 0, 2000+status otherwise, 1102 when
- * it failed to run, was killed or printed something that is not JSON.
- */
-static int
-run_exec(struct app *a, const char *input, json_object **data, char *msg,
-    size_t msglen)
+/* ---- --exec handlers, run beside the MQTT loop ------------------------ */
+
+/* A handler finished: answer the cloud with its outcome. */
+static void
+finish_job(struct app *a, struct job *j)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status = 0, code;
-	size_t inlen = strlen(input), off = 0, olen = 0;
-	char *obuf = NULL, **env = NULL;
-	long long deadline = mono_ms() + a->exec_timeout * 1000;
-	bool timed_out = false;
-	pid_t pid;
+	json_object *data = NULL;
+	char msg[256];
+	int code = edge_exec_reply(j->x, &data, msg, sizeof(msg));
 
-	*data = NULL;
-	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
-	    (obuf = malloc(EXEC_OUT_MAX + 1)) == NULL) {
-		snprintf(msg, msglen, "cannot run the command: %s", strerror(errno));
-		code = 1102;
-		goto out;
-	}
-	/* The command never sees our secrets, not even EDGE_PIN from our environment. */
-	if ((env = edge_secret_child_env()) == NULL) {
-		snprintf(msg, msglen, "cannot run the command: out of memory");
-		code = 1102;
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		snprintf(msg, msglen, "cannot run the command: %s", strerror(errno));
-		code = 1102;
-		goto out;
-	}
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		setpgid(0, 0);
-		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
-			_exit(126);
-		execle("/bin/sh", "sh", "-c", a->exec, (char *)NULL, env);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	in[0] = out[1] = -1;
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	while (out[0] >= 0) {
-		struct pollfd p[2];
-		int np = 0, left = (int)(deadline - mono_ms());
+	if (code != 200)
+		edge_warn("%s: %s (reply code %d)", j->topic, msg, code);
+	if (a->auto_reply)
+		send_reply(a, j->topic, j->id, code, data, code == 200 ? NULL : msg);
+	else
+		json_object_put(data);
+	edge_exec_free(&j->x);
+	free(j->topic);
+	json_object_put(j->id);
+	memset(j, 0, sizeof(*j));
+	a->njobs--;
+}
 
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		p[np].fd = out[0];
-		p[np++].events = POLLIN;
-		if (in[1] >= 0) {
-			p[np].fd = in[1];
-			p[np++].events = POLLOUT;
-		}
-		if (poll(p, (nfds_t)np, left) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (np > 1 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-			ssize_t w = write(in[1], input + off, inlen - off);
-			if (w > 0)
-				off += (size_t)w;
-			/* Done, or the command stopped reading: close its input. */
-			if ((w < 0 && errno != EAGAIN) || off == inlen) {
-				close(in[1]);
-				in[1] = -1;
-			}
-		}
-		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			char tmp[4096];
-			ssize_t r = read(out[0], tmp, sizeof(tmp));
-			if (r <= 0) {
-				close(out[0]);
-				out[0] = -1;
-			} else if (olen + (size_t)r <= EXEC_OUT_MAX) {
-				memcpy(obuf + olen, tmp, (size_t)r);
-				olen += (size_t)r;
-			}
-		}
+/*
+ * Start --exec for one command; with --exec-max handlers already running it
+ * is answered at once with 1102 "busy" (the cloud may send it again), not
+ * queued: a queued command could run long after its caller gave up.
+ */
+static void
+start_job(struct app *a, const char *topic, json_object *id, const char *input)
+{
+	struct edge_error err = { 0 };
+	struct job *j = NULL;
+	char msg[128];
+	long i;
+
+	for (i = 0; i < a->exec_max && j == NULL; i++)
+		if (a->jobs[i].x == NULL)
+			j = &a->jobs[i];
+	if (j == NULL) {
+		snprintf(msg, sizeof(msg), "busy: %ld commands already running",
+		    a->exec_max);
+		edge_warn("%s: %s (reply code 1102)", topic, msg);
+		if (a->auto_reply)
+			send_reply(a, topic, id, 1102, NULL, msg);
+		return;
 	}
-	if (timed_out)
-		kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (timed_out) {
-		snprintf(msg, msglen, "command timed out after %ld s", a->exec_timeout);
-		code = 1102;
-	} else if (WIFSIGNALED(status)) {
-		snprintf(msg, msglen, "command killed by signal %d", WTERMSIG(status));
-		code = 1102;
-	} else if (WEXITSTATUS(status) != 0) {
-		snprintf(msg, msglen, "command exited with status %d",
-		    WEXITSTATUS(status));
-		code = 2000 + WEXITSTATUS(status);
-	} else {
-		code = 200;
+	if (edge_exec_start(a->exec, a->exec_env, input, strlen(input),
+	    a->exec_timeout * 1000, &j->x, &err) != EDGE_OK ||
+	    (j->topic = strdup(topic)) == NULL) {
+		edge_exec_free(&j->x);
+		edge_warn("%s: %s (reply code 1102)", topic, err.msg[0] ? err.msg :
+		    "out of memory");
+		if (a->auto_reply)
+			send_reply(a, topic, id, 1102, NULL, err.msg[0] ? err.msg :
+			    "out of memory");
+		return;
 	}
-	obuf[olen] = '\0';
-	if (olen > 0 && strspn(obuf, " \t\r\n") != olen) {
-		json_object *d = NULL;
-		if (edge_json_parse(obuf, olen, "command output", &d, NULL) == EDGE_OK) {
-			*data = d;
-		} else if (code == 200) {
-			snprintf(msg, msglen, "command output is not JSON");
-			code = 1102;
-		}
-	}
-out:
-	if (in[0] >= 0) close(in[0]);
-	if (in[1] >= 0) close(in[1]);
-	if (out[0] >= 0) close(out[0]);
-	if (out[1] >= 0) close(out[1]);
-	free(obuf);
-	free(env);
-	return code;
+	j->id = json_object_get(id);
+	a->njobs++;
+	edge_verbose(1, "%s: handler %d started", topic, edge_exec_pid(j->x));
 }
 
 static bool
@@ -423,16 +370,7 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 	edge_verbose(1, "received %s", topic);
 	json_object_object_get_ex(o, "id", &v);
 	if (a->exec != NULL) {
-		json_object *data = NULL;
-		char msg[256] = "";
-		int code = run_exec(a, edge_json_text(line), &data, msg, sizeof(msg));
-
-		if (code != 200)
-			edge_warn("%s: %s (reply code %d)", topic, msg, code);
-		if (a->auto_reply)
-			send_reply(a, topic, v, code, data, code == 200 ? NULL : msg);
-		else
-			json_object_put(data);
+		start_job(a, topic, v, edge_json_text(line));
 	} else if (a->auto_reply) {
 		send_reply(a, topic, v, 200, NULL, NULL);
 	}
@@ -955,6 +893,7 @@ setup(struct app *a)
 	a->count = -1;
 	a->timeout = -1;
 	a->exec_timeout = 30;
+	a->exec_max = 4;
 	a->outbox_max = 100000;
 	a->keepalive = 60;
 	a->rmin_ms = 1;
@@ -965,6 +904,7 @@ setup(struct app *a)
 	if ((rc = number(ctx, "count", 1, 1000000000, &a->count)) ||
 	    (rc = number(ctx, "timeout", 1, 100000000, &a->timeout)) ||
 	    (rc = number(ctx, "exec-timeout", 1, 86400, &a->exec_timeout)) ||
+	    (rc = number(ctx, "exec-max", 1, EXEC_MAX_LIMIT, &a->exec_max)) ||
 	    (rc = number(ctx, "outbox-max", 1, 100000000, &a->outbox_max)) ||
 	    (rc = number(ctx, "keepalive", 5, 65535, &a->keepalive)) ||
 	    (rc = number(ctx, "reconnect-min", 0, 3600, &a->rmin_ms)) ||
@@ -989,6 +929,10 @@ setup(struct app *a)
 	a->exec = edge_arg(ctx, "exec");
 	if (a->exec != NULL && *a->exec == '\0')
 		return edge_usage(ctx, "--exec: empty command");
+	/* Built once: the handler never sees our secrets nor their env:VAR sources. */
+	if (a->exec != NULL && ((a->exec_env = edge_ctx_child_env(ctx)) == NULL ||
+	    (a->jobs = calloc((size_t)a->exec_max, sizeof(*a->jobs))) == NULL))
+		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
 	in = edge_arg(ctx, "input");
 	{
 		const char *p = edge_arg(ctx, "pin");
@@ -1080,6 +1024,8 @@ summary(struct app *a)
 static bool
 finished(struct app *a)
 {
+	if (a->njobs > 0)
+		return false;	/* answered means the handler's reply went out */
 	if (a->count > 0 && a->received >= (unsigned long long)a->count)
 		return true;
 	/* At least one session: "< /dev/null --exit-on-eof" checks the connection. */
@@ -1096,10 +1042,11 @@ loop(struct app *a)
 	if (a->timeout > 0)
 		deadline = start + a->timeout * 1000;
 	for (;;) {
-		struct pollfd p[3];
+		struct pollfd p[3 + EXEC_MAX_LIMIT * EDGE_EXEC_POLLFDS];
 		nfds_t np = 0;
 		long long now = mono_ms(), wait = 200;
 		int sock, ip = -1, sp = -1;
+		long i;
 
 		if (got_hup) {
 			got_hup = 0;
@@ -1122,8 +1069,8 @@ loop(struct app *a)
 			a->stopping = true;
 			a->stop_deadline = now + a->drain_ms;
 		}
-		if (a->stopping && (a->nfl == 0 || a->state != UP ||
-		    now >= a->stop_deadline))
+		if (a->stopping && ((a->nfl == 0 && a->njobs == 0) ||
+		    a->state != UP || now >= a->stop_deadline))
 			return EDGE_OK;
 		if (deadline >= 0 && now >= deadline) {
 			if (a->count > 0 && a->received < (unsigned long long)a->count)
@@ -1132,6 +1079,12 @@ loop(struct app *a)
 				    a->timeout, a->received, a->count,
 				    a->connections ? "" : "; ",
 				    a->connections ? "" : a->lasterr);
+			/* Never connected: the smoke test must see a failure. */
+			if (a->exit_on_eof && a->connections == 0)
+				return edge_err(&a->ctx->err, EDGE_ETEMP,
+				    "timed out after %ld s without a session with the hub%s%s",
+				    a->timeout, a->lasterr[0] ? ": " : "",
+				    a->lasterr);
 			if (a->exit_on_eof && (!a->in_eof ||
 			    edge_outbox_pending(a->ob) > 0))
 				return edge_err(&a->ctx->err, EDGE_ETEMP,
@@ -1167,6 +1120,13 @@ loop(struct app *a)
 		p[np++].events = POLLIN;
 		if (a->state == DOWN && !a->stopping)
 			wait = a->next_try - now;
+		for (i = 0; i < (a->njobs ? a->exec_max : 0); i++) {
+			if (a->jobs[i].x == NULL)
+				continue;
+			np += edge_exec_pollfds(a->jobs[i].x, p + np);
+			if (edge_exec_next_ms(a->jobs[i].x) - now < wait)
+				wait = edge_exec_next_ms(a->jobs[i].x) - now;
+		}
 		if (deadline >= 0 && deadline - now < wait)
 			wait = deadline - now;
 		if (a->stopping && a->stop_deadline - now < wait)
@@ -1185,6 +1145,9 @@ loop(struct app *a)
 		if (ip >= 0 && (p[ip].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    (rc = read_input(a)) != EDGE_OK)
 			return rc;
+		for (i = 0; i < (a->njobs ? a->exec_max : 0); i++)
+			if (a->jobs[i].x != NULL && edge_exec_step(a->jobs[i].x))
+				finish_job(a, &a->jobs[i]);
 		if (a->mq != NULL && a->state != DOWN) {
 			struct edge_error err = { 0 };
 
@@ -1245,6 +1208,15 @@ run(struct edge_ctx *ctx)
 	if (a.ob != NULL && (rc == EDGE_OK || a.sent > 0 || a.received > 0 ||
 	    a.invalid > 0))
 		summary(&a);
+	if (a.njobs > 0)
+		edge_warn("stopping: killing %ld running --exec handlers", a.njobs);
+	for (long i = 0; a.jobs != NULL && i < a.exec_max; i++) {
+		edge_exec_free(&a.jobs[i].x);
+		free(a.jobs[i].topic);
+		json_object_put(a.jobs[i].id);
+	}
+	free(a.jobs);
+	free(a.exec_env);
 	edge_mqtt_free(&a.mq);
 	edge_tls_ctx_free(&a.tls);
 	edge_outbox_close(&a.ob);

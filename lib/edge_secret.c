@@ -193,8 +193,19 @@ secret_var(const char *kv)
 	    (n >= 8 && memcmp(kv + n - 4, "_PIN", 4) == 0);
 }
 
+static bool
+hidden(const char *kv, const char *const *hide)
+{
+	size_t n = strcspn(kv, "=");
+
+	for (; hide != NULL && *hide != NULL; hide++)
+		if (strlen(*hide) == n && strncmp(kv, *hide, n) == 0)
+			return true;
+	return false;
+}
+
 char **
-edge_secret_child_env(void)
+edge_secret_child_env(const char *const *hide)
 {
 	size_t n = 0, i, j = 0;
 	char **env;
@@ -204,7 +215,7 @@ edge_secret_child_env(void)
 	if ((env = calloc(n + 1, sizeof(*env))) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
-		if (!secret_var(environ[i]))
+		if (!secret_var(environ[i]) && !hidden(environ[i], hide))
 			env[j++] = environ[i];
 	return env;
 }

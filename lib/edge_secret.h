@@ -54,11 +54,13 @@ int edge_secret_prompt(const char *prompt, struct edge_secret **out,
 
 /*
  * The environment for a child process, without the EDGE_* variables that
- * hold secrets (EDGE_PIN, EDGE_SECRET_KEY, EDGE_PRODUCT_SECRET, ...): a
- * NULL-terminated array pointing into environ; the caller frees the array
- * (not the strings) with free().  NULL when out of memory.
+ * hold secrets (EDGE_PIN, EDGE_SECRET_KEY, EDGE_PRODUCT_SECRET, ...) and
+ * without the variables named in hide (NULL-terminated; may be NULL): the
+ * env:VAR sources of this run.  A NULL-terminated array pointing into
+ * environ; the caller frees the array (not the strings) with free().  NULL
+ * when out of memory.
  */
-char **edge_secret_child_env(void);
+char **edge_secret_child_env(const char *const *hide);
 
 /* Wipe and free; accepts NULL and sets *s to NULL. */
 void edge_secret_free(struct edge_secret **s);

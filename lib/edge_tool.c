@@ -303,6 +303,23 @@ edge_ctx_dirfd(struct edge_ctx *ctx, int *dirfd)
 	return EDGE_OK;
 }
 
+char **
+edge_ctx_child_env(const struct edge_ctx *ctx)
+{
+	const struct edge_opts *o = &ctx->opts;
+	const char *hide[EDGE_OPT_MAX + 1];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < o->n; i++)
+		if ((o->opt[i]->flags & EDGE_OPT_SECRET) && o->value[i] != NULL &&
+		    o->src[i] != EDGE_SRC_ENV &&
+		    strncmp(o->value[i], "env:", 4) == 0)
+			hide[n++] = o->value[i] + 4;
+	hide[n] = NULL;
+	return edge_secret_child_env(hide);
+}
+
 int
 edge_ctx_secret(struct edge_ctx *ctx, const char *name, struct edge_secret **out)
 {

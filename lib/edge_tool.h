@@ -73,6 +73,14 @@ int edge_ctx_dirfd(struct edge_ctx *ctx, int *dirfd);
 int edge_ctx_secret(struct edge_ctx *ctx, const char *name,
     struct edge_secret **out);
 
+/*
+ * The environment for a child process: edge_secret_child_env() less every
+ * variable a secret option of this run names as its source (env:VAR),
+ * whether or not that secret was read.  Caller frees the array with free().
+ * NULL when out of memory.
+ */
+char **edge_ctx_child_env(const struct edge_ctx *ctx);
+
 /* Report an argument error: sets ctx->err and returns EDGE_EUSAGE. */
 int edge_usage(struct edge_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

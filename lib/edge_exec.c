@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lib/edge_exec: one command handler run beside a poll() loop.  See
+ * edge_exec.h for the contract.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "edge_exec.h"
+#include "edge_json.h"
+
+struct edge_exec {
+	pid_t pid;
+	int pidfd;		/* readable when the handler exited; -1 without pidfd_open */
+	int in, out;		/* our ends of its stdin and stdout, -1 once closed */
+	char *input;
+	size_t inlen, off;
+	char *obuf;
+	size_t olen;
+	bool truncated;
+	long timeout_ms;
+	long long deadline, kill_at;
+	bool timed_out, killed, reaped;
+	int status;
+};
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/*
+ * In the child, between fork and exec: only async-signal-safe calls.  Every
+ * descriptor above 2 is closed (the broker's TLS socket, libmosquitto's
+ * socket pair, an fd:N secret), whether or not it was marked close-on-exec.
+ */
+static void __attribute__((noreturn))
+child(const char *cmd, char *const *env, int in, int out)
+{
+	struct sigaction sa;
+	struct rlimit rl;
+	int i0, o1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGPIPE, &sa, NULL);
+	setpgid(0, 0);
+	/* Moved above 2 first, so that dup2 never lands on its own source. */
+	if ((i0 = fcntl(in, F_DUPFD, 3)) < 0 || (o1 = fcntl(out, F_DUPFD, 3)) < 0 ||
+	    dup2(i0, 0) < 0 || dup2(o1, 1) < 0)
+		_exit(126);
+	/* With our fd 2 closed, a pipe may sit there: the handler gets /dev/null. */
+	if (in == 2 || out == 2) {
+		int n = open("/dev/null", O_WRONLY);
+		if (n < 0 || dup2(n, 2) < 0)
+			_exit(126);
+	}
+	if (close_range(3, ~0U, 0) != 0) {
+		unsigned fd, max = 65536;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < max)
+			max = (unsigned)rl.rlim_cur;
+		for (fd = 3; fd < max; fd++)
+			close((int)fd);
+	}
+	execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env);
+	_exit(127);
+}
+
+int
+edge_exec_start(const char *cmd, char *const *env, const char *input,
+    size_t inlen, long timeout_ms, struct edge_exec **out,
+    struct edge_error *err)
+{
+	struct edge_exec *x;
+	int in[2] = { -1, -1 }, op[2] = { -1, -1 }, rc;
+
+	*out = NULL;
+	if ((x = calloc(1, sizeof(*x))) == NULL ||
+	    (x->input = malloc(inlen + 1)) == NULL ||
+	    (x->obuf = malloc(EDGE_EXEC_OUT_MAX + 1)) == NULL) {
+		rc = edge_err(err, EDGE_EFAIL, "cannot run the command: out of memory");
+		goto fail;
+	}
+	memcpy(x->input, input, inlen);
+	x->inlen = inlen;
+	x->in = x->out = x->pidfd = -1;
+	x->timeout_ms = timeout_ms;
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(op, O_CLOEXEC) != 0) {
+		rc = edge_err(err, EDGE_EFAIL, "cannot run the command: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	x->pid = fork();
+	if (x->pid < 0) {
+		rc = edge_err(err, EDGE_EFAIL, "cannot run the command: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	if (x->pid == 0)
+		child(cmd, env, in[0], op[1]);
+	/* Also here, so that killing the group works before the child ran. */
+	(void)setpgid(x->pid, x->pid);
+	close(in[0]);
+	close(op[1]);
+	x->in = in[1];
+	x->out = op[0];
+	(void)fcntl(x->in, F_SETFL, O_NONBLOCK);
+	(void)fcntl(x->out, F_SETFL, O_NONBLOCK);
+	x->pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
+	if (x->pidfd >= 0)
+		(void)fcntl(x->pidfd, F_SETFD, FD_CLOEXEC);
+	x->deadline = mono_ms() + timeout_ms;
+	if (inlen == 0)
+		close_fd(&x->in);
+	*out = x;
+	return EDGE_OK;
+fail:
+	close_fd(&in[0]);
+	close_fd(&in[1]);
+	close_fd(&op[0]);
+	close_fd(&op[1]);
+	if (x != NULL) {
+		free(x->input);
+		free(x->obuf);
+		free(x);
+	}
+	return rc;
+}
+
+size_t
+edge_exec_pollfds(const struct edge_exec *x, struct pollfd *p)
+{
+	size_t n = 0;
+
+	if (x->reaped)
+		return 0;
+	if (x->out >= 0) {
+		p[n].fd = x->out;
+		p[n].events = POLLIN;
+		p[n++].revents = 0;
+	}
+	if (x->in >= 0) {
+		p[n].fd = x->in;
+		p[n].events = POLLOUT;
+		p[n++].revents = 0;
+	}
+	if (x->pidfd >= 0) {
+		p[n].fd = x->pidfd;
+		p[n].events = POLLIN;
+		p[n++].revents = 0;
+	}
+	return n;
+}
+
+long long
+edge_exec_next_ms(const struct edge_exec *x)
+{
+	long long t = !x->timed_out ? x->deadline : !x->killed ? x->kill_at :
+	    mono_ms() + 100;
+
+	/* Without a pidfd nothing wakes the loop when the handler exits. */
+	if (x->pidfd < 0 && t > mono_ms() + 200)
+		t = mono_ms() + 200;
+	return t;
+}
+
+static void
+write_input(struct edge_exec *x)
+{
+	while (x->in >= 0) {
+		ssize_t w = write(x->in, x->input + x->off, x->inlen - x->off);
+
+		if (w > 0)
+			x->off += (size_t)w;
+		else if (w < 0 && errno == EINTR)
+			continue;
+		else if (w < 0 && errno == EAGAIN)
+			return;
+		/* All written, or the handler stopped reading: close its input. */
+		if (w <= 0 || x->off == x->inlen)
+			close_fd(&x->in);
+	}
+}
+
+static void
+read_output(struct edge_exec *x)
+{
+	char tmp[4096];
+
+	while (x->out >= 0) {
+		ssize_t r = read(x->out, tmp, sizeof(tmp));
+		size_t room = EDGE_EXEC_OUT_MAX - x->olen, n;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		if (r <= 0) {
+			close_fd(&x->out);
+			return;
+		}
+		/* Over the cap the rest is read and dropped: it must not block. */
+		n = (size_t)r < room ? (size_t)r : room;
+		if (n < (size_t)r)
+			x->truncated = true;
+		memcpy(x->obuf + x->olen, tmp, n);
+		x->olen += n;
+	}
+}
+
+bool
+edge_exec_step(struct edge_exec *x)
+{
+	long long now;
+	pid_t r;
+
+	if (x->reaped)
+		return true;
+	write_input(x);
+	read_output(x);
+	while ((r = waitpid(x->pid, &x->status, WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (r == x->pid || (r < 0 && errno == ECHILD)) {
+		x->reaped = true;
+		/* What it wrote before it exited is in the pipe; a child of its
+		 * own that keeps the pipe open does not hold us up. */
+		read_output(x);
+		close_fd(&x->out);
+		close_fd(&x->in);
+		close_fd(&x->pidfd);
+		return true;
+	}
+	now = mono_ms();
+	if (!x->timed_out && now >= x->deadline) {
+		x->timed_out = true;
+		x->kill_at = now + EDGE_EXEC_KILL_GRACE_MS;
+		(void)kill(-x->pid, SIGTERM);
+	} else if (x->timed_out && !x->killed && now >= x->kill_at) {
+		x->killed = true;
+		(void)kill(-x->pid, SIGKILL);
+	}
+	return false;
+}
+
+int
+edge_exec_reply(const struct edge_exec *x, json_object **data, char *msg,
+    size_t msglen)
+{
+	int code;
+
+	*data = NULL;
+	msg[0] = '\0';
+	if (x->timed_out) {
+		snprintf(msg, msglen, "command timed out after %ld s",
+		    x->timeout_ms / 1000);
+		return 1102;
+	}
+	if (WIFSIGNALED(x->status)) {
+		snprintf(msg, msglen, "command killed by signal %d",
+		    WTERMSIG(x->status));
+		return 1102;
+	}
+	if (WEXITSTATUS(x->status) != 0) {
+		snprintf(msg, msglen, "command exited with status %d",
+		    WEXITSTATUS(x->status));
+		code = 2000 + WEXITSTATUS(x->status);
+	} else {
+		code = 200;
+	}
+	if (x->truncated) {
+		snprintf(msg, msglen, "command output above %d KiB",
+		    EDGE_EXEC_OUT_MAX / 1024);
+		return 1102;
+	}
+	x->obuf[x->olen] = '\0';
+	if (x->olen > 0 && strspn(x->obuf, " \t\r\n") != x->olen) {
+		json_object *d = NULL;
+
+		if (edge_json_parse(x->obuf, x->olen, "command output", &d,
+		    NULL) == EDGE_OK) {
+			*data = d;
+		} else if (code == 200) {
+			snprintf(msg, msglen, "command output is not JSON");
+			code = 1102;
+		}
+	}
+	return code;
+}
+
+int
+edge_exec_pid(const struct edge_exec *x)
+{
+	return (int)x->pid;
+}
+
+void
+edge_exec_free(struct edge_exec **xp)
+{
+	struct edge_exec *x;
+
+	if (xp == NULL || (x = *xp) == NULL)
+		return;
+	if (!x->reaped) {
+		(void)kill(-x->pid, SIGKILL);
+		(void)kill(x->pid, SIGKILL);
+		while (waitpid(x->pid, &x->status, 0) < 0 && errno == EINTR)
+			;
+	}
+	close_fd(&x->in);
+	close_fd(&x->out);
+	close_fd(&x->pidfd);
+	free(x->input);
+	free(x->obuf);
+	free(x);
+	*xp = NULL;
+}

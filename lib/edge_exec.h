@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_EXEC_H
+#define EDGE_EXEC_H
+
+/*
+ * A command handler run beside the caller's poll() loop: "/bin/sh -c CMD"
+ * with a message on its standard input (never in argv, never parsed by the
+ * shell), its standard output read back up to a cap, and a time limit on
+ * its whole life.  The handler gets descriptors 0, 1 and 2 only (0 and 1
+ * are our pipes, 2 is our standard error), the environment it is given, and
+ * its own process group: at the time limit the group gets SIGTERM, then
+ * SIGKILL, so its children end with it.
+ *
+ * Nothing blocks: the caller polls the descriptors of edge_exec_pollfds(),
+ * calls edge_exec_step() after every poll (and by edge_exec_next_ms()), and
+ * takes the outcome once step says it finished.  Never prints.
+ */
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "edge_err.h"
+
+#define EDGE_EXEC_POLLFDS	3	/* most descriptors one handler needs polled */
+#define EDGE_EXEC_OUT_MAX	(256 * 1024)	/* output kept; the rest is read and dropped */
+#define EDGE_EXEC_KILL_GRACE_MS	2000	/* from SIGTERM to SIGKILL */
+
+struct edge_exec;
+
+/*
+ * Start "/bin/sh -c cmd" with env (NULL-terminated, borrowed until this
+ * returns) and input[0..inlen) for its standard input (copied).  timeout_ms
+ * bounds the handler's life.  Errors: EDGE_EFAIL (pipe, fork, memory).
+ * Free with edge_exec_free().
+ */
+int edge_exec_start(const char *cmd, char *const *env, const char *input,
+    size_t inlen, long timeout_ms, struct edge_exec **out,
+    struct edge_error *err);
+
+/* Fill p (room for EDGE_EXEC_POLLFDS) with what to poll; returns the count. */
+size_t edge_exec_pollfds(const struct edge_exec *x, struct pollfd *p);
+
+/* Monotonic milliseconds by which edge_exec_step() must run again. */
+long long edge_exec_next_ms(const struct edge_exec *x);
+
+/*
+ * Move input and output as far as they go without blocking, enforce the
+ * time limit, reap the handler.  True once the handler was reaped (its
+ * output read as far as it was written).
+ */
+bool edge_exec_step(struct edge_exec *x);
+
+/*
+ * The EnOS reply for a finished handler (ENOS-PROTOCOL.md 9.3): 200 for exit
+ * status 0, 2000+status for another status, 1102 (handler failed) when it
+ * could not run, timed out, was killed or printed something that is not
+ * JSON.  *data gets the JSON it printed (caller puts) or NULL; msg says why
+ * when the code is not 200.
+ */
+int edge_exec_reply(const struct edge_exec *x, json_object **data, char *msg,
+    size_t msglen);
+
+/* The handler's process id (its process group too). */
+int edge_exec_pid(const struct edge_exec *x);
+
+/*
+ * Free; a handler still running has its process group killed (SIGKILL) and
+ * is reaped first.  NULL accepted; *x set to NULL.
+ */
+void edge_exec_free(struct edge_exec **x);
+
+#endif
