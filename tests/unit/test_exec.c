@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/* lib/edge_exec: reply codes, inherited descriptors, environment, the time limit, the output cap. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "edge_exec.h"
+#include "edge_secret.h"
+
+static char env_path[] = "PATH=/usr/bin:/bin", env_foo[] = "FOO=bar";
+static char *plain_env[] = { env_path, env_foo, NULL };
+
+/* Run cmd to the end the way edge-connect does; returns the reply code. */
+static int
+run(const char *cmd, const char *input, long timeout_ms, json_object **data,
+    char *msg, size_t msglen, double *secs)
+{
+	struct edge_exec *x = NULL;
+	struct timespec t0, t1;
+	int code;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(edge_exec_start(cmd, plain_env, input, strlen(input),
+	    timeout_ms, &x, NULL), 0);
+	while (!edge_exec_step(x)) {
+		struct pollfd p[EDGE_EXEC_POLLFDS];
+		size_t n = edge_exec_pollfds(x, p);
+
+		(void)poll(p, (nfds_t)n, 50);
+	}
+	code = edge_exec_reply(x, data, msg, msglen);
+	edge_exec_free(&x);
+	assert_null(x);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (secs != NULL)
+		*secs = (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return code;
+}
+
+static void
+test_codes(void **state)
+{
+	json_object *d = NULL, *v;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(run("cat", "{\"a\":1}", 5000, &d, msg, sizeof(msg), NULL), 200);
+	assert_non_null(d);
+	assert_true(json_object_object_get_ex(d, "a", &v));
+	assert_int_equal(json_object_get_int(v), 1);
+	json_object_put(d);
+	assert_int_equal(run("echo '{\"ok\":false}'; exit 3", "x", 5000, &d, msg,
+	    sizeof(msg), NULL), 2003);
+	assert_string_equal(msg, "command exited with status 3");
+	assert_non_null(d);
+	json_object_put(d);
+	assert_int_equal(run("echo not json", "x", 5000, &d, msg, sizeof(msg), NULL), 1102);
+	assert_string_equal(msg, "command output is not JSON");
+	assert_null(d);
+	assert_int_equal(run("kill -9 $$", "x", 5000, &d, msg, sizeof(msg), NULL), 1102);
+	assert_string_equal(msg, "command killed by signal 9");
+	/* Nothing printed: 200 with no data. */
+	assert_int_equal(run("exit 0", "", 5000, &d, msg, sizeof(msg), NULL), 200);
+	assert_null(d);
+}
+
+static void
+test_only_fds_0_to_2(void **state)
+{
+	json_object *d = NULL;
+	char msg[256];
+	int fd = open("/dev/null", O_RDONLY);	/* not close-on-exec, like a --pin fd:N */
+
+	(void)state;
+	assert_true(fd > 2);
+	/* The shell's own view: 0, 1 and 2 open, our fd closed. */
+	{
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "cat >/dev/null; [ -e /proc/$$/fd/0 ] && "
+		    "[ -e /proc/$$/fd/1 ] && [ -e /proc/$$/fd/2 ] && "
+		    "[ ! -e /proc/$$/fd/%d ]", fd);
+		assert_int_equal(run(cmd, "x", 5000, &d, msg, sizeof(msg), NULL), 200);
+	}
+	json_object_put(d);
+	close(fd);
+}
+
+static void
+test_env(void **state)
+{
+	json_object *d = NULL;
+	char msg[256], **env;
+	const char *hide[] = { "MY_PIN_SOURCE", NULL };
+	bool pin = false, src = false, other = false;
+
+	(void)state;
+	assert_int_equal(run("[ \"$FOO\" = bar ] && [ -z \"$HOME\" ]", "", 5000, &d,
+	    msg, sizeof(msg), NULL), 200);
+	setenv("MY_PIN_SOURCE", "1234", 1);
+	setenv("EDGE_PIN", "1234", 1);
+	setenv("MY_OTHER", "x", 1);
+	setenv("MY_PIN_SOURCE_NOT", "x", 1);
+	assert_non_null(env = edge_secret_child_env(hide));
+	for (char **e = env; *e != NULL; e++) {
+		pin |= strncmp(*e, "EDGE_PIN=", 9) == 0;
+		src |= strncmp(*e, "MY_PIN_SOURCE=", 14) == 0;
+		other |= strncmp(*e, "MY_OTHER=", 9) == 0 ||
+		    strncmp(*e, "MY_PIN_SOURCE_NOT=", 18) == 0;
+	}
+	free(env);
+	assert_false(pin);
+	assert_false(src);
+	assert_true(other);
+}
+
+static void
+test_timeout_kills_the_group(void **state)
+{
+	json_object *d = NULL;
+	char msg[256];
+	double secs;
+
+	(void)state;
+	/* Closes stdout, ignores SIGTERM, and so does its child: SIGKILL ends both. */
+	assert_int_equal(run("trap '' TERM; exec >&-; sleep 100 & wait", "x", 300, &d,
+	    msg, sizeof(msg), &secs), 1102);
+	assert_string_equal(msg, "command timed out after 0 s");
+	assert_true(secs < 0.3 + EDGE_EXEC_KILL_GRACE_MS / 1000.0 + 2);
+	/* A handler that stops at SIGTERM ends at once. */
+	assert_int_equal(run("sleep 100", "x", 300, &d, msg, sizeof(msg), &secs), 1102);
+	assert_true(secs < 1.5);
+}
+
+static void
+test_output_cap(void **state)
+{
+	json_object *d = NULL;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(run("head -c 300000 /dev/zero | tr '\\0' ' '; echo '{}'", "x",
+	    10000, &d, msg, sizeof(msg), NULL), 1102);
+	assert_string_equal(msg, "command output above 256 KiB");
+	assert_null(d);
+}
+
+static void
+test_free_running(void **state)
+{
+	struct edge_exec *x = NULL;
+	struct timespec t0, t1;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(edge_exec_start("sleep 100", plain_env, "", 0, 60000, &x,
+	    NULL), 0);
+	assert_false(edge_exec_step(x));
+	edge_exec_free(&x);	/* killed and reaped, not waited for */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 5);
+	edge_exec_free(&x);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_codes),
+		cmocka_unit_test(test_only_fds_0_to_2),
+		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_timeout_kills_the_group),
+		cmocka_unit_test(test_output_cap),
+		cmocka_unit_test(test_free_running),
+	};
+
+	signal(SIGPIPE, SIG_IGN);	/* as in edge-connect: a handler may not read its input */
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
