@@ -103,6 +103,18 @@ config code GW-CODE 'LOCALITY=$(touch '"$T"'/pwned)'
 pg "$T/code.env" >/dev/null 2>&1 || true
 [ ! -e "$T/pwned" ] && ok "the config file is data, not shell code" || not_ok "the config file is data, not shell code"
 
+# --- the smoke test with the broker down ----------------------------------------------
+# edge-connect --exit-on-eof that never reached the hub exits 4, so the smoke test fails.
+if [ "$connect_state" = ok ]; then
+	kill -TERM "$(cat "$T/hub/mosquitto.pid")"
+	sleep 1
+	assert_fails 4 "broker down: the smoke test fails with exit 4" pg "$T/gw1.env"
+	assert_grep "... on the connect line" "^connect  *FAILED (exit 4" "$T/out"
+else
+	skip "broker down: the smoke test fails with exit 4" "edge-connect not built"
+	skip "... on the connect line" "edge-connect not built"
+fi
+
 # --- interrupted runs, completed later ----------------------------------------------
 H=$T/GW-0002
 config gw2 GW-0002 RETRIES=0
