@@ -152,6 +152,25 @@ assert_eq "... two run and answer 200, the third is answered 1102 at once" \
     "$(reply 5 .code) $(reply 6 .code) $(reply 7 .code)" "200 200 1102"
 assert_eq "... saying why" "$(reply 7 .message)" "busy: 2 commands already running"
 
+# ---- SIGTERM with a handler running ----------------------------------------
+rm -f "$T/sleeper"
+start_edge --drain-timeout 1 --exec "sleep 1000 & echo \$! > '$T/sleeper'; wait"
+cmd 8
+wait_for_grep . "$T/sleeper" 10
+kill -TERM $EC
+wait_pid $EC 10; wait $EC; rc=$?
+assert_eq "SIGTERM with a handler running: edge-connect exits 0 after --drain-timeout" "$rc" 0
+S=$(cat "$T/sleeper" 2>/dev/null)
+if [ -n "$S" ] && { ! kill -0 "$S" 2>/dev/null || [ "$(cut -d' ' -f3 "/proc/$S/stat" 2>/dev/null)" = Z ]; }; then
+	ok "... and the handler's process group is killed"
+else
+	not_ok "... and the handler's process group is killed"
+	P=$(ps -o ppid= -p "$S" 2>/dev/null | tr -d ' ')
+	[ "${P:-1}" -gt 1 ] && kill -KILL "$P" 2>/dev/null
+	[ -n "$S" ] && kill -KILL "$S" 2>/dev/null
+fi
+assert_grep "... saying so" "killing 1 running --exec handlers" "$T/ec.err"
+
 # ---- --exit-on-eof that never reached the hub ------------------------------
 stop_pid "$REPLIES_PID"
 DEAD=$(free_port)
