@@ -32,6 +32,7 @@
 
 #define LINE_MAX_BYTES	(512 * 1024)	/* EnOS refuses larger messages */
 #define EXEC_MAX_LIMIT	64	/* --exec-max upper bound */
+#define METHOD_MAX	128	/* longest uplink method accepted */
 #define CONNACK_WAIT_MS	30000
 #define FLUSH_EVERY_MS	200
 
@@ -145,16 +146,11 @@ mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wall-clock milliseconds, following EDGE_TIME_NOW like every time check. */
+/* Wall-clock milliseconds. */
 static long long
 now_ms(void)
 {
-	struct timespec ts;
-
-	if (getenv("EDGE_TIME_NOW") != NULL)
-		return (long long)edge_time_now() * 1000;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return edge_time_ms();
 }
 
 static int
@@ -663,7 +659,9 @@ pump(struct app *a)
 static bool
 method_ok(const char *m)
 {
-	if (strncmp(m, "thing.", 6) != 0 || strncmp(m, "thing.service.", 14) == 0)
+	/* Bounded, so that its _reply topic fits want_reply()'s buffer. */
+	if (strncmp(m, "thing.", 6) != 0 || strncmp(m, "thing.service.", 14) == 0 ||
+	    strlen(m) > METHOD_MAX)
 		return false;
 	return m[strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] == '\0' &&
 	    strstr(m, "..") == NULL && m[strlen(m) - 1] != '.';
@@ -682,7 +680,7 @@ take_line(struct app *a, char *line, size_t len)
 {
 	json_object *o = NULL, *msg = NULL, *v, *params;
 	struct edge_error err = { 0 };
-	char topic[600], id[32];
+	char *topic = NULL, id[32];
 	const char *method = "thing.measurepoint.post", *text;
 	char *wrapped = NULL;
 	size_t i;
@@ -766,10 +764,15 @@ take_line(struct app *a, char *line, size_t len)
 			json_object_object_add(msg, "params", params);
 		}
 	}
-	i = (size_t)snprintf(topic, sizeof(topic), "/sys/%s/%s/", a->pk, a->dk);
-	for (const char *p = method + 0; *p && i + 1 < sizeof(topic); p++)
-		topic[i++] = (char)(*p == '.' ? '/' : *p);
-	topic[i] = '\0';
+	/* Sized from the keys and the method, which come from outside. */
+	if (asprintf(&topic, "/sys/%s/%s/%s", a->pk, a->dk, method) < 0) {
+		topic = NULL;
+		rc = edge_err(&a->ctx->err, EDGE_EFAIL, "out of memory");
+		goto out;
+	}
+	for (i = strlen(topic) - strlen(method); topic[i] != '\0'; i++)
+		if (topic[i] == '.')
+			topic[i] = '/';
 	text = wrapped != NULL ? wrapped : edge_json_text(msg);
 	if (strlen(text) > LINE_MAX_BYTES) {
 		invalid(a, "message above 512 KB");
@@ -786,6 +789,7 @@ take_line(struct app *a, char *line, size_t len)
 	rc = edge_outbox_append(a->ob, topic, text, strlen(text), NULL,
 	    &a->ctx->err);
 out:
+	free(topic);
 	free(wrapped);
 	json_object_put(msg);
 	json_object_put(o);
@@ -974,8 +978,6 @@ setup(struct app *a)
 	if (a->tconf.hub_pin != NULL &&
 	    edge_hubid_pins_valid(a->tconf.hub_pin, &ctx->err) != EDGE_OK)
 		return EDGE_EUSAGE;
-	/* Certificates are checked at the time the trusted-time check uses. */
-	a->tconf.at = getenv("EDGE_TIME_NOW") ? edge_time_now() : 0;
 	if (!a->tconf.verify_hostname)
 		edge_warn("--no-verify-hostname: the hub's name is NOT checked; any certificate from the pinned CA is accepted as the hub");
 	if ((rc = reload_tls(a, true)) != EDGE_OK)

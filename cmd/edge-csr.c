@@ -86,8 +86,9 @@ report(struct edge_ctx *ctx, const struct edge_subject *s,
     const struct edge_key *key, const char *out, const char *pem, bool changed)
 {
 	json_object *subj = json_object_new_object();
-	char dn[600] = "";
+	char *dn = NULL;
 	size_t n = 0;
+	FILE *f_dn = open_memstream(&dn, &n);
 	int f;
 
 	for (f = 0; f < EDGE_SUBJ_N; f++) {
@@ -95,11 +96,12 @@ report(struct edge_ctx *ctx, const struct edge_subject *s,
 			continue;
 		json_object_object_add(subj, edge_subject_attr(f),
 		    json_object_new_string(s->v[f]));
-		n += (size_t)snprintf(dn + n, n < sizeof(dn) ? sizeof(dn) - n : 0,
-		    "%s%s=%s", n ? "," : "", edge_subject_attr(f), s->v[f]);
-		if (n >= sizeof(dn))
-			n = sizeof(dn) - 1;
+		if (f_dn != NULL)
+			fprintf(f_dn, "%s%s=%s", ftell(f_dn) > 0 ? "," : "",
+			    edge_subject_attr(f), s->v[f]);
 	}
+	if (f_dn != NULL)
+		fclose(f_dn);
 	json_object_object_add(ctx->result, "subject", subj);
 	edge_result_str(ctx, "key_id", key->id);
 	edge_result_str(ctx, "key", key->where);
@@ -110,7 +112,8 @@ report(struct edge_ctx *ctx, const struct edge_subject *s,
 	if (!changed)
 		edge_note("%s already holds this request; nothing to do", out);
 	if (strcmp(out, "-") != 0)
-		edge_out(ctx, "%s %s %s\n", out, dn, key->id);
+		edge_out(ctx, "%s %s %s\n", out, dn ? dn : "", key->id);
+	free(dn);
 }
 
 static int

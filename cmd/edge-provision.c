@@ -36,18 +36,6 @@ static const struct edge_opt opts[] = {
 	{ NULL, 0, NULL, 0, NULL, NULL }
 };
 
-/* EnOS device keys: letters, digits, "_", "-", "." and ":"; 1 to 64 characters. */
-static bool
-valid_key(const char *s)
-{
-	size_t n;
-
-	for (n = 0; s[n] != '\0'; n++)
-		if (!isalnum((unsigned char)s[n]) && strchr("_-.:", s[n]) == NULL)
-			return false;
-	return n > 0 && n <= 64;
-}
-
 static void
 local_timezone(char *buf, size_t len)
 {
@@ -105,7 +93,7 @@ take_answer(struct edge_ctx *ctx, json_object *data, struct edge_device *d,
 	    strcmp(dk, edge_device_get(d, EDGE_DEV_DEVICE_KEY)) != 0)
 		return edge_err(&ctx->err, EDGE_EINPUT,
 		    "%s: names device %s/%s, not the one asked for", what, pk, dk);
-	if (!valid_key(asset) || strlen(*secret) < 8 ||
+	if (!edge_device_key_valid(asset) || strlen(*secret) < 8 ||
 	    strpbrk(*secret, "\r\n") != NULL)
 		return edge_err(&ctx->err, EDGE_EINPUT,
 		    "%s: unusable assetId or deviceSecret", what);
@@ -191,7 +179,7 @@ activate_device(struct edge_ctx *ctx, struct edge_hub *hub,
 	if (rc != EDGE_OK)
 		return rc;
 	if (strlen(secret->data) < 8 || strpbrk(secret->data, "\r\n") != NULL ||
-	    !valid_key(asset)) {
+	    !edge_device_key_valid(asset)) {
 		rc = edge_err(&ctx->err, EDGE_EINPUT,
 		    "activation answer: unusable assetId or deviceSecret");
 		goto out;
@@ -223,9 +211,9 @@ run(struct edge_ctx *ctx)
 		return edge_usage(ctx, "missing --product-key");
 	if (sn == NULL)
 		return edge_usage(ctx, "missing --serial");
-	if (!valid_key(pk))
+	if (!edge_device_key_valid(pk))
 		return edge_usage(ctx, "--product-key %s: not a valid product key", pk);
-	if (!valid_key(sn))
+	if (!edge_device_key_valid(sn))
 		return edge_usage(ctx,
 		    "--serial %s: use 1 to 64 letters, digits, '_', '-', '.' or ':'", sn);
 	if (tz == NULL) {

@@ -27,6 +27,8 @@
 #define CERTS_PATH	"/connect-service/v2.0/certificates"
 #define PENDING_FILE	"pending-revocations"
 #define SN_MAX		64
+/* Cap on the queue file: about 10,000 queued revocations. */
+#define EDGE_PENDING_MAX	(1024 * 1024)
 
 static const struct edge_opt opts[] = {
 	{ "serial", 's', "SERIAL", 0, "serial of the certificate to revoke, decimal (EnOS certSN) or 0x-hex", NULL },
@@ -204,46 +206,118 @@ revoke_one(struct edge_ctx *ctx, struct edge_hub *hub, struct target *t,
 	return EDGE_OK;
 }
 
-/* Lines "serial reason productKey deviceKey" queued by --reset --offline. */
+/*
+ * One queued line "serial reason productKey deviceKey", split in place.
+ * false for a line that is not one (it stays in the queue as it was).
+ */
+static bool
+parse_pending(char *line, struct target *t)
+{
+	char *f[4], *save = NULL, *end;
+	long r;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if ((f[i] = strtok_r(i ? NULL : line, " \t\r", &save)) == NULL)
+			return false;
+	if (strtok_r(NULL, " \t\r", &save) != NULL ||
+	    strlen(f[0]) >= sizeof(t->serial))
+		return false;
+	r = strtol(f[1], &end, 10);
+	if (*end != '\0' || r < 0 || r > 10)
+		return false;
+	memcpy(t->serial, f[0], strlen(f[0]) + 1);
+	t->reason = (int)r;
+	t->pk = f[2];
+	t->dk = f[3];
+	return true;
+}
+
+/*
+ * Send the revocations queued by --reset --offline.  Every line not sent
+ * (failed, not tried because the hub is down, or unreadable) is written back
+ * as it was: a queued revocation is never dropped.  Lines are copied into a
+ * buffer as large as the file, so no length is assumed.  EDGE_OK when the
+ * queue was emptied; otherwise the first failure, with the count of lines
+ * kept in the message.
+ */
 static int
 send_pending(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd)
 {
-	char *buf = NULL, *line, *next, keep[8192] = "";
-	size_t len = 0, kept = 0;
+	char *buf = NULL, *copy = NULL, *keep = NULL, *line, *next;
+	size_t len = 0, kept = 0, nkept = 0, lineno = 0, llen;
+	struct edge_error first = { 0 };
+	bool hub_down = false;
 	int rc;
 
 	if (!edge_file_exists(dirfd, PENDING_FILE))
 		return EDGE_OK;
-	if ((rc = edge_file_read(dirfd, PENDING_FILE, 64 * 1024, &buf, &len,
-	    &ctx->err)) != EDGE_OK)
+	if ((rc = edge_file_read(dirfd, PENDING_FILE, EDGE_PENDING_MAX, &buf,
+	    &len, &ctx->err)) != EDGE_OK)
 		return rc;
-	for (line = buf; line != NULL && *line; line = next) {
-		char sn[SN_MAX], pk[128], dk[128];
-		struct target t = { .pk = pk, .dk = dk };
+	if ((keep = malloc(len + 2)) == NULL ||
+	    (copy = malloc(len + 1)) == NULL) {
+		rc = edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
+		goto out;
+	}
+	for (line = buf; line < buf + len; line = next) {
+		struct target t = { .reason = 0 };
 		time_t when;
 		bool changed;
 
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		if (sscanf(line, "%63s %d %127s %127s", sn, &t.reason, pk, dk) != 4)
+		next = memchr(line, '\n', (size_t)(buf + len - line));
+		llen = next ? (size_t)(next - line) : (size_t)(buf + len - line);
+		next = next ? next + 1 : buf + len;
+		lineno++;
+		if (llen == 0 || strspn(line, " \t\r") >= llen)
 			continue;
-		snprintf(t.serial, sizeof(t.serial), "%s", sn);
-		if (revoke_one(ctx, hub, &t, &changed, &when) == EDGE_OK) {
-			edge_note("sent the queued revocation of serial %s", sn);
+		memcpy(copy, line, llen);
+		copy[llen] = '\0';
+		if (hub_down) {
+			/* Not tried: the hub cannot be reached. */
+		} else if (memchr(copy, '\0', llen) != NULL ||
+		    !parse_pending(copy, &t)) {
+			edge_warn("%s line %zu: not \"serial reason productKey deviceKey\"; kept in the queue",
+			    PENDING_FILE, lineno);
+			if (first.code == 0)
+				edge_err(&first, EDGE_EINPUT,
+				    "%s line %zu: unreadable queued revocation",
+				    PENDING_FILE, lineno);
+		} else if (revoke_one(ctx, hub, &t, &changed, &when) == EDGE_OK) {
+			edge_note("sent the queued revocation of serial %s",
+			    t.serial);
+			continue;
 		} else {
-			edge_warn("queued revocation of serial %s: %s", sn,
-			    ctx->err.msg);
-			kept += (size_t)snprintf(keep + kept, sizeof(keep) - kept,
-			    "%s %d %s %s\n", sn, t.reason, pk, dk);
+			edge_warn("queued revocation of serial %s: %s; kept in the queue",
+			    t.serial, ctx->err.msg);
+			if (first.code == 0)
+				first = ctx->err;
+			/* Stop asking a hub that cannot be reached. */
+			hub_down = ctx->err.code == EDGE_ETEMP;
 		}
+		memcpy(keep + kept, line, llen);
+		kept += llen;
+		keep[kept++] = '\n';
+		nkept++;
 	}
-	free(buf);
 	memset(&ctx->err, 0, sizeof(ctx->err));
-	if (kept > 0)
-		return edge_file_write_atomic(dirfd, PENDING_FILE, keep, kept,
-		    EDGE_MODE_PRIVATE, &ctx->err);
-	return edge_file_remove(dirfd, PENDING_FILE, false, &ctx->err);
+	if (kept == 0) {
+		rc = edge_file_remove(dirfd, PENDING_FILE, false, &ctx->err);
+		goto out;
+	}
+	if (kept != len || memcmp(keep, buf, len) != 0) {
+		if ((rc = edge_file_write_atomic(dirfd, PENDING_FILE, keep, kept,
+		    EDGE_MODE_PRIVATE, &ctx->err)) != EDGE_OK)
+			goto out;
+	}
+	rc = edge_err(&ctx->err, first.code ? first.code : EDGE_EFAIL,
+	    "%zu queued revocation(s) still in %s: %s", nkept, PENDING_FILE,
+	    first.msg);
+out:
+	free(buf);
+	free(copy);
+	free(keep);
+	return rc;
 }
 
 static int
@@ -254,7 +328,7 @@ queue_pending(struct edge_ctx *ctx, int dirfd, const struct target *t)
 	int rc, n;
 
 	if (edge_file_exists(dirfd, PENDING_FILE) &&
-	    (rc = edge_file_read(dirfd, PENDING_FILE, 64 * 1024, &buf, &len,
+	    (rc = edge_file_read(dirfd, PENDING_FILE, EDGE_PENDING_MAX, &buf, &len,
 	    &ctx->err)) != EDGE_OK)
 		return rc;
 	n = asprintf(&all, "%s%s %d %s %s\n", buf ? buf : "", t->serial,
@@ -419,10 +493,11 @@ run(struct edge_ctx *ctx)
 	struct edge_hubcfg cfg;
 	struct edge_device dev = { { 0 } };
 	struct edge_secret *pin = NULL;
+	struct edge_error pending = { 0 };
 	struct target t;
 	bool changed = false;
 	time_t when = 0;
-	int dirfd = -1, rc;
+	int dirfd = -1, rc, prc;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&t, 0, sizeof(t));
@@ -473,13 +548,23 @@ run(struct edge_ctx *ctx)
 	}
 	if ((rc = edge_hubcfg_load(ctx, &cfg, true)) != EDGE_OK)
 		goto out;
-	if ((rc = send_pending(ctx, &cfg.hub, dirfd)) != EDGE_OK)
-		goto out;
+	/*
+	 * The queue is sent first, but a line the hub refuses does not stop
+	 * this revocation; what stays queued makes the exit status non-zero.
+	 */
+	if ((prc = send_pending(ctx, &cfg.hub, dirfd)) != EDGE_OK) {
+		pending = ctx->err;
+		memset(&ctx->err, 0, sizeof(ctx->err));
+	}
 	if ((rc = revoke_one(ctx, &cfg.hub, &t, &changed, &when)) != EDGE_OK)
 		goto out;
 	if (!changed)
 		edge_note("serial %s is already revoked; nothing to do", t.serial);
 	report(ctx, &t, when, changed);
+	if (prc != EDGE_OK) {
+		ctx->err = pending;
+		rc = prc;
+	}
 out:
 	edge_p11_set_pin(NULL);
 	edge_secret_free(&pin);

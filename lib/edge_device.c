@@ -49,6 +49,28 @@ edge_device_exists(int dirfd)
 	return edge_file_exists(dirfd, EDGE_DEVICE_FILE);
 }
 
+bool
+edge_device_key_valid(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (!(s[n] >= 'a' && s[n] <= 'z') && !(s[n] >= 'A' && s[n] <= 'Z') &&
+		    !(s[n] >= '0' && s[n] <= '9') && strchr("_-.:", s[n]) == NULL)
+			return false;
+	return n > 0 && n <= EDGE_DEVICE_KEY_MAX;
+}
+
+static int
+key_check(const char *what, const char *v, struct edge_error *err)
+{
+	if (edge_device_key_valid(v))
+		return EDGE_OK;
+	return edge_err(err, EDGE_EINPUT,
+	    "%s: not a key (1 to %d letters, digits, '_', '-', '.' or ':'; %zu characters)",
+	    what, EDGE_DEVICE_KEY_MAX, strlen(v));
+}
+
 int
 edge_device_load(int dirfd, struct edge_device *d, struct edge_error *err)
 {
@@ -79,6 +101,10 @@ edge_device_load(int dirfd, struct edge_device *d, struct edge_error *err)
 	if (d->v[EDGE_DEV_PRODUCT_KEY] == NULL || d->v[EDGE_DEV_DEVICE_KEY] == NULL)
 		rc = edge_err(err, EDGE_EINPUT,
 		    EDGE_DEVICE_FILE ": productKey or deviceKey is missing");
+	else if ((rc = key_check(EDGE_DEVICE_FILE ": productKey",
+	    d->v[EDGE_DEV_PRODUCT_KEY], err)) == EDGE_OK)
+		rc = key_check(EDGE_DEVICE_FILE ": deviceKey",
+		    d->v[EDGE_DEV_DEVICE_KEY], err);
 out:
 	if (rc != EDGE_OK)
 		edge_device_free(d);
@@ -92,10 +118,17 @@ static int
 device_text(const struct edge_device *d, char **out, size_t *len,
     struct edge_error *err)
 {
-	json_object *o = json_object_new_object();
+	json_object *o;
 	const char *text;
-	int f;
+	int f, rc;
 
+	/* Keys end up in topics and fixed-form names: never store a bad one. */
+	if ((d->v[EDGE_DEV_PRODUCT_KEY] != NULL && (rc = key_check(
+	    "productKey", d->v[EDGE_DEV_PRODUCT_KEY], err)) != EDGE_OK) ||
+	    (d->v[EDGE_DEV_DEVICE_KEY] != NULL && (rc = key_check(
+	    "deviceKey", d->v[EDGE_DEV_DEVICE_KEY], err)) != EDGE_OK))
+		return rc;
+	o = json_object_new_object();
 	for (f = 0; f < EDGE_DEV_N; f++)
 		if (d->v[f] != NULL)
 			json_object_object_add(o, names[f].file_key,

@@ -36,9 +36,20 @@ const char *edge_device_get(const struct edge_device *d,
 
 bool edge_device_exists(int dirfd);
 
+/* Longest productKey or deviceKey (EnOS keys are 1 to 64 characters). */
+#define EDGE_DEVICE_KEY_MAX	64
+/*
+ * Whether s is a productKey or deviceKey as EnOS makes them: 1 to
+ * EDGE_DEVICE_KEY_MAX letters, digits, '_', '-', '.' or ':'.  Keys become
+ * MQTT topic levels and names, so device.json is refused (EDGE_EINPUT) by
+ * edge_device_load() and never written by edge_device_save() with another.
+ */
+bool edge_device_key_valid(const char *s);
+
 /*
  * Read device.json.  Missing: EDGE_EINPUT "not provisioned (no device.json);
- * run edge-provision".  productKey and deviceKey are required.
+ * run edge-provision".  productKey and deviceKey are required and must pass
+ * edge_device_key_valid().
  */
 int edge_device_load(int dirfd, struct edge_device *d, struct edge_error *err);
 

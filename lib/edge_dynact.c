@@ -59,7 +59,7 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 	struct exchange *x = user;
 	json_object *o = NULL, *params;
 	const char *id, *asset, *pk, *dk, *secret = NULL;
-	char reply_topic[560], reply[256];
+	char reply_topic[sizeof(x->topic) + 8], reply[256];
 
 	if (strcmp(topic, x->topic) != 0 || x->done)
 		return;
@@ -121,8 +121,10 @@ edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
 	x.c = c;
 	x.connack = -1;
 	x.rc = EDGE_ETEMP;
-	snprintf(x.topic, sizeof(x.topic), "/ext/session/%s/%s/thing/activate/info",
-	    c->product_key, c->device_key);
+	if ((size_t)snprintf(x.topic, sizeof(x.topic),
+	    "/ext/session/%s/%s/thing/activate/info", c->product_key,
+	    c->device_key) >= sizeof(x.topic))
+		return edge_err(err, EDGE_EINPUT, "product key or device key too long");
 	if ((rc = edge_mqtt_url_parse(c->url, &host, &port, err)) != EDGE_OK)
 		return rc;
 	memset(&tconf, 0, sizeof(tconf));

@@ -6,10 +6,12 @@
 #include <limits.h>
 #include <dirent.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,10 +55,59 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* A temporary name's random part, from the kernel: never predictable. */
+static unsigned long
+tmp_random(void)
+{
+	uint32_t r = 0;
+
+	while (getrandom(&r, sizeof(r), 0) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+/*
+ * An existing character device or FIFO (say -o /dev/null, or a pipe to a
+ * reader) is written in place: renaming over it would replace the node
+ * with a regular file (as root, breaking /dev/null for the whole machine).
+ * A private file never goes to a terminal.
+ */
+static int
+begin_direct(struct edge_atomic *a, mode_t mode, struct edge_error *err)
+{
+	struct stat st;
+	int fd, e;
+
+	fd = openat(a->dirfd, a->name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY);
+	if (fd < 0) {
+		e = errno;
+		return edge_err(err, EDGE_ESTORE, "%s: cannot write: %s", a->name,
+		    strerror(e));
+	}
+	/* Checked again on the open file: the name may have changed since. */
+	if (fstat(fd, &st) != 0 || !(S_ISCHR(st.st_mode) ||
+	    S_ISFIFO(st.st_mode))) {
+		close(fd);
+		return edge_err(err, EDGE_ESTORE,
+		    "%s: changed while being opened; not written", a->name);
+	}
+	if (mode == EDGE_MODE_PRIVATE && isatty(fd)) {
+		close(fd);
+		return edge_err(err, EDGE_ESTORE,
+		    "%s: is a terminal; refusing to write private data to it",
+		    a->name);
+	}
+	a->fd = fd;
+	a->direct = true;
+	return EDGE_OK;
+}
+
 int
 edge_file_atomic_begin(int dirfd, const char *name, mode_t mode,
     struct edge_atomic *a, struct edge_error *err)
 {
+	struct stat st;
 	unsigned attempt;
 
 	memset(a, 0, sizeof(*a));
@@ -65,6 +116,18 @@ edge_file_atomic_begin(int dirfd, const char *name, mode_t mode,
 	if (strlen(name) >= sizeof(a->name))
 		return edge_err(err, EDGE_ESTORE, "%s: name too long", name);
 	memcpy(a->name, name, strlen(name) + 1);
+	/* Only a regular file (or a symlink, itself) is replaced by rename. */
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+			return begin_direct(a, mode, err);
+		if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+			return edge_err(err, EDGE_ESTORE,
+			    "%s: is a %s; refusing to replace it", name,
+			    S_ISDIR(st.st_mode) ? "directory" :
+			    S_ISSOCK(st.st_mode) ? "socket" :
+			    S_ISBLK(st.st_mode) ? "block device" :
+			    "special file");
+	}
 	for (attempt = 0; attempt < 16; attempt++) {
 		/*
 		 * ".NAME.PID.RANDOM.tmp": the PID lets edge_dir_clean_stale()
@@ -72,7 +135,7 @@ edge_file_atomic_begin(int dirfd, const char *name, mode_t mode,
 		 * random part and O_EXCL make a collision an error, not a race.
 		 */
 		snprintf(a->tmp, sizeof(a->tmp), ".%s.%ld.%08lx.tmp", name,
-		    (long)getpid(), (unsigned long)random() & 0xffffffffUL);
+		    (long)getpid(), tmp_random());
 		a->fd = openat(dirfd, a->tmp, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, mode);
 		if (a->fd >= 0 || errno != EEXIST)
@@ -119,6 +182,16 @@ edge_file_atomic_commit(struct edge_atomic *a, struct edge_error *err)
 {
 	int e;
 
+	if (a->direct) {
+		/* A device or FIFO: nothing to sync or rename. */
+		e = close(a->fd) != 0 ? errno : 0;
+		a->fd = -1;
+		a->direct = false;
+		if (e != 0)
+			return edge_err(err, EDGE_ESTORE, "%s: cannot write: %s",
+			    a->name, strerror(e));
+		return EDGE_OK;
+	}
 	if (fsync(a->fd) != 0 || close(a->fd) != 0) {
 		e = errno;
 		a->fd = -1;
@@ -144,6 +217,7 @@ edge_file_atomic_abort(struct edge_atomic *a)
 	if (a->fd >= 0)
 		close(a->fd);
 	a->fd = -1;
+	a->direct = false;
 	if (a->tmp[0] != '\0')
 		(void)unlinkat(a->dirfd, a->tmp, 0);
 	a->tmp[0] = '\0';

@@ -59,11 +59,21 @@ int edge_file_write_atomic(int dirfd, const char *name, const void *data,
  * commit the file is already aborted.  Abort may always be called again: it
  * does nothing after a commit, a failed begin or an earlier abort (so a
  * struct edge_atomic initialised with .fd = -1 can be aborted on any path).
- * The temporary file is ".NAME.PID.XXXXXXXX.tmp", flock()ed while open.
+ * The temporary file is ".NAME.PID.XXXXXXXX.tmp" (random part from
+ * getrandom()), flock()ed while open.
+ *
+ * Only a regular file (or a symlink, which is replaced, never followed) is
+ * renamed over.  An existing character device or FIFO (-o /dev/null, a pipe
+ * to a reader) is opened and written directly, with no temporary file and
+ * no atomicity (a FIFO's open waits for a reader); private data is never
+ * written to a terminal.  A directory, socket or block device is refused
+ * with EDGE_ESTORE "NAME: is a ...; refusing to replace it".  The same holds
+ * for edge_file_write_atomic() and edge_file_write_path().
  */
 struct edge_atomic {
 	int dirfd;
 	int fd;
+	bool direct;	/* writing into an existing device or FIFO */
 	char name[256];
 	char tmp[300];
 };

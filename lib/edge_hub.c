@@ -179,7 +179,11 @@ token_request(struct edge_hub *h, const struct token *old, struct token *t,
 		json_object_object_add(req, "accessToken",
 		    json_object_new_string(old->value));
 	body = edge_json_text(req);
-	snprintf(url, sizeof(url), "%s%s", h->api, old ? REFRESH_PATH : TOKEN_PATH);
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", h->api, old ?
+	    REFRESH_PATH : TOKEN_PATH) >= sizeof(url)) {
+		json_object_put(req);
+		return edge_err(err, EDGE_EUSAGE, "--api: URL too long");
+	}
 	rc = exchange(h, "POST", url, headers, body, strlen(body), &resp, err);
 	json_object_put(req);
 	if (rc != EDGE_OK)
@@ -304,36 +308,45 @@ signed_call(struct edge_hub *h, const struct token *t, const char *method,
     const char *path, const struct edge_enos_param *q, size_t nq,
     const char *body, struct edge_http_response *resp, struct edge_error *err)
 {
-	char url[4096], ts[32], sig[EDGE_ENOS_HEX256];
+	char *url = NULL, ts[32], sig[EDGE_ENOS_HEX256];
 	char h_tok[600], h_ts[64], h_sig[100];
 	const char *headers[] = {
 		"Content-Type: application/json;charset=UTF-8", h_tok, h_ts, h_sig,
 		NULL
 	};
-	size_t i, n;
+	size_t i, n = 0;
+	FILE *f;
 	int rc;
 
-	n = (size_t)snprintf(url, sizeof(url), "%s%s", h->api, path);
-	for (i = 0; i < nq && n < sizeof(url); i++) {
+	/* Query values (keys, serials) come from files and options: no cap. */
+	if ((f = open_memstream(&url, &n)) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	fprintf(f, "%s%s", h->api, path);
+	for (i = 0; i < nq; i++) {
 		char *v = edge_http_escape(q[i].value);
 		if (v == NULL)
-			return edge_err(err, EDGE_EFAIL, "out of memory");
-		n += (size_t)snprintf(url + n, sizeof(url) - n, "%c%s=%s",
-		    i ? '&' : '?', q[i].name, v);
+			break;
+		fprintf(f, "%c%s=%s", i ? '&' : '?', q[i].name, v);
 		free(v);
 	}
-	if (n >= sizeof(url))
-		return edge_err(err, EDGE_EUSAGE, "request URL too long");
+	if (fclose(f) != 0 || i < nq) {
+		free(url);
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	}
 	snprintf(ts, sizeof(ts), "%lld", edge_time_ms());
 	rc = edge_enos_api_signature(t->value, q, nq, body,
 	    body ? strlen(body) : 0, ts, h->secret_key->data, sig);
-	if (rc != EDGE_OK)
+	if (rc != EDGE_OK) {
+		free(url);
 		return edge_err(err, rc, "cannot sign the request");
+	}
 	snprintf(h_tok, sizeof(h_tok), "apim-accesstoken: %s", t->value);
 	snprintf(h_ts, sizeof(h_ts), "apim-timestamp: %s", ts);
 	snprintf(h_sig, sizeof(h_sig), "apim-signature: %s", sig);
-	return exchange(h, method, url, headers, body, body ? strlen(body) : 0,
+	rc = exchange(h, method, url, headers, body, body ? strlen(body) : 0,
 	    resp, err);
+	free(url);
+	return rc;
 }
 
 int

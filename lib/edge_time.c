@@ -11,15 +11,6 @@
 time_t
 edge_time_now(void)
 {
-	const char *v = getenv("EDGE_TIME_NOW");
-	char *end;
-	long long t;
-
-	if (v != NULL && *v != '\0') {
-		t = strtoll(v, &end, 10);
-		if (*end == '\0' && t > 0)
-			return (time_t)t;
-	}
 	return time(NULL);
 }
 

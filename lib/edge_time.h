@@ -41,8 +41,9 @@ int edge_time_check(int dirfd, time_t now, long tolerance, bool *far_ahead,
     struct edge_error *err);
 
 /*
- * The current time for this edge: EDGE_TIME_NOW (seconds since the epoch, for
- * tests) when set, else the system clock.
+ * The current time for this edge: the system clock.  No variable moves it:
+ * expiry, CRL and clock checks must not be borrowable from the environment
+ * (tests travel in time with libfaketime, tests/lib.sh at_time).
  */
 time_t edge_time_now(void);
 

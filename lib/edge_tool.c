@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -161,6 +162,14 @@ edge_tool_main(const struct edge_tool *tool, int argc, char **argv)
 	umask(077);
 	/* A core dump would carry secrets and key material. */
 	(void)setrlimit(RLIMIT_CORE, &nocore);
+	/*
+	 * Every tool may hold a secret (PIN, product or device secret, key),
+	 * from here on: not dumpable, so other processes of the same user
+	 * cannot ptrace it or read /proc/PID/mem, and no core is written even
+	 * where RLIMIT_CORE is raised again.  An --exec child is dumpable
+	 * again after its execve().
+	 */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.tool = tool;
 	ctx.dirfd = -1;

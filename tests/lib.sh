@@ -73,6 +73,29 @@ exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=d
 	trap 'exit 130' INT TERM
 }
 
+# Time travel for the real binaries, through libfaketime (Debian package
+# faketime); the tools themselves have no clock override.
+#   have_faketime || skip ...          # libfaketime is installed
+#   at_time SPEC cmd...                 # cmd's clock per FAKETIME=SPEC:
+#       "+2d" / "-3d" / "+90000" (offset; seconds without a unit), or
+#       "@2030-01-01 00:00:00" (absolute, then ticking)
+# Only wall-clock time moves (CLOCK_MONOTONIC is left alone, so timeouts
+# keep working); the children of cmd inherit the fake clock.  A shell
+# function, so it works inside assert_ok / assert_fails.
+FAKETIME_LIB=
+for _f in /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
+	[ -e "$_f" ] && { FAKETIME_LIB=$_f; break; }
+done
+have_faketime() { [ -n "$FAKETIME_LIB" ]; }
+at_time() {
+	_spec=$1; shift
+	have_faketime || { echo "at_time: libfaketime not installed (Debian package faketime)" >&2; return 127; }
+	# ASan builds want their runtime first; libfaketime only wraps time calls.
+	LD_PRELOAD="$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}" FAKETIME="$_spec" \
+	    FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1 \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+}
+
 # run cmd..., capturing stdout/stderr; sets $rc
 _run() { rc=0; "$@" >"$T/out" 2>"$T/err" || rc=$?; }
 

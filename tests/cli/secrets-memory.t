@@ -4,8 +4,9 @@
 # memory (issue 9).
 #
 # How: each tool runs under gdb (which starts it itself, so the tool's own
-# PR_SET_DUMPABLE=0 and RLIMIT_CORE=0 do not stop it; gcore reads the memory
-# through ptrace).  gdb stops at the function that wipes the secret and
+# PR_SET_DUMPABLE=0, set in edge_tool_main() for every tool, and RLIMIT_CORE=0
+# do not stop it: a tracer attached from the start keeps reading the memory
+# through ptrace; attack-hygiene.t checks that no one else can).  gdb stops at the function that wipes the secret and
 # writes every writable mapping (heap, stacks, library data) to a core file
 # three times:
 #   pre   on entry to the wiping function: the secret MUST be found here,

@@ -62,10 +62,18 @@ save(struct hub *h, const struct fault *f, int n)
 	size_t len = 0;
 	int i;
 
-	for (i = 0; i < n; i++)
-		if (f[i].count != 0)
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-			    "%s %s %ld\n", f[i].part, f[i].kind, f[i].count);
+	for (i = 0; i < n; i++) {
+		int w;
+
+		if (f[i].count == 0)
+			continue;
+		/* Checked: part and kind came from the faults file. */
+		w = snprintf(buf + len, sizeof(buf) - len, "%s %s %ld\n",
+		    f[i].part, f[i].kind, f[i].count);
+		if (w < 0 || (size_t)w >= sizeof(buf) - len)
+			break;
+		len += (size_t)w;
+	}
 	(void)edge_file_write_atomic(h->dirfd, "faults", buf, len, 0600, NULL);
 }
 

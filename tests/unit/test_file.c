@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* lib/edge_file: atomic writes, modes, read caps, symlink refusal, stale temp cleanup. */
+/*
+ * lib/edge_file: atomic writes, modes, read caps, symlink refusal, stale temp
+ * cleanup, devices and FIFOs written in place, random temporary names.
+ */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -282,6 +289,129 @@ test_clean_stale(void **state)
 	close(fd);
 }
 
+/*
+ * Only regular files are renamed over: a character device or FIFO is written
+ * into and stays what it was; a directory or socket is refused; private data
+ * never goes to a terminal.
+ */
+static void
+test_special_targets(void **state)
+{
+	struct edge_error err = { 0 };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	char path[128], got[16] = "", *pts;
+	int fd, p[2], sock, ptm;
+	pid_t pid;
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(edge_dir_open(dir, &fd, &err), EDGE_OK);
+	/* A FIFO with a reader: the reader gets the data. */
+	assert_int_equal(mkfifoat(fd, "fifo", 0600), 0);
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		char buf[16] = "";
+		ssize_t k;
+		int r;
+
+		alarm(5);	/* never wait for ever (a replaced FIFO) */
+		r = openat(fd, "fifo", O_RDONLY);
+		k = r >= 0 ? read(r, buf, sizeof(buf) - 1) : -1;
+		_exit(k > 0 && write(p[1], buf, (size_t)k) == k ? 0 : 1);
+	}
+	close(p[1]);
+	assert_int_equal(edge_file_write_atomic(fd, "fifo", "hello\n", 6,
+	    EDGE_MODE_PUBLIC, &err), EDGE_OK);
+	n = read(p[0], got, sizeof(got) - 1);
+	assert_int_equal(n, 6);
+	assert_string_equal(got, "hello\n");
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(fstatat(fd, "fifo", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(count_entries(fd), 1);	/* no temporary file left */
+
+	/* A character device (a private /dev/null; needs root to make). */
+	if (mknodat(fd, "null", S_IFCHR | 0666, makedev(1, 3)) == 0) {
+		snprintf(path, sizeof(path), "%s/null", dir);
+		assert_int_equal(edge_file_write_path(path, "x", 1,
+		    EDGE_MODE_PRIVATE, &err), EDGE_OK);
+		assert_int_equal(fstatat(fd, "null", &st, AT_SYMLINK_NOFOLLOW), 0);
+		assert_true(S_ISCHR(st.st_mode));
+		unlinkat(fd, "null", 0);
+	}
+
+	/* A directory and a socket are refused and left alone. */
+	assert_int_equal(mkdirat(fd, "d", 0700), 0);
+	assert_int_equal(edge_file_write_atomic(fd, "d", "x", 1,
+	    EDGE_MODE_PUBLIC, &err), EDGE_ESTORE);
+	assert_string_equal(err.msg, "d: is a directory; refusing to replace it");
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/sock", dir);
+	sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(sock >= 0);
+	assert_int_equal(bind(sock, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(edge_file_write_atomic(fd, "sock", "x", 1,
+	    EDGE_MODE_PUBLIC, &err), EDGE_ESTORE);
+	assert_string_equal(err.msg, "sock: is a socket; refusing to replace it");
+	assert_int_equal(fstatat(fd, "sock", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	close(sock);
+
+	/* A terminal gets public data but never private data. */
+	ptm = posix_openpt(O_RDWR | O_NOCTTY);
+	if (ptm >= 0 && grantpt(ptm) == 0 && unlockpt(ptm) == 0 &&
+	    (pts = ptsname(ptm)) != NULL) {
+		assert_int_equal(edge_file_write_path(pts, "k", 1,
+		    EDGE_MODE_PRIVATE, &err), EDGE_ESTORE);
+		assert_non_null(strstr(err.msg, "is a terminal"));
+		assert_int_equal(stat(pts, &st), 0);
+		assert_true(S_ISCHR(st.st_mode));
+	}
+	if (ptm >= 0)
+		close(ptm);
+	close(fd);
+}
+
+/*
+ * The random part of a temporary name comes from getrandom(): two processes
+ * that never seeded random() (forked from one that did not either) still
+ * pick different names.
+ */
+static void
+test_tmp_names_random(void **state)
+{
+	struct edge_error err = { 0 };
+	char part[2][9];
+	int fd, i, p[2];
+
+	(void)state;
+	assert_int_equal(edge_dir_open(dir, &fd, &err), EDGE_OK);
+	for (i = 0; i < 2; i++) {
+		pid_t pid;
+
+		assert_int_equal(pipe(p), 0);
+		if ((pid = fork()) == 0) {
+			struct edge_atomic a;
+			const char *r;
+
+			if (edge_file_atomic_begin(fd, "x", EDGE_MODE_PUBLIC, &a,
+			    NULL) != EDGE_OK)
+				_exit(1);
+			r = strrchr(a.tmp, '.') - 8;
+			edge_file_atomic_abort(&a);
+			_exit(write(p[1], r, 8) == 8 ? 0 : 1);
+		}
+		close(p[1]);
+		memset(part[i], 0, sizeof(part[i]));
+		assert_int_equal(read(p[0], part[i], 8), 8);
+		close(p[0]);
+		waitpid(pid, NULL, 0);
+	}
+	assert_string_not_equal(part[0], part[1]);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -292,6 +422,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_write_failure_keeps_old, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clean_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_special_targets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tmp_names_random, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("edge_file", tests, NULL, NULL);
 }
