@@ -552,13 +552,9 @@ run(struct edge_ctx *ctx)
 
 	if ((rc = obtain(ctx, &hub, base, (size_t)max_size, &got, source,
 	    sizeof(source))) != EDGE_OK ||
-	    (rc = edge_crl_verify(&got, &roots, source, &ctx->err)) != EDGE_OK)
+	    (rc = edge_crl_verify_root(&got, &roots, source, &r, &ctx->err)) !=
+	    EDGE_OK)
 		goto out;
-	if ((r = edge_crl_root(&got, &roots)) < 0) {
-		rc = edge_err(&ctx->err, EDGE_ETRUST,
-		    "%s: not signed by a trusted root CA", source);
-		goto out;
-	}
 	if (got.facts.this_update > now + EDGE_TIME_TOLERANCE) {
 		char tu[32];
 		edge_x509_time(got.facts.this_update, tu, sizeof(tu));

@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
@@ -15,7 +12,6 @@
 #include "edge_file.h"
 #include "edge_pem.h"
 
-#define HEADER		"# edgecert-crl "
 
 /* Extension OIDs (content bytes) this reader acts on; all are 2.5.29.x. */
 #define ID_CE(x)	{ 0x55, 0x1d, x }
@@ -368,11 +364,13 @@ may_issue(const struct edge_crl *c, gnutls_x509_crt_t root)
 
 int
 edge_crl_verify_root(const struct edge_crl *c, const struct edge_certs *roots,
-    const char *what, unsigned *which, struct edge_error *err)
+    const char *what, int *which, struct edge_error *err)
 {
 	bool named = false;
 	unsigned i;
 
+	if (which != NULL)
+		*which = EDGE_CRL_NO_ROOT;
 	if (gnutls_oid_to_sign(c->sig_oid) == GNUTLS_SIGN_UNKNOWN)
 		return edge_err(err, EDGE_ETRUST, "%s: unknown signature algorithm %s",
 		    what, c->sig_oid);
@@ -383,13 +381,16 @@ edge_crl_verify_root(const struct edge_crl *c, const struct edge_certs *roots,
 		named = true;
 		if (signed_by(roots->crt[i], c->sig_oid, &c->tbs, &c->sig) == 0) {
 			if (which != NULL)
-				*which = i;
+				*which = (int)i;
 			return EDGE_OK;
 		}
 	}
-	if (named)
+	if (named) {
+		if (which != NULL)
+			*which = EDGE_CRL_FORGED;
 		return edge_err(err, EDGE_ETRUST, "%s: signature does not verify",
 		    what);
+	}
 	return edge_err(err, EDGE_ETRUST, "%s: not signed by a trusted root CA",
 	    what);
 }
@@ -426,61 +427,6 @@ edge_crl_facts_compare(const struct edge_crl_facts *a,
 		return c;
 	return a->this_update < b->this_update ? -1 :
 	    a->this_update > b->this_update;
-}
-
-int
-edge_crl_store(int dirfd, const char *name, const struct edge_crl *c,
-    struct edge_error *err)
-{
-	struct edge_atomic a;
-	char head[256];
-	int n, rc;
-
-	n = snprintf(head, sizeof(head), HEADER "number=%s this-update=%lld sha256=%s\n",
-	    c->facts.number[0] ? c->facts.number : "-",
-	    (long long)c->facts.this_update, c->facts.sha256);
-	if ((rc = edge_file_atomic_begin(dirfd, name, EDGE_MODE_PUBLIC, &a,
-	    err)) != EDGE_OK ||
-	    (rc = edge_file_atomic_write(&a, head, (size_t)n, err)) != EDGE_OK ||
-	    (rc = edge_pem_write(&a, "X509 CRL", c->buf, c->len, err)) != EDGE_OK)
-		return rc;
-	return edge_file_atomic_commit(&a, err);
-}
-
-int
-edge_crl_stored_facts(int dirfd, const char *name, struct edge_crl_facts *f)
-{
-	char line[256], num[64], sha[65];
-	long long tu;
-	ssize_t n;
-	int fd;
-
-	memset(f, 0, sizeof(*f));
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	if (n > 0) {
-		line[n] = '\0';
-		if (sscanf(line, HEADER "number=%63s this-update=%lld sha256=%64s",
-		    num, &tu, sha) == 3 && strlen(sha) == 64) {
-			snprintf(f->number, sizeof(f->number), "%s",
-			    strcmp(num, "-") ? num : "");
-			f->this_update = (time_t)tu;
-			memcpy(f->sha256, sha, sizeof(f->sha256));
-			return 0;
-		}
-	}
-	{
-		/* Written by something else: parse it once. */
-		struct edge_crl c;
-		if (edge_crl_load(dirfd, name, &c, NULL) != EDGE_OK)
-			return -1;
-		*f = c.facts;
-		edge_crl_free(&c);
-	}
-	return 0;
 }
 
 static int

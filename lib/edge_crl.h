@@ -68,10 +68,14 @@ int edge_crl_load(int dirfd, const char *name, struct edge_crl *out,
  * The CRL's signature verifies with a root whose subject is its issuer
  * (compared canonically, RFC 5280 7.1) and whose subjectKeyIdentifier is its
  * authorityKeyIdentifier when both are present; every such root is tried.
- * *which (may be NULL) gets that root's index.  Errors: EDGE_ETRUST.
+ * *which (may be NULL) gets that root's index, or on EDGE_ETRUST
+ * EDGE_CRL_FORGED when a root of the issuer's name (and key id) exists but
+ * no such root's key verifies the signature, else EDGE_CRL_NO_ROOT.
  */
+#define EDGE_CRL_NO_ROOT	(-1)
+#define EDGE_CRL_FORGED		(-2)
 int edge_crl_verify_root(const struct edge_crl *c,
-    const struct edge_certs *roots, const char *what, unsigned *which,
+    const struct edge_certs *roots, const char *what, int *which,
     struct edge_error *err);
 
 /* The same without the index. */
@@ -81,18 +85,6 @@ int edge_crl_verify(const struct edge_crl *c, const struct edge_certs *roots,
 /* -1, 0, 1: a older than, as old as, newer than b (number, then thisUpdate). */
 int edge_crl_facts_compare(const struct edge_crl_facts *a,
     const struct edge_crl_facts *b);
-
-/*
- * Store as PEM, atomically, with a first line "# edgecert-crl number=N
- * this-update=T sha256=H" (text before a PEM block is ignored by readers) so
- * that the next update compares without parsing a large file again.
- */
-int edge_crl_store(int dirfd, const char *name, const struct edge_crl *c,
-    struct edge_error *err);
-
-/* The facts of a stored CRL: from its first line, else by parsing it.  0 or -1. */
-int edge_crl_stored_facts(int dirfd, const char *name,
-    struct edge_crl_facts *f);
 
 /* Sort the entries by serial so that lookups are binary searches. */
 int edge_crl_index(struct edge_crl *c, struct edge_error *err);

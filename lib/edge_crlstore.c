@@ -46,14 +46,12 @@ int
 edge_crl_root(const struct edge_crl *c, const struct edge_certs *roots)
 {
 	struct edge_error e = { 0 };
-	unsigned which = 0;
+	int which;
 
 	if (roots == NULL || roots->n == 0)
-		return -1;
-	if (edge_crl_verify_root(c, roots, "CRL", &which, &e) == EDGE_OK)
-		return (int)which;
-	/* A root of that name whose key does not verify it: a forged CRL. */
-	return strstr(e.msg, "signature does not verify") != NULL ? -2 : -1;
+		return EDGE_CRL_NO_ROOT;
+	(void)edge_crl_verify_root(c, roots, "CRL", &which, &e);
+	return which;
 }
 
 int
@@ -102,7 +100,7 @@ edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
 		rc = edge_err(err, EDGE_EINPUT, "%s: no CRL", name);
 	for (i = 0; rc == EDGE_OK && i < out->n; i++) {
 		out->root[i] = edge_crl_root(&out->c[i], roots);
-		if (out->root[i] == -2)
+		if (out->root[i] == EDGE_CRL_FORGED)
 			rc = edge_err(err, EDGE_ETRUST,
 			    "%s: a CRL of a trusted root does not verify (signature)",
 			    name);

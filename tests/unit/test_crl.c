@@ -115,6 +115,47 @@ test_parse_verify_lookup(void **state)
 	gnutls_free(der.data);
 }
 
+/* Why a CRL is not verified is told by code, never by the message's text. */
+static void
+test_verify_root_codes(void **state)
+{
+	gnutls_datum_t der = make_crl(7, GNUTLS_X509_FMT_DER);
+	struct edge_error err = { 0 };
+	struct edge_certs other_roots;
+	gnutls_x509_crt_t other;
+	struct edge_crl c;
+	int which = 99;
+
+	(void)state;
+	/* The same key under another name: not this CRL's issuer. */
+	assert_int_equal(gnutls_x509_crt_init(&other), 0);
+	gnutls_x509_crt_set_version(other, 3);
+	gnutls_x509_crt_set_serial(other, "\x02", 1);
+	gnutls_x509_crt_set_dn(other, "CN=Other CA,O=EnOS,C=CN", NULL);
+	gnutls_x509_crt_set_key(other, ca_key);
+	gnutls_x509_crt_set_basic_constraints(other, 1, -1);
+	gnutls_x509_crt_set_activation_time(other, time(NULL) - 60);
+	gnutls_x509_crt_set_expiration_time(other, time(NULL) + 86400);
+	assert_int_equal(gnutls_x509_crt_sign2(other, other, ca_key, GNUTLS_DIG_SHA256, 0), 0);
+	other_roots.crt = &other;
+	other_roots.n = 1;
+
+	assert_int_equal(edge_crl_parse(der.data, der.size, "t", &c, &err), EDGE_OK);
+	assert_int_equal(edge_crl_verify_root(&c, &roots, "t", &which, &err), EDGE_OK);
+	assert_int_equal(which, 0);
+	assert_int_equal(edge_crl_verify_root(&c, &other_roots, "t", &which, &err),
+	    EDGE_ETRUST);
+	assert_int_equal(which, EDGE_CRL_NO_ROOT);
+	/* A root of the issuer's name whose key does not verify it: forged. */
+	c.buf[c.sig.p - c.buf + 5] ^= 1;
+	assert_int_equal(edge_crl_verify_root(&c, &roots, "t", &which, &err),
+	    EDGE_ETRUST);
+	assert_int_equal(which, EDGE_CRL_FORGED);
+	edge_crl_free(&c);
+	gnutls_free(der.data);
+	gnutls_x509_crt_deinit(other);
+}
+
 static void
 test_pem_and_facts(void **state)
 {
@@ -367,6 +408,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_verify_lookup),
+		cmocka_unit_test(test_verify_root_codes),
 		cmocka_unit_test(test_pem_and_facts),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_serials_and_reasons),
