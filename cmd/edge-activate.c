@@ -216,25 +216,54 @@ check_cert(struct activation *a, gnutls_x509_crt_t crt,
 }
 
 /*
- * The root of roots that verifies crt (check_cert made sure one does): a
- * bundle given with --ca may hold unrelated roots before it.
+ * ca.pem's content: the certificates of roots that crt chains through, up
+ * to the self-signed root at the top (check_cert made sure crt verifies).
+ * A bundle given with --ca may hold unrelated roots, or an intermediate
+ * that verifies crt on its own: the root above it is what is trusted.
  */
-static gnutls_x509_crt_t
-verifying_root(gnutls_x509_crt_t crt, const struct edge_certs *roots)
+static int
+chain_pem(gnutls_x509_crt_t crt, const struct edge_certs *roots,
+    gnutls_datum_t *out)
 {
-	unsigned i;
+	gnutls_x509_crt_t cur = crt;
+	unsigned depth, i;
+	char *p;
 
-	for (i = 0; i < roots->n; i++) {
-		struct edge_certs one = { &roots->crt[i], 1 };
+	out->data = NULL;
+	out->size = 0;
+	for (depth = 0; depth < roots->n; depth++) {
+		gnutls_x509_crt_t up = NULL;
+		gnutls_datum_t pem;
 
-		if (edge_x509_verify(crt, &one, NULL, 0, 0, "certificate", NULL) ==
-		    EDGE_OK)
-			return roots->crt[i];
+		for (i = 0; i < roots->n && up == NULL; i++) {
+			struct edge_certs one = { &roots->crt[i], 1 };
+
+			if (roots->crt[i] != cur &&
+			    gnutls_x509_crt_check_issuer(cur, roots->crt[i]) &&
+			    edge_x509_verify(cur, &one, NULL, 0, 0, "certificate",
+			    NULL) == EDGE_OK)
+				up = roots->crt[i];
+		}
+		if (up == NULL)
+			break;
+		if (edge_x509_pem(up, &pem) != EDGE_OK ||
+		    (p = realloc(out->data, out->size + pem.size)) == NULL) {
+			gnutls_free(pem.data);
+			return EDGE_EFAIL;
+		}
+		memcpy(p + out->size, pem.data, pem.size);
+		out->data = (unsigned char *)p;
+		out->size += pem.size;
+		gnutls_free(pem.data);
+		/* Self-signed: the top. */
+		if (gnutls_x509_crt_check_issuer(up, up))
+			break;
+		cur = up;
 	}
-	return roots->crt[0];
+	return out->size > 0 ? EDGE_OK : EDGE_EFAIL;
 }
 
-/* Store cert.pem, ca.pem (the root that verified) and certSN; then -o. */
+/* Store cert.pem, ca.pem (the chain up to the root that verified) and certSN; then -o. */
 static int
 store(struct activation *a, gnutls_x509_crt_t crt, const struct edge_certs *roots,
     const char *sn, bool store_ca)
@@ -246,7 +275,7 @@ store(struct activation *a, gnutls_x509_crt_t crt, const struct edge_certs *root
 	int rc;
 
 	if (edge_x509_pem(crt, &leaf) != EDGE_OK ||
-	    edge_x509_pem(verifying_root(crt, roots), &ca) != EDGE_OK ||
+	    chain_pem(crt, roots, &ca) != EDGE_OK ||
 	    (bundle = malloc(leaf.size + ca.size)) == NULL) {
 		rc = edge_err(&ctx->err, EDGE_EFAIL, "cannot encode the certificate");
 		goto out;
@@ -275,7 +304,7 @@ store(struct activation *a, gnutls_x509_crt_t crt, const struct edge_certs *root
 out:
 	free(bundle);
 	gnutls_free(leaf.data);
-	gnutls_free(ca.data);
+	free(ca.data);
 	return rc;
 }
 

@@ -128,6 +128,27 @@ assert_ok "--ca with a bundle whose first root is unrelated" edge-activate -d "$
 assert_eq "... ca.pem is the root that verified the certificate" "$(openssl x509 -in "$G/ca.pem" -noout -fingerprint -sha256)" "$(openssl x509 -in "$HUB_CA" -noout -fingerprint -sha256)"
 openssl verify -CAfile "$G/ca.pem" "$G/cert.pem" > "$T/v" 2>&1
 assert_grep "... openssl verifies cert.pem with the stored ca.pem" ": OK" "$T/v"
+# --ca [unrelated root, intermediate, root] (certtool-made): the intermediate
+# verifies the certificate on its own, but what is trusted is the root above
+# it; ca.pem holds the chain up to that self-signed root, never the unrelated one.
+printf 'cn = Real Root\nca\ncert_signing_key\ncrl_signing_key\nexpiration_days = 10\n' > "$T/r.tmpl"
+printf 'cn = Issuing CA\nca\ncert_signing_key\ncrl_signing_key\nexpiration_days = 10\n' > "$T/i.tmpl"
+printf 'cn = SN-PIPE\ntls_www_client\nsigning_key\nexpiration_days = 5\n' > "$T/l.tmpl"
+certtool --generate-privkey --outfile "$T/r.key" 2>/dev/null
+certtool --generate-self-signed --load-privkey "$T/r.key" --template "$T/r.tmpl" --outfile "$T/r.pem" 2>/dev/null
+certtool --generate-privkey --outfile "$T/i.key" 2>/dev/null
+certtool --generate-certificate --load-privkey "$T/i.key" --load-ca-certificate "$T/r.pem" --load-ca-privkey "$T/r.key" --template "$T/i.tmpl" --outfile "$T/i.pem" 2>/dev/null
+certtool --generate-certificate --load-request "$G/csr.pem" --load-ca-certificate "$T/i.pem" --load-ca-privkey "$T/i.key" --template "$T/l.tmpl" --outfile "$T/leaf.pem" 2>/dev/null
+cat "$T/other-ca.pem" "$T/i.pem" "$T/r.pem" > "$T/chain-bundle.pem"
+assert_ok "--ca [unrelated root, intermediate, root]" edge-activate -d "$G" --force --install "$T/leaf.pem" --ca "$T/chain-bundle.pem"
+certfps() { awk '/BEGIN CERT/{n++} {print > (f n ".pem")}' f="$T/split-" "$1"; for c in "$T"/split-*.pem; do openssl x509 -in "$c" -noout -fingerprint -sha256; done; rm -f "$T"/split-*.pem; }
+certfps "$G/ca.pem" > "$T/stored"
+grep -qxF "$(openssl x509 -in "$T/r.pem" -noout -fingerprint -sha256)" "$T/stored" &&
+	ok "... ca.pem holds the self-signed root above the intermediate" || not_ok "... ca.pem holds the self-signed root above the intermediate"
+grep -qxF "$(openssl x509 -in "$T/other-ca.pem" -noout -fingerprint -sha256)" "$T/stored" &&
+	not_ok "... the unrelated root is not stored" || ok "... the unrelated root is not stored"
+openssl verify -CAfile "$G/ca.pem" "$G/cert.pem" > "$T/v" 2>&1
+assert_grep "... openssl verifies cert.pem up to a self-signed root with the stored ca.pem" ": OK" "$T/v"
 
 # Token key (SoftHSM2).
 softhsm_setup edge 1234
