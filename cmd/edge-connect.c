@@ -206,18 +206,25 @@ static void
 send_reply(struct app *a, const char *topic, json_object *id, int code,
     json_object *data, const char *message)
 {
-	json_object *r = json_object_new_object();
-	char rtopic[1024];
+	json_object *r;
+	char *rtopic;
 	struct edge_error err = { 0 };
 	const char *text;
 	int mid = 0;
 
+	/* Sized to the topic: the cloud's topic may be of any length. */
+	if (asprintf(&rtopic, "%s_reply", topic) < 0) {
+		edge_warn("cannot reply on %s_reply: out of memory", topic);
+		if (data != NULL)
+			json_object_put(data);
+		return;
+	}
+	r = json_object_new_object();
 	json_object_object_add(r, "id", json_object_get(id));
 	json_object_object_add(r, "code", json_object_new_int(code));
 	json_object_object_add(r, "data", data ? data : json_object_new_object());
 	if (message != NULL)
 		json_object_object_add(r, "message", json_object_new_string(message));
-	snprintf(rtopic, sizeof(rtopic), "%s_reply", topic);
 	text = edge_json_text(r);
 	if (a->state == UP && edge_mqtt_publish(a->mq, rtopic, text, strlen(text),
 	    &mid, &err) == EDGE_OK) {
@@ -228,6 +235,7 @@ send_reply(struct app *a, const char *topic, json_object *id, int code,
 		    "not connected");
 	}
 	json_object_put(r);
+	free(rtopic);
 }
 
 /* ---- --exec handlers, run beside the MQTT loop ------------------------ */
@@ -979,7 +987,8 @@ setup(struct app *a)
 	    edge_hubid_pins_valid(a->tconf.hub_pin, &ctx->err) != EDGE_OK)
 		return EDGE_EUSAGE;
 	if (!a->tconf.verify_hostname)
-		edge_warn("--no-verify-hostname: the hub's name is NOT checked; any certificate from the pinned CA is accepted as the hub");
+		edge_warn("--no-verify-hostname: the hub's name is NOT checked; any server certificate (serverAuth) from the pinned CA is accepted as the hub%s",
+		    a->tconf.hub_pin != NULL ? " if its key matches --hub-pin" : "");
 	if ((rc = reload_tls(a, true)) != EDGE_OK)
 		return rc;
 	/* The revocation policy: no CRL at all is a warning, not a refusal. */

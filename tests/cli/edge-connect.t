@@ -92,6 +92,17 @@ assert_json "... method, id and params" "$T/down" '"\(.method) \(.id) \(.params.
 wait_for_grep "set_reply " "$T/replies" 5
 grep "set_reply " "$T/replies" | cut -d' ' -f2- > "$T/r1"
 assert_json "the automatic reply reaches the cloud with code 200 and the id" "$T/r1" '"\(.id) \(.code)"' "41 200"
+# A topic longer than 1 KiB gets its reply on the whole topic + "_reply".
+LONGSVC=$(printf '%01200d' 0 | tr 0 s)
+: > "$T/down.err"
+edge-connect -vv -d "$G" -C 1 -W $(slow 20) < /dev/null > "$T/down" 2> "$T/down.err" &
+EC=$!
+wait_subscribed "$T/down.err"
+cloud_pub "/sys/$PK/SN-C1/thing/service/$LONGSVC" '{"id":"44","version":"1.0","method":"thing.service.x","params":{}}'
+wait_pid $EC 20; wait $EC; rc=$?
+assert_eq "a command on a 1.2 KiB topic is received" "$rc" 0
+wait_for_grep "${LONGSVC}_reply " "$T/replies" 5
+assert_grep "... its reply goes to the whole topic + _reply" "^/sys/$PK/SN-C1/thing/service/${LONGSVC}_reply {\"id\":\"44\"" "$T/replies"
 
 HANDLER_LOG=$T/handler.log; export HANDLER_LOG
 : > "$T/down.err"	# wait_subscribed must not see the last run's lines
@@ -118,6 +129,9 @@ assert_ok "the hub's certificate carries localhost too" timeout $(slow 20) edge-
 assert_fails 6 "a hub certificate for another name is refused" timeout $(slow 20) edge-connect -d "$G" \
     --server-name hub.example.com --exit-on-eof < /dev/null
 assert_grep "... name mismatch" "hub certificate does not name hub.example.com" "$T/err"
+assert_ok "--no-verify-hostname: the same hub is accepted under another name" timeout $(slow 20) edge-connect -d "$G" \
+    --server-name hub.example.com --no-verify-hostname --exit-on-eof < /dev/null
+assert_grep "... the warning says what is still required (serverAuth)" "name is NOT checked; any server certificate (serverAuth) from the pinned CA is accepted" "$T/err"
 certtool --generate-privkey --outfile "$T/o.key" 2>/dev/null
 printf 'cn = Other CA\nca\ncert_signing_key\nexpiration_days = 10\n' > "$T/o.tmpl"
 certtool --generate-self-signed --load-privkey "$T/o.key" --template "$T/o.tmpl" --outfile "$T/other-ca.pem" 2>/dev/null
