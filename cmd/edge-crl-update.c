@@ -43,7 +43,7 @@ static const struct edge_opt opts[] = {
 	{ "trust-new-root", 0, "SHA256", 0, "accept a new root CA with this SHA-256 fingerprint (sha256:HEX, as printed)", NULL },
 	{ "check", 0, NULL, EDGE_OPT_CLI, "only tell whether CERT (default DIR/cert.pem) is revoked by DIR/crl.pem: exit 0 or 8", NULL },
 	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the portal's HTTPS (default: the system store)", NULL },
-	{ "max-crl-size", 0, "BYTES", 0, "largest CRL download accepted", "67108864" },
+	{ "max-crl-size", 0, "BYTES", 0, "largest CRL accepted, downloaded or read with --from", "67108864" },
 	{ "crl-grace", 0, "SECS", 0, "how long after its nextUpdate a CRL is still used, with a warning", "86400" },
 	{ "hub-pin", 0, "PINS", 0, "pin the portal's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL },
 	{ "timeout", 0, "SECS", 0, "time limit for one request", "30" },
@@ -436,7 +436,8 @@ obtain(struct edge_ctx *ctx, struct edge_hub *hub, const char *base,
 
 	if (from != NULL) {
 		snprintf(source, srclen, "%s", from);
-		return edge_crl_load(AT_FDCWD, from, crl, &ctx->err);
+		/* A file is capped like a download. */
+		return edge_crl_load(AT_FDCWD, from, max_size, crl, &ctx->err);
 	}
 	if (edge_arg(ctx, "url") != NULL)
 		snprintf(source, srclen, "%s", edge_arg(ctx, "url"));

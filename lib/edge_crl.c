@@ -296,7 +296,7 @@ edge_crl_parse(const void *buf, size_t len, const char *what,
 }
 
 int
-edge_crl_load(int dirfd, const char *name, struct edge_crl *out,
+edge_crl_load(int dirfd, const char *name, size_t max, struct edge_crl *out,
     struct edge_error *err)
 {
 	char *buf = NULL;
@@ -304,8 +304,7 @@ edge_crl_load(int dirfd, const char *name, struct edge_crl *out,
 	int rc;
 
 	/* The file is read once into a buffer of its own size. */
-	if ((rc = edge_file_read(dirfd, name, 1024UL * 1024 * 1024, &buf, &len,
-	    err)) != EDGE_OK)
+	if ((rc = edge_file_read(dirfd, name, max, &buf, &len, err)) != EDGE_OK)
 		return rc;
 	return edge_crl_adopt((unsigned char *)buf, len, name, out, err);
 }

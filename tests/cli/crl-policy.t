@@ -92,6 +92,14 @@ assert_fails 3 "an answer above the default cap (64 MiB) is refused" edge-crl-up
     --url "https://127.0.0.1:$PORT/enos/CA/big" --hub-ca "$T/web.pem" --retries 0
 assert_grep "... with a clear message" "CRL larger than --max-crl-size (67108864 bytes)" "$T/err"
 assert_eq "... crl.pem unchanged" "$(digest "$A/crl.pem")" "$keep"
+# --from is capped the same way: a file or standard input.
+F=$T/F; mkdir "$F"; cp "$A/ca.pem" "$F/"
+sz=$(wc -c < "$T/day.crl")
+assert_fails 3 "--from a CRL file above --max-crl-size is refused" edge-crl-update -d "$F" --from "$T/day.crl" --max-crl-size $((sz - 1))
+assert_grep "... says too large" "too large (more than $((sz - 1)) bytes)" "$T/err"
+[ ! -e "$F/crl.pem" ] && ok "... nothing installed" || not_ok "... nothing installed"
+assert_fails 3 "--from - (stdin) above --max-crl-size is refused" sh -c 'edge-crl-update -d "$1" --from - --max-crl-size $2 < "$3"' sh "$F" $((sz - 1)) "$T/day.crl"
+assert_ok "--from a CRL file of exactly --max-crl-size is read" edge-crl-update -d "$F" --from "$T/day.crl" --max-crl-size "$sz"
 assert_fails 2 "--max-crl-size must be a number of bytes" edge-crl-update -d "$A" --max-crl-size 10M
 
 done_testing
