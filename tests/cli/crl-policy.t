@@ -4,20 +4,12 @@
 # nextUpdate is used for --crl-grace more seconds with a warning, then
 # refused with exit 6, the same in edge-connect and edge-crl-update --check;
 # no crl.pem at all: edge-connect warns and connects, --check exits 6.
-# Time moves with libfaketime around the real binaries.  Also the cap on
-# CRL downloads (--max-crl-size), against openssl s_server -WWW.
+# Time moves with libfaketime (lib.sh at_time) around the real binaries.
+# Also the cap on CRL downloads (--max-crl-size), against openssl s_server -WWW.
 . "$(dirname "$0")/../lib.sh"
 setup
-command -v faketime >/dev/null || skip_all "faketime not installed (make deps)"
+have_faketime || skip_all "libfaketime not installed (make deps)"
 hub_start
-
-# later SHIFT cmd...: run cmd with the clock SHIFT ahead (e.g. +36h).
-later() {
-	s=$1; shift
-	# An ASan build (make ASAN=1) accepts the preloaded libfaketime before it.
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-	    FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -m -f "$s" "$@"
-}
 
 A=$T/A
 edge_with_csr "$A" SN-POLICY &&
@@ -40,30 +32,30 @@ assert_ok "fresh: --check" edge-crl-update -d "$A" --check
 assert_not_grep "... no warning" "stale" "$T/err"
 
 # 36 hours later: 12 hours past nextUpdate, within the default grace of a day.
-assert_ok "within the grace: --check answers" later +36h edge-crl-update -d "$A" --check
+assert_ok "within the grace: --check answers" at_time +36h edge-crl-update -d "$A" --check
 assert_grep "... with a warning" "stale" "$T/err"
-assert_ok "within the grace: edge-connect connects" later +36h timeout $(slow 20) edge-connect -d "$A" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
+assert_ok "within the grace: edge-connect connects" at_time +36h timeout $(slow 20) edge-connect -d "$A" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
 assert_grep "... with a warning" "crl.pem is stale" "$T/err"
-assert_fails 6 "--crl-grace 0: --check refuses" later +36h edge-crl-update -d "$A" --check --crl-grace 0
-assert_fails 6 "--crl-grace 0: edge-connect refuses" later +36h timeout $(slow 20) edge-connect -d "$A" --mqtt "$HUB_MQTT" --crl-grace 0 --exit-on-eof < /dev/null
+assert_fails 6 "--crl-grace 0: --check refuses" at_time +36h edge-crl-update -d "$A" --check --crl-grace 0
+assert_fails 6 "--crl-grace 0: edge-connect refuses" at_time +36h timeout $(slow 20) edge-connect -d "$A" --mqtt "$HUB_MQTT" --crl-grace 0 --exit-on-eof < /dev/null
 assert_grep "... names the stale CRL" "crl.pem is stale" "$T/err"
 
 # 80 hours later: past the grace.
-assert_fails 6 "past the grace: --check refuses (exit 6)" later +80h edge-crl-update -d "$A" --check
+assert_fails 6 "past the grace: --check refuses (exit 6)" at_time +80h edge-crl-update -d "$A" --check
 assert_grep "... says stale" "stale CRL" "$T/err"
-assert_fails 6 "past the grace: edge-connect refuses (exit 6)" later +80h timeout $(slow 20) edge-connect -d "$A" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
+assert_fails 6 "past the grace: edge-connect refuses (exit 6)" at_time +80h timeout $(slow 20) edge-connect -d "$A" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
 assert_grep "... says stale" "crl.pem is stale" "$T/err"
-assert_ok "a longer --crl-grace: --check answers" later +80h edge-crl-update -d "$A" --check --crl-grace 604800
-assert_ok "a longer --crl-grace: edge-connect connects" later +80h timeout $(slow 20) edge-connect -q -d "$A" --mqtt "$HUB_MQTT" --crl-grace 604800 --exit-on-eof < /dev/null
+assert_ok "a longer --crl-grace: --check answers" at_time +80h edge-crl-update -d "$A" --check --crl-grace 604800
+assert_ok "a longer --crl-grace: edge-connect connects" at_time +80h timeout $(slow 20) edge-connect -q -d "$A" --mqtt "$HUB_MQTT" --crl-grace 604800 --exit-on-eof < /dev/null
 assert_fails 2 "--crl-grace must be seconds" edge-crl-update -d "$A" --check --crl-grace 1d
 assert_fails 2 "... in edge-connect too" edge-connect -d "$A" --mqtt "$HUB_MQTT" --crl-grace -5 --exit-on-eof < /dev/null
 
 # Installing: within the grace a warning and exit 0, past it exit 6 (installed).
 I=$T/I; mkdir "$I"; cp "$A/ca.pem" "$I/"
-assert_ok "installing a CRL within the grace" later +36h edge-crl-update -d "$I" --from "$T/day.crl" --json
+assert_ok "installing a CRL within the grace" at_time +36h edge-crl-update -d "$I" --from "$T/day.crl" --json
 assert_grep "... warns" "stale" "$T/err"
 I=$T/I2; mkdir "$I"; cp "$A/ca.pem" "$I/"
-assert_fails 6 "installing a CRL past the grace: exit 6" later +80h edge-crl-update -d "$I" --from "$T/day.crl" --json
+assert_fails 6 "installing a CRL past the grace: exit 6" at_time +80h edge-crl-update -d "$I" --from "$T/day.crl" --json
 assert_json "... the newest available is installed anyway" "$T/out" .changed true
 
 # ---- --max-crl-size ----------------------------------------------------------
