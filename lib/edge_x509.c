@@ -184,9 +184,24 @@ edge_x509_serial_dec(gnutls_x509_crt_t cert, char *out, size_t len)
 	unsigned char serial[64];
 	size_t n = sizeof(serial);
 
-	if (gnutls_x509_crt_get_serial(cert, serial, &n) < 0)
+	size_t i;
+
+	if (gnutls_x509_crt_get_serial(cert, serial, &n) < 0 || n == 0)
 		return EDGE_EFAIL;
-	return edge_x509_bytes_dec(serial, n, out, len);
+	if (!(serial[0] & 0x80))
+		return edge_x509_bytes_dec(serial, n, out, len);
+	/*
+	 * Negative (RFC 5280 forbids it; some CAs issued them): the two's
+	 * complement value, so that -1 is never shown (or revoked) as 255.
+	 */
+	for (i = n; i-- > 0;)
+		serial[i] = (unsigned char)~serial[i];
+	for (i = n; i-- > 0 && ++serial[i] == 0;)
+		;
+	if (len < 2)
+		return EDGE_EFAIL;
+	out[0] = '-';
+	return edge_x509_bytes_dec(serial, n, out + 1, len - 1);
 }
 
 int

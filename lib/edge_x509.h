@@ -41,7 +41,10 @@ int edge_x509_verify(gnutls_x509_crt_t cert, const struct edge_certs *roots,
     gnutls_x509_crl_t *crls, unsigned ncrls, time_t at, const char *what,
     struct edge_error *err);
 
-/* The serial number as a decimal string (EnOS certSN). */
+/*
+ * The serial number as a decimal string (EnOS certSN); a negative serial
+ * (its INTEGER's top bit set) as its signed value, "-1" for ff, never 255.
+ */
 int edge_x509_serial_dec(gnutls_x509_crt_t cert, char *out, size_t len);
 
 /* A big-endian serial as a decimal string. */

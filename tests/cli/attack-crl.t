@@ -51,6 +51,12 @@ gen_crl A negative --entry ff --entry ff01
 assert_ok "a CRL listing serials -1 and -255 installs" edge-crl-update -d "$N" --from "$T/crl/negative.pem"
 assert_ok "it does not revoke serial 255" edge-crl-update -d "$N" --check "$PKI/A255.pem" --json
 assert_json "serial 255 not revoked" "$T/out" .revoked false
+# A certificate with serial -1 (openssl makes one): revoked, and shown as -1
+# (openssl x509 -serial: -01), never as its unsigned magnitude 255.
+leaf Am1 A -1
+assert_fails 8 "the certificate with serial -1 is revoked" edge-crl-update -d "$N" --check "$PKI/Am1.pem" --json
+assert_json "... its serial is shown as -1" "$T/out" .serial -1
+assert_grep "... in the error line too" "serial -1 is revoked" "$T/err"
 gen_crl A pos --number 2 --entry 00ff --entry 00 --entry $SERIAL20
 assert_ok "a CRL listing 255, 0 and a 20-byte serial installs" edge-crl-update -d "$N" --from "$T/crl/pos.pem"
 for c in A255 A0 A20; do
