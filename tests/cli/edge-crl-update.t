@@ -81,7 +81,7 @@ if have_faketime; then
 	assert_fails 6 "a CRL from the future (clock two days behind)" at_time -2d edge-crl-update -d "$C" --from "$HUB_CRL"
 	assert_grep "says issued in the future" "issued in the future" "$T/err"
 	[ ! -e "$C/crl.pem" ] && ok "nothing installed from the future" || not_ok "nothing installed from the future"
-	assert_fails 6 "a stale CRL is installed but exit 6 (clock two days ahead)" at_time +2d edge-crl-update -d "$C" --portal "$HUB_PORTAL" $PORTAL --json
+	assert_fails 6 "a stale CRL is installed but exit 6 (clock three days ahead: past nextUpdate + --crl-grace)" at_time +3d edge-crl-update -d "$C" --portal "$HUB_PORTAL" $PORTAL --json
 	assert_json "installed even though stale" "$T/out" .changed true
 	assert_grep "warns about the stale CRL" "stale" "$T/err"
 	assert_fails 6 "a clock set back behind trusted time" at_time -3d edge-crl-update -d "$T/B" $PORTAL
