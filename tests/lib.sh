@@ -223,6 +223,23 @@ hub_start() {
 	HUBOPTS="--api $HUB_API --hub-ca $HUB_CA --credentials $HUB_CREDENTIALS"
 }
 
+# cloud_sub FILE TOPIC [ARGS]: the hub's cloud-side client listens in the
+# background ($SUB_PID); cloud_pub TOPIC MESSAGE: it publishes (QoS 1).
+cloud_sub() {
+	f=$1 topic=$2; shift 2
+	mosquitto_sub -h 127.0.0.1 -p "${HUB_MQTT##*:}" --cafile "$HUB_CA" --cert "$HUB_CLOUD_CERT" \
+	    --key "$HUB_CLOUD_KEY" -u "$HUB_CLOUD_USER" -P "$(cat "$HUB_CLOUD_PASSWORD_FILE")" \
+	    -t "$topic" "$@" >"$f" 2>"$f.err" &
+	SUB_PID=$!
+	on_exit "kill $SUB_PID"
+	sleep 1
+}
+cloud_pub() {
+	mosquitto_pub -h 127.0.0.1 -p "${HUB_MQTT##*:}" --cafile "$HUB_CA" --cert "$HUB_CLOUD_CERT" \
+	    --key "$HUB_CLOUD_KEY" -u "$HUB_CLOUD_USER" -P "$(cat "$HUB_CLOUD_PASSWORD_FILE")" \
+	    -q 1 -t "$1" -m "$2"
+}
+
 # An edge state directory with a file key and a CSR whose subject the hub accepts.
 edge_with_csr() {
 	mkdir -p "$1"

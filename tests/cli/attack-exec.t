@@ -15,21 +15,7 @@ for t in jq mosquitto_pub mosquitto_sub certtool mkfifo; do
 done
 hub_start
 PK=$HUB_PRODUCT_KEY
-MQTT_PORT=${HUB_MQTT##*:}
-CLOUD_PW=$(cat "$HUB_CLOUD_PASSWORD_FILE")
 
-cloud_sub() {
-	f=$1 topic=$2; shift 2
-	mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" --cafile "$HUB_CA" --cert "$HUB_CLOUD_CERT" \
-	    --key "$HUB_CLOUD_KEY" -u "$HUB_CLOUD_USER" -P "$CLOUD_PW" -t "$topic" "$@" >"$f" 2>"$f.err" &
-	SUB_PID=$!
-	on_exit "kill $SUB_PID"
-	sleep 1
-}
-cloud_pub() {
-	mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" --cafile "$HUB_CA" --cert "$HUB_CLOUD_CERT" \
-	    --key "$HUB_CLOUD_KEY" -u "$HUB_CLOUD_USER" -P "$CLOUD_PW" -q 1 -t "$1" -m "$2"
-}
 # wait_pid PID SECS: wait for a background process at most SECS * $SLOW
 # seconds, then kill it (status 137): a stuck edge-connect fails, not hangs.
 wait_pid() {

@@ -13,26 +13,12 @@ done
 hub_start
 PK=$HUB_PRODUCT_KEY
 MQTT_PORT=${HUB_MQTT##*:}
-CLOUD_PW=$(cat "$HUB_CLOUD_PASSWORD_FILE")
 
 # gateway DIR SERIAL: a provisioned, activated edge with a file key.
 gateway() {
 	edge_with_csr "$1" "$2" &&
 	edge-provision -q -d "$1" $HUBOPTS --product-key "$PK" --serial "$2" --mqtt "$HUB_MQTT" >/dev/null &&
 	edge-activate -q -d "$1" $HUBOPTS >/dev/null
-}
-# cloud_sub FILE TOPIC [ARGS]: the cloud-side client listens in the background.
-cloud_sub() {
-	f=$1 topic=$2; shift 2
-	mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" --cafile "$HUB_CA" --cert "$HUB_CLOUD_CERT" \
-	    --key "$HUB_CLOUD_KEY" -u "$HUB_CLOUD_USER" -P "$CLOUD_PW" -t "$topic" "$@" >"$f" 2>"$f.err" &
-	SUB_PID=$!
-	on_exit "kill $SUB_PID"
-	sleep 1
-}
-cloud_pub() {
-	mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" --cafile "$HUB_CA" --cert "$HUB_CLOUD_CERT" \
-	    --key "$HUB_CLOUD_KEY" -u "$HUB_CLOUD_USER" -P "$CLOUD_PW" -q 1 -t "$1" -m "$2"
 }
 # wait_pid PID SECS: wait for a background process, at most SECS * $SLOW seconds.
 wait_pid() {
