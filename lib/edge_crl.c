@@ -394,13 +394,6 @@ edge_crl_verify_root(const struct edge_crl *c, const struct edge_certs *roots,
 	    what);
 }
 
-int
-edge_crl_verify(const struct edge_crl *c, const struct edge_certs *roots,
-    const char *what, struct edge_error *err)
-{
-	return edge_crl_verify_root(c, roots, what, NULL, err);
-}
-
 /* Decimal strings without leading zeros: longer is larger. */
 static int
 cmp_dec(const char *a, const char *b)
@@ -475,36 +468,6 @@ edge_crl_index(struct edge_crl *c, struct edge_error *err)
 	return EDGE_OK;
 }
 
-/* Decimal text to big-endian bytes; the length, or 0 when not a number. */
-static size_t
-dec_bytes(const char *dec, unsigned char *out, size_t cap)
-{
-	size_t n = 1, i;
-
-	if (*dec == '\0')
-		return 0;
-	memset(out, 0, cap);
-	for (; *dec; dec++) {
-		unsigned carry;
-
-		if (*dec < '0' || *dec > '9')
-			return 0;
-		carry = (unsigned)(*dec - '0');
-		for (i = cap; i-- > cap - n;) {
-			unsigned v = out[i] * 10u + carry;
-			out[i] = (unsigned char)v;
-			carry = v >> 8;
-		}
-		if (carry) {
-			if (n == cap)
-				return 0;
-			out[cap - ++n] = (unsigned char)carry;
-		}
-	}
-	memmove(out, out + cap - n, n);
-	return n;
-}
-
 int
 edge_crl_lookup_der(const struct edge_crl *c, const struct edge_der *serial,
     bool *revoked, time_t *when, int *reason, struct edge_error *err)
@@ -557,31 +520,6 @@ found:
 	if (reason != NULL)
 		*reason = r;
 	return EDGE_OK;
-}
-
-int
-edge_crl_lookup(const struct edge_crl *c, const char *serial_dec,
-    bool *revoked, time_t *when, int *reason, struct edge_error *err)
-{
-	unsigned char want[65];
-	struct edge_der w;
-	size_t n = dec_bytes(serial_dec, want + 1, sizeof(want) - 1);
-
-	*revoked = false;
-	*when = 0;
-	if (reason != NULL)
-		*reason = -1;
-	if (n == 0)
-		return edge_err(err, EDGE_EINPUT, "%s: not a serial number", serial_dec);
-	/* A decimal number is positive: its INTEGER has a 00 pad before a high bit. */
-	want[0] = 0;
-	w.p = want + 1;
-	w.len = n;
-	if (want[1] & 0x80) {
-		w.p = want;
-		w.len = n + 1;
-	}
-	return edge_crl_lookup_der(c, &w, revoked, when, reason, err);
 }
 
 int

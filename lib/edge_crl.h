@@ -81,10 +81,6 @@ int edge_crl_verify_root(const struct edge_crl *c,
     const struct edge_certs *roots, const char *what, int *which,
     struct edge_error *err);
 
-/* The same without the index. */
-int edge_crl_verify(const struct edge_crl *c, const struct edge_certs *roots,
-    const char *what, struct edge_error *err);
-
 /* -1, 0, 1: a older than, as old as, newer than b (number, then thisUpdate). */
 int edge_crl_facts_compare(const struct edge_crl_facts *a,
     const struct edge_crl_facts *b);
@@ -93,15 +89,10 @@ int edge_crl_facts_compare(const struct edge_crl_facts *a,
 int edge_crl_index(struct edge_crl *c, struct edge_error *err);
 
 /*
- * Whether the decimal serial is listed; *when gets the revocation date and
- * *reason (may be NULL) the RFC 5280 reason code, -1 when the entry has none.
- */
-int edge_crl_lookup(const struct edge_crl *c, const char *serial_dec,
-    bool *revoked, time_t *when, int *reason, struct edge_error *err);
-
-/*
- * The same for a serial given as INTEGER content (two's complement, as in
- * the certificate): compared as integers, so ff (-1) is not 00 ff (255).
+ * Whether the serial, given as INTEGER content (two's complement, as in the
+ * certificate), is listed; *when gets the revocation date and *reason (may
+ * be NULL) the RFC 5280 reason code, -1 when the entry has none.  Compared
+ * as integers, so ff (-1) is not 00 ff (255).
  * An entry with reason removeFromCRL is not a revocation.
  */
 int edge_crl_lookup_der(const struct edge_crl *c, const struct edge_der *serial,

@@ -42,8 +42,12 @@ add(struct edge_crls *s, unsigned char *buf, size_t len, const char *what,
 	return EDGE_OK;
 }
 
-int
-edge_crl_root(const struct edge_crl *c, const struct edge_certs *roots)
+/*
+ * The index of the root that verifies c, or (edge_crl_verify_root)
+ * EDGE_CRL_FORGED or EDGE_CRL_NO_ROOT.
+ */
+static int
+crl_root(const struct edge_crl *c, const struct edge_certs *roots)
 {
 	struct edge_error e = { 0 };
 	int which;
@@ -99,7 +103,7 @@ edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
 	if (rc == EDGE_OK && out->n == 0)
 		rc = edge_err(err, EDGE_EINPUT, "%s: no CRL", name);
 	for (i = 0; rc == EDGE_OK && i < out->n; i++) {
-		out->root[i] = edge_crl_root(&out->c[i], roots);
+		out->root[i] = crl_root(&out->c[i], roots);
 		if (out->root[i] == EDGE_CRL_FORGED)
 			rc = edge_err(err, EDGE_ETRUST,
 			    "%s: a CRL of a trusted root does not verify (signature)",

@@ -41,12 +41,6 @@ int edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
     struct edge_crls *out, struct edge_error *err);
 void edge_crls_free(struct edge_crls *s);
 
-/*
- * The index of the root that verifies c, or (edge_crl_verify_root)
- * EDGE_CRL_FORGED or EDGE_CRL_NO_ROOT.
- */
-int edge_crl_root(const struct edge_crl *c, const struct edge_certs *roots);
-
 /* The stored CRL of the same root as index r, or NULL. */
 const struct edge_crl *edge_crls_of_root(const struct edge_crls *s, int r);
 
