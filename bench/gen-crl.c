@@ -20,58 +20,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-struct buf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-static void
-put(struct buf *b, const void *data, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n)
-			cap *= 2;
-		if ((b->p = realloc(b->p, cap)) == NULL) {
-			perror("gen-crl");
-			exit(1);
-		}
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-}
-
-static void
-put_len(struct buf *b, size_t n)
-{
-	unsigned char l[5];
-
-	if (n < 0x80) {
-		l[0] = (unsigned char)n;
-		put(b, l, 1);
-	} else if (n < 0x100) {
-		l[0] = 0x81; l[1] = (unsigned char)n;
-		put(b, l, 2);
-	} else if (n < 0x10000) {
-		l[0] = 0x82; l[1] = (unsigned char)(n >> 8); l[2] = (unsigned char)n;
-		put(b, l, 3);
-	} else {
-		l[0] = 0x84; l[1] = (unsigned char)(n >> 24);
-		l[2] = (unsigned char)(n >> 16); l[3] = (unsigned char)(n >> 8);
-		l[4] = (unsigned char)n;
-		put(b, l, 5);
-	}
-}
-
-/* Wrap inner as TAG LEN inner into out. */
-static void
-tlv(struct buf *out, unsigned char tag, const struct buf *inner)
-{
-	put(out, &tag, 1);
-	put_len(out, inner->len);
-	put(out, inner->p, inner->len);
-}
+#include "der-write.h"
 
 static void
 utctime(struct buf *b, time_t t)
@@ -133,18 +82,6 @@ next(void)
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
 	return rng;
-}
-
-static gnutls_datum_t
-load(const char *path)
-{
-	gnutls_datum_t d;
-
-	if (gnutls_load_file(path, &d) < 0) {
-		fprintf(stderr, "gen-crl: cannot read %s\n", path);
-		exit(1);
-	}
-	return d;
 }
 
 int

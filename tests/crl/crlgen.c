@@ -27,52 +27,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-struct buf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-static void
-put(struct buf *b, const void *data, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n)
-			cap *= 2;
-		if ((b->p = realloc(b->p, cap)) == NULL) {
-			perror("crlgen");
-			exit(1);
-		}
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-}
-
-static void
-put_byte(struct buf *b, unsigned v)
-{
-	unsigned char c = (unsigned char)v;
-
-	put(b, &c, 1);
-}
-
-static void
-tlv(struct buf *out, unsigned tag, const struct buf *inner)
-{
-	put_byte(out, tag);
-	if (inner->len < 0x80) {
-		put_byte(out, (unsigned)inner->len);
-	} else if (inner->len < 0x100) {
-		put_byte(out, 0x81);
-		put_byte(out, (unsigned)inner->len);
-	} else {
-		put_byte(out, 0x82);
-		put_byte(out, (unsigned)(inner->len >> 8));
-		put_byte(out, (unsigned)inner->len & 0xff);
-	}
-	put(out, inner->p, inner->len);
-}
+#include "../../bench/der-write.h"
 
 /* TAG LEN bytes from a hex string; exits on bad hex. */
 static void
@@ -206,18 +161,6 @@ entry(struct buf *list, char *spec, int v1, time_t now)
 	free(e.p);
 	free(exts.p);
 	free(x.p);
-}
-
-static gnutls_datum_t
-load(const char *path)
-{
-	gnutls_datum_t d;
-
-	if (gnutls_load_file(path, &d) < 0) {
-		fprintf(stderr, "crlgen: cannot read %s\n", path);
-		exit(1);
-	}
-	return d;
 }
 
 int
