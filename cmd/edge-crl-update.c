@@ -385,7 +385,7 @@ check(struct edge_ctx *ctx, int dirfd)
 		goto out;
 	}
 	if ((rc = edge_crls_load(dirfd, CRL_FILE, &roots, &crls, &ctx->err)) !=
-	    EDGE_OK)
+	    EDGE_OK || (rc = edge_crls_strict(&crls, &ctx->err)) != EDGE_OK)
 		goto out;
 	/* Several certificates: sort each CRL once, then binary searches. */
 	for (ci = 0; ctx->opts.nargs > 1 && ci < crls.n; ci++)
@@ -573,14 +573,19 @@ run(struct edge_ctx *ctx)
 	}
 	/*
 	 * Rollback state is per root: the CRL is compared with the stored CRL
-	 * of the root that verified it, never with another issuer's.  An
-	 * unreadable crl.pem does not block the update that repairs it.
+	 * of the root that verified it, never with another issuer's.  A
+	 * stored CRL that is unreadable, or that no current root verifies,
+	 * is dropped on its own: the other roots' CRLs keep their rollback
+	 * state.  Only a crl.pem that cannot be read at all is replaced whole.
 	 */
 	{
 		struct edge_error lerr = { 0 };
 
 		if (edge_crls_load(dirfd, CRL_FILE, &roots, &have, &lerr) != EDGE_OK)
 			edge_warn("%s (replaced)", lerr.msg);
+		else if (have.dropped > 0)
+			edge_warn("%s (dropped%s)", have.bad.msg, have.dropped > 1 ?
+			    ", with others" : "");
 	}
 	old = edge_crls_of_root(&have, r);
 	if (old != NULL && strcmp(got.facts.sha256, old->facts.sha256) == 0 &&

@@ -17,10 +17,24 @@
 /* The stored file may hold a CRL of a million entries per root. */
 #define STORE_MAX	(1024UL * 1024 * 1024)
 
+/* Note the first CRL dropped from the stored set, and count them. */
+static void
+drop(struct edge_crls *s, const struct edge_error *why)
+{
+	if (s->dropped++ == 0)
+		s->bad = *why;
+}
+
+/*
+ * Add the CRL in buf (owned, freed on error).  Stored (lenient): a block
+ * that is not a CRL this reader takes is dropped, noted in s->bad, and the
+ * others stay; otherwise it is an error.
+ */
 static int
 add(struct edge_crls *s, unsigned char *buf, size_t len, const char *what,
-    struct edge_error *err)
+    bool lenient, struct edge_error *err)
 {
+	struct edge_error e = { 0 };
 	struct edge_crl *c;
 	int *r, rc;
 
@@ -36,8 +50,14 @@ add(struct edge_crls *s, unsigned char *buf, size_t len, const char *what,
 	s->root = r;
 	s->root[s->n] = -1;
 	/* Malformed (3), or a CRL the reader cannot stand behind (6). */
-	if ((rc = edge_crl_adopt(buf, len, what, &s->c[s->n], err)) != EDGE_OK)
-		return rc;
+	if ((rc = edge_crl_adopt(buf, len, what, &s->c[s->n], &e)) != EDGE_OK) {
+		if (!lenient || rc == EDGE_EFAIL) {
+			*err = e;
+			return rc;
+		}
+		drop(s, &e);
+		return EDGE_OK;
+	}
 	s->n++;
 	return EDGE_OK;
 }
@@ -58,25 +78,17 @@ crl_root(const struct edge_crl *c, const struct edge_certs *roots)
 	return which;
 }
 
-int
-edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
+/* Every CRL in buf (PEM blocks, or one DER CRL), buf freed. */
+static int
+parse_all(char *buf, size_t len, const char *name, bool lenient,
     struct edge_crls *out, struct edge_error *err)
 {
-	char *buf = NULL, *p, *end;
-	size_t len = 0;
-	unsigned i;
-	int rc;
+	char *p, *end;
+	int rc = EDGE_OK;
 
-	memset(out, 0, sizeof(*out));
-	if (!edge_file_exists(dirfd, name))
-		return EDGE_OK;
-	if ((rc = edge_file_read(dirfd, name, STORE_MAX, &buf, &len, err)) !=
-	    EDGE_OK)
-		return rc;
 	if (!edge_pem_has(buf, len, "X509 CRL")) {
 		/* A DER file, as some tools write it. */
-		rc = add(out, (unsigned char *)buf, len, name, err);
-		buf = NULL;
+		return add(out, (unsigned char *)buf, len, name, false, err);
 	}
 	for (p = buf; rc == EDGE_OK && p != NULL &&
 	    (p = memmem(p, len - (size_t)(p - buf), BEGIN_CRL,
@@ -97,21 +109,69 @@ edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
 			break;
 		}
 		memcpy(one, p, n);
-		rc = add(out, one, n, name, err);
+		rc = add(out, one, n, name, lenient, err);
 	}
 	free(buf);
-	if (rc == EDGE_OK && out->n == 0)
+	return rc;
+}
+
+int
+edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
+    struct edge_crls *out, struct edge_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	unsigned i, j;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!edge_file_exists(dirfd, name))
+		return EDGE_OK;
+	if ((rc = edge_file_read(dirfd, name, STORE_MAX, &buf, &len, err)) !=
+	    EDGE_OK)
+		return rc;
+	if ((rc = parse_all(buf, len, name, true, out, err)) != EDGE_OK)
+		goto out;
+	if (out->n == 0 && out->dropped == 0) {
 		rc = edge_err(err, EDGE_EINPUT, "%s: no CRL", name);
-	for (i = 0; rc == EDGE_OK && i < out->n; i++) {
-		out->root[i] = crl_root(&out->c[i], roots);
-		if (out->root[i] == EDGE_CRL_FORGED)
-			rc = edge_err(err, EDGE_ETRUST,
-			    "%s: a CRL of a trusted root does not verify (signature)",
-			    name);
+		goto out;
 	}
+	/*
+	 * Each CRL on its own: one that a root of its issuer's name does not
+	 * verify (that root replaced, or a forgery) is dropped, and the
+	 * others keep their place, their rollback state included.
+	 */
+	for (i = j = 0; i < out->n; i++) {
+		int r = crl_root(&out->c[i], roots);
+
+		if (r == EDGE_CRL_FORGED) {
+			struct edge_error e = { 0 };
+
+			edge_err(&e, EDGE_ETRUST,
+			    "%s: a CRL of a trusted root's name does not verify (signature)",
+			    name);
+			drop(out, &e);
+			edge_crl_free(&out->c[i]);
+			continue;
+		}
+		out->c[j] = out->c[i];
+		out->root[j++] = r;
+	}
+	out->n = j;
+out:
 	if (rc != EDGE_OK)
 		edge_crls_free(out);
 	return rc;
+}
+
+int
+edge_crls_strict(const struct edge_crls *s, struct edge_error *err)
+{
+	if (s->dropped == 0)
+		return EDGE_OK;
+	if (err != NULL)
+		*err = s->bad;
+	return s->bad.code;
 }
 
 void
@@ -251,7 +311,8 @@ edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked, char *sn,
 	if (rc != EDGE_OK)
 		return rc;
 	if ((rc = edge_crls_load(dirfd, "crl.pem", &roots, &crls, err)) !=
-	    EDGE_OK || (rc = edge_file_read(dirfd, cert, EDGE_FILE_MAX, &buf,
+	    EDGE_OK || (rc = edge_crls_strict(&crls, err)) != EDGE_OK ||
+	    (rc = edge_file_read(dirfd, cert, EDGE_FILE_MAX, &buf,
 	    &len, err)) != EDGE_OK || (rc = edge_certs_load(buf, len, cert, &c,
 	    err)) != EDGE_OK)
 		goto out;

@@ -28,17 +28,28 @@ struct edge_crls {
 	struct edge_crl *c;
 	int *root;		/* per CRL: index of the verifying root, -1: none */
 	unsigned n;
+	unsigned dropped;	/* stored CRLs left out, see edge_crls_load */
+	struct edge_error bad;	/* why the first of them was */
 };
 
 /*
  * Read every CRL of dirfd/name and find the root of roots (may be NULL:
- * none) that verifies each.  A missing file is an empty set.  Errors:
- * EDGE_EINPUT (a block that is not a CRL), EDGE_ETRUST (a CRL the reader
- * refuses, see edge_crl_adopt, or one whose issuer is a trusted root's name
- * but whose signature does not verify), storage.
+ * none) that verifies each.  A missing file is an empty set.  Each CRL
+ * stands on its own: a block that is not a CRL this reader takes
+ * (edge_crl_adopt: EDGE_EINPUT or EDGE_ETRUST), or a CRL whose issuer is a
+ * trusted root's name but that no such root verifies (a root replaced by
+ * another of the same name, or a forgery), is left out of *out, counted in
+ * out->dropped with the first reason in out->bad; the others stay.
+ * Errors: storage, a PEM block without its end line, a file with no CRL.
  */
 int edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
     struct edge_crls *out, struct edge_error *err);
+
+/*
+ * For readers, which answer nothing from a tampered file: out->bad (its
+ * code) when a stored CRL was dropped, else EDGE_OK.
+ */
+int edge_crls_strict(const struct edge_crls *s, struct edge_error *err);
 void edge_crls_free(struct edge_crls *s);
 
 /* The stored CRL of the same root as index r, or NULL. */

@@ -26,7 +26,7 @@ gen_crl B b50 --number 50
 
 # ---- 1. one update at a time ------------------------------------------------
 fresh lock
-edge-crl-update -q -d "$S" --from "$T/crl/a1.pem" && edge-crl-update -q -d "$S" --from "$T/crl/b1.pem" ||
+edge-crl-update -q -d "$S" --from "$T/crl/a1.pem" >/dev/null && edge-crl-update -q -d "$S" --from "$T/crl/b1.pem" >/dev/null ||
 	echo "Bail out! cannot install the first CRLs"
 keep=$(digest "$S/crl.pem")
 # A script (or another tool) holds the state directory's lock.
@@ -51,13 +51,36 @@ assert_eq "... A's new CRL" "$(numbers "$S/crl.pem")" "number=1 number=50 "
 lost=0
 for i in 1 2 3; do
 	fresh race
-	edge-crl-update -q -d "$S" --from "$T/crl/a1.pem"; edge-crl-update -q -d "$S" --from "$T/crl/b1.pem"
-	edge-crl-update -q -d "$S" --from "$T/crl/a50.pem" & p1=$!
-	edge-crl-update -q -d "$S" --from "$T/crl/b50.pem" & p2=$!
+	edge-crl-update -q -d "$S" --from "$T/crl/a1.pem" >/dev/null; edge-crl-update -q -d "$S" --from "$T/crl/b1.pem" >/dev/null
+	edge-crl-update -q -d "$S" --from "$T/crl/a50.pem" >/dev/null & p1=$!
+	edge-crl-update -q -d "$S" --from "$T/crl/b50.pem" >/dev/null & p2=$!
 	wait $p1 || lost=$((lost + 1)); wait $p2 || lost=$((lost + 1))
 	[ "$(numbers "$S/crl.pem")" = "number=50 number=50 " ] || { diag "run $i: $(numbers "$S/crl.pem")"; lost=$((lost + 1)); }
 done
 assert_eq "two concurrent updates of two roots: both kept, three times" "$lost" 0
 assert_eq "... A255 is revoked" "$(check A255)" revoked
+
+# ---- 2. a stored CRL that no current root verifies is dropped on its own ----
+# A's CRL has no authorityKeyIdentifier; B has A's name.  When A leaves
+# ca.pem, B is tried for A's CRL and does not verify it: that CRL alone is
+# dropped, B's CRL keeps its rollback state.
+gen_crl A a1-noakid --number 1 --no-akid
+gen_crl B b3 --number 3 --entry 00ff
+gen_crl B b4 --number 4 --entry 00ff
+fresh rollback
+edge-crl-update -q -d "$S" --from "$T/crl/a1-noakid.pem" >/dev/null && edge-crl-update -q -d "$S" --from "$T/crl/b3.pem" >/dev/null ||
+	echo "Bail out! cannot install A's and B's CRLs"
+cp "$PKI/B.pem" "$S/ca.pem"
+keep=$(digest "$S/crl.pem")
+assert_fails 6 "A left ca.pem: B's older CRL is still refused (rollback)" edge-crl-update -d "$S" --from "$T/crl/b1.pem"
+assert_grep "... as older than B's installed CRL" "older than the installed CRL of its issuer (number 1 < 3)" "$T/err"
+assert_eq "... crl.pem unchanged" "$(digest "$S/crl.pem")" "$keep"
+assert_fails 6 "--check answers nothing from a crl.pem holding a CRL no root verifies" edge-crl-update -d "$S" --check "$PKI/B255.pem"
+assert_ok "a newer CRL of B installs" edge-crl-update -d "$S" --from "$T/crl/b4.pem"
+assert_grep "... dropping A's CRL, with a warning" "does not verify (signature) (dropped)" "$T/err"
+assert_eq "... crl.pem holds B's CRL only" "$(numbers "$S/crl.pem")" "number=4 "
+assert_eq "... B255 is revoked" "$(check B255)" revoked
+openssl verify -crl_check -CAfile "$S/ca.pem" -CRLfile "$S/crl.pem" "$PKI/B255.pem" > "$T/v" 2>&1
+assert_grep "openssl agrees: B255 is revoked" "certificate revoked" "$T/v"
 
 done_testing
