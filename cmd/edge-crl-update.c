@@ -309,7 +309,6 @@ check_one(struct edge_ctx *ctx, const struct edge_crls *crls,
 {
 	struct edge_certs cert = { 0 };
 	const struct edge_crl *crl;
-	int r;
 	json_object *o;
 	char *buf = NULL, sn[128], at[32] = "";
 	size_t len = 0;
@@ -325,8 +324,14 @@ check_one(struct edge_ctx *ctx, const struct edge_crls *crls,
 		rc = edge_err(&ctx->err, EDGE_EINPUT, "%s: unreadable serial", name);
 		goto out;
 	}
-	/* A CRL speaks only for certificates of its own issuer. */
-	if ((crl = edge_crls_for_cert(crls, roots, cert.crt[0], &r)) == NULL) {
+	/*
+	 * A CRL speaks only for certificates of its own issuer; of several of
+	 * one root, any that lists the certificate revokes it.
+	 */
+	if ((rc = edge_crls_cert_status(crls, roots, cert.crt[0], name, &crl,
+	    &revoked, &when, &reason, &ctx->err)) != EDGE_OK)
+		goto out;
+	if (crl == NULL) {
 		rc = edge_err(&ctx->err, EDGE_EINPUT,
 		    "%s: not issued by the CA of the CRL (no CRL in %s speaks for it)",
 		    name, CRL_FILE);
@@ -339,9 +344,6 @@ check_one(struct edge_ctx *ctx, const struct edge_crls *crls,
 	if (stale)
 		edge_warn("%s is stale (nextUpdate passed, within the grace of --crl-grace); run edge-crl-update",
 		    CRL_FILE);
-	if ((rc = edge_crl_cert_status(crl, roots->crt[r], cert.crt[0], name,
-	    &revoked, &when, &reason, &ctx->err)) != EDGE_OK)
-		goto out;
 	if (revoked)
 		edge_x509_time(when, at, sizeof(at));
 	o = json_object_new_object();

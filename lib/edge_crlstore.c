@@ -186,35 +186,66 @@ edge_crls_free(struct edge_crls *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* The newer of a and b (edge_crl_facts_compare: number, then thisUpdate). */
+static const struct edge_crl *
+newer(const struct edge_crl *a, const struct edge_crl *b)
+{
+	if (a == NULL)
+		return b;
+	return edge_crl_facts_compare(&b->facts, &a->facts) > 0 ? b : a;
+}
+
 const struct edge_crl *
 edge_crls_of_root(const struct edge_crls *s, int r)
 {
+	const struct edge_crl *best = NULL;
 	unsigned i;
 
 	for (i = 0; r >= 0 && i < s->n; i++)
 		if (s->root[i] == r)
-			return &s->c[i];
-	return NULL;
+			best = newer(best, &s->c[i]);
+	return best;
 }
 
-const struct edge_crl *
-edge_crls_for_cert(const struct edge_crls *s, const struct edge_certs *roots,
-    gnutls_x509_crt_t cert, int *root)
+int
+edge_crls_cert_status(const struct edge_crls *s,
+    const struct edge_certs *roots, gnutls_x509_crt_t cert, const char *what,
+    const struct edge_crl **newest, bool *revoked, time_t *when, int *reason,
+    struct edge_error *err)
 {
+	const struct edge_crl *lister = NULL;
 	unsigned i;
 
+	*newest = NULL;
+	*revoked = false;
+	*when = 0;
+	if (reason != NULL)
+		*reason = -1;
 	for (i = 0; i < s->n; i++) {
-		time_t when;
-		bool revoked;
+		time_t w;
+		bool rv;
+		int rs, rc;
 
-		if (s->root[i] >= 0 && edge_crl_cert_status(&s->c[i],
-		    roots->crt[s->root[i]], cert, "certificate", &revoked, &when,
-		    NULL, NULL) == EDGE_OK) {
-			*root = s->root[i];
-			return &s->c[i];
-		}
+		if (s->root[i] < 0)
+			continue;
+		/* Not its issuer's (or not that root's) CRL: it does not speak. */
+		if (edge_crl_cert_status(&s->c[i], roots->crt[s->root[i]], cert,
+		    what, &rv, &w, &rs, NULL) != EDGE_OK)
+			continue;
+		*newest = newer(*newest, &s->c[i]);
+		if (!rv || newer(lister, &s->c[i]) == lister)
+			continue;
+		/* Listed: report the newest CRL that lists it. */
+		if ((rc = edge_crl_cert_status(&s->c[i], roots->crt[s->root[i]],
+		    cert, what, &rv, &w, &rs, err)) != EDGE_OK)
+			return rc;
+		lister = &s->c[i];
+		*revoked = true;
+		*when = w;
+		if (reason != NULL)
+			*reason = rs;
 	}
-	return NULL;
+	return EDGE_OK;
 }
 
 static int
@@ -299,7 +330,7 @@ edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked, char *sn,
 	const struct edge_crl *crl;
 	char *buf = NULL;
 	size_t len = 0;
-	int rc, r = 0;
+	int rc;
 
 	*revoked = false;
 	if ((rc = edge_file_read(dirfd, "ca.pem", EDGE_FILE_MAX, &buf, &len,
@@ -316,17 +347,16 @@ edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked, char *sn,
 	    &len, err)) != EDGE_OK || (rc = edge_certs_load(buf, len, cert, &c,
 	    err)) != EDGE_OK)
 		goto out;
-	if ((crl = edge_crls_for_cert(&crls, &roots, c.crt[0], &r)) == NULL) {
+	if ((rc = edge_crls_cert_status(&crls, &roots, c.crt[0], cert, &crl,
+	    revoked, when, NULL, err)) != EDGE_OK)
+		goto out;
+	if (crl == NULL) {
 		rc = edge_err(err, EDGE_ETRUST, "crl.pem: no CRL of the issuer of %s",
 		    cert);
 		goto out;
 	}
-	if (edge_x509_serial_dec(c.crt[0], sn, snlen) != EDGE_OK) {
+	if (edge_x509_serial_dec(c.crt[0], sn, snlen) != EDGE_OK)
 		rc = edge_err(err, EDGE_EINPUT, "%s: unreadable serial", cert);
-		goto out;
-	}
-	rc = edge_crl_cert_status(crl, roots.crt[r], c.crt[0], cert, revoked,
-	    when, NULL, err);
 out:
 	free(buf);
 	edge_certs_free(&c);

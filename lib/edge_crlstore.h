@@ -52,16 +52,27 @@ int edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
 int edge_crls_strict(const struct edge_crls *s, struct edge_error *err);
 void edge_crls_free(struct edge_crls *s);
 
-/* The stored CRL of the same root as index r, or NULL. */
+/*
+ * The newest (edge_crl_facts_compare) stored CRL of the root of index r, or
+ * NULL.  A hand-made crl.pem may hold several of one root; rollback is
+ * judged against the newest.
+ */
 const struct edge_crl *edge_crls_of_root(const struct edge_crls *s, int r);
 
 /*
- * The stored CRL that speaks for cert (edge_crl_cert_status: its issuer's
- * name, verified by the root that also signed cert), *root getting that
- * root's index.  NULL when there is none.
+ * Whether cert is revoked by the stored CRLs that speak for it
+ * (edge_crl_cert_status: its issuer's, verified by the root that also
+ * signed cert).  With several of one root (a hand-made crl.pem), cert is
+ * revoked when any of them lists it: never less strict than OpenSSL, which
+ * picks one of them by thisUpdate.  *newest gets the newest CRL that speaks
+ * for cert (its freshness is the one that counts), NULL when none does;
+ * *when and *reason (may be NULL) come from the newest CRL listing it.
+ * Errors: a lookup that fails.
  */
-const struct edge_crl *edge_crls_for_cert(const struct edge_crls *s,
-    const struct edge_certs *roots, gnutls_x509_crt_t cert, int *root);
+int edge_crls_cert_status(const struct edge_crls *s,
+    const struct edge_certs *roots, gnutls_x509_crt_t cert, const char *what,
+    const struct edge_crl **newest, bool *revoked, time_t *when, int *reason,
+    struct edge_error *err);
 
 /*
  * Install c, verified by roots->crt[r], into dirfd/name atomically: it

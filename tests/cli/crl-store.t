@@ -83,4 +83,31 @@ assert_eq "... B255 is revoked" "$(check B255)" revoked
 openssl verify -crl_check -CAfile "$S/ca.pem" -CRLfile "$S/crl.pem" "$PKI/B255.pem" > "$T/v" 2>&1
 assert_grep "openssl agrees: B255 is revoked" "certificate revoked" "$T/v"
 
+# ---- 4. two CRLs of one root in a hand-made crl.pem --------------------------
+# Revoked when any CRL of its root lists it (OpenSSL picks one, by thisUpdate
+# and then by order: never stricter than this); rollback is judged against
+# the newest.
+gen_crl A a6 --number 6
+gen_crl A a7 --number 7
+gen_crl A a8 --number 8 --entry 00ff
+gen_crl A a9 --number 9 --entry 00ff
+for order in "a8 a6" "a6 a8"; do
+	fresh two
+	for c in $order; do cat "$T/crl/$c.pem"; done > "$S/crl.pem"
+	assert_eq "crl.pem = $order: --check says A255 is revoked" "$(check A255)" revoked
+	assert_eq "... A1 is not" "$(check A1)" "not revoked"
+	# OpenSSL takes the CRL with the latest thisUpdate, the first on a tie
+	# (these were made in one second): a8 first, it says revoked too.
+	if [ "$order" = "a8 a6" ]; then
+		openssl verify -crl_check -CAfile "$S/ca.pem" -CRLfile "$S/crl.pem" "$PKI/A255.pem" > "$T/v" 2>&1
+		assert_grep "openssl agrees: A255 is revoked" "certificate revoked" "$T/v"
+	fi
+done
+keep=$(digest "$S/crl.pem")
+assert_fails 6 "A's CRL 7 is older than the stored CRL 8: refused" edge-crl-update -d "$S" --from "$T/crl/a7.pem"
+assert_grep "... compared with the newest" "number 7 < 8" "$T/err"
+assert_eq "... crl.pem unchanged" "$(digest "$S/crl.pem")" "$keep"
+assert_ok "A's CRL 9 installs" edge-crl-update -d "$S" --from "$T/crl/a9.pem"
+assert_eq "... and replaces both of A's" "$(numbers "$S/crl.pem")" "number=9 "
+
 done_testing
