@@ -427,19 +427,24 @@ out:
 
 /* ---- install ------------------------------------------------------------- */
 
+/* The CRLs of the download or of --from: several when roots rotate. */
 static int
 obtain(struct edge_ctx *ctx, struct edge_hub *hub, const char *base,
-    size_t max_size, struct edge_crl *crl, char *source, size_t srclen)
+    size_t max_size, struct edge_crls *crls, char *source, size_t srclen)
 {
 	struct edge_http_response resp = { 0 };
 	const char *from = edge_arg(ctx, "from");
-	unsigned char *body;
+	char *body;
+	size_t len = 0;
 	int rc;
 
 	if (from != NULL) {
 		snprintf(source, srclen, "%s", from);
 		/* A file is capped like a download. */
-		return edge_crl_load(AT_FDCWD, from, max_size, crl, &ctx->err);
+		if ((rc = edge_file_read(AT_FDCWD, from, max_size, &body, &len,
+		    &ctx->err)) != EDGE_OK)
+			return rc;
+		return edge_crls_parse(body, len, source, crls, &ctx->err);
 	}
 	if (edge_arg(ctx, "url") != NULL)
 		snprintf(source, srclen, "%s", edge_arg(ctx, "url"));
@@ -457,30 +462,62 @@ obtain(struct edge_ctx *ctx, struct edge_hub *hub, const char *base,
 	/* Give back the slack of the growing download buffer before parsing. */
 	body = realloc(resp.body, resp.len ? resp.len : 1);
 	if (body == NULL)
-		body = (unsigned char *)resp.body;
-	return edge_crl_adopt(body, resp.len, source, crl, &ctx->err);
+		body = (char *)resp.body;
+	return edge_crls_parse(body, resp.len, source, crls, &ctx->err);
 }
 
-static void
-report(struct edge_ctx *ctx, const struct edge_crl *c, const char *source,
-    bool changed, bool ca_changed)
+/* One installed CRL: a line of text and, for JSON, an object. */
+static json_object *
+report_one(struct edge_ctx *ctx, const struct edge_crl *c, bool changed)
 {
+	json_object *o = json_object_new_object();
 	char tu[32], nu[32] = "";
 
 	edge_x509_time(c->facts.this_update, tu, sizeof(tu));
 	if (c->next_update != 0)
 		edge_x509_time(c->next_update, nu, sizeof(nu));
-	edge_result_str(ctx, "crl_number", c->facts.number[0] ? c->facts.number :
-	    NULL);
-	edge_result_str(ctx, "this_update", tu);
-	edge_result_str(ctx, "next_update", nu[0] ? nu : NULL);
-	edge_result_int(ctx, "revoked", c->count);
-	edge_result_str(ctx, "source", source);
-	edge_result_bool(ctx, "ca_changed", ca_changed);
-	edge_result_bool(ctx, "changed", changed || ca_changed);
+	json_object_object_add(o, "crl_number", c->facts.number[0] ?
+	    json_object_new_string(c->facts.number) : NULL);
+	json_object_object_add(o, "this_update", json_object_new_string(tu));
+	json_object_object_add(o, "next_update", nu[0] ?
+	    json_object_new_string(nu) : NULL);
+	json_object_object_add(o, "revoked", json_object_new_int64(c->count));
 	edge_out(ctx, "%s number %s, %u revoked, this update %s%s\n", CRL_FILE,
 	    c->facts.number[0] ? c->facts.number : "-", c->count, tu,
 	    changed ? "" : " (unchanged)");
+	return o;
+}
+
+/*
+ * The keys of the first CRL, then source, ca_changed, changed; with
+ * several CRLs also "crls", one object per CRL (with its "changed").
+ */
+static void
+report(struct edge_ctx *ctx, const struct edge_crls *got, const bool *changed,
+    const char *source, bool ca_changed)
+{
+	json_object *list = json_object_new_array();
+	bool any = false;
+	unsigned i;
+
+	for (i = 0; i < got->n; i++) {
+		json_object *o = report_one(ctx, &got->c[i], changed[i]);
+
+		if (i == 0) {
+			json_object_object_foreach(o, k, v)
+				json_object_object_add(ctx->result, k, json_object_get(v));
+		}
+		json_object_object_add(o, "changed",
+		    json_object_new_boolean(changed[i]));
+		json_object_array_add(list, o);
+		any = any || changed[i];
+	}
+	edge_result_str(ctx, "source", source);
+	edge_result_bool(ctx, "ca_changed", ca_changed);
+	edge_result_bool(ctx, "changed", any || ca_changed);
+	if (got->n > 1)
+		json_object_object_add(ctx->result, "crls", json_object_get(list));
+	json_object_put(list);
 }
 
 static int
@@ -488,18 +525,17 @@ run(struct edge_ctx *ctx)
 {
 	struct edge_device dev = { { 0 } };
 	struct edge_certs roots = { 0 };
-	struct edge_crl got = { 0 };
-	struct edge_crls have = { 0 };
-	const struct edge_crl *old;
+	struct edge_crls got = { 0 }, have = { 0 };
 	struct edge_atomic ca = { .fd = -1 };
 	struct edge_hub hub;
 	const char *base = NULL;
 	char source[1024], fpbuf[80], *end;
-	bool ca_changed = false, changed = false, stale;
-	time_t now = edge_time_now();
+	bool ca_changed = false, install = false, *changed = NULL, stale;
+	time_t now = edge_time_now(), newest = 0;
 	unsigned long long max_size;
 	long grace;
-	int dirfd, rc, r;
+	unsigned i;
+	int dirfd, rc;
 
 	if (edge_crl_grace_parse(edge_arg(ctx, "crl-grace"), &grace,
 	    &ctx->err) != EDGE_OK)
@@ -561,21 +597,47 @@ run(struct edge_ctx *ctx)
 		goto out;
 
 	if ((rc = obtain(ctx, &hub, base, (size_t)max_size, &got, source,
-	    sizeof(source))) != EDGE_OK ||
-	    (rc = edge_crl_verify_root(&got, &roots, source, &r, &ctx->err)) !=
-	    EDGE_OK)
+	    sizeof(source))) != EDGE_OK)
 		goto out;
-	if (got.facts.this_update > now + EDGE_TIME_TOLERANCE) {
-		char tu[32];
-		edge_x509_time(got.facts.this_update, tu, sizeof(tu));
-		rc = edge_err(&ctx->err, EDGE_ETRUST,
-		    "%s: issued in the future (thisUpdate %s); check the clocks",
-		    source, tu);
+	if ((changed = calloc(got.n, sizeof(*changed))) == NULL) {
+		rc = edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
 		goto out;
 	}
 	/*
-	 * Rollback state is per root: the CRL is compared with the stored CRL
-	 * of the root that verified it, never with another issuer's.  A
+	 * Several CRLs in one input (both roots' during a rotation): each is
+	 * verified by its own root and checked on its own; one refused
+	 * refuses them all, so that nothing is installed half.
+	 */
+	for (i = 0; i < got.n; i++) {
+		struct edge_crl *c = &got.c[i];
+		unsigned j;
+
+		if ((rc = edge_crl_verify_root(c, &roots, source, &got.root[i],
+		    &ctx->err)) != EDGE_OK)
+			goto out;
+		for (j = 0; j < i; j++)
+			if (got.root[j] == got.root[i]) {
+				rc = edge_err(&ctx->err, EDGE_EINPUT,
+				    "%s: two CRLs of one root (numbers %s and %s); not installed",
+				    source, got.c[j].facts.number[0] ?
+				    got.c[j].facts.number : "-", c->facts.number[0] ?
+				    c->facts.number : "-");
+				goto out;
+			}
+		if (c->facts.this_update > now + EDGE_TIME_TOLERANCE) {
+			char tu[32];
+			edge_x509_time(c->facts.this_update, tu, sizeof(tu));
+			rc = edge_err(&ctx->err, EDGE_ETRUST,
+			    "%s: issued in the future (thisUpdate %s); check the clocks",
+			    source, tu);
+			goto out;
+		}
+		if (c->facts.this_update > newest)
+			newest = c->facts.this_update;
+	}
+	/*
+	 * Rollback state is per root: each CRL is compared with the stored
+	 * CRL of the root that verified it, never with another issuer's.  A
 	 * stored CRL that is unreadable, or that no current root verifies,
 	 * is dropped on its own: the other roots' CRLs keep their rollback
 	 * state.  Only a crl.pem that cannot be read at all is replaced whole.
@@ -589,25 +651,27 @@ run(struct edge_ctx *ctx)
 			edge_warn("%s (dropped%s)", have.bad.msg, have.dropped > 1 ?
 			    ", with others" : "");
 	}
-	old = edge_crls_of_root(&have, r);
-	if (old != NULL && strcmp(got.facts.sha256, old->facts.sha256) == 0 &&
-	    !ca_changed) {
-		changed = false;
-	} else if (old != NULL && edge_crl_facts_compare(&got.facts,
-	    &old->facts) < 0) {
-		/* No rollback: an old CRL would un-revoke certificates. */
-		rc = edge_err(&ctx->err, EDGE_ETRUST,
-		    "%s: older than the installed CRL of its issuer (number %s < %s); not installed",
-		    source, got.facts.number[0] ? got.facts.number : "-",
-		    old->facts.number[0] ? old->facts.number : "-");
-		goto out;
-	} else {
-		if ((rc = edge_crls_install(dirfd, CRL_FILE, &have, &got, r,
-		    &ctx->err)) != EDGE_OK)
+	for (i = 0; i < got.n; i++) {
+		const struct edge_crl *old = edge_crls_of_root(&have, got.root[i]);
+
+		if (old != NULL && edge_crl_facts_compare(&got.c[i].facts,
+		    &old->facts) < 0) {
+			/* No rollback: an old CRL would un-revoke certificates. */
+			rc = edge_err(&ctx->err, EDGE_ETRUST,
+			    "%s: older than the installed CRL of its issuer (number %s < %s); not installed",
+			    source, got.c[i].facts.number[0] ?
+			    got.c[i].facts.number : "-",
+			    old->facts.number[0] ? old->facts.number : "-");
 			goto out;
-		changed = old == NULL || strcmp(got.facts.sha256,
+		}
+		changed[i] = old == NULL || strcmp(got.c[i].facts.sha256,
 		    old->facts.sha256) != 0;
+		install = install || changed[i];
 	}
+	/* A new root rewrites crl.pem too: CRLs no root verifies then go. */
+	if ((install || ca_changed) && (rc = edge_crls_install(dirfd, CRL_FILE,
+	    &have, &got, &ctx->err)) != EDGE_OK)
+		goto out;
 	/*
 	 * The new root goes in last: its bytes are already on disk, so only
 	 * the rename is left, and the CRL stored above is still verified by
@@ -627,7 +691,7 @@ run(struct edge_ctx *ctx)
 	{
 		struct edge_error werr = { 0 };
 
-		if ((rc = edge_time_witness(dirfd, got.facts.this_update,
+		if ((rc = edge_time_witness(dirfd, newest,
 		    "crl thisUpdate", &werr)) == EDGE_ESTORE) {
 			edge_warn("trusted time: %s", werr.msg);
 		} else if (rc != EDGE_OK) {
@@ -636,20 +700,27 @@ run(struct edge_ctx *ctx)
 		}
 		rc = EDGE_OK;
 	}
-	report(ctx, &got, source, changed, ca_changed);
+	report(ctx, &got, changed, source, ca_changed);
 	/* The newest CRL available is installed even when stale: the policy then. */
-	if (edge_crl_fresh(&got, now, grace, source, &stale, &ctx->err) !=
-	    EDGE_OK) {
-		edge_warn("the newest CRL available is stale");
-		rc = EDGE_ETRUST;
-		ctx->keep_result = true;
-	} else if (stale) {
-		edge_warn("the newest CRL available is stale (nextUpdate passed, within --crl-grace)");
+	for (i = 0; i < got.n; i++) {
+		struct edge_error ferr = { 0 };
+
+		if (edge_crl_fresh(&got.c[i], now, grace, source, &stale, &ferr) !=
+		    EDGE_OK) {
+			edge_warn("the newest CRL available is stale");
+			if (rc == EDGE_OK)
+				ctx->err = ferr;
+			rc = EDGE_ETRUST;
+			ctx->keep_result = true;
+		} else if (stale) {
+			edge_warn("the newest CRL available is stale (nextUpdate passed, within --crl-grace)");
+		}
 	}
 out:
 	/* Any failure before the commit leaves the old ca.pem in place. */
 	edge_file_atomic_abort(&ca);
-	edge_crl_free(&got);
+	free(changed);
+	edge_crls_free(&got);
 	edge_crls_free(&have);
 	edge_certs_free(&roots);
 	edge_device_free(&dev);

@@ -295,20 +295,6 @@ edge_crl_parse(const void *buf, size_t len, const char *what,
 	return edge_crl_adopt(copy, len, what, out, err);
 }
 
-int
-edge_crl_load(int dirfd, const char *name, size_t max, struct edge_crl *out,
-    struct edge_error *err)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	int rc;
-
-	/* The file is read once into a buffer of its own size. */
-	if ((rc = edge_file_read(dirfd, name, max, &buf, &len, err)) != EDGE_OK)
-		return rc;
-	return edge_crl_adopt((unsigned char *)buf, len, name, out, err);
-}
-
 /* Whether issuer's key made sig over tbs with the algorithm named by oid. */
 static int
 signed_by(gnutls_x509_crt_t issuer, const char *oid, const struct edge_der *tbs,

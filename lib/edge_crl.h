@@ -61,13 +61,6 @@ int edge_crl_parse(const void *buf, size_t len, const char *what,
     struct edge_crl *out, struct edge_error *err);
 
 /*
- * Read and parse a CRL file (relative to dirfd; "-" for stdin) of at most
- * max bytes (EDGE_EINPUT "too large" beyond).
- */
-int edge_crl_load(int dirfd, const char *name, size_t max,
-    struct edge_crl *out, struct edge_error *err);
-
-/*
  * The CRL's signature verifies with a root whose subject is its issuer
  * (compared canonically, RFC 5280 7.1) and whose subjectKeyIdentifier is its
  * authorityKeyIdentifier when both are present; every such root is tried.

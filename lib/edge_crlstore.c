@@ -116,6 +116,21 @@ parse_all(char *buf, size_t len, const char *name, bool lenient,
 }
 
 int
+edge_crls_parse(char *buf, size_t len, const char *what,
+    struct edge_crls *out, struct edge_error *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = parse_all(buf, len, what, false, out, err)) == EDGE_OK &&
+	    out->n == 0)
+		rc = edge_err(err, EDGE_EINPUT, "%s: no CRL", what);
+	if (rc != EDGE_OK)
+		edge_crls_free(out);
+	return rc;
+}
+
+int
 edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
     struct edge_crls *out, struct edge_error *err)
 {
@@ -265,9 +280,21 @@ write_one(struct edge_atomic *a, const struct edge_crl *c,
 	return edge_pem_write(a, "X509 CRL", c->buf, c->len, err);
 }
 
+/* Whether root r is one of the roots of the CRLs in s. */
+static bool
+has_root(const struct edge_crls *s, int r)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->root[i] == r)
+			return true;
+	return false;
+}
+
 int
 edge_crls_install(int dirfd, const char *name, const struct edge_crls *have,
-    const struct edge_crl *c, int r, struct edge_error *err)
+    const struct edge_crls *add, struct edge_error *err)
 {
 	struct edge_atomic a = { .fd = -1 };
 	unsigned i;
@@ -278,11 +305,12 @@ edge_crls_install(int dirfd, const char *name, const struct edge_crls *have,
 		return rc;
 	/* The other roots' CRLs stay; a CRL no current root verifies is dropped. */
 	for (i = 0; have != NULL && i < have->n; i++)
-		if (have->root[i] >= 0 && have->root[i] != r &&
+		if (have->root[i] >= 0 && !has_root(add, have->root[i]) &&
 		    (rc = write_one(&a, &have->c[i], err)) != EDGE_OK)
 			goto out;
-	if ((rc = write_one(&a, c, err)) != EDGE_OK)
-		goto out;
+	for (i = 0; i < add->n; i++)
+		if ((rc = write_one(&a, &add->c[i], err)) != EDGE_OK)
+			goto out;
 	rc = edge_file_atomic_commit(&a, err);
 out:
 	edge_file_atomic_abort(&a);

@@ -46,6 +46,15 @@ int edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
     struct edge_crls *out, struct edge_error *err);
 
 /*
+ * Every CRL in buf (PEM "X509 CRL" blocks, or one DER CRL), taking
+ * ownership of buf; what names it in errors.  Roots are not looked at
+ * (out->root[i] is -1).  Errors: any block that is not a CRL this reader
+ * takes (edge_crl_adopt), none at all (EDGE_EINPUT).
+ */
+int edge_crls_parse(char *buf, size_t len, const char *what,
+    struct edge_crls *out, struct edge_error *err);
+
+/*
  * For readers, which answer nothing from a tampered file: out->bad (its
  * code) when a stored CRL was dropped, else EDGE_OK.
  */
@@ -75,12 +84,13 @@ int edge_crls_cert_status(const struct edge_crls *s,
     struct edge_error *err);
 
 /*
- * Install c, verified by roots->crt[r], into dirfd/name atomically: it
- * replaces the stored CRL of the same root; the CRLs of other current
- * roots stay; those no current root verifies are dropped.
+ * Install the CRLs of add, each verified by roots->crt[add->root[i]] (one
+ * CRL per root), into dirfd/name atomically: each replaces the stored CRLs
+ * of its root; the CRLs of other current roots stay; those no current root
+ * verifies are dropped.
  */
 int edge_crls_install(int dirfd, const char *name, const struct edge_crls *have,
-    const struct edge_crl *c, int r, struct edge_error *err);
+    const struct edge_crls *add, struct edge_error *err);
 
 /*
  * The revocation policy for a CRL at time now: fresh, or past nextUpdate by

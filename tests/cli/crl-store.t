@@ -110,4 +110,45 @@ assert_eq "... crl.pem unchanged" "$(digest "$S/crl.pem")" "$keep"
 assert_ok "A's CRL 9 installs" edge-crl-update -d "$S" --from "$T/crl/a9.pem"
 assert_eq "... and replaces both of A's" "$(numbers "$S/crl.pem")" "number=9 "
 
+# ---- 5. several CRLs in one input: each verified and installed -------------
+# During a rotation both roots' CRLs are published together.
+gen_crl A a60 --number 60 --entry 00ff
+gen_crl B b60 --number 60
+cat "$T/crl/b60.pem" "$T/crl/a60.pem" > "$T/both.pem"
+fresh several
+edge-crl-update -q -d "$S" --from "$T/crl/a1.pem" >/dev/null
+assert_ok "B's and A's CRL in one --from file" edge-crl-update -d "$S" --from "$T/both.pem" --json
+assert_eq "... both installed" "$(numbers "$S/crl.pem")" "number=60 number=60 "
+assert_json "... both reported" "$T/out" '[.crls[].crl_number] | join(",")' "60,60"
+assert_json "... changed" "$T/out" .changed true
+assert_eq "... A255 is revoked (A's CRL, the second in the file)" "$(check A255)" revoked
+openssl verify -crl_check -CAfile "$S/ca.pem" -CRLfile "$S/crl.pem" "$PKI/A255.pem" > "$T/v" 2>&1
+assert_grep "openssl agrees" "certificate revoked" "$T/v"
+keep=$(digest "$S/crl.pem")
+cat "$T/crl/b60.pem" "$T/crl/a50.pem" > "$T/mixed.pem"
+assert_fails 6 "one CRL older than the stored one refuses the whole input" edge-crl-update -d "$S" --from "$T/mixed.pem"
+assert_grep "... naming it" "number 50 < 60" "$T/err"
+assert_eq "... crl.pem unchanged" "$(digest "$S/crl.pem")" "$keep"
+cat "$T/crl/a60.pem" "$T/crl/a50.pem" > "$T/twoA.pem"
+assert_fails 3 "two CRLs of one root in one input: refused" edge-crl-update -d "$S" --from "$T/twoA.pem"
+assert_grep "... with a clear message" "two CRLs of one root (numbers 60 and 50); not installed" "$T/err"
+assert_eq "... crl.pem unchanged" "$(digest "$S/crl.pem")" "$keep"
+
+# The same from a portal (openssl s_server -WWW) answering both.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/web.key" -out "$T/web.pem" \
+	-subj "/CN=127.0.0.1" -days 2 -addext "subjectAltName=IP:127.0.0.1" \
+	-addext "extendedKeyUsage=serverAuth" -config /dev/null 2>/dev/null
+mkdir -p "$T/www/enos/CA"
+cp "$T/both.pem" "$T/www/enos/CA/crl"
+PORT=$(free_port)
+(cd "$T/www" && exec openssl s_server -WWW -quiet -accept "127.0.0.1:$PORT" -cert "$T/web.pem" -key "$T/web.key" >/dev/null 2>&1) &
+spid=$!
+on_exit "kill $spid"
+wait_for_port "$PORT" || diag "s_server did not start"
+fresh portal
+edge-crl-update -q -d "$S" --from "$T/crl/a1.pem" >/dev/null
+assert_ok "both CRLs from the portal" edge-crl-update -d "$S" --portal "https://127.0.0.1:$PORT" --hub-ca "$T/web.pem" --retries 0
+assert_eq "... both installed" "$(numbers "$S/crl.pem")" "number=60 number=60 "
+assert_eq "... A255 is revoked" "$(check A255)" revoked
+
 done_testing
