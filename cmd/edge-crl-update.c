@@ -187,7 +187,7 @@ linked(gnutls_x509_crt_t root, const struct edge_certs *got,
 static int
 update_root(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd,
     const char *base, struct edge_certs *roots, struct edge_atomic *ca,
-    bool *changed)
+    bool *changed, char *note, size_t notelen)
 {
 	struct edge_http_response resp = { 0 };
 	struct edge_certs got = { 0 };
@@ -265,7 +265,8 @@ update_root(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd,
 	    &ctx->err)) != EDGE_OK ||
 	    (rc = edge_file_atomic_write(ca, bundle, blen, &ctx->err)) != EDGE_OK)
 		goto out;
-	edge_note("installing new root CA sha256:%s (%s)", fp, how);
+	/* Said once it is committed (run()): a later failure installs nothing. */
+	snprintf(note, notelen, "sha256:%s (%s)", fp, how);
 	*changed = true;
 	edge_certs_free(roots);
 	rc = edge_certs_load(bundle, blen, CA_FILE, roots, &ctx->err);
@@ -529,7 +530,7 @@ run(struct edge_ctx *ctx)
 	struct edge_atomic ca = { .fd = -1 };
 	struct edge_hub hub;
 	const char *base = NULL;
-	char source[1024], fpbuf[80], *end;
+	char source[1024], fpbuf[80], newroot[256] = "", *end;
 	bool ca_changed = false, install = false, *changed = NULL, stale;
 	time_t now = edge_time_now(), newest = 0;
 	unsigned long long max_size;
@@ -591,7 +592,7 @@ run(struct edge_ctx *ctx)
 		goto out;
 	if (edge_flag(ctx, "ca") &&
 	    (rc = update_root(ctx, &hub, dirfd, base, &roots, &ca,
-	    &ca_changed)) != EDGE_OK)
+	    &ca_changed, newroot, sizeof(newroot))) != EDGE_OK)
 		goto out;
 	if (roots.n == 0 && (rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
 		goto out;
@@ -680,7 +681,8 @@ run(struct edge_ctx *ctx)
 	if (ca_changed) {
 		if ((rc = edge_file_atomic_commit(&ca, &ctx->err)) != EDGE_OK)
 			goto out;
-		edge_note("installed the new root CA in %s", CA_FILE);
+		edge_note("installed the new root CA %s in %s", newroot,
+		    CA_FILE);
 	}
 	/*
 	 * A verified CRL proves that time has reached its thisUpdate.  The CRL

@@ -121,6 +121,7 @@ assert_ok "a CRL of the current root with number 5000" edge-crl-update -d "$E" -
 assert_ok "a new root with a link certificate signed by the current root is taken, with its CRL (number 1)" \
     edge-crl-update -d "$E" --portal "https://127.0.0.1:$P2" --hub-ca "$T/web.pem" --ca --json
 assert_json "... root changed" "$T/out" .ca_changed true
+assert_grep "... says so once it is installed" "installed the new root CA sha256:.* (link certificate signed by the current root) in ca.pem" "$T/err"
 assert_json "... its CRL (number 1) installed, not 'older' than 5000" "$T/out" .crl_number 1
 assert_eq "... ca.pem: the new root and the old" "$(grep -c 'BEGIN CERTIFICATE' "$E/ca.pem")" 2
 assert_eq "... crl.pem: one CRL per root" "$(grep -c 'BEGIN X509 CRL' "$E/crl.pem")" 2
@@ -129,6 +130,16 @@ assert_fails 6 "the current root's rollback state is kept (an older hub CRL is r
 assert_grep "... says older" "older than the installed CRL of its issuer" "$T/err"
 assert_ok "--check of the edge's certificate uses its own issuer's CRL" edge-crl-update -d "$E" --check --json
 assert_json "... CRL number 5000" "$T/out" .crl_number 5000
+# The same linked root, but the portal has no CRL: nothing is installed,
+# and no "installing" is said.
+portal www3 "$T/websrv"
+cat "$T/new.pem" "$T/link.pem" > "$T/www3/enos/CA/cacert"
+E=$T/e2b; fresh "$E"
+keep=$(digest "$E/ca.pem")
+_run edge-crl-update -d "$E" --portal "https://127.0.0.1:$PORT" --hub-ca "$T/web.pem" --ca --retries 0
+[ "$rc" -ne 0 ] && ok "a linked root whose CRL cannot be fetched: fails (exit $rc)" || not_ok "a linked root whose CRL cannot be fetched: fails"
+assert_not_grep "... and says nothing of installing a root" "new root CA" "$T/err"
+assert_eq "... ca.pem unchanged" "$(digest "$E/ca.pem")" "$keep"
 E=$T/e3; fresh "$E"
 cat "$T/hub.pem" "$T/new.pem" > "$E/ca.pem"
 edge-crl-update -q -d "$E" --from "$T/hub5000.crl" >/dev/null

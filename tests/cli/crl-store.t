@@ -151,4 +151,9 @@ assert_ok "both CRLs from the portal" edge-crl-update -d "$S" --portal "https://
 assert_eq "... both installed" "$(numbers "$S/crl.pem")" "number=60 number=60 "
 assert_eq "... A255 is revoked" "$(check A255)" revoked
 
+# ---- usage -----------------------------------------------------------------------
+assert_fails 2 "--crl-grace -1: usage error" edge-crl-update -d "$S" --check --crl-grace -1
+assert_grep "... saying why" "^edge-crl-update: --crl-grace -1: expected a number of seconds$" "$T/err"
+assert_grep "... then the usage line" "^usage: edge-crl-update" "$T/err"
+
 done_testing
