@@ -4,6 +4,7 @@
  * edge_exec.h for the contract.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -30,7 +31,10 @@ struct edge_exec {
 	bool truncated;
 	long timeout_ms;
 	long long deadline, kill_at;
-	bool timed_out, killed, reaped;
+	bool timed_out, killed;
+	bool exited;		/* the handler exited, still a zombie: its pid (and
+				 * so its process group id) cannot be reused yet */
+	bool reaped;
 	int status;
 };
 
@@ -178,8 +182,8 @@ edge_exec_pollfds(const struct edge_exec *x, struct pollfd *p)
 long long
 edge_exec_next_ms(const struct edge_exec *x)
 {
-	long long t = !x->timed_out ? x->deadline : !x->killed ? x->kill_at :
-	    mono_ms() + 100;
+	long long t = !x->timed_out ? x->deadline :
+	    !x->killed || x->exited ? x->kill_at : mono_ms() + 100;
 
 	/* Without a pidfd nothing wakes the loop when the handler exits. */
 	if (x->pidfd < 0 && t > mono_ms() + 200)
@@ -231,29 +235,109 @@ read_output(struct edge_exec *x)
 	}
 }
 
+/*
+ * Whether the handler exited; it is left a zombie (WNOWAIT), reaped by
+ * finish().  ECHILD (reaped elsewhere, SIGCHLD ignored): it is gone, and its
+ * id no longer safe to signal.
+ */
+static bool
+leader_exited(struct edge_exec *x)
+{
+	siginfo_t si;
+	int r;
+
+	memset(&si, 0, sizeof(si));
+	while ((r = waitid(P_PID, (id_t)x->pid, &si, WEXITED | WNOHANG |
+	    WNOWAIT)) < 0 && errno == EINTR)
+		;
+	if (r < 0 && errno == ECHILD)
+		x->reaped = true;
+	return x->reaped || (r == 0 && si.si_pid == x->pid);
+}
+
+/*
+ * Whether a process other than the handler (a zombie now) is still in its
+ * process group, as far as /proc shows; a zombie member counts as gone.
+ * Lets a group that ended at SIGTERM finish before the grace is over.
+ */
+static bool
+group_left(pid_t pgid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool left = false;
+
+	if (d == NULL)
+		return true;	/* cannot tell: the grace runs out */
+	while (!left && (e = readdir(d)) != NULL) {
+		char path[288], st[256], *p, *end, state;
+		long pid = strtol(e->d_name, &end, 10), pgrp;
+		ssize_t n;
+		int fd;
+
+		if (*end != '\0' || pid <= 0 || pid == (long)pgid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, st, sizeof(st) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		st[n] = '\0';
+		/* "pid (comm) state ppid pgrp ...": comm may hold anything. */
+		if ((p = strrchr(st, ')')) != NULL &&
+		    sscanf(p + 1, " %c %*d %ld", &state, &pgrp) == 2 &&
+		    pgrp == (long)pgid && state != 'Z')
+			left = true;
+	}
+	closedir(d);
+	return left;
+}
+
+/*
+ * The handler exited: whatever is left of its process group (a child it
+ * put in the background) is killed now, so that nothing of a finished
+ * handler outlives its --exec-max slot.  Killed before the reap, while the
+ * zombie still holds the group's id: it cannot name another process group.
+ */
+static void
+finish(struct edge_exec *x)
+{
+	if (!x->reaped) {
+		(void)kill(-x->pid, SIGKILL);
+		while (waitpid(x->pid, &x->status, 0) < 0 && errno == EINTR)
+			;
+	}
+	x->reaped = true;
+	/* What it wrote before it exited is in the pipe. */
+	read_output(x);
+	close_fd(&x->out);
+	close_fd(&x->in);
+	close_fd(&x->pidfd);
+}
+
 bool
 edge_exec_step(struct edge_exec *x)
 {
 	long long now;
-	pid_t r;
 
 	if (x->reaped)
 		return true;
 	write_input(x);
 	read_output(x);
-	while ((r = waitpid(x->pid, &x->status, WNOHANG)) < 0 && errno == EINTR)
-		;
-	if (r == x->pid || (r < 0 && errno == ECHILD)) {
-		x->reaped = true;
-		/* What it wrote before it exited is in the pipe; a child of its
-		 * own that keeps the pipe open does not hold us up. */
-		read_output(x);
-		close_fd(&x->out);
-		close_fd(&x->in);
-		close_fd(&x->pidfd);
-		return true;
+	if (!x->exited && leader_exited(x)) {
+		x->exited = true;
+		close_fd(&x->pidfd);	/* stays readable: no longer polled */
 	}
 	now = mono_ms();
+	/* After a timeout the rest of the group keeps its grace from SIGTERM
+	 * to SIGKILL even when the handler itself ended at SIGTERM. */
+	if (x->reaped || (x->exited && (!x->timed_out || now >= x->kill_at ||
+	    !group_left(x->pid)))) {
+		finish(x);
+		return true;
+	}
 	if (!x->timed_out && now >= x->deadline) {
 		x->timed_out = true;
 		x->kill_at = now + EDGE_EXEC_KILL_GRACE_MS;

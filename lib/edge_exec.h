@@ -8,8 +8,12 @@
  * shell), its standard output read back up to a cap, and a time limit on
  * its whole life.  The handler gets descriptors 0, 1 and 2 only (0 and 1
  * are our pipes, 2 is our standard error), the environment it is given, and
- * its own process group: at the time limit the group gets SIGTERM, then
- * SIGKILL, so its children end with it.
+ * its own process group, which the time limit bounds as a whole: then the
+ * group gets SIGTERM, and SIGKILL after the grace (also when the handler
+ * itself ended at SIGTERM).  When the handler exits, what is left of its
+ * group (a child it put in the background) is killed (SIGKILL) before the
+ * handler counts as finished.  A process that leaves the group (setsid)
+ * escapes both.
  *
  * Nothing blocks: the caller polls the descriptors of edge_exec_pollfds(),
  * calls edge_exec_step() after every poll (and by edge_exec_next_ms()), and
@@ -48,8 +52,9 @@ long long edge_exec_next_ms(const struct edge_exec *x);
 
 /*
  * Move input and output as far as they go without blocking, enforce the
- * time limit, reap the handler.  True once the handler was reaped (its
- * output read as far as it was written).
+ * time limit, reap the handler.  True once the handler was reaped and the
+ * rest of its process group killed (its output read as far as it was
+ * written).
  */
 bool edge_exec_step(struct edge_exec *x);
 

@@ -5,7 +5,10 @@
 # TLS socket, libmosquitto's socket pair, a --pin fd:N) and no variable a
 # secret option names (--pin env:VAR); --exec-timeout bounds its whole life
 # (a handler that closes stdout and sleeps is killed, its group too, and the
-# cloud gets an error); while one runs, telemetry and keep-alives go on;
+# cloud gets an error; a child that ignores SIGTERM gets SIGKILL also when
+# the handler's shell died at SIGTERM); what a finished handler left in the
+# background is killed with it (nothing outlives edge-connect or its
+# --exec-max slot); while one runs, telemetry and keep-alives go on;
 # more than --exec-max at once are answered "busy".  Also: --exit-on-eof
 # that never reached the hub exits 4.
 . "${0%/*}/../lib.sh"
@@ -36,6 +39,20 @@ start_edge() {
 	EC=$!
 	on_exit "kill $EC"
 	wait_for_grep "^edge-connect: subscribed " "$T/ec.err" 20 5 || diag "edge-connect did not subscribe"
+}
+# gone PID: true once PID ended (within 3 s); orphaned, it may stay a zombie
+# until init reaps it: that counts as gone.  One still running is killed
+# (by PID: only what this test started), so a failure leaves no stray.
+gone() {
+	i=0
+	while [ $i -lt $((30 * SLOW)) ]; do
+		[ -n "$1" ] || return 1
+		kill -0 "$1" 2>/dev/null || return 0
+		[ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ] && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	return 1
 }
 reply() { grep "set_reply " "$T/replies" | cut -d' ' -f2- | jq -r "select(.id == \"$1\") | $2"; }
 
@@ -87,16 +104,51 @@ wait_for_grep '"id":"3"' "$T/replies" 5
 assert_eq "... its reply is code 1102 (handler failed)" "$(reply 3 .code)" 1102
 assert_eq "... saying it timed out" "$(reply 3 .message)" "command timed out after 2 s"
 S=$(cat "$T/sleeper" 2>/dev/null)
-# Orphaned, it may stay a zombie until init reaps it: that counts as gone.
-if [ -n "$S" ] && { ! kill -0 "$S" 2>/dev/null || [ "$(cut -d' ' -f3 "/proc/$S/stat" 2>/dev/null)" = Z ]; }; then
+if gone "$S"; then
 	ok "... and its child (which ignores SIGTERM) is killed with its process group"
 else
 	not_ok "... and its child (which ignores SIGTERM) is killed with its process group"
-	P=$(ps -o ppid= -p "$S" 2>/dev/null | tr -d ' ')
-	[ "${P:-1}" -gt 1 ] && kill -KILL "$P" 2>/dev/null
-	[ -n "$S" ] && kill -KILL "$S" 2>/dev/null
 fi
 assert_grep "... reported on stderr" "command timed out after 2 s (reply code 1102)" "$T/ec.err"
+
+# The handler's shell dies at SIGTERM, its child ignores it: the SIGKILL
+# after the grace still goes to the group (it used to be skipped once the
+# shell was reaped, and the child outlived edge-connect).
+rm -f "$T/ignterm"
+start_edge -W $(slow 60) --exec-timeout 2 --exec \
+    "sh -c \"trap '' TERM; echo \\\$\\\$ > '$T/ignterm'; exec sleep 1000\" </dev/null >/dev/null 2>&1 & sleep 1000"
+cmd 3a
+wait_for_grep 'set_reply .*"id":"3a"' "$T/replies" 15
+assert_eq "a handler whose shell ends at SIGTERM: reply 1102, timed out" "$(reply 3a '"\(.code) \(.message)"')" \
+    "1102 command timed out after 2 s"
+S=$(cat "$T/ignterm" 2>/dev/null)
+if gone "$S"; then
+	ok "... its child that ignores SIGTERM is killed after the grace, edge-connect still running"
+else
+	not_ok "... its child that ignores SIGTERM is killed after the grace, edge-connect still running"
+fi
+if kill -0 $EC 2>/dev/null; then ok "... edge-connect still running then"; else not_ok "... edge-connect still running then"; fi
+kill -TERM $EC
+wait_pid $EC 10; wait $EC; rc=$?
+assert_eq "... edge-connect exits 0 at SIGTERM" "$rc" 0
+
+# ---- a handler's background children end with it --------------------------
+# Each handler answers at once and leaves a child behind in its group: it is
+# killed when the handler exits, so --exec-max 1 counts all that runs.
+: > "$T/left"
+start_edge -C 3 -W $(slow 30) --exec-max 1 --exec \
+    "sleep 1000 </dev/null >/dev/null 2>&1 & echo \$! >> '$T/left'; echo '{}'"
+for n in 1 2 3; do
+	cmd "left$n"
+	wait_for_grep "set_reply .*\"id\":\"left$n\"" "$T/replies" 10
+done
+wait_pid $EC 20; wait $EC; rc=$?
+assert_eq "--exec-max 1, three handlers that leave a child: exit 0 after -C 3" "$rc" 0
+assert_eq "... all three answered 200" "$(reply left1 .code) $(reply left2 .code) $(reply left3 .code)" "200 200 200"
+n=0
+for S in $(cat "$T/left"); do gone "$S" && n=$((n + 1)); done
+assert_eq "... none of the three children they left is running after edge-connect exits" \
+    "$n of $(grep -c . "$T/left")" "3 of 3"
 
 # ---- a running handler stops neither telemetry nor keep-alives -------------
 # Keep-alive 5 s: the broker drops a client silent for 7.5 s.  The handler
@@ -147,13 +199,10 @@ kill -TERM $EC
 wait_pid $EC 10; wait $EC; rc=$?
 assert_eq "SIGTERM with a handler running: edge-connect exits 0 after --drain-timeout" "$rc" 0
 S=$(cat "$T/sleeper" 2>/dev/null)
-if [ -n "$S" ] && { ! kill -0 "$S" 2>/dev/null || [ "$(cut -d' ' -f3 "/proc/$S/stat" 2>/dev/null)" = Z ]; }; then
+if gone "$S"; then
 	ok "... and the handler's process group is killed"
 else
 	not_ok "... and the handler's process group is killed"
-	P=$(ps -o ppid= -p "$S" 2>/dev/null | tr -d ' ')
-	[ "${P:-1}" -gt 1 ] && kill -KILL "$P" 2>/dev/null
-	[ -n "$S" ] && kill -KILL "$S" 2>/dev/null
 fi
 assert_grep "... saying so" "killing 1 running --exec handlers" "$T/ec.err"
 

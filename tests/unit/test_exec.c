@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -143,6 +144,92 @@ test_timeout_kills_the_group(void **state)
 	assert_true(secs < 1.5);
 }
 
+/* The pid written to path by a handler's child (0: none). */
+static pid_t
+pid_in(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int pid = 0;
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return (pid_t)pid;
+}
+
+/*
+ * Whether pid ended within a second (orphaned, it may stay a zombie until
+ * init reaps it: that counts).  One still running is killed: no strays.
+ */
+static bool
+gone(pid_t pid)
+{
+	char path[64], st[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 20; i++) {
+		FILE *f = fopen(path, "r");
+		char *p = NULL;
+
+		if (f != NULL) {
+			if (fgets(st, sizeof(st), f) != NULL)
+				p = strrchr(st, ')');
+			fclose(f);
+		}
+		if ((f == NULL && errno == ENOENT) || (p != NULL && p[1] == ' ' &&
+		    p[2] == 'Z'))
+			return true;
+		usleep(50000);
+	}
+	(void)kill(pid, SIGKILL);
+	return false;
+}
+
+static void
+test_timeout_kills_the_group_after_the_shell(void **state)
+{
+	json_object *d = NULL;
+	char msg[256], cmd[512], pidf[] = "/tmp/test_exec_pid.XXXXXX";
+	int fd = mkstemp(pidf);
+	pid_t pid;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	/* The shell dies at SIGTERM, its background child ignores it: SIGKILL
+	 * after the grace must still reach the child through the group. */
+	snprintf(cmd, sizeof(cmd), "sh -c \"trap '' TERM; echo \\$\\$ > %s; "
+	    "exec sleep 100\" </dev/null >/dev/null 2>&1 & sleep 100", pidf);
+	assert_int_equal(run(cmd, "x", 1000, &d, msg, sizeof(msg), NULL), 1102);
+	assert_string_equal(msg, "command timed out after 1 s");
+	pid = pid_in(pidf);
+	unlink(pidf);
+	assert_true(pid > 0);
+	assert_true(gone(pid));
+}
+
+static void
+test_exit_kills_the_rest_of_the_group(void **state)
+{
+	json_object *d = NULL, *v;
+	char msg[256];
+	pid_t pid;
+
+	(void)state;
+	/* Answers at once, leaving a child behind in its process group. */
+	assert_int_equal(run("sleep 100 </dev/null >/dev/null 2>&1 & "
+	    "echo \"{\\\"pid\\\":$!}\"", "x", 5000, &d, msg, sizeof(msg),
+	    NULL), 200);
+	assert_non_null(d);
+	assert_true(json_object_object_get_ex(d, "pid", &v));
+	pid = (pid_t)json_object_get_int(v);
+	json_object_put(d);
+	assert_true(pid > 0);
+	assert_true(gone(pid));
+}
+
 static void
 test_output_cap(void **state)
 {
@@ -181,6 +268,8 @@ main(void)
 		cmocka_unit_test(test_only_fds_0_to_2),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_timeout_kills_the_group),
+		cmocka_unit_test(test_timeout_kills_the_group_after_the_shell),
+		cmocka_unit_test(test_exit_kills_the_rest_of_the_group),
 		cmocka_unit_test(test_output_cap),
 		cmocka_unit_test(test_free_running),
 	};
