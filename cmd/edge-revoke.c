@@ -415,8 +415,10 @@ destroy(struct edge_ctx *ctx, int dirfd, struct edge_device *dev,
 	return EDGE_OK;
 }
 
+/* queued: --reset --offline could not revoke now and queued the serial. */
 static void
-report(struct edge_ctx *ctx, const struct target *t, time_t when, bool changed)
+report(struct edge_ctx *ctx, const struct target *t, time_t when, bool changed,
+    bool queued)
 {
 	char at[32] = "";
 
@@ -426,7 +428,10 @@ report(struct edge_ctx *ctx, const struct target *t, time_t when, bool changed)
 	edge_result_str(ctx, "reason", reason_name(t->reason));
 	edge_result_str(ctx, "revoked_at", at[0] ? at : NULL);
 	edge_result_bool(ctx, "changed", changed);
-	if (t->serial[0])
+	if (t->serial[0] && queued)
+		edge_out(ctx, "serial %s not revoked yet: queued in %s for the next edge-revoke run\n",
+		    t->serial, PENDING_FILE);
+	else if (t->serial[0])
 		edge_out(ctx, "serial %s revoked%s%s (%s)%s\n", t->serial,
 		    at[0] ? " at " : "", at, reason_name(t->reason),
 		    changed ? "" : ", already");
@@ -476,7 +481,8 @@ reset(struct edge_ctx *ctx, int dirfd, struct edge_hubcfg *cfg,
 	}
 	if ((rc = destroy(ctx, dirfd, have_dev ? &dev : NULL, gone)) != EDGE_OK)
 		goto out;
-	report(ctx, t, when, changed || json_object_array_length(gone) > 0);
+	report(ctx, t, when, changed || json_object_array_length(gone) > 0,
+	    pending);
 	json_object_object_add(ctx->result, "pending", json_object_new_boolean(pending));
 	json_object_object_add(ctx->result, "destroyed", json_object_get(gone));
 	edge_note("reset: destroyed %zu item(s); the state directory is ready for edge-keygen",
@@ -563,7 +569,7 @@ run(struct edge_ctx *ctx)
 		goto out;
 	if (!changed)
 		edge_note("serial %s is already revoked; nothing to do", t.serial);
-	report(ctx, &t, when, changed);
+	report(ctx, &t, when, changed, false);
 	if (prc != EDGE_OK) {
 		ctx->err = pending;
 		rc = prc;

@@ -89,6 +89,12 @@ assert_json "queued" "$T/out" .pending true
 [ ! -e "$T/E/key.pem" ] && ok "key destroyed offline" || not_ok "key destroyed offline"
 assert_grep "serial queued" "^$snE " "$T/E/pending-revocations"
 assert_eq "queue is 0600" "$(file_mode "$T/E/pending-revocations")" 600
+# Without --json it says the revocation is queued, not that it was made.
+edge E2 && ok "edge E2 activated" || not_ok "edge E2 activated"
+snE2=$(jq -r .certSN "$T/E2/device.json")
+assert_ok "--reset --offline with the hub down, text output" edge-revoke -d "$T/E2" $DOWN --reset --offline
+assert_eq "... says the serial is queued, not revoked" "$(cat "$T/out")" \
+    "serial $snE2 not revoked yet: queued in pending-revocations for the next edge-revoke run"
 assert_ok "the next edge-revoke sends the queued revocation" edge-revoke -d "$T/E" $HUBOPTS --serial "$snA" --device-key A
 crl_has "$snE" && ok "E on the CRL after the queue was sent" || not_ok "E on the CRL after the queue was sent"
 [ ! -e "$T/E/pending-revocations" ] && ok "queue emptied" || not_ok "queue emptied"
