@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include <curl/curl.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include "edge_http.h"
 #include "edge_hubid.h"
@@ -72,18 +74,120 @@ on_header(char *data, size_t size, size_t n, void *arg)
 /* The hub identity check, run before anything is sent (see prereq). */
 struct peer {
 	CURL *c;
-	const char *pins;
+	const char *pins, *ca_file;
 	char host[256];
 	struct edge_error err;
 	bool refused;
 };
 
+/* The roots libcurl verified with: --hub-ca, else its built-in defaults. */
+static int
+load_roots(const struct peer *p, gnutls_x509_trust_list_t *tl)
+{
+	char *file = NULL, *dir = NULL;
+	int g;
+
+	if ((g = gnutls_x509_trust_list_init(tl, 0)) < 0)
+		return g;
+	if (p->ca_file != NULL) {
+		file = (char *)(uintptr_t)p->ca_file;
+	} else {
+		(void)curl_easy_getinfo(p->c, CURLINFO_CAINFO, &file);
+		(void)curl_easy_getinfo(p->c, CURLINFO_CAPATH, &dir);
+	}
+	if (file != NULL && (g = gnutls_x509_trust_list_add_trust_file(*tl,
+	    file, NULL, GNUTLS_X509_FMT_PEM, 0, 0)) < 0)
+		return g;
+	if (dir != NULL && (g = gnutls_x509_trust_list_add_trust_dir(*tl, dir,
+	    NULL, GNUTLS_X509_FMT_PEM, 0, 0)) < 0)
+		return g;
+	return 0;
+}
+
+/*
+ * GnuTLS has verified the sent chain but keeps the path to itself: rebuild
+ * it as GnuTLS does (each certificate's issuer among the sent ones, until a
+ * trusted root issued one), so that edge_hubid_check_chain judges the same
+ * CA certificates that OpenSSL hands the broker's check.  A path that
+ * cannot be rebuilt is refused.
+ */
+static int
+check_chain(struct peer *p, const gnutls_datum_t *sent, unsigned n)
+{
+	gnutls_x509_trust_list_t tl = NULL;
+	gnutls_x509_crt_t *crt = calloc(n, sizeof(*crt)), root = NULL;
+	struct edge_der *path = calloc((size_t)n + 1, sizeof(*path));
+	gnutls_datum_t rootder = { NULL, 0 };
+	size_t len = 1;
+	unsigned i, cur = 0;
+	bool *used = calloc(n, sizeof(*used)), found = false;
+	int g = 0, rc;
+
+	if (crt == NULL || path == NULL || used == NULL) {
+		rc = edge_err(&p->err, EDGE_EFAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n && g >= 0; i++)
+		if ((g = gnutls_x509_crt_init(&crt[i])) >= 0)
+			g = gnutls_x509_crt_import(crt[i], &sent[i],
+			    GNUTLS_X509_FMT_DER);
+	if (g < 0 || (g = load_roots(p, &tl)) < 0) {
+		rc = edge_err(&p->err, EDGE_ETRUST, "hub certificate: %s",
+		    gnutls_strerror(g));
+		goto out;
+	}
+	path[0].p = sent[0].data;
+	path[0].len = sent[0].size;
+	used[0] = true;
+	for (;;) {
+		if (gnutls_x509_trust_list_get_issuer(tl, crt[cur], &root,
+		    GNUTLS_TL_GET_COPY) == 0) {
+			/* A root the hub sends along is not listed twice. */
+			found = gnutls_x509_crt_equals(root, crt[cur]) ||
+			    gnutls_x509_crt_export2(root, GNUTLS_X509_FMT_DER,
+			    &rootder) >= 0;
+			if (rootder.data != NULL) {
+				path[len].p = rootder.data;
+				path[len++].len = rootder.size;
+			}
+			break;
+		}
+		for (i = 0; i < n; i++)
+			if (!used[i] &&
+			    gnutls_x509_crt_check_issuer(crt[cur], crt[i]))
+				break;
+		if (i == n)
+			break;
+		used[i] = true;
+		cur = i;
+		path[len].p = sent[i].data;
+		path[len++].len = sent[i].size;
+	}
+	if (!found)
+		rc = edge_err(&p->err, EDGE_ETRUST,
+		    "hub certificate: cannot rebuild its chain to a trusted root");
+	else
+		rc = edge_hubid_check_chain(path, len, p->host, p->pins,
+		    &p->err);
+out:
+	for (i = 0; crt != NULL && i < n; i++)
+		gnutls_x509_crt_deinit(crt[i]);
+	gnutls_x509_crt_deinit(root);
+	if (tl != NULL)
+		gnutls_x509_trust_list_deinit(tl, 1);
+	gnutls_free(rootder.data);
+	free(crt);
+	free(path);
+	free(used);
+	return rc;
+}
+
 /*
  * libcurl-gnutls has no certificate callback, and its own host check falls
  * back to the subject CN.  CURLOPT_PREREQFUNCTION runs once the connection
  * (new or reused) is up and before the request line, headers or body leave:
- * the hub's certificate is checked there, and the transfer aborted if it is
- * not the hub.
+ * the hub's chain is checked there, and the transfer aborted if it is not
+ * the hub.
  */
 static int
 prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
@@ -109,8 +213,7 @@ prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
 	if (chain == NULL || n == 0) {
 		edge_err(&p->err, EDGE_ETRUST, "hub certificate: none presented");
 		p->refused = true;
-	} else if (edge_hubid_check(chain[0].data, chain[0].size, p->host,
-	    p->pins, &p->err) != EDGE_OK) {
+	} else if (check_chain(p, chain, n) != EDGE_OK) {
 		p->refused = true;
 	}
 	return p->refused ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
@@ -152,6 +255,16 @@ curl_error(struct edge_error *err, CURLcode c, const char *url,
 {
 	const char *why = *detail ? detail : curl_easy_strerror(c);
 
+	/*
+	 * GnuTLS refuses a hub key whose keyUsage does not allow the key
+	 * exchange during the handshake, and libcurl reports that as a
+	 * connection error: it is the certificate, not the network.
+	 */
+	if (c == CURLE_SSL_CONNECT_ERROR &&
+	    strstr(why, gnutls_strerror(GNUTLS_E_KEY_USAGE_VIOLATION)) != NULL)
+		return edge_err(err, EDGE_ETRUST,
+		    "%s: hub certificate: keyUsage does not allow a TLS server (%s)",
+		    url, why);
 	switch (c) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
@@ -222,6 +335,7 @@ edge_http_request(const struct edge_http_opts *o, const char *method,
 			return rc;
 		peer.c = c;
 		peer.pins = o->hub_pin;
+		peer.ca_file = o->ca_file;
 		curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, prereq);
 		curl_easy_setopt(c, CURLOPT_PREREQDATA, &peer);
 	}

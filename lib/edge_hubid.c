@@ -16,6 +16,28 @@
 
 #define PIN_PREFIX	"sha256//"
 
+#define OID_EKU		"2.5.29.37"
+
+static bool
+has_extension(gnutls_x509_crt_t crt, const char *want)
+{
+	char oid[128];
+	unsigned i;
+
+	for (i = 0;; i++) {
+		size_t size = sizeof(oid);
+		int g = gnutls_x509_crt_get_extension_info(crt, i, oid, &size,
+		    NULL);
+
+		if (g == GNUTLS_E_SHORT_MEMORY_BUFFER)
+			continue;	/* not one we look for */
+		if (g < 0)
+			return false;
+		if (strcmp(oid, want) == 0)
+			return true;
+	}
+}
+
 static bool
 has_server_auth(gnutls_x509_crt_t crt)
 {
@@ -34,6 +56,19 @@ has_server_auth(gnutls_x509_crt_t crt)
 		if (strcmp(oid, GNUTLS_KP_TLS_WWW_SERVER) == 0)
 			return true;
 	}
+}
+
+/* OpenSSL's sslserver purpose: a keyUsage, if any, must allow one of these. */
+static bool
+key_usage_serves(gnutls_x509_crt_t crt)
+{
+	unsigned usage = 0, critical = 0;
+
+	if (gnutls_x509_crt_get_key_usage(crt, &usage, &critical) ==
+	    GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+		return true;
+	return (usage & (GNUTLS_KEY_DIGITAL_SIGNATURE |
+	    GNUTLS_KEY_KEY_ENCIPHERMENT | GNUTLS_KEY_KEY_AGREEMENT)) != 0;
 }
 
 /* RFC 6125: "*" stands for one whole left-most label, never an IP. */
@@ -180,28 +215,44 @@ edge_hubid_pins_valid(const char *pins, struct edge_error *err)
 	return EDGE_OK;
 }
 
-int
-edge_hubid_check(const unsigned char *der, size_t len, const char *host,
-    const char *pins, struct edge_error *err)
+static int
+crt_import(gnutls_x509_crt_t *crt, const struct edge_der *der,
+    struct edge_error *err)
+{
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)der->p,
+	    (unsigned)der->len };
+	int g;
+
+	if ((g = gnutls_x509_crt_init(crt)) < 0)
+		return edge_err(err, EDGE_EFAIL, "hub certificate: %s",
+		    gnutls_strerror(g));
+	if ((g = gnutls_x509_crt_import(*crt, &d, GNUTLS_X509_FMT_DER)) < 0) {
+		gnutls_x509_crt_deinit(*crt);
+		*crt = NULL;
+		return edge_err(err, EDGE_EINPUT, "hub certificate: %s",
+		    gnutls_strerror(g));
+	}
+	return EDGE_OK;
+}
+
+static int
+check_leaf(const struct edge_der *der, const char *host, const char *pins,
+    struct edge_error *err)
 {
 	gnutls_x509_crt_t crt = NULL;
-	gnutls_datum_t d = { (unsigned char *)(uintptr_t)der, (unsigned)len };
 	char pin[EDGE_HUBID_PIN_MAX + 8];
 	int g, rc;
 
-	if ((g = gnutls_x509_crt_init(&crt)) < 0)
-		return edge_err(err, EDGE_EFAIL, "hub certificate: %s",
-		    gnutls_strerror(g));
-	if ((g = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER)) < 0)
-		rc = edge_err(err, EDGE_EINPUT, "hub certificate: %s",
-		    gnutls_strerror(g));
-	else if (!has_server_auth(crt))
+	if ((rc = crt_import(&crt, der, err)) != EDGE_OK)
+		return rc;
+	if (!has_server_auth(crt))
 		rc = edge_err(err, EDGE_ETRUST,
 		    "hub certificate has no serverAuth usage (a device certificate is not a hub)");
+	else if (!key_usage_serves(crt))
+		rc = edge_err(err, EDGE_ETRUST,
+		    "hub certificate: keyUsage does not allow a TLS server (it needs digitalSignature, keyEncipherment or keyAgreement)");
 	else if (host != NULL)
 		rc = check_name(crt, host, err);
-	else
-		rc = EDGE_OK;
 	if (rc == EDGE_OK && pins != NULL && *pins != '\0') {
 		if ((g = key_pin(crt, pin, sizeof(pin))) < 0)
 			rc = edge_err(err, EDGE_EINPUT, "hub certificate: key: %s",
@@ -212,4 +263,49 @@ edge_hubid_check(const unsigned char *der, size_t len, const char *host,
 	}
 	gnutls_x509_crt_deinit(crt);
 	return rc;
+}
+
+/*
+ * A CA restricted by extendedKeyUsage to other uses cannot vouch for a TLS
+ * server.  As OpenSSL's sslserver purpose, anyExtendedKeyUsage is no
+ * serverAuth; stricter than OpenSSL, neither are the obsolete Server Gated
+ * Crypto OIDs (GnuTLS accepts one of the two, OpenSSL both): one rule on
+ * every path means the list that names serverAuth.
+ */
+static int
+check_ca(const struct edge_der *der, struct edge_error *err)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t dn = { NULL, 0 };
+	int rc;
+
+	if ((rc = crt_import(&crt, der, err)) != EDGE_OK)
+		return rc;
+	if (has_extension(crt, OID_EKU) && !has_server_auth(crt)) {
+		if (gnutls_x509_crt_get_dn3(crt, &dn, 0) < 0)
+			dn.data = NULL;
+		rc = edge_err(err, EDGE_ETRUST,
+		    "hub certificate's issuer %s: extendedKeyUsage without serverAuth (a CA restricted to other uses cannot vouch for a hub)",
+		    dn.data ? (char *)dn.data : "(unnamed)");
+		gnutls_free(dn.data);
+	}
+	gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+int
+edge_hubid_check_chain(const struct edge_der *chain, size_t n,
+    const char *host, const char *pins, struct edge_error *err)
+{
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return edge_err(err, EDGE_ETRUST, "hub certificate: none presented");
+	if ((rc = check_leaf(&chain[0], host, pins, err)) != EDGE_OK)
+		return rc;
+	for (i = 1; i < n; i++)
+		if ((rc = check_ca(&chain[i], err)) != EDGE_OK)
+			return rc;
+	return EDGE_OK;
 }

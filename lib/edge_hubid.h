@@ -9,10 +9,17 @@
  * the hub's certificates and the devices', and a device picks its own CN.
  * So the hub's (leaf) certificate must also
  *   - carry extendedKeyUsage serverAuth (no EKU at all is refused),
+ *   - if it has a keyUsage, allow digitalSignature, keyEncipherment or
+ *     keyAgreement (OpenSSL's sslserver purpose),
  *   - name the host in a subjectAltName: a host name in a dNSName (a
  *     wildcard covers one whole left-most label), an IP literal in an
  *     iPAddress; the subject CN never counts,
  *   - when pins are given, have a public key whose pin is one of them.
+ * and every CA certificate of the verified chain (up to and including the
+ * trusted root) that carries extendedKeyUsage must list serverAuth: a CA
+ * restricted to client certificates does not vouch for a hub.  OpenSSL
+ * enforces that much itself (GnuTLS does not), so both paths call
+ * edge_hubid_check_chain for the same rule and the same message.
  * Pins are libcurl's CURLOPT_PINNEDPUBLICKEY form, "sha256//BASE64" of the
  * SHA-256 of the SubjectPublicKeyInfo DER, several separated by ';'.
  * Never prints.
@@ -20,21 +27,26 @@
 
 #include <stddef.h>
 
+#include "edge_der.h"
 #include "edge_err.h"
 
 /* "sha256//" + base64 of 32 bytes */
 #define EDGE_HUBID_PIN_MAX	(8 + 44 + 1)
 
 /*
- * Check the hub's certificate (DER).  host NULL skips the name (only with
- * --no-verify-hostname); pins NULL or "" skips pinning.  Errors: EDGE_ETRUST
- * "hub certificate has no serverAuth usage", "hub certificate names HOST
- * only in its CN, not in a subjectAltName", "hub certificate does not name
- * HOST", "hub key sha256//ACTUAL does not match --hub-pin PINS";
- * EDGE_EINPUT for a certificate that cannot be parsed.
+ * Check the hub's verified chain: chain[0] is the hub's certificate,
+ * chain[1..n-1] the CA certificates above it, as verified, the trusted root
+ * last.  host NULL skips the name (only with --no-verify-hostname); pins
+ * NULL or "" skips pinning.  Errors: EDGE_ETRUST "hub certificate has no
+ * serverAuth usage", "hub certificate: keyUsage does not allow a TLS
+ * server", "hub certificate names HOST only in its CN, not in a
+ * subjectAltName", "hub certificate does not name HOST", "hub key
+ * sha256//ACTUAL does not match --hub-pin PINS", "hub certificate's issuer
+ * DN: extendedKeyUsage without serverAuth"; EDGE_EINPUT for a certificate
+ * that cannot be parsed.
  */
-int edge_hubid_check(const unsigned char *der, size_t len, const char *host,
-    const char *pins, struct edge_error *err);
+int edge_hubid_check_chain(const struct edge_der *chain, size_t n,
+    const char *host, const char *pins, struct edge_error *err);
 
 /* Check the syntax of a --hub-pin value.  Errors: EDGE_EUSAGE. */
 int edge_hubid_pins_valid(const char *pins, struct edge_error *err);

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,36 +141,57 @@ crl_within_grace(X509_STORE_CTX *xs, const struct edge_tls_status *st)
 	return now - next <= st->crl_grace;
 }
 
+/* The verified chain, leaf first, as DER for edge_hubid_check_chain. */
+static int
+chain_check(X509_STORE_CTX *xs, const struct expect *e, struct edge_error *why)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(xs);
+	int i, n = chain ? sk_X509_num(chain) : 0, rc = EDGE_OK;
+	struct edge_der *der = n > 0 ? calloc((size_t)n, sizeof(*der)) : NULL;
+
+	if (der == NULL)
+		return edge_err(why, EDGE_EFAIL, "hub certificate: no chain");
+	for (i = 0; i < n && rc == EDGE_OK; i++) {
+		unsigned char *p = NULL;
+		int len = i2d_X509(sk_X509_value(chain, i), &p);
+
+		if (len <= 0)
+			rc = edge_err(why, EDGE_EFAIL,
+			    "hub certificate: cannot encode");
+		der[i].p = p;
+		der[i].len = len > 0 ? (size_t)len : 0;
+	}
+	if (rc == EDGE_OK)
+		rc = edge_hubid_check_chain(der, (size_t)n, e ? e->host : NULL,
+		    e ? e->pins : NULL, why);
+	for (i = 0; i < n; i++)
+		OPENSSL_free((void *)(uintptr_t)der[i].p);
+	free(der);
+	return rc;
+}
+
 /*
- * The hub identity rule (edge_hubid.h) on the leaf, before OpenSSL's own
- * name check can report a plain mismatch.  OpenSSL's default purpose check
- * would pass a certificate without EKU.
+ * The hub identity rule (edge_hubid.h) on the verified chain, before
+ * OpenSSL's own name check can report a plain mismatch.  OpenSSL's purpose
+ * check would pass a certificate without EKU; where it does refuse one, our
+ * rule names the cause as the HTTPS path does.
  */
 static int
-check_identity(SSL *ssl, X509 *cert, struct edge_tls_status *st,
-    X509_STORE_CTX *xs)
+check_identity(SSL *ssl, struct edge_tls_status *st, X509_STORE_CTX *xs)
 {
 	const struct expect *e = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
 	    expect_index);
 	struct edge_error why = { 0, "" };
-	unsigned char *der = NULL;
-	int len;
 
-	if ((len = i2d_X509(cert, &der)) <= 0 ||
-	    edge_hubid_check(der, (size_t)len, e ? e->host : NULL,
-	    e ? e->pins : NULL, &why) != EDGE_OK) {
-		if (st->verify_error == 0) {
-			snprintf(st->identity, sizeof(st->identity), "%s",
-			    why.msg[0] ? why.msg : "hub certificate: cannot encode");
-			st->verify_error = X509_V_ERR_APPLICATION_VERIFICATION;
-			st->verify_depth = 0;
-		}
-		X509_STORE_CTX_set_error(xs, X509_V_ERR_APPLICATION_VERIFICATION);
-		OPENSSL_free(der);
-		return 0;
+	if (chain_check(xs, e, &why) == EDGE_OK)
+		return 1;
+	if (st->verify_error == 0) {
+		snprintf(st->identity, sizeof(st->identity), "%s", why.msg);
+		st->verify_error = X509_V_ERR_APPLICATION_VERIFICATION;
+		st->verify_depth = 0;
 	}
-	OPENSSL_free(der);
-	return 1;
+	X509_STORE_CTX_set_error(xs, X509_V_ERR_APPLICATION_VERIFICATION);
+	return 0;
 }
 
 /* Record the first failure and the hub certificate's notBefore. */
@@ -191,10 +213,15 @@ verify_cb(int ok, X509_STORE_CTX *xs)
 		st->crl_stale = true;
 		return 1;
 	}
-	/* Every time the leaf passes OpenSSL's checks (or only its name). */
-	if (depth == 0 && cert != NULL && (ok || e == X509_V_ERR_HOSTNAME_MISMATCH ||
-	    e == X509_V_ERR_IP_ADDRESS_MISMATCH) &&
-	    !check_identity(ssl, cert, st, xs))
+	/*
+	 * Every time the leaf passes OpenSSL's checks (or only its name), and
+	 * when OpenSSL finds a purpose wrong anywhere in the chain.
+	 */
+	if (((depth == 0 && cert != NULL && (ok ||
+	    e == X509_V_ERR_HOSTNAME_MISMATCH ||
+	    e == X509_V_ERR_IP_ADDRESS_MISMATCH)) ||
+	    (!ok && e == X509_V_ERR_INVALID_PURPOSE)) &&
+	    !check_identity(ssl, st, xs))
 		return 0;
 	if (!ok && st->verify_error == 0) {
 		st->verify_error = X509_STORE_CTX_get_error(xs);

@@ -217,6 +217,115 @@ assert_fails 6 "broker: an IP literal only as a dNSName is refused" timeout $(sl
 assert_grep "... says it does not name the address" "hub certificate does not name 127.0.0.1" "$T/err"
 kill "$BPID" 2>/dev/null; wait "$BPID" 2>/dev/null
 
+# ---- (e) the chain above the hub's certificate, and its keyUsage -------------
+# A sub-CA that its issuer restricted to client certificates (extendedKeyUsage
+# clientAuth only) issues a serverAuth certificate for the hub's name.  OpenSSL
+# refuses the chain for a TLS server ("unsuitable certificate purpose"); GnuTLS
+# checks no EKU above the leaf, so the HTTPS path must apply the rule itself.
+# ca NAME ISSUER TEMPLATE-LINES: a CA certificate signed by ISSUER.
+ca() {
+	certtool --generate-privkey --outfile "$T/$1.key" 2>/dev/null
+	printf '%s\nca\ncert_signing_key\ncrl_signing_key\nexpiration_days = 20\n' "$3" > "$T/$1.tmpl"
+	certtool --generate-certificate --load-privkey "$T/$1.key" --load-ca-privkey "$T/$2.key" \
+	    --load-ca-certificate "$T/$2.pem" --template "$T/$1.tmpl" --outfile "$T/$1.pem" 2>/dev/null
+}
+# leaf NAME ISSUER TEMPLATE-LINES: a certificate for localhost/127.0.0.1 signed by ISSUER.
+leaf() {
+	certtool --generate-privkey --outfile "$T/$1.key" 2>/dev/null
+	printf 'cn = hub\ndns_name = localhost\nip_address = 127.0.0.1\n%s\nexpiration_days = 10\n' "$3" > "$T/$1.tmpl"
+	certtool --generate-certificate --load-privkey "$T/$1.key" --load-ca-privkey "$T/$2.key" \
+	    --load-ca-certificate "$T/$2.pem" --template "$T/$1.tmpl" --outfile "$T/$1.pem" 2>/dev/null
+}
+ca subcli op 'cn = Device Sub-CA
+tls_www_client'
+leaf viacli subcli "$(printf 'tls_www_server\nsigning_key\nencryption_key')"
+cat "$T/viacli.pem" "$T/subcli.pem" > "$T/viacli-chain.pem"
+ca subsrv op "$(printf 'cn = Hub Sub-CA\ntls_www_server\ntls_www_client')"
+leaf viasrv subsrv "$(printf 'tls_www_server\nsigning_key\nencryption_key')"
+cat "$T/viasrv.pem" "$T/subsrv.pem" > "$T/viasrv-chain.pem"
+# keyUsage cRLSign only: no key exchange or signature a TLS server could make
+# (openssl: certtool drops cRLSign from a certificate that is not a CA).
+printf '%s\n' "extendedKeyUsage=serverAuth" "keyUsage=critical,cRLSign" \
+    "subjectAltName=DNS:localhost,IP:127.0.0.1" > "$T/kucrl.ext"
+openssl req -new -newkey rsa:2048 -nodes -keyout "$T/kucrl.key" -subj /CN=hub -out "$T/kucrl.csr" 2>/dev/null
+openssl x509 -req -in "$T/kucrl.csr" -CA "$T/op.pem" -CAkey "$T/op.key" -set_serial 77 -days 10 \
+    -extfile "$T/kucrl.ext" -out "$T/kucrl.pem" 2>/dev/null
+openssl verify -purpose sslserver -CAfile "$T/op.pem" -untrusted "$T/subcli.pem" "$T/viacli.pem" > "$T/v" 2>&1
+assert_grep "the clientAuth-only sub-CA's chain is no TLS server's (openssl verify)" "unsuitable certificate purpose" "$T/v"
+openssl verify -purpose sslserver -CAfile "$T/op.pem" -untrusted "$T/subsrv.pem" "$T/viasrv.pem" > "$T/v" 2>&1
+assert_grep "... a serverAuth sub-CA's is (openssl verify)" "viasrv.pem: OK" "$T/v"
+openssl verify -purpose sslserver -CAfile "$T/op.pem" "$T/kucrl.pem" > "$T/v" 2>&1
+assert_grep "... nor is the cRLSign-only certificate (openssl verify)" "unsuitable certificate purpose" "$T/v"
+
+# www_chain CHAIN KEY: rogue_www, sending the whole chain.
+www_chain() {
+	WPORT=$(free_port)
+	(cd "$T/www" && exec openssl s_server -quiet -WWW -accept "$WPORT" -cert "$1" -cert_chain "$1" \
+	    -key "$2" < /dev/null > "$T/www.log" 2>&1) &
+	WPID=$!
+	on_exit "kill $WPID"
+	wait_for_port "$WPORT" 10
+}
+
+# The API: edge-activate sends nothing (no token request, no signature).
+api_chain() {
+	APORT=$(free_port)
+	sleep 30 | openssl s_server -accept "$APORT" -cert "$1" -cert_chain "$1" -key "$2" -naccept 4 \
+	    > "$T/api.log" 2>&1 &
+	APID=$!
+	on_exit "kill $APID"
+	wait_for_port "$APORT" 10
+}
+api_chain "$T/viacli-chain.pem" "$T/viacli.key"
+assert_fails 6 "API: a chain through a clientAuth-only sub-CA is refused (edge-activate)" edge-activate -d "$P2" \
+    --api "https://localhost:$APORT" --hub-ca "$T/op.pem" --credentials "$HUB_CREDENTIALS" --retries 0
+assert_grep "... naming the sub-CA" "hub certificate's issuer CN=Device Sub-CA: extendedKeyUsage without serverAuth" "$T/err"
+assert_one_error_line edge-activate
+sleep 1
+assert_not_grep "... no request reached the server" "POST\|GET \|apim\|HTTP/1" "$T/api.log"
+assert_not_grep "... no access key" "$HUB_ACCESS_KEY" "$T/api.log"
+assert_not_grep "... no token signature" "encryption" "$T/api.log"
+kill "$APID" 2>/dev/null; wait "$APID" 2>/dev/null
+rm -rf "$T/www"; mkdir -p "$T/www/enos/CA"; cp "$HUB_CRL" "$T/www/enos/CA/crl"
+www_chain "$T/viacli-chain.pem" "$T/viacli.key"
+crl0=$(digest "$O/crl.pem")
+assert_fails 6 "portal: the same chain is refused (edge-crl-update)" edge-crl-update -d "$O" \
+    --portal "https://localhost:$WPORT" --hub-ca "$T/op.pem" --retries 0
+assert_grep "... naming the sub-CA" "extendedKeyUsage without serverAuth" "$T/err"
+assert_eq "... crl.pem byte-identical" "$(digest "$O/crl.pem")" "$crl0"
+kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null
+www_chain "$T/viasrv-chain.pem" "$T/viasrv.key"
+assert_ok "portal: a chain through a sub-CA that lists serverAuth passes" edge-crl-update -d "$O" \
+    --portal "https://localhost:$WPORT" --hub-ca "$T/op.pem" --retries 0
+kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null
+
+# The broker: OpenSSL refuses the chain too; the cause is ours, as over HTTPS.
+cp "$T/viacli-chain.pem" "$T/viaclib.pem"; cp "$T/viacli.key" "$T/viaclib.key"
+broker viaclib
+assert_fails 6 "broker: a chain through a clientAuth-only sub-CA is refused" timeout $(slow 30) edge-connect -d "$O" \
+    --ca "$T/op.pem" --mqtt "mqtts://localhost:$BPORT" --exit-on-eof --reconnect-max 1 < /dev/null
+assert_grep "... with the same cause as over HTTPS" "hub certificate's issuer CN=Device Sub-CA: extendedKeyUsage without serverAuth" "$T/err"
+kill "$BPID" 2>/dev/null; wait "$BPID" 2>/dev/null
+
+# keyUsage cRLSign only: a trust failure (6), never retried as if temporary.
+rogue_www "$T/kucrl.pem" "$T/kucrl.key"
+assert_fails 6 "portal: a hub key whose keyUsage allows no TLS server is a trust failure" \
+    edge-crl-update -d "$O" --portal "https://localhost:$WPORT" --hub-ca "$T/op.pem" --retries 3
+assert_grep "... saying keyUsage" "hub certificate: keyUsage does not allow a TLS server" "$T/err"
+assert_not_grep "... not retried" "gave up after" "$T/err"
+kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null
+api_chain "$T/kucrl.pem" "$T/kucrl.key"
+assert_fails 6 "API: ... also for edge-activate" edge-activate -d "$P2" \
+    --api "https://localhost:$APORT" --hub-ca "$T/op.pem" --credentials "$HUB_CREDENTIALS" --retries 3
+assert_grep "... saying keyUsage" "hub certificate: keyUsage does not allow a TLS server" "$T/err"
+assert_not_grep "... not retried" "gave up after" "$T/err"
+kill "$APID" 2>/dev/null; wait "$APID" 2>/dev/null
+broker kucrl
+assert_fails 6 "broker: ... and at the broker" timeout $(slow 30) edge-connect -d "$O" --ca "$T/op.pem" \
+    --mqtt "mqtts://localhost:$BPORT" --exit-on-eof --reconnect-max 1 < /dev/null
+assert_grep "... with the same cause" "hub certificate: keyUsage does not allow a TLS server" "$T/err"
+kill "$BPID" 2>/dev/null; wait "$BPID" 2>/dev/null
+
 # ---- --hub-pin against the real stand-in hub ---------------------------------
 pin_of() {	# host:port -> sha256//BASE64 of the served key, by openssl
 	openssl s_client -connect "$1" -servername localhost < /dev/null 2>/dev/null |
