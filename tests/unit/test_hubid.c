@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lib/edge_hubid: the hub identity rule on certificates made here with
- * GnuTLS: serverAuth required, names only from subjectAltName (wildcards,
- * IPv4/IPv6 as iPAddress only, an embedded NUL), the pin list.
+ * GnuTLS: serverAuth required, keyUsage that serves a TLS server, names only
+ * from subjectAltName (wildcards, IPv4/IPv6 as iPAddress only, an embedded
+ * NUL), the pin list, and the CA certificates above the hub's (an
+ * extendedKeyUsage must list serverAuth).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,15 +59,82 @@ make(const char *eku, const char *cn, const struct san *sans, size_t n)
 	return der;
 }
 
+/* A CA certificate (self-signed: the rule reads extensions, not signatures). */
+static gnutls_datum_t
+make_ca(const char *cn, const char *const *ekus, size_t n)
+{
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t der = { NULL, 0 };
+	size_t i;
+
+	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
+	assert_int_equal(gnutls_x509_crt_set_version(crt, 3), 0);
+	assert_int_equal(gnutls_x509_crt_set_serial(crt, "\x02", 1), 0);
+	assert_int_equal(gnutls_x509_crt_set_activation_time(crt, time(NULL) - 60), 0);
+	assert_int_equal(gnutls_x509_crt_set_expiration_time(crt, time(NULL) + 3600), 0);
+	assert_int_equal(gnutls_x509_crt_set_dn_by_oid(crt,
+	    GNUTLS_OID_X520_COMMON_NAME, 0, cn, (unsigned)strlen(cn)), 0);
+	assert_int_equal(gnutls_x509_crt_set_key(crt, key), 0);
+	assert_int_equal(gnutls_x509_crt_set_basic_constraints(crt, 1, -1), 0);
+	assert_int_equal(gnutls_x509_crt_set_key_usage(crt,
+	    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(gnutls_x509_crt_set_key_purpose_oid(crt, ekus[i], 0), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), 0);
+	assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der), 0);
+	gnutls_x509_crt_deinit(crt);
+	return der;
+}
+
+/* A serverAuth certificate for "hub" with the given keyUsage (0: none). */
+static gnutls_datum_t
+make_ku(unsigned usage)
+{
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t der = { NULL, 0 };
+
+	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
+	assert_int_equal(gnutls_x509_crt_set_version(crt, 3), 0);
+	assert_int_equal(gnutls_x509_crt_set_serial(crt, "\x03", 1), 0);
+	assert_int_equal(gnutls_x509_crt_set_activation_time(crt, time(NULL) - 60), 0);
+	assert_int_equal(gnutls_x509_crt_set_expiration_time(crt, time(NULL) + 3600), 0);
+	assert_int_equal(gnutls_x509_crt_set_key(crt, key), 0);
+	assert_int_equal(gnutls_x509_crt_set_key_purpose_oid(crt,
+	    GNUTLS_KP_TLS_WWW_SERVER, 0), 0);
+	assert_int_equal(gnutls_x509_crt_set_subject_alt_name(crt,
+	    GNUTLS_SAN_DNSNAME, "hub", 3, GNUTLS_FSAN_SET), 0);
+	if (usage != 0)
+		assert_int_equal(gnutls_x509_crt_set_key_usage(crt, usage), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), 0);
+	assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der), 0);
+	gnutls_x509_crt_deinit(crt);
+	return der;
+}
+
 static int
-check(gnutls_datum_t d, const char *host, const char *pins, char *msg)
+check_n(const gnutls_datum_t *d, size_t n, const char *host, const char *pins,
+    char *msg)
 {
 	struct edge_error err = { 0, "" };
-	int rc = edge_hubid_check(d.data, d.size, host, pins, &err);
+	struct edge_der chain[4];
+	size_t i;
+	int rc;
 
+	assert_true(n <= 4);
+	for (i = 0; i < n; i++) {
+		chain[i].p = d[i].data;
+		chain[i].len = d[i].size;
+	}
+	rc = edge_hubid_check_chain(chain, n, host, pins, &err);
 	if (msg != NULL)
 		snprintf(msg, EDGE_ERR_MSG_MAX, "%s", err.msg);
 	return rc;
+}
+
+static int
+check(gnutls_datum_t d, const char *host, const char *pins, char *msg)
+{
+	return check_n(&d, 1, host, pins, msg);
 }
 
 static void
@@ -85,7 +154,7 @@ test_server_auth(void **state)
 	assert_int_equal(check(client, NULL, NULL, NULL), EDGE_ETRUST);
 	assert_int_equal(check(server, "hub.example.com", NULL, NULL), EDGE_OK);
 	assert_int_equal(check(server, "HUB.Example.COM", NULL, NULL), EDGE_OK);
-	assert_int_equal(edge_hubid_check((const unsigned char *)"junk", 4,
+	assert_int_equal(check((gnutls_datum_t){ (unsigned char *)"junk", 4 },
 	    "x", NULL, NULL), EDGE_EINPUT);
 	gnutls_free(none.data);
 	gnutls_free(client.data);
@@ -161,6 +230,101 @@ test_pins(void **state)
 	gnutls_free(d.data);
 }
 
+/* OpenSSL's sslserver purpose: a keyUsage must allow one of three. */
+static void
+test_key_usage(void **state)
+{
+	static const unsigned ok[] = { GNUTLS_KEY_DIGITAL_SIGNATURE,
+	    GNUTLS_KEY_KEY_ENCIPHERMENT, GNUTLS_KEY_KEY_AGREEMENT,
+	    GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_CRL_SIGN };
+	gnutls_datum_t none = make_ku(0), crl = make_ku(GNUTLS_KEY_CRL_SIGN);
+	gnutls_datum_t nr = make_ku(GNUTLS_KEY_NON_REPUDIATION);
+	char msg[EDGE_ERR_MSG_MAX];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(check(none, "hub", NULL, NULL), EDGE_OK);
+	assert_int_equal(check(crl, "hub", NULL, msg), EDGE_ETRUST);
+	assert_non_null(strstr(msg,
+	    "hub certificate: keyUsage does not allow a TLS server"));
+	/* Before the name: a wrong name is not what it is told. */
+	assert_int_equal(check(crl, "other", NULL, msg), EDGE_ETRUST);
+	assert_non_null(strstr(msg, "keyUsage"));
+	assert_int_equal(check(nr, "hub", NULL, NULL), EDGE_ETRUST);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		gnutls_datum_t d = make_ku(ok[i]);
+
+		assert_int_equal(check(d, "hub", NULL, NULL), EDGE_OK);
+		gnutls_free(d.data);
+	}
+	gnutls_free(none.data);
+	gnutls_free(crl.data);
+	gnutls_free(nr.data);
+}
+
+/* Every CA above the hub's certificate, up to the root, as OpenSSL. */
+static void
+test_chain(void **state)
+{
+	static const char *const cli[] = { GNUTLS_KP_TLS_WWW_CLIENT };
+	static const char *const both[] = { GNUTLS_KP_TLS_WWW_CLIENT,
+	    GNUTLS_KP_TLS_WWW_SERVER };
+	static const char *const any[] = { GNUTLS_KP_ANY };
+	static const char *const sgc[] = { "2.16.840.1.113730.4.1",
+	    "1.3.6.1.4.1.311.10.3.3" };
+	struct san s[] = { { GNUTLS_SAN_DNSNAME, "hub", 3 } };
+	gnutls_datum_t c[3];
+	gnutls_datum_t leaf = make(GNUTLS_KP_TLS_WWW_SERVER, "hub", s, 1);
+	gnutls_datum_t dev = make(GNUTLS_KP_TLS_WWW_CLIENT, "hub", s, 1);
+	gnutls_datum_t plain = make_ca("Plain CA", NULL, 0);
+	gnutls_datum_t client = make_ca("Device CA", cli, 1);
+	gnutls_datum_t server = make_ca("Hub CA", both, 2);
+	gnutls_datum_t anyeku = make_ca("Any CA", any, 1);
+	gnutls_datum_t gated = make_ca("SGC CA", sgc, 2);
+	char msg[EDGE_ERR_MSG_MAX];
+
+	(void)state;
+	c[0] = leaf;
+	c[1] = plain;
+	c[2] = plain;
+	assert_int_equal(check_n(c, 3, "hub", NULL, NULL), EDGE_OK);
+	c[1] = server;
+	assert_int_equal(check_n(c, 3, "hub", NULL, NULL), EDGE_OK);
+	/* A sub-CA restricted to client certificates vouches for no hub. */
+	c[1] = client;
+	assert_int_equal(check_n(c, 3, "hub", NULL, msg), EDGE_ETRUST);
+	assert_string_equal(msg,
+	    "hub certificate's issuer CN=Device CA: extendedKeyUsage without serverAuth (a CA restricted to other uses cannot vouch for a hub)");
+	/* ... nor with the name check off, nor as the root. */
+	assert_int_equal(check_n(c, 3, NULL, NULL, NULL), EDGE_ETRUST);
+	c[1] = plain;
+	c[2] = client;
+	assert_int_equal(check_n(c, 3, "hub", NULL, msg), EDGE_ETRUST);
+	assert_non_null(strstr(msg, "CN=Device CA"));
+	/* anyExtendedKeyUsage is not serverAuth (OpenSSL agrees); SGC neither. */
+	c[2] = anyeku;
+	assert_int_equal(check_n(c, 3, "hub", NULL, msg), EDGE_ETRUST);
+	assert_non_null(strstr(msg, "CN=Any CA"));
+	c[2] = gated;
+	assert_int_equal(check_n(c, 3, "hub", NULL, NULL), EDGE_ETRUST);
+	/* The hub's own certificate is judged first. */
+	c[0] = dev;
+	c[1] = client;
+	assert_int_equal(check_n(c, 2, "hub", NULL, msg), EDGE_ETRUST);
+	assert_non_null(strstr(msg, "hub certificate has no serverAuth usage"));
+	assert_int_equal(check_n(c, 0, "hub", NULL, NULL), EDGE_ETRUST);
+	c[0] = leaf;
+	c[1] = (gnutls_datum_t){ (unsigned char *)"junk", 4 };
+	assert_int_equal(check_n(c, 2, "hub", NULL, NULL), EDGE_EINPUT);
+	gnutls_free(leaf.data);
+	gnutls_free(dev.data);
+	gnutls_free(plain.data);
+	gnutls_free(client.data);
+	gnutls_free(server.data);
+	gnutls_free(anyeku.data);
+	gnutls_free(gated.data);
+}
+
 int
 main(void)
 {
@@ -168,6 +332,8 @@ main(void)
 		cmocka_unit_test(test_server_auth),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_pins),
+		cmocka_unit_test(test_key_usage),
+		cmocka_unit_test(test_chain),
 	};
 	int rc;
 
