@@ -56,7 +56,7 @@ struct edge_tls_status {
 	bool have_crl;		/* DIR/crl.pem was loaded */
 	long crl_grace;		/* from the conf (kept across resets) */
 	bool crl_stale;		/* a CRL past nextUpdate was used, within the grace */
-	char identity[EDGE_ERR_MSG_MAX]; /* why it failed (edge_hubid_check) */
+	char identity[EDGE_ERR_MSG_MAX]; /* why it failed (edge_hubid_check_chain) */
 };
 
 /* Forget what the last handshake recorded (before each connection). */
