@@ -54,6 +54,9 @@ EOF_CASES
 # Only refusals can be listed: a CRL we use must give openssl's verdict.
 STRICTER=$(cat <<'EOF_STRICT'
 cert-issuer indirect CRL: a certificateIssuer entry extension hands the entries after it to another issuer; we do not implement indirect CRLs, and refusing beats guessing which entries speak for our CA (openssl applies them to the named issuer and ignores them here)
+delta deltaCRLIndicator: a delta CRL lists only the changes since a base CRL, so installed as the full CRL it would un-revoke everything else; openssl 3.0.22 refuses it without -use_deltas, but 3.0.20 (Debian bookworm before its security update) used it as a full CRL
+inner-sha384 RFC 5280 5.1.1.2: the signature algorithm inside TBSCertList must equal the outer one; openssl 3.0.22 refuses the mismatch, 3.0.20 accepts it
+inner-noparm RFC 5280 5.1.1.2, as inner-sha384 (here the two differ only in the NULL parameters of the same algorithm): openssl 3.0.22 refuses it, 3.0.20 accepts it
 idp-user onlyContainsUserCerts scopes the CRL: we install one CRL as the full CRL of a root (for the hub's certificate as well as the device's), so every issuingDistributionPoint field counts as scoped (edge-crl-update(1)); openssl uses it for end-entity certificates
 EOF_STRICT
 )
