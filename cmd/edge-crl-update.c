@@ -641,14 +641,21 @@ run(struct edge_ctx *ctx)
 	 * CRL of the root that verified it, never with another issuer's.  A
 	 * stored CRL that is unreadable, or that no current root verifies,
 	 * is dropped on its own: the other roots' CRLs keep their rollback
-	 * state.  Only a crl.pem that cannot be read at all is replaced whole.
+	 * state.  Only a crl.pem that is not CRLs at all is replaced whole; one
+	 * that cannot be read now (I/O, permissions, memory) stops the update,
+	 * which would otherwise skip every rollback check.
 	 */
 	{
 		struct edge_error lerr = { 0 };
+		int lrc = edge_crls_load(dirfd, CRL_FILE, &roots, &have, &lerr);
 
-		if (edge_crls_load(dirfd, CRL_FILE, &roots, &have, &lerr) != EDGE_OK)
+		if (lrc == EDGE_EINPUT) {
 			edge_warn("%s (replaced)", lerr.msg);
-		else if (have.dropped > 0)
+		} else if (lrc != EDGE_OK) {
+			rc = lrc;
+			ctx->err = lerr;
+			goto out;
+		} else if (have.dropped > 0)
 			edge_warn("%s (dropped%s)", have.bad.msg, have.dropped > 1 ?
 			    ", with others" : "");
 	}

@@ -156,4 +156,24 @@ assert_fails 2 "--crl-grace -1: usage error" edge-crl-update -d "$S" --check --c
 assert_grep "... saying why" "^edge-crl-update: --crl-grace -1: expected a number of seconds$" "$T/err"
 assert_grep "... then the usage line" "^usage: edge-crl-update" "$T/err"
 
+# ---- 6. a crl.pem that cannot be read now stops the update -----------------
+# Replacing it would lose the other roots' CRLs and skip every rollback check.
+# Run as nobody, since root reads a file of mode 000.
+N=$(mktemp -d "${TMPDIR:-/tmp}/edgecrl.XXXXXX"); on_exit "rm -rf '$N'"
+cp "$T/ca.pem" "$N/"
+edge-crl-update -q -d "$N" --from "$T/crl/a50.pem" >/dev/null && edge-crl-update -q -d "$N" --from "$T/crl/b1.pem" >/dev/null ||
+	echo "Bail out! cannot install the first CRLs"
+chown -R 65534:65534 "$N"; chmod 755 "$N"; chmod 000 "$N/crl.pem"
+keep=$(digest "$N/crl.pem")
+if command -v setpriv >/dev/null 2>&1 && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+	assert_fails 7 "crl.pem unreadable: the update stops (exit 7), no warning-and-replace" \
+	    setpriv --reuid=65534 --regid=65534 --clear-groups edge-crl-update -d "$N" --from - < "$T/crl/b50.pem"
+	assert_grep "... naming crl.pem and the cause" "crl.pem.*Permission denied" "$T/err"
+	assert_eq "... crl.pem as it was (A's revoking CRL kept)" "$(digest "$N/crl.pem")" "$keep"
+else
+	skip "crl.pem unreadable: the update stops" "setpriv cannot change user (not root?)"
+	skip "... naming crl.pem and the cause" "setpriv cannot change user"
+	skip "... crl.pem as it was" "setpriv cannot change user"
+fi
+
 done_testing
