@@ -233,7 +233,7 @@ chain_pem(gnutls_x509_crt_t crt, const struct edge_certs *roots,
 	out->size = 0;
 	for (depth = 0; depth < roots->n; depth++) {
 		gnutls_x509_crt_t up = NULL;
-		gnutls_datum_t pem;
+		gnutls_datum_t pem = { NULL, 0 };
 
 		for (i = 0; i < roots->n && up == NULL; i++) {
 			struct edge_certs one = { &roots->crt[i], 1 };
