@@ -320,7 +320,7 @@ edge_ctx_lock(struct edge_ctx *ctx)
 	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
 		return rc;
 	if ((rc = edge_dir_lock(dirfd, 0, &ctx->err)) != EDGE_ETEMP)
-		return rc;
+		return rc == EDGE_OK ? rc : edge_err_prefix(&ctx->err, "%s", ctx->dir);
 	memset(&ctx->err, 0, sizeof(ctx->err));
 	edge_note("waiting for another edge tool to finish with %s (it holds the state directory's lock)",
 	    ctx->dir);
