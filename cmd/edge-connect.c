@@ -146,13 +146,6 @@ mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wall-clock milliseconds. */
-static long long
-now_ms(void)
-{
-	return edge_time_ms();
-}
-
 static int
 number(struct edge_ctx *ctx, const char *name, long min, long max, long *out)
 {
@@ -561,7 +554,7 @@ try_connect(struct app *a)
 	c.product_key = a->pk;
 	c.device_key = a->dk;
 	c.secret = a->secret;
-	c.timestamp_ms = now_ms();
+	c.timestamp_ms = edge_time_ms();
 	c.keepalive = (int)a->keepalive;
 	c.max_inflight = 100;
 	c.tls = a->tls;
@@ -752,7 +745,7 @@ take_line(struct app *a, char *line, size_t len)
 			if (asprintf(&wrapped, "{\"id\":\"%s\",\"version\":\"1.0\","
 			    "\"method\":\"%s\",\"params\":{\"measurepoints\":%.*s,"
 			    "\"time\":%lld}}", id, method, (int)len, line,
-			    (long long)now_ms()) < 0) {
+			    (long long)edge_time_ms()) < 0) {
 				wrapped = NULL;
 				rc = edge_err(&a->ctx->err, EDGE_EFAIL, "out of memory");
 				goto out;
@@ -762,7 +755,7 @@ take_line(struct app *a, char *line, size_t len)
 			json_object_object_add(params, "measurepoints",
 			    json_object_get(mp));
 			json_object_object_add(params, "time", t ?
-			    json_object_get(t) : json_object_new_int64(now_ms()));
+			    json_object_get(t) : json_object_new_int64(edge_time_ms()));
 			msg = json_object_new_object();
 			json_object_object_add(msg, "id", json_object_new_string(id));
 			json_object_object_add(msg, "version",

@@ -758,8 +758,6 @@ edge_tls_ctx_new(const struct edge_tls_conf *conf, struct edge_tls_status *st,
 	    (rc = load_key(ctx, conf, err)) != EDGE_OK))
 		goto fail;
 	param = SSL_CTX_get0_param(ctx);
-	if (conf->at != 0)
-		X509_VERIFY_PARAM_set_time(param, conf->at);
 	if (conf->verify_hostname && conf->server_name != NULL) {
 		bool is_ip = inet_pton(AF_INET, conf->server_name, ip) == 1 ||
 		    inet_pton(AF_INET6, conf->server_name, ip) == 1;

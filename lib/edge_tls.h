@@ -41,7 +41,6 @@ struct edge_tls_conf {
 	const char *server_name; /* host name or IP the hub's certificate must carry */
 	bool verify_hostname;	/* false only with --no-verify-hostname */
 	const struct edge_secret *pin;	/* token PIN, NULL for a file key */
-	time_t at;		/* verification time; 0: the system clock */
 	bool server_only;	/* no client certificate (dynamic activation) */
 	long crl_grace;		/* seconds a CRL past nextUpdate is still used */
 	const char *hub_pin;	/* --hub-pin sha256//BASE64[;...], NULL: none */
