@@ -48,7 +48,10 @@ MAN_PAGES   := $(TOOLS:%=$(B)/man/%.1) $(B)/man/edge-toolkit.7
 
 .SECONDARY:
 .PHONY: all check unit cli install uninstall clean deps demo man lint-man
-all: $(BINS) man hub
+# make builds the tools and man pages only: installing them needs no
+# libmicrohttpd.  The stand-in hub (tests/hub, never installed) is built by
+# the targets that run it: check, check-valgrind, demo, bench.
+all: $(BINS) man
 
 $(B)/%.o: %.c $(wildcard lib/*.h) Makefile
 	@mkdir -p $(dir $@)
@@ -121,7 +124,7 @@ check-asan:
 # tool timeouts are scaled by SLOW (tests/lib.sh) under valgrind.
 VALGRIND_TESTS := tests/cli/edge-provision.t tests/cli/edge-activate.t \
 	tests/cli/edge-revoke.t tests/cli/edge-crl-update.t tests/cli/edge-connect.t
-check-valgrind: all $(B)/bench/gen-crl
+check-valgrind: all hub $(B)/bench/gen-crl
 	EDGE_TEST_VALGRIND=1 B=$(B) scripts/run-tests $(VALGRIND_TESTS)
 
 # Static analysis: cppcheck and clang-tidy (.clang-tidy), no findings allowed.
@@ -151,12 +154,12 @@ $(B)/tests/crlgen: $(B)/tests/crl/crlgen.o
 # make bench: every benchmark of issue 8 against its peer (bench/run; BENCH_RUNS=N,
 # BENCH_QUICK=1); writes bench/results/latest.md and latest.json.  Not part of check.
 .PHONY: bench
-bench: all $(B)/bench/gen-crl
+bench: all hub $(B)/bench/gen-crl
 	B=$(B) bench/run
 
 include tests/hub/hub.mk
 
-check: all $(UNIT_BINS) $(REPLAY_BINS) $(B)/bench/gen-crl $(B)/tests/crlgen
+check: all hub $(UNIT_BINS) $(REPLAY_BINS) $(B)/bench/gen-crl $(B)/tests/crlgen
 	B=$(B) scripts/run-tests
 
 install: all
@@ -187,5 +190,5 @@ deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_PACKAGES)
 
-demo: all
+demo: all hub
 	scripts/demo
