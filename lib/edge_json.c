@@ -30,9 +30,9 @@ edge_json_parse(const char *buf, size_t len, const char *what,
 		    jerr == json_tokener_continue ? "truncated" :
 		    json_tokener_error_desc(jerr));
 	}
-	/* Only white space may follow the value. */
+	/* Only white space may follow the value (strchr finds a NUL too). */
 	for (; used < len; used++)
-		if (strchr(" \t\r\n", buf[used]) == NULL) {
+		if (buf[used] == '\0' || strchr(" \t\r\n", buf[used]) == NULL) {
 			json_object_put(obj);
 			return edge_err(err, EDGE_EINPUT,
 			    "%s: not valid JSON (trailing data)", what);
