@@ -485,7 +485,8 @@ drop_session(struct app *a, bool backoff)
 	a->lost = false;
 	a->connack = -1;
 	if (backoff) {
-		long d = edge_mqtt_backoff(a->attempt++, a->rmin_ms, a->rmax_ms);
+		long d = edge_time_backoff(a->attempt++, a->rmin_ms,
+		    a->rmax_ms);
 		a->next_try = mono_ms() + d;
 		edge_note("%s; reconnecting in %.1f s", a->lasterr, (double)d / 1000);
 	} else {

@@ -8,9 +8,6 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
-
 #include "edge_file.h"
 #include "edge_hub.h"
 #include "edge_json.h"
@@ -20,6 +17,8 @@
 #define REFRESH_PATH	"/apim-token-service/v2.0/token/refresh"
 #define TOKEN_MARGIN	60	/* seconds of validity a cached token must keep */
 #define TOKEN_REPLAYED	1001	/* token service: duplicated "encryption" */
+#define BACKOFF_MIN_MS	500	/* first retry wait, doubled per attempt */
+#define BACKOFF_MAX_MS	32000
 
 void
 edge_hub_init(struct edge_hub *h)
@@ -30,19 +29,15 @@ edge_hub_init(struct edge_hub *h)
 	h->http.max_response = 1024 * 1024;
 	h->retries = 3;
 	h->cache_dirfd = -1;
-	h->backoff_ms = 500;
 }
 
-/* Exponential backoff with full jitter: 0.5x..1.5x of base * 2^attempt. */
+/* Wait before the retry after the attempt-th failure (0-based). */
 static void
-backoff(const struct edge_hub *h, int attempt)
+backoff(unsigned attempt)
 {
-	unsigned char r[2];
-	long ms = h->backoff_ms << (attempt < 6 ? attempt : 6);
+	long ms = edge_time_backoff(attempt, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
 	struct timespec ts;
 
-	if (gnutls_rnd(GNUTLS_RND_NONCE, r, sizeof(r)) == 0)
-		ms = ms / 2 + (long)(((unsigned)r[0] << 8 | r[1]) % (unsigned)(ms + 1));
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -62,7 +57,7 @@ exchange(struct edge_hub *h, const char *method, const char *url,
 
 	for (attempt = 0; attempt <= h->retries; attempt++) {
 		if (attempt > 0)
-			backoff(h, attempt - 1);
+			backoff((unsigned)attempt - 1);
 		rc = edge_http_request(&h->http, method, url, headers, body, len,
 		    resp, err);
 		if (rc == EDGE_OK && resp->status >= 500) {
@@ -253,7 +248,7 @@ get_token(struct edge_hub *h, bool fresh, struct token *t,
 		rc = token_request(h, NULL, t, err);
 		if (rc == EDGE_OK || !h->token_replayed || attempt == 3)
 			return rc;
-		backoff(h, 0);
+		backoff(0);
 	}
 }
 

@@ -30,8 +30,6 @@ struct edge_hub {
 	int retries;			/* extra attempts for temporary failures */
 	int cache_dirfd;		/* token cache directory, -1 for none */
 	time_t last_date;		/* Date header of the last verified answer */
-	/* Test hook: base delay of the backoff in milliseconds (default 500). */
-	long backoff_ms;
 	bool token_replayed;		/* the last token request met error 1001 */
 };
 

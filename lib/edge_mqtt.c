@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <mosquitto.h>
@@ -300,19 +299,3 @@ edge_mqtt_connack_string(int rc)
 	}
 }
 
-long
-edge_mqtt_backoff(unsigned attempt, long min_ms, long max_ms)
-{
-	long d = min_ms > 0 ? min_ms : 1;
-	unsigned r = 0;
-
-	while (attempt-- > 0 && d < max_ms)
-		d *= 2;
-	if (d > max_ms)
-		d = max_ms;
-	if (d < min_ms)
-		d = min_ms;
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r = (unsigned)rand();
-	return d + (long)(r % (unsigned long)(d / 4 + 1));
-}

@@ -101,12 +101,4 @@ void edge_mqtt_free(struct edge_mqtt **m);
 /* "not authorized" for CONNACK code 5, and so on. */
 const char *edge_mqtt_connack_string(int rc);
 
-/*
- * Reconnection delay in milliseconds for the attempt-th consecutive failure
- * (0-based): min_ms doubled per attempt, capped at max_ms, then a random
- * jitter of up to a quarter added (never below min_ms, never above max_ms
- * plus its quarter), so that a fleet does not reconnect in step.
- */
-long edge_mqtt_backoff(unsigned attempt, long min_ms, long max_ms);
-
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "edge_file.h"
 #include "edge_time.h"
@@ -21,6 +22,27 @@ edge_time_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long
+edge_time_backoff(unsigned attempt, long min_ms, long max_ms)
+{
+	long d = min_ms > 0 ? min_ms : 1, lo, hi;
+	unsigned r = 0;
+
+	if (min_ms < 1)
+		min_ms = 1;
+	if (max_ms < min_ms)
+		max_ms = min_ms;
+	while (attempt-- > 0 && d < max_ms)
+		d = d > max_ms / 2 ? max_ms : d * 2;
+	lo = d + d / 4 > max_ms ? max_ms - d / 4 : d;
+	if (lo < min_ms)
+		lo = min_ms;
+	hi = lo + d / 4 < max_ms ? lo + d / 4 : max_ms;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (unsigned)rand();
+	return lo + (long)(r % (unsigned long)(hi - lo + 1));
 }
 
 time_t

@@ -50,4 +50,13 @@ time_t edge_time_now(void);
 /* Milliseconds since the epoch from the system clock (EnOS timestamps). */
 long long edge_time_ms(void);
 
+/*
+ * The wait before the attempt-th retry (0-based), in milliseconds, for every
+ * retry loop (hub requests, broker reconnects): min_ms doubled per attempt up
+ * to max_ms, plus a random jitter of up to a quarter of it so that a fleet
+ * does not retry in step.  Always within [min_ms, max_ms]: at the cap the
+ * jitter window lies below max_ms instead of above it.
+ */
+long edge_time_backoff(unsigned attempt, long min_ms, long max_ms);
+
 #endif
