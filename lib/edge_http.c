@@ -273,7 +273,10 @@ curl_error(struct edge_error *err, CURLcode c, const char *url,
 	case CURLE_SSL_INVALIDCERTSTATUS:
 		return edge_err(err, EDGE_ETRUST, "%s: server certificate: %s",
 		    url, why);
-	case CURLE_UNSUPPORTED_PROTOCOL:
+	/*
+	 * Not CURLE_UNSUPPORTED_PROTOCOL: the scheme was checked above, so
+	 * libcurl says that of an answer that is not HTTP (HTTP/0.9).
+	 */
 	case CURLE_URL_MALFORMAT:
 		return edge_err(err, EDGE_EUSAGE, "%s: %s", url, why);
 	default:
