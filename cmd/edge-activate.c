@@ -22,13 +22,11 @@
 #include "edge_key.h"
 #include "edge_log.h"
 #include "edge_p11.h"
+#include "edge_state.h"
 #include "edge_tool.h"
 #include "edge_x509.h"
 
 #define CERTS_PATH	"/connect-service/v2.0/certificates"
-#define CSR_FILE	"csr.pem"
-#define CERT_FILE	"cert.pem"
-#define CA_FILE		"ca.pem"
 
 static const struct edge_opt opts[] = {
 	{ "csr", 0, "FILE", 0, "certificate request to send, '-' for stdin (default: DIR/csr.pem)", NULL },
@@ -59,14 +57,6 @@ struct activation {
 	const char *pinned_from;
 };
 
-static int
-read_text(struct edge_ctx *ctx, int dirfd, const char *name, bool in_state,
-    char **buf, size_t *len)
-{
-	return edge_file_read(in_state ? dirfd : AT_FDCWD, name, EDGE_FILE_MAX, buf,
-	    len, &ctx->err);
-}
-
 /* Parse the CSR, check its signature, and keep its public key. */
 static int
 load_csr(struct activation *a)
@@ -75,12 +65,12 @@ load_csr(struct activation *a)
 	const char *name = edge_arg(ctx, "csr");
 	int rc;
 
-	rc = read_text(ctx, a->dirfd, name ? name : CSR_FILE, name == NULL,
-	    &a->csr, &a->csr_len);
-	if (rc != EDGE_OK)
+	if ((rc = edge_file_read(name ? AT_FDCWD : a->dirfd,
+	    name ? name : EDGE_CSR_FILE, EDGE_FILE_MAX, &a->csr, &a->csr_len,
+	    &ctx->err)) != EDGE_OK)
 		return rc;
 	if (name == NULL)
-		name = CSR_FILE;
+		name = EDGE_CSR_FILE;
 	if ((rc = edge_csr_pubkey(a->csr, a->csr_len, name, &a->csr_pub,
 	    &ctx->err)) != EDGE_OK)
 		return rc;
@@ -96,19 +86,12 @@ load_pinned_ca(struct activation *a)
 {
 	struct edge_ctx *ctx = a->ctx;
 	const char *ca = edge_arg(ctx, "ca");
-	char *buf = NULL;
-	size_t len = 0;
-	int rc;
 
-	if (ca == NULL && !edge_file_exists(a->dirfd, CA_FILE))
+	if (ca == NULL && !edge_file_exists(a->dirfd, EDGE_CA_FILE))
 		return EDGE_OK;
-	a->pinned_from = ca ? ca : CA_FILE;
-	if ((rc = read_text(ctx, a->dirfd, a->pinned_from, ca == NULL, &buf,
-	    &len)) != EDGE_OK)
-		return rc;
-	rc = edge_certs_load(buf, len, a->pinned_from, &a->pinned, &ctx->err);
-	free(buf);
-	return rc;
+	a->pinned_from = ca ? ca : EDGE_CA_FILE;
+	return edge_certs_read(ca ? AT_FDCWD : a->dirfd, a->pinned_from,
+	    &a->pinned, &ctx->err);
 }
 
 /* Expiry of DIR/cert.pem if it is a valid certificate for our key, else 0. */
@@ -116,21 +99,17 @@ static time_t
 current_cert(struct activation *a, char *sn, size_t snlen)
 {
 	struct edge_certs have = { 0 };
-	char *buf = NULL;
-	size_t len = 0;
 	time_t exp = 0;
 
-	if (a->key == NULL || edge_file_read(a->dirfd, CERT_FILE, EDGE_FILE_MAX,
-	    &buf, &len, NULL) != EDGE_OK)
+	if (a->key == NULL)
 		return 0;
-	if (edge_certs_load(buf, len, CERT_FILE, &have, NULL) == EDGE_OK &&
+	if (edge_certs_read(a->dirfd, EDGE_CERT_FILE, &have, NULL) == EDGE_OK &&
 	    edge_x509_has_key(have.crt[0], a->key->pub) &&
 	    (a->pinned.n == 0 || edge_x509_verify(have.crt[0], &a->pinned, NULL,
-	    0, 0, CERT_FILE, NULL) == EDGE_OK) &&
+	    0, 0, EDGE_CERT_FILE, NULL) == EDGE_OK) &&
 	    edge_x509_serial_dec(have.crt[0], sn, snlen) == EDGE_OK)
 		exp = gnutls_x509_crt_get_expiration_time(have.crt[0]);
 	edge_certs_free(&have);
-	free(buf);
 	return exp;
 }
 
@@ -168,21 +147,17 @@ static int
 keep_current(struct activation *a, const char *why)
 {
 	struct edge_certs have = { 0 };
-	char *buf = NULL, sn[128];
-	size_t len = 0;
+	char sn[128];
 	int rc;
 
-	if ((rc = edge_file_read(a->dirfd, CERT_FILE, EDGE_FILE_MAX, &buf, &len,
-	    &a->ctx->err)) != EDGE_OK)
-		return rc;
-	if ((rc = edge_certs_load(buf, len, CERT_FILE, &have, &a->ctx->err)) ==
-	    EDGE_OK && (rc = edge_x509_serial_dec(have.crt[0], sn, sizeof(sn))) ==
+	if ((rc = edge_certs_read(a->dirfd, EDGE_CERT_FILE, &have,
+	    &a->ctx->err)) == EDGE_OK &&
+	    (rc = edge_x509_serial_dec(have.crt[0], sn, sizeof(sn))) ==
 	    EDGE_OK) {
-		edge_note("%s %s; nothing to do", CERT_FILE, why);
-		report(a->ctx, have.crt[0], sn, "none", CERT_FILE, false);
+		edge_note("%s %s; nothing to do", EDGE_CERT_FILE, why);
+		report(a->ctx, have.crt[0], sn, "none", EDGE_CERT_FILE, false);
 	}
 	edge_certs_free(&have);
-	free(buf);
 	return rc;
 }
 
@@ -284,11 +259,12 @@ store(struct activation *a, gnutls_x509_crt_t crt, const struct edge_certs *root
 	memcpy(bundle + leaf.size, ca.data, ca.size);
 	if (a->key != NULL) {
 		/* The root first: a cert.pem never waits for a CA it needs. */
-		if (store_ca && (rc = edge_file_write_atomic(a->dirfd, CA_FILE,
-		    ca.data, ca.size, EDGE_MODE_PUBLIC, &ctx->err)) != EDGE_OK)
+		if (store_ca && (rc = edge_file_write_atomic(a->dirfd,
+		    EDGE_CA_FILE, ca.data, ca.size, EDGE_MODE_PUBLIC,
+		    &ctx->err)) != EDGE_OK)
 			goto out;
-		if ((rc = edge_file_write_atomic(a->dirfd, CERT_FILE, leaf.data,
-		    leaf.size, EDGE_MODE_PUBLIC, &ctx->err)) != EDGE_OK)
+		if ((rc = edge_file_write_atomic(a->dirfd, EDGE_CERT_FILE,
+		    leaf.data, leaf.size, EDGE_MODE_PUBLIC, &ctx->err)) != EDGE_OK)
 			goto out;
 		if (a->have_dev) {
 			edge_device_set(&a->dev, EDGE_DEV_CERT_SN, sn);
@@ -315,17 +291,13 @@ install(struct activation *a)
 	const char *from = edge_arg(ctx, "install");
 	struct edge_certs got = { 0 }, bundled = { 0 };
 	const struct edge_certs *roots;
-	char *buf = NULL, sn[128], have_sn[128];
-	size_t len = 0;
+	char sn[128], have_sn[128];
 	int rc;
 
 	if (a->key == NULL)
 		return edge_err(&ctx->err, EDGE_EINPUT,
 		    "--install needs the edge's key in the state directory");
-	if ((rc = edge_file_read(AT_FDCWD, from, EDGE_FILE_MAX, &buf, &len,
-	    &ctx->err)) != EDGE_OK)
-		return rc;
-	if ((rc = edge_certs_load(buf, len, from, &got, &ctx->err)) != EDGE_OK)
+	if ((rc = edge_certs_read(AT_FDCWD, from, &got, &ctx->err)) != EDGE_OK)
 		goto out;
 	/* The bundle's own CA is trusted only when nothing is pinned yet. */
 	if (a->pinned.n > 0) {
@@ -345,16 +317,15 @@ install(struct activation *a)
 		goto out;
 	if (!edge_flag(ctx, "force") && current_cert(a, have_sn, sizeof(have_sn)) &&
 	    strcmp(have_sn, sn) == 0) {
-		edge_note("%s already holds this certificate; nothing to do", CERT_FILE);
-		report(ctx, got.crt[0], sn, "install", CERT_FILE, false);
+		edge_note("%s already holds this certificate; nothing to do", EDGE_CERT_FILE);
+		report(ctx, got.crt[0], sn, "install", EDGE_CERT_FILE, false);
 		goto out;
 	}
 	if ((rc = store(a, got.crt[0], roots, sn, roots != &a->pinned ||
 	    edge_arg(ctx, "ca") != NULL)) != EDGE_OK)
 		goto out;
-	report(ctx, got.crt[0], sn, "install", CERT_FILE, true);
+	report(ctx, got.crt[0], sn, "install", EDGE_CERT_FILE, true);
 out:
-	free(buf);
 	edge_certs_free(&got);
 	return rc;
 }
@@ -430,8 +401,8 @@ from_hub(struct activation *a, const char *action, const char *old_sn)
 	if ((rc = store(a, got.crt[0], roots, sn, a->pinned.n == 0 ||
 	    edge_arg(ctx, "ca") != NULL)) != EDGE_OK)
 		goto out;
-	report(ctx, got.crt[0], sn, action, a->key ? CERT_FILE : edge_arg(ctx,
-	    "output"), true);
+	report(ctx, got.crt[0], sn, action,
+	    a->key ? EDGE_CERT_FILE : edge_arg(ctx, "output"), true);
 out:
 	json_object_put(data);
 	edge_certs_free(&got);
@@ -476,7 +447,7 @@ activate(struct activation *a)
 	}
 	if (renew && expires == 0)
 		return edge_err(&ctx->err, EDGE_EINPUT,
-		    "--renew: no valid %s for this key to renew", CERT_FILE);
+		    "--renew: no valid %s for this key to renew", EDGE_CERT_FILE);
 	return from_hub(a, renew ? "renew" : "apply", renew ? sn : NULL);
 }
 

@@ -26,6 +26,7 @@
 #include "edge_log.h"
 #include "edge_mqtt.h"
 #include "edge_outbox.h"
+#include "edge_state.h"
 #include "edge_time.h"
 #include "edge_tls.h"
 #include "edge_tool.h"
@@ -539,9 +540,9 @@ try_connect(struct app *a)
 		time_t when;
 		bool revoked;
 
-		if (edge_file_exists(a->dirfd, "crl.pem") &&
-		    edge_crl_cert_revoked(a->dirfd, "cert.pem", &revoked, sn,
-		    sizeof(sn), &when, NULL) == EDGE_OK && revoked) {
+		if (edge_file_exists(a->dirfd, EDGE_CRL_FILE) &&
+		    edge_crl_cert_revoked(a->dirfd, EDGE_CERT_FILE, &revoked,
+		    sn, sizeof(sn), &when, NULL) == EDGE_OK && revoked) {
 			edge_x509_time(when, at, sizeof(at));
 			return edge_err(&a->ctx->err, EDGE_EREVOKED,
 			    "the edge certificate (serial %s) is revoked since %s (crl.pem); not connecting",
@@ -600,8 +601,9 @@ connected(struct app *a)
 			time_t when;
 			bool revoked;
 
-			if (edge_crl_cert_revoked(a->dirfd, "cert.pem", &revoked, sn,
-			    sizeof(sn), &when, NULL) == EDGE_OK && revoked) {
+			if (edge_crl_cert_revoked(a->dirfd, EDGE_CERT_FILE,
+			    &revoked, sn, sizeof(sn), &when, NULL) == EDGE_OK &&
+			    revoked) {
 				edge_x509_time(when, at, sizeof(at));
 				return edge_err(&a->ctx->err, EDGE_EREVOKED,
 				    "the hub refused the login: the edge certificate (serial %s) is revoked since %s (crl.pem)",

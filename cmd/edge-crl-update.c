@@ -24,13 +24,11 @@
 #include "edge_file.h"
 #include "edge_hubcfg.h"
 #include "edge_log.h"
+#include "edge_state.h"
 #include "edge_time.h"
 #include "edge_tool.h"
 #include "edge_x509.h"
 
-#define CRL_FILE	"crl.pem"
-#define CA_FILE		"ca.pem"
-#define CERT_FILE	"cert.pem"
 #define CRL_PATH	"/enos/CA/crl"
 #define CACERT_PATH	"/enos/CA/cacert"
 
@@ -54,19 +52,10 @@ static const struct edge_opt opts[] = {
 static int
 read_roots(struct edge_ctx *ctx, int dirfd, struct edge_certs *roots)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	int rc;
-
-	if (!edge_file_exists(dirfd, CA_FILE))
+	if (!edge_file_exists(dirfd, EDGE_CA_FILE))
 		return edge_err(&ctx->err, EDGE_ETRUST,
-		    CA_FILE ": no trusted root CA yet (run edge-activate, or edge-crl-update --ca --trust-new-root SHA256)");
-	if ((rc = edge_file_read(dirfd, CA_FILE, EDGE_FILE_MAX, &buf, &len,
-	    &ctx->err)) != EDGE_OK)
-		return rc;
-	rc = edge_certs_load(buf, len, CA_FILE, roots, &ctx->err);
-	free(buf);
-	return rc;
+		    EDGE_CA_FILE ": no trusted root CA yet (run edge-activate, or edge-crl-update --ca --trust-new-root SHA256)");
+	return edge_certs_read(dirfd, EDGE_CA_FILE, roots, &ctx->err);
 }
 
 static const char *
@@ -239,7 +228,7 @@ update_root(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd,
 	}
 	if (how == NULL) {
 		rc = edge_err(&ctx->err, EDGE_ETRUST,
-		    "new root CA sha256:%s has no link certificate signed by a root in " CA_FILE "; check its fingerprint out of band and confirm it with --trust-new-root",
+		    "new root CA sha256:%s has no link certificate signed by a root in " EDGE_CA_FILE "; check its fingerprint out of band and confirm it with --trust-new-root",
 		    fp);
 		goto out;
 	}
@@ -261,15 +250,15 @@ update_root(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd,
 		blen += pem.size;
 		gnutls_free(pem.data);
 	}
-	if ((rc = edge_file_atomic_begin(dirfd, CA_FILE, EDGE_MODE_PUBLIC, ca,
-	    &ctx->err)) != EDGE_OK ||
+	if ((rc = edge_file_atomic_begin(dirfd, EDGE_CA_FILE, EDGE_MODE_PUBLIC,
+	    ca, &ctx->err)) != EDGE_OK ||
 	    (rc = edge_file_atomic_write(ca, bundle, blen, &ctx->err)) != EDGE_OK)
 		goto out;
 	/* Said once it is committed (run()): a later failure installs nothing. */
 	snprintf(note, notelen, "sha256:%s (%s)", fp, how);
 	*changed = true;
 	edge_certs_free(roots);
-	rc = edge_certs_load(bundle, blen, CA_FILE, roots, &ctx->err);
+	rc = edge_certs_load(bundle, blen, EDGE_CA_FILE, roots, &ctx->err);
 out:
 	free(bundle);
 	edge_certs_free(&got);
@@ -311,15 +300,13 @@ check_one(struct edge_ctx *ctx, const struct edge_crls *crls,
 	struct edge_certs cert = { 0 };
 	const struct edge_crl *crl;
 	json_object *o;
-	char *buf = NULL, sn[128], at[32] = "";
-	size_t len = 0;
+	char sn[128], at[32] = "";
 	time_t when;
 	bool revoked, stale;
 	int rc, reason;
 
-	if ((rc = edge_file_read(in_state ? dirfd : AT_FDCWD, name, EDGE_FILE_MAX,
-	    &buf, &len, &ctx->err)) != EDGE_OK ||
-	    (rc = edge_certs_load(buf, len, name, &cert, &ctx->err)) != EDGE_OK)
+	if ((rc = edge_certs_read(in_state ? dirfd : AT_FDCWD, name, &cert,
+	    &ctx->err)) != EDGE_OK)
 		goto out;
 	if (edge_x509_serial_dec(cert.crt[0], sn, sizeof(sn)) != EDGE_OK) {
 		rc = edge_err(&ctx->err, EDGE_EINPUT, "%s: unreadable serial", name);
@@ -335,16 +322,16 @@ check_one(struct edge_ctx *ctx, const struct edge_crls *crls,
 	if (crl == NULL) {
 		rc = edge_err(&ctx->err, EDGE_EINPUT,
 		    "%s: not issued by the CA of the CRL (no CRL in %s speaks for it)",
-		    name, CRL_FILE);
+		    name, EDGE_CRL_FILE);
 		goto out;
 	}
 	*used = crl;
-	if ((rc = edge_crl_fresh(crl, edge_time_now(), ctx_grace(ctx), CRL_FILE,
-	    &stale, &ctx->err)) != EDGE_OK)
+	if ((rc = edge_crl_fresh(crl, edge_time_now(), ctx_grace(ctx),
+	    EDGE_CRL_FILE, &stale, &ctx->err)) != EDGE_OK)
 		goto out;
 	if (stale)
 		edge_warn("%s is stale (nextUpdate passed, within the grace of --crl-grace); run edge-crl-update",
-		    CRL_FILE);
+		    EDGE_CRL_FILE);
 	if (revoked)
 		edge_x509_time(when, at, sizeof(at));
 	o = json_object_new_object();
@@ -364,7 +351,6 @@ check_one(struct edge_ctx *ctx, const struct edge_crls *crls,
 		rc = edge_err(&ctx->err, EDGE_EREVOKED, "%s: serial %s is revoked (since %s)",
 		    name, sn, at);
 out:
-	free(buf);
 	edge_certs_free(&cert);
 	return rc;
 }
@@ -382,13 +368,14 @@ check(struct edge_ctx *ctx, int dirfd)
 	if ((rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
 		goto out;
 	/* Without any CRL nothing can be answered: the policy's exit 6. */
-	if (!edge_file_exists(dirfd, CRL_FILE)) {
+	if (!edge_file_exists(dirfd, EDGE_CRL_FILE)) {
 		rc = edge_err(&ctx->err, EDGE_ETRUST,
-		    CRL_FILE ": no CRL installed yet; run edge-crl-update");
+		    EDGE_CRL_FILE ": no CRL installed yet; run edge-crl-update");
 		goto out;
 	}
-	if ((rc = edge_crls_load(dirfd, CRL_FILE, &roots, &crls, &ctx->err)) !=
-	    EDGE_OK || (rc = edge_crls_strict(&crls, &ctx->err)) != EDGE_OK)
+	if ((rc = edge_crls_load(dirfd, EDGE_CRL_FILE, &roots, &crls,
+	    &ctx->err)) != EDGE_OK ||
+	    (rc = edge_crls_strict(&crls, &ctx->err)) != EDGE_OK)
 		goto out;
 	/* Several certificates: sort each CRL once, then binary searches. */
 	for (ci = 0; ctx->opts.nargs > 1 && ci < crls.n; ci++)
@@ -397,8 +384,8 @@ check(struct edge_ctx *ctx, int dirfd)
 	for (i = 0; i < (ctx->opts.nargs ? ctx->opts.nargs : 1); i++) {
 		rc = ctx->opts.nargs ? check_one(ctx, &crls, &roots,
 		    ctx->opts.args[i], false, dirfd, answers, &used) :
-		    check_one(ctx, &crls, &roots, CERT_FILE, true, dirfd, answers,
-		    &used);
+		    check_one(ctx, &crls, &roots, EDGE_CERT_FILE, true, dirfd,
+		    answers, &used);
 		/* Revoked is an answer (exit 8 at the end); anything else stops. */
 		if (rc == EDGE_EREVOKED)
 			worst = rc;
@@ -483,7 +470,7 @@ report_one(struct edge_ctx *ctx, const struct edge_crl *c, bool changed)
 	json_object_object_add(o, "next_update", nu[0] ?
 	    json_object_new_string(nu) : NULL);
 	json_object_object_add(o, "revoked", json_object_new_int64(c->count));
-	edge_out(ctx, "%s number %s, %u revoked, this update %s%s\n", CRL_FILE,
+	edge_out(ctx, "%s number %s, %u revoked, this update %s%s\n", EDGE_CRL_FILE,
 	    c->facts.number[0] ? c->facts.number : "-", c->count, tu,
 	    changed ? "" : " (unchanged)");
 	return o;
@@ -581,13 +568,13 @@ run(struct edge_ctx *ctx)
 		rc = edge_usage(ctx, "--ca fetches from the portal; it cannot be combined with --from");
 		goto out;
 	}
-	if (edge_flag(ctx, "ca") && !edge_file_exists(dirfd, CA_FILE) &&
+	if (edge_flag(ctx, "ca") && !edge_file_exists(dirfd, EDGE_CA_FILE) &&
 	    edge_arg(ctx, "trust-new-root") == NULL) {
 		rc = edge_err(&ctx->err, EDGE_ETRUST,
-		    CA_FILE ": no root CA to verify a new one with; confirm the first root with --trust-new-root SHA256");
+		    EDGE_CA_FILE ": no root CA to verify a new one with; confirm the first root with --trust-new-root SHA256");
 		goto out;
 	}
-	if (edge_file_exists(dirfd, CA_FILE) &&
+	if (edge_file_exists(dirfd, EDGE_CA_FILE) &&
 	    (rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
 		goto out;
 	if (edge_flag(ctx, "ca") &&
@@ -647,7 +634,8 @@ run(struct edge_ctx *ctx)
 	 */
 	{
 		struct edge_error lerr = { 0 };
-		int lrc = edge_crls_load(dirfd, CRL_FILE, &roots, &have, &lerr);
+		int lrc = edge_crls_load(dirfd, EDGE_CRL_FILE, &roots, &have,
+		    &lerr);
 
 		if (lrc == EDGE_EINPUT) {
 			edge_warn("%s (replaced)", lerr.msg);
@@ -677,8 +665,8 @@ run(struct edge_ctx *ctx)
 		install = install || changed[i];
 	}
 	/* A new root rewrites crl.pem too: CRLs no root verifies then go. */
-	if ((install || ca_changed) && (rc = edge_crls_install(dirfd, CRL_FILE,
-	    &have, &got, &ctx->err)) != EDGE_OK)
+	if ((install || ca_changed) && (rc = edge_crls_install(dirfd,
+	    EDGE_CRL_FILE, &have, &got, &ctx->err)) != EDGE_OK)
 		goto out;
 	/*
 	 * The new root goes in last: its bytes are already on disk, so only
@@ -689,7 +677,7 @@ run(struct edge_ctx *ctx)
 		if ((rc = edge_file_atomic_commit(&ca, &ctx->err)) != EDGE_OK)
 			goto out;
 		edge_note("installed the new root CA %s in %s", newroot,
-		    CA_FILE);
+		    EDGE_CA_FILE);
 	}
 	/*
 	 * A verified CRL proves that time has reached its thisUpdate.  The CRL

@@ -14,10 +14,8 @@
 #include "edge_key.h"
 #include "edge_log.h"
 #include "edge_p11.h"
+#include "edge_state.h"
 #include "edge_tool.h"
-
-#define CSR_FILE "csr.pem"
-#define CA_FILE "ca.pem"
 
 static const struct edge_opt opts[] = {
 	{ "key", 'k', "KEY", 0, "key file or pkcs11: URI (default: DIR/key.uri or DIR/key.pem)", NULL },
@@ -64,9 +62,9 @@ subject(struct edge_ctx *ctx, int dirfd, struct edge_subject *s,
 	if (ca_file != NULL)
 		rc = edge_file_read(AT_FDCWD, ca_file, EDGE_FILE_MAX, &pem, &len,
 		    &ctx->err);
-	else if (edge_file_exists(dirfd, CA_FILE))
-		rc = edge_file_read(dirfd, ca_file = CA_FILE, EDGE_FILE_MAX, &pem,
-		    &len, &ctx->err);
+	else if (edge_file_exists(dirfd, EDGE_CA_FILE))
+		rc = edge_file_read(dirfd, ca_file = EDGE_CA_FILE,
+		    EDGE_FILE_MAX, &pem, &len, &ctx->err);
 	else
 		rc = EDGE_OK;
 	if (rc == EDGE_OK && pem != NULL) {
@@ -146,7 +144,7 @@ run(struct edge_ctx *ctx)
 
 	in_state = out == NULL;
 	if (in_state)
-		out = CSR_FILE;
+		out = EDGE_CSR_FILE;
 	to_stdout = strcmp(out, "-") == 0;
 	/* Idempotent: an equal, valid request for this key is kept. */
 	if (!to_stdout && !edge_flag(ctx, "force") &&

@@ -20,12 +20,12 @@
 #include "edge_key.h"
 #include "edge_log.h"
 #include "edge_p11.h"
+#include "edge_state.h"
 #include "edge_time.h"
 #include "edge_tool.h"
 #include "edge_x509.h"
 
 #define CERTS_PATH	"/connect-service/v2.0/certificates"
-#define PENDING_FILE	"pending-revocations"
 #define SN_MAX		64
 /* Cap on the queue file: about 10,000 queued revocations. */
 #define EDGE_PENDING_MAX	(1024 * 1024)
@@ -250,10 +250,10 @@ send_pending(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd)
 	bool hub_down = false;
 	int rc;
 
-	if (!edge_file_exists(dirfd, PENDING_FILE))
+	if (!edge_file_exists(dirfd, EDGE_PENDING_FILE))
 		return EDGE_OK;
-	if ((rc = edge_file_read(dirfd, PENDING_FILE, EDGE_PENDING_MAX, &buf,
-	    &len, &ctx->err)) != EDGE_OK)
+	if ((rc = edge_file_read(dirfd, EDGE_PENDING_FILE, EDGE_PENDING_MAX,
+	    &buf, &len, &ctx->err)) != EDGE_OK)
 		return rc;
 	if ((keep = malloc(len + 2)) == NULL ||
 	    (copy = malloc(len + 1)) == NULL) {
@@ -278,11 +278,11 @@ send_pending(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd)
 		} else if (memchr(copy, '\0', llen) != NULL ||
 		    !parse_pending(copy, &t)) {
 			edge_warn("%s line %zu: not \"serial reason productKey deviceKey\"; kept in the queue",
-			    PENDING_FILE, lineno);
+			    EDGE_PENDING_FILE, lineno);
 			if (first.code == 0)
 				edge_err(&first, EDGE_EINPUT,
 				    "%s line %zu: unreadable queued revocation",
-				    PENDING_FILE, lineno);
+				    EDGE_PENDING_FILE, lineno);
 		} else if (revoke_one(ctx, hub, &t, &changed, &when) == EDGE_OK) {
 			edge_note("sent the queued revocation of serial %s",
 			    t.serial);
@@ -302,16 +302,17 @@ send_pending(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd)
 	}
 	memset(&ctx->err, 0, sizeof(ctx->err));
 	if (kept == 0) {
-		rc = edge_file_remove(dirfd, PENDING_FILE, false, &ctx->err);
+		rc = edge_file_remove(dirfd, EDGE_PENDING_FILE, false,
+		    &ctx->err);
 		goto out;
 	}
 	if (kept != len || memcmp(keep, buf, len) != 0) {
-		if ((rc = edge_file_write_atomic(dirfd, PENDING_FILE, keep, kept,
-		    EDGE_MODE_PRIVATE, &ctx->err)) != EDGE_OK)
+		if ((rc = edge_file_write_atomic(dirfd, EDGE_PENDING_FILE, keep,
+		    kept, EDGE_MODE_PRIVATE, &ctx->err)) != EDGE_OK)
 			goto out;
 	}
 	rc = edge_err(&ctx->err, first.code ? first.code : EDGE_EFAIL,
-	    "%zu queued revocation(s) still in %s: %s", nkept, PENDING_FILE,
+	    "%zu queued revocation(s) still in %s: %s", nkept, EDGE_PENDING_FILE,
 	    first.msg);
 out:
 	free(buf);
@@ -327,16 +328,16 @@ queue_pending(struct edge_ctx *ctx, int dirfd, const struct target *t)
 	size_t len = 0;
 	int rc, n;
 
-	if (edge_file_exists(dirfd, PENDING_FILE) &&
-	    (rc = edge_file_read(dirfd, PENDING_FILE, EDGE_PENDING_MAX, &buf, &len,
-	    &ctx->err)) != EDGE_OK)
+	if (edge_file_exists(dirfd, EDGE_PENDING_FILE) &&
+	    (rc = edge_file_read(dirfd, EDGE_PENDING_FILE, EDGE_PENDING_MAX,
+	    &buf, &len, &ctx->err)) != EDGE_OK)
 		return rc;
 	n = asprintf(&all, "%s%s %d %s %s\n", buf ? buf : "", t->serial,
 	    t->reason, t->pk, t->dk);
 	free(buf);
 	if (n < 0)
 		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
-	rc = edge_file_write_atomic(dirfd, PENDING_FILE, all, (size_t)n,
+	rc = edge_file_write_atomic(dirfd, EDGE_PENDING_FILE, all, (size_t)n,
 	    EDGE_MODE_PRIVATE, &ctx->err);
 	free(all);
 	return rc;
@@ -348,14 +349,9 @@ cert_identity(struct edge_ctx *ctx, int dirfd, const char *name, char *sn,
     size_t snlen, char *cn, size_t cnlen)
 {
 	struct edge_certs c = { 0 };
-	char *buf = NULL;
-	size_t len = 0;
 	int rc;
 
-	if ((rc = edge_file_read(dirfd, name, EDGE_FILE_MAX, &buf, &len,
-	    &ctx->err)) != EDGE_OK)
-		return rc;
-	if ((rc = edge_certs_load(buf, len, name, &c, &ctx->err)) == EDGE_OK) {
+	if ((rc = edge_certs_read(dirfd, name, &c, &ctx->err)) == EDGE_OK) {
 		size_t n = cnlen;
 		if (edge_x509_serial_dec(c.crt[0], sn, snlen) != EDGE_OK)
 			rc = edge_err(&ctx->err, EDGE_EINPUT, "%s: unreadable serial",
@@ -365,7 +361,6 @@ cert_identity(struct edge_ctx *ctx, int dirfd, const char *name, char *sn,
 			cn[0] = '\0';
 	}
 	edge_certs_free(&c);
-	free(buf);
 	return rc;
 }
 
@@ -375,7 +370,7 @@ destroy(struct edge_ctx *ctx, int dirfd, struct edge_device *dev,
     json_object *gone)
 {
 	static const char *const files[] = {
-		EDGE_KEY_PEM, EDGE_DEVICE_SECRET, "cert.pem", "csr.pem",
+		EDGE_KEY_PEM, EDGE_DEVICE_SECRET, EDGE_CERT_FILE, EDGE_CSR_FILE,
 		EDGE_HUB_TOKEN_FILE, EDGE_KEY_URI,
 	};
 	size_t i;
@@ -430,7 +425,7 @@ report(struct edge_ctx *ctx, const struct target *t, time_t when, bool changed,
 	edge_result_bool(ctx, "changed", changed);
 	if (t->serial[0] && queued)
 		edge_out(ctx, "serial %s not revoked yet: queued in %s for the next edge-revoke run\n",
-		    t->serial, PENDING_FILE);
+		    t->serial, EDGE_PENDING_FILE);
 	else if (t->serial[0])
 		edge_out(ctx, "serial %s revoked%s%s (%s)%s\n", t->serial,
 		    at[0] ? " at " : "", at, reason_name(t->reason),
@@ -454,8 +449,8 @@ reset(struct edge_ctx *ctx, int dirfd, struct edge_hubcfg *cfg,
 		t->pk = edge_device_get(&dev, EDGE_DEV_PRODUCT_KEY);
 		t->dk = edge_device_get(&dev, EDGE_DEV_DEVICE_KEY);
 	}
-	if (edge_file_exists(dirfd, "cert.pem") &&
-	    (rc = cert_identity(ctx, dirfd, "cert.pem", t->serial,
+	if (edge_file_exists(dirfd, EDGE_CERT_FILE) &&
+	    (rc = cert_identity(ctx, dirfd, EDGE_CERT_FILE, t->serial,
 	    sizeof(t->serial), t->cn, sizeof(t->cn))) != EDGE_OK)
 		goto out;
 	if (t->serial[0] != '\0') {
@@ -472,7 +467,7 @@ reset(struct edge_ctx *ctx, int dirfd, struct edge_hubcfg *cfg,
 			if (!edge_flag(ctx, "offline") || rc == EDGE_EUSAGE)
 				goto out;
 			edge_warn("could not revoke serial %s now (%s); queued in %s for the next edge-revoke",
-			    t->serial, ctx->err.msg, PENDING_FILE);
+			    t->serial, ctx->err.msg, EDGE_PENDING_FILE);
 			memset(&ctx->err, 0, sizeof(ctx->err));
 			if ((rc = queue_pending(ctx, dirfd, t)) != EDGE_OK)
 				goto out;

@@ -11,6 +11,7 @@
 #include "edge_crlstore.h"
 #include "edge_file.h"
 #include "edge_pem.h"
+#include "edge_state.h"
 
 #define BEGIN_CRL	"-----BEGIN X509 CRL-----"
 #define END_CRL		"-----END X509 CRL-----"
@@ -356,24 +357,14 @@ edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked, char *sn,
 	struct edge_certs roots = { 0 }, c = { 0 };
 	struct edge_crls crls = { 0 };
 	const struct edge_crl *crl;
-	char *buf = NULL;
-	size_t len = 0;
 	int rc;
 
 	*revoked = false;
-	if ((rc = edge_file_read(dirfd, "ca.pem", EDGE_FILE_MAX, &buf, &len,
-	    err)) != EDGE_OK)
+	if ((rc = edge_certs_read(dirfd, EDGE_CA_FILE, &roots, err)) != EDGE_OK)
 		return rc;
-	rc = edge_certs_load(buf, len, "ca.pem", &roots, err);
-	free(buf);
-	buf = NULL;
-	if (rc != EDGE_OK)
-		return rc;
-	if ((rc = edge_crls_load(dirfd, "crl.pem", &roots, &crls, err)) !=
+	if ((rc = edge_crls_load(dirfd, EDGE_CRL_FILE, &roots, &crls, err)) !=
 	    EDGE_OK || (rc = edge_crls_strict(&crls, err)) != EDGE_OK ||
-	    (rc = edge_file_read(dirfd, cert, EDGE_FILE_MAX, &buf,
-	    &len, err)) != EDGE_OK || (rc = edge_certs_load(buf, len, cert, &c,
-	    err)) != EDGE_OK)
+	    (rc = edge_certs_read(dirfd, cert, &c, err)) != EDGE_OK)
 		goto out;
 	if ((rc = edge_crls_cert_status(&crls, &roots, c.crt[0], cert, &crl,
 	    revoked, when, NULL, err)) != EDGE_OK)
@@ -386,7 +377,6 @@ edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked, char *sn,
 	if (edge_x509_serial_dec(c.crt[0], sn, snlen) != EDGE_OK)
 		rc = edge_err(err, EDGE_EINPUT, "%s: unreadable serial", cert);
 out:
-	free(buf);
 	edge_certs_free(&c);
 	edge_certs_free(&roots);
 	edge_crls_free(&crls);

@@ -13,9 +13,7 @@
 
 #include "edge_err.h"
 #include "edge_secret.h"
-
-#define EDGE_DEVICE_FILE	"device.json"
-#define EDGE_DEVICE_SECRET	"device.secret"
+#include "edge_state.h"
 
 enum edge_device_field {
 	EDGE_DEV_PRODUCT_KEY, EDGE_DEV_DEVICE_KEY, EDGE_DEV_ASSET_ID,

@@ -18,8 +18,7 @@
 #include "edge_err.h"
 #include "edge_http.h"
 #include "edge_secret.h"
-
-#define EDGE_HUB_TOKEN_FILE "hub-token.json"
+#include "edge_state.h"
 
 struct edge_hub {
 	const char *api;		/* https://apigw[:port], no trailing path */

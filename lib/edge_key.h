@@ -14,9 +14,7 @@
 #include <gnutls/abstract.h>
 
 #include "edge_err.h"
-
-#define EDGE_KEY_PEM	"key.pem"	/* file key in the state directory */
-#define EDGE_KEY_URI	"key.uri"	/* pkcs11: URI of a token key */
+#include "edge_state.h"
 
 enum edge_key_type { EDGE_KEY_RSA, EDGE_KEY_EC };
 

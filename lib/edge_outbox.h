@@ -30,8 +30,8 @@
 #include <stddef.h>
 
 #include "edge_err.h"
+#include "edge_state.h"
 
-#define EDGE_OUTBOX_DIR		"outbox"
 #define EDGE_OUTBOX_SEG_MAX	4096	/* records per segment file */
 
 struct edge_outbox_msg {

@@ -14,8 +14,8 @@
 #include <time.h>
 
 #include "edge_err.h"
+#include "edge_state.h"
 
-#define EDGE_TIME_FILE		"trusted-time"
 #define EDGE_TIME_TOLERANCE	3600	/* seconds the clock may lag the record */
 #define EDGE_TIME_AHEAD		(366L * 86400)	/* "far ahead" for warnings */
 

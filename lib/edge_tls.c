@@ -38,11 +38,8 @@
 #include "edge_file.h"
 #include "edge_hubid.h"
 #include "edge_key.h"
+#include "edge_state.h"
 #include "edge_tls.h"
-
-#define CA_FILE		"ca.pem"
-#define CERT_FILE	"cert.pem"
-#define CRL_FILE	"crl.pem"
 
 #ifndef EDGE_P11_PROXY
 #define EDGE_P11_PROXY	"p11-kit-proxy.so"
@@ -275,7 +272,7 @@ static int
 load_roots(SSL_CTX *ctx, const struct edge_tls_conf *conf,
     struct edge_error *err)
 {
-	const char *name = conf->ca_file ? conf->ca_file : CA_FILE;
+	const char *name = conf->ca_file ? conf->ca_file : EDGE_CA_FILE;
 	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
 	X509 *x;
 	BIO *bio;
@@ -306,9 +303,9 @@ load_crl(SSL_CTX *ctx, const struct edge_tls_conf *conf,
 	int rc, n = 0;
 
 	st->have_crl = false;
-	if (!edge_file_exists(conf->dirfd, CRL_FILE))
+	if (!edge_file_exists(conf->dirfd, EDGE_CRL_FILE))
 		return EDGE_OK;
-	if ((rc = file_bio(conf->dirfd, CRL_FILE, &bio, err)) != EDGE_OK)
+	if ((rc = file_bio(conf->dirfd, EDGE_CRL_FILE, &bio, err)) != EDGE_OK)
 		return rc;
 	while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
 		if (X509_STORE_add_crl(store, crl) == 1)
@@ -318,7 +315,7 @@ load_crl(SSL_CTX *ctx, const struct edge_tls_conf *conf,
 	ERR_clear_error();
 	BIO_free(bio);
 	if (n == 0)
-		return edge_err(err, EDGE_EINPUT, CRL_FILE ": no PEM CRL");
+		return edge_err(err, EDGE_EINPUT, EDGE_CRL_FILE ": no PEM CRL");
 	/* The CRL's own signature and freshness are checked with the chain. */
 	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx),
 	    X509_V_FLAG_CRL_CHECK);
@@ -333,7 +330,7 @@ load_cert(SSL_CTX *ctx, int dirfd, struct edge_error *err)
 	BIO *bio;
 	int rc, n = 0;
 
-	if (file_bio(dirfd, CERT_FILE, &bio, err) != EDGE_OK)
+	if (file_bio(dirfd, EDGE_CERT_FILE, &bio, err) != EDGE_OK)
 		return edge_err_prefix(err, "edge certificate (run edge-activate)");
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		/* The first is the edge's; any others are its chain. */
@@ -346,13 +343,13 @@ load_cert(SSL_CTX *ctx, int dirfd, struct edge_error *err)
 			char why[256];
 			BIO_free(bio);
 			edge_tls_last_error(why, sizeof(why));
-			return edge_err(err, EDGE_EINPUT, CERT_FILE ": %s", why);
+			return edge_err(err, EDGE_EINPUT, EDGE_CERT_FILE ": %s", why);
 		}
 	}
 	ERR_clear_error();
 	BIO_free(bio);
 	if (n == 0)
-		return edge_err(err, EDGE_EINPUT, CERT_FILE ": no PEM certificate");
+		return edge_err(err, EDGE_EINPUT, EDGE_CERT_FILE ": no PEM certificate");
 	return EDGE_OK;
 }
 
@@ -692,7 +689,7 @@ load_key(SSL_CTX *ctx, const struct edge_tls_conf *conf, struct edge_error *err)
 	    SSL_CTX_check_private_key(ctx) != 1) {
 		edge_tls_last_error(why, sizeof(why));
 		rc = edge_err(err, EDGE_EINPUT,
-		    CERT_FILE ": does not match the edge's key: %s", why);
+		    EDGE_CERT_FILE ": does not match the edge's key: %s", why);
 	}
 	EVP_PKEY_free(pkey);
 	return rc;

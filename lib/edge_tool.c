@@ -16,6 +16,7 @@
 #include "edge_json.h"
 #include "edge_log.h"
 #include "edge_outbox.h"
+#include "edge_state.h"
 #include "edge_tool.h"
 
 #define SYSTEM_CONFIG "/etc/edge/edge.conf"
@@ -123,7 +124,7 @@ resolve(struct edge_ctx *ctx, int argc, char **argv)
 		rc = edge_opts_load_file(o, conf, EDGE_SRC_CONF, true, &ctx->err);
 	} else {
 		const char *dir = edge_opts_get(o, "dir");
-		snprintf(path, sizeof(path), "%s/edge.conf",
+		snprintf(path, sizeof(path), "%s/" EDGE_CONF_FILE,
 		    dir ? dir : "/var/lib/edge");
 		rc = edge_opts_load_file(o, path, EDGE_SRC_CONF, false,
 		    &ctx->err);

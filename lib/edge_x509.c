@@ -7,6 +7,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "edge_file.h"
 #include "edge_key.h"
 #include "edge_x509.h"
 
@@ -29,6 +30,22 @@ edge_certs_load(const char *pem, size_t len, const char *what,
 		    what, g < 0 ? gnutls_strerror(g) : "empty");
 	out->n = n;
 	return EDGE_OK;
+}
+
+int
+edge_certs_read(int dirfd, const char *name, struct edge_certs *out,
+    struct edge_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = edge_file_read(dirfd, name, EDGE_FILE_MAX, &buf, &len, err);
+	if (rc == EDGE_OK)
+		rc = edge_certs_load(buf, len, name, out, err);
+	free(buf);
+	return rc;
 }
 
 void

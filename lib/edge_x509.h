@@ -32,6 +32,15 @@ int edge_certs_load(const char *pem, size_t len, const char *what,
 void edge_certs_free(struct edge_certs *c);
 
 /*
+ * Read the file name relative to dirfd (AT_FDCWD: a path the user gave; "-":
+ * stdin), at most EDGE_FILE_MAX bytes, and load its certificates as
+ * edge_certs_load() does, named name in messages.  Errors: those of
+ * edge_file_read() (EDGE_ESTORE, EDGE_EINPUT) and edge_certs_load().
+ */
+int edge_certs_read(int dirfd, const char *name, struct edge_certs *out,
+    struct edge_error *err);
+
+/*
  * Verify cert against the trusted roots (and intermediates in extra, may be
  * NULL) at time at (0: now), with crls (may be NULL) checked and a bad CRL
  * an error.  Errors: EDGE_ETRUST "what: <reason>" (expired, not yet
