@@ -277,20 +277,6 @@ ctx_grace(struct edge_ctx *ctx)
 	return g;
 }
 
-static const char *
-reason_name(int code)
-{
-	static const char *const names[] = {
-		"unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
-		"superseded", "cessationOfOperation", "certificateHold", NULL,
-		"removeFromCRL", "privilegeWithdrawn", "aACompromise",
-	};
-
-	if (code < 0 || code > 10 || names[code] == NULL)
-		return NULL;
-	return names[code];
-}
-
 /* One certificate against the CRL: 0, or EDGE_EREVOKED. */
 static int
 check_one(struct edge_ctx *ctx, const struct edge_crls *crls,
@@ -340,13 +326,13 @@ check_one(struct edge_ctx *ctx, const struct edge_crls *crls,
 	json_object_object_add(o, "revoked", json_object_new_boolean(revoked));
 	json_object_object_add(o, "revoked_at",
 	    revoked ? json_object_new_string(at) : NULL);
-	json_object_object_add(o, "reason", reason_name(reason) ?
-	    json_object_new_string(reason_name(reason)) : NULL);
+	json_object_object_add(o, "reason", edge_crl_reason_name(reason) ?
+	    json_object_new_string(edge_crl_reason_name(reason)) : NULL);
 	json_object_array_add(answers, o);
 	edge_out(ctx, "%s serial %s: %s%s%s%s\n", name, sn,
 	    revoked ? "REVOKED at " : "not revoked", at,
-	    reason_name(reason) ? ", " : "",
-	    reason_name(reason) ? reason_name(reason) : "");
+	    edge_crl_reason_name(reason) ? ", " : "",
+	    edge_crl_reason_name(reason) ? edge_crl_reason_name(reason) : "");
 	if (revoked)
 		rc = edge_err(&ctx->err, EDGE_EREVOKED, "%s: serial %s is revoked (since %s)",
 		    name, sn, at);

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
+#include "edge_crl.h"
 #include "edge_device.h"
 #include "edge_file.h"
 #include "edge_hubcfg.h"
@@ -42,25 +42,22 @@ static const struct edge_opt opts[] = {
 	{ NULL, 0, NULL, 0, NULL, NULL }
 };
 
-static const struct {
-	const char *name;
-	int code;
-} reasons[] = {
-	{ "unspecified", 0 }, { "keyCompromise", 1 }, { "affiliationChanged", 3 },
-	{ "superseded", 4 }, { "cessationOfOperation", 5 },
-	{ "certificateHold", 6 }, { "privilegeWithdrawn", 9 },
-};
+/* The reasons an edge gives for its own certificate: not the CA's ones. */
+static bool
+own_reason(int code)
+{
+	return edge_crl_reason_name(code) != NULL &&
+	    code != EDGE_REASON_CA_COMPROMISE &&
+	    code != EDGE_REASON_REMOVE_FROM_CRL &&
+	    code != EDGE_REASON_AA_COMPROMISE;
+}
 
 static int
 parse_reason(struct edge_ctx *ctx, const char *name, int *code)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (strcasecmp(name, reasons[i].name) == 0) {
-			*code = reasons[i].code;
-			return EDGE_OK;
-		}
+	*code = edge_crl_reason_code(name, false);
+	if (own_reason(*code))
+		return EDGE_OK;
 	return edge_usage(ctx, "--reason %s: not an RFC 5280 reason (keyCompromise, superseded, cessationOfOperation, ...)",
 	    name);
 }
@@ -68,12 +65,7 @@ parse_reason(struct edge_ctx *ctx, const char *name, int *code)
 static const char *
 reason_name(int code)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (reasons[i].code == code)
-			return reasons[i].name;
-	return "unspecified";
+	return own_reason(code) ? edge_crl_reason_name(code) : "unspecified";
 }
 
 struct target {
@@ -87,21 +79,9 @@ struct target {
 static int
 reason_from_hub(const char *s, int fallback)
 {
-	size_t i, j, k;
+	int code = edge_crl_reason_code(s, true);
 
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
-		const char *r = reasons[i].name;
-		for (j = k = 0; s[j] != '\0'; j++) {
-			if (s[j] == '_' || s[j] == ' ')
-				continue;
-			if (r[k] == '\0' || (s[j] | 0x20) != (r[k] | 0x20))
-				break;
-			k++;
-		}
-		if (s[j] == '\0' && r[k] == '\0')
-			return reasons[i].code;
-	}
-	return fallback;
+	return own_reason(code) ? code : fallback;
 }
 
 /* The certificate's status at the hub: 1 revoked (with the time), 0 other. */
@@ -502,7 +482,8 @@ run(struct edge_ctx *ctx)
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&t, 0, sizeof(t));
-	t.reason = edge_flag(ctx, "reset") ? 5 : 0;	/* cessationOfOperation */
+	t.reason = edge_flag(ctx, "reset") ? EDGE_REASON_CESSATION :
+	    EDGE_REASON_UNSPECIFIED;
 	if (edge_arg(ctx, "reason") != NULL &&
 	    (rc = parse_reason(ctx, edge_arg(ctx, "reason"), &t.reason)) != EDGE_OK)
 		return rc;

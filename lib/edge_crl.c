@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,42 @@ static const unsigned char OID_DELTA[] = ID_CE(27);
 static const unsigned char OID_IDP[] = ID_CE(28);
 static const unsigned char OID_AKID[] = ID_CE(35);
 
-#define REASON_REMOVE_FROM_CRL	8
+static const char *const reason_names[] = {
+	"unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
+	"superseded", "cessationOfOperation", "certificateHold", NULL,
+	"removeFromCRL", "privilegeWithdrawn", "aACompromise",
+};
+#define NREASONS	(int)(sizeof(reason_names) / sizeof(reason_names[0]))
+
+const char *
+edge_crl_reason_name(int code)
+{
+	return code >= 0 && code < NREASONS ? reason_names[code] : NULL;
+}
+
+int
+edge_crl_reason_code(const char *name, bool loose)
+{
+	int code;
+
+	for (code = 0; code < NREASONS; code++) {
+		const char *r = reason_names[code], *s;
+
+		if (r == NULL)
+			continue;
+		for (s = name; *s != '\0'; s++) {
+			if (loose && (*s == '_' || *s == ' '))
+				continue;
+			if (*r == '\0' || tolower((unsigned char)*s) !=
+			    tolower((unsigned char)*r))
+				break;
+			r++;
+		}
+		if (*s == '\0' && *r == '\0')
+			return code;
+	}
+	return -1;
+}
 
 static bool
 oid_is(const struct edge_der *oid, const unsigned char *want)
@@ -499,7 +535,7 @@ edge_crl_lookup_der(const struct edge_crl *c, const struct edge_der *serial,
 	return EDGE_OK;
 found:
 	/* removeFromCRL (delta CRLs) takes an entry back: not revoked. */
-	if (r == REASON_REMOVE_FROM_CRL)
+	if (r == EDGE_REASON_REMOVE_FROM_CRL)
 		return EDGE_OK;
 	*revoked = true;
 	*when = t;

@@ -20,6 +20,24 @@
 #include "edge_err.h"
 #include "edge_x509.h"
 
+/* RFC 5280 CRLReason codes (7 is unused). */
+enum edge_crl_reason {
+	EDGE_REASON_UNSPECIFIED = 0, EDGE_REASON_KEY_COMPROMISE = 1,
+	EDGE_REASON_CA_COMPROMISE = 2, EDGE_REASON_AFFILIATION_CHANGED = 3,
+	EDGE_REASON_SUPERSEDED = 4, EDGE_REASON_CESSATION = 5,
+	EDGE_REASON_HOLD = 6, EDGE_REASON_REMOVE_FROM_CRL = 8,
+	EDGE_REASON_PRIVILEGE_WITHDRAWN = 9, EDGE_REASON_AA_COMPROMISE = 10,
+};
+
+/* The RFC 5280 name of a reason ("keyCompromise"), NULL for no reason. */
+const char *edge_crl_reason_name(int code);
+
+/*
+ * The code of a reason name, case-insensitive; loose also ignores '_' and
+ * ' ' (the hub writes "KEY_COMPROMISE").  -1 when name is no reason.
+ */
+int edge_crl_reason_code(const char *name, bool loose);
+
 /* What identifies a CRL's place in time, also kept beside a stored one. */
 struct edge_crl_facts {
 	char number[64];	/* CRL number in decimal, "" when absent */

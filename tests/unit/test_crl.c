@@ -418,6 +418,31 @@ test_der_integers_and_names(void **state)
 	assert_false(edge_der_name_equal(&a, &d));
 }
 
+/* The one RFC 5280 reason table (edge-revoke, edge-crl-update --check). */
+static void
+test_reason_table(void **state)
+{
+	(void)state;
+	assert_string_equal(edge_crl_reason_name(0), "unspecified");
+	assert_string_equal(edge_crl_reason_name(1), "keyCompromise");
+	assert_string_equal(edge_crl_reason_name(5), "cessationOfOperation");
+	assert_string_equal(edge_crl_reason_name(8), "removeFromCRL");
+	assert_string_equal(edge_crl_reason_name(10), "aACompromise");
+	assert_null(edge_crl_reason_name(7));
+	assert_null(edge_crl_reason_name(-1));
+	assert_null(edge_crl_reason_name(11));
+	assert_int_equal(edge_crl_reason_code("keyCompromise", false), 1);
+	assert_int_equal(edge_crl_reason_code("KEYCOMPROMISE", false), 1);
+	assert_int_equal(edge_crl_reason_code("privilegeWithdrawn", false), 9);
+	assert_int_equal(edge_crl_reason_code("KEY_COMPROMISE", false), -1);
+	assert_int_equal(edge_crl_reason_code("KEY_COMPROMISE", true), 1);
+	assert_int_equal(edge_crl_reason_code("Cessation Of Operation", true), 5);
+	assert_int_equal(edge_crl_reason_code("key", true), -1);
+	assert_int_equal(edge_crl_reason_code("keyCompromised", true), -1);
+	assert_int_equal(edge_crl_reason_code("", true), -1);
+	assert_int_equal(edge_crl_reason_code("___", true), -1);
+}
+
 int
 main(void)
 {
@@ -428,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_serials_and_reasons),
 		cmocka_unit_test(test_der_integers_and_names),
+		cmocka_unit_test(test_reason_table),
 	};
 	return cmocka_run_group_tests_name("edge_crl", tests, setup, teardown);
 }
