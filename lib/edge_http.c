@@ -274,7 +274,7 @@ curl_error(struct edge_error *err, CURLcode c, const char *url,
 		return edge_err(err, EDGE_ETRUST, "%s: server certificate: %s",
 		    url, why);
 	/*
-	 * Not CURLE_UNSUPPORTED_PROTOCOL: the scheme was checked above, so
+	 * Not CURLE_UNSUPPORTED_PROTOCOL: edge_http_request checks the scheme, so
 	 * libcurl says that of an answer that is not HTTP (HTTP/0.9).
 	 */
 	case CURLE_URL_MALFORMAT:

@@ -206,7 +206,9 @@ token_request(struct edge_hub *h, const struct token *old, struct token *t,
 	    (rc = edge_json_int(data, "expire", "token service answer", &expire,
 	    err)) != EDGE_OK)
 		goto out;
-	if (*tok == '\0' || strlen(tok) >= sizeof(t->value) || expire <= 0) {
+	/* A lifetime beyond INT32_MAX seconds would overflow expires_ms. */
+	if (*tok == '\0' || strlen(tok) >= sizeof(t->value) || expire <= 0 ||
+	    expire > INT32_MAX) {
 		rc = edge_err(err, EDGE_EINPUT,
 		    "token service answer: unusable token or lifetime");
 		goto out;
