@@ -364,7 +364,8 @@ edge_hub_call(struct edge_hub *h, const char *method, const char *path,
 		return edge_err(err, EDGE_EFAIL, "too many query parameters");
 	q[0].name = "orgId";
 	q[0].value = h->org_id;
-	memcpy(q + 1, query, nquery * sizeof(*q));
+	if (nquery > 0)		/* query may be NULL when empty */
+		memcpy(q + 1, query, nquery * sizeof(*q));
 	/* Sorted in the URL too, so the request reads like the signature. */
 	qsort(q, nquery + 1, sizeof(*q), cmp_param);
 	/* Serialized once: these exact bytes are signed and sent. */

@@ -36,13 +36,14 @@ struct edge_hub {
 void edge_hub_init(struct edge_hub *h);
 
 /*
- * One signed API call: method on api + path with orgId plus query, and body
- * (serialized once, signed and sent byte for byte) when non-NULL.  On
- * success *data (caller frees with json_object_put; may be NULL for a null
- * data) is the envelope's data.  Errors: EDGE_EREFUSED for a business error
- * (*hub_code is the hub's code, the message carries code and msg),
- * EDGE_ETEMP after the retries, EDGE_EINPUT for an answer that is not the
- * envelope, EDGE_ETRUST for TLS verification.  hub_code may be NULL.
+ * One signed API call: method on api + path with orgId plus query (nquery
+ * entries, NULL when none), and body (serialized once, signed and sent byte
+ * for byte) when non-NULL.  On success *data (caller frees with
+ * json_object_put; may be NULL for a null data) is the envelope's data.
+ * Errors: EDGE_EREFUSED for a business error (*hub_code is the hub's code,
+ * the message carries code and msg), EDGE_ETEMP after the retries,
+ * EDGE_EINPUT for an answer that is not the envelope, EDGE_ETRUST for TLS
+ * verification.  hub_code may be NULL.
  */
 int edge_hub_call(struct edge_hub *h, const char *method, const char *path,
     const struct edge_enos_param *query, size_t nquery, json_object *body,
