@@ -138,15 +138,6 @@ on_signal(int sig)
 	errno = saved;
 }
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 number(struct edge_ctx *ctx, const char *name, long min, long max, long *out)
 {
@@ -488,10 +479,10 @@ drop_session(struct app *a, bool backoff)
 	if (backoff) {
 		long d = edge_time_backoff(a->attempt++, a->rmin_ms,
 		    a->rmax_ms);
-		a->next_try = mono_ms() + d;
+		a->next_try = edge_time_mono_ms() + d;
 		edge_note("%s; reconnecting in %.1f s", a->lasterr, (double)d / 1000);
 	} else {
-		a->next_try = mono_ms();
+		a->next_try = edge_time_mono_ms();
 	}
 }
 
@@ -512,6 +503,28 @@ session_failed(struct app *a, const char *why)
 	snprintf(a->lasterr, sizeof(a->lasterr), "%s", why);
 	drop_session(a, true);
 	return EDGE_OK;
+}
+
+/*
+ * EDGE_EREVOKED when our own verified CRL lists the edge certificate (the
+ * message between before and after), else EDGE_OK: no CRL, or one that
+ * cannot be read, proves nothing here.
+ */
+static int
+refuse_if_revoked(struct app *a, const char *before, const char *after)
+{
+	char sn[128], at[32];
+	time_t when;
+	bool revoked;
+
+	if (!edge_file_exists(a->dirfd, EDGE_CRL_FILE) ||
+	    edge_crl_cert_revoked(a->dirfd, EDGE_CERT_FILE, &revoked, sn,
+	    sizeof(sn), &when, NULL) != EDGE_OK || !revoked)
+		return EDGE_OK;
+	edge_x509_time(when, at, sizeof(at));
+	return edge_err(&a->ctx->err, EDGE_EREVOKED,
+	    "%sthe edge certificate (serial %s) is revoked since %s (crl.pem)%s",
+	    before, sn, at, after);
 }
 
 static int
@@ -535,20 +548,8 @@ try_connect(struct app *a)
 	 * the answer is known, and how the broker's refusal shows (TLS alert,
 	 * CONNACK, a dropped connection) depends on timing.
 	 */
-	{
-		char sn[128], at[32];
-		time_t when;
-		bool revoked;
-
-		if (edge_file_exists(a->dirfd, EDGE_CRL_FILE) &&
-		    edge_crl_cert_revoked(a->dirfd, EDGE_CERT_FILE, &revoked,
-		    sn, sizeof(sn), &when, NULL) == EDGE_OK && revoked) {
-			edge_x509_time(when, at, sizeof(at));
-			return edge_err(&a->ctx->err, EDGE_EREVOKED,
-			    "the edge certificate (serial %s) is revoked since %s (crl.pem); not connecting",
-			    sn, at);
-		}
-	}
+	if ((rc = refuse_if_revoked(a, "", "; not connecting")) != EDGE_OK)
+		return rc;
 	edge_tls_status_reset(&a->tst);
 	memset(&c, 0, sizeof(c));
 	c.host = a->host;
@@ -571,7 +572,7 @@ try_connect(struct app *a)
 	if (edge_mqtt_start(&c, &a->mq, &err) != EDGE_OK)
 		return session_failed(a, err.msg);
 	a->state = CONNECTING;
-	a->connect_deadline = mono_ms() + CONNACK_WAIT_MS;
+	a->connect_deadline = edge_time_mono_ms() + CONNACK_WAIT_MS;
 	return EDGE_OK;
 }
 
@@ -596,20 +597,9 @@ connected(struct app *a)
 		 * The broker may refuse at the MQTT level before its CRL makes the
 		 * TLS layer say so: our own CRL can tell the revoked case apart.
 		 */
-		{
-			char sn[128], at[32];
-			time_t when;
-			bool revoked;
-
-			if (edge_crl_cert_revoked(a->dirfd, EDGE_CERT_FILE,
-			    &revoked, sn, sizeof(sn), &when, NULL) == EDGE_OK &&
-			    revoked) {
-				edge_x509_time(when, at, sizeof(at));
-				return edge_err(&a->ctx->err, EDGE_EREVOKED,
-				    "the hub refused the login: the edge certificate (serial %s) is revoked since %s (crl.pem)",
-				    sn, at);
-			}
-		}
+		if ((rc = refuse_if_revoked(a, "the hub refused the login: ",
+		    "")) != EDGE_OK)
+			return rc;
 		/* A refused identity is final: retrying would not change it. */
 		return edge_err(&a->ctx->err, EDGE_EREFUSED,
 		    "the hub refused the login of %s (CONNACK %d: %s): wrong device secret, or the certificate is revoked or not bound to this device",
@@ -1043,7 +1033,7 @@ finished(struct app *a)
 static int
 loop(struct app *a)
 {
-	long long start = mono_ms(), deadline = -1, last_flush = 0;
+	long long start = edge_time_mono_ms(), deadline = -1, last_flush = 0;
 	int rc;
 
 	if (a->timeout > 0)
@@ -1051,7 +1041,7 @@ loop(struct app *a)
 	for (;;) {
 		struct pollfd p[3 + EXEC_MAX_LIMIT * EDGE_EXEC_POLLFDS];
 		nfds_t np = 0;
-		long long now = mono_ms(), wait = 200;
+		long long now = edge_time_mono_ms(), wait = 200;
 		int sock, ip = -1, sp = -1;
 		long i;
 
@@ -1171,7 +1161,7 @@ loop(struct app *a)
 				return rc;
 			}
 		}
-		now = mono_ms();
+		now = edge_time_mono_ms();
 		if (now - last_flush >= FLUSH_EVERY_MS) {
 			if ((rc = edge_outbox_flush(a->ob, &a->ctx->err)) != EDGE_OK)
 				return rc;

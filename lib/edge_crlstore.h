@@ -76,7 +76,7 @@ const struct edge_crl *edge_crls_of_root(const struct edge_crls *s, int r);
  * picks one of them by thisUpdate.  *newest gets the newest CRL that speaks
  * for cert (its freshness is the one that counts), NULL when none does;
  * *when and *reason (may be NULL) come from the newest CRL listing it.
- * Errors: a lookup that fails.
+ * Returns EDGE_OK: a CRL whose lookup fails does not speak for cert.
  */
 int edge_crls_cert_status(const struct edge_crls *s,
     const struct edge_certs *roots, gnutls_x509_crt_t cert, const char *what,

@@ -19,6 +19,7 @@
 
 #include "edge_exec.h"
 #include "edge_json.h"
+#include "edge_time.h"
 
 struct edge_exec {
 	pid_t pid;
@@ -37,15 +38,6 @@ struct edge_exec {
 	bool reaped;
 	int status;
 };
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 close_fd(int *fd)
@@ -136,7 +128,7 @@ edge_exec_start(const char *cmd, char *const *env, const char *input,
 	x->pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
 	if (x->pidfd >= 0)
 		(void)fcntl(x->pidfd, F_SETFD, FD_CLOEXEC);
-	x->deadline = mono_ms() + timeout_ms;
+	x->deadline = edge_time_mono_ms() + timeout_ms;
 	if (inlen == 0)
 		close_fd(&x->in);
 	*out = x;
@@ -183,11 +175,11 @@ long long
 edge_exec_next_ms(const struct edge_exec *x)
 {
 	long long t = !x->timed_out ? x->deadline :
-	    !x->killed || x->exited ? x->kill_at : mono_ms() + 100;
+	    !x->killed || x->exited ? x->kill_at : edge_time_mono_ms() + 100;
 
 	/* Without a pidfd nothing wakes the loop when the handler exits. */
-	if (x->pidfd < 0 && t > mono_ms() + 200)
-		t = mono_ms() + 200;
+	if (x->pidfd < 0 && t > edge_time_mono_ms() + 200)
+		t = edge_time_mono_ms() + 200;
 	return t;
 }
 
@@ -330,7 +322,7 @@ edge_exec_step(struct edge_exec *x)
 		x->exited = true;
 		close_fd(&x->pidfd);	/* stays readable: no longer polled */
 	}
-	now = mono_ms();
+	now = edge_time_mono_ms();
 	/* After a timeout the rest of the group keeps its grace from SIGTERM
 	 * to SIGKILL even when the handler itself ended at SIGTERM. */
 	if (x->reaped || (x->exited && (!x->timed_out || now >= x->kill_at ||

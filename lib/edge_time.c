@@ -45,6 +45,15 @@ edge_time_backoff(unsigned attempt, long min_ms, long max_ms)
 	return lo + (long)(r % (unsigned long)(hi - lo + 1));
 }
 
+long long
+edge_time_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 time_t
 edge_time_trusted(int dirfd, char *source, size_t srclen)
 {

@@ -59,4 +59,10 @@ long long edge_time_ms(void);
  */
 long edge_time_backoff(unsigned attempt, long min_ms, long max_ms);
 
+/*
+ * Milliseconds on the monotonic clock, for timeouts and intervals: it does
+ * not jump when the system clock is set.
+ */
+long long edge_time_mono_ms(void);
+
 #endif
