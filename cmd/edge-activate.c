@@ -29,19 +29,19 @@
 #define CERTS_PATH	"/connect-service/v2.0/certificates"
 
 static const struct edge_opt opts[] = {
-	{ "csr", 0, "FILE", 0, "certificate request to send, '-' for stdin (default: DIR/csr.pem)", NULL },
-	{ "valid-days", 0, "DAYS", 0, "validity asked for (default: the product's)", NULL },
-	{ "issue-authority", 0, "RSA|ECC", 0, "issuing CA; follows the key type", NULL },
-	{ "ca", 0, "FILE", 0, "pinned root CA the certificate must chain to (default: DIR/ca.pem if present, else the hub's caCert)", NULL },
-	{ "output", 'o', "FILE", EDGE_OPT_CLI, "also write the certificate and its CA to FILE, '-' for stdout", NULL },
-	{ "install", 0, "FILE", EDGE_OPT_CLI, "install a certificate received by file or pipe ('-') after the same checks; no hub call", NULL },
-	{ "renew", 0, NULL, EDGE_OPT_CLI, "renew the current certificate (Renew Certificate)", NULL },
-	{ "renew-within", 0, "DAYS", 0, "renew only when the certificate expires within DAYS, else do nothing", NULL },
-	{ "product-key", 0, "PRODUCT_KEY", 0, "device's product key (default: from DIR/device.json)", NULL },
-	{ "device-key", 0, "DEVICE_KEY", 0, "device key (default: from DIR/device.json)", NULL },
-	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL },
-	{ "force", 'f', NULL, EDGE_OPT_CLI, "apply for a new certificate even if a valid one is present", NULL },
-	{ NULL, 0, NULL, 0, NULL, NULL }
+	{ "csr", 0, "FILE", 0, "certificate request to send, '-' for stdin (default: DIR/csr.pem)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "valid-days", 0, "DAYS", 0, "validity asked for (default: the product's)", NULL, EDGE_T_INT, 1, 3650 },
+	{ "issue-authority", 0, "RSA|ECC", 0, "issuing CA; follows the key type", NULL, EDGE_T_CHOICE, 0, 0 },
+	{ "ca", 0, "FILE", 0, "pinned root CA the certificate must chain to (default: DIR/ca.pem if present, else the hub's caCert)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "output", 'o', "FILE", EDGE_OPT_CLI, "also write the certificate and its CA to FILE, '-' for stdout", NULL, EDGE_T_STRING, 0, 0 },
+	{ "install", 0, "FILE", EDGE_OPT_CLI, "install a certificate received by file or pipe ('-') after the same checks; no hub call", NULL, EDGE_T_STRING, 0, 0 },
+	{ "renew", 0, NULL, EDGE_OPT_CLI, "renew the current certificate (Renew Certificate)", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "renew-within", 0, "DAYS", 0, "renew only when the certificate expires within DAYS, else do nothing", NULL, EDGE_T_INT, 0, 3650 },
+	{ "product-key", 0, "PRODUCT_KEY", 0, "device's product key (default: from DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "device-key", 0, "DEVICE_KEY", 0, "device key (default: from DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "force", 'f', NULL, EDGE_OPT_CLI, "apply for a new certificate even if a valid one is present", NULL, EDGE_T_FLAG, 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
 struct activation {
@@ -338,10 +338,9 @@ from_hub(struct activation *a, const char *action, const char *old_sn)
 	struct edge_certs got = { 0 }, answered_ca = { 0 };
 	const struct edge_certs *roots;
 	const char *pk, *dk, *cert, *cert_sn, *ca_pem, *auth;
-	const char *days = edge_arg(ctx, "valid-days");
 	json_object *body, *data = NULL;
 	char sn[128], what[64];
-	long ndays = 0;
+	long ndays = edge_arg_long(ctx, "valid-days", 0);
 	int rc, algo;
 
 	pk = edge_arg(ctx, "product-key");
@@ -353,16 +352,11 @@ from_hub(struct activation *a, const char *action, const char *old_sn)
 	if (pk == NULL || dk == NULL)
 		return edge_usage(ctx,
 		    "which device? run edge-provision first or give --product-key and --device-key");
-	if (days != NULL) {
-		char *end;
-		ndays = strtol(days, &end, 10);
-		if (*days == '\0' || *end != '\0' || ndays < 1 || ndays > 3650)
-			return edge_usage(ctx, "--valid-days %s: expected 1 to 3650", days);
-	}
 	algo = gnutls_pubkey_get_pk_algorithm(a->csr_pub, NULL);
 	auth = algo == GNUTLS_PK_ECDSA ? "ECC" : "RSA";
-	if (edge_arg(ctx, "issue-authority") != NULL &&
-	    strcasecmp(edge_arg(ctx, "issue-authority"), auth) != 0)
+	/* Its choices are "RSA|ECC": index 1 is ECC. */
+	if (edge_arg_choice(ctx, "issue-authority") >= 0 &&
+	    edge_arg_choice(ctx, "issue-authority") != (algo == GNUTLS_PK_ECDSA))
 		return edge_usage(ctx, "--issue-authority %s does not match the %s key",
 		    edge_arg(ctx, "issue-authority"), auth);
 	if ((rc = edge_hubcfg_load(ctx, &cfg, true)) != EDGE_OK)
@@ -415,19 +409,11 @@ static int
 activate(struct activation *a)
 {
 	struct edge_ctx *ctx = a->ctx;
-	const char *within = edge_arg(ctx, "renew-within");
 	char sn[128] = "";
 	time_t expires;
-	long days = -1;
+	long days = edge_arg_long(ctx, "renew-within", -1);
 	bool renew = edge_flag(ctx, "renew");
 
-	if (within != NULL) {
-		char *end;
-		days = strtol(within, &end, 10);
-		if (*within == '\0' || *end != '\0' || days < 0 || days > 3650)
-			return edge_usage(ctx, "--renew-within %s: expected 0 to 3650 days",
-			    within);
-	}
 	if (a->key == NULL && edge_arg(ctx, "output") == NULL)
 		return edge_usage(ctx,
 		    "no key in the state directory: this is not the edge; give -o FILE|- and install the result on the edge with --install");

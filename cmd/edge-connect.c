@@ -38,28 +38,28 @@
 #define FLUSH_EVERY_MS	200
 
 static const struct edge_opt opts[] = {
-	{ "mqtt", 0, "URL", 0, "hub MQTT broker, mqtts://host[:port] (default: device.json's mqtt; port 18883)", NULL },
-	{ "ca", 0, "FILE", 0, "root CA the hub's certificate must chain to (default: DIR/ca.pem)", NULL },
-	{ "server-name", 0, "NAME", 0, "name or IP address the hub's certificate must carry (default: the host of the URL)", NULL },
-	{ "no-verify-hostname", 0, NULL, 0, "do not check the hub's name (the chain is still verified); insecure", NULL },
-	{ "crl-grace", 0, "SECS", 0, "how long after its nextUpdate a CRL is still used, with a warning", "86400" },
-	{ "hub-pin", 0, "PINS", 0, "pin the hub's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL },
-	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL },
-	{ "input", 'i', "FILE", EDGE_OPT_CLI, "read telemetry lines from FILE instead of standard input", NULL },
-	{ "exit-on-eof", 0, NULL, EDGE_OPT_CLI, "exit once the input ended and everything was acknowledged", NULL },
-	{ "count", 'C', "N", EDGE_OPT_CLI, "exit after N downlink messages were received and answered", NULL },
-	{ "timeout", 'W', "SECS", EDGE_OPT_CLI, "exit after SECS seconds in any case", NULL },
-	{ "exec", 0, "CMD", 0, "run CMD (by /bin/sh) for each command, with the message on its standard input", NULL },
-	{ "exec-timeout", 0, "SECS", 0, "time limit for one --exec run, from start to exit", "30" },
-	{ "exec-max", 0, "N", 0, "most --exec runs at once; beyond it a command is answered 1102 (busy)", "4" },
-	{ "no-auto-reply", 0, NULL, 0, "do not answer commands (without --exec they are answered with code 200)", NULL },
-	{ "outbox-max", 0, "N", 0, "most messages kept in the outbox", "100000" },
-	{ "outbox-full", 0, "block|drop-oldest", 0, "when the outbox is full: stop reading input, or drop the oldest message", "block" },
-	{ "keepalive", 0, "SECS", 0, "MQTT keep-alive interval", "60" },
-	{ "reconnect-min", 0, "SECS", 0, "first wait before reconnecting; doubled per failure", "1" },
-	{ "reconnect-max", 0, "SECS", 0, "longest wait before reconnecting", "60" },
-	{ "drain-timeout", 0, "SECS", 0, "at SIGTERM or the end, wait this long for outstanding acknowledgements", "10" },
-	{ NULL, 0, NULL, 0, NULL, NULL }
+	{ "mqtt", 0, "URL", 0, "hub MQTT broker, mqtts://host[:port] (default: device.json's mqtt; port 18883)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "ca", 0, "FILE", 0, "root CA the hub's certificate must chain to (default: DIR/ca.pem)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "server-name", 0, "NAME", 0, "name or IP address the hub's certificate must carry (default: the host of the URL)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "no-verify-hostname", 0, NULL, 0, "do not check the hub's name (the chain is still verified); insecure", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "crl-grace", 0, "SECS", 0, "how long after its nextUpdate a CRL is still used, with a warning", "86400", EDGE_T_INT, 0, EDGE_NO_MAX },
+	{ "hub-pin", 0, "PINS", 0, "pin the hub's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL, EDGE_T_STRING, 0, 0 },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "input", 'i', "FILE", EDGE_OPT_CLI, "read telemetry lines from FILE instead of standard input", NULL, EDGE_T_STRING, 0, 0 },
+	{ "exit-on-eof", 0, NULL, EDGE_OPT_CLI, "exit once the input ended and everything was acknowledged", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "count", 'C', "N", EDGE_OPT_CLI, "exit after N downlink messages were received and answered", NULL, EDGE_T_INT, 1, 1000000000 },
+	{ "timeout", 'W', "SECS", EDGE_OPT_CLI, "exit after SECS seconds in any case", NULL, EDGE_T_INT, 1, 100000000 },
+	{ "exec", 0, "CMD", 0, "run CMD (by /bin/sh) for each command, with the message on its standard input", NULL, EDGE_T_STRING, 0, 0 },
+	{ "exec-timeout", 0, "SECS", 0, "time limit for one --exec run, from start to exit", "30", EDGE_T_INT, 1, 86400 },
+	{ "exec-max", 0, "N", 0, "most --exec runs at once; beyond it a command is answered 1102 (busy)", "4", EDGE_T_INT, 1, EXEC_MAX_LIMIT },
+	{ "no-auto-reply", 0, NULL, 0, "do not answer commands (without --exec they are answered with code 200)", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "outbox-max", 0, "N", 0, "most messages kept in the outbox", "100000", EDGE_T_INT, 1, 100000000 },
+	{ "outbox-full", 0, "block|drop-oldest", 0, "when the outbox is full: stop reading input, or drop the oldest message", "block", EDGE_T_CHOICE, 0, 0 },
+	{ "keepalive", 0, "SECS", 0, "MQTT keep-alive interval", "60", EDGE_T_INT, 5, 65535 },
+	{ "reconnect-min", 0, "SECS", 0, "first wait before reconnecting; doubled per failure", "1", EDGE_T_INT, 0, 3600 },
+	{ "reconnect-max", 0, "SECS", 0, "longest wait before reconnecting", "60", EDGE_T_INT, 1, 86400 },
+	{ "drain-timeout", 0, "SECS", 0, "at SIGTERM or the end, wait this long for outstanding acknowledgements", "10", EDGE_T_INT, 0, 3600 },
+	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
 enum state { DOWN, CONNECTING, UP };
@@ -136,24 +136,6 @@ on_signal(int sig)
 		got_term = 1;
 	(void)!write(sig_pipe[1], &c, 1);
 	errno = saved;
-}
-
-static int
-number(struct edge_ctx *ctx, const char *name, long min, long max, long *out)
-{
-	const char *v = edge_arg(ctx, name);
-	char *end;
-	long n;
-
-	if (v == NULL)
-		return EDGE_OK;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max)
-		return edge_usage(ctx, "--%s %s: expected a number from %ld to %ld",
-		    name, v, min, max);
-	*out = n;
-	return EDGE_OK;
 }
 
 /* ---- downlink ------------------------------------------------------- */
@@ -885,43 +867,26 @@ static int
 setup(struct app *a)
 {
 	struct edge_ctx *ctx = a->ctx;
-	const char *url, *policy, *in;
+	const char *url, *in;
 	int rc;
 
-	a->count = -1;
-	a->timeout = -1;
-	a->exec_timeout = 30;
-	a->exec_max = 4;
-	a->outbox_max = 100000;
-	a->keepalive = 60;
-	a->rmin_ms = 1;
-	a->rmax_ms = 60;
-	a->drain_ms = 10;
 	a->in_fd = -1;
 	a->connack = -1;
-	if ((rc = number(ctx, "count", 1, 1000000000, &a->count)) ||
-	    (rc = number(ctx, "timeout", 1, 100000000, &a->timeout)) ||
-	    (rc = number(ctx, "exec-timeout", 1, 86400, &a->exec_timeout)) ||
-	    (rc = number(ctx, "exec-max", 1, EXEC_MAX_LIMIT, &a->exec_max)) ||
-	    (rc = number(ctx, "outbox-max", 1, 100000000, &a->outbox_max)) ||
-	    (rc = number(ctx, "keepalive", 5, 65535, &a->keepalive)) ||
-	    (rc = number(ctx, "reconnect-min", 0, 3600, &a->rmin_ms)) ||
-	    (rc = number(ctx, "reconnect-max", 1, 86400, &a->rmax_ms)) ||
-	    (rc = number(ctx, "drain-timeout", 0, 3600, &a->drain_ms)))
-		return rc;
-	a->rmin_ms *= 1000;
-	a->rmax_ms *= 1000;
-	a->drain_ms *= 1000;
+	/* Checked against the option table's ranges before run(). */
+	a->count = edge_arg_long(ctx, "count", -1);
+	a->timeout = edge_arg_long(ctx, "timeout", -1);
+	a->exec_timeout = edge_arg_long(ctx, "exec-timeout", 30);
+	a->exec_max = edge_arg_long(ctx, "exec-max", 4);
+	a->outbox_max = edge_arg_long(ctx, "outbox-max", 100000);
+	a->keepalive = edge_arg_long(ctx, "keepalive", 60);
+	a->rmin_ms = edge_arg_long(ctx, "reconnect-min", 1) * 1000;
+	a->rmax_ms = edge_arg_long(ctx, "reconnect-max", 60) * 1000;
+	a->drain_ms = edge_arg_long(ctx, "drain-timeout", 10) * 1000;
 	if (a->rmin_ms == 0)
 		a->rmin_ms = 100;
 	if (a->rmax_ms < a->rmin_ms)
 		return edge_usage(ctx, "--reconnect-max is below --reconnect-min");
-	policy = edge_arg(ctx, "outbox-full");
-	if (policy != NULL && strcmp(policy, "block") != 0 &&
-	    strcmp(policy, "drop-oldest") != 0)
-		return edge_usage(ctx, "--outbox-full %s: expected block or drop-oldest",
-		    policy);
-	a->drop_oldest = policy != NULL && strcmp(policy, "drop-oldest") == 0;
+	a->drop_oldest = edge_arg_choice(ctx, "outbox-full") == 1;
 	a->exit_on_eof = edge_flag(ctx, "exit-on-eof");
 	a->auto_reply = !edge_flag(ctx, "no-auto-reply");
 	a->exec = edge_arg(ctx, "exec");
@@ -965,9 +930,8 @@ setup(struct app *a)
 	    edge_arg(ctx, "server-name") : a->host;
 	a->tconf.verify_hostname = !edge_flag(ctx, "no-verify-hostname");
 	a->tconf.pin = a->pin;
-	if (edge_crl_grace_parse(edge_arg(ctx, "crl-grace"),
-	    &a->tconf.crl_grace, &ctx->err) != EDGE_OK)
-		return edge_usage(ctx, "%s", ctx->err.msg);
+	a->tconf.crl_grace = edge_arg_long(ctx, "crl-grace",
+	    EDGE_CRL_GRACE_DEFAULT);
 	a->tconf.hub_pin = edge_arg(ctx, "hub-pin");
 	if (a->tconf.hub_pin != NULL &&
 	    edge_hubid_pins_valid(a->tconf.hub_pin, &ctx->err) != EDGE_OK)

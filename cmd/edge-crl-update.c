@@ -7,8 +7,6 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
-#include <errno.h>
-#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,20 +31,20 @@
 #define CACERT_PATH	"/enos/CA/cacert"
 
 static const struct edge_opt opts[] = {
-	{ "portal", 0, "URL", 0, "hub portal serving /enos/CA/crl and /enos/CA/cacert (default: from DIR/device.json)", NULL },
-	{ "url", 0, "URL", 0, "fetch the CRL from this URL instead of PORTAL/enos/CA/crl", NULL },
-	{ "from", 0, "FILE", 0, "install the CRL from FILE (PEM or DER) instead of fetching it; '-' for stdin", NULL },
+	{ "portal", 0, "URL", 0, "hub portal serving /enos/CA/crl and /enos/CA/cacert (default: from DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "url", 0, "URL", 0, "fetch the CRL from this URL instead of PORTAL/enos/CA/crl", NULL, EDGE_T_STRING, 0, 0 },
+	{ "from", 0, "FILE", 0, "install the CRL from FILE (PEM or DER) instead of fetching it; '-' for stdin", NULL, EDGE_T_STRING, 0, 0 },
 	/* Command line only: in a shared edge.conf "ca" names the root CA file. */
-	{ "ca", 0, NULL, EDGE_OPT_CLI, "also update the root CA certificate from PORTAL/enos/CA/cacert", NULL },
-	{ "trust-new-root", 0, "SHA256", 0, "accept a new root CA with this SHA-256 fingerprint (sha256:HEX, as printed)", NULL },
-	{ "check", 0, NULL, EDGE_OPT_CLI, "only tell whether CERT (default DIR/cert.pem) is revoked by DIR/crl.pem: exit 0 or 8", NULL },
-	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the portal's HTTPS (default: the system store)", NULL },
-	{ "max-crl-size", 0, "BYTES", 0, "largest CRL accepted, downloaded or read with --from", "67108864" },
-	{ "crl-grace", 0, "SECS", 0, "how long after its nextUpdate a CRL is still used, with a warning", "86400" },
-	{ "hub-pin", 0, "PINS", 0, "pin the portal's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL },
-	{ "timeout", 0, "SECS", 0, "time limit for one request", "30" },
-	{ "retries", 0, "N", 0, "retries of a request that failed temporarily", "3" },
-	{ NULL, 0, NULL, 0, NULL, NULL }
+	{ "ca", 0, NULL, EDGE_OPT_CLI, "also update the root CA certificate from PORTAL/enos/CA/cacert", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "trust-new-root", 0, "SHA256", 0, "accept a new root CA with this SHA-256 fingerprint (sha256:HEX, as printed)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "check", 0, NULL, EDGE_OPT_CLI, "only tell whether CERT (default DIR/cert.pem) is revoked by DIR/crl.pem: exit 0 or 8", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the portal's HTTPS (default: the system store)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "max-crl-size", 0, "BYTES", 0, "largest CRL accepted, downloaded or read with --from", "67108864", EDGE_T_INT, 1, EDGE_NO_MAX },
+	{ "crl-grace", 0, "SECS", 0, "how long after its nextUpdate a CRL is still used, with a warning", "86400", EDGE_T_INT, 0, EDGE_NO_MAX },
+	{ "hub-pin", 0, "PINS", 0, "pin the portal's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL, EDGE_T_STRING, 0, 0 },
+	{ "timeout", 0, "SECS", 0, "time limit for one request", "30", EDGE_T_INT, 1, 3600 },
+	{ "retries", 0, "N", 0, "retries of a request that failed temporarily", "3", EDGE_T_INT, 0, 100 },
+	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
 static int
@@ -175,12 +173,12 @@ linked(gnutls_x509_crt_t root, const struct edge_certs *got,
  */
 static int
 update_root(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd,
-    const char *base, struct edge_certs *roots, struct edge_atomic *ca,
-    bool *changed, char *note, size_t notelen)
+    const char *base, const char *want, struct edge_certs *roots,
+    struct edge_atomic *ca, bool *changed, char *note, size_t notelen)
 {
 	struct edge_http_response resp = { 0 };
 	struct edge_certs got = { 0 };
-	char url[1024], fp[80], want[80];
+	char url[1024], fp[80];
 	const char *how = NULL;
 	gnutls_datum_t pem;
 	char *bundle = NULL;
@@ -214,8 +212,7 @@ update_root(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd,
 		goto out;
 	}
 	fingerprint(got.crt[0], fp, sizeof(fp));
-	if (edge_arg(ctx, "trust-new-root") != NULL) {
-		(void)parse_fp(edge_arg(ctx, "trust-new-root"), want);
+	if (want != NULL) {
 		if (strcmp(want, fp) != 0) {
 			rc = edge_err(&ctx->err, EDGE_ETRUST,
 			    "new root CA sha256:%s is not the one given with --trust-new-root",
@@ -267,16 +264,6 @@ out:
 
 /* ---- --check ------------------------------------------------------------ */
 
-/* --crl-grace, checked in run() before anything else. */
-static long
-ctx_grace(struct edge_ctx *ctx)
-{
-	long g = EDGE_CRL_GRACE_DEFAULT;
-
-	(void)edge_crl_grace_parse(edge_arg(ctx, "crl-grace"), &g, NULL);
-	return g;
-}
-
 /* One certificate against the CRL: 0, or EDGE_EREVOKED. */
 static int
 check_one(struct edge_ctx *ctx, const struct edge_crls *crls,
@@ -312,7 +299,8 @@ check_one(struct edge_ctx *ctx, const struct edge_crls *crls,
 		goto out;
 	}
 	*used = crl;
-	if ((rc = edge_crl_fresh(crl, edge_time_now(), ctx_grace(ctx),
+	if ((rc = edge_crl_fresh(crl, edge_time_now(),
+	    edge_arg_long(ctx, "crl-grace", EDGE_CRL_GRACE_DEFAULT),
 	    EDGE_CRL_FILE, &stale, &ctx->err)) != EDGE_OK)
 		goto out;
 	if (stale)
@@ -503,28 +491,20 @@ run(struct edge_ctx *ctx)
 	struct edge_atomic ca = { .fd = -1 };
 	struct edge_hub hub;
 	const char *base = NULL;
-	char source[1024], fpbuf[80], newroot[256] = "", *end;
+	char source[1024], fpbuf[80], newroot[256] = "";
 	bool ca_changed = false, install = false, *changed = NULL, stale;
 	time_t now = edge_time_now(), newest = 0;
-	unsigned long long max_size;
-	long grace;
+	/* Both checked against the option table before run(). */
+	size_t max_size = (size_t)edge_arg_long(ctx, "max-crl-size", 0);
+	long grace = edge_arg_long(ctx, "crl-grace", EDGE_CRL_GRACE_DEFAULT);
+	const char *want = edge_arg(ctx, "trust-new-root");
 	unsigned i;
 	int dirfd, rc;
 
-	if (edge_crl_grace_parse(edge_arg(ctx, "crl-grace"), &grace,
-	    &ctx->err) != EDGE_OK)
-		return edge_usage(ctx, "%s", ctx->err.msg);
-	errno = 0;
-	max_size = strtoull(edge_arg(ctx, "max-crl-size"), &end, 10);
-	if (!isdigit((unsigned char)*edge_arg(ctx, "max-crl-size")) ||
-	    *end != '\0' || errno != 0 || max_size == 0 || max_size > SIZE_MAX / 2)
-		return edge_usage(ctx, "--max-crl-size %s: expected a number of bytes",
-		    edge_arg(ctx, "max-crl-size"));
-	if (edge_arg(ctx, "trust-new-root") != NULL &&
-	    parse_fp(edge_arg(ctx, "trust-new-root"), fpbuf) != 0)
+	if (want != NULL && parse_fp(want, fpbuf) != 0)
 		return edge_usage(ctx,
 		    "--trust-new-root %s: expected a SHA-256 fingerprint as printed: sha256:HEX (64 hex digits, colons allowed)",
-		    edge_arg(ctx, "trust-new-root"));
+		    want);
 	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
 		return rc;
 	if (edge_flag(ctx, "check"))
@@ -564,13 +544,13 @@ run(struct edge_ctx *ctx)
 	    (rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
 		goto out;
 	if (edge_flag(ctx, "ca") &&
-	    (rc = update_root(ctx, &hub, dirfd, base, &roots, &ca,
-	    &ca_changed, newroot, sizeof(newroot))) != EDGE_OK)
+	    (rc = update_root(ctx, &hub, dirfd, base, want ? fpbuf : NULL,
+	    &roots, &ca, &ca_changed, newroot, sizeof(newroot))) != EDGE_OK)
 		goto out;
 	if (roots.n == 0 && (rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
 		goto out;
 
-	if ((rc = obtain(ctx, &hub, base, (size_t)max_size, &got, source,
+	if ((rc = obtain(ctx, &hub, base, max_size, &got, source,
 	    sizeof(source))) != EDGE_OK)
 		goto out;
 	if ((changed = calloc(got.n, sizeof(*changed))) == NULL) {

@@ -18,19 +18,19 @@
 #include "edge_tool.h"
 
 static const struct edge_opt opts[] = {
-	{ "key", 'k', "KEY", 0, "key file or pkcs11: URI (default: DIR/key.uri or DIR/key.pem)", NULL },
-	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL },
-	{ "country", 0, "CC", 0, "subject C, two letters (EnOS: as in the root CA)", NULL },
-	{ "state", 0, "NAME", 0, "subject ST, state or province", NULL },
-	{ "locality", 0, "NAME", 0, "subject L, city", NULL },
-	{ "organization", 0, "NAME", 0, "subject O (EnOS: as in the root CA)", NULL },
-	{ "org-unit", 0, "NAME", 0, "subject OU", NULL },
-	{ "cn", 0, "NAME", 0, "subject CN, unique per edge (e.g. the serial number)", NULL },
-	{ "email", 0, "ADDR", 0, "subject emailAddress (optional)", NULL },
-	{ "ca", 0, "FILE", 0, "root CA certificate to copy C, ST and O from (default: DIR/ca.pem if present)", NULL },
-	{ "output", 'o', "FILE", EDGE_OPT_CLI, "write the request to FILE, '-' for stdout (default: DIR/csr.pem)", NULL },
-	{ "force", 'f', NULL, EDGE_OPT_CLI, "make a new request even if an equal one exists", NULL },
-	{ NULL, 0, NULL, 0, NULL, NULL }
+	{ "key", 'k', "KEY", 0, "key file or pkcs11: URI (default: DIR/key.uri or DIR/key.pem)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "country", 0, "CC", 0, "subject C, two letters (EnOS: as in the root CA)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "state", 0, "NAME", 0, "subject ST, state or province", NULL, EDGE_T_STRING, 0, 0 },
+	{ "locality", 0, "NAME", 0, "subject L, city", NULL, EDGE_T_STRING, 0, 0 },
+	{ "organization", 0, "NAME", 0, "subject O (EnOS: as in the root CA)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "org-unit", 0, "NAME", 0, "subject OU", NULL, EDGE_T_STRING, 0, 0 },
+	{ "cn", 0, "NAME", 0, "subject CN, unique per edge (e.g. the serial number)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "email", 0, "ADDR", 0, "subject emailAddress (optional)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "ca", 0, "FILE", 0, "root CA certificate to copy C, ST and O from (default: DIR/ca.pem if present)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "output", 'o', "FILE", EDGE_OPT_CLI, "write the request to FILE, '-' for stdout (default: DIR/csr.pem)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "force", 'f', NULL, EDGE_OPT_CLI, "make a new request even if an equal one exists", NULL, EDGE_T_FLAG, 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
 static const char *const field_opt[EDGE_SUBJ_N] = {

@@ -18,13 +18,13 @@
 #include "edge_tool.h"
 
 static const struct edge_opt opts[] = {
-	{ "type", 't', "rsa|ec", 0, "key type: RSA-2048 or EC P-256", "rsa" },
-	{ "bits", 'b', "BITS", 0, "RSA modulus size, at least 2048", "2048" },
-	{ "pkcs11", 'p', "URI", 0, "make the key inside the PKCS#11 token named by URI (pkcs11:token=...;object=...)", NULL },
-	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL },
-	{ "output", 'o', "FILE", EDGE_OPT_CLI, "write a file key to FILE instead of DIR/key.pem", NULL },
-	{ "force", 'f', NULL, EDGE_OPT_CLI, "replace an existing key", NULL },
-	{ NULL, 0, NULL, 0, NULL, NULL }
+	{ "type", 't', "rsa|ec", 0, "key type: RSA-2048 or EC P-256", "rsa", EDGE_T_CHOICE, 0, 0 },
+	{ "bits", 'b', "BITS", 0, "RSA modulus size", "2048", EDGE_T_INT, 2048, 8192 },
+	{ "pkcs11", 'p', "URI", 0, "make the key inside the PKCS#11 token named by URI (pkcs11:token=...;object=...)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "output", 'o', "FILE", EDGE_OPT_CLI, "write a file key to FILE instead of DIR/key.pem", NULL, EDGE_T_STRING, 0, 0 },
+	{ "force", 'f', NULL, EDGE_OPT_CLI, "replace an existing key", NULL, EDGE_T_FLAG, 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
 static void
@@ -206,18 +206,12 @@ run(struct edge_ctx *ctx)
 {
 	struct edge_secret *pin = NULL;
 	struct edge_key *key = NULL;
-	enum edge_key_type type;
-	unsigned long bits;
-	char *end;
+	/* Checked against the option table before run(): "rsa|ec", 2048 to 8192. */
+	enum edge_key_type type = edge_arg_choice(ctx, "type") == 1 ?
+	    EDGE_KEY_EC : EDGE_KEY_RSA;
+	unsigned long bits = (unsigned long)edge_arg_long(ctx, "bits", 2048);
 	int dirfd, rc;
 
-	if ((rc = edge_key_type_parse(edge_arg(ctx, "type"), &type,
-	    &ctx->err)) != EDGE_OK)
-		return rc;
-	bits = strtoul(edge_arg(ctx, "bits"), &end, 10);
-	if (*end != '\0' || bits < 2048 || bits > 8192)
-		return edge_usage(ctx, "--bits %s: RSA keys need 2048 to 8192 bits",
-		    edge_arg(ctx, "bits"));
 	if (type == EDGE_KEY_EC && edge_arg_given(ctx, "bits"))
 		return edge_usage(ctx, "--bits applies to RSA keys only (EC is P-256)");
 	if (type == EDGE_KEY_RSA && bits != 2048)

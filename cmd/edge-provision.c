@@ -22,18 +22,18 @@
 #define ENOS_DEVICE_KEY_EXISTS 11702
 
 static const struct edge_opt opts[] = {
-	{ "product-key", 0, "PRODUCT_KEY", 0, "product key of the gateway's product", NULL },
-	{ "serial", 's', "SN", 0, "serial number; becomes the device key", NULL },
-	{ "license", 'l', "LICENSE", 0, "license, stored with the device as its 'license' tag", NULL },
-	{ "via", 0, "api|mqtt", 0, "register with the API and application credentials, or activate over MQTT with the product secret (device registered beforehand)", "api" },
-	{ "product-secret", 0, "SECRET", EDGE_OPT_SECRET, "product secret for --via mqtt: file:PATH, env:VAR, fd:N or -", NULL },
-	{ "activation-url", 0, "URL", 0, "MQTT broker for --via mqtt, mqtts://host:port (default: --mqtt)", NULL },
-	{ "device-name", 0, "NAME", 0, "device name at the hub (default: the serial number)", NULL },
-	{ "timezone", 0, "+HH:MM", 0, "device time zone (default: this machine's offset)", NULL },
-	{ "portal", 0, "URL", 0, "hub portal (CA and CRL host), recorded for the other tools", NULL },
-	{ "mqtt", 0, "URL", 0, "hub MQTT broker, mqtts://host:port, recorded for edge-connect", NULL },
-	{ "force", 'f', NULL, EDGE_OPT_CLI, "provision again, replacing the stored device", NULL },
-	{ NULL, 0, NULL, 0, NULL, NULL }
+	{ "product-key", 0, "PRODUCT_KEY", 0, "product key of the gateway's product", NULL, EDGE_T_STRING, 0, 0 },
+	{ "serial", 's', "SN", 0, "serial number; becomes the device key", NULL, EDGE_T_STRING, 0, 0 },
+	{ "license", 'l', "LICENSE", 0, "license, stored with the device as its 'license' tag", NULL, EDGE_T_STRING, 0, 0 },
+	{ "via", 0, "api|mqtt", 0, "register with the API and application credentials, or activate over MQTT with the product secret (device registered beforehand)", "api", EDGE_T_CHOICE, 0, 0 },
+	{ "product-secret", 0, "SECRET", EDGE_OPT_SECRET, "product secret for --via mqtt: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "activation-url", 0, "URL", 0, "MQTT broker for --via mqtt, mqtts://host:port (default: --mqtt)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "device-name", 0, "NAME", 0, "device name at the hub (default: the serial number)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "timezone", 0, "+HH:MM", 0, "device time zone (default: this machine's offset)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "portal", 0, "URL", 0, "hub portal (CA and CRL host), recorded for the other tools", NULL, EDGE_T_STRING, 0, 0 },
+	{ "mqtt", 0, "URL", 0, "hub MQTT broker, mqtts://host:port, recorded for edge-connect", NULL, EDGE_T_STRING, 0, 0 },
+	{ "force", 'f', NULL, EDGE_OPT_CLI, "provision again, replacing the stored device", NULL, EDGE_T_FLAG, 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
 static void
@@ -201,8 +201,7 @@ run(struct edge_ctx *ctx)
 	const char *pk = edge_arg(ctx, "product-key");
 	const char *sn = edge_arg(ctx, "serial");
 	const char *tz = edge_arg(ctx, "timezone");
-	const char *via = edge_arg(ctx, "via");
-	bool via_mqtt = strcmp(via, "mqtt") == 0;
+	bool via_mqtt = edge_arg_choice(ctx, "via") == 1;	/* "api|mqtt" */
 	char tzbuf[16];
 	int dirfd, rc;
 
@@ -222,8 +221,6 @@ run(struct edge_ctx *ctx)
 	} else if (!valid_timezone(tz)) {
 		return edge_usage(ctx, "--timezone %s: expected +HH:MM or -HH:MM", tz);
 	}
-	if (strcmp(via, "api") != 0 && strcmp(via, "mqtt") != 0)
-		return edge_usage(ctx, "--via %s: api or mqtt", via);
 	if (via_mqtt && edge_arg(ctx, "product-secret") == NULL)
 		return edge_usage(ctx, "--via mqtt needs --product-secret");
 	if (via_mqtt && edge_arg(ctx, "activation-url") == NULL &&

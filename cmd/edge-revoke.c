@@ -31,15 +31,15 @@
 #define EDGE_PENDING_MAX	(1024 * 1024)
 
 static const struct edge_opt opts[] = {
-	{ "serial", 's', "SERIAL", 0, "serial of the certificate to revoke, decimal (EnOS certSN) or 0x-hex", NULL },
-	{ "cert", 0, "FILE", 0, "take the serial (and the device key from its CN) from this certificate", NULL },
-	{ "reason", 'r', "REASON", 0, "RFC 5280 reason: unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn", NULL },
-	{ "product-key", 0, "PRODUCT_KEY", 0, "device's product key (default: from DIR/device.json)", NULL },
-	{ "device-key", 0, "DEVICE_KEY", 0, "device key (default: from DIR/device.json or the certificate's CN)", NULL },
-	{ "reset", 0, NULL, EDGE_OPT_CLI, "on the edge: revoke its own certificate, then destroy key, device secret, certificate and cached token", NULL },
-	{ "offline", 0, NULL, EDGE_OPT_CLI, "with --reset: destroy even if the hub cannot be reached, and queue the revocation for the next run", NULL },
-	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN, to delete a token key on --reset: file:PATH, env:VAR, fd:N or -", NULL },
-	{ NULL, 0, NULL, 0, NULL, NULL }
+	{ "serial", 's', "SERIAL", 0, "serial of the certificate to revoke, decimal (EnOS certSN) or 0x-hex", NULL, EDGE_T_STRING, 0, 0 },
+	{ "cert", 0, "FILE", 0, "take the serial (and the device key from its CN) from this certificate", NULL, EDGE_T_STRING, 0, 0 },
+	{ "reason", 'r', "REASON", 0, "RFC 5280 reason: unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn", NULL, EDGE_T_STRING, 0, 0 },
+	{ "product-key", 0, "PRODUCT_KEY", 0, "device's product key (default: from DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "device-key", 0, "DEVICE_KEY", 0, "device key (default: from DIR/device.json or the certificate's CN)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "reset", 0, NULL, EDGE_OPT_CLI, "on the edge: revoke its own certificate, then destroy key, device secret, certificate and cached token", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "offline", 0, NULL, EDGE_OPT_CLI, "with --reset: destroy even if the hub cannot be reached, and queue the revocation for the next run", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN, to delete a token key on --reset: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
 /* The reasons an edge gives for its own certificate: not the CA's ones. */

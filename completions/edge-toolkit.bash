@@ -2,8 +2,8 @@
 # bash completion for the edgecert tools.
 #
 # One function serves every tool: it asks the command itself for its options
-# ("CMD --list-options", one "--name<TAB>ARG<TAB>help" line per option, and
-# "-x<TAB>ARG<TAB>help" for a short letter), caches the answer per command,
+# ("CMD --list-options", one "--name<TAB>ARG<TAB>help<TAB>range" line per
+# option, and the same for a short letter "-x"), caches the answer per command,
 # and completes from it, so it never drifts from the binaries.  By the
 # argument name of the option before the cursor it completes:
 #   a|b|c     those words          FILE, KEY   file names

@@ -9,37 +9,24 @@
 #include "edge_log.h"
 
 const struct edge_opt edge_hub_opts[] = {
-	{ "api", 0, "URL", 0, "hub API gateway, https://host[:port]", NULL },
-	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the hub's HTTPS endpoints (default: the system store)", NULL },
-	{ "hub-pin", 0, "PINS", 0, "pin the hub's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL },
-	{ "credentials", 0, "FILE", 0, "application credentials file (org_id, access_key, secret_key)", NULL },
-	{ "org-id", 0, "ID", 0, "EnOS organization id", NULL },
-	{ "access-key", 0, "ACCESS_KEY", 0, "application access key", NULL },
-	{ "secret-key", 0, "SECRET", EDGE_OPT_SECRET, "application secret key: file:PATH, env:VAR, fd:N or -", NULL },
-	{ "timeout", 0, "SECS", 0, "time limit for one hub request", "30" },
-	{ "retries", 0, "N", 0, "retries of a request that failed temporarily", "3" },
-	{ NULL, 0, NULL, 0, NULL, NULL }
+	{ "api", 0, "URL", 0, "hub API gateway, https://host[:port]", NULL, EDGE_T_STRING, 0, 0 },
+	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the hub's HTTPS endpoints (default: the system store)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "hub-pin", 0, "PINS", 0, "pin the hub's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL, EDGE_T_STRING, 0, 0 },
+	{ "credentials", 0, "FILE", 0, "application credentials file (org_id, access_key, secret_key)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "org-id", 0, "ID", 0, "EnOS organization id", NULL, EDGE_T_STRING, 0, 0 },
+	{ "access-key", 0, "ACCESS_KEY", 0, "application access key", NULL, EDGE_T_STRING, 0, 0 },
+	{ "secret-key", 0, "SECRET", EDGE_OPT_SECRET, "application secret key: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "timeout", 0, "SECS", 0, "time limit for one hub request", "30", EDGE_T_INT, 1, 3600 },
+	{ "retries", 0, "N", 0, "retries of a request that failed temporarily", "3", EDGE_T_INT, 0, 100 },
+	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
 static const struct edge_opt cred_opts[] = {
-	{ "org-id", 0, "ID", 0, "org", NULL },
-	{ "access-key", 0, "KEY", 0, "key", NULL },
-	{ "secret-key", 0, "SECRET", 0, "secret", NULL },
-	{ NULL, 0, NULL, 0, NULL, NULL }
+	{ "org-id", 0, "ID", 0, "org", NULL, EDGE_T_STRING, 0, 0 },
+	{ "access-key", 0, "KEY", 0, "key", NULL, EDGE_T_STRING, 0, 0 },
+	{ "secret-key", 0, "SECRET", 0, "secret", NULL, EDGE_T_STRING, 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
-
-static int
-number(struct edge_ctx *ctx, const char *name, long min, long max, long *out)
-{
-	const char *v = edge_arg(ctx, name);
-	char *end;
-
-	*out = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || *out < min || *out > max)
-		return edge_usage(ctx, "--%s %s: expected a number from %ld to %ld",
-		    name, v, min, max);
-	return EDGE_OK;
-}
 
 int
 edge_hubcfg_load(struct edge_ctx *ctx, struct edge_hubcfg *cfg,
@@ -106,16 +93,13 @@ edge_hubcfg_load(struct edge_ctx *ctx, struct edge_hubcfg *cfg,
 int
 edge_hubcfg_transport(struct edge_ctx *ctx, struct edge_hub *h)
 {
-	long timeout, retries;
-	int rc;
+	/* Checked against the option table (1 to 3600, 0 to 100) before run(). */
+	long timeout = edge_arg_long(ctx, "timeout", 30);
 
 	edge_hub_init(h);
-	if ((rc = number(ctx, "timeout", 1, 3600, &timeout)) != EDGE_OK ||
-	    (rc = number(ctx, "retries", 0, 100, &retries)) != EDGE_OK)
-		return rc;
 	h->http.total_timeout = timeout;
 	h->http.connect_timeout = timeout < 10 ? timeout : 10;
-	h->retries = (int)retries;
+	h->retries = (int)edge_arg_long(ctx, "retries", 3);
 	h->http.ca_file = edge_arg(ctx, "hub-ca");
 	h->http.hub_pin = edge_arg(ctx, "hub-pin");
 	if (h->http.hub_pin != NULL &&

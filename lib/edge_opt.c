@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -12,16 +14,33 @@
 #include "edge_opt.h"
 
 const struct edge_opt edge_common_opts[] = {
-	{ "dir", 'd', "DIR", EDGE_OPT_COMMON, "state directory (the edge's local repository)", "/var/lib/edge" },
-	{ "config", 'c', "FILE", EDGE_OPT_COMMON | EDGE_OPT_CLI, "config file read instead of DIR/edge.conf", NULL },
-	{ "json", 0, NULL, EDGE_OPT_COMMON, "print one JSON object describing the result on stdout", NULL },
-	{ "quiet", 'q', NULL, EDGE_OPT_COMMON, "no informational messages (errors are still printed)", NULL },
-	{ "verbose", 'v', NULL, EDGE_OPT_COMMON | EDGE_OPT_CLI, "more detail on stderr; repeat for more", NULL },
-	{ "help", 'h', NULL, EDGE_OPT_COMMON | EDGE_OPT_CLI, "show this help and exit", NULL },
-	{ "version", 'V', NULL, EDGE_OPT_COMMON | EDGE_OPT_CLI, "show the version and exit", NULL },
-	{ "list-options", 0, NULL, EDGE_OPT_COMMON | EDGE_OPT_CLI, NULL, NULL },
-	{ NULL, 0, NULL, 0, NULL, NULL }
+	{ "dir", 'd', "DIR", EDGE_OPT_COMMON, "state directory (the edge's local repository)", "/var/lib/edge", EDGE_T_STRING, 0, 0 },
+	{ "config", 'c', "FILE", EDGE_OPT_COMMON | EDGE_OPT_CLI, "config file read instead of DIR/edge.conf", NULL, EDGE_T_STRING, 0, 0 },
+	{ "json", 0, NULL, EDGE_OPT_COMMON, "print one JSON object describing the result on stdout", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "quiet", 'q', NULL, EDGE_OPT_COMMON, "no informational messages (errors are still printed)", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "verbose", 'v', NULL, EDGE_OPT_COMMON | EDGE_OPT_CLI, "more detail on stderr; repeat for more", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "help", 'h', NULL, EDGE_OPT_COMMON | EDGE_OPT_CLI, "show this help and exit", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "version", 'V', NULL, EDGE_OPT_COMMON | EDGE_OPT_CLI, "show the version and exit", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "list-options", 0, NULL, EDGE_OPT_COMMON | EDGE_OPT_CLI, NULL, NULL, EDGE_T_FLAG, 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
+
+/* A table entry whose type does not fit its argument is a bug of the tool. */
+static bool
+entry_ok(const struct edge_opt *p)
+{
+	switch (p->type) {
+	case EDGE_T_FLAG:
+		return p->arg == NULL;
+	case EDGE_T_STRING:
+		return p->arg != NULL;
+	case EDGE_T_INT:
+		return p->arg != NULL && p->min <= p->max;
+	case EDGE_T_CHOICE:
+		return p->arg != NULL && strchr(p->arg, '|') != NULL;
+	}
+	return false;
+}
 
 static int
 add_table(struct edge_opts *o, const struct edge_opt *table,
@@ -33,6 +52,10 @@ add_table(struct edge_opts *o, const struct edge_opt *table,
 	for (p = table; p != NULL && p->name != NULL; p++) {
 		if (o->n == EDGE_OPT_MAX)
 			return edge_err(err, EDGE_EFAIL, "too many options");
+		if (!entry_ok(p))
+			return edge_err(err, EDGE_EFAIL,
+			    "option --%s: its type does not fit its argument",
+			    p->name);
 		for (i = 0; i < o->n; i++)
 			if (strcmp(o->opt[i]->name, p->name) == 0 ||
 			    (p->letter && o->opt[i]->letter == p->letter))
@@ -284,6 +307,113 @@ edge_opts_load_defaults(struct edge_opts *o)
 			    "default", NULL);
 }
 
+int
+edge_opt_parse_long(const char *s, long min, long max, long *out)
+{
+	const char *d = *s == '-' ? s + 1 : s;
+	char *end;
+	long n;
+
+	/* strtol would skip blanks and take a '+'; a value is digits only. */
+	if (!isdigit((unsigned char)*d))
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (*end != '\0' || errno != 0 || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* Index of word v in "a|b|c", or -1. */
+static int
+choice_index(const char *list, const char *v)
+{
+	size_t len = strlen(v);
+	const char *w;
+	int k;
+
+	for (w = list, k = 0; w != NULL; k++) {
+		const char *bar = strchr(w, '|');
+		size_t wl = bar ? (size_t)(bar - w) : strlen(w);
+
+		if (wl == len && strncmp(w, v, len) == 0)
+			return k;
+		w = bar ? bar + 1 : NULL;
+	}
+	return -1;
+}
+
+void
+edge_opt_range(const struct edge_opt *p, char *buf, size_t len)
+{
+	if (p->type != EDGE_T_INT)
+		snprintf(buf, len, "%s", "");
+	else if (p->max == EDGE_NO_MAX)
+		snprintf(buf, len, "%ld or more", p->min);
+	else
+		snprintf(buf, len, "%ld to %ld", p->min, p->max);
+}
+
+/* "a|b|c" as "a, b or c". */
+static void
+choice_words(const char *list, char *buf, size_t len)
+{
+	const char *last = strrchr(list, '|');
+	size_t n = 0;
+	const char *c;
+
+	for (c = list; *c != '\0' && n + 4 < len; c++) {
+		if (*c != '|') {
+			buf[n++] = *c;
+		} else if (c == last) {
+			memcpy(buf + n, " or ", 4);
+			n += 4;
+		} else {
+			buf[n++] = ',';
+			buf[n++] = ' ';
+		}
+	}
+	buf[n] = '\0';
+}
+
+int
+edge_opts_check(const struct edge_opts *o, struct edge_error *err)
+{
+	char where[160], want[160];
+	long n;
+	int i;
+
+	for (i = 0; i < o->n; i++) {
+		const struct edge_opt *p = o->opt[i];
+		const char *v = o->value[i];
+
+		if (v == NULL)
+			continue;
+		if (p->type == EDGE_T_INT &&
+		    edge_opt_parse_long(v, p->min, p->max, &n) != 0) {
+			edge_opt_range(p, want, sizeof(want));
+		} else if (p->type == EDGE_T_CHOICE && choice_index(p->arg, v) < 0) {
+			choice_words(p->arg, want, sizeof(want));
+		} else {
+			continue;
+		}
+		/* One format for every source; a file line also names the key. */
+		if (o->src[i] == EDGE_SRC_CONF || o->src[i] == EDGE_SRC_SYSCONF)
+			snprintf(where, sizeof(where), "%s: %s", o->origin[i],
+			    p->name);
+		else
+			snprintf(where, sizeof(where), "%s", o->origin[i]);
+		if (p->type == EDGE_T_INT)
+			return edge_err(err, EDGE_EUSAGE,
+			    "%s %s: expected a number %s%s", where, v,
+			    p->max == EDGE_NO_MAX ? "of " : "from ", want);
+		return edge_err(err, EDGE_EUSAGE, "%s %s: expected %s", where,
+		    v, want);
+	}
+	return EDGE_OK;
+}
+
 const char *
 edge_opts_get(const struct edge_opts *o, const char *name)
 {
@@ -304,6 +434,29 @@ edge_opts_src(const struct edge_opts *o, const char *name)
 	int i = find(o, name);
 
 	return i < 0 ? EDGE_SRC_NONE : o->src[i];
+}
+
+long
+edge_opts_long(const struct edge_opts *o, const char *name, long unset)
+{
+	int i = find(o, name);
+	long n;
+
+	if (i < 0 || o->value[i] == NULL || o->opt[i]->type != EDGE_T_INT ||
+	    edge_opt_parse_long(o->value[i], o->opt[i]->min, o->opt[i]->max,
+	    &n) != 0)
+		return unset;
+	return n;
+}
+
+int
+edge_opts_choice(const struct edge_opts *o, const char *name)
+{
+	int i = find(o, name);
+
+	if (i < 0 || o->value[i] == NULL || o->opt[i]->type != EDGE_T_CHOICE)
+		return -1;
+	return choice_index(o->opt[i]->arg, o->value[i]);
 }
 
 const char *

@@ -15,13 +15,27 @@
  * belong to other tools and are ignored.  Never prints.
  */
 
+#include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "edge_err.h"
 
 #define EDGE_OPT_SECRET	0x01	/* value names a secret source (edge_secret.h) */
 #define EDGE_OPT_CLI	0x02	/* command line only: not from files or EDGE_* */
 #define EDGE_OPT_COMMON	0x04	/* one of the options every tool has */
+
+/*
+ * The type of an option's value, checked for every source once all are read
+ * (edge_opts_check), so a tool reads numbers and choices with the typed
+ * getters below and never parses them itself.
+ */
+enum edge_opt_type {
+	EDGE_T_STRING = 0,	/* any text; arg names it (FILE, URL, ...) */
+	EDGE_T_FLAG,		/* no argument (arg NULL) */
+	EDGE_T_INT,		/* decimal integer from min to max */
+	EDGE_T_CHOICE,		/* one of the words of arg, "a|b|c", exactly */
+};
 
 struct edge_opt {
 	const char *name;	/* long name, also the config key and EDGE_NAME */
@@ -30,7 +44,11 @@ struct edge_opt {
 	unsigned flags;		/* EDGE_OPT_* */
 	const char *help;	/* one line */
 	const char *def;	/* built-in default, or NULL */
+	enum edge_opt_type type;
+	long min, max;		/* EDGE_T_INT range */
 };
+
+#define EDGE_NO_MAX	LONG_MAX	/* an EDGE_T_INT max: no upper bound */
 
 enum edge_src {
 	EDGE_SRC_NONE = 0,
@@ -64,6 +82,13 @@ extern const struct edge_opt edge_common_opts[];
 int edge_opts_init(struct edge_opts *o, const struct edge_opt *tool_opts,
     const struct edge_opt *extra, struct edge_error *err);
 
+/*
+ * Check every value set against its option's type (defaults included):
+ * EDGE_EUSAGE naming where the value came from, "--count 0: expected a
+ * number from 1 to 100", "EDGE_RETRIES x: ...", "edge.conf:3: via x: ...".
+ */
+int edge_opts_check(const struct edge_opts *o, struct edge_error *err);
+
 /* Parse argv (getopt_long).  EDGE_EUSAGE with the reason on a bad option. */
 int edge_opts_parse_argv(struct edge_opts *o, int argc, char **argv,
     struct edge_error *err);
@@ -84,6 +109,20 @@ void edge_opts_load_defaults(struct edge_opts *o);
 const char *edge_opts_get(const struct edge_opts *o, const char *name);
 bool edge_opts_flag(const struct edge_opts *o, const char *name);
 enum edge_src edge_opts_src(const struct edge_opts *o, const char *name);
+/*
+ * Typed getters for checked values: an EDGE_T_INT option's value, or unset
+ * when it has none; the index of an EDGE_T_CHOICE option's value in its arg
+ * list ("block|drop-oldest": 0 or 1), -1 when it has none.
+ */
+long edge_opts_long(const struct edge_opts *o, const char *name, long unset);
+int edge_opts_choice(const struct edge_opts *o, const char *name);
+/*
+ * A strict decimal integer: digits with at most a leading '-', nothing
+ * before or after, no overflow, from min to max.  -1 when not.
+ */
+int edge_opt_parse_long(const char *s, long min, long max, long *out);
+/* An EDGE_T_INT option's range for people, "1 to 3600", "0 or more"; else "". */
+void edge_opt_range(const struct edge_opt *p, char *buf, size_t len);
 /* Where a value came from, for messages: "--cn", "EDGE_CN", "edge.conf:3". */
 const char *edge_opts_origin(const struct edge_opts *o, const char *name);
 

@@ -30,7 +30,7 @@ usage_line(const struct edge_tool *t, FILE *f)
 static void
 help_block(FILE *f, const struct edge_opt *p)
 {
-	char lhs[64];
+	char lhs[64], range[64];
 	int n;
 
 	if (p->help == NULL)
@@ -42,7 +42,12 @@ help_block(FILE *f, const struct edge_opt *p)
 	if (p->arg && n > 0 && (size_t)n < sizeof(lhs))
 		snprintf(lhs + n, sizeof(lhs) - (size_t)n, " %s", p->arg);
 	fprintf(f, "  %-28s %s", lhs, p->help);
-	if (p->def != NULL)
+	edge_opt_range(p, range, sizeof(range));
+	if (*range != '\0' && p->def != NULL)
+		fprintf(f, " (%s; default: %s)", range, p->def);
+	else if (*range != '\0')
+		fprintf(f, " (%s)", range);
+	else if (p->def != NULL)
 		fprintf(f, " (default: %s)", p->def);
 	fputc('\n', f);
 }
@@ -68,10 +73,14 @@ print_help(const struct edge_tool *t)
 	    "See %s(1) and edge-toolkit(7).\n", t->name);
 }
 
-/* "--name<TAB>ARG<TAB>help" lines, for completion scripts and drift tests. */
+/*
+ * "--name<TAB>ARG<TAB>help<TAB>range" lines, for completion scripts and drift
+ * tests; range ("1 to 3600") is empty but for numbers.
+ */
 static void
 list_options(const struct edge_opts *o)
 {
+	char range[64];
 	int i;
 
 	for (i = 0; i < o->n; i++) {
@@ -79,11 +88,12 @@ list_options(const struct edge_opts *o)
 
 		if (p->help == NULL)
 			continue;
-		printf("--%s\t%s\t%s\n", p->name, p->arg ? p->arg : "",
-		    p->help);
+		edge_opt_range(p, range, sizeof(range));
+		printf("--%s\t%s\t%s\t%s\n", p->name, p->arg ? p->arg : "",
+		    p->help, range);
 		if (p->letter)
-			printf("-%c\t%s\t%s\n", p->letter, p->arg ? p->arg : "",
-			    p->help);
+			printf("-%c\t%s\t%s\t%s\n", p->letter,
+			    p->arg ? p->arg : "", p->help, range);
 	}
 }
 
@@ -132,6 +142,11 @@ resolve(struct edge_ctx *ctx, int argc, char **argv)
 	if (rc != EDGE_OK)
 		return rc;
 	edge_opts_load_defaults(o);
+	/* Known first: a bad value below is answered as JSON too. */
+	ctx->dir = edge_opts_get(o, "dir");
+	ctx->json = edge_opts_flag(o, "json");
+	if ((rc = edge_opts_check(o, &ctx->err)) != EDGE_OK)
+		return rc;
 	/*
 	 * A secret given literally is refused even by a tool that ends up not
 	 * reading it: it is already in argv or a config file, and the user
@@ -146,8 +161,6 @@ resolve(struct edge_ctx *ctx, int argc, char **argv)
 			    EDGE_SECRET_FORMS, o->origin[i],
 			    o->src[i] == EDGE_SRC_ARGV ? "" : ": ",
 			    o->src[i] == EDGE_SRC_ARGV ? "" : o->opt[i]->name);
-	ctx->dir = edge_opts_get(o, "dir");
-	ctx->json = edge_opts_flag(o, "json");
 	return EDGE_OK;
 }
 
@@ -242,6 +255,18 @@ bool
 edge_flag(const struct edge_ctx *ctx, const char *name)
 {
 	return edge_opts_flag(&ctx->opts, name);
+}
+
+long
+edge_arg_long(const struct edge_ctx *ctx, const char *name, long unset)
+{
+	return edge_opts_long(&ctx->opts, name, unset);
+}
+
+int
+edge_arg_choice(const struct edge_ctx *ctx, const char *name)
+{
+	return edge_opts_choice(&ctx->opts, name);
 }
 
 bool

@@ -57,6 +57,13 @@ int edge_tool_main(const struct edge_tool *tool, int argc, char **argv);
 const char *edge_arg(const struct edge_ctx *ctx, const char *name);
 bool edge_flag(const struct edge_ctx *ctx, const char *name);
 bool edge_arg_given(const struct edge_ctx *ctx, const char *name);
+/*
+ * Typed values, checked against the option table before run() (exit 2 with
+ * where the value came from): a number (unset when the option has none) and
+ * the index of a choice in its "a|b" list (-1 when none).
+ */
+long edge_arg_long(const struct edge_ctx *ctx, const char *name, long unset);
+int edge_arg_choice(const struct edge_ctx *ctx, const char *name);
 
 /*
  * The state directory as an fd, opened on first use (DESIGN.md: must exist,

@@ -42,20 +42,21 @@ for bin in "$B"/edge-*; do
 	"$bin" --list-options > "$T/$tool.opts" 2>/dev/null
 	if [ -s "$T/$tool.opts" ]; then ok "$tool: --list-options prints the option table"
 	else not_ok "$tool: --list-options prints the option table"; continue; fi
-	# One line per long option: LONG US SHORT US ARG US HELP (US = \037, which
-	# unlike a tab does not collapse when a field is empty).
+	# One line per long option: LONG US SHORT US ARG US HELP US RANGE (US =
+	# \037, which unlike a tab does not collapse when a field is empty; RANGE
+	# is a number's "1 to 3600").
 	awk -F '\t' -v us="$US" '
-		/^--/ { if (n) print long us short us arg us help
-			long = $1; short = ""; arg = $2; help = $3; n = 1; next }
+		/^--/ { if (n) print long us short us arg us help us range
+			long = $1; short = ""; arg = $2; help = $3; range = $4; n = 1; next }
 		/^-[^-]/ && n && $2 == arg && $3 == help { short = $1 }
-		END { if (n) print long us short us arg us help }
+		END { if (n) print long us short us arg us help us range }
 	' "$T/$tool.opts" > "$T/$tool.table"
 
 	# --help exits 0 and shows every option with its argument.
 	assert_ok "$tool --help exits 0" "$bin" --help
 	cp "$T/out" "$T/$tool.help"
 	missing=
-	while IFS=$US read -r long short arg help; do
+	while IFS=$US read -r long short arg help range; do
 		want="$long"
 		[ -n "$short" ] && want="$short, $long"
 		[ -n "$arg" ] && want="$want $arg"
@@ -71,10 +72,13 @@ for bin in "$B"/edge-*; do
 		ok "$tool: man page $page exists"
 		"$TOP/scripts/splice-md" "$page" > "$T/$tool.md" 2>"$T/err"
 		missing=
-		while IFS=$US read -r long short arg help; do
+		while IFS=$US read -r long short arg help range; do
 			grep -q -F -x -- "$(term_line "$long" "$short" "$arg")" "$T/$tool.md" ||
 				missing="$missing $(term_line "$long" "$short" "$arg");"
 			grep -q -F -- "$help" "$T/$tool.md" || missing="$missing help of $long;"
+			# A number's range follows its help, as in --help.
+			[ -z "$range" ] || grep -q -F -- "$help ($range" "$T/$tool.md" ||
+				missing="$missing range of $long ($range);"
 		done < "$T/$tool.table"
 		if [ -z "$missing" ]; then ok "$tool: the man page documents every option as --list-options prints it"
 		else diag "missing from the man page:$missing"; not_ok "$tool: the man page documents every option as --list-options prints it"; fi

@@ -13,12 +13,12 @@
 #include "edge_opt.h"
 
 static const struct edge_opt tool_opts[] = {
-	{ "cn", 0, "NAME", 0, "common name", NULL },
-	{ "org-unit", 0, "NAME", 0, "unit", "Edge" },
-	{ "force", 'f', NULL, EDGE_OPT_CLI, "force", NULL },
-	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "pin", NULL },
-	{ "type", 't', "rsa|ec", 0, "type", "rsa" },
-	{ NULL, 0, NULL, 0, NULL, NULL }
+	{ "cn", 0, "NAME", 0, "common name", NULL, EDGE_T_STRING, 0, 0 },
+	{ "org-unit", 0, "NAME", 0, "unit", "Edge", EDGE_T_STRING, 0, 0 },
+	{ "force", 'f', NULL, EDGE_OPT_CLI, "force", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "pin", NULL, EDGE_T_STRING, 0, 0 },
+	{ "type", 't', "rsa|ec", 0, "type", "rsa", EDGE_T_CHOICE, 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
 static char conf[64];
@@ -113,8 +113,8 @@ static void
 test_duplicate_option_rejected(void **state)
 {
 	static const struct edge_opt clash[] = {
-		{ "json", 0, NULL, 0, "again", NULL },
-		{ NULL, 0, NULL, 0, NULL, NULL }
+		{ "json", 0, NULL, 0, "again", NULL, EDGE_T_FLAG, 0, 0 },
+		{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 	};
 	struct edge_opts o;
 	struct edge_error err = { 0 };
