@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,19 +332,6 @@ edge_crl_fresh(const struct edge_crl *c, time_t now, long grace,
 	return edge_err(err, EDGE_ETRUST,
 	    "%s: stale CRL: nextUpdate %s passed more than the grace of %lds ago; run edge-crl-update",
 	    what, nu, grace);
-}
-
-int
-edge_crl_grace_parse(const char *s, long *grace, struct edge_error *err)
-{
-	char *end;
-
-	errno = 0;
-	*grace = strtol(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0)
-		return edge_err(err, EDGE_EUSAGE,
-		    "--crl-grace %s: expected a number of seconds", s);
-	return EDGE_OK;
 }
 
 int

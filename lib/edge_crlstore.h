@@ -109,7 +109,4 @@ int edge_crl_fresh(const struct edge_crl *c, time_t now, long grace,
 int edge_crl_cert_revoked(int dirfd, const char *cert, bool *revoked,
     char *sn, size_t snlen, time_t *when, struct edge_error *err);
 
-/* --crl-grace SECS: a count of seconds >= 0.  Errors: EDGE_EUSAGE. */
-int edge_crl_grace_parse(const char *s, long *grace, struct edge_error *err);
-
 #endif

@@ -544,7 +544,6 @@ test_fresh_and_grace(void **state)
 	struct edge_error err = { 0 };
 	struct edge_crl c;
 	bool stale = true;
-	long g;
 
 	(void)state;
 	memset(&c, 0, sizeof(c));
@@ -564,19 +563,6 @@ test_fresh_and_grace(void **state)
 	assert_non_null(strstr(err.msg, "grace of 86400s"));
 	assert_int_equal(edge_crl_fresh(&c, 1000001, 0, "crl.pem", &stale, &err),
 	    EDGE_ETRUST);
-
-	assert_int_equal(edge_crl_grace_parse("0", &g, &err), EDGE_OK);
-	assert_int_equal(g, 0);
-	assert_int_equal(edge_crl_grace_parse("86400", &g, &err), EDGE_OK);
-	assert_int_equal(g, 86400);
-	assert_int_equal(edge_crl_grace_parse("-1", &g, &err), EDGE_EUSAGE);
-	assert_string_equal(err.msg, "--crl-grace -1: expected a number of seconds");
-	assert_int_equal(edge_crl_grace_parse("", &g, &err), EDGE_EUSAGE);
-	assert_int_equal(edge_crl_grace_parse("+5", &g, &err), EDGE_EUSAGE);
-	assert_int_equal(edge_crl_grace_parse(" 5", &g, &err), EDGE_EUSAGE);
-	assert_int_equal(edge_crl_grace_parse("5s", &g, &err), EDGE_EUSAGE);
-	assert_int_equal(edge_crl_grace_parse("99999999999999999999", &g, &err),
-	    EDGE_EUSAGE);
 }
 
 int

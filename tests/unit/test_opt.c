@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* lib/edge_opt: argv parsing, config files, environment, precedence. */
+/* lib/edge_opt: argv parsing, config files, environment, precedence, types. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,16 @@ static const struct edge_opt tool_opts[] = {
 	{ "force", 'f', NULL, EDGE_OPT_CLI, "force", NULL, EDGE_T_FLAG, 0, 0 },
 	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "pin", NULL, EDGE_T_STRING, 0, 0 },
 	{ "type", 't', "rsa|ec", 0, "type", "rsa", EDGE_T_CHOICE, 0, 0 },
+	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
+};
+
+static const struct edge_opt typed_opts[] = {
+	{ "timeout", 'W', "SECS", 0, "time limit", "30", EDGE_T_INT, 1, 3600 },
+	{ "retries", 0, "N", 0, "retries", NULL, EDGE_T_INT, 0, 100 },
+	{ "grace", 0, "SECS", 0, "grace", NULL, EDGE_T_INT, 0, EDGE_NO_MAX },
+	{ "offset", 0, "N", 0, "offset", NULL, EDGE_T_INT, -10, 10 },
+	{ "full", 0, "block|drop-oldest|fail", 0, "policy", "block", EDGE_T_CHOICE, 0, 0 },
+	{ "name", 0, "NAME", 0, "name", NULL, EDGE_T_STRING, 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
@@ -123,6 +134,230 @@ test_duplicate_option_rejected(void **state)
 	assert_int_equal(edge_opts_init(&o, clash, NULL, &err), EDGE_EFAIL);
 }
 
+static void
+test_parse_long(void **state)
+{
+	long n = 7;
+
+	(void)state;
+	assert_int_equal(edge_opt_parse_long("0", 0, 10, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(edge_opt_parse_long("3600", 1, 3600, &n), 0);
+	assert_int_equal(n, 3600);
+	assert_int_equal(edge_opt_parse_long("-10", -10, 10, &n), 0);
+	assert_int_equal(n, -10);
+	assert_int_equal(edge_opt_parse_long("9223372036854775807", 0,
+	    EDGE_NO_MAX, &n), 0);
+	assert_true(n == LONG_MAX);
+	n = 7;
+	/* Range, both ends. */
+	assert_int_equal(edge_opt_parse_long("3601", 1, 3600, &n), -1);
+	assert_int_equal(edge_opt_parse_long("0", 1, 3600, &n), -1);
+	assert_int_equal(edge_opt_parse_long("-1", 0, EDGE_NO_MAX, &n), -1);
+	/* Overflow, either sign: errno, not a wrapped value. */
+	assert_int_equal(edge_opt_parse_long("9223372036854775808", 0,
+	    EDGE_NO_MAX, &n), -1);
+	assert_int_equal(edge_opt_parse_long("99999999999999999999", 0,
+	    EDGE_NO_MAX, &n), -1);
+	assert_int_equal(edge_opt_parse_long("-99999999999999999999",
+	    LONG_MIN, 0, &n), -1);
+	/* Junk, blanks and signs strtol would take. */
+	assert_int_equal(edge_opt_parse_long("", 0, 10, &n), -1);
+	assert_int_equal(edge_opt_parse_long("5s", 0, 10, &n), -1);
+	assert_int_equal(edge_opt_parse_long("5 ", 0, 10, &n), -1);
+	assert_int_equal(edge_opt_parse_long(" 5", 0, 10, &n), -1);
+	assert_int_equal(edge_opt_parse_long("+5", 0, 10, &n), -1);
+	assert_int_equal(edge_opt_parse_long("-", -10, 10, &n), -1);
+	assert_int_equal(edge_opt_parse_long("--5", -10, 10, &n), -1);
+	assert_int_equal(edge_opt_parse_long("0x10", 0, 100, &n), -1);
+	assert_int_equal(edge_opt_parse_long("1e3", 0, 10000, &n), -1);
+	/* A failure leaves the output alone. */
+	assert_int_equal(n, 7);
+}
+
+/* Init, argv, env, one config file, defaults, check: as edge_tool does. */
+static int
+resolve(struct edge_opts *o, int argc, char **argv, const char *file,
+    struct edge_error *err)
+{
+	int rc;
+
+	if ((rc = edge_opts_init(o, typed_opts, NULL, err)) != EDGE_OK ||
+	    (rc = edge_opts_parse_argv(o, argc, argv, err)) != EDGE_OK)
+		return rc;
+	edge_opts_load_env(o);
+	if (file != NULL && (rc = edge_opts_load_file(o, file, EDGE_SRC_CONF,
+	    true, err)) != EDGE_OK)
+		return rc;
+	edge_opts_load_defaults(o);
+	return edge_opts_check(o, err);
+}
+
+static void
+test_typed_values(void **state)
+{
+	struct edge_opts o;
+	struct edge_error err = { 0 };
+	char *argv[] = { (char *)"t", (char *)"-W", (char *)"3600",
+	    (char *)"--offset", (char *)"-3", (char *)"--full",
+	    (char *)"drop-oldest", NULL };
+	char *none[] = { (char *)"t", NULL };
+
+	(void)state;
+	assert_int_equal(resolve(&o, 7, argv, NULL, &err), EDGE_OK);
+	assert_int_equal(edge_opts_long(&o, "timeout", -1), 3600);
+	assert_int_equal(edge_opts_long(&o, "offset", 99), -3);
+	assert_int_equal(edge_opts_choice(&o, "full"), 1);
+	/* Unset: the caller's value; no such option or wrong type: the same. */
+	assert_int_equal(edge_opts_long(&o, "retries", -1), -1);
+	assert_int_equal(edge_opts_long(&o, "nope", -2), -2);
+	assert_int_equal(edge_opts_long(&o, "full", -3), -3);
+	assert_int_equal(edge_opts_choice(&o, "timeout"), -1);
+	assert_int_equal(edge_opts_choice(&o, "nope"), -1);
+	edge_opts_free(&o);
+
+	/* Defaults are typed too. */
+	assert_int_equal(resolve(&o, 1, none, NULL, &err), EDGE_OK);
+	assert_int_equal(edge_opts_long(&o, "timeout", -1), 30);
+	assert_int_equal(edge_opts_choice(&o, "full"), 0);
+	assert_int_equal(edge_opts_choice(&o, "name"), -1);
+	edge_opts_free(&o);
+}
+
+/* resolve() with one argument after the program name; returns the error. */
+static int
+resolve1(const char *a1, const char *a2, const char *file,
+    struct edge_error *err)
+{
+	struct edge_opts o;
+	char *argv[] = { (char *)"t", (char *)a1, (char *)a2, NULL };
+	int rc;
+
+	rc = resolve(&o, a1 == NULL ? 1 : a2 == NULL ? 2 : 3, argv, file, err);
+	edge_opts_free(&o);
+	return rc;
+}
+
+static void
+test_typed_errors(void **state)
+{
+	struct edge_error err = { 0 };
+	char want[256];
+
+	(void)state;
+	/* The command line: the option as typed. */
+	assert_int_equal(resolve1("--timeout", "0", NULL, &err), EDGE_EUSAGE);
+	assert_string_equal(err.msg, "--timeout 0: expected a number from 1 to 3600");
+	assert_int_equal(resolve1("-W", "3601", NULL, &err), EDGE_EUSAGE);
+	assert_string_equal(err.msg,
+	    "--timeout 3601: expected a number from 1 to 3600");
+	assert_int_equal(resolve1("--timeout=30s", NULL, NULL, &err), EDGE_EUSAGE);
+	assert_string_equal(err.msg,
+	    "--timeout 30s: expected a number from 1 to 3600");
+	assert_int_equal(resolve1("--grace", "-1", NULL, &err), EDGE_EUSAGE);
+	assert_string_equal(err.msg, "--grace -1: expected a number of 0 or more");
+	assert_int_equal(resolve1("--grace", "99999999999999999999", NULL, &err),
+	    EDGE_EUSAGE);
+	assert_int_equal(resolve1("--offset", "+1", NULL, &err), EDGE_EUSAGE);
+	assert_int_equal(resolve1("--full", "drop", NULL, &err), EDGE_EUSAGE);
+	assert_string_equal(err.msg,
+	    "--full drop: expected block, drop-oldest or fail");
+	/* Choices match exactly. */
+	assert_int_equal(resolve1("--full", "BLOCK", NULL, &err), EDGE_EUSAGE);
+	assert_int_equal(resolve1("--full", "", NULL, &err), EDGE_EUSAGE);
+	assert_int_equal(resolve1("--full", "block|fail", NULL, &err),
+	    EDGE_EUSAGE);
+	assert_int_equal(resolve1("--full", "fail", NULL, &err), EDGE_OK);
+
+	/* The environment: the variable. */
+	setenv("EDGE_RETRIES", "101", 1);
+	assert_int_equal(resolve1(NULL, NULL, NULL, &err), EDGE_EUSAGE);
+	assert_string_equal(err.msg,
+	    "EDGE_RETRIES 101: expected a number from 0 to 100");
+	/* The command line wins, and a good value there is no error. */
+	assert_int_equal(resolve1("--retries", "100", NULL, &err), EDGE_OK);
+	unsetenv("EDGE_RETRIES");
+	setenv("EDGE_FULL", "drop_oldest", 1);
+	assert_int_equal(resolve1(NULL, NULL, NULL, &err), EDGE_EUSAGE);
+	assert_string_equal(err.msg,
+	    "EDGE_FULL drop_oldest: expected block, drop-oldest or fail");
+	unsetenv("EDGE_FULL");
+
+	/* A config file: its path and line, then the key. */
+	write_conf("# timeouts\nname = x\ntimeout = 0x10\n");
+	assert_int_equal(resolve1(NULL, NULL, conf, &err), EDGE_EUSAGE);
+	snprintf(want, sizeof(want),
+	    "%s:3: timeout 0x10: expected a number from 1 to 3600", conf);
+	assert_string_equal(err.msg, want);
+	unlink(conf);
+	write_conf("full = \"fail \"\n");
+	assert_int_equal(resolve1(NULL, NULL, conf, &err), EDGE_EUSAGE);
+	snprintf(want, sizeof(want),
+	    "%s:1: full fail : expected block, drop-oldest or fail", conf);
+	assert_string_equal(err.msg, want);
+	unlink(conf);
+	write_conf("retries = 0\ngrace=9223372036854775807\n");
+	assert_int_equal(resolve1(NULL, NULL, conf, &err), EDGE_OK);
+	unlink(conf);
+}
+
+static void
+test_table_types(void **state)
+{
+	static const struct edge_opt int_flag[] = {
+		{ "n", 0, NULL, 0, "n", NULL, EDGE_T_INT, 0, 1 },
+		{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
+	};
+	static const struct edge_opt bad_range[] = {
+		{ "n", 0, "N", 0, "n", NULL, EDGE_T_INT, 5, 1 },
+		{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
+	};
+	static const struct edge_opt one_choice[] = {
+		{ "n", 0, "N", 0, "n", NULL, EDGE_T_CHOICE, 0, 0 },
+		{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
+	};
+	static const struct edge_opt flag_arg[] = {
+		{ "n", 0, "N", 0, "n", NULL, EDGE_T_FLAG, 0, 0 },
+		{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
+	};
+	static const struct edge_opt string_noarg[] = {
+		{ "n", 0, NULL, 0, "n", NULL, EDGE_T_STRING, 0, 0 },
+		{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
+	};
+	static const struct edge_opt bad_default[] = {
+		{ "n", 0, "N", 0, "n", "0", EDGE_T_INT, 1, 9 },
+		{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
+	};
+	struct edge_opts o;
+	struct edge_error err = { 0 };
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(edge_opts_init(&o, int_flag, NULL, &err), EDGE_EFAIL);
+	assert_non_null(strstr(err.msg, "--n"));
+	assert_int_equal(edge_opts_init(&o, bad_range, NULL, &err), EDGE_EFAIL);
+	assert_int_equal(edge_opts_init(&o, one_choice, NULL, &err), EDGE_EFAIL);
+	assert_int_equal(edge_opts_init(&o, flag_arg, NULL, &err), EDGE_EFAIL);
+	assert_int_equal(edge_opts_init(&o, string_noarg, NULL, &err), EDGE_EFAIL);
+	/* The common options are typed as well. */
+	assert_int_equal(edge_opts_init(&o, typed_opts, NULL, &err), EDGE_OK);
+	/* A default outside its range is a bug of the table, found at once. */
+	assert_int_equal(edge_opts_init(&o, bad_default, NULL, &err), EDGE_OK);
+	edge_opts_load_defaults(&o);
+	assert_int_equal(edge_opts_check(&o, &err), EDGE_EUSAGE);
+	assert_string_equal(err.msg, "default 0: expected a number from 1 to 9");
+	edge_opts_free(&o);
+
+	edge_opt_range(&typed_opts[0], buf, sizeof(buf));
+	assert_string_equal(buf, "1 to 3600");
+	edge_opt_range(&typed_opts[2], buf, sizeof(buf));
+	assert_string_equal(buf, "0 or more");
+	edge_opt_range(&typed_opts[3], buf, sizeof(buf));
+	assert_string_equal(buf, "-10 to 10");
+	edge_opt_range(&typed_opts[4], buf, sizeof(buf));
+	assert_string_equal(buf, "");
+}
+
 int
 main(void)
 {
@@ -130,6 +365,10 @@ main(void)
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_duplicate_option_rejected),
+		cmocka_unit_test(test_parse_long),
+		cmocka_unit_test(test_typed_values),
+		cmocka_unit_test(test_typed_errors),
+		cmocka_unit_test(test_table_types),
 	};
 	return cmocka_run_group_tests_name("edge_opt", tests, NULL, NULL);
 }
