@@ -199,6 +199,89 @@ test_names(void **state)
 	gnutls_free(wide.data);
 }
 
+/* A serverAuth certificate whose subjectAltName extension is raw DER. */
+static gnutls_datum_t
+make_raw_san(const void *ext, size_t len)
+{
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t der = { NULL, 0 };
+
+	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
+	assert_int_equal(gnutls_x509_crt_set_version(crt, 3), 0);
+	assert_int_equal(gnutls_x509_crt_set_serial(crt, "\x04", 1), 0);
+	assert_int_equal(gnutls_x509_crt_set_activation_time(crt, time(NULL) - 60), 0);
+	assert_int_equal(gnutls_x509_crt_set_expiration_time(crt, time(NULL) + 3600), 0);
+	assert_int_equal(gnutls_x509_crt_set_key(crt, key), 0);
+	assert_int_equal(gnutls_x509_crt_set_key_purpose_oid(crt,
+	    GNUTLS_KP_TLS_WWW_SERVER, 0), 0);
+	assert_int_equal(gnutls_x509_crt_set_extension_by_oid(crt, "2.5.29.17",
+	    ext, len, 0), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), 0);
+	assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der), 0);
+	gnutls_x509_crt_deinit(crt);
+	return der;
+}
+
+/* Name edge cases: NUL inside a dNSName, wildcard forms, long SANs, no host. */
+static void
+test_name_edges(void **state)
+{
+	static const unsigned char v4[4] = { 127, 0, 0, 1 };
+	char longname[600];
+	/* GeneralNames { dNSName "hub.example.com\0.evil.com" } (GnuTLS's
+	 * setter would cut the name at the NUL). */
+	static const char nul[] = "\x30\x1b\x82\x19hub.example.com\0.evil.com";
+	struct san wild[] = {
+		{ GNUTLS_SAN_DNSNAME, "*.HUB.example.COM", 17 },
+		{ GNUTLS_SAN_DNSNAME, "a*.other.example.com", 20 },
+		{ GNUTLS_SAN_DNSNAME, "*", 1 },
+		{ GNUTLS_SAN_DNSNAME, "*.0.0.1", 7 },
+	};
+	struct san lng[] = {
+		{ GNUTLS_SAN_DNSNAME, longname, sizeof(longname) - 1 },
+		{ GNUTLS_SAN_DNSNAME, "hub", 3 },
+	};
+	struct san ip[] = { { GNUTLS_SAN_IPADDRESS, v4, 4 } };
+	gnutls_datum_t dn = make_raw_san(nul, sizeof(nul) - 1);
+	gnutls_datum_t dw = make(GNUTLS_KP_TLS_WWW_SERVER, "x", wild, 4);
+	gnutls_datum_t dl, di = make(GNUTLS_KP_TLS_WWW_SERVER, "x", ip, 1);
+	gnutls_datum_t bare = make(GNUTLS_KP_TLS_WWW_SERVER, "x", NULL, 0);
+	char msg[EDGE_ERR_MSG_MAX];
+
+	(void)state;
+	/* The name before the NUL is not what the certificate names. */
+	assert_int_equal(check(dn, "hub.example.com", NULL, msg), EDGE_ETRUST);
+	assert_string_equal(msg, "hub certificate does not name hub.example.com");
+	assert_int_equal(check(dn, "evil.com", NULL, NULL), EDGE_ETRUST);
+	/* A wildcard matches case-insensitively, one whole label only. */
+	assert_int_equal(check(dw, "api.hub.example.com", NULL, NULL), EDGE_OK);
+	assert_int_equal(check(dw, ".hub.example.com", NULL, NULL), EDGE_ETRUST);
+	assert_int_equal(check(dw, "ab.other.example.com", NULL, NULL), EDGE_ETRUST);
+	assert_int_equal(check(dw, "a*.other.example.com", NULL, NULL), EDGE_OK);
+	assert_int_equal(check(dw, "hub", NULL, NULL), EDGE_ETRUST);
+	/* Never an address, even one that looks like the pattern. */
+	assert_int_equal(check(dw, "127.0.0.1", NULL, NULL), EDGE_ETRUST);
+	/* A name too long to match is skipped, the next one still counts. */
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	dl = make(GNUTLS_KP_TLS_WWW_SERVER, "x", lng, 2);
+	assert_int_equal(check(dl, "hub", NULL, NULL), EDGE_OK);
+	assert_int_equal(check(dl, "other", NULL, NULL), EDGE_ETRUST);
+	/* An IPv4 SAN is not the same address written as IPv6. */
+	assert_int_equal(check(di, "127.0.0.1", NULL, NULL), EDGE_OK);
+	assert_int_equal(check(di, "::ffff:127.0.0.1", NULL, NULL), EDGE_ETRUST);
+	assert_int_equal(check(di, "127.0.0.2", NULL, NULL), EDGE_ETRUST);
+	/* No host (--no-verify-hostname): the name is not checked, the rest is. */
+	assert_int_equal(check(bare, NULL, NULL, NULL), EDGE_OK);
+	assert_int_equal(check(bare, "x", NULL, msg), EDGE_ETRUST);
+	assert_non_null(strstr(msg, "only in its CN"));
+	gnutls_free(dn.data);
+	gnutls_free(dw.data);
+	gnutls_free(dl.data);
+	gnutls_free(di.data);
+	gnutls_free(bare.data);
+}
+
 static void
 test_pins(void **state)
 {
@@ -331,6 +414,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_server_auth),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_name_edges),
 		cmocka_unit_test(test_pins),
 		cmocka_unit_test(test_key_usage),
 		cmocka_unit_test(test_chain),
