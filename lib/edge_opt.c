@@ -392,7 +392,12 @@ edge_opts_check(const struct edge_opts *o, struct edge_error *err)
 			continue;
 		if (p->type == EDGE_T_INT &&
 		    edge_opt_parse_long(v, p->min, p->max, &n) != 0) {
-			edge_opt_range(p, want, sizeof(want));
+			if (p->max == EDGE_NO_MAX)
+				snprintf(want, sizeof(want),
+				    "a number of at least %ld", p->min);
+			else
+				snprintf(want, sizeof(want),
+				    "a number from %ld to %ld", p->min, p->max);
 		} else if (p->type == EDGE_T_CHOICE && choice_index(p->arg, v) < 0) {
 			choice_words(p->arg, want, sizeof(want));
 		} else {
@@ -404,10 +409,6 @@ edge_opts_check(const struct edge_opts *o, struct edge_error *err)
 			    p->name);
 		else
 			snprintf(where, sizeof(where), "%s", o->origin[i]);
-		if (p->type == EDGE_T_INT)
-			return edge_err(err, EDGE_EUSAGE,
-			    "%s %s: expected a number %s%s", where, v,
-			    p->max == EDGE_NO_MAX ? "of " : "from ", want);
 		return edge_err(err, EDGE_EUSAGE, "%s %s: expected %s", where,
 		    v, want);
 	}

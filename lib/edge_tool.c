@@ -396,14 +396,11 @@ edge_ctx_secret(struct edge_ctx *ctx, const char *name, struct edge_secret **out
 int
 edge_usage(struct edge_ctx *ctx, const char *fmt, ...)
 {
-	char msg[sizeof(ctx->err.msg)];
 	va_list ap;
 
-	/* Formatted aside: callers pass ctx->err.msg itself as an argument. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(ctx->err.msg, sizeof(ctx->err.msg), fmt, ap);
 	va_end(ap);
-	memcpy(ctx->err.msg, msg, sizeof(msg));
 	ctx->err.code = EDGE_EUSAGE;
 	return EDGE_EUSAGE;
 }

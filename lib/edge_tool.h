@@ -97,7 +97,11 @@ int edge_ctx_secret(struct edge_ctx *ctx, const char *name,
  */
 char **edge_ctx_child_env(const struct edge_ctx *ctx);
 
-/* Report an argument error: sets ctx->err and returns EDGE_EUSAGE. */
+/*
+ * Report an argument error: sets ctx->err and returns EDGE_EUSAGE.  Its
+ * arguments must not point into ctx->err (a lib error that is a usage error
+ * is returned as it is, with its code).
+ */
 int edge_usage(struct edge_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

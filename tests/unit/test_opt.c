@@ -255,7 +255,7 @@ test_typed_errors(void **state)
 	assert_string_equal(err.msg,
 	    "--timeout 30s: expected a number from 1 to 3600");
 	assert_int_equal(resolve1("--grace", "-1", NULL, &err), EDGE_EUSAGE);
-	assert_string_equal(err.msg, "--grace -1: expected a number of 0 or more");
+	assert_string_equal(err.msg, "--grace -1: expected a number of at least 0");
 	assert_int_equal(resolve1("--grace", "99999999999999999999", NULL, &err),
 	    EDGE_EUSAGE);
 	assert_int_equal(resolve1("--offset", "+1", NULL, &err), EDGE_EUSAGE);
