@@ -66,18 +66,21 @@ $(B)/edge-%: $(B)/cmd/edge-%.o $(LIB)
 
 # The MQTT tools (edge-connect; edge-provision --via mqtt) build their TLS
 # context with OpenSSL because libmosquitto is built on it: only they link
-# -lssl -lcrypto, only lib/edge_tls.c calls OpenSSL, and only it may use the
-# deprecated ENGINE API (the pkcs11 engine for token keys, until a pkcs11
-# provider replaces it).
+# -lssl -lcrypto (and their unit tests), only lib/edge_tls.c and the edge key
+# it presents, lib/edge_sslkey.c, call OpenSSL (pulled from libedge.a through
+# edge_tls.o only), and only they may use the deprecated ENGINE API (the
+# pkcs11 engine for token keys, until a pkcs11 provider replaces it).
 MQTT_TOOLS  := edge-connect edge-provision
+SSL_LIBS     = $(shell $(PKG_CONFIG) --libs libssl libcrypto)
 P11_PROXY   = $(shell $(PKG_CONFIG) --variable=proxy_module p11-kit-1 2>/dev/null || echo /usr/lib/$$($(CC) -print-multiarch)/p11-kit-proxy.so)
-$(B)/lib/edge_tls.o: ALL_CFLAGS += -Wno-deprecated-declarations -DEDGE_P11_PROXY='"$(P11_PROXY)"'
+$(B)/lib/edge_tls.o $(B)/lib/edge_sslkey.o: ALL_CFLAGS += -Wno-deprecated-declarations -DEDGE_P11_PROXY='"$(P11_PROXY)"'
 $(MQTT_TOOLS:%=$(B)/%): $(B)/%: $(B)/cmd/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs libssl libcrypto)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SSL_LIBS)
 
+$(B)/tests/test_tls: TEST_LIBS = $(SSL_LIBS)
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
 # Man pages: Markdown with shared fragments spliced in, then go-md2man.
 # Skipped with a warning when go-md2man is missing (make deps installs it);

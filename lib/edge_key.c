@@ -272,41 +272,75 @@ edge_key_from_uri(const char *uri, struct edge_key **out,
 	return rc;
 }
 
-static void
-chomp(char *s)
+/*
+ * key.uri: one line.  Trailing blanks and the line end are trimmed (the GnuTLS
+ * path did; the OpenSSL path cut at the first newline instead); a second
+ * line or a control character left inside is refused, as is a URI that
+ * would not parse or holds a pin-value (the GnuTLS path's checks, now made
+ * for the OpenSSL path too).
+ */
+static int
+read_key_uri(int dirfd, char **uri, struct edge_error *err)
 {
-	size_t n = strlen(s);
+	char *data = NULL;
+	size_t len = 0, i;
+	int rc;
 
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
-		s[--n] = '\0';
+	if ((rc = edge_file_read(dirfd, EDGE_KEY_URI, EDGE_KEY_URI_MAX, &data,
+	    &len, err)) != EDGE_OK)
+		return rc;
+	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' ||
+	    data[len - 1] == ' ' || data[len - 1] == '\t'))
+		data[--len] = '\0';
+	for (i = 0; i < len; i++)
+		if ((unsigned char)data[i] < 0x20 || data[i] == 0x7f) {
+			free(data);
+			return edge_err(err, EDGE_EINPUT,
+			    EDGE_KEY_URI ": not one pkcs11: URI on one line");
+		}
+	if ((rc = edge_p11_check_uri(data, err)) != EDGE_OK) {
+		free(data);
+		return rc;
+	}
+	*uri = data;
+	return EDGE_OK;
 }
 
 int
-edge_key_load_state(int dirfd, struct edge_key **key, struct edge_error *err)
+edge_key_locate(int dirfd, char **uri, struct edge_key **key,
+    struct edge_error *err)
 {
 	char *data = NULL;
 	size_t len = 0;
 	int rc;
 
+	*uri = NULL;
 	*key = NULL;
-	if (edge_file_exists(dirfd, EDGE_KEY_URI)) {
-		rc = edge_file_read(dirfd, EDGE_KEY_URI, 4096, &data, &len, err);
-		if (rc != EDGE_OK)
-			return rc;
-		chomp(data);
-		rc = edge_key_from_uri(data, key, err);
-		free(data);
-		return rc;
-	}
+	if (edge_file_exists(dirfd, EDGE_KEY_URI))
+		return read_key_uri(dirfd, uri, err);
 	if (!edge_file_exists(dirfd, EDGE_KEY_PEM))
 		return edge_err(err, EDGE_EINPUT,
 		    "no key in the state directory (" EDGE_KEY_PEM " or "
 		    EDGE_KEY_URI "); run edge-keygen first");
-	rc = edge_file_read(dirfd, EDGE_KEY_PEM, 64 * 1024, &data, &len, err);
+	rc = edge_file_read(dirfd, EDGE_KEY_PEM, EDGE_KEY_PEM_MAX, &data, &len,
+	    err);
 	if (rc != EDGE_OK)
 		return rc;
 	rc = edge_key_from_pem(data, len, EDGE_KEY_PEM, key, err);
 	edge_file_free_private(&data, len);
+	return rc;
+}
+
+int
+edge_key_load_state(int dirfd, struct edge_key **key, struct edge_error *err)
+{
+	char *uri = NULL;
+	int rc = edge_key_locate(dirfd, &uri, key, err);
+
+	if (rc == EDGE_OK && uri != NULL) {
+		rc = edge_key_from_uri(uri, key, err);
+		free(uri);
+	}
 	return rc;
 }
 
@@ -328,7 +362,7 @@ edge_key_load(const char *name, struct edge_key **key, struct edge_error *err)
 	if (strcmp(name, "-") == 0)
 		return edge_err(err, EDGE_EUSAGE,
 		    "private keys are not read from standard input");
-	rc = edge_file_read(AT_FDCWD, name, 64 * 1024, &data, &len, err);
+	rc = edge_file_read(AT_FDCWD, name, EDGE_KEY_PEM_MAX, &data, &len, err);
 	if (rc != EDGE_OK)
 		return rc;
 	rc = edge_key_from_pem(data, len, name, key, err);

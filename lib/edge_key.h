@@ -16,6 +16,9 @@
 #include "edge_err.h"
 #include "edge_state.h"
 
+#define EDGE_KEY_PEM_MAX	(64 * 1024)	/* read cap of a PEM key file */
+#define EDGE_KEY_URI_MAX	4096		/* read cap of key.uri */
+
 enum edge_key_type { EDGE_KEY_RSA, EDGE_KEY_EC };
 
 struct edge_key {
@@ -54,8 +57,22 @@ int edge_key_from_uri(const char *uri, struct edge_key **key,
     struct edge_error *err);
 
 /*
- * Load the edge's key from the state directory: key.uri if present, else
- * key.pem.  Errors: EDGE_EINPUT (no key, not a key), EDGE_ESTORE.
+ * Where the state directory's key is, decided here only (the GnuTLS tools
+ * and the OpenSSL context of edge_sslkey.h both ask): key.uri if present,
+ * else key.pem.  A token key sets *uri (caller frees): the file's one line,
+ * trailing blanks trimmed, a pkcs11: URI that parses and holds no pin-value;
+ * no token is opened.  A file key sets *key: key.pem (at most
+ * EDGE_KEY_PEM_MAX bytes) parsed as by edge_key_from_pem.  Errors:
+ * EDGE_EINPUT (no key, too large, not a key, not one line), EDGE_EUSAGE (URI
+ * syntax, pin-value), EDGE_ESTORE (unreadable).
+ */
+int edge_key_locate(int dirfd, char **uri, struct edge_key **key,
+    struct edge_error *err);
+
+/*
+ * Load the edge's key from the state directory (edge_key_locate, then the
+ * token key opened through GnuTLS).  Errors: as edge_key_locate, and
+ * edge_key_from_uri's.
  */
 int edge_key_load_state(int dirfd, struct edge_key **key,
     struct edge_error *err);

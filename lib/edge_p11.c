@@ -84,6 +84,14 @@ edge_p11_quiet(bool on)
 	}
 }
 
+void
+edge_p11_quiet_modules(void)
+{
+	/* tpm2-pkcs11 and the TSS log errors to stderr when no TPM is present. */
+	setenv("TPM2_PKCS11_LOG_LEVEL", "0", 0);
+	setenv("TSS2_LOG", "all+NONE", 0);
+}
+
 int
 edge_p11_init(struct edge_error *err)
 {
@@ -91,9 +99,7 @@ edge_p11_init(struct edge_error *err)
 
 	if (p11_ready)
 		return EDGE_OK;
-	/* tpm2-pkcs11 and the TSS log errors to stderr when no TPM is present. */
-	setenv("TPM2_PKCS11_LOG_LEVEL", "0", 0);
-	setenv("TSS2_LOG", "all+NONE", 0);
+	edge_p11_quiet_modules();
 	edge_p11_quiet(true);
 	rc = gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_AUTO, NULL);
 	edge_p11_quiet(false);
@@ -160,6 +166,35 @@ parse_uri(const char *uri, P11KitUri **out, struct edge_error *err)
 	return EDGE_OK;
 }
 
+/* A URI that names a key: it parses and carries no pin-value. */
+static int
+parse_key_uri(const char *uri, P11KitUri **out, struct edge_error *err)
+{
+	int rc;
+
+	if ((rc = parse_uri(uri, out, err)) != EDGE_OK)
+		return rc;
+	if (p11_kit_uri_get_pin_value(*out) != NULL) {
+		p11_kit_uri_free(*out);
+		*out = NULL;
+		return edge_err(err, EDGE_EUSAGE,
+		    "%s: pin-value would put the PIN on the command line; use --pin or pin-source",
+		    "URI");
+	}
+	return EDGE_OK;
+}
+
+int
+edge_p11_check_uri(const char *uri, struct edge_error *err)
+{
+	P11KitUri *u = NULL;
+	int rc = parse_key_uri(uri, &u, err);
+
+	if (u != NULL)
+		p11_kit_uri_free(u);
+	return rc;
+}
+
 static int
 find_token(const char *uri, char **token_url, char **label,
     struct edge_error *err)
@@ -173,14 +208,8 @@ find_token(const char *uri, char **token_url, char **label,
 	*token_url = NULL;
 	if (label != NULL)
 		*label = NULL;
-	if ((rc = parse_uri(uri, &want, err)) != EDGE_OK)
+	if ((rc = parse_key_uri(uri, &want, err)) != EDGE_OK)
 		return rc;
-	if (p11_kit_uri_get_pin_value(want) != NULL) {
-		rc = edge_err(err, EDGE_EUSAGE,
-		    "%s: pin-value would put the PIN on the command line; use --pin or pin-source",
-		    "URI");
-		goto out;
-	}
 	if ((rc = edge_p11_init(err)) != EDGE_OK)
 		goto out;
 	for (seq = 0;; seq++) {

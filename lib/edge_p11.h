@@ -22,9 +22,15 @@
 int edge_p11_init(struct edge_error *err);
 
 /*
- * Keep the modules' own stderr output away while PKCS#11 work runs (nests;
- * every true needs a false).  EDGE_P11_DEBUG in the environment lets it
- * through.
+ * That silencing alone (without overriding what the user set), for whoever
+ * loads the modules: edge_p11_init, and the OpenSSL engine (edge_sslkey.h).
+ */
+void edge_p11_quiet_modules(void);
+
+/*
+ * Keep the modules' own stderr output away while PKCS#11 work runs, through
+ * GnuTLS or the OpenSSL engine (nests; every true needs a false).
+ * EDGE_P11_DEBUG in the environment lets it through.
  */
 void edge_p11_quiet(bool on);
 
@@ -37,6 +43,12 @@ void edge_p11_set_pin(const struct edge_secret *pin);
 
 /* True when s is a "pkcs11:" URI. */
 bool edge_p11_is_uri(const char *s);
+
+/*
+ * Check a key's URI without touching a token: a pkcs11: URI that parses and
+ * holds no pin-value.  Errors: EDGE_EUSAGE.
+ */
+int edge_p11_check_uri(const char *uri, struct edge_error *err);
 
 /*
  * Check a user's URI: it parses, holds no pin-value (a PIN in argv), and

@@ -1,15 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The TLS client context for edge-connect (OpenSSL).  The ENGINE API used for
- * token keys is deprecated in OpenSSL 3; the Makefile allows it for this
- * object only, and it is confined to edge_tls_token_key().
- *
- * key.pem is parsed by GnuTLS, not by OpenSSL's PEM/DER decoders: those free
- * copies of the key's DER without cleansing them (PEM_read_bio_ex's base64
- * output, asn1_d2i_read_bio's buffer in the der2key decoder), and nothing
- * outside OpenSSL can reach them.  GnuTLS wipes what it decodes; its numbers
- * go to OpenSSL through secure BIGNUMs and a secure parameter block, which
- * OpenSSL cleanses when it frees them even without a secure heap.
+ * The TLS client context for edge-connect (OpenSSL).  The edge's key comes
+ * from edge_sslkey.c, which owns the OpenSSL side of it (the pkcs11 engine,
+ * the conversion from GnuTLS).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -18,18 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
 #include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/engine.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/objects.h>
-#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -37,13 +22,9 @@
 
 #include "edge_file.h"
 #include "edge_hubid.h"
-#include "edge_key.h"
+#include "edge_sslkey.h"
 #include "edge_state.h"
 #include "edge_tls.h"
-
-#ifndef EDGE_P11_PROXY
-#define EDGE_P11_PROXY	"p11-kit-proxy.so"
-#endif
 
 static int status_index = -1;
 static int expect_index = -1;
@@ -70,18 +51,6 @@ expect_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 	free(e->host);
 	free(e->pins);
 	free(e);
-}
-
-void
-edge_tls_last_error(char *buf, size_t len)
-{
-	unsigned long e = ERR_get_error();
-
-	if (e == 0)
-		snprintf(buf, len, "unknown error");
-	else
-		ERR_error_string_n(e, buf, len);
-	ERR_clear_error();
 }
 
 bool
@@ -342,7 +311,7 @@ load_cert(SSL_CTX *ctx, int dirfd, struct edge_error *err)
 		if (rc != 0) {
 			char why[256];
 			BIO_free(bio);
-			edge_tls_last_error(why, sizeof(why));
+			edge_sslkey_last_error(why, sizeof(why));
 			return edge_err(err, EDGE_EINPUT, EDGE_CERT_FILE ": %s", why);
 		}
 	}
@@ -353,314 +322,6 @@ load_cert(SSL_CTX *ctx, int dirfd, struct edge_error *err)
 	return EDGE_OK;
 }
 
-/*
- * libp11 and some token modules (tpm2-pkcs11 without a TPM) print to stderr
- * themselves; their failures reach the caller through the OpenSSL error
- * queue instead, so their own lines are kept off the tool's stderr.
- */
-static int
-mute_stderr(void)
-{
-	int saved = dup(2), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-	if (saved >= 0 && null >= 0)
-		dup2(null, 2);
-	if (null >= 0)
-		close(null);
-	return saved;
-}
-
-static void
-unmute_stderr(int saved)
-{
-	if (saved >= 0) {
-		dup2(saved, 2);
-		close(saved);
-	}
-}
-
-static int
-token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
-    struct edge_error *err);
-
-int
-edge_tls_token_key(const char *uri, const struct edge_secret *pin,
-    EVP_PKEY **out, struct edge_error *err)
-{
-	int saved = getenv("EDGE_P11_DEBUG") ? -1 : mute_stderr();
-	int rc = token_key(uri, pin, out, err);
-
-	unmute_stderr(saved);
-	return rc;
-}
-
-static int
-token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
-    struct edge_error *err)
-{
-	static ENGINE *engine;	/* kept for the process: keys refer to it */
-	char why[256];
-	EVP_PKEY *pkey;
-
-	*out = NULL;
-	if (engine == NULL) {
-		ENGINE *e;
-
-		/* tpm2-pkcs11 and the TSS log to stderr when no TPM is present. */
-		setenv("TPM2_PKCS11_LOG_LEVEL", "0", 0);
-		setenv("TSS2_LOG", "all+NONE", 0);
-		ENGINE_load_builtin_engines();
-		if ((e = ENGINE_by_id("pkcs11")) == NULL) {
-			edge_tls_last_error(why, sizeof(why));
-			return edge_err(err, EDGE_ESTORE,
-			    "OpenSSL pkcs11 engine not available (install libengine-pkcs11-openssl): %s",
-			    why);
-		}
-		if (!ENGINE_ctrl_cmd_string(e, "MODULE_PATH", EDGE_P11_PROXY, 0) ||
-		    !ENGINE_init(e)) {
-			edge_tls_last_error(why, sizeof(why));
-			ENGINE_free(e);
-			return edge_err(err, EDGE_ESTORE,
-			    "pkcs11 engine with %s: %s", EDGE_P11_PROXY, why);
-		}
-		ENGINE_free(e);		/* the functional reference stays */
-		engine = e;
-	}
-	if (pin != NULL && !ENGINE_ctrl_cmd_string(engine, "PIN", pin->data, 0)) {
-		edge_tls_last_error(why, sizeof(why));
-		return edge_err(err, EDGE_ESTORE, "pkcs11 engine: PIN: %s", why);
-	}
-	pkey = ENGINE_load_private_key(engine, uri, NULL, NULL);
-	if (pkey == NULL) {
-		edge_tls_last_error(why, sizeof(why));
-		return edge_err(err, EDGE_ESTORE,
-		    "%s: cannot open the token key (wrong PIN or no such key?): %s",
-		    EDGE_KEY_URI, why);
-	}
-	*out = pkey;
-	return EDGE_OK;
-}
-
-/* Wipe and release a number GnuTLS exported. */
-static void
-datum_wipe(gnutls_datum_t *d)
-{
-	if (d->data != NULL) {
-		gnutls_memset(d->data, 0, d->size);
-		gnutls_free(d->data);
-	}
-	d->data = NULL;
-	d->size = 0;
-}
-
-/*
- * Push a number (big-endian, as GnuTLS exports it) as a secure BIGNUM: its
- * limbs, and the parameter block OSSL_PARAM_BLD_to_param copies it into, are
- * then secure allocations, cleansed when freed.  *bn stays the caller's to
- * BN_clear_free after the parameters are built.
- */
-static bool
-push_secret(OSSL_PARAM_BLD *bld, const char *name, const gnutls_datum_t *d,
-    BIGNUM **bn)
-{
-	return (*bn = BN_secure_new()) != NULL &&
-	    BN_bin2bn(d->data, (int)d->size, *bn) != NULL &&
-	    OSSL_PARAM_BLD_push_BN(bld, name, *bn) == 1;
-}
-
-/* Build the EVP_PKEY of algorithm type from the pushed parameters. */
-static int
-key_fromdata(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out,
-    struct edge_error *err)
-{
-	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
-	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-	char why[256];
-	int rc = EDGE_OK;
-
-	if (params == NULL || pctx == NULL ||
-	    EVP_PKEY_fromdata_init(pctx) != 1 ||
-	    EVP_PKEY_fromdata(pctx, out, EVP_PKEY_KEYPAIR, params) != 1) {
-		edge_tls_last_error(why, sizeof(why));
-		rc = edge_err(err, EDGE_EINPUT,
-		    EDGE_KEY_PEM ": not a usable %s key: %s", type, why);
-	}
-	EVP_PKEY_CTX_free(pctx);
-	OSSL_PARAM_free(params);	/* the secure part is cleansed */
-	return rc;
-}
-
-/*
- * RSA: GnuTLS's u is the PKCS#1 coefficient q^-1 mod p (nettle's c), which is
- * OpenSSL's OSSL_PKEY_PARAM_RSA_COEFFICIENT1 (iqmp): no conversion.
- */
-static int
-rsa_key(gnutls_x509_privkey_t x, EVP_PKEY **out, struct edge_error *err)
-{
-	static const char *const names[8] = {
-		OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E,
-		OSSL_PKEY_PARAM_RSA_D, OSSL_PKEY_PARAM_RSA_FACTOR1,
-		OSSL_PKEY_PARAM_RSA_FACTOR2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
-		OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
-	};
-	gnutls_datum_t v[8];	/* n e d p q u e1 e2, in names' order */
-	BIGNUM *bn[8] = { NULL };
-	OSSL_PARAM_BLD *bld = NULL;
-	size_t i;
-	int g, rc;
-
-	memset(v, 0, sizeof(v));
-	g = gnutls_x509_privkey_export_rsa_raw2(x, &v[0], &v[1], &v[2], &v[3],
-	    &v[4], &v[5], &v[6], &v[7]);
-	if (g < 0) {
-		rc = edge_err(err, EDGE_EINPUT, EDGE_KEY_PEM ": %s",
-		    gnutls_strerror(g));
-		goto out;
-	}
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
-		goto oom;
-	for (i = 0; i < 8; i++)
-		if (!push_secret(bld, names[i], &v[i], &bn[i]))
-			goto oom;
-	rc = key_fromdata("RSA", bld, out, err);
-	goto out;
-oom:
-	ERR_clear_error();
-	rc = edge_err(err, EDGE_EFAIL, EDGE_KEY_PEM ": out of memory");
-out:
-	OSSL_PARAM_BLD_free(bld);
-	for (i = 0; i < 8; i++) {
-		BN_clear_free(bn[i]);
-		datum_wipe(&v[i]);
-	}
-	return rc;
-}
-
-/* Copy a big-endian number right-aligned into len bytes. */
-static bool
-put_fixed(unsigned char *dst, size_t len, const gnutls_datum_t *d)
-{
-	const unsigned char *p = d->data;
-	size_t n = d->size;
-
-	while (n > 0 && *p == 0) {
-		p++;
-		n--;
-	}
-	if (n > len)
-		return false;
-	memset(dst, 0, len - n);
-	if (n > 0)
-		memcpy(dst + len - n, p, n);
-	return true;
-}
-
-/* EC (P-256, and P-384/P-521 should a gateway hold one). */
-static int
-ec_key(gnutls_x509_privkey_t x, EVP_PKEY **out, struct edge_error *err)
-{
-	gnutls_datum_t px = { NULL, 0 }, py = { NULL, 0 }, k = { NULL, 0 };
-	gnutls_ecc_curve_t curve;
-	unsigned char point[1 + 2 * 66];	/* uncompressed: 04 || x || y */
-	OSSL_PARAM_BLD *bld = NULL;
-	BIGNUM *bn = NULL;
-	size_t size;
-	int g, nid, rc;
-
-	if ((g = gnutls_x509_privkey_export_ecc_raw(x, &curve, &px, &py, &k)) < 0) {
-		rc = edge_err(err, EDGE_EINPUT, EDGE_KEY_PEM ": %s",
-		    gnutls_strerror(g));
-		goto out;
-	}
-	switch (curve) {
-	case GNUTLS_ECC_CURVE_SECP256R1:
-		nid = NID_X9_62_prime256v1;
-		break;
-	case GNUTLS_ECC_CURVE_SECP384R1:
-		nid = NID_secp384r1;
-		break;
-	case GNUTLS_ECC_CURVE_SECP521R1:
-		nid = NID_secp521r1;
-		break;
-	default:
-		rc = edge_err(err, EDGE_EINPUT,
-		    EDGE_KEY_PEM ": unsupported curve %s (P-256 expected)",
-		    gnutls_ecc_curve_get_name(curve));
-		goto out;
-	}
-	size = (size_t)gnutls_ecc_curve_get_size(curve);
-	point[0] = 0x04;
-	if (size == 0 || 1 + 2 * size > sizeof(point) ||
-	    !put_fixed(point + 1, size, &px) ||
-	    !put_fixed(point + 1 + size, size, &py)) {
-		rc = edge_err(err, EDGE_EINPUT,
-		    EDGE_KEY_PEM ": malformed EC public point");
-		goto out;
-	}
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-	    OBJ_nid2sn(nid), 0) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-	    point, 1 + 2 * size) != 1 ||
-	    !push_secret(bld, OSSL_PKEY_PARAM_PRIV_KEY, &k, &bn)) {
-		ERR_clear_error();
-		rc = edge_err(err, EDGE_EFAIL, EDGE_KEY_PEM ": out of memory");
-		goto out;
-	}
-	rc = key_fromdata("EC", bld, out, err);
-out:
-	OSSL_PARAM_BLD_free(bld);
-	BN_clear_free(bn);
-	datum_wipe(&k);
-	datum_wipe(&px);
-	datum_wipe(&py);
-	return rc;
-}
-
-/*
- * The file key: key.pem parsed by GnuTLS, its numbers handed to OpenSSL (see
- * the top of this file).  Errors: EDGE_EINPUT, EDGE_ESTORE (unreadable).
- */
-static int
-file_key(int dirfd, EVP_PKEY **out, struct edge_error *err)
-{
-	gnutls_x509_privkey_t x = NULL;
-	gnutls_datum_t pem;
-	char *data = NULL;
-	size_t len = 0;
-	int algo, g, rc;
-
-	*out = NULL;
-	if (edge_file_read(dirfd, EDGE_KEY_PEM, EDGE_FILE_MAX, &data, &len,
-	    err) != EDGE_OK)
-		return edge_err_prefix(err, "edge key (run edge-keygen)");
-	pem.data = (unsigned char *)data;
-	pem.size = (unsigned)len;
-	if ((g = gnutls_x509_privkey_init(&x)) < 0) {
-		x = NULL;
-		rc = edge_err(err, EDGE_EFAIL, EDGE_KEY_PEM ": %s",
-		    gnutls_strerror(g));
-	} else if ((g = gnutls_x509_privkey_import2(x, &pem,
-	    GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN)) < 0) {
-		rc = edge_err(err, EDGE_EINPUT,
-		    EDGE_KEY_PEM ": not a PEM private key: %s",
-		    gnutls_strerror(g));
-	} else if ((algo = gnutls_x509_privkey_get_pk_algorithm(x)) ==
-	    GNUTLS_PK_RSA) {
-		rc = rsa_key(x, out, err);
-	} else if (algo == GNUTLS_PK_ECDSA) {
-		rc = ec_key(x, out, err);
-	} else {
-		rc = edge_err(err, EDGE_EINPUT,
-		    EDGE_KEY_PEM ": unsupported key algorithm %s (RSA or EC expected)",
-		    algo < 0 ? gnutls_strerror(algo) :
-		    gnutls_pk_algorithm_get_name((gnutls_pk_algorithm_t)algo));
-	}
-	gnutls_x509_privkey_deinit(x);	/* GnuTLS wipes its numbers */
-	edge_file_free_private(&data, len);
-	return rc;
-}
-
 static int
 load_key(SSL_CTX *ctx, const struct edge_tls_conf *conf, struct edge_error *err)
 {
@@ -668,26 +329,12 @@ load_key(SSL_CTX *ctx, const struct edge_tls_conf *conf, struct edge_error *err)
 	char why[256];
 	int rc;
 
-	if (edge_file_exists(conf->dirfd, EDGE_KEY_URI)) {
-		char *uri = NULL, *nl;
-		size_t len = 0;
-
-		if ((rc = edge_file_read(conf->dirfd, EDGE_KEY_URI, 4096, &uri,
-		    &len, err)) != EDGE_OK)
-			return rc;
-		if ((nl = strchr(uri, '\n')) != NULL)
-			*nl = '\0';
-		rc = edge_tls_token_key(uri, conf->pin, &pkey, err);
-		free(uri);
-		if (rc != EDGE_OK)
-			return rc;
-	} else if ((rc = file_key(conf->dirfd, &pkey, err)) != EDGE_OK) {
+	if ((rc = edge_sslkey_load_state(conf->dirfd, conf->pin, &pkey, err)) !=
+	    EDGE_OK)
 		return rc;
-	}
-	rc = EDGE_OK;
 	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
-		edge_tls_last_error(why, sizeof(why));
+		edge_sslkey_last_error(why, sizeof(why));
 		rc = edge_err(err, EDGE_EINPUT,
 		    EDGE_CERT_FILE ": does not match the edge's key: %s", why);
 	}
@@ -729,7 +376,7 @@ edge_tls_ctx_new(const struct edge_tls_conf *conf, struct edge_tls_status *st,
 		expect_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL,
 		    expect_free);
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
-		edge_tls_last_error(why, sizeof(why));
+		edge_sslkey_last_error(why, sizeof(why));
 		return edge_err(err, EDGE_EFAIL, "TLS: %s", why);
 	}
 	edge_tls_status_reset(st);

@@ -14,10 +14,8 @@
  * checks the hub's certificate against DIR/crl.pem
  * when it exists, verifies validity at a given time, and presents the
  * edge's certificate (DIR/cert.pem) with its key (DIR/key.pem, or the token
- * key named by DIR/key.uri through the OpenSSL pkcs11 engine).  key.pem (RSA
- * or EC) is parsed by GnuTLS and handed to OpenSSL as numbers, because
- * OpenSSL's PEM decoder leaves unwiped copies of the key; received TLS
- * records are cleansed (SSL_OP_CLEANSE_PLAINTEXT).
+ * key named by DIR/key.uri: edge_sslkey.h); received TLS records are
+ * cleansed (SSL_OP_CLEANSE_PLAINTEXT).
  *
  * What happens during a handshake (the first verification error, a fatal
  * alert sent by the hub, the hub certificate's notBefore) is recorded in a
@@ -33,7 +31,6 @@
 #include "edge_secret.h"
 
 struct ssl_ctx_st;	/* OpenSSL's SSL_CTX */
-struct evp_pkey_st;	/* OpenSSL's EVP_PKEY */
 
 struct edge_tls_conf {
 	int dirfd;		/* the state directory */
@@ -77,17 +74,6 @@ int edge_tls_ctx_new(const struct edge_tls_conf *conf,
 void edge_tls_ctx_free(struct ssl_ctx_st **ctx);
 
 /*
- * Open the private key named by a pkcs11: URI in a token, through the
- * OpenSSL pkcs11 engine loaded with p11-kit's proxy module (so every
- * registered token module is reachable, none is hard-coded).  pin may be
- * NULL (the URI's pin-source, or no login).  This is the one function to
- * replace when a pkcs11 OpenSSL 3 provider takes over.  Caller frees *out
- * with EVP_PKEY_free().  Errors: EDGE_ESTORE with the engine's reason.
- */
-int edge_tls_token_key(const char *uri, const struct edge_secret *pin,
-    struct evp_pkey_st **out, struct edge_error *err);
-
-/*
  * Explain a failed handshake or a connection the hub closed, from what st
  * recorded: the hub's certificate failed verification (EDGE_ETRUST "hub
  * certificate has no serverAuth usage", "hub certificate: expired", "... signed by an unknown CA (not in ca.pem)",
@@ -101,8 +87,5 @@ int edge_tls_explain(const struct edge_tls_status *st, const char *server_name,
 
 /* True when the TLS connection ssl (an OpenSSL SSL) holds decrypted input. */
 bool edge_tls_pending(void *ssl);
-
-/* The oldest OpenSSL error queued on this thread, as text, and clear the queue. */
-void edge_tls_last_error(char *buf, size_t len);
 
 #endif

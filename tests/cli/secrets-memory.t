@@ -23,7 +23,7 @@
 # Every check is a plain assertion.  The private key in edge-connect once
 # needed a TODO: OpenSSL 3's PEM_read_bio_PrivateKey frees two copies of the
 # key's DER without cleansing them (PEM_read_bio_ex's base64 output and
-# asn1_d2i_read_bio's buffer in the DER-to-key decoder).  lib/edge_tls.c now
+# asn1_d2i_read_bio's buffer in the DER-to-key decoder).  lib/edge_sslkey.c now
 # parses key.pem with GnuTLS and builds the EVP_PKEY from its numbers
 # (EVP_PKEY_fromdata, secure BIGNUMs, everything wiped), so no copy is left.
 #
