@@ -267,6 +267,10 @@ test_trust(void **state)
 		.cn = "hub", .dns = "localhost", .ip = true,
 		.key_usage = GNUTLS_KEY_DIGITAL_SIGNATURE,
 	};
+	const struct httpsd_cert bad_ku = {
+		.cn = "hub", .server_auth = true, .ip = true,
+		.key_usage = GNUTLS_KEY_NON_REPUDIATION,
+	};
 	const struct httpsd_cert cn_only = {
 		.cn = "localhost", .server_auth = true,
 		.key_usage = GNUTLS_KEY_DIGITAL_SIGNATURE,
@@ -287,6 +291,10 @@ test_trust(void **state)
 	/* No serverAuth: the handshake succeeds, the hook refuses. */
 	c = serve_as(&no_eku);
 	expect_refused(&o, url, "hub certificate has no serverAuth usage");
+	gnutls_x509_crt_deinit(c);
+	/* A keyUsage that does not serve a TLS server: GnuTLS refuses it. */
+	c = serve_as(&bad_ku);
+	expect_refused(&o, url, "keyUsage does not allow a TLS server");
 	gnutls_x509_crt_deinit(c);
 	/* Named only by its CN: libcurl-gnutls would take it, the hook does not. */
 	snprintf(u, sizeof(u), "https://localhost:%d/", srv.port);
