@@ -326,22 +326,18 @@ edge_http_request(const struct edge_http_opts *o, const char *method,
 	memset(&peer, 0, sizeof(peer));
 	sink.resp = resp;
 	sink.max = o->max_response;
-	if (strncasecmp(url, "https://", 8) != 0 &&
-	    !(o->allow_insecure_http && strncasecmp(url, "http://", 7) == 0))
+	if (strncasecmp(url, "https://", 8) != 0)
 		return edge_err(err, EDGE_EUSAGE,
 		    "%s: only https:// URLs are allowed", url);
 	if ((c = conn_get()) == NULL)
 		return edge_err(err, EDGE_EFAIL, "cannot start libcurl");
-	if (strncasecmp(url, "https://", 8) == 0) {
-		if ((rc = url_host(url, peer.host, sizeof(peer.host), err)) !=
-		    EDGE_OK)
-			return rc;
-		peer.c = c;
-		peer.pins = o->hub_pin;
-		peer.ca_file = o->ca_file;
-		curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, prereq);
-		curl_easy_setopt(c, CURLOPT_PREREQDATA, &peer);
-	}
+	if ((rc = url_host(url, peer.host, sizeof(peer.host), err)) != EDGE_OK)
+		return rc;
+	peer.c = c;
+	peer.pins = o->hub_pin;
+	peer.ca_file = o->ca_file;
+	curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, prereq);
+	curl_easy_setopt(c, CURLOPT_PREREQDATA, &peer);
 	for (; headers != NULL && *headers != NULL; headers++)
 		hl = curl_slist_append(hl, *headers);
 	/* libcurl adds "Expect: 100-continue" to POSTs; the hub needs no round trip. */
@@ -352,8 +348,7 @@ edge_http_request(const struct edge_http_opts *o, const char *method,
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
-	    o->allow_insecure_http ? "https,http" : "https");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);

@@ -4,8 +4,7 @@
 
 /*
  * HTTPS requests (libcurl): peer verification always on, TLS >= 1.2, plain
- * http refused unless allow_insecure_http, connect and total timeouts, and a
- * cap on the response size.  The server's certificate must also pass the
+ * http refused, connect and total timeouts, and a cap on the response size.  The server's certificate must also pass the
  * hub identity rule (edge_hubid.h: serverAuth, the host in a subjectAltName,
  * the pin), checked before any part of the request is sent.  Never prints.
  */
@@ -21,7 +20,6 @@ struct edge_http_opts {
 	long connect_timeout;	/* seconds */
 	long total_timeout;	/* seconds */
 	size_t max_response;	/* bytes; larger answers are EDGE_EINPUT */
-	bool allow_insecure_http; /* tests only: permit http:// URLs */
 	const char *hub_pin;	/* --hub-pin: sha256//BASE64[;...], NULL: none */
 };
 

@@ -21,12 +21,6 @@ edge_log_init(const char *tool_name, int verbosity, bool quiet)
 	log_quiet = quiet;
 }
 
-const char *
-edge_log_tool(void)
-{
-	return log_tool;
-}
-
 static void vline(const char *prefix, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 

@@ -14,8 +14,6 @@
 /* Set by edge_tool_main() before the tool runs. */
 void edge_log_init(const char *tool_name, int verbosity, bool quiet);
 
-const char *edge_log_tool(void);
-
 /* The error line, always printed: "tool: msg". */
 void edge_log_error(const char *msg);
 
