@@ -26,14 +26,14 @@
 #include "edge_log.h"
 #include "edge_mqtt.h"
 #include "edge_outbox.h"
+#include "edge_thing.h"
 #include "edge_state.h"
 #include "edge_time.h"
 #include "edge_tls.h"
 #include "edge_tool.h"
 
-#define LINE_MAX_BYTES	(512 * 1024)	/* EnOS refuses larger messages */
+#define LINE_MAX_BYTES	EDGE_THING_MSG_MAX
 #define EXEC_MAX_LIMIT	64	/* --exec-max upper bound */
-#define METHOD_MAX	128	/* longest uplink method accepted */
 #define CONNACK_WAIT_MS	30000
 #define FLUSH_EVERY_MS	200
 
@@ -102,9 +102,7 @@ struct app {
 	char *buf;
 	size_t blen;
 	unsigned long long lineno;
-	/* reply topics of our uplink methods */
-	char **subs;
-	size_t nsubs;
+	struct edge_thing_replies replies;	/* of our uplink topics */
 	/* options */
 	long count, timeout, exec_timeout, outbox_max, keepalive;
 	long rmin_ms, rmax_ms, drain_ms;
@@ -173,35 +171,22 @@ static void
 send_reply(struct app *a, const char *topic, json_object *id, int code,
     json_object *data, const char *message)
 {
-	json_object *r;
-	char *rtopic;
+	char *rtopic = edge_thing_reply_topic(topic);
+	char *text = edge_thing_answer(id, code, data, message);
 	struct edge_error err = { 0 };
-	const char *text;
 	int mid = 0;
 
-	/* Sized to the topic: the cloud's topic may be of any length. */
-	if (asprintf(&rtopic, "%s_reply", topic) < 0) {
+	if (rtopic == NULL || text == NULL)
 		edge_warn("cannot reply on %s_reply: out of memory", topic);
-		if (data != NULL)
-			json_object_put(data);
-		return;
-	}
-	r = json_object_new_object();
-	json_object_object_add(r, "id", json_object_get(id));
-	json_object_object_add(r, "code", json_object_new_int(code));
-	json_object_object_add(r, "data", data ? data : json_object_new_object());
-	if (message != NULL)
-		json_object_object_add(r, "message", json_object_new_string(message));
-	text = edge_json_text(r);
-	if (a->state == UP && edge_mqtt_publish(a->mq, rtopic, text, strlen(text),
-	    &mid, &err) == EDGE_OK) {
+	else if (a->state == UP && edge_mqtt_publish(a->mq, rtopic, text,
+	    strlen(text), &mid, &err) == EDGE_OK) {
 		track(a, mid, 0, false);
 		edge_verbose(1, "reply %s code %d", rtopic, code);
 	} else {
 		edge_warn("cannot reply on %s: %s", rtopic, err.msg[0] ? err.msg :
 		    "not connected");
 	}
-	json_object_put(r);
+	free(text);
 	free(rtopic);
 }
 
@@ -268,83 +253,57 @@ start_job(struct app *a, const char *topic, json_object *id, const char *input)
 	edge_verbose(1, "%s: handler %d started", topic, edge_exec_pid(j->x));
 }
 
-static bool
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 /* A reply from the hub to one of our messages. */
 static void
 hub_reply(struct app *a, const char *topic, json_object *o)
 {
-	json_object *code = NULL, *id = NULL, *m = NULL;
+	struct edge_thing_ack ack;
 
-	json_object_object_get_ex(o, "code", &code);
-	json_object_object_get_ex(o, "id", &id);
-	json_object_object_get_ex(o, "message", &m);
-	if (code != NULL && json_object_get_int(code) == 200) {
-		edge_verbose(1, "hub accepted message %s", id ?
-		    json_object_get_string(id) : "?");
+	edge_thing_ack_parse(o, &ack);
+	if (ack.ok) {
+		edge_verbose(1, "hub accepted message %s", ack.id ? ack.id : "?");
 		return;
 	}
 	a->rejected++;
 	edge_warn("hub rejected message %s on %s: code %s%s%s",
-	    id ? json_object_get_string(id) : "(no id)", topic,
-	    code ? json_object_get_string(code) : "(none)", m ? ": " : "",
-	    m ? json_object_get_string(m) : "");
+	    ack.id ? ack.id : "(no id)", topic, ack.code ? ack.code : "(none)",
+	    ack.message ? ": " : "", ack.message ? ack.message : "");
 }
 
 static void
 on_message(void *user, const char *topic, const void *payload, size_t len)
 {
 	struct app *a = user;
-	json_object *o = NULL, *line, *v;
-	struct edge_error err = { 0 };
+	json_object *o = NULL, *line, *id = NULL;
+	bool reply = edge_thing_is_reply(topic);
 
-	if (ends_with(topic, "_reply")) {
-		size_t i;
-
-		/* Only replies to our uplink; our own replies to commands echo back. */
-		for (i = 0; i < a->nsubs && strcmp(a->subs[i], topic) != 0; i++)
-			;
-		if (i == a->nsubs) {
-			edge_verbose(2, "ignored %s", topic);
-			return;
-		}
-		if (edge_json_parse(payload, len, topic, &o, &err) == EDGE_OK &&
-		    json_object_is_type(o, json_type_object))
-			hub_reply(a, topic, o);
-		else
-			edge_warn("%s: reply is not a JSON object", topic);
-		json_object_put(o);
+	/* Only replies to our uplink; our own replies to commands echo back. */
+	if (reply && !edge_thing_replies_has(&a->replies, topic)) {
+		edge_verbose(2, "ignored %s", topic);
 		return;
 	}
-	a->received++;
-	if (edge_json_parse(payload, len, topic, &o, &err) != EDGE_OK ||
+	if (!reply)
+		a->received++;
+	if (edge_json_parse(payload, len, topic, &o, NULL) != EDGE_OK ||
 	    !json_object_is_type(o, json_type_object)) {
-		edge_warn("%s: message is not a JSON object; ignored", topic);
+		edge_warn(reply ? "%s: reply is not a JSON object" :
+		    "%s: message is not a JSON object; ignored", topic);
 		json_object_put(o);
 		return;
 	}
-	line = json_object_new_object();
-	json_object_object_add(line, "topic", json_object_new_string(topic));
-	json_object_object_add(line, "method", json_object_object_get_ex(o,
-	    "method", &v) ? json_object_get(v) : NULL);
-	json_object_object_add(line, "id", json_object_object_get_ex(o, "id", &v) ?
-	    json_object_get(v) : NULL);
-	json_object_object_add(line, "params", json_object_object_get_ex(o,
-	    "params", &v) ? json_object_get(v) : NULL);
+	if (reply) {
+		hub_reply(a, topic, o);
+		json_object_put(o);
+		return;
+	}
+	line = edge_thing_command(topic, o);
 	print_line(a, line);
 	edge_verbose(1, "received %s", topic);
-	json_object_object_get_ex(o, "id", &v);
-	if (a->exec != NULL) {
-		start_job(a, topic, v, edge_json_text(line));
-	} else if (a->auto_reply) {
-		send_reply(a, topic, v, 200, NULL, NULL);
-	}
+	json_object_object_get_ex(o, "id", &id);
+	if (a->exec != NULL)
+		start_job(a, topic, id, edge_json_text(line));
+	else if (a->auto_reply)
+		send_reply(a, topic, id, 200, NULL, NULL);
 	json_object_put(line);
 	json_object_put(o);
 }
@@ -400,20 +359,19 @@ subscribe(struct app *a, const char *topic)
 static int
 subscribe_all(struct app *a)
 {
-	static const char *const down[] = {
-		"thing/service/+", "thing/service/measurepoint/set",
-		"thing/enable", "thing/disable", "thing/delete",
-	};
-	char topic[512];
 	size_t i;
 
-	for (i = 0; i < sizeof(down) / sizeof(down[0]); i++) {
-		snprintf(topic, sizeof(topic), "/sys/%s/%s/%s", a->pk, a->dk, down[i]);
-		if (subscribe(a, topic) != 0)
+	for (i = 0; i < EDGE_THING_NDOWN; i++) {
+		char *topic = edge_thing_down_topic(a->pk, a->dk, i);
+		int rc = topic != NULL ? subscribe(a, topic) :
+		    (snprintf(a->lasterr, sizeof(a->lasterr), "out of memory"), -1);
+
+		free(topic);
+		if (rc != 0)
 			return -1;
 	}
-	for (i = 0; i < a->nsubs; i++)
-		if (subscribe(a, a->subs[i]) != 0)
+	for (i = 0; i < a->replies.n; i++)
+		if (subscribe(a, a->replies.topic[i]) != 0)
 			return -1;
 	return 0;
 }
@@ -422,22 +380,8 @@ subscribe_all(struct app *a)
 static void
 want_reply(struct app *a, const char *topic)
 {
-	char r[640];
-	size_t i;
-	void *p;
-
-	snprintf(r, sizeof(r), "%s_reply", topic);
-	for (i = 0; i < a->nsubs; i++)
-		if (strcmp(a->subs[i], r) == 0)
-			return;
-	if ((p = realloc(a->subs, (a->nsubs + 1) * sizeof(*a->subs))) == NULL)
-		return;
-	a->subs = p;
-	if ((a->subs[a->nsubs] = strdup(r)) == NULL)
-		return;
-	a->nsubs++;
-	if (a->state == UP)
-		(void)subscribe(a, r);
+	if (edge_thing_replies_add(&a->replies, topic) == 1 && a->state == UP)
+		(void)subscribe(a, a->replies.topic[a->replies.n - 1]);
 }
 
 static void
@@ -632,17 +576,6 @@ pump(struct app *a)
 
 /* ---- input ---------------------------------------------------------- */
 
-static bool
-method_ok(const char *m)
-{
-	/* Bounded, so that its _reply topic fits want_reply()'s buffer. */
-	if (strncmp(m, "thing.", 6) != 0 || strncmp(m, "thing.service.", 14) == 0 ||
-	    strlen(m) > METHOD_MAX)
-		return false;
-	return m[strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] == '\0' &&
-	    strstr(m, "..") == NULL && m[strlen(m) - 1] != '.';
-}
-
 static void
 invalid(struct app *a, const char *why)
 {
@@ -650,125 +583,42 @@ invalid(struct app *a, const char *why)
 	edge_warn("input line %llu: %s; skipped", a->lineno, why);
 }
 
+/* --outbox-full drop-oldest: make room for one. */
+static void
+drop_oldest(struct app *a)
+{
+	size_t d = edge_outbox_drop_oldest(a->ob, 1);
+
+	a->dropped += d;
+	if (d > 0 && (a->dropped == 1 || a->dropped % 1000 == 0))
+		edge_warn("outbox full (%ld messages): dropped the oldest (%llu so far)",
+		    a->outbox_max, a->dropped);
+}
+
 /* One telemetry line: check, wrap, append to the outbox. */
 static int
-take_line(struct app *a, char *line, size_t len)
+take_line(struct app *a, const char *line, size_t len)
 {
-	json_object *o = NULL, *msg = NULL, *v, *params;
+	struct edge_thing_msg m;
 	struct edge_error err = { 0 };
-	char *topic = NULL, id[32];
-	const char *method = "thing.measurepoint.post", *text;
-	char *wrapped = NULL;
-	size_t i;
-	int rc = EDGE_OK;
+	int rc;
 
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
-	    line[len - 1] == '\t'))
-		line[--len] = '\0';
-	if (len == 0 || strspn(line, " \t") == len)
-		return EDGE_OK;
-	if (edge_json_parse(line, len, "line", &o, &err) != EDGE_OK) {
-		invalid(a, "not JSON");
-		return EDGE_OK;
+	rc = edge_thing_wrap(a->pk, a->dk, line, len,
+	    edge_outbox_next_seq(a->ob) + 1, edge_time_ms(), &m, &err);
+	if (rc == EDGE_EINPUT) {
+		invalid(a, err.msg);
+		rc = EDGE_OK;
+	} else if (rc != EDGE_OK) {
+		rc = edge_err(&a->ctx->err, rc, "%s", err.msg);
+	} else if (m.text != NULL) {
+		if (a->drop_oldest &&
+		    edge_outbox_pending(a->ob) >= (size_t)a->outbox_max)
+			drop_oldest(a);
+		want_reply(a, m.topic);
+		rc = edge_outbox_append(a->ob, m.topic, m.text, strlen(m.text),
+		    NULL, &a->ctx->err);
 	}
-	if (!json_object_is_type(o, json_type_object)) {
-		invalid(a, "not a JSON object");
-		goto out;
-	}
-	snprintf(id, sizeof(id), "%llu", edge_outbox_next_seq(a->ob) + 1);
-	if (json_object_object_get_ex(o, "method", &v)) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    !method_ok(json_object_get_string(v))) {
-			invalid(a, "\"method\" is not an uplink method thing.*");
-			goto out;
-		}
-		method = json_object_get_string(v);
-		msg = json_object_get(o);
-		if (!json_object_object_get_ex(msg, "id", &v))
-			json_object_object_add(msg, "id", json_object_new_string(id));
-		else if (!json_object_is_type(v, json_type_string))
-			json_object_object_add(msg, "id", json_object_new_string(
-			    json_object_get_string(v)));
-		if (!json_object_object_get_ex(msg, "version", NULL))
-			json_object_object_add(msg, "version", json_object_new_string("1.0"));
-		if (!json_object_object_get_ex(msg, "params", NULL))
-			json_object_object_add(msg, "params", json_object_new_object());
-	} else {
-		json_object *mp = o, *t = NULL, *given = NULL;
-
-		if (json_object_object_get_ex(o, "measurepoints", &given)) {
-			mp = given;
-			if (!json_object_is_type(mp, json_type_object)) {
-				invalid(a, "\"measurepoints\" is not an object");
-				goto out;
-			}
-			if (json_object_object_get_ex(o, "time", &t) &&
-			    !json_object_is_type(t, json_type_int)) {
-				invalid(a, "\"time\" is not milliseconds");
-				goto out;
-			}
-		}
-		if (json_object_object_length(mp) == 0) {
-			invalid(a, "no measurepoints");
-			goto out;
-		}
-		if (given == NULL) {
-			/*
-			 * The common line, {"point":value,...}, already checked as
-			 * strict JSON: wrapped as it came, not rebuilt by json-c.
-			 */
-			if (asprintf(&wrapped, "{\"id\":\"%s\",\"version\":\"1.0\","
-			    "\"method\":\"%s\",\"params\":{\"measurepoints\":%.*s,"
-			    "\"time\":%lld}}", id, method, (int)len, line,
-			    (long long)edge_time_ms()) < 0) {
-				wrapped = NULL;
-				rc = edge_err(&a->ctx->err, EDGE_EFAIL, "out of memory");
-				goto out;
-			}
-		} else {
-			params = json_object_new_object();
-			json_object_object_add(params, "measurepoints",
-			    json_object_get(mp));
-			json_object_object_add(params, "time", t ?
-			    json_object_get(t) : json_object_new_int64(edge_time_ms()));
-			msg = json_object_new_object();
-			json_object_object_add(msg, "id", json_object_new_string(id));
-			json_object_object_add(msg, "version",
-			    json_object_new_string("1.0"));
-			json_object_object_add(msg, "method",
-			    json_object_new_string(method));
-			json_object_object_add(msg, "params", params);
-		}
-	}
-	/* Sized from the keys and the method, which come from outside. */
-	if (asprintf(&topic, "/sys/%s/%s/%s", a->pk, a->dk, method) < 0) {
-		topic = NULL;
-		rc = edge_err(&a->ctx->err, EDGE_EFAIL, "out of memory");
-		goto out;
-	}
-	for (i = strlen(topic) - strlen(method); topic[i] != '\0'; i++)
-		if (topic[i] == '.')
-			topic[i] = '/';
-	text = wrapped != NULL ? wrapped : edge_json_text(msg);
-	if (strlen(text) > LINE_MAX_BYTES) {
-		invalid(a, "message above 512 KB");
-		goto out;
-	}
-	if (a->drop_oldest && edge_outbox_pending(a->ob) >= (size_t)a->outbox_max) {
-		size_t d = edge_outbox_drop_oldest(a->ob, 1);
-		a->dropped += d;
-		if (d > 0 && (a->dropped == 1 || a->dropped % 1000 == 0))
-			edge_warn("outbox full (%ld messages): dropped the oldest (%llu so far)",
-			    a->outbox_max, a->dropped);
-	}
-	want_reply(a, topic);
-	rc = edge_outbox_append(a->ob, topic, text, strlen(text), NULL,
-	    &a->ctx->err);
-out:
-	free(topic);
-	free(wrapped);
-	json_object_put(msg);
-	json_object_put(o);
+	edge_thing_msg_free(&m);
 	return rc;
 }
 
@@ -1186,9 +1036,7 @@ run(struct edge_ctx *ctx)
 	free(a.buf);
 	free(a.host);
 	free(a.fl);
-	for (size_t i = 0; i < a.nsubs; i++)
-		free(a.subs[i]);
-	free(a.subs);
+	edge_thing_replies_free(&a.replies);
 	edge_secret_free(&a.secret);
 	edge_secret_free(&a.pin);
 	edge_device_free(&a.dev);

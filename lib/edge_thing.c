@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edge_thing.h"
+
+#define POST	"thing.measurepoint.post"
+
+bool
+edge_thing_method_ok(const char *m)
+{
+	size_t n = strlen(m);
+
+	if (strncmp(m, "thing.", 6) != 0 || strncmp(m, "thing.service.", 14) == 0 ||
+	    n > EDGE_THING_METHOD_MAX)
+		return false;
+	return m[strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] == '\0' &&
+	    strstr(m, "..") == NULL && m[n - 1] != '.';
+}
+
+char *
+edge_thing_topic(const char *pk, const char *dk, const char *method)
+{
+	char *t, *p;
+
+	/* Sized from the keys and the method, which come from outside. */
+	if (asprintf(&t, "/sys/%s/%s/%s", pk, dk, method) < 0)
+		return NULL;
+	for (p = t + strlen(t) - strlen(method); *p != '\0'; p++)
+		if (*p == '.')
+			*p = '/';
+	return t;
+}
+
+char *
+edge_thing_down_topic(const char *pk, const char *dk, size_t i)
+{
+	static const char *const down[EDGE_THING_NDOWN] = {
+		"thing/service/+", "thing/service/measurepoint/set",
+		"thing/enable", "thing/disable", "thing/delete",
+	};
+	char *t;
+
+	if (i >= EDGE_THING_NDOWN ||
+	    asprintf(&t, "/sys/%s/%s/%s", pk, dk, down[i]) < 0)
+		return NULL;
+	return t;
+}
+
+char *
+edge_thing_reply_topic(const char *topic)
+{
+	char *r;
+
+	/* Sized to the topic: the cloud's topic may be of any length. */
+	return asprintf(&r, "%s_reply", topic) < 0 ? NULL : r;
+}
+
+bool
+edge_thing_is_reply(const char *topic)
+{
+	size_t n = strlen(topic), m = strlen("_reply");
+
+	return n >= m && strcmp(topic + n - m, "_reply") == 0;
+}
+
+/* {"method":...}: the caller's own message, completed. */
+static int
+own_message(json_object *o, json_object *method, const char *id,
+    json_object **msg, const char **name, struct edge_error *err)
+{
+	json_object *v;
+
+	if (!json_object_is_type(method, json_type_string) ||
+	    !edge_thing_method_ok(json_object_get_string(method)))
+		return edge_err(err, EDGE_EINPUT,
+		    "\"method\" is not an uplink method thing.*");
+	*name = json_object_get_string(method);
+	*msg = json_object_get(o);
+	if (!json_object_object_get_ex(*msg, "id", &v))
+		json_object_object_add(*msg, "id", json_object_new_string(id));
+	else if (!json_object_is_type(v, json_type_string))
+		json_object_object_add(*msg, "id", json_object_new_string(
+		    json_object_get_string(v)));
+	if (!json_object_object_get_ex(*msg, "version", NULL))
+		json_object_object_add(*msg, "version", json_object_new_string("1.0"));
+	if (!json_object_object_get_ex(*msg, "params", NULL))
+		json_object_object_add(*msg, "params", json_object_new_object());
+	return EDGE_OK;
+}
+
+/* {"measurepoints":{...},"time":MS}: rebuilt as a post. */
+static int
+given_points(json_object *o, json_object *mp, const char *id, long long now_ms,
+    json_object **msg, struct edge_error *err)
+{
+	json_object *t = NULL, *params;
+
+	if (!json_object_is_type(mp, json_type_object))
+		return edge_err(err, EDGE_EINPUT, "\"measurepoints\" is not an object");
+	if (json_object_object_get_ex(o, "time", &t) &&
+	    !json_object_is_type(t, json_type_int))
+		return edge_err(err, EDGE_EINPUT, "\"time\" is not milliseconds");
+	if (json_object_object_length(mp) == 0)
+		return edge_err(err, EDGE_EINPUT, "no measurepoints");
+	params = json_object_new_object();
+	json_object_object_add(params, "measurepoints", json_object_get(mp));
+	json_object_object_add(params, "time", t ? json_object_get(t) :
+	    json_object_new_int64(now_ms));
+	*msg = json_object_new_object();
+	json_object_object_add(*msg, "id", json_object_new_string(id));
+	json_object_object_add(*msg, "version", json_object_new_string("1.0"));
+	json_object_object_add(*msg, "method", json_object_new_string(POST));
+	json_object_object_add(*msg, "params", params);
+	return EDGE_OK;
+}
+
+/* Everything but the topic: *text, or *msg to be written as text. */
+static int
+wrap_body(const char *line, size_t len, const char *id, long long now_ms,
+    json_object **msg, char **text, const char **method,
+    struct edge_error *err)
+{
+	json_object *o = NULL, *v;
+	int rc = EDGE_OK;
+
+	if (edge_json_parse(line, len, "line", &o, NULL) != EDGE_OK)
+		return edge_err(err, EDGE_EINPUT, "not JSON");
+	if (!json_object_is_type(o, json_type_object))
+		rc = edge_err(err, EDGE_EINPUT, "not a JSON object");
+	else if (json_object_object_get_ex(o, "method", &v))
+		rc = own_message(o, v, id, msg, method, err);
+	else if (json_object_object_get_ex(o, "measurepoints", &v))
+		rc = given_points(o, v, id, now_ms, msg, err);
+	else if (json_object_object_length(o) == 0)
+		rc = edge_err(err, EDGE_EINPUT, "no measurepoints");
+	/*
+	 * The common line, {"point":value,...}, already checked as strict
+	 * JSON: wrapped as it came, not rebuilt by json-c.
+	 */
+	else if (asprintf(text, "{\"id\":\"%s\",\"version\":\"1.0\","
+	    "\"method\":\"%s\",\"params\":{\"measurepoints\":%.*s,"
+	    "\"time\":%lld}}", id, POST, (int)len, line, now_ms) < 0) {
+		*text = NULL;
+		rc = edge_err(err, EDGE_EFAIL, "out of memory");
+	}
+	json_object_put(o);
+	return rc;
+}
+
+int
+edge_thing_wrap(const char *pk, const char *dk, const char *line,
+    size_t len, unsigned long long id, long long now_ms,
+    struct edge_thing_msg *m, struct edge_error *err)
+{
+	json_object *msg = NULL;
+	const char *method = POST;
+	char sid[32];
+	int rc;
+
+	m->topic = m->text = NULL;
+	while (len > 0 && strchr("\r \t", line[len - 1]) != NULL)
+		len--;
+	if (len == 0)
+		return EDGE_OK;
+	snprintf(sid, sizeof(sid), "%llu", id);
+	if ((rc = wrap_body(line, len, sid, now_ms, &msg, &m->text, &method,
+	    err)) != EDGE_OK)
+		goto out;
+	if (m->text == NULL && (m->text = strdup(edge_json_text(msg))) == NULL) {
+		rc = edge_err(err, EDGE_EFAIL, "out of memory");
+		goto out;
+	}
+	if ((m->topic = edge_thing_topic(pk, dk, method)) == NULL) {
+		rc = edge_err(err, EDGE_EFAIL, "out of memory");
+		goto out;
+	}
+	if (strlen(m->text) > EDGE_THING_MSG_MAX)
+		rc = edge_err(err, EDGE_EINPUT, "message above 512 KB");
+out:
+	json_object_put(msg);
+	return rc;
+}
+
+void
+edge_thing_msg_free(struct edge_thing_msg *m)
+{
+	free(m->topic);
+	free(m->text);
+	m->topic = m->text = NULL;
+}
+
+char *
+edge_thing_answer(json_object *id, int code, json_object *data,
+    const char *message)
+{
+	json_object *r = json_object_new_object();
+	char *text;
+
+	json_object_object_add(r, "id", json_object_get(id));
+	json_object_object_add(r, "code", json_object_new_int(code));
+	json_object_object_add(r, "data", data ? data : json_object_new_object());
+	if (message != NULL)
+		json_object_object_add(r, "message", json_object_new_string(message));
+	text = strdup(edge_json_text(r));
+	json_object_put(r);
+	return text;
+}
+
+void
+edge_thing_ack_parse(json_object *reply, struct edge_thing_ack *ack)
+{
+	json_object *code = NULL, *id = NULL, *m = NULL;
+
+	json_object_object_get_ex(reply, "code", &code);
+	json_object_object_get_ex(reply, "id", &id);
+	json_object_object_get_ex(reply, "message", &m);
+	ack->ok = code != NULL && json_object_get_int(code) == 200;
+	ack->id = id ? json_object_get_string(id) : NULL;
+	ack->code = code ? json_object_get_string(code) : NULL;
+	ack->message = m ? json_object_get_string(m) : NULL;
+}
+
+json_object *
+edge_thing_command(const char *topic, json_object *msg)
+{
+	static const char *const keep[] = { "method", "id", "params" };
+	json_object *line = json_object_new_object(), *v;
+	size_t i;
+
+	json_object_object_add(line, "topic", json_object_new_string(topic));
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		json_object_object_add(line, keep[i], json_object_object_get_ex(
+		    msg, keep[i], &v) ? json_object_get(v) : NULL);
+	return line;
+}
+
+int
+edge_thing_replies_add(struct edge_thing_replies *r, const char *topic)
+{
+	char *rt = edge_thing_reply_topic(topic);
+	void *p;
+
+	if (rt == NULL)
+		return EDGE_EFAIL;
+	if (edge_thing_replies_has(r, rt)) {
+		free(rt);
+		return 0;
+	}
+	if ((p = realloc(r->topic, (r->n + 1) * sizeof(*r->topic))) == NULL) {
+		free(rt);
+		return EDGE_EFAIL;
+	}
+	r->topic = p;
+	r->topic[r->n++] = rt;
+	return 1;
+}
+
+bool
+edge_thing_replies_has(const struct edge_thing_replies *r,
+    const char *reply_topic)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->topic[i], reply_topic) == 0)
+			return true;
+	return false;
+}
+
+void
+edge_thing_replies_free(struct edge_thing_replies *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->topic[i]);
+	free(r->topic);
+	r->topic = NULL;
+	r->n = 0;
+}
