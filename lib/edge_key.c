@@ -272,6 +272,23 @@ edge_key_from_uri(const char *uri, struct edge_key **out,
 	return rc;
 }
 
+/* A PEM key file (at most EDGE_KEY_PEM_MAX bytes), wiped once parsed. */
+static int
+pem_file(int dirfd, const char *name, struct edge_key **key,
+    struct edge_error *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = edge_file_read(dirfd, name, EDGE_KEY_PEM_MAX, &data, &len,
+	    err)) != EDGE_OK)
+		return rc;
+	rc = edge_key_from_pem(data, len, name, key, err);
+	edge_file_free_private(&data, len);
+	return rc;
+}
+
 /*
  * key.uri: one line.  Trailing blanks and the line end are trimmed (the GnuTLS
  * path did; the OpenSSL path cut at the first newline instead); a second
@@ -310,10 +327,6 @@ int
 edge_key_locate(int dirfd, char **uri, struct edge_key **key,
     struct edge_error *err)
 {
-	char *data = NULL;
-	size_t len = 0;
-	int rc;
-
 	*uri = NULL;
 	*key = NULL;
 	if (edge_file_exists(dirfd, EDGE_KEY_URI))
@@ -322,13 +335,7 @@ edge_key_locate(int dirfd, char **uri, struct edge_key **key,
 		return edge_err(err, EDGE_EINPUT,
 		    "no key in the state directory (" EDGE_KEY_PEM " or "
 		    EDGE_KEY_URI "); run edge-keygen first");
-	rc = edge_file_read(dirfd, EDGE_KEY_PEM, EDGE_KEY_PEM_MAX, &data, &len,
-	    err);
-	if (rc != EDGE_OK)
-		return rc;
-	rc = edge_key_from_pem(data, len, EDGE_KEY_PEM, key, err);
-	edge_file_free_private(&data, len);
-	return rc;
+	return pem_file(dirfd, EDGE_KEY_PEM, key, err);
 }
 
 int
@@ -353,21 +360,12 @@ edge_key_state_in_token(int dirfd)
 int
 edge_key_load(const char *name, struct edge_key **key, struct edge_error *err)
 {
-	char *data = NULL;
-	size_t len = 0;
-	int rc;
-
 	if (edge_p11_is_uri(name))
 		return edge_key_from_uri(name, key, err);
 	if (strcmp(name, "-") == 0)
 		return edge_err(err, EDGE_EUSAGE,
 		    "private keys are not read from standard input");
-	rc = edge_file_read(AT_FDCWD, name, EDGE_KEY_PEM_MAX, &data, &len, err);
-	if (rc != EDGE_OK)
-		return rc;
-	rc = edge_key_from_pem(data, len, name, key, err);
-	edge_file_free_private(&data, len);
-	return rc;
+	return pem_file(AT_FDCWD, name, key, err);
 }
 
 void

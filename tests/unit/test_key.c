@@ -315,6 +315,31 @@ test_key_rule(void **state)
 	assert_non_null(strstr(err.msg, "unsupported key algorithm"));
 }
 
+/* A key named by the user: a path (same cap and checks) or "-" refused. */
+static void
+test_load_named(void **state)
+{
+	struct edge_error err = { 0 };
+	struct edge_key *key = NULL;
+	char path[128];
+
+	(void)state;
+	put_ec_key();
+	snprintf(path, sizeof(path), "%s/" EDGE_KEY_PEM, dir);
+	assert_int_equal(edge_key_load(path, &key, &err), EDGE_OK);
+	assert_string_equal(key->where, path);
+	assert_int_equal(key->type, EDGE_KEY_EC);
+	edge_key_free(&key);
+	assert_int_equal(edge_key_load("-", &key, &err), EDGE_EUSAGE);
+	assert_non_null(strstr(err.msg, "standard input"));
+	snprintf(path, sizeof(path), "%s/none.pem", dir);
+	assert_int_equal(edge_key_load(path, &key, &err), EDGE_ESTORE);
+	assert_null(key);
+	/* A URI with pin-value is refused before any token is looked at. */
+	assert_int_equal(edge_key_load("pkcs11:token=x;pin-value=1", &key, &err),
+	    EDGE_EUSAGE);
+}
+
 static void
 test_generate_and_types(void **state)
 {
@@ -365,6 +390,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_locate_pem_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_key_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_named, setup, teardown),
 		cmocka_unit_test(test_generate_and_types),
 	};
 
