@@ -5,7 +5,6 @@
 #   $(B)/tests/hub/hub-sign              signature helper for shell tests
 HUB_DIR_B   := $(B)/tests/hub
 HUB_MHD     = $(shell $(PKG_CONFIG) --cflags --libs libmicrohttpd)
-HUB_HDRS    := $(wildcard tests/hub/*.h) $(wildcard lib/*.h)
 HUB_SRV_SRC := tests/hub/enos-hub.c tests/hub/hub_http.c tests/hub/hub_token.c \
                tests/hub/hub_api.c tests/hub/hub_crl.c tests/hub/hub_ca.c \
                tests/hub/hub_store.c tests/hub/hub_conf.c tests/hub/hub_fault.c
@@ -18,7 +17,7 @@ HUB_PLG_OBJ := $(HUB_PLG_SRC:%.c=$(HUB_DIR_B)/pic/%.o)
 .PHONY: hub
 hub: $(HUB_DIR_B)/enos-hub $(HUB_DIR_B)/enos-auth-plugin.so $(HUB_DIR_B)/hub-sign
 
-$(B)/tests/hub/%.o: tests/hub/%.c $(HUB_HDRS) Makefile tests/hub/hub.mk
+$(B)/tests/hub/%.o: tests/hub/%.c Makefile tests/hub/hub.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags libmicrohttpd) -Itests/hub -c -o $@ $<
 
@@ -28,7 +27,7 @@ $(HUB_DIR_B)/enos-hub: $(HUB_SRV_OBJ) $(LIB)
 $(HUB_DIR_B)/hub-sign: $(B)/tests/hub/hub-sign.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(HUB_DIR_B)/pic/%.o: %.c $(HUB_HDRS) Makefile tests/hub/hub.mk
+$(HUB_DIR_B)/pic/%.o: %.c Makefile tests/hub/hub.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -Itests/hub -c -o $@ $<
 
@@ -46,4 +45,4 @@ $(B)/fuzz/replay_hubreq $(B)/fuzz/fuzz_hubreq: PKG_LIBS := $(LIB) $(PKG_LIBS) $(
 $(B)/fuzz/replay_hubauth $(B)/fuzz/fuzz_hubauth: $(B)/tests/hub/hub_mqtt.o
 $(B)/fuzz/replay_hubauth $(B)/fuzz/fuzz_hubauth: PKG_LIBS := $(LIB) $(PKG_LIBS)
 $(B)/tests/fuzz/fuzz_hubreq.o $(B)/tests/fuzz/fuzz_hubauth.o: ALL_CFLAGS += -Itests/hub
-$(B)/tests/fuzz/fuzz_hubreq.o $(B)/tests/fuzz/fuzz_hubauth.o: $(HUB_HDRS) tests/hub/hub.mk
+$(B)/tests/fuzz/fuzz_hubreq.o $(B)/tests/fuzz/fuzz_hubauth.o: tests/hub/hub.mk
