@@ -356,6 +356,14 @@ subscribe(struct app *a, const char *topic)
 	return 0;
 }
 
+/* -vv: the broker has the subscription (the tests wait for this line). */
+static void
+on_subscribe(void *user, int mid)
+{
+	(void)user;
+	edge_verbose(2, "subscribed (message id %d)", mid);
+}
+
 static int
 subscribe_all(struct app *a)
 {
@@ -491,6 +499,7 @@ try_connect(struct app *a)
 	c.on_connect = on_connect;
 	c.on_disconnect = on_disconnect;
 	c.on_publish = on_publish;
+	c.on_subscribe = on_subscribe;
 	c.on_message = on_message;
 	a->connack = -1;
 	a->lost = false;

@@ -151,6 +151,13 @@ out:
 	return rc;
 }
 
+/* -vv: the activation broker has the subscription. */
+static void
+subscribed(int mid)
+{
+	edge_verbose(2, "subscribed (message id %d)", mid);
+}
+
 /* EnOS dynamic activation: the product secret, not application credentials. */
 static int
 activate_device(struct edge_ctx *ctx, struct edge_hub *hub,
@@ -174,6 +181,7 @@ activate_device(struct edge_ctx *ctx, struct edge_hub *hub,
 	c.device_key = edge_device_get(d, EDGE_DEV_DEVICE_KEY);
 	c.product_secret = product_secret;
 	c.timeout = hub->http.total_timeout;
+	c.on_subscribe = subscribed;
 	rc = edge_dynact_run(&c, &asset, &secret, &ctx->err);
 	edge_secret_free(&product_secret);
 	if (rc != EDGE_OK)

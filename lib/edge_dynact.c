@@ -53,6 +53,15 @@ on_publish(void *user, int mid)
 }
 
 static void
+on_subscribe(void *user, int mid)
+{
+	const struct exchange *x = user;
+
+	if (x->c->on_subscribe)
+		x->c->on_subscribe(mid);
+}
+
+static void
 on_message(void *user, const char *topic, const void *payload, size_t len)
 {
 	static const char what[] = "activation answer";
@@ -152,6 +161,7 @@ edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
 	mconf.on_connect = on_connect;
 	mconf.on_disconnect = on_disconnect;
 	mconf.on_publish = on_publish;
+	mconf.on_subscribe = on_subscribe;
 	mconf.on_message = on_message;
 	if ((rc = edge_mqtt_start(&mconf, &x.mq, err)) != EDGE_OK) {
 		if (edge_tls_explain(&tst, host, err) != EDGE_OK)

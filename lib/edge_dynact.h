@@ -22,6 +22,7 @@ struct edge_dynact_conf {
 	const char *device_key;
 	const struct edge_secret *product_secret;
 	long timeout;			/* seconds for the whole exchange */
+	void (*on_subscribe)(int mid);	/* SUBACK (a -vv line); may be NULL */
 };
 
 /*

@@ -11,7 +11,6 @@
 #include <mosquitto.h>
 
 #include "edge_enos.h"
-#include "edge_log.h"
 #include "edge_mqtt.h"
 #include "edge_tls.h"
 
@@ -100,16 +99,17 @@ cb_publish(struct mosquitto *mosq, void *obj, int mid)
 		m->conf.on_publish(m->conf.user, mid);
 }
 
-/* -vv: the broker has the subscription (the tests wait for this line). */
 static void
 cb_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_count,
     const int *granted_qos)
 {
+	struct edge_mqtt *m = obj;
+
 	(void)mosq;
-	(void)obj;
 	(void)qos_count;
 	(void)granted_qos;
-	edge_verbose(2, "subscribed (message id %d)", mid);
+	if (m->conf.on_subscribe)
+		m->conf.on_subscribe(m->conf.user, mid);
 }
 
 static void

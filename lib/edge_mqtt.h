@@ -45,6 +45,8 @@ struct edge_mqtt_conf {
 	void (*on_disconnect)(void *user, int rc);
 	/* PUBACK for message id mid (QoS 1). */
 	void (*on_publish)(void *user, int mid);
+	/* SUBACK for message id mid; may be NULL. */
+	void (*on_subscribe)(void *user, int mid);
 	void (*on_message)(void *user, const char *topic, const void *payload,
 	    size_t len);
 };
