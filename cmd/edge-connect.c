@@ -97,6 +97,7 @@ struct app {
 	struct flight *fl;
 	size_t nfl, maxfl;
 	/* input */
+	const char *input;	/* NULL: standard input */
 	int in_fd;
 	bool in_eof, skipping;
 	char *buf;
@@ -722,15 +723,13 @@ reload_tls(struct app *a, bool first)
 	return EDGE_OK;
 }
 
+/* The options that are not about the hub. */
 static int
-setup(struct app *a)
+read_options(struct app *a)
 {
 	struct edge_ctx *ctx = a->ctx;
-	const char *url, *in;
-	int rc;
+	const char *in, *p;
 
-	a->in_fd = -1;
-	a->connack = -1;
 	/* Checked against the option table's ranges before run(). */
 	a->count = edge_arg_long(ctx, "count", -1);
 	a->timeout = edge_arg_long(ctx, "timeout", -1);
@@ -756,13 +755,23 @@ setup(struct app *a)
 	    (a->jobs = calloc((size_t)a->exec_max, sizeof(*a->jobs))) == NULL))
 		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
 	in = edge_arg(ctx, "input");
-	{
-		const char *p = edge_arg(ctx, "pin");
-		if ((in == NULL || strcmp(in, "-") == 0) && p != NULL &&
-		    (strcmp(p, "-") == 0 || strcmp(p, "file:-") == 0))
-			return edge_usage(ctx,
-			    "standard input cannot carry both the telemetry and the PIN");
-	}
+	p = edge_arg(ctx, "pin");
+	if ((in == NULL || strcmp(in, "-") == 0) && p != NULL &&
+	    (strcmp(p, "-") == 0 || strcmp(p, "file:-") == 0))
+		return edge_usage(ctx,
+		    "standard input cannot carry both the telemetry and the PIN");
+	a->input = in != NULL && strcmp(in, "-") != 0 ? in : NULL;
+	return EDGE_OK;
+}
+
+/* The device, its secrets and the hub's address. */
+static int
+load_device(struct app *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	const char *url;
+	int rc;
+
 	if ((rc = edge_ctx_dirfd(ctx, &a->dirfd)) != EDGE_OK)
 		return rc;
 	if ((rc = edge_device_load(a->dirfd, &a->dev, &ctx->err)) != EDGE_OK)
@@ -783,6 +792,16 @@ setup(struct app *a)
 	if (edge_key_state_in_token(a->dirfd) &&
 	    (rc = edge_ctx_secret(ctx, "pin", &a->pin)) != EDGE_OK)
 		return rc;
+	return EDGE_OK;
+}
+
+/* How the hub is trusted, and our TLS context. */
+static int
+tls_setup(struct app *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	int rc;
+
 	a->tconf.dirfd = a->dirfd;
 	a->tconf.ca_file = edge_arg(ctx, "ca");
 	a->tconf.server_name = edge_arg(ctx, "server-name") ?
@@ -803,16 +822,26 @@ setup(struct app *a)
 	/* The revocation policy: no CRL at all is a warning, not a refusal. */
 	if (!a->tst.have_crl)
 		edge_warn("no CRL installed (crl.pem): the hub's certificate is not checked for revocation; run edge-crl-update");
+	return EDGE_OK;
+}
+
+/* The outbox and the telemetry input. */
+static int
+open_io(struct app *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	int rc;
+
 	if ((rc = edge_outbox_open(a->dirfd, EDGE_OUTBOX_DIR, &a->ob, &ctx->err)) !=
 	    EDGE_OK)
 		return rc;
 	if (edge_outbox_pending(a->ob) > 0)
 		edge_note("outbox holds %zu messages from before; they are sent first",
 		    edge_outbox_pending(a->ob));
-	if (in != NULL && strcmp(in, "-") != 0) {
-		a->in_fd = open(in, O_RDONLY | O_CLOEXEC);
+	if (a->input != NULL) {
+		a->in_fd = open(a->input, O_RDONLY | O_CLOEXEC);
 		if (a->in_fd < 0)
-			return edge_err(&ctx->err, EDGE_ESTORE, "%s: %s", in,
+			return edge_err(&ctx->err, EDGE_ESTORE, "%s: %s", a->input,
 			    strerror(errno));
 	} else {
 		a->in_fd = 0;
@@ -820,6 +849,19 @@ setup(struct app *a)
 	if ((a->buf = malloc(LINE_MAX_BYTES + 2)) == NULL)
 		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
 	return EDGE_OK;
+}
+
+static int
+setup(struct app *a)
+{
+	int rc;
+
+	a->in_fd = -1;
+	a->connack = -1;
+	if ((rc = read_options(a)) != EDGE_OK || (rc = load_device(a)) != EDGE_OK ||
+	    (rc = tls_setup(a)) != EDGE_OK)
+		return rc;
+	return open_io(a);
 }
 
 static void
@@ -853,137 +895,189 @@ finished(struct app *a)
 	    a->connections > 0;
 }
 
+/* SIGHUP reloads the certificate, key and CRL; SIGTERM starts the drain. */
+static void
+handle_signals(struct app *a, long long now)
+{
+	if (got_hup) {
+		got_hup = 0;
+		edge_note("SIGHUP: reloading certificate, key and CRL");
+		if (reload_tls(a, false) == EDGE_OK) {
+			forget_flights(a);
+			a->state = DOWN;
+			a->next_try = now;
+			a->attempt = 0;
+		}
+	}
+	if (got_term && !a->stopping) {
+		a->stopping = true;
+		a->stop_deadline = now + a->drain_ms;
+		edge_note("stopping: waiting up to %ld s for %zu acknowledgements",
+		    a->drain_ms / 1000, a->nfl);
+	}
+}
+
+/* -W ran out: a failure when what was asked for did not happen. */
+static int
+timed_out(struct app *a)
+{
+	if (a->count > 0 && a->received < (unsigned long long)a->count)
+		return edge_err(&a->ctx->err, EDGE_ETEMP,
+		    "timed out after %ld s with %llu of %ld messages received%s%s",
+		    a->timeout, a->received, a->count,
+		    a->connections ? "" : "; ",
+		    a->connections ? "" : a->lasterr);
+	/* Never connected: the smoke test must see a failure. */
+	if (a->exit_on_eof && a->connections == 0)
+		return edge_err(&a->ctx->err, EDGE_ETEMP,
+		    "timed out after %ld s without a session with the hub%s%s",
+		    a->timeout, a->lasterr[0] ? ": " : "", a->lasterr);
+	if (a->exit_on_eof && (!a->in_eof || edge_outbox_pending(a->ob) > 0))
+		return edge_err(&a->ctx->err, EDGE_ETEMP,
+		    "timed out after %ld s with %zu messages queued%s%s",
+		    a->timeout, edge_outbox_pending(a->ob),
+		    a->lasterr[0] && a->state != UP ? "; " : "",
+		    a->lasterr[0] && a->state != UP ? a->lasterr : "");
+	return EDGE_OK;
+}
+
+/* Whether the run is over (*rc: how it ended): drained, or past -W. */
+static bool
+run_over(struct app *a, long long now, long long deadline, int *rc)
+{
+	*rc = EDGE_OK;
+	if (!a->stopping && finished(a)) {
+		/* Let replies and the last PUBACKs go out, briefly. */
+		a->stopping = true;
+		a->stop_deadline = now + a->drain_ms;
+	}
+	if (a->stopping && ((a->nfl == 0 && a->njobs == 0) ||
+	    a->state != UP || now >= a->stop_deadline))
+		return true;
+	if (deadline >= 0 && now >= deadline) {
+		*rc = timed_out(a);
+		return true;
+	}
+	return false;
+}
+
+/* Connect when it is time; give up on a CONNECT left unanswered. */
+static int
+session_step(struct app *a, long long now)
+{
+	int rc;
+
+	if (a->state == DOWN && !a->stopping && now >= a->next_try &&
+	    (rc = try_connect(a)) != EDGE_OK)
+		return rc;
+	if (a->state == CONNECTING && a->connack < 0 &&
+	    now >= a->connect_deadline)
+		return session_failed(a, "no answer to CONNECT");
+	return EDGE_OK;
+}
+
+/* What one poll() waits for, and for how long. */
+struct waitset {
+	struct pollfd p[3 + EXEC_MAX_LIMIT * EDGE_EXEC_POLLFDS];
+	nfds_t np;
+	int ip, sp;		/* the input's and the signal pipe's entries */
+	long long wait;		/* ms */
+};
+
+/* The broker's socket, the input when wanted, the signal pipe, the handlers. */
+static void
+poll_set(struct app *a, long long now, long long deadline, struct waitset *w)
+{
+	int sock = edge_mqtt_socket(a->mq);
+	long i;
+
+	w->np = 0;
+	w->ip = -1;
+	w->wait = 200;
+	if (sock >= 0) {
+		w->p[w->np].fd = sock;
+		w->p[w->np++].events = POLLIN | (edge_mqtt_want_write(a->mq) ?
+		    POLLOUT : 0);
+	}
+	if (input_wanted(a)) {
+		w->ip = (int)w->np;
+		w->p[w->np].fd = a->in_fd;
+		w->p[w->np++].events = POLLIN;
+	}
+	w->sp = (int)w->np;
+	w->p[w->np].fd = sig_pipe[0];
+	w->p[w->np++].events = POLLIN;
+	if (a->state == DOWN && !a->stopping)
+		w->wait = a->next_try - now;
+	for (i = 0; i < (a->njobs ? a->exec_max : 0); i++) {
+		if (a->jobs[i].x == NULL)
+			continue;
+		w->np += edge_exec_pollfds(a->jobs[i].x, w->p + w->np);
+		if (edge_exec_next_ms(a->jobs[i].x) - now < w->wait)
+			w->wait = edge_exec_next_ms(a->jobs[i].x) - now;
+	}
+	if (deadline >= 0 && deadline - now < w->wait)
+		w->wait = deadline - now;
+	if (a->stopping && a->stop_deadline - now < w->wait)
+		w->wait = a->stop_deadline - now;
+	if (edge_mqtt_pending(a->mq) || w->wait < 0)
+		w->wait = 0;
+	if (w->wait > 200)
+		w->wait = 200;
+}
+
+/* The session's network work, and what the hub said. */
+static int
+network_step(struct app *a)
+{
+	struct edge_error err = { 0 };
+
+	if (a->mq == NULL || a->state == DOWN)
+		return EDGE_OK;
+	if (edge_mqtt_loop(a->mq, &err) != EDGE_OK || a->lost) {
+		if (a->state == CONNECTING && a->connack > 0)
+			return connected(a);
+		return session_failed(a, err.msg[0] ? err.msg : "connection lost");
+	}
+	if (a->state == CONNECTING && a->connack >= 0)
+		return connected(a);
+	return EDGE_OK;
+}
+
 static int
 loop(struct app *a)
 {
-	long long start = edge_time_mono_ms(), deadline = -1, last_flush = 0;
+	long long deadline = -1, last_flush = 0, now = edge_time_mono_ms();
+	struct waitset w;
+	long i;
 	int rc;
 
 	if (a->timeout > 0)
-		deadline = start + a->timeout * 1000;
+		deadline = now + a->timeout * 1000;
 	for (;;) {
-		struct pollfd p[3 + EXEC_MAX_LIMIT * EDGE_EXEC_POLLFDS];
-		nfds_t np = 0;
-		long long now = edge_time_mono_ms(), wait = 200;
-		int sock, ip = -1, sp = -1;
-		long i;
-
-		if (got_hup) {
-			got_hup = 0;
-			edge_note("SIGHUP: reloading certificate, key and CRL");
-			if (reload_tls(a, false) == EDGE_OK) {
-				forget_flights(a);
-				a->state = DOWN;
-				a->next_try = now;
-				a->attempt = 0;
-			}
-		}
-		if (got_term && !a->stopping) {
-			a->stopping = true;
-			a->stop_deadline = now + a->drain_ms;
-			edge_note("stopping: waiting up to %ld s for %zu acknowledgements",
-			    a->drain_ms / 1000, a->nfl);
-		}
-		if (!a->stopping && finished(a)) {
-			/* Let replies and the last PUBACKs go out, briefly. */
-			a->stopping = true;
-			a->stop_deadline = now + a->drain_ms;
-		}
-		if (a->stopping && ((a->nfl == 0 && a->njobs == 0) ||
-		    a->state != UP || now >= a->stop_deadline))
-			return EDGE_OK;
-		if (deadline >= 0 && now >= deadline) {
-			if (a->count > 0 && a->received < (unsigned long long)a->count)
-				return edge_err(&a->ctx->err, EDGE_ETEMP,
-				    "timed out after %ld s with %llu of %ld messages received%s%s",
-				    a->timeout, a->received, a->count,
-				    a->connections ? "" : "; ",
-				    a->connections ? "" : a->lasterr);
-			/* Never connected: the smoke test must see a failure. */
-			if (a->exit_on_eof && a->connections == 0)
-				return edge_err(&a->ctx->err, EDGE_ETEMP,
-				    "timed out after %ld s without a session with the hub%s%s",
-				    a->timeout, a->lasterr[0] ? ": " : "",
-				    a->lasterr);
-			if (a->exit_on_eof && (!a->in_eof ||
-			    edge_outbox_pending(a->ob) > 0))
-				return edge_err(&a->ctx->err, EDGE_ETEMP,
-				    "timed out after %ld s with %zu messages queued%s%s",
-				    a->timeout, edge_outbox_pending(a->ob),
-				    a->lasterr[0] && a->state != UP ? "; " : "",
-				    a->lasterr[0] && a->state != UP ? a->lasterr : "");
-			return EDGE_OK;
-		}
-		if (a->state == DOWN && !a->stopping && now >= a->next_try &&
-		    (rc = try_connect(a)) != EDGE_OK)
+		now = edge_time_mono_ms();
+		handle_signals(a, now);
+		if (run_over(a, now, deadline, &rc))
 			return rc;
-		if (a->state == CONNECTING && a->connack < 0 && now >=
-		    a->connect_deadline && (rc = session_failed(a,
-		    "no answer to CONNECT")) != EDGE_OK)
+		if ((rc = session_step(a, now)) != EDGE_OK)
 			return rc;
 		pump(a);
-
-		sock = edge_mqtt_socket(a->mq);
-		if (sock >= 0) {
-			p[np].fd = sock;
-			p[np].events = POLLIN | (edge_mqtt_want_write(a->mq) ?
-			    POLLOUT : 0);
-			np++;
-		}
-		if (input_wanted(a)) {
-			ip = (int)np;
-			p[np].fd = a->in_fd;
-			p[np++].events = POLLIN;
-		}
-		sp = (int)np;
-		p[np].fd = sig_pipe[0];
-		p[np++].events = POLLIN;
-		if (a->state == DOWN && !a->stopping)
-			wait = a->next_try - now;
-		for (i = 0; i < (a->njobs ? a->exec_max : 0); i++) {
-			if (a->jobs[i].x == NULL)
-				continue;
-			np += edge_exec_pollfds(a->jobs[i].x, p + np);
-			if (edge_exec_next_ms(a->jobs[i].x) - now < wait)
-				wait = edge_exec_next_ms(a->jobs[i].x) - now;
-		}
-		if (deadline >= 0 && deadline - now < wait)
-			wait = deadline - now;
-		if (a->stopping && a->stop_deadline - now < wait)
-			wait = a->stop_deadline - now;
-		if (edge_mqtt_pending(a->mq) || wait < 0)
-			wait = 0;
-		if (wait > 200)
-			wait = 200;
-		if (poll(p, np, (int)wait) < 0 && errno != EINTR)
+		poll_set(a, now, deadline, &w);
+		if (poll(w.p, w.np, (int)w.wait) < 0 && errno != EINTR)
 			return edge_err(&a->ctx->err, EDGE_EFAIL, "poll: %s",
 			    strerror(errno));
-		if (p[sp].revents & POLLIN) {
+		if (w.p[w.sp].revents & POLLIN) {
 			char drain[64];
 			(void)!read(sig_pipe[0], drain, sizeof(drain));
 		}
-		if (ip >= 0 && (p[ip].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		if (w.ip >= 0 && (w.p[w.ip].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    (rc = read_input(a)) != EDGE_OK)
 			return rc;
 		for (i = 0; i < (a->njobs ? a->exec_max : 0); i++)
 			if (a->jobs[i].x != NULL && edge_exec_step(a->jobs[i].x))
 				finish_job(a, &a->jobs[i]);
-		if (a->mq != NULL && a->state != DOWN) {
-			struct edge_error err = { 0 };
-
-			if (edge_mqtt_loop(a->mq, &err) != EDGE_OK || a->lost) {
-				if (a->state == CONNECTING && a->connack > 0) {
-					if ((rc = connected(a)) != EDGE_OK)
-						return rc;
-				} else if ((rc = session_failed(a, err.msg[0] ?
-				    err.msg : "connection lost")) != EDGE_OK) {
-					return rc;
-				}
-			} else if (a->state == CONNECTING && a->connack >= 0 &&
-			    (rc = connected(a)) != EDGE_OK) {
-				return rc;
-			}
-		}
+		if ((rc = network_step(a)) != EDGE_OK)
+			return rc;
 		now = edge_time_mono_ms();
 		if (now - last_flush >= FLUSH_EVERY_MS) {
 			if ((rc = edge_outbox_flush(a->ob, &a->ctx->err)) != EDGE_OK)
