@@ -30,7 +30,7 @@
 
 static const struct edge_opt opts[] = {
 	{ "csr", 0, "FILE", 0, "certificate request to send, '-' for stdin (default: DIR/csr.pem)", NULL, EDGE_T_STRING, 0, 0 },
-	{ "valid-days", 0, "DAYS", 0, "validity asked for (default: the product's)", NULL, EDGE_T_INT, 1, 3650 },
+	{ "valid-days", 0, "DAYS", 0, "validity asked for, in days; without it the product's", NULL, EDGE_T_INT, 1, 3650 },
 	{ "issue-authority", 0, "RSA|ECC", 0, "issuing CA; follows the key type", NULL, EDGE_T_CHOICE, 0, 0 },
 	{ "ca", 0, "FILE", 0, "pinned root CA the certificate must chain to (default: DIR/ca.pem if present, else the hub's caCert)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "output", 'o', "FILE", EDGE_OPT_CLI, "also write the certificate and its CA to FILE, '-' for stdout", NULL, EDGE_T_STRING, 0, 0 },
