@@ -251,7 +251,8 @@ edge_opts_load_file(struct edge_opts *o, const char *path, enum edge_src src,
 		if (o->opt[i]->arg == NULL) {
 			if (parse_bool(val, &b) != 0) {
 				rc = edge_err(err, EDGE_EINPUT,
-				    "%s: %s: expected yes or no", origin, key);
+				    "%s: %s %s: expected yes or no", origin, key,
+				    val);
 				goto out;
 			}
 			if (!b)
@@ -267,8 +268,8 @@ out:
 	return rc;
 }
 
-void
-edge_opts_load_env(struct edge_opts *o)
+int
+edge_opts_load_env(struct edge_opts *o, struct edge_error *err)
 {
 	char name[96];
 	const char *v;
@@ -288,12 +289,18 @@ edge_opts_load_env(struct edge_opts *o)
 		if ((v = getenv(name)) == NULL)
 			continue;
 		if (o->opt[i]->arg == NULL) {
-			if (parse_bool(v, &b) != 0 || !b)
+			/* As in a config file: a typo is an error, not "no". */
+			if (parse_bool(v, &b) != 0)
+				return edge_err(err, EDGE_EUSAGE,
+				    "%s %s: expected yes or no", name, v);
+			if (!b)
 				continue;
 			v = "1";
 		}
-		(void)set(o, i, v, EDGE_SRC_ENV, name, NULL);
+		if (set(o, i, v, EDGE_SRC_ENV, name, err) != EDGE_OK)
+			return EDGE_EFAIL;
 	}
+	return EDGE_OK;
 }
 
 void

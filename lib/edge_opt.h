@@ -101,8 +101,11 @@ int edge_opts_parse_argv(struct edge_opts *o, int argc, char **argv,
 int edge_opts_load_file(struct edge_opts *o, const char *path, enum edge_src src,
     bool required, struct edge_error *err);
 
-/* Fill unset slots from EDGE_<NAME> variables, then from the defaults. */
-void edge_opts_load_env(struct edge_opts *o);
+/*
+ * Fill unset slots from EDGE_<NAME> variables (EDGE_EUSAGE for a flag that
+ * is neither yes nor no), then from the defaults.
+ */
+int edge_opts_load_env(struct edge_opts *o, struct edge_error *err);
 void edge_opts_load_defaults(struct edge_opts *o);
 
 /* Lookups by long name.  edge_opts_get returns NULL when unset. */

@@ -121,7 +121,8 @@ resolve(struct edge_ctx *ctx, int argc, char **argv)
 	 * --config; edge_opts_load_file() never overrides a value of higher
 	 * precedence, so the order of loading does not change the result.
 	 */
-	edge_opts_load_env(o);
+	if ((rc = edge_opts_load_env(o, &ctx->err)) != EDGE_OK)
+		return rc;
 	sys = getenv("EDGE_SYSTEM_CONFIG");
 	if (sys == NULL)
 		sys = SYSTEM_CONFIG;

@@ -58,7 +58,7 @@ test_precedence(void **state)
 	setenv("EDGE_TYPE", "rsa", 1);
 	assert_int_equal(edge_opts_init(&o, tool_opts, NULL, &err), EDGE_OK);
 	assert_int_equal(edge_opts_parse_argv(&o, 3, argv, &err), EDGE_OK);
-	edge_opts_load_env(&o);
+	assert_int_equal(edge_opts_load_env(&o, &err), EDGE_OK);
 	assert_int_equal(edge_opts_load_file(&o, conf, EDGE_SRC_CONF, true, &err),
 	    EDGE_OK);
 	edge_opts_load_defaults(&o);
@@ -108,7 +108,7 @@ test_bad_input(void **state)
 	assert_int_equal(edge_opts_init(&o, tool_opts, NULL, &err), EDGE_OK);
 	assert_int_equal(edge_opts_load_file(&o, conf, EDGE_SRC_CONF, true, &err),
 	    EDGE_EINPUT);
-	assert_non_null(strstr(err.msg, "yes or no"));
+	assert_non_null(strstr(err.msg, ":1: json perhaps: expected yes or no"));
 	edge_opts_free(&o);
 	unlink(conf);
 
@@ -185,7 +185,8 @@ resolve(struct edge_opts *o, int argc, char **argv, const char *file,
 	if ((rc = edge_opts_init(o, typed_opts, NULL, err)) != EDGE_OK ||
 	    (rc = edge_opts_parse_argv(o, argc, argv, err)) != EDGE_OK)
 		return rc;
-	edge_opts_load_env(o);
+	if ((rc = edge_opts_load_env(o, err)) != EDGE_OK)
+		return rc;
 	if (file != NULL && (rc = edge_opts_load_file(o, file, EDGE_SRC_CONF,
 	    true, err)) != EDGE_OK)
 		return rc;
@@ -282,6 +283,13 @@ test_typed_errors(void **state)
 	assert_string_equal(err.msg,
 	    "EDGE_FULL drop_oldest: expected block, drop-oldest or fail");
 	unsetenv("EDGE_FULL");
+	/* A flag in the environment: yes or no, as in a file. */
+	setenv("EDGE_JSON", "perhaps", 1);
+	assert_int_equal(resolve1(NULL, NULL, NULL, &err), EDGE_EUSAGE);
+	assert_string_equal(err.msg, "EDGE_JSON perhaps: expected yes or no");
+	setenv("EDGE_JSON", "off", 1);
+	assert_int_equal(resolve1(NULL, NULL, NULL, &err), EDGE_OK);
+	unsetenv("EDGE_JSON");
 
 	/* A config file: its path and line, then the key. */
 	write_conf("# timeouts\nname = x\ntimeout = 0x10\n");
