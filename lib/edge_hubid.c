@@ -7,36 +7,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include <gnutls/abstract.h>
-#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
 #include "edge_hubid.h"
+#include "edge_x509.h"
 
 #define PIN_PREFIX	"sha256//"
-
-#define OID_EKU		"2.5.29.37"
-
-static bool
-has_extension(gnutls_x509_crt_t crt, const char *want)
-{
-	char oid[128];
-	unsigned i;
-
-	for (i = 0;; i++) {
-		size_t size = sizeof(oid);
-		int g = gnutls_x509_crt_get_extension_info(crt, i, oid, &size,
-		    NULL);
-
-		if (g == GNUTLS_E_SHORT_MEMORY_BUFFER)
-			continue;	/* not one we look for */
-		if (g < 0)
-			return false;
-		if (strcmp(oid, want) == 0)
-			return true;
-	}
-}
 
 static bool
 has_server_auth(gnutls_x509_crt_t crt)
@@ -147,30 +124,24 @@ check_name(gnutls_x509_crt_t crt, const char *host, struct edge_error *err)
 	    host);
 }
 
-/* The key's pin, "sha256//BASE64" of its SubjectPublicKeyInfo DER. */
+/*
+ * The key's pin, "sha256//BASE64" of its SubjectPublicKeyInfo DER: GnuTLS's
+ * key id is that hash (of the SPKI as GnuTLS encodes it, as libcurl does).
+ */
 static int
 key_pin(gnutls_x509_crt_t crt, char *out, size_t outlen)
 {
-	gnutls_pubkey_t pub = NULL;
-	gnutls_datum_t spki = { NULL, 0 }, b64 = { NULL, 0 };
 	unsigned char hash[32];
-	gnutls_datum_t h = { hash, sizeof(hash) };
+	size_t hlen = sizeof(hash);
+	gnutls_datum_t h = { hash, sizeof(hash) }, b64 = { NULL, 0 };
 	int g;
 
-	if ((g = gnutls_pubkey_init(&pub)) < 0)
-		return g;
-	if ((g = gnutls_pubkey_import_x509(pub, crt, 0)) >= 0 &&
-	    (g = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki)) >= 0 &&
-	    (g = gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data, spki.size,
-	    hash)) >= 0 &&
-	    (g = gnutls_base64_encode2(&h, &b64)) >= 0) {
-		if (snprintf(out, outlen, PIN_PREFIX "%.*s", (int)b64.size,
-		    (char *)b64.data) >= (int)outlen)
-			g = GNUTLS_E_SHORT_MEMORY_BUFFER;
-	}
-	gnutls_free(spki.data);
+	if ((g = gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, hash,
+	    &hlen)) >= 0 && (g = gnutls_base64_encode2(&h, &b64)) >= 0 &&
+	    snprintf(out, outlen, PIN_PREFIX "%.*s", (int)b64.size,
+	    (char *)b64.data) >= (int)outlen)
+		g = GNUTLS_E_SHORT_MEMORY_BUFFER;
 	gnutls_free(b64.data);
-	gnutls_pubkey_deinit(pub);
 	return g < 0 ? g : 0;
 }
 
@@ -276,18 +247,21 @@ static int
 check_ca(const struct edge_der *der, struct edge_error *err)
 {
 	gnutls_x509_crt_t crt = NULL;
-	gnutls_datum_t dn = { NULL, 0 };
-	int rc;
+	gnutls_datum_t eku = { NULL, 0 };
+	char dn[EDGE_ERR_MSG_MAX];
+	int rc, g;
 
 	if ((rc = crt_import(&crt, der, err)) != EDGE_OK)
 		return rc;
-	if (has_extension(crt, OID_EKU) && !has_server_auth(crt)) {
-		if (gnutls_x509_crt_get_dn3(crt, &dn, 0) < 0)
-			dn.data = NULL;
+	/* Any answer but "absent" (an empty or unreadable EKU too) is an EKU. */
+	g = gnutls_x509_crt_get_extension_by_oid2(crt,
+	    GNUTLS_X509EXT_OID_EXTENDED_KEY_USAGE, 0, &eku, NULL);
+	gnutls_free(eku.data);
+	if (g != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE && !has_server_auth(crt)) {
+		edge_x509_subject(crt, dn, sizeof(dn));
 		rc = edge_err(err, EDGE_ETRUST,
 		    "hub certificate's issuer %s: extendedKeyUsage without serverAuth (a CA restricted to other uses cannot vouch for a hub)",
-		    dn.data ? (char *)dn.data : "(unnamed)");
-		gnutls_free(dn.data);
+		    dn);
 	}
 	gnutls_x509_crt_deinit(crt);
 	return rc;
