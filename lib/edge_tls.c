@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "edge_crlstore.h"
 #include "edge_file.h"
 #include "edge_hubid.h"
 #include "edge_sslkey.h"
@@ -29,10 +30,11 @@
 static int status_index = -1;
 static int expect_index = -1;
 
-/* What the hub's certificate must show, beyond a verified chain. */
+/* What the verify callback checks beyond OpenSSL's verified chain. */
 struct expect {
 	char *host;		/* NULL: name not checked (--no-verify-hostname) */
 	char *pins;		/* --hub-pin, NULL: none */
+	long crl_grace;		/* seconds a CRL past nextUpdate is still used */
 };
 
 static void
@@ -63,12 +65,10 @@ void
 edge_tls_status_reset(struct edge_tls_status *st)
 {
 	bool crl = st->have_crl;
-	long grace = st->crl_grace;
 
 	memset(st, 0, sizeof(*st));
 	st->alert = -1;
 	st->have_crl = crl;
-	st->crl_grace = grace;
 }
 
 static struct edge_tls_status *
@@ -77,6 +77,12 @@ status_of(const SSL *ssl)
 	if (ssl == NULL || status_index < 0)
 		return NULL;
 	return SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), status_index);
+}
+
+static const struct expect *
+expect_of(const SSL *ssl)
+{
+	return SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), expect_index);
 }
 
 static time_t
@@ -90,21 +96,25 @@ asn1_time(const ASN1_TIME *t)
 }
 
 /*
- * The revocation policy (edge_crlstore.h): a CRL past its nextUpdate is
- * still used for the grace period, with a warning; then it is refused.
+ * OpenSSL found the CRL past its nextUpdate: is it still usable under the
+ * revocation policy (edge_crl_fresh, which only reads nextUpdate)?
  */
 static bool
-crl_within_grace(X509_STORE_CTX *xs, const struct edge_tls_status *st)
+crl_within_grace(X509_STORE_CTX *xs, const struct expect *e)
 {
 	X509_CRL *crl = X509_STORE_CTX_get0_current_crl(xs);
 	X509_VERIFY_PARAM *p = X509_STORE_CTX_get0_param(xs);
-	time_t next, now;
+	struct edge_crl c = { .next_update = 0 };
+	bool stale;
+	time_t now;
 
-	if (crl == NULL || (next = asn1_time(X509_CRL_get0_nextUpdate(crl))) == 0)
+	if (e == NULL || crl == NULL ||
+	    (c.next_update = asn1_time(X509_CRL_get0_nextUpdate(crl))) == 0)
 		return false;
 	now = (X509_VERIFY_PARAM_get_flags(p) & X509_V_FLAG_USE_CHECK_TIME) ?
 	    X509_VERIFY_PARAM_get_time(p) : time(NULL);
-	return now - next <= st->crl_grace;
+	return edge_crl_fresh(&c, now, e->crl_grace, EDGE_CRL_FILE, &stale,
+	    NULL) == EDGE_OK;
 }
 
 /* The verified chain, leaf first, as DER for edge_hubid_check_chain. */
@@ -145,8 +155,7 @@ chain_check(X509_STORE_CTX *xs, const struct expect *e, struct edge_error *why)
 static int
 check_identity(SSL *ssl, struct edge_tls_status *st, X509_STORE_CTX *xs)
 {
-	const struct expect *e = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
-	    expect_index);
+	const struct expect *e = expect_of(ssl);
 	struct edge_error why = { 0, "" };
 
 	if (chain_check(xs, e, &why) == EDGE_OK)
@@ -174,7 +183,7 @@ verify_cb(int ok, X509_STORE_CTX *xs)
 	if (st == NULL)
 		return ok;
 	if (!ok && X509_STORE_CTX_get_error(xs) == X509_V_ERR_CRL_HAS_EXPIRED &&
-	    crl_within_grace(xs, st)) {
+	    crl_within_grace(xs, expect_of(ssl))) {
 		X509_STORE_CTX_set_error(xs, X509_V_OK);
 		st->crl_stale = true;
 		return 1;
@@ -356,6 +365,7 @@ set_expect(SSL_CTX *ctx, const struct edge_tls_conf *conf,
 		expect_free(NULL, e, NULL, 0, 0, NULL);
 		return edge_err(err, EDGE_EFAIL, "out of memory");
 	}
+	e->crl_grace = conf->crl_grace;
 	return EDGE_OK;
 }
 
@@ -380,7 +390,6 @@ edge_tls_ctx_new(const struct edge_tls_conf *conf, struct edge_tls_status *st,
 		return edge_err(err, EDGE_EFAIL, "TLS: %s", why);
 	}
 	edge_tls_status_reset(st);
-	st->crl_grace = conf->crl_grace;
 	SSL_CTX_set_ex_data(ctx, status_index, st);
 	if ((rc = set_expect(ctx, conf, err)) != EDGE_OK)
 		goto fail;

@@ -50,7 +50,6 @@ struct edge_tls_status {
 	int alert;		/* fatal TLS alert received from the hub, -1: none */
 	time_t peer_not_before;	/* the verified hub certificate's notBefore, 0: none */
 	bool have_crl;		/* DIR/crl.pem was loaded */
-	long crl_grace;		/* from the conf (kept across resets) */
 	bool crl_stale;		/* a CRL past nextUpdate was used, within the grace */
 	char identity[EDGE_ERR_MSG_MAX]; /* why it failed (edge_hubid_check_chain) */
 };

@@ -183,7 +183,6 @@ test_ctx_from_state(void **state)
 	assert_int_equal(SSL_CTX_get_min_proto_version(ctx), TLS1_2_VERSION);
 	assert_int_equal(SSL_CTX_get_verify_mode(ctx), SSL_VERIFY_PEER);
 	assert_false(st.have_crl);
-	assert_int_equal(st.crl_grace, 3600);
 	assert_int_equal(st.alert, -1);
 	edge_tls_ctx_free(&ctx);
 	assert_null(ctx);
@@ -406,7 +405,7 @@ test_from_key_refusals(void **state)
 static void
 test_explain(void **state)
 {
-	struct edge_tls_status st = { .have_crl = true, .crl_grace = 7 };
+	struct edge_tls_status st = { .have_crl = true };
 	struct edge_error err = { 0 };
 
 	(void)state;
@@ -415,7 +414,6 @@ test_explain(void **state)
 	assert_int_equal(st.verify_error, 0);
 	assert_int_equal(st.alert, -1);
 	assert_true(st.have_crl);
-	assert_int_equal(st.crl_grace, 7);
 	assert_int_equal(edge_tls_explain(&st, "hub", &err), EDGE_OK);
 
 	st.verify_error = X509_V_ERR_CERT_HAS_EXPIRED;
