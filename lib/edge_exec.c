@@ -251,6 +251,9 @@ leader_exited(struct edge_exec *x)
  * Whether a process other than the handler (a zombie now) is still in its
  * process group, as far as /proc shows; a zombie member counts as gone.
  * Lets a group that ended at SIGTERM finish before the grace is over.
+ * Not kill(-pgid, 0): the handler's zombie, kept so that the group's id
+ * cannot be reused before reap() kills the group, makes it always succeed,
+ * and it counts zombie members too.  Only runs within the grace.
  */
 static bool
 group_left(pid_t pgid)
@@ -288,25 +291,40 @@ group_left(pid_t pgid)
 }
 
 /*
- * The handler exited: whatever is left of its process group (a child it
- * put in the background) is killed now, so that nothing of a finished
- * handler outlives its --exec-max slot.  Killed before the reap, while the
- * zombie still holds the group's id: it cannot name another process group.
+ * Whatever is left of the handler's process group (a child it put in the
+ * background) is killed, so that nothing of a finished handler outlives its
+ * --exec-max slot, and the handler is reaped.  Killed before the reap,
+ * while the handler (or its zombie) still holds the group's id: it cannot
+ * name another process group.
  */
 static void
-finish(struct edge_exec *x)
+reap(struct edge_exec *x)
 {
-	if (!x->reaped) {
-		(void)kill(-x->pid, SIGKILL);
-		while (waitpid(x->pid, &x->status, 0) < 0 && errno == EINTR)
-			;
-	}
+	if (x->reaped)
+		return;
+	(void)kill(-x->pid, SIGKILL);
+	(void)kill(x->pid, SIGKILL);	/* in case it is not its group's leader yet */
+	while (waitpid(x->pid, &x->status, 0) < 0 && errno == EINTR)
+		;
 	x->reaped = true;
-	/* What it wrote before it exited is in the pipe. */
-	read_output(x);
+}
+
+static void
+close_all(struct edge_exec *x)
+{
 	close_fd(&x->out);
 	close_fd(&x->in);
 	close_fd(&x->pidfd);
+}
+
+/* The handler exited: its group killed, reaped, what it wrote read. */
+static void
+finish(struct edge_exec *x)
+{
+	reap(x);
+	/* What it wrote before it exited is in the pipe. */
+	read_output(x);
+	close_all(x);
 }
 
 bool
@@ -399,15 +417,8 @@ edge_exec_free(struct edge_exec **xp)
 
 	if (xp == NULL || (x = *xp) == NULL)
 		return;
-	if (!x->reaped) {
-		(void)kill(-x->pid, SIGKILL);
-		(void)kill(x->pid, SIGKILL);
-		while (waitpid(x->pid, &x->status, 0) < 0 && errno == EINTR)
-			;
-	}
-	close_fd(&x->in);
-	close_fd(&x->out);
-	close_fd(&x->pidfd);
+	reap(x);
+	close_all(x);
 	free(x->input);
 	free(x->obuf);
 	free(x);
