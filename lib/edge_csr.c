@@ -192,14 +192,7 @@ edge_csr_create(const struct edge_key *key, const struct edge_subject *s,
 	if ((g = gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_DER, &der)) < 0 ||
 	    (g = gnutls_pem_base64_encode2("CERTIFICATE REQUEST", &der, &out)) < 0)
 		goto gfail;
-	if ((*pem = malloc(out.size + 1)) == NULL) {
-		rc = edge_err(err, EDGE_EFAIL, "out of memory");
-		goto out;
-	}
-	memcpy(*pem, out.data, out.size);
-	(*pem)[out.size] = '\0';
-	*len = out.size;
-	rc = EDGE_OK;
+	rc = edge_key_pem_copy(&out, pem, len, err);
 	goto out;
 gfail:
 	rc = edge_err(err, EDGE_EFAIL, "certificate request: %s",

@@ -52,14 +52,7 @@ edge_key_generate_pem(enum edge_key_type type, unsigned bits, char **pem,
 	    GNUTLS_PKCS_PLAIN, &out);
 	if (g < 0)
 		goto gfail;
-	if ((*pem = malloc(out.size + 1)) == NULL) {
-		rc = edge_err(err, EDGE_EFAIL, "out of memory");
-		goto out;
-	}
-	memcpy(*pem, out.data, out.size);
-	(*pem)[out.size] = '\0';
-	*len = out.size;
-	rc = EDGE_OK;
+	rc = edge_key_pem_copy(&out, pem, len, err);
 	goto out;
 gfail:
 	rc = edge_err(err, EDGE_EFAIL, "key generation: %s", gnutls_strerror(g));
@@ -70,6 +63,18 @@ out:
 	}
 	gnutls_x509_privkey_deinit(x);
 	return rc;
+}
+
+int
+edge_key_pem_copy(const gnutls_datum_t *in, char **pem, size_t *len,
+    struct edge_error *err)
+{
+	if ((*pem = malloc(in->size + 1)) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	memcpy(*pem, in->data, in->size);
+	(*pem)[in->size] = '\0';
+	*len = in->size;
+	return EDGE_OK;
 }
 
 void

@@ -45,6 +45,14 @@ int edge_key_generate_pem(enum edge_key_type type, unsigned bits, char **pem,
     size_t *len, struct edge_error *err);
 void edge_key_pem_free(char **pem, size_t len);
 
+/*
+ * Copy PEM text made by GnuTLS into *pem, NUL-terminated (*len without the
+ * NUL), malloc'd: free() it, or edge_key_pem_free() for a private key.
+ * Errors: EDGE_EFAIL (memory).
+ */
+int edge_key_pem_copy(const gnutls_datum_t *in, char **pem, size_t *len,
+    struct edge_error *err);
+
 /* Parse a PEM private key; where names it in messages.  Errors: EDGE_EINPUT. */
 int edge_key_from_pem(const char *pem, size_t len, const char *where,
     struct edge_key **key, struct edge_error *err);
