@@ -92,7 +92,12 @@ edge_p11_quiet_modules(void)
 	setenv("TSS2_LOG", "all+NONE", 0);
 }
 
-int
+/*
+ * Load the modules once.  Third-party modules' own logging (tpm2-pkcs11,
+ * tss2) is silenced unless the user set its variables, so that a missing TPM
+ * does not print noise in every tool.
+ */
+static int
 edge_p11_init(struct edge_error *err)
 {
 	int rc;

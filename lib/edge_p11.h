@@ -15,15 +15,8 @@
 #include "edge_secret.h"
 
 /*
- * Load the modules once.  Third-party modules' own logging (tpm2-pkcs11,
- * tss2) is silenced unless the user set its variables, so that a missing TPM
- * does not print noise in every tool.
- */
-int edge_p11_init(struct edge_error *err);
-
-/*
  * That silencing alone (without overriding what the user set), for whoever
- * loads the modules: edge_p11_init, and the OpenSSL engine (edge_sslkey.h).
+ * loads the modules: this module, and the OpenSSL engine (edge_sslkey.h).
  */
 void edge_p11_quiet_modules(void);
 

@@ -28,9 +28,6 @@
 int edge_time_witness(int dirfd, time_t t, const char *source,
     struct edge_error *err);
 
-/* The recorded time, 0 when there is none (or it is unreadable). */
-time_t edge_time_trusted(int dirfd, char *source, size_t srclen);
-
 /*
  * Check the system clock now against the record: behind it by more than
  * tolerance is EDGE_ETRUST "system clock is earlier than trusted time ...".
