@@ -79,7 +79,10 @@ make_ca(const char *cn, const char *const *ekus, size_t n)
 	assert_int_equal(gnutls_x509_crt_set_key_usage(crt,
 	    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN), 0);
 	for (i = 0; i < n; i++)
-		assert_int_equal(gnutls_x509_crt_set_key_purpose_oid(crt, ekus[i], 0), 0);
+		assert_int_equal(*ekus[i] == '\0' ?	/* "": an empty EKU */
+		    gnutls_x509_crt_set_extension_by_oid(crt,
+		    GNUTLS_X509EXT_OID_EXTENDED_KEY_USAGE, "", 0, 0) :
+		    gnutls_x509_crt_set_key_purpose_oid(crt, ekus[i], 0), 0);
 	assert_int_equal(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), 0);
 	assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der), 0);
 	gnutls_x509_crt_deinit(crt);
@@ -109,6 +112,31 @@ make_ku(unsigned usage)
 	assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der), 0);
 	gnutls_x509_crt_deinit(crt);
 	return der;
+}
+
+/* The key's pin computed here: SHA-256 of its SubjectPublicKeyInfo DER. */
+static void
+spki_pin(char *out, size_t outlen)
+{
+	gnutls_privkey_t priv;
+	gnutls_pubkey_t pub;
+	gnutls_datum_t spki = { NULL, 0 }, b64 = { NULL, 0 };
+	unsigned char hash[32];
+	gnutls_datum_t h = { hash, sizeof(hash) };
+
+	assert_int_equal(gnutls_pubkey_init(&pub), 0);
+	assert_int_equal(gnutls_privkey_init(&priv), 0);
+	assert_int_equal(gnutls_privkey_import_x509(priv, key, 0), 0);
+	assert_int_equal(gnutls_pubkey_import_privkey(pub, priv, 0, 0), 0);
+	assert_int_equal(gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki), 0);
+	assert_int_equal(gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data,
+	    spki.size, hash), 0);
+	assert_int_equal(gnutls_base64_encode2(&h, &b64), 0);
+	snprintf(out, outlen, "sha256//%.*s", (int)b64.size, (char *)b64.data);
+	gnutls_free(spki.data);
+	gnutls_free(b64.data);
+	gnutls_pubkey_deinit(pub);
+	gnutls_privkey_deinit(priv);
 }
 
 static int
@@ -288,7 +316,7 @@ test_pins(void **state)
 	struct san s[] = { { GNUTLS_SAN_DNSNAME, "hub", 3 } };
 	gnutls_datum_t d = make(GNUTLS_KP_TLS_WWW_SERVER, "hub", s, 1);
 	const char *wrong = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-	char msg[EDGE_ERR_MSG_MAX], pin[128], list[256];
+	char msg[EDGE_ERR_MSG_MAX], pin[128], list[256], want[128];
 	const char *p;
 
 	(void)state;
@@ -296,6 +324,8 @@ test_pins(void **state)
 	/* The message gives the key's own pin: take it and pin it. */
 	assert_non_null(p = strstr(msg, "hub key sha256//"));
 	snprintf(pin, sizeof(pin), "%.*s", EDGE_HUBID_PIN_MAX - 1, p + 8);
+	spki_pin(want, sizeof(want));
+	assert_string_equal(pin, want);
 	assert_non_null(strstr(msg, wrong));
 	assert_int_equal(edge_hubid_pins_valid(pin, NULL), EDGE_OK);
 	assert_int_equal(check(d, "hub", pin, NULL), EDGE_OK);
@@ -353,6 +383,7 @@ test_chain(void **state)
 	static const char *const both[] = { GNUTLS_KP_TLS_WWW_CLIENT,
 	    GNUTLS_KP_TLS_WWW_SERVER };
 	static const char *const any[] = { GNUTLS_KP_ANY };
+	static const char *const empty[] = { "" };
 	static const char *const sgc[] = { "2.16.840.1.113730.4.1",
 	    "1.3.6.1.4.1.311.10.3.3" };
 	struct san s[] = { { GNUTLS_SAN_DNSNAME, "hub", 3 } };
@@ -364,6 +395,7 @@ test_chain(void **state)
 	gnutls_datum_t server = make_ca("Hub CA", both, 2);
 	gnutls_datum_t anyeku = make_ca("Any CA", any, 1);
 	gnutls_datum_t gated = make_ca("SGC CA", sgc, 2);
+	gnutls_datum_t blank = make_ca("Blank CA", empty, 1);
 	char msg[EDGE_ERR_MSG_MAX];
 
 	(void)state;
@@ -390,6 +422,10 @@ test_chain(void **state)
 	assert_non_null(strstr(msg, "CN=Any CA"));
 	c[2] = gated;
 	assert_int_equal(check_n(c, 3, "hub", NULL, NULL), EDGE_ETRUST);
+	/* An EKU GnuTLS cannot read lists no serverAuth: not taken as none. */
+	c[2] = blank;
+	assert_int_equal(check_n(c, 3, "hub", NULL, msg), EDGE_ETRUST);
+	assert_non_null(strstr(msg, "CN=Blank CA"));
 	/* The hub's own certificate is judged first. */
 	c[0] = dev;
 	c[1] = client;
@@ -406,6 +442,7 @@ test_chain(void **state)
 	gnutls_free(server.data);
 	gnutls_free(anyeku.data);
 	gnutls_free(gated.data);
+	gnutls_free(blank.data);
 }
 
 int
