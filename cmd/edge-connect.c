@@ -90,8 +90,7 @@ struct app {
 	struct edge_outbox *ob;
 	struct edge_mqtt *mq;
 	enum state state;
-	int connack;		/* -1: none yet */
-	bool lost;
+	bool lost;		/* a publish failed: end the session */
 	unsigned attempt;
 	long long next_try, connect_deadline;
 	struct flight *fl;
@@ -312,23 +311,6 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 /* ---- session -------------------------------------------------------- */
 
 static void
-on_connect(void *user, int rc)
-{
-	struct app *a = user;
-
-	a->connack = rc;
-}
-
-static void
-on_disconnect(void *user, int rc)
-{
-	struct app *a = user;
-
-	(void)rc;
-	a->lost = true;
-}
-
-static void
 on_publish(void *user, int mid)
 {
 	struct app *a = user;
@@ -410,7 +392,6 @@ drop_session(struct app *a, bool backoff)
 	forget_flights(a);
 	a->state = DOWN;
 	a->lost = false;
-	a->connack = -1;
 	if (backoff) {
 		long d = edge_time_backoff(a->attempt++, a->rmin_ms,
 		    a->rmax_ms);
@@ -492,17 +473,13 @@ try_connect(struct app *a)
 	c.product_key = a->pk;
 	c.device_key = a->dk;
 	c.secret = a->secret;
-	c.timestamp_ms = edge_time_ms();
 	c.keepalive = (int)a->keepalive;
 	c.max_inflight = 100;
 	c.tls = a->tls;
 	c.user = a;
-	c.on_connect = on_connect;
-	c.on_disconnect = on_disconnect;
 	c.on_publish = on_publish;
 	c.on_subscribe = on_subscribe;
 	c.on_message = on_message;
-	a->connack = -1;
 	a->lost = false;
 	edge_verbose(1, "connecting to %s:%d", a->host, a->port);
 	if (edge_mqtt_start(&c, &a->mq, &err) != EDGE_OK)
@@ -517,14 +494,15 @@ static int
 connected(struct app *a)
 {
 	struct edge_error err = { 0 };
+	int connack = edge_mqtt_connack(a->mq);
 
-	if (a->connack == 3) {	/* server unavailable: worth retrying */
+	if (connack == 3) {	/* server unavailable: worth retrying */
 		snprintf(a->lasterr, sizeof(a->lasterr),
 		    "the hub refused the login for now (CONNACK 3: server unavailable)");
 		drop_session(a, true);
 		return EDGE_OK;
 	}
-	if (a->connack != 0) {
+	if (connack != 0) {
 		int rc = edge_tls_explain(&a->tst, a->tconf.server_name,
 		    &a->ctx->err);
 		if (rc != EDGE_OK)
@@ -539,7 +517,7 @@ connected(struct app *a)
 		/* A refused identity is final: retrying would not change it. */
 		return edge_err(&a->ctx->err, EDGE_EREFUSED,
 		    "the hub refused the login of %s (CONNACK %d: %s): wrong device secret, or the certificate is revoked or not bound to this device",
-		    a->dk, a->connack, edge_mqtt_connack_string(a->connack));
+		    a->dk, connack, edge_mqtt_connack_string(connack));
 	}
 	a->state = UP;
 	a->attempt = 0;
@@ -857,7 +835,6 @@ setup(struct app *a)
 	int rc;
 
 	a->in_fd = -1;
-	a->connack = -1;
 	if ((rc = read_options(a)) != EDGE_OK || (rc = load_device(a)) != EDGE_OK ||
 	    (rc = tls_setup(a)) != EDGE_OK)
 		return rc;
@@ -970,7 +947,7 @@ session_step(struct app *a, long long now)
 	if (a->state == DOWN && !a->stopping && now >= a->next_try &&
 	    (rc = try_connect(a)) != EDGE_OK)
 		return rc;
-	if (a->state == CONNECTING && a->connack < 0 &&
+	if (a->state == CONNECTING && edge_mqtt_connack(a->mq) < 0 &&
 	    now >= a->connect_deadline)
 		return session_failed(a, "no answer to CONNECT");
 	return EDGE_OK;
@@ -988,17 +965,13 @@ struct waitset {
 static void
 poll_set(struct app *a, long long now, long long deadline, struct waitset *w)
 {
-	int sock = edge_mqtt_socket(a->mq);
 	long i;
 
 	w->np = 0;
 	w->ip = -1;
 	w->wait = 200;
-	if (sock >= 0) {
-		w->p[w->np].fd = sock;
-		w->p[w->np++].events = POLLIN | (edge_mqtt_want_write(a->mq) ?
-		    POLLOUT : 0);
-	}
+	if (edge_mqtt_pollfd(a->mq, &w->p[w->np]))
+		w->np++;
 	if (input_wanted(a)) {
 		w->ip = (int)w->np;
 		w->p[w->np].fd = a->in_fd;
@@ -1031,15 +1004,18 @@ static int
 network_step(struct app *a)
 {
 	struct edge_error err = { 0 };
+	enum edge_mqtt_event ev;
 
 	if (a->mq == NULL || a->state == DOWN)
 		return EDGE_OK;
-	if (edge_mqtt_loop(a->mq, &err) != EDGE_OK || a->lost) {
-		if (a->state == CONNECTING && a->connack > 0)
-			return connected(a);
+	ev = edge_mqtt_step(a->mq, &err);
+	if (a->lost)
+		ev = EDGE_MQTT_ENDED;
+	/* A refusal may come with the end of the connection: it is the news. */
+	if (ev == EDGE_MQTT_ENDED && !(a->state == CONNECTING &&
+	    edge_mqtt_connack(a->mq) > 0))
 		return session_failed(a, err.msg[0] ? err.msg : "connection lost");
-	}
-	if (a->state == CONNECTING && a->connack >= 0)
+	if (ev != EDGE_MQTT_NONE && a->state == CONNECTING)
 		return connected(a);
 	return EDGE_OK;
 }

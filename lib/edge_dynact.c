@@ -19,31 +19,12 @@ struct exchange {
 	const struct edge_dynact_conf *c;
 	struct edge_mqtt *mq;
 	char topic[512];
-	int connack;		/* -1 until CONNACK */
-	bool lost, done;
+	bool done;
 	char *asset_id;
 	struct edge_secret *secret;
 	struct edge_error err;
 	int rc;
 };
-
-static void
-on_connect(void *user, int rc)
-{
-	struct exchange *x = user;
-
-	x->connack = rc;
-	/* The hub may send before the SUBACK; subscribing still documents intent. */
-	if (rc == 0)
-		(void)edge_mqtt_subscribe(x->mq, x->topic, NULL);
-}
-
-static void
-on_disconnect(void *user, int rc)
-{
-	(void)rc;
-	((struct exchange *)user)->lost = true;
-}
 
 static void
 on_publish(void *user, int mid)
@@ -111,6 +92,63 @@ out:
 	json_object_put(o);
 }
 
+#define REFUSED_WHY "wrong product secret, unknown device, device already activated, or dynamic activation off for the product"
+
+/*
+ * The session ended: EDGE_OK when after the answer, else a trust verdict,
+ * a refusal (at CONNACK or a closed connection before it) or a loss.
+ */
+static int
+ended(const struct exchange *x, const struct edge_tls_status *tst,
+    const char *host, struct edge_error *err)
+{
+	int connack = edge_mqtt_connack(x->mq);
+
+	if (edge_tls_explain(tst, host, err) != EDGE_OK)
+		return EDGE_ETRUST;
+	if (connack > 0 || (connack < 0 && !x->done))
+		return edge_err(err, EDGE_EREFUSED,
+		    "%s: activation refused (%s): " REFUSED_WHY, x->c->url,
+		    connack > 0 ? edge_mqtt_connack_string(connack) :
+		    "connection closed");
+	if (!x->done)
+		return edge_err(err, EDGE_ETEMP, "%s: connection lost", x->c->url);
+	return EDGE_OK;
+}
+
+/* Until the answer arrived and our acknowledgement left, or time is up. */
+static int
+await_answer(struct exchange *x, const struct edge_tls_status *tst,
+    const char *host, long long deadline, struct edge_error *err)
+{
+	while (!(x->done && !edge_mqtt_want_write(x->mq))) {
+		struct pollfd p = { -1, 0, 0 };
+		long long left = deadline - edge_time_mono_ms();
+		enum edge_mqtt_event ev;
+
+		if (left <= 0)
+			return edge_err(err, EDGE_ETEMP,
+			    "%s: no activation answer within %ld s", x->c->url,
+			    x->c->timeout);
+		(void)edge_mqtt_pollfd(x->mq, &p);
+		if (!edge_mqtt_pending(x->mq) &&
+		    poll(&p, 1, left > 200 ? 200 : (int)left) < 0 && errno != EINTR)
+			return edge_err(err, EDGE_ETEMP, "poll: %s", strerror(errno));
+		ev = edge_mqtt_step(x->mq, err);
+		if (ev == EDGE_MQTT_ENDED)
+			return ended(x, tst, host, err);
+		if (ev == EDGE_MQTT_REFUSED)
+			return edge_err(err, EDGE_EREFUSED,
+			    "%s: activation refused (CONNACK %d: %s): " REFUSED_WHY,
+			    x->c->url, edge_mqtt_connack(x->mq),
+			    edge_mqtt_connack_string(edge_mqtt_connack(x->mq)));
+		/* The hub may send before the SUBACK; subscribing still documents intent. */
+		if (ev == EDGE_MQTT_ACCEPTED)
+			(void)edge_mqtt_subscribe(x->mq, x->topic, NULL);
+	}
+	return EDGE_OK;
+}
+
 int
 edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
     struct edge_secret **secret, struct edge_error *err)
@@ -122,13 +160,12 @@ edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
 	struct exchange x;
 	char *host = NULL;
 	int port, rc;
-	long long deadline = edge_time_ms() + c->timeout * 1000;
+	long long deadline = edge_time_mono_ms() + c->timeout * 1000;
 
 	*asset_id = NULL;
 	*secret = NULL;
 	memset(&x, 0, sizeof(x));
 	x.c = c;
-	x.connack = -1;
 	x.rc = EDGE_ETEMP;
 	if ((size_t)snprintf(x.topic, sizeof(x.topic),
 	    "/ext/session/%s/%s/thing/activate/info", c->product_key,
@@ -153,13 +190,10 @@ edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
 	mconf.device_key = c->device_key;
 	mconf.secret = c->product_secret;
 	mconf.securemode = 3;
-	mconf.timestamp_ms = edge_time_ms();
 	mconf.keepalive = 60;
 	mconf.max_inflight = 10;
 	mconf.tls = tls;
 	mconf.user = &x;
-	mconf.on_connect = on_connect;
-	mconf.on_disconnect = on_disconnect;
 	mconf.on_publish = on_publish;
 	mconf.on_subscribe = on_subscribe;
 	mconf.on_message = on_message;
@@ -168,50 +202,8 @@ edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
 			rc = EDGE_ETRUST;
 		goto out;
 	}
-	/* Until the answer arrived and our acknowledgement left, or time is up. */
-	while (!(x.done && !edge_mqtt_want_write(x.mq))) {
-		struct pollfd p = { edge_mqtt_socket(x.mq), POLLIN, 0 };
-		long long left = deadline - edge_time_ms();
-
-		if (left <= 0) {
-			rc = edge_err(err, EDGE_ETEMP,
-			    "%s: no activation answer within %ld s", c->url,
-			    c->timeout);
-			goto out;
-		}
-		if (edge_mqtt_want_write(x.mq))
-			p.events |= POLLOUT;
-		if (!edge_mqtt_pending(x.mq) &&
-		    poll(&p, 1, left > 200 ? 200 : (int)left) < 0 && errno != EINTR) {
-			rc = edge_err(err, EDGE_ETEMP, "poll: %s", strerror(errno));
-			goto out;
-		}
-		if (edge_mqtt_loop(x.mq, err) != EDGE_OK || x.lost) {
-			if (edge_tls_explain(&tst, host, err) != EDGE_OK) {
-				rc = EDGE_ETRUST;
-				goto out;
-			}
-			if (x.connack > 0 || (x.connack < 0 && !x.done)) {
-				rc = edge_err(err, EDGE_EREFUSED,
-				    "%s: activation refused (%s): wrong product secret, unknown device, device already activated, or dynamic activation off for the product",
-				    c->url, x.connack > 0 ?
-				    edge_mqtt_connack_string(x.connack) :
-				    "connection closed");
-				goto out;
-			}
-			if (!x.done) {
-				rc = edge_err(err, EDGE_ETEMP, "%s: connection lost", c->url);
-				goto out;
-			}
-			break;
-		}
-		if (x.connack > 0) {
-			rc = edge_err(err, EDGE_EREFUSED,
-			    "%s: activation refused (CONNACK %d: %s): wrong product secret, unknown device, device already activated, or dynamic activation off for the product",
-			    c->url, x.connack, edge_mqtt_connack_string(x.connack));
-			goto out;
-		}
-	}
+	if ((rc = await_answer(&x, &tst, host, deadline, err)) != EDGE_OK)
+		goto out;
 	if ((rc = x.rc) != EDGE_OK) {
 		if (err != NULL)
 			*err = x.err;

@@ -12,11 +12,15 @@
 
 #include "edge_enos.h"
 #include "edge_mqtt.h"
+#include "edge_time.h"
 #include "edge_tls.h"
 
 struct edge_mqtt {
 	struct mosquitto *mosq;
 	struct edge_mqtt_conf conf;
+	int connack;		/* -1 until CONNACK */
+	bool told;		/* edge_mqtt_step reported the CONNACK */
+	bool lost;
 };
 
 static int lib_ready;
@@ -75,8 +79,7 @@ cb_connect(struct mosquitto *mosq, void *obj, int rc)
 	struct edge_mqtt *m = obj;
 
 	(void)mosq;
-	if (m->conf.on_connect)
-		m->conf.on_connect(m->conf.user, rc);
+	m->connack = rc;
 }
 
 static void
@@ -85,8 +88,8 @@ cb_disconnect(struct mosquitto *mosq, void *obj, int rc)
 	struct edge_mqtt *m = obj;
 
 	(void)mosq;
-	if (m->conf.on_disconnect)
-		m->conf.on_disconnect(m->conf.user, rc);
+	(void)rc;
+	m->lost = true;
 }
 
 static void
@@ -154,7 +157,10 @@ edge_mqtt_start(const struct edge_mqtt_conf *conf, struct edge_mqtt **out,
 		return edge_err(err, EDGE_EFAIL, "out of memory");
 	*out = m;
 	m->conf = *conf;
-	snprintf(ts, sizeof(ts), "%lld", conf->timestamp_ms);
+	m->connack = -1;
+	if (m->conf.timestamp_ms == 0)
+		m->conf.timestamp_ms = edge_time_ms();
+	snprintf(ts, sizeof(ts), "%lld", m->conf.timestamp_ms);
 	if ((size_t)snprintf(cid, sizeof(cid), "%s|securemode=%d,signmethod=sha256,timestamp=%s|",
 	    conf->device_key, conf->securemode ? conf->securemode : 2, ts) >=
 	    sizeof(cid) ||
@@ -201,6 +207,19 @@ edge_mqtt_socket(struct edge_mqtt *m)
 }
 
 bool
+edge_mqtt_pollfd(struct edge_mqtt *m, struct pollfd *p)
+{
+	int fd = edge_mqtt_socket(m);
+
+	if (fd < 0)
+		return false;
+	p->fd = fd;
+	p->events = POLLIN | (edge_mqtt_want_write(m) ? POLLOUT : 0);
+	p->revents = 0;
+	return true;
+}
+
+bool
 edge_mqtt_want_write(struct edge_mqtt *m)
 {
 	return m && m->mosq && mosquitto_want_write(m->mosq);
@@ -240,6 +259,26 @@ edge_mqtt_loop(struct edge_mqtt *m, struct edge_error *err)
 			    sizeof(one));
 	}
 	return EDGE_OK;
+}
+
+enum edge_mqtt_event
+edge_mqtt_step(struct edge_mqtt *m, struct edge_error *err)
+{
+	if (edge_mqtt_loop(m, err) != EDGE_OK || m->lost) {
+		if (err != NULL && err->msg[0] == '\0')
+			(void)edge_err(err, EDGE_ETEMP, "connection lost");
+		return EDGE_MQTT_ENDED;
+	}
+	if (m->connack < 0 || m->told)
+		return EDGE_MQTT_NONE;
+	m->told = true;
+	return m->connack == 0 ? EDGE_MQTT_ACCEPTED : EDGE_MQTT_REFUSED;
+}
+
+int
+edge_mqtt_connack(const struct edge_mqtt *m)
+{
+	return m != NULL ? m->connack : -1;
 }
 
 int

@@ -11,11 +11,14 @@
  * connection attempt: reconnecting means a new session (a new timestamp and
  * signature, and a reloaded TLS context when the files changed).
  *
- * The caller drives the network from its own poll() loop (edge_mqtt_socket,
- * edge_mqtt_want_write, edge_mqtt_loop) and learns events through callbacks
- * run inside edge_mqtt_loop.  Never prints; never logs the secret.
+ * The caller drives the network from its own poll() loop (edge_mqtt_pollfd,
+ * edge_mqtt_step) and learns how the login went from edge_mqtt_step, of
+ * messages through callbacks run inside it.  This bring-up is shared by
+ * edge-connect and dynamic activation (lib/edge_dynact.c).  Never prints;
+ * never logs the secret.
  */
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -34,15 +37,11 @@ struct edge_mqtt_conf {
 	const struct edge_secret *secret;	/* device secret, borrowed */
 	int securemode;		/* 2 (default when 0): device secret;
 				   3: dynamic activation with the product secret */
-	long long timestamp_ms;			/* for the client id and signature */
+	long long timestamp_ms;	/* for the client id and signature; 0: now */
 	int keepalive;				/* seconds */
 	unsigned max_inflight;			/* QoS 1 messages unacknowledged */
 	struct ssl_ctx_st *tls;			/* borrowed; must outlive the session */
 	void *user;
-	/* CONNACK: rc 0 accepted, else the MQTT 3.1.1 refusal code. */
-	void (*on_connect)(void *user, int rc);
-	/* The connection ended (rc 0: asked for by edge_mqtt_disconnect). */
-	void (*on_disconnect)(void *user, int rc);
 	/* PUBACK for message id mid (QoS 1). */
 	void (*on_publish)(void *user, int mid);
 	/* SUBACK for message id mid; may be NULL. */
@@ -64,7 +63,7 @@ int edge_mqtt_url_parse(const char *url, char **host, int *port,
 
 /*
  * Start a session: TCP connection and TLS handshake begin, CONNECT is sent.
- * The outcome arrives through on_connect (or an error from edge_mqtt_loop).
+ * The outcome arrives through edge_mqtt_step.
  * Errors: EDGE_ETEMP (host unreachable, connection refused, TLS handshake
  * failure; the caller asks edge_tls_explain whether it is really a trust
  * failure), EDGE_EFAIL.  Free with edge_mqtt_free() in every case.
@@ -74,6 +73,11 @@ int edge_mqtt_start(const struct edge_mqtt_conf *conf, struct edge_mqtt **out,
 
 /* The socket to poll, -1 when not connected. */
 int edge_mqtt_socket(struct edge_mqtt *m);
+/*
+ * Fill *p to poll the session's socket (POLLIN, and POLLOUT when data is
+ * queued).  False when there is no socket (p untouched).
+ */
+bool edge_mqtt_pollfd(struct edge_mqtt *m, struct pollfd *p);
 /* True when the session has data queued for the socket (poll for POLLOUT). */
 bool edge_mqtt_want_write(struct edge_mqtt *m);
 /* True when TLS holds already decrypted input (do not wait in poll). */
@@ -85,6 +89,23 @@ bool edge_mqtt_pending(struct edge_mqtt *m);
  * over; the caller may ask edge_tls_explain why).
  */
 int edge_mqtt_loop(struct edge_mqtt *m, struct edge_error *err);
+
+/* What edge_mqtt_step saw. */
+enum edge_mqtt_event {
+	EDGE_MQTT_NONE,		/* nothing new */
+	EDGE_MQTT_ACCEPTED,	/* CONNACK 0 arrived */
+	EDGE_MQTT_REFUSED,	/* CONNACK n > 0 arrived (edge_mqtt_connack) */
+	EDGE_MQTT_ENDED,	/* the connection is over (err says why, else
+				   "connection lost"; edge_tls_explain may know
+				   more); the CONNACK may have come before it */
+};
+
+/* edge_mqtt_loop, then what happened (each CONNACK is told once). */
+enum edge_mqtt_event edge_mqtt_step(struct edge_mqtt *m,
+    struct edge_error *err);
+
+/* The CONNACK code, -1 while none came. */
+int edge_mqtt_connack(const struct edge_mqtt *m);
 
 /* Publish at QoS 1; *mid (may be NULL) identifies the PUBACK.  EDGE_ETEMP. */
 int edge_mqtt_publish(struct edge_mqtt *m, const char *topic,
