@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 #include <gnutls/gnutls.h>
@@ -80,44 +81,105 @@ struct peer {
 	bool refused;
 };
 
-/* The roots libcurl verified with: --hub-ca, else its built-in defaults. */
+/*
+ * The roots libcurl verified with: --hub-ca, else its built-in defaults.
+ * Parsed once and kept for the run (freed with the connection), read again
+ * only when the file or directory is another or has changed since, as
+ * libcurl reads it again for its next handshake.
+ */
+static struct {
+	gnutls_x509_trust_list_t tl;
+	char *file, *dir;	/* what tl was read from */
+	struct stat fst, dst;	/* and what they were then */
+} roots;
+
+static void
+roots_free(void)
+{
+	if (roots.tl != NULL)
+		gnutls_x509_trust_list_deinit(roots.tl, 1);
+	free(roots.file);
+	free(roots.dir);
+	memset(&roots, 0, sizeof(roots));
+}
+
+/* path and its stat now are what was read: a replaced or rewritten file is not. */
+static bool
+same_source(const char *path, const struct stat *st, const char *was,
+    const struct stat *then)
+{
+	if (path == NULL || was == NULL)
+		return path == was;
+	return strcmp(path, was) == 0 && st->st_dev == then->st_dev &&
+	    st->st_ino == then->st_ino && st->st_size == then->st_size &&
+	    st->st_mtim.tv_sec == then->st_mtim.tv_sec &&
+	    st->st_mtim.tv_nsec == then->st_mtim.tv_nsec &&
+	    st->st_ctim.tv_sec == then->st_ctim.tv_sec &&
+	    st->st_ctim.tv_nsec == then->st_ctim.tv_nsec;
+}
+
+static void
+stat_now(const char *path, struct stat *st)
+{
+	if (path == NULL || stat(path, st) != 0)
+		memset(st, 0, sizeof(*st));
+}
+
+/* The trust list for p's connection; it stays owned by roots. */
 static int
 load_roots(const struct peer *p, gnutls_x509_trust_list_t *tl)
 {
 	char *file = NULL, *dir = NULL;
+	struct stat fst, dst;
 	int g;
 
-	if ((g = gnutls_x509_trust_list_init(tl, 0)) < 0)
-		return g;
 	if (p->ca_file != NULL) {
 		file = (char *)(uintptr_t)p->ca_file;
 	} else {
 		(void)curl_easy_getinfo(p->c, CURLINFO_CAINFO, &file);
 		(void)curl_easy_getinfo(p->c, CURLINFO_CAPATH, &dir);
 	}
-	if (file != NULL && (g = gnutls_x509_trust_list_add_trust_file(*tl,
-	    file, NULL, GNUTLS_X509_FMT_PEM, 0, 0)) < 0)
-		return g;
-	if (dir != NULL && (g = gnutls_x509_trust_list_add_trust_dir(*tl, dir,
-	    NULL, GNUTLS_X509_FMT_PEM, 0, 0)) < 0)
-		return g;
+	stat_now(file, &fst);
+	stat_now(dir, &dst);
+	if (roots.tl != NULL && same_source(file, &fst, roots.file, &roots.fst) &&
+	    same_source(dir, &dst, roots.dir, &roots.dst)) {
+		*tl = roots.tl;
+		return 0;
+	}
+	roots_free();
+	if ((g = gnutls_x509_trust_list_init(&roots.tl, 0)) < 0 ||
+	    (file != NULL && (g = gnutls_x509_trust_list_add_trust_file(roots.tl,
+	    file, NULL, GNUTLS_X509_FMT_PEM, 0, 0)) < 0) ||
+	    (dir != NULL && (g = gnutls_x509_trust_list_add_trust_dir(roots.tl,
+	    dir, NULL, GNUTLS_X509_FMT_PEM, 0, 0)) < 0))
+		goto fail;
+	if ((file != NULL && (roots.file = strdup(file)) == NULL) ||
+	    (dir != NULL && (roots.dir = strdup(dir)) == NULL)) {
+		g = GNUTLS_E_MEMORY_ERROR;
+		goto fail;
+	}
+	roots.fst = fst;
+	roots.dst = dst;
+	*tl = roots.tl;
 	return 0;
+fail:
+	roots_free();
+	return g;
 }
 
 /*
  * GnuTLS has verified the sent chain but keeps the path to itself: rebuild
  * it as GnuTLS does (each certificate's issuer among the sent ones, until a
- * trusted root issued one), so that edge_hubid_check_chain judges the same
+ * trusted root issued one), so that edge_hubid_check_crts judges the same
  * CA certificates that OpenSSL hands the broker's check.  A path that
- * cannot be rebuilt is refused.
+ * cannot be rebuilt is refused.  Each certificate is parsed once.
  */
 static int
 check_chain(struct peer *p, const gnutls_datum_t *sent, unsigned n)
 {
-	gnutls_x509_trust_list_t tl = NULL;
+	gnutls_x509_trust_list_t tl;
 	gnutls_x509_crt_t *crt = calloc(n, sizeof(*crt)), root = NULL;
-	struct edge_der *path = calloc((size_t)n + 1, sizeof(*path));
-	gnutls_datum_t rootder = { NULL, 0 };
+	gnutls_x509_crt_t *path = calloc((size_t)n + 1, sizeof(*path));
 	size_t len = 1;
 	unsigned i, cur = 0;
 	bool *used = calloc(n, sizeof(*used)), found = false;
@@ -136,20 +198,15 @@ check_chain(struct peer *p, const gnutls_datum_t *sent, unsigned n)
 		    gnutls_strerror(g));
 		goto out;
 	}
-	path[0].p = sent[0].data;
-	path[0].len = sent[0].size;
+	path[0] = crt[0];
 	used[0] = true;
 	for (;;) {
 		if (gnutls_x509_trust_list_get_issuer(tl, crt[cur], &root,
 		    GNUTLS_TL_GET_COPY) == 0) {
 			/* A root the hub sends along is not listed twice. */
-			found = gnutls_x509_crt_equals(root, crt[cur]) ||
-			    gnutls_x509_crt_export2(root, GNUTLS_X509_FMT_DER,
-			    &rootder) >= 0;
-			if (rootder.data != NULL) {
-				path[len].p = rootder.data;
-				path[len++].len = rootder.size;
-			}
+			if (!gnutls_x509_crt_equals(root, crt[cur]))
+				path[len++] = root;
+			found = true;
 			break;
 		}
 		for (i = 0; i < n; i++)
@@ -160,22 +217,18 @@ check_chain(struct peer *p, const gnutls_datum_t *sent, unsigned n)
 			break;
 		used[i] = true;
 		cur = i;
-		path[len].p = sent[i].data;
-		path[len++].len = sent[i].size;
+		path[len++] = crt[i];
 	}
 	if (!found)
 		rc = edge_err(&p->err, EDGE_ETRUST,
 		    "hub certificate: cannot rebuild its chain to a trusted root");
 	else
-		rc = edge_hubid_check_chain(path, len, p->host, p->pins,
+		rc = edge_hubid_check_crts(path, len, p->host, p->pins,
 		    &p->err);
 out:
 	for (i = 0; crt != NULL && i < n; i++)
 		gnutls_x509_crt_deinit(crt[i]);
 	gnutls_x509_crt_deinit(root);
-	if (tl != NULL)
-		gnutls_x509_trust_list_deinit(tl, 1);
-	gnutls_free(rootder.data);
 	free(crt);
 	free(path);
 	free(used);
@@ -296,6 +349,7 @@ conn_close(void)
 {
 	curl_easy_cleanup(conn);
 	conn = NULL;
+	roots_free();
 }
 
 static CURL *

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -207,15 +208,12 @@ crt_import(gnutls_x509_crt_t *crt, const struct edge_der *der,
 }
 
 static int
-check_leaf(const struct edge_der *der, const char *host, const char *pins,
+check_leaf(gnutls_x509_crt_t crt, const char *host, const char *pins,
     struct edge_error *err)
 {
-	gnutls_x509_crt_t crt = NULL;
 	char pin[EDGE_HUBID_PIN_MAX + 8];
-	int g, rc;
+	int g, rc = EDGE_OK;
 
-	if ((rc = crt_import(&crt, der, err)) != EDGE_OK)
-		return rc;
 	if (!has_server_auth(crt))
 		rc = edge_err(err, EDGE_ETRUST,
 		    "hub certificate has no serverAuth usage (a device certificate is not a hub)");
@@ -232,7 +230,6 @@ check_leaf(const struct edge_der *der, const char *host, const char *pins,
 			rc = edge_err(err, EDGE_ETRUST,
 			    "hub key %s does not match --hub-pin %s", pin, pins);
 	}
-	gnutls_x509_crt_deinit(crt);
 	return rc;
 }
 
@@ -244,15 +241,12 @@ check_leaf(const struct edge_der *der, const char *host, const char *pins,
  * every path means the list that names serverAuth.
  */
 static int
-check_ca(const struct edge_der *der, struct edge_error *err)
+check_ca(gnutls_x509_crt_t crt, struct edge_error *err)
 {
-	gnutls_x509_crt_t crt = NULL;
 	gnutls_datum_t eku = { NULL, 0 };
 	char dn[EDGE_ERR_MSG_MAX];
-	int rc, g;
+	int rc = EDGE_OK, g;
 
-	if ((rc = crt_import(&crt, der, err)) != EDGE_OK)
-		return rc;
 	/* Any answer but "absent" (an empty or unreadable EKU too) is an EKU. */
 	g = gnutls_x509_crt_get_extension_by_oid2(crt,
 	    GNUTLS_X509EXT_OID_EXTENDED_KEY_USAGE, 0, &eku, NULL);
@@ -263,12 +257,11 @@ check_ca(const struct edge_der *der, struct edge_error *err)
 		    "hub certificate's issuer %s: extendedKeyUsage without serverAuth (a CA restricted to other uses cannot vouch for a hub)",
 		    dn);
 	}
-	gnutls_x509_crt_deinit(crt);
 	return rc;
 }
 
 int
-edge_hubid_check_chain(const struct edge_der *chain, size_t n,
+edge_hubid_check_crts(const gnutls_x509_crt_t *chain, size_t n,
     const char *host, const char *pins, struct edge_error *err)
 {
 	size_t i;
@@ -276,10 +269,30 @@ edge_hubid_check_chain(const struct edge_der *chain, size_t n,
 
 	if (n == 0)
 		return edge_err(err, EDGE_ETRUST, "hub certificate: none presented");
-	if ((rc = check_leaf(&chain[0], host, pins, err)) != EDGE_OK)
+	if ((rc = check_leaf(chain[0], host, pins, err)) != EDGE_OK)
 		return rc;
 	for (i = 1; i < n; i++)
-		if ((rc = check_ca(&chain[i], err)) != EDGE_OK)
+		if ((rc = check_ca(chain[i], err)) != EDGE_OK)
 			return rc;
 	return EDGE_OK;
+}
+
+int
+edge_hubid_check_chain(const struct edge_der *chain, size_t n,
+    const char *host, const char *pins, struct edge_error *err)
+{
+	gnutls_x509_crt_t *crt = calloc(n ? n : 1, sizeof(*crt));
+	size_t i;
+	int rc = EDGE_OK;
+
+	if (crt == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	for (i = 0; i < n && rc == EDGE_OK; i++)
+		rc = crt_import(&crt[i], &chain[i], err);
+	if (rc == EDGE_OK)
+		rc = edge_hubid_check_crts(crt, n, host, pins, err);
+	for (i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(crt[i]);
+	free(crt);
+	return rc;
 }

@@ -27,6 +27,8 @@
 
 #include <stddef.h>
 
+#include <gnutls/x509.h>
+
 #include "edge_der.h"
 #include "edge_err.h"
 
@@ -46,6 +48,10 @@
  * that cannot be parsed.
  */
 int edge_hubid_check_chain(const struct edge_der *chain, size_t n,
+    const char *host, const char *pins, struct edge_error *err);
+
+/* The same check on certificates GnuTLS has already parsed. */
+int edge_hubid_check_crts(const gnutls_x509_crt_t *chain, size_t n,
     const char *host, const char *pins, struct edge_error *err);
 
 /* Check the syntax of a --hub-pin value.  Errors: EDGE_EUSAGE. */

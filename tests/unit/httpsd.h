@@ -77,6 +77,7 @@ struct httpsd_cert {
 	const char *cn;
 	bool ca;
 	bool server_auth;	/* extendedKeyUsage serverAuth */
+	bool client_auth;	/* extendedKeyUsage clientAuth */
 	unsigned key_usage;	/* 0: none */
 	const char *dns;	/* subjectAltName dNSName, or NULL */
 	bool ip;		/* subjectAltName iPAddress 127.0.0.1 */
@@ -108,6 +109,8 @@ httpsd_cert(const struct httpsd_cert *w, gnutls_x509_privkey_t key,
 		gnutls_x509_crt_set_key_usage(c, w->key_usage);
 	if (w->server_auth)
 		gnutls_x509_crt_set_key_purpose_oid(c, GNUTLS_KP_TLS_WWW_SERVER, 0);
+	if (w->client_auth)
+		gnutls_x509_crt_set_key_purpose_oid(c, GNUTLS_KP_TLS_WWW_CLIENT, 0);
 	if (w->dns != NULL)
 		gnutls_x509_crt_set_subject_alt_name(c, GNUTLS_SAN_DNSNAME,
 		    w->dns, (unsigned)strlen(w->dns), GNUTLS_FSAN_APPEND);

@@ -352,6 +352,54 @@ test_trust(void **state)
 	expect_refused(&o, url, "does not match --hub-pin");
 }
 
+/* Back to the good CA file after a test that rewrote it. */
+static int
+good_ca(void **state)
+{
+	(void)state;
+	httpsd_write_pem(ca, ca_file);
+	return 0;
+}
+
+static void
+expect_ok(const struct edge_http_opts *o)
+{
+	static const struct httpsd_reply ok = { 200, NULL, "fine", NULL, 0 };
+	struct edge_error err = { 0 };
+	struct edge_http_response resp;
+
+	httpsd_script(&ok, 1);
+	assert_int_equal(edge_http_request(o, "GET", url, NULL, NULL, 0, &resp,
+	    &err), EDGE_OK);
+	assert_string_equal(resp.body, "fine");
+	edge_http_response_free(&resp);
+}
+
+/*
+ * The hook's roots are kept between requests, but a CA file rewritten in
+ * between is read again: here the same root (name and key) restricted to
+ * clientAuth, which GnuTLS still verifies with and the hook refuses.
+ */
+static void
+test_ca_file_rewritten(void **state)
+{
+	const struct httpsd_cert client_root = {
+		.cn = "Test Root", .ca = true, .client_auth = true,
+		.key_usage = GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN,
+	};
+	gnutls_x509_crt_t c = httpsd_cert(&client_root, ca_key, NULL, NULL);
+	struct edge_http_opts o = opts();
+
+	(void)state;
+	expect_ok(&o);
+	expect_ok(&o);
+	httpsd_write_pem(c, ca_file);
+	expect_refused(&o, url, "extendedKeyUsage without serverAuth");
+	httpsd_write_pem(ca, ca_file);
+	expect_ok(&o);
+	gnutls_x509_crt_deinit(c);
+}
+
 static void
 test_escape(void **state)
 {
@@ -374,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_answer_cap_and_broken_answers),
 		cmocka_unit_test(test_refused_urls),
 		cmocka_unit_test_teardown(test_trust, good_cert),
+		cmocka_unit_test_teardown(test_ca_file_rewritten, good_ca),
 		cmocka_unit_test(test_escape),
 	};
 
