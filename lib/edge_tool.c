@@ -19,7 +19,7 @@
 #include "edge_state.h"
 #include "edge_tool.h"
 
-#define SYSTEM_CONFIG "/etc/edge/edge.conf"
+#define SYSTEM_CONFIG "/etc/edge/" EDGE_CONF_FILE
 
 static void
 usage_line(const struct edge_tool *t, FILE *f)
