@@ -23,6 +23,7 @@
 #include "edge_hubid.h"
 #include "edge_json.h"
 #include "edge_key.h"
+#include "edge_lines.h"
 #include "edge_log.h"
 #include "edge_mqtt.h"
 #include "edge_outbox.h"
@@ -97,11 +98,7 @@ struct app {
 	size_t nfl, maxfl;
 	/* input */
 	const char *input;	/* NULL: standard input */
-	int in_fd;
-	bool in_eof, skipping;
-	char *buf;
-	size_t blen;
-	unsigned long long lineno;
+	struct edge_lines in;	/* fd -1: none */
 	struct edge_thing_replies replies;	/* of our uplink topics */
 	/* options */
 	long count, timeout, exec_timeout, outbox_max, keepalive;
@@ -568,7 +565,7 @@ static void
 invalid(struct app *a, const char *why)
 {
 	a->invalid++;
-	edge_warn("input line %llu: %s; skipped", a->lineno, why);
+	edge_warn("input line %llu: %s; skipped", a->in.lineno, why);
 }
 
 /* --outbox-full drop-oldest: make room for one. */
@@ -585,12 +582,17 @@ drop_oldest(struct app *a)
 
 /* One telemetry line: check, wrap, append to the outbox. */
 static int
-take_line(struct app *a, const char *line, size_t len)
+take_line(void *user, char *line, size_t len)
 {
+	struct app *a = user;
 	struct edge_thing_msg m;
 	struct edge_error err = { 0 };
 	int rc;
 
+	if (line == NULL) {
+		invalid(a, "line longer than 512 KB");
+		return EDGE_OK;
+	}
 	rc = edge_thing_wrap(a->pk, a->dk, line, len,
 	    edge_outbox_next_seq(a->ob) + 1, edge_time_ms(), &m, &err);
 	if (rc == EDGE_EINPUT) {
@@ -613,7 +615,7 @@ take_line(struct app *a, const char *line, size_t len)
 static bool
 input_wanted(const struct app *a)
 {
-	if (a->in_fd < 0 || a->in_eof || a->stopping)
+	if (a->in.fd < 0 || a->in.eof || a->stopping)
 		return false;
 	return a->drop_oldest || edge_outbox_pending(a->ob) < (size_t)a->outbox_max;
 }
@@ -622,59 +624,12 @@ input_wanted(const struct app *a)
 static int
 read_input(struct app *a)
 {
-	ssize_t r;
-	size_t start = 0, i;
-	int rc;
+	int rc = edge_lines_read(&a->in, take_line, a, &a->ctx->err);
 
-	if (a->blen == LINE_MAX_BYTES + 1) {
-		/* An overlong line: skip to its end. */
-		a->blen = 0;
-		a->skipping = true;
-	}
-	r = read(a->in_fd, a->buf + a->blen, LINE_MAX_BYTES + 1 - a->blen);
-	if (r < 0) {
-		if (errno == EINTR || errno == EAGAIN)
-			return EDGE_OK;
-		return edge_err(&a->ctx->err, EDGE_ESTORE, "input: %s",
-		    strerror(errno));
-	}
-	if (r == 0) {
-		a->in_eof = true;
-		if (a->blen > 0 && !a->skipping) {
-			a->lineno++;
-			a->buf[a->blen] = '\0';
-			if ((rc = take_line(a, a->buf, a->blen)) != EDGE_OK)
-				return rc;
-		}
-		a->blen = 0;
-		edge_verbose(1, "end of input after %llu lines", a->lineno);
-		return edge_outbox_sync(a->ob, &a->ctx->err);
-	}
-	a->blen += (size_t)r;
-	for (i = 0; i < a->blen; i++) {
-		if (a->buf[i] != '\n')
-			continue;
-		a->buf[i] = '\0';
-		if (a->skipping) {
-			a->skipping = false;
-		} else {
-			a->lineno++;
-			if (i - start > LINE_MAX_BYTES)
-				invalid(a, "line longer than 512 KB");
-			else if ((rc = take_line(a, a->buf + start, i - start)) !=
-			    EDGE_OK)
-				return rc;
-		}
-		start = i + 1;
-	}
-	if (a->skipping) {
-		start = a->blen;
-	} else if (start == 0 && a->blen == LINE_MAX_BYTES + 1) {
-		a->lineno++;
-		invalid(a, "line longer than 512 KB");
-	}
-	memmove(a->buf, a->buf + start, a->blen - start);
-	a->blen -= start;
+	if (rc != EDGE_OK)
+		return rc;
+	if (a->in.eof)
+		edge_verbose(1, "end of input after %llu lines", a->in.lineno);
 	/* One fdatasync per batch, before any of it is published. */
 	return edge_outbox_sync(a->ob, &a->ctx->err);
 }
@@ -817,16 +772,13 @@ open_io(struct app *a)
 		edge_note("outbox holds %zu messages from before; they are sent first",
 		    edge_outbox_pending(a->ob));
 	if (a->input != NULL) {
-		a->in_fd = open(a->input, O_RDONLY | O_CLOEXEC);
-		if (a->in_fd < 0)
+		a->in.fd = open(a->input, O_RDONLY | O_CLOEXEC);
+		if (a->in.fd < 0)
 			return edge_err(&ctx->err, EDGE_ESTORE, "%s: %s", a->input,
 			    strerror(errno));
-	} else {
-		a->in_fd = 0;
 	}
-	if ((a->buf = malloc(LINE_MAX_BYTES + 2)) == NULL)
-		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
-	return EDGE_OK;
+	return edge_lines_init(&a->in, a->input != NULL ? a->in.fd : 0,
+	    LINE_MAX_BYTES, &ctx->err);
 }
 
 static int
@@ -834,7 +786,7 @@ setup(struct app *a)
 {
 	int rc;
 
-	a->in_fd = -1;
+	a->in.fd = -1;
 	if ((rc = read_options(a)) != EDGE_OK || (rc = load_device(a)) != EDGE_OK ||
 	    (rc = tls_setup(a)) != EDGE_OK)
 		return rc;
@@ -868,7 +820,7 @@ finished(struct app *a)
 	if (a->count > 0 && a->received >= (unsigned long long)a->count)
 		return true;
 	/* At least one session: "< /dev/null --exit-on-eof" checks the connection. */
-	return a->exit_on_eof && a->in_eof && edge_outbox_pending(a->ob) == 0 &&
+	return a->exit_on_eof && a->in.eof && edge_outbox_pending(a->ob) == 0 &&
 	    a->connections > 0;
 }
 
@@ -909,7 +861,7 @@ timed_out(struct app *a)
 		return edge_err(&a->ctx->err, EDGE_ETEMP,
 		    "timed out after %ld s without a session with the hub%s%s",
 		    a->timeout, a->lasterr[0] ? ": " : "", a->lasterr);
-	if (a->exit_on_eof && (!a->in_eof || edge_outbox_pending(a->ob) > 0))
+	if (a->exit_on_eof && (!a->in.eof || edge_outbox_pending(a->ob) > 0))
 		return edge_err(&a->ctx->err, EDGE_ETEMP,
 		    "timed out after %ld s with %zu messages queued%s%s",
 		    a->timeout, edge_outbox_pending(a->ob),
@@ -974,7 +926,7 @@ poll_set(struct app *a, long long now, long long deadline, struct waitset *w)
 		w->np++;
 	if (input_wanted(a)) {
 		w->ip = (int)w->np;
-		w->p[w->np].fd = a->in_fd;
+		w->p[w->np].fd = a->in.fd;
 		w->p[w->np++].events = POLLIN;
 	}
 	w->sp = (int)w->np;
@@ -1110,9 +1062,9 @@ run(struct edge_ctx *ctx)
 	edge_mqtt_free(&a.mq);
 	edge_tls_ctx_free(&a.tls);
 	edge_outbox_close(&a.ob);
-	if (a.in_fd > 0)
-		close(a.in_fd);
-	free(a.buf);
+	if (a.in.fd > 0)
+		close(a.in.fd);
+	edge_lines_free(&a.in);
 	free(a.host);
 	free(a.fl);
 	edge_thing_replies_free(&a.replies);
