@@ -22,37 +22,6 @@
 
 #include "der-write.h"
 
-static void
-utctime(struct buf *b, time_t t)
-{
-	char s[64];
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	/* UTCTime has two-digit years by definition (RFC 5280 4.1.2.5.1). */
-	snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	put(b, "\x17\x0d", 2);
-	put(b, s, 13);
-}
-
-/* A positive DER INTEGER from big-endian bytes. */
-static void
-integer(struct buf *b, const unsigned char *v, size_t n)
-{
-	unsigned char z = 0;
-
-	while (n > 1 && v[0] == 0) {
-		v++;
-		n--;
-	}
-	put(b, "\x02", 1);
-	put_len(b, n + (v[0] & 0x80 ? 1 : 0));
-	if (v[0] & 0x80)
-		put(b, &z, 1);
-	put(b, v, n);
-}
-
 static size_t
 dec_to_bytes(const char *dec, unsigned char *out, size_t cap)
 {
@@ -89,20 +58,13 @@ main(int argc, char **argv)
 {
 	const char *ca = NULL, *key = NULL, *out = NULL, *incl[64];
 	unsigned long count = 0, number = 1, i;
-	int nincl = 0, pem = 0, a, g;
-	struct buf entries = { 0 }, list = { 0 }, tbs = { 0 }, body = { 0 };
-	struct buf tmp = { 0 }, ext = { 0 }, exts = { 0 }, crl = { 0 };
-	gnutls_x509_crt_t crt;
-	gnutls_privkey_t priv;
-	gnutls_datum_t d, dn, sig, enc;
-	unsigned char ski[64], sn[40];
-	size_t skilen = sizeof(ski), n;
+	int nincl = 0, pem = 0, a;
+	struct buf entries = { 0 }, tbs = { 0 }, body = { 0 };
+	struct buf tmp = { 0 }, exts = { 0 }, crl = { 0 };
+	struct signer s;
+	unsigned char sn[40];
+	size_t n;
 	time_t now = time(NULL);
-	static const unsigned char alg[] = {
-		0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
-		0x01, 0x0b, 0x05, 0x00
-	};
-	FILE *f;
 
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--ca") && a + 1 < argc)
@@ -131,22 +93,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "gen-crl: --ca, --ca-key and --out are required\n");
 		return 2;
 	}
-	d = load(ca);
-	if (gnutls_x509_crt_init(&crt) < 0 ||
-	    gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0 ||
-	    gnutls_x509_crt_get_raw_dn(crt, &dn) < 0) {
-		fprintf(stderr, "gen-crl: %s: not a certificate\n", ca);
-		return 1;
-	}
-	gnutls_free(d.data);
-	d = load(key);
-	if (gnutls_privkey_init(&priv) < 0 ||
-	    gnutls_privkey_import_x509_raw(priv, &d, GNUTLS_X509_FMT_PEM, NULL,
-	    0) < 0 || gnutls_privkey_get_pk_algorithm(priv, NULL) != GNUTLS_PK_RSA) {
+	signer_load(&s, ca, key);
+	if (gnutls_privkey_get_pk_algorithm(s.key, NULL) != GNUTLS_PK_RSA) {
 		fprintf(stderr, "gen-crl: %s: not an RSA private key\n", key);
 		return 1;
 	}
-	gnutls_free(d.data);
 
 	/* revokedCertificates */
 	for (i = 0; i < count + (unsigned long)nincl; i++) {
@@ -161,89 +112,29 @@ main(int argc, char **argv)
 			n = 8;
 		}
 		integer(&e, sn, n);
-		utctime(&e, now - 3600);
+		timeval(&e, now - 3600, 0);
 		tlv(&entries, 0x30, &e);
 		free(e.p);
 	}
-	/* Extensions: authorityKeyIdentifier, cRLNumber. */
-	if (gnutls_x509_crt_get_subject_key_id(crt, ski, &skilen, NULL) >= 0) {
-		struct buf kid = { 0 }, seq = { 0 }, oct = { 0 };
-		put(&kid, "\x80", 1);
-		put_len(&kid, skilen);
-		put(&kid, ski, skilen);
-		tlv(&seq, 0x30, &kid);
-		tlv(&oct, 0x04, &seq);
-		put(&ext, "\x06\x03\x55\x1d\x23", 5);
-		put(&ext, oct.p, oct.len);
-		tlv(&exts, 0x30, &ext);
-		free(kid.p); free(seq.p); free(oct.p);
-		ext.len = 0;
-	}
-	{
-		unsigned char num[8];
-		struct buf iv = { 0 }, oct = { 0 };
-		for (n = 0; n < 8; n++)
-			num[n] = (unsigned char)(number >> (56 - 8 * n));
-		integer(&iv, num, 8);
-		tlv(&oct, 0x04, &iv);
-		put(&ext, "\x06\x03\x55\x1d\x14", 5);
-		put(&ext, oct.p, oct.len);
-		tlv(&exts, 0x30, &ext);
-		free(iv.p); free(oct.p);
-	}
+	ext_akid(&exts, s.crt);
+	ext_crl_number(&exts, number);
 	put(&body, "\x02\x01\x01", 3);		/* version v2 */
-	put(&body, alg, sizeof(alg));
-	put(&body, dn.data, dn.size);
-	utctime(&body, now - 60);
-	utctime(&body, now + 86400);
+	put(&body, sha256rsa, sizeof(sha256rsa));
+	put(&body, s.dn.data, s.dn.size);
+	timeval(&body, now - 60, 0);
+	timeval(&body, now + 86400, 0);
 	if (entries.len > 0)
 		tlv(&body, 0x30, &entries);
 	tlv(&tmp, 0x30, &exts);
 	tlv(&body, 0xa0, &tmp);
 	tlv(&tbs, 0x30, &body);
-
-	d.data = tbs.p;
-	d.size = (unsigned)tbs.len;
-	if ((g = gnutls_privkey_sign_data(priv, GNUTLS_DIG_SHA256, 0, &d, &sig)) < 0) {
-		fprintf(stderr, "gen-crl: signing: %s\n", gnutls_strerror(g));
-		return 1;
-	}
-	put(&list, tbs.p, tbs.len);
-	put(&list, alg, sizeof(alg));
-	{
-		unsigned char z = 0;
-		put(&list, "\x03", 1);
-		put_len(&list, sig.size + 1);
-		put(&list, &z, 1);
-		put(&list, sig.data, sig.size);
-	}
-	tlv(&crl, 0x30, &list);
-	if ((f = fopen(out, "wb")) == NULL) {
-		perror(out);
-		return 1;
-	}
-	if (pem) {
-		d.data = crl.p;
-		d.size = (unsigned)crl.len;
-		if (gnutls_pem_base64_encode2("X509 CRL", &d, &enc) < 0)
-			return 1;
-		fwrite(enc.data, 1, enc.size, f);
-		gnutls_free(enc.data);
-	} else {
-		fwrite(crl.p, 1, crl.len, f);
-	}
-	if (fclose(f) != 0) {
-		perror(out);
-		return 1;
-	}
+	sign_crl(&crl, &s, &tbs);
+	write_crl(out, &crl, pem);
 	fprintf(stderr, "gen-crl: %lu entries, %zu bytes DER -> %s\n",
 	    count + (unsigned long)nincl, crl.len, out);
 	/* Freed so that sanitizer builds (make check-asan) stay quiet. */
-	free(entries.p); free(list.p); free(tbs.p); free(body.p);
-	free(tmp.p); free(ext.p); free(exts.p); free(crl.p);
-	gnutls_free(sig.data);
-	gnutls_free(dn.data);
-	gnutls_privkey_deinit(priv);
-	gnutls_x509_crt_deinit(crt);
+	free(entries.p); free(tbs.p); free(body.p);
+	free(tmp.p); free(exts.p); free(crl.p);
+	signer_free(&s);
 	return 0;
 }

@@ -56,69 +56,6 @@ hex_tlv(struct buf *out, unsigned tag, const char *hex)
 }
 
 static void
-oid(struct buf *out, const char *dotted)
-{
-	struct buf v = { 0 };
-	unsigned long arc[32], first;
-	int n = 0, i;
-	const char *p = dotted;
-	char *end;
-
-	while (n < 32) {
-		arc[n++] = strtoul(p, &end, 10);
-		if (*end != '.')
-			break;
-		p = end + 1;
-	}
-	first = arc[0] * 40 + arc[1];
-	for (i = 1; i < n; i++) {
-		unsigned long a = i == 1 ? first : arc[i];
-		unsigned char tmp[10];
-		int k = 0;
-		do {
-			tmp[k++] = (unsigned char)(a & 0x7f);
-			a >>= 7;
-		} while (a);
-		while (k-- > 0)
-			put_byte(&v, tmp[k] | (k ? 0x80u : 0));
-	}
-	tlv(out, 0x06, &v);
-	free(v.p);
-}
-
-static void
-timeval(struct buf *b, time_t t, int gen)
-{
-	char s[32];
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	if (gen)
-		snprintf(s, sizeof(s), "%04d%02d%02d%02d%02d%02dZ", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	else
-		snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", tm.tm_year % 100,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	put_byte(b, gen ? 0x18 : 0x17);
-	put_byte(b, (unsigned)strlen(s));
-	put(b, s, strlen(s));
-}
-
-/* Extension { oid, critical?, OCTET STRING { der } } appended to exts. */
-static void
-extension(struct buf *exts, const char *o, int crit, const struct buf *der)
-{
-	struct buf e = { 0 };
-
-	oid(&e, o);
-	if (crit)
-		put(&e, "\x01\x01\xff", 3);
-	tlv(&e, 0x04, der);
-	tlv(exts, 0x30, &e);
-	free(e.p);
-}
-
-static void
 entry(struct buf *list, char *spec, int v1, time_t now)
 {
 	struct buf e = { 0 }, exts = { 0 }, x = { 0 };
@@ -169,21 +106,13 @@ main(int argc, char **argv)
 	const char *ca = NULL, *key = NULL, *out = NULL, *inner = NULL;
 	char *ents[64], *exts_spec[16];
 	int nent = 0, next = 0, v1 = 0, no_next = 0, no_akid = 0, variant = 0;
-	int a, i, g;
+	int a, i;
 	unsigned long number = 1;
 	struct buf list = { 0 }, exts = { 0 }, body = { 0 }, tbs = { 0 };
-	struct buf crl = { 0 }, tmp = { 0 }, x = { 0 }, all = { 0 };
-	gnutls_x509_crt_t crt;
-	gnutls_privkey_t priv;
-	gnutls_datum_t d, dn, sig, enc;
-	unsigned char ski[64];
-	size_t skilen = sizeof(ski);
+	struct buf crl = { 0 }, tmp = { 0 }, x = { 0 };
+	struct signer ca_s;
+	gnutls_datum_t dn;
 	time_t now = time(NULL);
-	static const unsigned char sha256rsa[] = {
-		0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
-		0x01, 0x0b, 0x05, 0x00
-	};
-	FILE *f;
 
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--ca") && a + 1 < argc)
@@ -218,21 +147,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "crlgen: --ca, --ca-key and --out are required\n");
 		return 2;
 	}
-	d = load(ca);
-	if (gnutls_x509_crt_init(&crt) < 0 ||
-	    gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0 ||
-	    gnutls_x509_crt_get_raw_dn(crt, &dn) < 0) {
-		fprintf(stderr, "crlgen: %s: not a certificate\n", ca);
-		return 1;
-	}
-	gnutls_free(d.data);
-	d = load(key);
-	if (gnutls_privkey_init(&priv) < 0 ||
-	    gnutls_privkey_import_x509_raw(priv, &d, GNUTLS_X509_FMT_PEM, NULL, 0) < 0) {
-		fprintf(stderr, "crlgen: %s: not a private key\n", key);
-		return 1;
-	}
-	gnutls_free(d.data);
+	signer_load(&ca_s, ca, key);
+	dn = ca_s.dn;
 	if (variant) {
 		/* PrintableString (13) and UTF8String (0c) swapped, letters upper-cased. */
 		for (size_t k = 0; k + 1 < dn.size; k++)
@@ -249,32 +165,10 @@ main(int argc, char **argv)
 
 	for (i = 0; i < nent; i++)
 		entry(&list, ents[i], v1, now);
-	if (!no_akid &&
-	    gnutls_x509_crt_get_subject_key_id(crt, ski, &skilen, NULL) >= 0) {
-		struct buf kid = { 0 }, seq = { 0 };
-		put_byte(&kid, 0x80);
-		put_byte(&kid, (unsigned)skilen);
-		put(&kid, ski, skilen);
-		tlv(&seq, 0x30, &kid);
-		extension(&exts, "2.5.29.35", 0, &seq);
-		free(kid.p);
-		free(seq.p);
-	}
-	if (number > 0) {
-		unsigned char num[9];
-		int k = 0;
-		x.len = 0;
-		do {
-			num[8 - k++] = (unsigned char)number;
-			number >>= 8;
-		} while (number);
-		if (num[9 - k] & 0x80)
-			num[8 - k++] = 0;
-		put(&x, "\x02", 1);
-		put_byte(&x, (unsigned)k);
-		put(&x, num + 9 - k, (size_t)k);
-		extension(&exts, "2.5.29.20", 0, &x);
-	}
+	if (!no_akid)
+		ext_akid(&exts, ca_s.crt);
+	if (number > 0)
+		ext_crl_number(&exts, number);
 	for (i = 0; i < next; i++) {
 		char *s = exts_spec[i], *c1 = strchr(s, ':'), *c2;
 		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL) {
@@ -312,38 +206,10 @@ main(int argc, char **argv)
 		tlv(&body, 0xa0, &tmp);
 	}
 	tlv(&tbs, 0x30, &body);
-
-	d.data = tbs.p;
-	d.size = (unsigned)tbs.len;
-	if ((g = gnutls_privkey_sign_data(priv, GNUTLS_DIG_SHA256, 0, &d, &sig)) < 0) {
-		fprintf(stderr, "crlgen: signing: %s\n", gnutls_strerror(g));
-		return 1;
-	}
-	put(&all, tbs.p, tbs.len);
-	put(&all, sha256rsa, sizeof(sha256rsa));
-	x.len = 0;
-	put_byte(&x, 0);
-	put(&x, sig.data, sig.size);
-	tlv(&all, 0x03, &x);
-	tlv(&crl, 0x30, &all);
-	d.data = crl.p;
-	d.size = (unsigned)crl.len;
-	if (gnutls_pem_base64_encode2("X509 CRL", &d, &enc) < 0 ||
-	    (f = fopen(out, "wb")) == NULL) {
-		perror(out);
-		return 1;
-	}
-	fwrite(enc.data, 1, enc.size, f);
-	if (fclose(f) != 0) {
-		perror(out);
-		return 1;
-	}
-	gnutls_free(enc.data);
-	gnutls_free(sig.data);
-	gnutls_free(dn.data);
+	sign_crl(&crl, &ca_s, &tbs);
+	write_crl(out, &crl, 1);
 	free(list.p); free(exts.p); free(body.p); free(tbs.p);
-	free(crl.p); free(tmp.p); free(x.p); free(all.p);
-	gnutls_privkey_deinit(priv);
-	gnutls_x509_crt_deinit(crt);
+	free(crl.p); free(tmp.p); free(x.p);
+	signer_free(&ca_s);
 	return 0;
 }
