@@ -35,6 +35,7 @@
 #include <openssl/x509.h>
 
 #include "hub_conf.h"
+#include "hub_json.h"
 #include "hub_mqtt.h"
 
 #define LOG	"enos-auth: "
@@ -88,27 +89,6 @@ changed(const char *name, struct stamp *s)
 	return true;
 }
 
-static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static int64_t
-jint(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v))
-		return 0;
-	return json_object_get_int64(v);
-}
-
 static json_object *
 array(json_object *root, const char *name)
 {
@@ -123,7 +103,7 @@ array(json_object *root, const char *name)
 static bool
 revoked(json_object *c)
 {
-	const char *s = jstr(c, "status");
+	const char *s = hub_jstr(c, "status");
 
 	return s != NULL && strcmp(s, "revoked") == 0;
 }
@@ -145,13 +125,13 @@ kick_revoked(json_object *old, json_object *now)
 		for (j = 0; j < json_object_array_length(oc); j++) {
 			json_object *o = json_object_array_get_idx(oc, j);
 
-			if (strcmp(jstr(o, "certSN") ?: "", jstr(c, "certSN") ?: "-")
+			if (strcmp(hub_jstr(o, "certSN") ?: "", hub_jstr(c, "certSN") ?: "-")
 			    == 0 && !revoked(o)) {
 				snprintf(user, sizeof(user), "%s&%s",
-				    jstr(c, "deviceKey"), jstr(c, "productKey"));
+				    hub_jstr(c, "deviceKey"), hub_jstr(c, "productKey"));
 				mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG
 				    "certificate %s revoked: disconnecting %s",
-				    jstr(c, "certSN"), user);
+				    hub_jstr(c, "certSN"), user);
 				mosquitto_kick_client_by_username(user, false);
 			}
 		}
@@ -211,8 +191,8 @@ find_device(const char *pk, const char *dk)
 
 	for (i = 0; devs != NULL && i < json_object_array_length(devs); i++) {
 		d = json_object_array_get_idx(devs, i);
-		if (strcmp(jstr(d, "productKey") ?: "", pk) == 0 &&
-		    strcmp(jstr(d, "deviceKey") ?: "", dk) == 0)
+		if (strcmp(hub_jstr(d, "productKey") ?: "", pk) == 0 &&
+		    strcmp(hub_jstr(d, "deviceKey") ?: "", dk) == 0)
 			return d;
 	}
 	return NULL;
@@ -263,8 +243,8 @@ auth_cloud(struct mosquitto *client, const char *password)
 	for (i = 0; sn != NULL && sys != NULL && i < json_object_array_length(sys);
 	    i++) {
 		s = json_object_array_get_idx(sys, i);
-		if (strcmp(jstr(s, "role") ?: "", "cloud") == 0 &&
-		    strcmp(jstr(s, "certSN") ?: "", sn) == 0)
+		if (strcmp(hub_jstr(s, "role") ?: "", "cloud") == 0 &&
+		    strcmp(hub_jstr(s, "certSN") ?: "", sn) == 0)
 			cert_ok = true;
 	}
 	if (!cert_ok)
@@ -338,11 +318,11 @@ activate(const char *id, const struct hub_mqtt_cid *f, const char *pk,
 	msg = json_object_new_object();
 	params = json_object_new_object();
 	json_object_object_add(params, "assetId",
-	    json_object_new_string(jstr(d, "assetId") ?: ""));
+	    json_object_new_string(hub_jstr(d, "assetId") ?: ""));
 	json_object_object_add(params, "productKey", json_object_new_string(pk));
 	json_object_object_add(params, "deviceKey", json_object_new_string(dk));
 	json_object_object_add(params, "deviceSecret",
-	    json_object_new_string(jstr(d, "deviceSecret") ?: ""));
+	    json_object_new_string(hub_jstr(d, "deviceSecret") ?: ""));
 	json_object_object_add(msg, "id", json_object_new_string("1"));
 	json_object_object_add(msg, "version", json_object_new_string("1.0"));
 	json_object_object_add(msg, "method",
@@ -397,7 +377,7 @@ auth_device(struct mosquitto *client, const char *username,
 		    username);
 		goto out;
 	}
-	if (!hub_mqtt_password_ok(&f, user, pk, jstr(d, "deviceSecret") ?: "",
+	if (!hub_mqtt_password_ok(&f, user, pk, hub_jstr(d, "deviceSecret") ?: "",
 	    password)) {
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: bad password or "
 		    "signmethod", username);
@@ -411,15 +391,15 @@ auth_device(struct mosquitto *client, const char *username,
 	certs = array(state, "certs");
 	for (i = 0; certs != NULL && i < json_object_array_length(certs); i++) {
 		c = json_object_array_get_idx(certs, i);
-		if (strcmp(jstr(c, "certSN") ?: "", sn) != 0)
+		if (strcmp(hub_jstr(c, "certSN") ?: "", sn) != 0)
 			continue;
-		if (strcmp(jstr(c, "productKey") ?: "", pk) != 0 ||
-		    strcmp(jstr(c, "deviceKey") ?: "", user) != 0) {
+		if (strcmp(hub_jstr(c, "productKey") ?: "", pk) != 0 ||
+		    strcmp(hub_jstr(c, "deviceKey") ?: "", user) != 0) {
 			mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: certificate "
 			    "%s is bound to another device", username, sn);
 			goto out;
 		}
-		if (revoked(c) || jint(c, "expireDate") <= now_ms()) {
+		if (revoked(c) || hub_jint(c, "expireDate") <= now_ms()) {
 			mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: certificate "
 			    "%s is revoked or expired", username, sn);
 			goto out;

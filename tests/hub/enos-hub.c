@@ -128,12 +128,29 @@ load_credentials(struct hub *h)
 	return rc;
 }
 
+/*
+ * A secret in a file of its own (for the test scripts), then the file that
+ * carries it among its settings; both buffers wiped.
+ */
+static int
+write_secret_and(struct hub *h, const char *secret_name, char *secret,
+    size_t secret_size, const char *name, char *text, size_t text_size)
+{
+	int rc = write_file(h, secret_name, secret, EDGE_MODE_PRIVATE);
+
+	if (rc == 0)
+		rc = write_file(h, name, text, EDGE_MODE_PRIVATE);
+	explicit_bzero(text, text_size);
+	explicit_bzero(secret, secret_size);
+	return rc;
+}
+
 static int
 create_credentials(struct hub *h)
 {
 	char org[16], ak[37], sk[33], text[256];
 	unsigned char r[8];
-	int i, rc;
+	int i;
 
 	/* EnOS-shaped: o + 14 digits, a UUID access key, a 32-char secret. */
 	org[0] = 'o';
@@ -145,19 +162,14 @@ create_credentials(struct hub *h)
 	hub_random_alnum(sk, sizeof(sk));
 	snprintf(text, sizeof(text), "org_id = %s\naccess_key = %s\n"
 	    "secret_key = %s\n", org, ak, sk);
-	rc = write_file(h, "secret_key", sk, EDGE_MODE_PRIVATE);
-	if (rc == 0)
-		rc = write_file(h, "credentials", text, EDGE_MODE_PRIVATE);
-	explicit_bzero(text, sizeof(text));
-	explicit_bzero(sk, sizeof(sk));
-	return rc;
+	return write_secret_and(h, "secret_key", sk, sizeof(sk), "credentials",
+	    text, sizeof(text));
 }
 
 static int
 create_conf(struct hub *h)
 {
 	char pk[9], ps[17], text[1024];
-	int rc;
 
 	hub_random_alnum(pk, sizeof(pk));
 	hub_random_alnum(ps, sizeof(ps));
@@ -175,12 +187,8 @@ create_conf(struct hub *h)
 	    "dynamic_activation = true\n"
 	    "default_valid_day = 730\n"
 	    "max_valid_day = 1095\n", pk, ps);
-	rc = write_file(h, "product_secret", ps, EDGE_MODE_PRIVATE);
-	if (rc == 0)
-		rc = write_file(h, "hub.conf", text, EDGE_MODE_PRIVATE);
-	explicit_bzero(text, sizeof(text));
-	explicit_bzero(ps, sizeof(ps));
-	return rc;
+	return write_secret_and(h, "product_secret", ps, sizeof(ps), "hub.conf",
+	    text, sizeof(text));
 }
 
 /* A hub-made key pair and certificate, recorded in system_certs. */

@@ -7,11 +7,12 @@ HUB_DIR_B   := $(B)/tests/hub
 HUB_MHD     = $(shell $(PKG_CONFIG) --cflags --libs libmicrohttpd)
 HUB_SRV_SRC := tests/hub/enos-hub.c tests/hub/hub_http.c tests/hub/hub_token.c \
                tests/hub/hub_api.c tests/hub/hub_crl.c tests/hub/hub_ca.c \
-               tests/hub/hub_store.c tests/hub/hub_conf.c tests/hub/hub_fault.c
+               tests/hub/hub_store.c tests/hub/hub_conf.c tests/hub/hub_fault.c \
+               tests/hub/hub_json.c
 HUB_SRV_OBJ := $(HUB_SRV_SRC:%.c=$(B)/%.o)
 # The plugin is a shared object: its sources are compiled again with -fPIC.
 HUB_PLG_SRC := tests/hub/enos-auth-plugin.c tests/hub/hub_mqtt.c tests/hub/hub_conf.c \
-               lib/edge_enos.c
+               tests/hub/hub_json.c lib/edge_enos.c
 HUB_PLG_OBJ := $(HUB_PLG_SRC:%.c=$(HUB_DIR_B)/pic/%.o)
 
 .PHONY: hub

@@ -119,6 +119,30 @@ out:
 	return rc;
 }
 
+/* The PEM of a certificate and of its key (plain PKCS #8). */
+static int
+export_pair(gnutls_x509_crt_t crt, gnutls_x509_privkey_t xk,
+    gnutls_datum_t *cpem, gnutls_datum_t *kpem)
+{
+	int r;
+
+	if ((r = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, cpem)) < 0)
+		return r;
+	return gnutls_x509_privkey_export2_pkcs8(xk, GNUTLS_X509_FMT_PEM, NULL,
+	    GNUTLS_PKCS_PLAIN, kpem);
+}
+
+/* Both PEMs freed, the key's wiped first. */
+static void
+free_pair(gnutls_datum_t *cpem, gnutls_datum_t *kpem)
+{
+	if (kpem->data != NULL) {
+		gnutls_memset(kpem->data, 0, kpem->size);
+		gnutls_free(kpem->data);
+	}
+	gnutls_free(cpem->data);
+}
+
 static int
 create_pair(int dirfd, struct hub_ca *ca, char *msg, size_t msglen)
 {
@@ -163,10 +187,7 @@ create_pair(int dirfd, struct hub_ca *ca, char *msg, size_t msglen)
 	    (r = gnutls_x509_crt_privkey_sign(ca->crt, ca->crt, ca->key,
 	    GNUTLS_DIG_SHA256, 0)) < 0)
 		FAIL("CA certificate: %s", gnutls_strerror(r));
-	if ((r = gnutls_x509_privkey_export2_pkcs8(xk, GNUTLS_X509_FMT_PEM,
-	    NULL, GNUTLS_PKCS_PLAIN, &kpem)) < 0 ||
-	    (r = gnutls_x509_crt_export2(ca->crt, GNUTLS_X509_FMT_PEM,
-	    &cpem)) < 0)
+	if ((r = export_pair(ca->crt, xk, &cpem, &kpem)) < 0)
 		FAIL("CA export: %s", gnutls_strerror(r));
 	/* The key first: a ca.pem without its key would be useless. */
 	if (edge_file_write_atomic(dirfd, "ca-key.pem", kpem.data, kpem.size,
@@ -181,11 +202,7 @@ create_pair(int dirfd, struct hub_ca *ca, char *msg, size_t msglen)
 	ca->pem_len = cpem.size;
 	rc = 0;
 out:
-	if (kpem.data != NULL) {
-		gnutls_memset(kpem.data, 0, kpem.size);
-		gnutls_free(kpem.data);
-	}
-	gnutls_free(cpem.data);
+	free_pair(&cpem, &kpem);
 	gnutls_x509_privkey_deinit(xk);
 	return rc;
 }
@@ -326,9 +343,7 @@ hub_ca_issue_local(struct hub_ca *ca, enum hub_role role, const char *dn,
 		FAIL("%s: %s", dn, gnutls_strerror(r));
 	if (finish_and_sign(ca, crt, days, sn, NULL, NULL, msg, msglen) < 0)
 		goto out;
-	if ((r = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cpem)) < 0 ||
-	    (r = gnutls_x509_privkey_export2_pkcs8(xk, GNUTLS_X509_FMT_PEM,
-	    NULL, GNUTLS_PKCS_PLAIN, &kpem)) < 0)
+	if ((r = export_pair(crt, xk, &cpem, &kpem)) < 0)
 		FAIL("%s: %s", dn, gnutls_strerror(r));
 	/* export2 does not promise a NUL; add one. */
 	*cert_pem = gnutls_malloc(cpem.size + 1);
@@ -345,11 +360,7 @@ hub_ca_issue_local(struct hub_ca *ca, enum hub_role role, const char *dn,
 	(*key_pem)[kpem.size] = '\0';
 	rc = 0;
 out:
-	if (kpem.data != NULL) {
-		gnutls_memset(kpem.data, 0, kpem.size);
-		gnutls_free(kpem.data);
-	}
-	gnutls_free(cpem.data);
+	free_pair(&cpem, &kpem);
 	if (crt != NULL)
 		gnutls_x509_crt_deinit(crt);
 	gnutls_x509_privkey_deinit(xk);

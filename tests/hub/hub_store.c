@@ -299,39 +299,6 @@ hub_store_object(struct hub_store *s, const char *name)
 	return member(s, name, json_type_object);
 }
 
-const char *
-hub_jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-int64_t
-hub_jint(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_int))
-		return 0;
-	return json_object_get_int64(v);
-}
-
-bool
-hub_jbool(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_boolean))
-		return false;
-	return json_object_get_boolean(v);
-}
-
 static bool
 eq(const char *a, const char *b)
 {

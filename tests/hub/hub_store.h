@@ -17,6 +17,8 @@
 
 #include <json.h>
 
+#include "hub_json.h"
+
 /* One registry entry's text as last saved; the entry is referenced. */
 struct hub_cached {
 	json_object *entry;
@@ -58,10 +60,7 @@ json_object *hub_store_device(struct hub_store *s, const char *asset_id,
 /* A device certificate by decimal serial; NULL if none. */
 json_object *hub_store_cert(struct hub_store *s, const char *sn);
 
-/* Field helpers: NULL / 0 / false when absent or of another type. */
-const char *hub_jstr(json_object *o, const char *key);
-int64_t hub_jint(json_object *o, const char *key);
-bool hub_jbool(json_object *o, const char *key);
+/* Field helpers: hub_json.h. */
 
 /* Random identifiers from gnutls_rnd. */
 void hub_random_alnum(char *out, size_t len);	/* len-1 characters + NUL */
