@@ -102,6 +102,30 @@ hub_init(struct edge_hub *h, bool cache)
 	h->cache_dirfd = cache ? dfd : -1;
 }
 
+/* A token cache file with text. */
+static void
+write_token(const char *text)
+{
+	struct edge_error err = { 0 };
+
+	assert_int_equal(edge_file_write_atomic(dfd, EDGE_HUB_TOKEN_FILE, text,
+	    strlen(text), EDGE_MODE_PRIVATE, &err), EDGE_OK);
+}
+
+/* GET /x under the n replies r succeeds, the server having read want requests. */
+static void
+get_ok(struct edge_hub *h, const struct httpsd_reply *r, int n, int want)
+{
+	struct edge_error err = { 0 };
+	json_object *data = NULL;
+
+	httpsd_script(r, n);
+	assert_int_equal(edge_hub_call(h, "GET", "/x", NULL, 0, NULL, &data, NULL,
+	    &err), EDGE_OK);
+	json_object_put(data);
+	assert_int_equal(httpsd_nreq(), want);
+}
+
 /* The oracle: lowercase hex SHA-256 of the pieces, NULL-terminated. */
 static void
 sha256_hex(char out[65], ...)
@@ -360,11 +384,7 @@ test_call_signed_and_cached(void **state)
 	free(cache);
 
 	/* Second call: no token request; GET without a body. */
-	httpsd_script(r + 1, 1);
-	assert_int_equal(edge_hub_call(&h, "GET", "/x", NULL, 0, NULL, &data,
-	    NULL, &err), EDGE_OK);
-	json_object_put(data);
-	assert_int_equal(httpsd_nreq(), 1);
+	get_ok(&h, r + 1, 1, 1);
 	assert_string_equal(srv.req[0].method, "GET");
 	assert_string_equal(srv.req[0].target, "/x?orgId=o1");
 	assert_int_equal(srv.req[0].body_len, 0);
@@ -375,11 +395,7 @@ test_call_signed_and_cached(void **state)
 	{
 		static const struct httpsd_reply r2[] = { TOKEN_OK("tokB"), CALL_OK };
 
-		httpsd_script(r2, 2);
-		assert_int_equal(edge_hub_call(&h, "GET", "/x", NULL, 0, NULL, &data,
-		    NULL, &err), EDGE_OK);
-		json_object_put(data);
-		assert_int_equal(httpsd_nreq(), 2);
+		get_ok(&h, r2, 2, 2);
 		assert_string_equal(srv.req[0].target,
 		    "/apim-token-service/v2.0/token/get");
 	}
@@ -400,9 +416,7 @@ test_cache_hostile(void **state)
 		"\"token\":\"old\",\"expires_ms\":99999999999999} x",
 		"\"token\":\"old\",\"expires_ms\":99999999999999}",	/* other api */
 	};
-	struct edge_error err = { 0 };
 	struct edge_hub h;
-	json_object *data;
 	size_t i;
 
 	(void)state;
@@ -412,13 +426,8 @@ test_cache_hostile(void **state)
 
 		snprintf(text, sizeof(text), "{\"api\":\"%s\",\"access_key\":\"ak\",%s",
 		    i < 5 ? api : "https://elsewhere", bad[i]);
-		assert_int_equal(edge_file_write_atomic(dfd, EDGE_HUB_TOKEN_FILE, text,
-		    strlen(text), EDGE_MODE_PRIVATE, &err), EDGE_OK);
-		httpsd_script(r, 2);
-		assert_int_equal(edge_hub_call(&h, "GET", "/x", NULL, 0, NULL, &data,
-		    NULL, &err), EDGE_OK);
-		json_object_put(data);
-		assert_int_equal(httpsd_nreq(), 2);
+		write_token(text);
+		get_ok(&h, r, 2, 2);
 		check_token_request(&srv.req[0], "/apim-token-service/v2.0/token/get",
 		    NULL);
 		check_signed(&srv.req[1], "tokC", "orgIdo1");
@@ -435,33 +444,21 @@ test_refresh(void **state)
 		{ 200, NULL, "{\"status\":1204,\"msg\":\"refresh failed\"}", NULL, 0 },
 		TOKEN_OK("tokN"), CALL_OK,
 	};
-	struct edge_error err = { 0 };
 	struct edge_hub h;
-	json_object *data;
 	char text[512];
 
 	(void)state;
 	hub_init(&h, true);
 	snprintf(text, sizeof(text), "{\"api\":\"%s\",\"access_key\":\"ak\","
 	    "\"token\":\"tokOld\",\"expires_ms\":%lld}", api, edge_time_ms() + 30000);
-	assert_int_equal(edge_file_write_atomic(dfd, EDGE_HUB_TOKEN_FILE, text,
-	    strlen(text), EDGE_MODE_PRIVATE, &err), EDGE_OK);
-	httpsd_script(r, 2);
-	assert_int_equal(edge_hub_call(&h, "GET", "/x", NULL, 0, NULL, &data, NULL,
-	    &err), EDGE_OK);
-	json_object_put(data);
-	assert_int_equal(httpsd_nreq(), 2);
+	write_token(text);
+	get_ok(&h, r, 2, 2);
 	check_token_request(&srv.req[0], "/apim-token-service/v2.0/token/refresh",
 	    "tokOld");
 	check_signed(&srv.req[1], "tokR", "orgIdo1");
 
-	assert_int_equal(edge_file_write_atomic(dfd, EDGE_HUB_TOKEN_FILE, text,
-	    strlen(text), EDGE_MODE_PRIVATE, &err), EDGE_OK);
-	httpsd_script(r2, 3);
-	assert_int_equal(edge_hub_call(&h, "GET", "/x", NULL, 0, NULL, &data, NULL,
-	    &err), EDGE_OK);
-	json_object_put(data);
-	assert_int_equal(httpsd_nreq(), 3);
+	write_token(text);
+	get_ok(&h, r2, 3, 3);
 	check_token_request(&srv.req[1], "/apim-token-service/v2.0/token/get", NULL);
 	check_signed(&srv.req[2], "tokN", "orgIdo1");
 }
@@ -484,11 +481,7 @@ test_401(void **state)
 
 	(void)state;
 	hub_init(&h, false);
-	httpsd_script(r, 4);
-	assert_int_equal(edge_hub_call(&h, "GET", "/x", NULL, 0, NULL, &data, &code,
-	    &err), EDGE_OK);
-	json_object_put(data);
-	assert_int_equal(httpsd_nreq(), 4);
+	get_ok(&h, r, 4, 4);
 	check_signed(&srv.req[1], "tok1", "orgIdo1");
 	check_signed(&srv.req[3], "tok2", "orgIdo1");
 
@@ -531,11 +524,7 @@ test_retries(void **state)
 	assert_non_null(strstr(err.msg, "gave up after 3 attempts"));
 	assert_non_null(strstr(err.msg, "hub answered HTTP 500"));
 
-	httpsd_script(r2, 3);
-	assert_int_equal(edge_hub_call(&h, "GET", "/x", NULL, 0, NULL, &data, &code,
-	    &err), EDGE_OK);
-	json_object_put(data);
-	assert_int_equal(httpsd_nreq(), 3);
+	get_ok(&h, r2, 3, 3);
 
 	httpsd_script(r3, 3);
 	assert_int_equal(edge_hub_call(&h, "GET", "/x", NULL, 0, NULL, &data, &code,
@@ -635,17 +624,11 @@ test_token_replay(void **state)
 		{ 200, NULL, "{\"status\":1001,\"msg\":\"duplicated\"}", NULL, 0 },
 		TOKEN_OK("tokR"), CALL_OK,
 	};
-	struct edge_error err = { 0 };
 	struct edge_hub h;
-	json_object *data;
 
 	(void)state;
 	hub_init(&h, false);
-	httpsd_script(r, 3);
-	assert_int_equal(edge_hub_call(&h, "GET", "/x", NULL, 0, NULL, &data, NULL,
-	    &err), EDGE_OK);
-	json_object_put(data);
-	assert_int_equal(httpsd_nreq(), 3);
+	get_ok(&h, r, 3, 3);
 	check_token_request(&srv.req[1], "/apim-token-service/v2.0/token/get", NULL);
 	check_signed(&srv.req[2], "tokR", "orgIdo1");
 }
