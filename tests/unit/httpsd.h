@@ -377,4 +377,57 @@ httpsd_header(const struct httpsd_req *r, const char *name, char *out,
 	return out;
 }
 
+/* ---- the usual test PKI ------------------------------------------------ */
+
+/* A root CA, a hub certificate under it, the root in dir/ca.pem. */
+static struct {
+	gnutls_x509_privkey_t ca_key, hub_key;
+	gnutls_x509_crt_t ca, hub;
+	char dir[64], ca_file[128], url[64];
+} pki;
+
+static const struct httpsd_cert httpsd_root = {
+	.cn = "Test Root", .ca = true,
+	.key_usage = GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN,
+};
+
+/*
+ * Make pki in a new directory from the mkdtemp template tmpl, the hub's
+ * certificate as leaf says, and start the server with it; pki.url is
+ * https://127.0.0.1:PORT.  0 or -1.
+ */
+static int
+httpsd_pki_start(const char *tmpl, const struct httpsd_cert *leaf)
+{
+	snprintf(pki.dir, sizeof(pki.dir), "%s", tmpl);
+	if (mkdtemp(pki.dir) == NULL)
+		return -1;
+	pki.ca_key = httpsd_key();
+	pki.hub_key = httpsd_key();
+	pki.ca = httpsd_cert(&httpsd_root, pki.ca_key, NULL, NULL);
+	pki.hub = httpsd_cert(leaf, pki.hub_key, pki.ca, pki.ca_key);
+	snprintf(pki.ca_file, sizeof(pki.ca_file), "%s/ca.pem", pki.dir);
+	httpsd_write_pem(pki.ca, pki.ca_file);
+	httpsd_use(pki.hub, pki.ca, pki.hub_key);
+	if (httpsd_start() != 0)
+		return -1;
+	snprintf(pki.url, sizeof(pki.url), "https://127.0.0.1:%d", srv.port);
+	return 0;
+}
+
+/* Stop the server, free pki, remove its directory.  0 or not. */
+static int
+httpsd_pki_stop(void)
+{
+	char cmd[128];
+
+	httpsd_stop();
+	gnutls_x509_crt_deinit(pki.ca);
+	gnutls_x509_crt_deinit(pki.hub);
+	gnutls_x509_privkey_deinit(pki.ca_key);
+	gnutls_x509_privkey_deinit(pki.hub_key);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", pki.dir);
+	return system(cmd);
+}
+
 #endif

@@ -22,15 +22,9 @@
 
 #include "edge_http.h"
 
-static gnutls_x509_privkey_t ca_key, other_key, hub_key;
-static gnutls_x509_crt_t ca, other_ca, hub;
-static char dir[64], ca_file[128], other_file[128];
-static char url[128];
-
-static const struct httpsd_cert ca_w = {
-	.cn = "Test Root", .ca = true,
-	.key_usage = GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN,
-};
+static gnutls_x509_privkey_t other_key;
+static gnutls_x509_crt_t other_ca;
+static char other_file[128];
 
 static int
 setup(void **state)
@@ -41,41 +35,23 @@ setup(void **state)
 	};
 
 	(void)state;
-	strcpy(dir, "/tmp/edge-test-http.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (httpsd_pki_start("/tmp/edge-test-http.XXXXXX", &hub_w) != 0)
 		return -1;
-	ca_key = httpsd_key();
+	/* Another root of the same name. */
 	other_key = httpsd_key();
-	hub_key = httpsd_key();
-	ca = httpsd_cert(&ca_w, ca_key, NULL, NULL);
-	other_ca = httpsd_cert(&ca_w, other_key, NULL, NULL);
-	hub = httpsd_cert(&hub_w, hub_key, ca, ca_key);
-	snprintf(ca_file, sizeof(ca_file), "%s/ca.pem", dir);
-	snprintf(other_file, sizeof(other_file), "%s/other.pem", dir);
-	httpsd_write_pem(ca, ca_file);
+	other_ca = httpsd_cert(&httpsd_root, other_key, NULL, NULL);
+	snprintf(other_file, sizeof(other_file), "%s/other.pem", pki.dir);
 	httpsd_write_pem(other_ca, other_file);
-	httpsd_use(hub, ca, hub_key);
-	if (httpsd_start() != 0)
-		return -1;
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d", srv.port);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	httpsd_stop();
-	gnutls_x509_crt_deinit(ca);
 	gnutls_x509_crt_deinit(other_ca);
-	gnutls_x509_crt_deinit(hub);
-	gnutls_x509_privkey_deinit(ca_key);
 	gnutls_x509_privkey_deinit(other_key);
-	gnutls_x509_privkey_deinit(hub_key);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return httpsd_pki_stop();
 }
 
 /* Back to the good hub certificate after a test that changed it. */
@@ -83,7 +59,7 @@ static int
 good_cert(void **state)
 {
 	(void)state;
-	httpsd_use(hub, ca, hub_key);
+	httpsd_use(pki.hub, pki.ca, pki.hub_key);
 	return 0;
 }
 
@@ -91,8 +67,8 @@ static struct edge_http_opts
 opts(void)
 {
 	struct edge_http_opts o = {
-		.ca_file = ca_file, .connect_timeout = 5, .total_timeout = 10,
-		.max_response = 4096,
+		.ca_file = pki.ca_file, .connect_timeout = 5,
+		.total_timeout = 10, .max_response = 4096,
 	};
 	return o;
 }
@@ -116,7 +92,7 @@ test_request_and_answer(void **state)
 
 	(void)state;
 	httpsd_script(r, 3);
-	snprintf(u, sizeof(u), "%s/api/v1/x?a=1&b=%%20", url);
+	snprintf(u, sizeof(u), "%s/api/v1/x?a=1&b=%%20", pki.url);
 	assert_int_equal(edge_http_request(&o, "PUT", u, headers, body,
 	    sizeof(body) - 1, &resp, &err), EDGE_OK);
 	assert_int_equal(resp.status, 201);
@@ -140,8 +116,8 @@ test_request_and_answer(void **state)
 	assert_string_equal(httpsd_header(&srv.req[0], "Expect", h, sizeof(h)), "");
 
 	/* Any status is the caller's to judge. */
-	assert_int_equal(edge_http_request(&o, "GET", url, NULL, NULL, 0, &resp,
-	    &err), EDGE_OK);
+	assert_int_equal(edge_http_request(&o, "GET", pki.url, NULL, NULL, 0,
+	    &resp, &err), EDGE_OK);
 	assert_int_equal(resp.status, 404);
 	assert_string_equal(resp.body, "nope");
 	assert_int_equal(resp.date, 0);
@@ -150,8 +126,8 @@ test_request_and_answer(void **state)
 	assert_string_equal(srv.req[1].target, "/");
 	assert_int_equal(srv.req[1].body_len, 0);
 	/* An empty answer is an empty string, never NULL. */
-	assert_int_equal(edge_http_request(&o, "DELETE", url, NULL, NULL, 0, &resp,
-	    &err), EDGE_OK);
+	assert_int_equal(edge_http_request(&o, "DELETE", pki.url, NULL, NULL, 0,
+	    &resp, &err), EDGE_OK);
 	assert_int_equal(resp.status, 204);
 	assert_non_null(resp.body);
 	assert_string_equal(resp.body, "");
@@ -177,24 +153,24 @@ test_answer_cap_and_broken_answers(void **state)
 	(void)state;
 	memset(big, 'x', sizeof(big) - 1);
 	httpsd_script(r, 4);
-	assert_int_equal(edge_http_request(&o, "GET", url, NULL, NULL, 0, &resp,
-	    &err), EDGE_EINPUT);
-	snprintf(msg, sizeof(msg), "%s: answer larger than 4096 bytes", url);
+	assert_int_equal(edge_http_request(&o, "GET", pki.url, NULL, NULL, 0,
+	    &resp, &err), EDGE_EINPUT);
+	snprintf(msg, sizeof(msg), "%s: answer larger than 4096 bytes", pki.url);
 	assert_string_equal(err.msg, msg);
 	assert_null(resp.body);
 	/* Cut short by the server: temporary (worth retrying), no body. */
-	assert_int_equal(edge_http_request(&o, "GET", url, NULL, NULL, 0, &resp,
-	    &err), EDGE_ETEMP);
+	assert_int_equal(edge_http_request(&o, "GET", pki.url, NULL, NULL, 0,
+	    &resp, &err), EDGE_ETEMP);
 	assert_null(resp.body);
 	/* Not HTTP at all (HTTP/0.9 to libcurl): the hub's fault, not usage. */
-	assert_int_equal(edge_http_request(&o, "GET", url, NULL, NULL, 0, &resp,
-	    &err), EDGE_ETEMP);
+	assert_int_equal(edge_http_request(&o, "GET", pki.url, NULL, NULL, 0,
+	    &resp, &err), EDGE_ETEMP);
 	assert_null(resp.body);
 	assert_non_null(strstr(err.msg, "HTTP/0.9"));
 	/* Too slow: the total timeout. */
 	o.total_timeout = 1;
-	assert_int_equal(edge_http_request(&o, "GET", url, NULL, NULL, 0, &resp,
-	    &err), EDGE_ETEMP);
+	assert_int_equal(edge_http_request(&o, "GET", pki.url, NULL, NULL, 0,
+	    &resp, &err), EDGE_ETEMP);
 	assert_null(resp.body);
 	assert_non_null(strcasestr(err.msg, "time"));
 }
@@ -254,9 +230,9 @@ expect_refused(const struct edge_http_opts *o, const char *u, const char *why)
 static gnutls_x509_crt_t
 serve_as(const struct httpsd_cert *w)
 {
-	gnutls_x509_crt_t c = httpsd_cert(w, hub_key, ca, ca_key);
+	gnutls_x509_crt_t c = httpsd_cert(w, pki.hub_key, pki.ca, pki.ca_key);
 
-	httpsd_use(c, ca, hub_key);
+	httpsd_use(c, pki.ca, pki.hub_key);
 	return c;
 }
 
@@ -286,15 +262,15 @@ test_trust(void **state)
 	(void)state;
 	/* Another CA: refused in the handshake. */
 	o.ca_file = other_file;
-	expect_refused(&o, url, "server certificate");
-	o.ca_file = ca_file;
+	expect_refused(&o, pki.url, "server certificate");
+	o.ca_file = pki.ca_file;
 	/* No serverAuth: the handshake succeeds, the hook refuses. */
 	c = serve_as(&no_eku);
-	expect_refused(&o, url, "hub certificate has no serverAuth usage");
+	expect_refused(&o, pki.url, "hub certificate has no serverAuth usage");
 	gnutls_x509_crt_deinit(c);
 	/* A keyUsage that does not serve a TLS server: GnuTLS refuses it. */
 	c = serve_as(&bad_ku);
-	expect_refused(&o, url, "keyUsage does not allow a TLS server");
+	expect_refused(&o, pki.url, "keyUsage does not allow a TLS server");
 	gnutls_x509_crt_deinit(c);
 	/* Named only by its CN: libcurl-gnutls would take it, the hook does not. */
 	snprintf(u, sizeof(u), "https://localhost:%d/", srv.port);
@@ -303,10 +279,10 @@ test_trust(void **state)
 	gnutls_x509_crt_deinit(c);
 	/* A subjectAltName of another name, the host in the CN. */
 	c = serve_as(&other_name);
-	expect_refused(&o, url, NULL);
+	expect_refused(&o, pki.url, NULL);
 	gnutls_x509_crt_deinit(c);
 	/* The good certificate names both the address and "localhost". */
-	httpsd_use(hub, ca, hub_key);
+	httpsd_use(pki.hub, pki.ca, pki.hub_key);
 	{
 		static const struct httpsd_reply ok = { 200, NULL, "fine", NULL, 0 };
 		struct edge_error err = { 0 };
@@ -329,7 +305,7 @@ test_trust(void **state)
 		char pins[200];
 
 		assert_int_equal(gnutls_pubkey_init(&pk), 0);
-		assert_int_equal(gnutls_pubkey_import_x509(pk, hub, 0), 0);
+		assert_int_equal(gnutls_pubkey_import_x509(pk, pki.hub, 0), 0);
 		assert_int_equal(gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &spki), 0);
 		assert_int_equal(gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data,
 		    spki.size, sha), 0);
@@ -339,7 +315,7 @@ test_trust(void **state)
 		    (int)b64.size, b64.data);
 		o.hub_pin = pins;
 		httpsd_script(&ok, 1);
-		assert_int_equal(edge_http_request(&o, "GET", url, NULL, NULL, 0,
+		assert_int_equal(edge_http_request(&o, "GET", pki.url, NULL, NULL, 0,
 		    &resp, &err), EDGE_OK);
 		assert_string_equal(resp.body, "pinned");
 		edge_http_response_free(&resp);
@@ -349,7 +325,7 @@ test_trust(void **state)
 	}
 	/* A pin of another key. */
 	o.hub_pin = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-	expect_refused(&o, url, "does not match --hub-pin");
+	expect_refused(&o, pki.url, "does not match --hub-pin");
 }
 
 /* Back to the good CA file after a test that rewrote it. */
@@ -357,7 +333,7 @@ static int
 good_ca(void **state)
 {
 	(void)state;
-	httpsd_write_pem(ca, ca_file);
+	httpsd_write_pem(pki.ca, pki.ca_file);
 	return 0;
 }
 
@@ -369,8 +345,8 @@ expect_ok(const struct edge_http_opts *o)
 	struct edge_http_response resp;
 
 	httpsd_script(&ok, 1);
-	assert_int_equal(edge_http_request(o, "GET", url, NULL, NULL, 0, &resp,
-	    &err), EDGE_OK);
+	assert_int_equal(edge_http_request(o, "GET", pki.url, NULL, NULL, 0,
+	    &resp, &err), EDGE_OK);
 	assert_string_equal(resp.body, "fine");
 	edge_http_response_free(&resp);
 }
@@ -387,15 +363,15 @@ test_ca_file_rewritten(void **state)
 		.cn = "Test Root", .ca = true, .client_auth = true,
 		.key_usage = GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN,
 	};
-	gnutls_x509_crt_t c = httpsd_cert(&client_root, ca_key, NULL, NULL);
+	gnutls_x509_crt_t c = httpsd_cert(&client_root, pki.ca_key, NULL, NULL);
 	struct edge_http_opts o = opts();
 
 	(void)state;
 	expect_ok(&o);
 	expect_ok(&o);
-	httpsd_write_pem(c, ca_file);
-	expect_refused(&o, url, "extendedKeyUsage without serverAuth");
-	httpsd_write_pem(ca, ca_file);
+	httpsd_write_pem(c, pki.ca_file);
+	expect_refused(&o, pki.url, "extendedKeyUsage without serverAuth");
+	httpsd_write_pem(pki.ca, pki.ca_file);
 	expect_ok(&o);
 	gnutls_x509_crt_deinit(c);
 }

@@ -26,19 +26,12 @@
 #include "edge_json.h"
 #include "edge_time.h"
 
-static gnutls_x509_privkey_t ca_key, hub_key;
-static gnutls_x509_crt_t ca, hub;
-static char dir[64], ca_file[128], api[128];
 static int dfd = -1;
 static struct edge_secret secret = { (char *)(uintptr_t)"yourAppSecret", 13 };
 
 static int
 setup(void **state)
 {
-	const struct httpsd_cert ca_w = {
-		.cn = "Test Root", .ca = true,
-		.key_usage = GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN,
-	};
 	const struct httpsd_cert hub_w = {
 		.cn = "hub", .server_auth = true, .ip = true,
 		.key_usage = GNUTLS_KEY_DIGITAL_SIGNATURE,
@@ -46,36 +39,18 @@ setup(void **state)
 	struct edge_error err = { 0 };
 
 	(void)state;
-	strcpy(dir, "/tmp/edge-test-hub.XXXXXX");
-	if (mkdtemp(dir) == NULL || edge_dir_open(dir, &dfd, &err) != EDGE_OK)
+	if (httpsd_pki_start("/tmp/edge-test-hub.XXXXXX", &hub_w) != 0 ||
+	    edge_dir_open(pki.dir, &dfd, &err) != EDGE_OK)
 		return -1;
-	ca_key = httpsd_key();
-	hub_key = httpsd_key();
-	ca = httpsd_cert(&ca_w, ca_key, NULL, NULL);
-	hub = httpsd_cert(&hub_w, hub_key, ca, ca_key);
-	snprintf(ca_file, sizeof(ca_file), "%s/ca.pem", dir);
-	httpsd_write_pem(ca, ca_file);
-	httpsd_use(hub, ca, hub_key);
-	if (httpsd_start() != 0)
-		return -1;
-	snprintf(api, sizeof(api), "https://127.0.0.1:%d", srv.port);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	httpsd_stop();
-	gnutls_x509_crt_deinit(ca);
-	gnutls_x509_crt_deinit(hub);
-	gnutls_x509_privkey_deinit(ca_key);
-	gnutls_x509_privkey_deinit(hub_key);
 	close(dfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return httpsd_pki_stop();
 }
 
 /* No token cached before each test. */
@@ -91,11 +66,11 @@ static void
 hub_init(struct edge_hub *h, bool cache)
 {
 	edge_hub_init(h);
-	h->api = api;
+	h->api = pki.url;
 	h->org_id = "o1";
 	h->access_key = "ak";
 	h->secret_key = &secret;
-	h->http.ca_file = ca_file;
+	h->http.ca_file = pki.ca_file;
 	h->http.connect_timeout = 5;
 	h->http.total_timeout = 10;
 	h->retries = 2;
@@ -425,7 +400,7 @@ test_cache_hostile(void **state)
 		char text[512];
 
 		snprintf(text, sizeof(text), "{\"api\":\"%s\",\"access_key\":\"ak\",%s",
-		    i < 5 ? api : "https://elsewhere", bad[i]);
+		    i < 5 ? pki.url : "https://elsewhere", bad[i]);
 		write_token(text);
 		get_ok(&h, r, 2, 2);
 		check_token_request(&srv.req[0], "/apim-token-service/v2.0/token/get",
@@ -450,7 +425,8 @@ test_refresh(void **state)
 	(void)state;
 	hub_init(&h, true);
 	snprintf(text, sizeof(text), "{\"api\":\"%s\",\"access_key\":\"ak\","
-	    "\"token\":\"tokOld\",\"expires_ms\":%lld}", api, edge_time_ms() + 30000);
+	    "\"token\":\"tokOld\",\"expires_ms\":%lld}", pki.url,
+	    edge_time_ms() + 30000);
 	write_token(text);
 	get_ok(&h, r, 2, 2);
 	check_token_request(&srv.req[0], "/apim-token-service/v2.0/token/refresh",
@@ -651,7 +627,7 @@ test_get(void **state)
 	(void)state;
 	hub_init(&h, false);
 	httpsd_script(r, 6);
-	snprintf(u, sizeof(u), "%s/crl/ca.crl", api);
+	snprintf(u, sizeof(u), "%s/crl/ca.crl", pki.url);
 	assert_int_equal(edge_hub_get(&h, u, &resp, &err), EDGE_OK);
 	assert_string_equal(resp.body, "-----BEGIN X509 CRL-----");
 	edge_http_response_free(&resp);
