@@ -31,50 +31,59 @@ struct san {
 	unsigned size;
 };
 
-/* A self-signed certificate with the given EKU (NULL: none), CN and SANs. */
-static gnutls_datum_t
-make(const char *eku, const char *cn, const struct san *sans, size_t n)
+/* A v3 certificate of key, valid now, named cn (NULL: no subject). */
+static gnutls_x509_crt_t
+begin(const char *serial, const char *cn)
 {
 	gnutls_x509_crt_t crt;
-	gnutls_datum_t der = { NULL, 0 };
-	size_t i;
 
 	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
 	assert_int_equal(gnutls_x509_crt_set_version(crt, 3), 0);
-	assert_int_equal(gnutls_x509_crt_set_serial(crt, "\x01", 1), 0);
+	assert_int_equal(gnutls_x509_crt_set_serial(crt, serial, 1), 0);
 	assert_int_equal(gnutls_x509_crt_set_activation_time(crt, time(NULL) - 60), 0);
 	assert_int_equal(gnutls_x509_crt_set_expiration_time(crt, time(NULL) + 3600), 0);
-	assert_int_equal(gnutls_x509_crt_set_dn_by_oid(crt,
-	    GNUTLS_OID_X520_COMMON_NAME, 0, cn, (unsigned)strlen(cn)), 0);
+	if (cn != NULL)
+		assert_int_equal(gnutls_x509_crt_set_dn_by_oid(crt,
+		    GNUTLS_OID_X520_COMMON_NAME, 0, cn, (unsigned)strlen(cn)), 0);
 	assert_int_equal(gnutls_x509_crt_set_key(crt, key), 0);
-	if (eku != NULL)
-		assert_int_equal(gnutls_x509_crt_set_key_purpose_oid(crt, eku, 0), 0);
-	for (i = 0; i < n; i++)
-		assert_int_equal(gnutls_x509_crt_set_subject_alt_name(crt,
-		    sans[i].type, sans[i].data, sans[i].size,
-		    GNUTLS_FSAN_APPEND), 0);
+	return crt;
+}
+
+/* crt self-signed, as DER; crt is freed. */
+static gnutls_datum_t
+finish(gnutls_x509_crt_t crt)
+{
+	gnutls_datum_t der = { NULL, 0 };
+
 	assert_int_equal(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), 0);
 	assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der), 0);
 	gnutls_x509_crt_deinit(crt);
 	return der;
 }
 
+/* A self-signed certificate with the given EKU (NULL: none), CN and SANs. */
+static gnutls_datum_t
+make(const char *eku, const char *cn, const struct san *sans, size_t n)
+{
+	gnutls_x509_crt_t crt = begin("\x01", cn);
+	size_t i;
+
+	if (eku != NULL)
+		assert_int_equal(gnutls_x509_crt_set_key_purpose_oid(crt, eku, 0), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(gnutls_x509_crt_set_subject_alt_name(crt,
+		    sans[i].type, sans[i].data, sans[i].size,
+		    GNUTLS_FSAN_APPEND), 0);
+	return finish(crt);
+}
+
 /* A CA certificate (self-signed: the rule reads extensions, not signatures). */
 static gnutls_datum_t
 make_ca(const char *cn, const char *const *ekus, size_t n)
 {
-	gnutls_x509_crt_t crt;
-	gnutls_datum_t der = { NULL, 0 };
+	gnutls_x509_crt_t crt = begin("\x02", cn);
 	size_t i;
 
-	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
-	assert_int_equal(gnutls_x509_crt_set_version(crt, 3), 0);
-	assert_int_equal(gnutls_x509_crt_set_serial(crt, "\x02", 1), 0);
-	assert_int_equal(gnutls_x509_crt_set_activation_time(crt, time(NULL) - 60), 0);
-	assert_int_equal(gnutls_x509_crt_set_expiration_time(crt, time(NULL) + 3600), 0);
-	assert_int_equal(gnutls_x509_crt_set_dn_by_oid(crt,
-	    GNUTLS_OID_X520_COMMON_NAME, 0, cn, (unsigned)strlen(cn)), 0);
-	assert_int_equal(gnutls_x509_crt_set_key(crt, key), 0);
 	assert_int_equal(gnutls_x509_crt_set_basic_constraints(crt, 1, -1), 0);
 	assert_int_equal(gnutls_x509_crt_set_key_usage(crt,
 	    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN), 0);
@@ -83,35 +92,22 @@ make_ca(const char *cn, const char *const *ekus, size_t n)
 		    gnutls_x509_crt_set_extension_by_oid(crt,
 		    GNUTLS_X509EXT_OID_EXTENDED_KEY_USAGE, "", 0, 0) :
 		    gnutls_x509_crt_set_key_purpose_oid(crt, ekus[i], 0), 0);
-	assert_int_equal(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), 0);
-	assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der), 0);
-	gnutls_x509_crt_deinit(crt);
-	return der;
+	return finish(crt);
 }
 
 /* A serverAuth certificate for "hub" with the given keyUsage (0: none). */
 static gnutls_datum_t
 make_ku(unsigned usage)
 {
-	gnutls_x509_crt_t crt;
-	gnutls_datum_t der = { NULL, 0 };
+	gnutls_x509_crt_t crt = begin("\x03", NULL);
 
-	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
-	assert_int_equal(gnutls_x509_crt_set_version(crt, 3), 0);
-	assert_int_equal(gnutls_x509_crt_set_serial(crt, "\x03", 1), 0);
-	assert_int_equal(gnutls_x509_crt_set_activation_time(crt, time(NULL) - 60), 0);
-	assert_int_equal(gnutls_x509_crt_set_expiration_time(crt, time(NULL) + 3600), 0);
-	assert_int_equal(gnutls_x509_crt_set_key(crt, key), 0);
 	assert_int_equal(gnutls_x509_crt_set_key_purpose_oid(crt,
 	    GNUTLS_KP_TLS_WWW_SERVER, 0), 0);
 	assert_int_equal(gnutls_x509_crt_set_subject_alt_name(crt,
 	    GNUTLS_SAN_DNSNAME, "hub", 3, GNUTLS_FSAN_SET), 0);
 	if (usage != 0)
 		assert_int_equal(gnutls_x509_crt_set_key_usage(crt, usage), 0);
-	assert_int_equal(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), 0);
-	assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der), 0);
-	gnutls_x509_crt_deinit(crt);
-	return der;
+	return finish(crt);
 }
 
 /* The key's pin computed here: SHA-256 of its SubjectPublicKeyInfo DER. */
@@ -231,23 +227,13 @@ test_names(void **state)
 static gnutls_datum_t
 make_raw_san(const void *ext, size_t len)
 {
-	gnutls_x509_crt_t crt;
-	gnutls_datum_t der = { NULL, 0 };
+	gnutls_x509_crt_t crt = begin("\x04", NULL);
 
-	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
-	assert_int_equal(gnutls_x509_crt_set_version(crt, 3), 0);
-	assert_int_equal(gnutls_x509_crt_set_serial(crt, "\x04", 1), 0);
-	assert_int_equal(gnutls_x509_crt_set_activation_time(crt, time(NULL) - 60), 0);
-	assert_int_equal(gnutls_x509_crt_set_expiration_time(crt, time(NULL) + 3600), 0);
-	assert_int_equal(gnutls_x509_crt_set_key(crt, key), 0);
 	assert_int_equal(gnutls_x509_crt_set_key_purpose_oid(crt,
 	    GNUTLS_KP_TLS_WWW_SERVER, 0), 0);
 	assert_int_equal(gnutls_x509_crt_set_extension_by_oid(crt, "2.5.29.17",
 	    ext, len, 0), 0);
-	assert_int_equal(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), 0);
-	assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der), 0);
-	gnutls_x509_crt_deinit(crt);
-	return der;
+	return finish(crt);
 }
 
 /* Name edge cases: NUL inside a dNSName, wildcard forms, long SANs, no host. */
