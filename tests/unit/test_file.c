@@ -44,6 +44,42 @@ teardown(void **state)
 	return system(cmd);
 }
 
+/* The test directory, opened. */
+static int
+open_dir(void)
+{
+	struct edge_error err = { 0 };
+	int fd;
+
+	assert_int_equal(edge_dir_open(dir, &fd, &err), EDGE_OK);
+	return fd;
+}
+
+/* name in fd replaced by text, with mode. */
+static void
+write_ok(int fd, const char *name, const char *text, int mode)
+{
+	struct edge_error err = { 0 };
+
+	assert_int_equal(edge_file_write_atomic(fd, name, text, strlen(text),
+	    mode, &err), EDGE_OK);
+}
+
+/* name in fd holds exactly text. */
+static void
+expect_text(int fd, const char *name, const char *text)
+{
+	struct edge_error err = { 0 };
+	char *data;
+	size_t len;
+
+	assert_int_equal(edge_file_read(fd, name, 100, &data, &len, &err),
+	    EDGE_OK);
+	assert_int_equal(len, strlen(text));
+	assert_string_equal(data, text);
+	free(data);
+}
+
 static int
 count_entries(int dirfd)
 {
@@ -63,32 +99,22 @@ count_entries(int dirfd)
 static void
 test_write_read_modes(void **state)
 {
-	struct edge_error err = { 0 };
 	struct stat st;
-	char *data;
-	size_t len;
 	int fd;
 
 	(void)state;
-	assert_int_equal(edge_dir_open(dir, &fd, &err), EDGE_OK);
-	assert_int_equal(edge_file_write_atomic(fd, "secret", "abc", 3,
-	    EDGE_MODE_PRIVATE, &err), EDGE_OK);
+	fd = open_dir();
+	write_ok(fd, "secret", "abc", EDGE_MODE_PRIVATE);
 	assert_int_equal(fstatat(fd, "secret", &st, 0), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	/* A public file stays 0644 even under umask 077. */
 	umask(077);
-	assert_int_equal(edge_file_write_atomic(fd, "pub", "xyz\n", 4,
-	    EDGE_MODE_PUBLIC, &err), EDGE_OK);
+	write_ok(fd, "pub", "xyz\n", EDGE_MODE_PUBLIC);
 	assert_int_equal(fstatat(fd, "pub", &st, 0), 0);
 	assert_int_equal(st.st_mode & 07777, 0644);
 	/* Replacement is whole, and no temporary file is left behind. */
-	assert_int_equal(edge_file_write_atomic(fd, "secret", "defg", 4,
-	    EDGE_MODE_PRIVATE, &err), EDGE_OK);
-	assert_int_equal(edge_file_read(fd, "secret", 100, &data, &len, &err),
-	    EDGE_OK);
-	assert_int_equal(len, 4);
-	assert_string_equal(data, "defg");
-	free(data);
+	write_ok(fd, "secret", "defg", EDGE_MODE_PRIVATE);
+	expect_text(fd, "secret", "defg");
 	assert_int_equal(count_entries(fd), 2);
 	close(fd);
 }
@@ -102,9 +128,8 @@ test_read_limits(void **state)
 	int fd;
 
 	(void)state;
-	assert_int_equal(edge_dir_open(dir, &fd, &err), EDGE_OK);
-	assert_int_equal(edge_file_write_atomic(fd, "big", "0123456789", 10,
-	    EDGE_MODE_PUBLIC, &err), EDGE_OK);
+	fd = open_dir();
+	write_ok(fd, "big", "0123456789", EDGE_MODE_PUBLIC);
 	assert_int_equal(edge_file_read(fd, "big", 9, &data, &len, &err),
 	    EDGE_EINPUT);
 	assert_null(data);
@@ -128,7 +153,7 @@ test_symlinks_refused(void **state)
 	int fd, fd2;
 
 	(void)state;
-	assert_int_equal(edge_dir_open(dir, &fd, &err), EDGE_OK);
+	fd = open_dir();
 	assert_int_equal(symlinkat("/etc/passwd", fd, "evil"), 0);
 	assert_int_equal(edge_file_read(fd, "evil", 1 << 20, &data, &len, &err),
 	    EDGE_EINPUT);
@@ -144,24 +169,18 @@ static void
 test_write_failure_keeps_old(void **state)
 {
 	struct edge_error err = { 0 };
-	char *data;
-	size_t len;
 	int fd;
 
 	(void)state;
-	assert_int_equal(edge_dir_open(dir, &fd, &err), EDGE_OK);
-	assert_int_equal(edge_file_write_atomic(fd, "keep", "old", 3,
-	    EDGE_MODE_PUBLIC, &err), EDGE_OK);
+	fd = open_dir();
+	write_ok(fd, "keep", "old", EDGE_MODE_PUBLIC);
 	/* Renaming onto a non-empty directory fails: the old file must stay. */
 	assert_int_equal(mkdirat(fd, "adir", 0700), 0);
 	assert_int_equal(mkdirat(fd, "adir/x", 0700), 0);
 	assert_int_equal(edge_file_write_atomic(fd, "adir", "new", 3,
 	    EDGE_MODE_PUBLIC, &err), EDGE_ESTORE);
 	assert_non_null(strstr(err.msg, "adir"));
-	assert_int_equal(edge_file_read(fd, "keep", 10, &data, &len, &err),
-	    EDGE_OK);
-	assert_string_equal(data, "old");
-	free(data);
+	expect_text(fd, "keep", "old");
 	assert_int_equal(count_entries(fd), 2);	/* keep, adir: no temp left */
 	close(fd);
 }
@@ -173,9 +192,8 @@ test_remove(void **state)
 	int fd;
 
 	(void)state;
-	assert_int_equal(edge_dir_open(dir, &fd, &err), EDGE_OK);
-	assert_int_equal(edge_file_write_atomic(fd, "k", "key", 3,
-	    EDGE_MODE_PRIVATE, &err), EDGE_OK);
+	fd = open_dir();
+	write_ok(fd, "k", "key", EDGE_MODE_PRIVATE);
 	assert_true(edge_file_exists(fd, "k"));
 	assert_int_equal(edge_file_remove(fd, "k", true, &err), EDGE_OK);
 	assert_false(edge_file_exists(fd, "k"));
@@ -219,7 +237,7 @@ test_clean_stale(void **state)
 	int fd, lfd;
 
 	(void)state;
-	assert_int_equal(edge_dir_open(dir, &fd, &err), EDGE_OK);
+	fd = open_dir();
 	/* The temporary name carries the writer's PID. */
 	assert_int_equal(edge_file_atomic_begin(fd, "cert.pem", EDGE_MODE_PUBLIC,
 	    &a, &err), EDGE_OK);
@@ -306,7 +324,7 @@ test_special_targets(void **state)
 	ssize_t n;
 
 	(void)state;
-	assert_int_equal(edge_dir_open(dir, &fd, &err), EDGE_OK);
+	fd = open_dir();
 	/* A FIFO with a reader: the reader gets the data. */
 	assert_int_equal(mkfifoat(fd, "fifo", 0600), 0);
 	assert_int_equal(pipe(p), 0);
@@ -321,8 +339,7 @@ test_special_targets(void **state)
 		_exit(k > 0 && write(p[1], buf, (size_t)k) == k ? 0 : 1);
 	}
 	close(p[1]);
-	assert_int_equal(edge_file_write_atomic(fd, "fifo", "hello\n", 6,
-	    EDGE_MODE_PUBLIC, &err), EDGE_OK);
+	write_ok(fd, "fifo", "hello\n", EDGE_MODE_PUBLIC);
 	n = read(p[0], got, sizeof(got) - 1);
 	assert_int_equal(n, 6);
 	assert_string_equal(got, "hello\n");
@@ -381,12 +398,11 @@ test_special_targets(void **state)
 static void
 test_tmp_names_random(void **state)
 {
-	struct edge_error err = { 0 };
 	char part[2][9];
 	int fd, i, p[2];
 
 	(void)state;
-	assert_int_equal(edge_dir_open(dir, &fd, &err), EDGE_OK);
+	fd = open_dir();
 	for (i = 0; i < 2; i++) {
 		pid_t pid;
 
