@@ -71,12 +71,6 @@ struct flight {
 	bool outbox;
 };
 
-struct job {
-	struct edge_exec *x;	/* NULL: a free slot */
-	char *topic;
-	json_object *id;
-};
-
 struct app {
 	struct edge_ctx *ctx;
 	int dirfd;
@@ -106,8 +100,8 @@ struct app {
 	bool drop_oldest, exit_on_eof, auto_reply;
 	const char *exec;
 	char **exec_env;
-	long exec_max, njobs;
-	struct job *jobs;
+	long exec_max;
+	struct edge_exec_pool jobs;
 	/* progress */
 	unsigned long long sent, acked, rejected, invalid, dropped, received,
 	    connections;
@@ -191,8 +185,9 @@ send_reply(struct app *a, const char *topic, json_object *id, int code,
 
 /* A handler finished: answer the cloud with its outcome. */
 static void
-finish_job(struct app *a, struct job *j)
+finish_job(void *user, struct edge_exec_job *j)
 {
+	struct app *a = user;
 	json_object *data = NULL;
 	char msg[256];
 	int code = edge_exec_reply(j->x, &data, msg, sizeof(msg));
@@ -203,51 +198,23 @@ finish_job(struct app *a, struct job *j)
 		send_reply(a, j->topic, j->id, code, data, code == 200 ? NULL : msg);
 	else
 		json_object_put(data);
-	edge_exec_free(&j->x);
-	free(j->topic);
-	json_object_put(j->id);
-	memset(j, 0, sizeof(*j));
-	a->njobs--;
 }
 
-/*
- * Start --exec for one command; with --exec-max handlers already running it
- * is answered at once with 1102 "busy" (the cloud may send it again), not
- * queued: a queued command could run long after its caller gave up.
- */
+/* Start --exec for one command; busy or failing, it is answered 1102. */
 static void
 start_job(struct app *a, const char *topic, json_object *id, const char *input)
 {
 	struct edge_error err = { 0 };
-	struct job *j = NULL;
-	char msg[128];
-	long i;
+	struct edge_exec_job *j;
 
-	for (i = 0; i < a->exec_max && j == NULL; i++)
-		if (a->jobs[i].x == NULL)
-			j = &a->jobs[i];
-	if (j == NULL) {
-		snprintf(msg, sizeof(msg), "busy: %ld commands already running",
-		    a->exec_max);
-		edge_warn("%s: %s (reply code 1102)", topic, msg);
-		if (a->auto_reply)
-			send_reply(a, topic, id, 1102, NULL, msg);
+	if (edge_exec_pool_start(&a->jobs, a->exec, a->exec_env, input,
+	    a->exec_timeout * 1000, topic, id, &j, &err) == EDGE_OK) {
+		edge_verbose(1, "%s: handler %d started", topic, edge_exec_pid(j->x));
 		return;
 	}
-	if (edge_exec_start(a->exec, a->exec_env, input, strlen(input),
-	    a->exec_timeout * 1000, &j->x, &err) != EDGE_OK ||
-	    (j->topic = strdup(topic)) == NULL) {
-		edge_exec_free(&j->x);
-		edge_warn("%s: %s (reply code 1102)", topic, err.msg[0] ? err.msg :
-		    "out of memory");
-		if (a->auto_reply)
-			send_reply(a, topic, id, 1102, NULL, err.msg[0] ? err.msg :
-			    "out of memory");
-		return;
-	}
-	j->id = json_object_get(id);
-	a->njobs++;
-	edge_verbose(1, "%s: handler %d started", topic, edge_exec_pid(j->x));
+	edge_warn("%s: %s (reply code 1102)", topic, err.msg);
+	if (a->auto_reply)
+		send_reply(a, topic, id, 1102, NULL, err.msg);
 }
 
 /* A reply from the hub to one of our messages. */
@@ -685,7 +652,7 @@ read_options(struct app *a)
 		return edge_usage(ctx, "--exec: empty command");
 	/* Built once: the handler never sees our secrets nor their env:VAR sources. */
 	if (a->exec != NULL && ((a->exec_env = edge_ctx_child_env(ctx)) == NULL ||
-	    (a->jobs = calloc((size_t)a->exec_max, sizeof(*a->jobs))) == NULL))
+	    edge_exec_pool_init(&a->jobs, (size_t)a->exec_max, NULL) != EDGE_OK))
 		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
 	in = edge_arg(ctx, "input");
 	p = edge_arg(ctx, "pin");
@@ -815,7 +782,7 @@ summary(struct app *a)
 static bool
 finished(struct app *a)
 {
-	if (a->njobs > 0)
+	if (a->jobs.running > 0)
 		return false;	/* answered means the handler's reply went out */
 	if (a->count > 0 && a->received >= (unsigned long long)a->count)
 		return true;
@@ -880,7 +847,7 @@ run_over(struct app *a, long long now, long long deadline, int *rc)
 		a->stopping = true;
 		a->stop_deadline = now + a->drain_ms;
 	}
-	if (a->stopping && ((a->nfl == 0 && a->njobs == 0) ||
+	if (a->stopping && ((a->nfl == 0 && a->jobs.running == 0) ||
 	    a->state != UP || now >= a->stop_deadline))
 		return true;
 	if (deadline >= 0 && now >= deadline) {
@@ -917,8 +884,6 @@ struct waitset {
 static void
 poll_set(struct app *a, long long now, long long deadline, struct waitset *w)
 {
-	long i;
-
 	w->np = 0;
 	w->ip = -1;
 	w->wait = 200;
@@ -934,13 +899,7 @@ poll_set(struct app *a, long long now, long long deadline, struct waitset *w)
 	w->p[w->np++].events = POLLIN;
 	if (a->state == DOWN && !a->stopping)
 		w->wait = a->next_try - now;
-	for (i = 0; i < (a->njobs ? a->exec_max : 0); i++) {
-		if (a->jobs[i].x == NULL)
-			continue;
-		w->np += edge_exec_pollfds(a->jobs[i].x, w->p + w->np);
-		if (edge_exec_next_ms(a->jobs[i].x) - now < w->wait)
-			w->wait = edge_exec_next_ms(a->jobs[i].x) - now;
-	}
+	w->np += edge_exec_pool_pollfds(&a->jobs, w->p + w->np, now, &w->wait);
 	if (deadline >= 0 && deadline - now < w->wait)
 		w->wait = deadline - now;
 	if (a->stopping && a->stop_deadline - now < w->wait)
@@ -977,7 +936,6 @@ loop(struct app *a)
 {
 	long long deadline = -1, last_flush = 0, now = edge_time_mono_ms();
 	struct waitset w;
-	long i;
 	int rc;
 
 	if (a->timeout > 0)
@@ -1001,9 +959,7 @@ loop(struct app *a)
 		if (w.ip >= 0 && (w.p[w.ip].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    (rc = read_input(a)) != EDGE_OK)
 			return rc;
-		for (i = 0; i < (a->njobs ? a->exec_max : 0); i++)
-			if (a->jobs[i].x != NULL && edge_exec_step(a->jobs[i].x))
-				finish_job(a, &a->jobs[i]);
+		edge_exec_pool_step(&a->jobs, finish_job, a);
 		if ((rc = network_step(a)) != EDGE_OK)
 			return rc;
 		now = edge_time_mono_ms();
@@ -1050,14 +1006,10 @@ run(struct edge_ctx *ctx)
 	if (a.ob != NULL && (rc == EDGE_OK || a.sent > 0 || a.received > 0 ||
 	    a.invalid > 0))
 		summary(&a);
-	if (a.njobs > 0)
-		edge_warn("stopping: killing %ld running --exec handlers", a.njobs);
-	for (long i = 0; a.jobs != NULL && i < a.exec_max; i++) {
-		edge_exec_free(&a.jobs[i].x);
-		free(a.jobs[i].topic);
-		json_object_put(a.jobs[i].id);
-	}
-	free(a.jobs);
+	if (a.jobs.running > 0)
+		edge_warn("stopping: killing %zu running --exec handlers",
+		    a.jobs.running);
+	edge_exec_pool_free(&a.jobs);
 	free(a.exec_env);
 	edge_mqtt_free(&a.mq);
 	edge_tls_ctx_free(&a.tls);

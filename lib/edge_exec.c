@@ -424,3 +424,93 @@ edge_exec_free(struct edge_exec **xp)
 	free(x);
 	*xp = NULL;
 }
+
+int
+edge_exec_pool_init(struct edge_exec_pool *p, size_t max,
+    struct edge_error *err)
+{
+	p->max = max;
+	p->running = 0;
+	if ((p->job = calloc(max, sizeof(*p->job))) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	return EDGE_OK;
+}
+
+static void
+job_free(struct edge_exec_job *j)
+{
+	edge_exec_free(&j->x);
+	free(j->topic);
+	json_object_put(j->id);
+	memset(j, 0, sizeof(*j));
+}
+
+int
+edge_exec_pool_start(struct edge_exec_pool *p, const char *cmd,
+    char *const *env, const char *input, long timeout_ms, const char *topic,
+    json_object *id, struct edge_exec_job **job, struct edge_error *err)
+{
+	struct edge_exec_job *j = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < p->max && j == NULL; i++)
+		if (p->job[i].x == NULL)
+			j = &p->job[i];
+	if (j == NULL)
+		return edge_err(err, EDGE_ETEMP, "busy: %zu commands already running",
+		    p->max);
+	if ((rc = edge_exec_start(cmd, env, input, strlen(input), timeout_ms,
+	    &j->x, err)) != EDGE_OK || (j->topic = strdup(topic)) == NULL) {
+		job_free(j);
+		return rc != EDGE_OK ? rc : edge_err(err, EDGE_EFAIL, "out of memory");
+	}
+	j->id = json_object_get(id);
+	p->running++;
+	if (job != NULL)
+		*job = j;
+	return EDGE_OK;
+}
+
+size_t
+edge_exec_pool_pollfds(const struct edge_exec_pool *p, struct pollfd *fds,
+    long long now, long long *wait_ms)
+{
+	size_t i, n = 0;
+
+	for (i = 0; p->running > 0 && i < p->max; i++) {
+		if (p->job[i].x == NULL)
+			continue;
+		n += edge_exec_pollfds(p->job[i].x, fds + n);
+		if (edge_exec_next_ms(p->job[i].x) - now < *wait_ms)
+			*wait_ms = edge_exec_next_ms(p->job[i].x) - now;
+	}
+	return n;
+}
+
+void
+edge_exec_pool_step(struct edge_exec_pool *p,
+    void (*done)(void *user, struct edge_exec_job *job), void *user)
+{
+	size_t i;
+
+	for (i = 0; p->running > 0 && i < p->max; i++) {
+		if (p->job[i].x == NULL || !edge_exec_step(p->job[i].x))
+			continue;
+		done(user, &p->job[i]);
+		job_free(&p->job[i]);
+		p->running--;
+	}
+}
+
+void
+edge_exec_pool_free(struct edge_exec_pool *p)
+{
+	size_t i;
+
+	for (i = 0; p->job != NULL && i < p->max; i++)
+		job_free(&p->job[i]);
+	free(p->job);
+	p->job = NULL;
+	p->running = 0;
+}

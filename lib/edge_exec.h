@@ -77,4 +77,48 @@ int edge_exec_pid(const struct edge_exec *x);
  */
 void edge_exec_free(struct edge_exec **x);
 
+/*
+ * Up to max handlers at once, each with what its answer needs: the
+ * command's topic and id.
+ */
+struct edge_exec_job {
+	struct edge_exec *x;	/* NULL: a free slot */
+	char *topic;
+	json_object *id;
+};
+
+struct edge_exec_pool {
+	struct edge_exec_job *job;	/* max slots */
+	size_t max, running;
+};
+
+/* Errors: EDGE_EFAIL (out of memory). */
+int edge_exec_pool_init(struct edge_exec_pool *p, size_t max,
+    struct edge_error *err);
+
+/*
+ * Start cmd (as edge_exec_start) for the command (topic, id; both kept).
+ * With max handlers running it is refused, EDGE_ETEMP "busy: N commands
+ * already running", not queued: a queued command could run long after its
+ * caller gave up.  *job (may be NULL) gets its slot.  Errors: EDGE_EFAIL.
+ */
+int edge_exec_pool_start(struct edge_exec_pool *p, const char *cmd,
+    char *const *env, const char *input, long timeout_ms, const char *topic,
+    json_object *id, struct edge_exec_job **job, struct edge_error *err);
+
+/*
+ * Fill fds (room for max * EDGE_EXEC_POLLFDS) for the running handlers;
+ * returns the count.  *wait_ms is lowered to when the next one must step
+ * (now: edge_time_mono_ms()).
+ */
+size_t edge_exec_pool_pollfds(const struct edge_exec_pool *p,
+    struct pollfd *fds, long long now, long long *wait_ms);
+
+/* Step every handler; each that finished goes to done, then its slot is freed. */
+void edge_exec_pool_step(struct edge_exec_pool *p,
+    void (*done)(void *user, struct edge_exec_job *job), void *user);
+
+/* Kill (edge_exec_free) what still runs and free the slots. */
+void edge_exec_pool_free(struct edge_exec_pool *p);
+
 #endif

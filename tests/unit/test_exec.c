@@ -260,6 +260,75 @@ test_free_running(void **state)
 	edge_exec_free(&x);
 }
 
+struct seen {
+	int n;
+	char topics[256];
+};
+
+static void
+pool_done(void *user, struct edge_exec_job *j)
+{
+	struct seen *s = user;
+	json_object *d = NULL;
+	char msg[64];
+	size_t n = strlen(s->topics);
+
+	assert_int_equal(edge_exec_reply(j->x, &d, msg, sizeof(msg)), 200);
+	json_object_put(d);
+	snprintf(s->topics + n, sizeof(s->topics) - n, "%s%s=%s", n ? "," : "",
+	    j->topic, json_object_get_string(j->id));
+	s->n++;
+}
+
+/* Two slots: a third command is refused as busy, a free slot is reused. */
+static void
+test_pool(void **state)
+{
+	struct edge_exec_pool p;
+	struct edge_exec_job *j = NULL;
+	struct edge_error err = { 0 };
+	struct seen s = { 0 };
+	json_object *id = json_object_new_string("7");
+	int i;
+
+	(void)state;
+	assert_int_equal(edge_exec_pool_init(&p, 2, NULL), EDGE_OK);
+	assert_int_equal(edge_exec_pool_start(&p, "cat", plain_env, "{}", 5000,
+	    "t/a", id, &j, &err), EDGE_OK);
+	assert_non_null(j);
+	assert_string_equal(j->topic, "t/a");
+	assert_int_equal(edge_exec_pool_start(&p, "cat", plain_env, "{}", 5000,
+	    "t/b", id, NULL, &err), EDGE_OK);
+	assert_int_equal(p.running, 2);
+	assert_int_equal(edge_exec_pool_start(&p, "cat", plain_env, "{}", 5000,
+	    "t/c", id, NULL, &err), EDGE_ETEMP);
+	assert_string_equal(err.msg, "busy: 2 commands already running");
+	for (i = 0; i < 200 && p.running > 0; i++) {
+		struct pollfd fds[2 * EDGE_EXEC_POLLFDS];
+		long long wait = 50;
+		size_t n = edge_exec_pool_pollfds(&p, fds, 0, &wait);
+
+		assert_true(n > 0);
+		(void)poll(fds, (nfds_t)n, 50);
+		edge_exec_pool_step(&p, pool_done, &s);
+	}
+	assert_int_equal(s.n, 2);
+	assert_int_equal(p.running, 0);
+	assert_true(strcmp(s.topics, "t/a=7,t/b=7") == 0 ||
+	    strcmp(s.topics, "t/b=7,t/a=7") == 0);
+	assert_null(p.job[0].x);
+	/* The freed slots serve again; what still runs at the end is killed. */
+	assert_int_equal(edge_exec_pool_start(&p, "sleep 30", plain_env, "", 60000,
+	    "t/d", id, NULL, &err), EDGE_OK);
+	assert_int_equal(p.running, 1);
+	edge_exec_pool_free(&p);
+	assert_null(p.job);
+	assert_int_equal(p.running, 0);
+	/* The pool took its own references: ours is still good. */
+	assert_string_equal(json_object_get_string(id), "7");
+	json_object_put(id);
+}
+
 int
 main(void)
 {
@@ -272,6 +341,7 @@ main(void)
 		cmocka_unit_test(test_exit_kills_the_rest_of_the_group),
 		cmocka_unit_test(test_output_cap),
 		cmocka_unit_test(test_free_running),
+		cmocka_unit_test(test_pool),
 	};
 
 	signal(SIGPIPE, SIG_IGN);	/* as in edge-connect: a handler may not read its input */
