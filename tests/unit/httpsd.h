@@ -25,6 +25,8 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "testdir.h"
+
 #define HTTPSD_MAX	16
 
 struct httpsd_reply {
@@ -379,11 +381,11 @@ httpsd_header(const struct httpsd_req *r, const char *name, char *out,
 
 /* ---- the usual test PKI ------------------------------------------------ */
 
-/* A root CA, a hub certificate under it, the root in dir/ca.pem. */
+/* A root CA, a hub certificate under it, the root in ca.pem in dir. */
 static struct {
 	gnutls_x509_privkey_t ca_key, hub_key;
 	gnutls_x509_crt_t ca, hub;
-	char dir[64], ca_file[128], url[64];
+	char ca_file[128], url[64];
 } pki;
 
 static const struct httpsd_cert httpsd_root = {
@@ -399,14 +401,13 @@ static const struct httpsd_cert httpsd_root = {
 static int
 httpsd_pki_start(const char *tmpl, const struct httpsd_cert *leaf)
 {
-	snprintf(pki.dir, sizeof(pki.dir), "%s", tmpl);
-	if (mkdtemp(pki.dir) == NULL)
+	if (testdir_make(tmpl) != 0)
 		return -1;
 	pki.ca_key = httpsd_key();
 	pki.hub_key = httpsd_key();
 	pki.ca = httpsd_cert(&httpsd_root, pki.ca_key, NULL, NULL);
 	pki.hub = httpsd_cert(leaf, pki.hub_key, pki.ca, pki.ca_key);
-	snprintf(pki.ca_file, sizeof(pki.ca_file), "%s/ca.pem", pki.dir);
+	snprintf(pki.ca_file, sizeof(pki.ca_file), "%s/ca.pem", dir);
 	httpsd_write_pem(pki.ca, pki.ca_file);
 	httpsd_use(pki.hub, pki.ca, pki.hub_key);
 	if (httpsd_start() != 0)
@@ -419,15 +420,12 @@ httpsd_pki_start(const char *tmpl, const struct httpsd_cert *leaf)
 static int
 httpsd_pki_stop(void)
 {
-	char cmd[128];
-
 	httpsd_stop();
 	gnutls_x509_crt_deinit(pki.ca);
 	gnutls_x509_crt_deinit(pki.hub);
 	gnutls_x509_privkey_deinit(pki.ca_key);
 	gnutls_x509_privkey_deinit(pki.hub_key);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", pki.dir);
-	return system(cmd);
+	return testdir_remove();
 }
 
 #endif

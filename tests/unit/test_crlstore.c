@@ -27,11 +27,11 @@
 #include "edge_crlstore.h"
 #include "edge_file.h"
 
+#include "testdir.h"
+
 enum { A, B, A2, NCA };		/* A2: another "Root A", another key */
 static gnutls_x509_crt_t ca[NCA];
 static gnutls_x509_privkey_t ca_key[NCA];
-static char dir[64];
-static int dfd = -1;
 static time_t now;
 
 static gnutls_x509_privkey_t
@@ -75,8 +75,6 @@ make_crt(const char *dn, unsigned char serial, gnutls_x509_privkey_t key,
 static int
 setup(void **state)
 {
-	struct edge_error err = { 0 };
-
 	(void)state;
 	now = time(NULL);
 	ca_key[A] = new_key();
@@ -85,16 +83,12 @@ setup(void **state)
 	ca[A] = make_crt("CN=Root A,O=EnOS", 1, ca_key[A], NULL, NULL);
 	ca[B] = make_crt("CN=Root B,O=EnOS", 2, ca_key[B], NULL, NULL);
 	ca[A2] = make_crt("CN=Root A,O=EnOS", 3, ca_key[A2], NULL, NULL);
-	strcpy(dir, "/tmp/edge-test-crlstore.XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	return edge_dir_open(dir, &dfd, &err) == EDGE_OK ? 0 : -1;
+	return testdir_make("/tmp/edge-test-crlstore.XXXXXX");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
 	int i;
 
 	(void)state;
@@ -102,9 +96,7 @@ teardown(void **state)
 		gnutls_x509_crt_deinit(ca[i]);
 		gnutls_x509_privkey_deinit(ca_key[i]);
 	}
-	close(dfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return testdir_remove();
 }
 
 static int

@@ -20,30 +20,20 @@
 #include "edge_device.h"
 #include "edge_file.h"
 
-static char dir[64];
-static int dfd = -1;
+#include "testdir.h"
 
 static int
 setup(void **state)
 {
-	struct edge_error err = { 0 };
-
 	(void)state;
-	strcpy(dir, "/tmp/edge-test-device.XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	return edge_dir_open(dir, &dfd, &err) == EDGE_OK ? 0 : -1;
+	return testdir_make("/tmp/edge-test-device.XXXXXX");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	close(dfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return testdir_remove();
 }
 
 /* Each test starts with an empty directory. */

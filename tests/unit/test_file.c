@@ -24,24 +24,20 @@
 
 #include "edge_file.h"
 
-static char dir[64];
+#include "testdir.h"
 
 static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/edge-test-file.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return testdir_make("/tmp/edge-test-file.XXXXXX");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return testdir_remove();
 }
 
 /* The test directory, opened. */

@@ -40,7 +40,7 @@ setup(void **state)
 	/* Another root of the same name. */
 	other_key = httpsd_key();
 	other_ca = httpsd_cert(&httpsd_root, other_key, NULL, NULL);
-	snprintf(other_file, sizeof(other_file), "%s/other.pem", pki.dir);
+	snprintf(other_file, sizeof(other_file), "%s/other.pem", dir);
 	httpsd_write_pem(other_ca, other_file);
 	return 0;
 }

@@ -26,7 +26,6 @@
 #include "edge_json.h"
 #include "edge_time.h"
 
-static int dfd = -1;
 static struct edge_secret secret = { (char *)(uintptr_t)"yourAppSecret", 13 };
 
 static int
@@ -36,20 +35,14 @@ setup(void **state)
 		.cn = "hub", .server_auth = true, .ip = true,
 		.key_usage = GNUTLS_KEY_DIGITAL_SIGNATURE,
 	};
-	struct edge_error err = { 0 };
-
 	(void)state;
-	if (httpsd_pki_start("/tmp/edge-test-hub.XXXXXX", &hub_w) != 0 ||
-	    edge_dir_open(pki.dir, &dfd, &err) != EDGE_OK)
-		return -1;
-	return 0;
+	return httpsd_pki_start("/tmp/edge-test-hub.XXXXXX", &hub_w);
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	close(dfd);
 	return httpsd_pki_stop();
 }
 

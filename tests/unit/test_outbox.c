@@ -14,29 +14,20 @@
 
 #include "edge_outbox.h"
 
-static char dir[64];
-static int dirfd_ = -1;
+#include "testdir.h"
 
 static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/edge-test-outbox.XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	dirfd_ = open(dir, O_RDONLY | O_DIRECTORY);
-	return dirfd_ >= 0 ? 0 : -1;
+	return testdir_make("/tmp/edge-test-outbox.XXXXXX");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	close(dirfd_);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return testdir_remove();
 }
 
 static void
@@ -57,7 +48,7 @@ test_append_ack_reload(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(edge_outbox_open(dirfd_, "outbox", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_open(dfd, "outbox", &ob, NULL), 0);
 	for (i = 0; i < 5; i++)
 		put(ob, i, &s[i]);
 	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
@@ -70,7 +61,7 @@ test_append_ack_reload(void **state)
 	assert_int_equal(edge_outbox_flush(ob, NULL), 0);
 	edge_outbox_close(&ob);	/* as if killed: no more flushes */
 
-	assert_int_equal(edge_outbox_open(dirfd_, "outbox", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_open(dfd, "outbox", &ob, NULL), 0);
 	/* 1, 2 (acked above the mark: at least once), 3, 4, in order. */
 	assert_int_equal(edge_outbox_pending(ob), 4);
 	assert_string_equal(edge_outbox_at(ob, 0)->payload, "{\"i\":1}");
@@ -87,7 +78,7 @@ test_append_ack_reload(void **state)
 	assert_int_equal(edge_outbox_flush(ob, NULL), 0);
 	edge_outbox_close(&ob);
 
-	assert_int_equal(edge_outbox_open(dirfd_, "outbox", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_open(dfd, "outbox", &ob, NULL), 0);
 	assert_int_equal(edge_outbox_pending(ob), 0);
 	edge_outbox_close(&ob);
 }
@@ -100,7 +91,7 @@ test_torn_record(void **state)
 	int fd;
 
 	(void)state;
-	assert_int_equal(edge_outbox_open(dirfd_, "torn", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_open(dfd, "torn", &ob, NULL), 0);
 	put(ob, 1, NULL);
 	put(ob, 2, NULL);
 	edge_outbox_close(&ob);
@@ -110,11 +101,11 @@ test_torn_record(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "/sys/x\t{\"i\":", 12), 12);
 	close(fd);
-	assert_int_equal(edge_outbox_open(dirfd_, "torn", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_open(dfd, "torn", &ob, NULL), 0);
 	assert_int_equal(edge_outbox_pending(ob), 2);
 	put(ob, 3, NULL);
 	edge_outbox_close(&ob);
-	assert_int_equal(edge_outbox_open(dirfd_, "torn", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_open(dfd, "torn", &ob, NULL), 0);
 	assert_int_equal(edge_outbox_pending(ob), 3);
 	assert_string_equal(edge_outbox_at(ob, 2)->payload, "{\"i\":3}");
 	edge_outbox_close(&ob);
@@ -127,7 +118,7 @@ test_drop_and_refuse(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(edge_outbox_open(dirfd_, "drop", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_open(dfd, "drop", &ob, NULL), 0);
 	for (i = 0; i < 4; i++)
 		put(ob, i, NULL);
 	assert_int_equal(edge_outbox_drop_oldest(ob, 2), 2);
@@ -137,7 +128,7 @@ test_drop_and_refuse(void **state)
 	assert_int_not_equal(edge_outbox_append(ob, "t\tx", "ab", 2, NULL, NULL), 0);
 	assert_int_equal(edge_outbox_flush(ob, NULL), 0);
 	edge_outbox_close(&ob);
-	assert_int_equal(edge_outbox_open(dirfd_, "drop", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_open(dfd, "drop", &ob, NULL), 0);
 	assert_int_equal(edge_outbox_pending(ob), 2);
 	edge_outbox_close(&ob);
 }
@@ -153,7 +144,7 @@ test_batched_write(void **state)
 
 	(void)state;
 	snprintf(name, sizeof(name), "%s/batch/%016llx.seg", dir, 0ULL);
-	assert_int_equal(edge_outbox_open(dirfd_, "batch", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_open(dfd, "batch", &ob, NULL), 0);
 	for (i = 0; i < 3; i++)
 		put(ob, i, NULL);
 	assert_int_equal(stat(name, &st), 0);
@@ -163,7 +154,7 @@ test_batched_write(void **state)
 	assert_int_equal(st.st_size, 3 * (int)strlen("/sys/p/d/thing/measurepoint/post\t{\"i\":0}\n"));
 	put(ob, 3, NULL);
 	edge_outbox_close(&ob);
-	assert_int_equal(edge_outbox_open(dirfd_, "batch", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_open(dfd, "batch", &ob, NULL), 0);
 	assert_int_equal(edge_outbox_pending(ob), 4);
 	assert_string_equal(edge_outbox_at(ob, 3)->payload, "{\"i\":3}");
 	edge_outbox_close(&ob);
