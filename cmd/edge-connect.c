@@ -65,12 +65,6 @@ static const struct edge_opt opts[] = {
 
 enum state { DOWN, CONNECTING, UP };
 
-struct flight {
-	int mid;
-	unsigned long long seq;	/* outbox message, 0: a reply (not in the outbox) */
-	bool outbox;
-};
-
 struct app {
 	struct edge_ctx *ctx;
 	int dirfd;
@@ -88,8 +82,6 @@ struct app {
 	bool lost;		/* a publish failed: end the session */
 	unsigned attempt;
 	long long next_try, connect_deadline;
-	struct flight *fl;
-	size_t nfl, maxfl;
 	/* input */
 	const char *input;	/* NULL: standard input */
 	struct edge_lines in;	/* fd -1: none */
@@ -142,36 +134,17 @@ print_line(struct app *a, json_object *o)
 }
 
 static void
-track(struct app *a, int mid, unsigned long long seq, bool outbox)
-{
-	if (a->nfl == a->maxfl) {
-		size_t cap = a->maxfl ? a->maxfl * 2 : 64;
-		void *p = realloc(a->fl, cap * sizeof(*a->fl));
-		if (p == NULL)
-			return;
-		a->fl = p;
-		a->maxfl = cap;
-	}
-	a->fl[a->nfl].mid = mid;
-	a->fl[a->nfl].seq = seq;
-	a->fl[a->nfl].outbox = outbox;
-	a->nfl++;
-}
-
-static void
 send_reply(struct app *a, const char *topic, json_object *id, int code,
     json_object *data, const char *message)
 {
 	char *rtopic = edge_thing_reply_topic(topic);
 	char *text = edge_thing_answer(id, code, data, message);
 	struct edge_error err = { 0 };
-	int mid = 0;
 
 	if (rtopic == NULL || text == NULL)
 		edge_warn("cannot reply on %s_reply: out of memory", topic);
 	else if (a->state == UP && edge_mqtt_publish(a->mq, rtopic, text,
-	    strlen(text), &mid, &err) == EDGE_OK) {
-		track(a, mid, 0, false);
+	    strlen(text), 0, NULL, &err) == EDGE_OK) {
 		edge_verbose(1, "reply %s code %d", rtopic, code);
 	} else {
 		edge_warn("cannot reply on %s: %s", rtopic, err.msg[0] ? err.msg :
@@ -274,20 +247,14 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 
 /* ---- session -------------------------------------------------------- */
 
+/* PUBACK of an outbox message (tag: its seq + 1; replies have none). */
 static void
-on_publish(void *user, int mid)
+on_publish(void *user, unsigned long long tag)
 {
 	struct app *a = user;
-	size_t i;
 
-	for (i = 0; i < a->nfl; i++) {
-		if (a->fl[i].mid != mid)
-			continue;
-		if (a->fl[i].outbox && edge_outbox_ack(a->ob, a->fl[i].seq))
-			a->acked++;
-		a->fl[i] = a->fl[--a->nfl];
-		return;
-	}
+	if (edge_outbox_ack(a->ob, tag - 1))
+		a->acked++;
 }
 
 static int
@@ -346,7 +313,6 @@ forget_flights(struct app *a)
 
 	for (i = 0; i < edge_outbox_count(a->ob); i++)
 		edge_outbox_at(a->ob, i)->mid = 0;
-	a->nfl = 0;
 }
 
 static void
@@ -508,20 +474,19 @@ pump(struct app *a)
 
 	if (a->state != UP || a->stopping)
 		return;
-	for (i = 0; i < n && a->nfl < 100; i++) {
+	for (i = 0; i < n && edge_mqtt_inflight(a->mq) < 100; i++) {
 		struct edge_outbox_msg *m = edge_outbox_at(a->ob, i);
 		int mid = 0;
 
 		if (m->done || m->mid != 0)
 			continue;
-		if (edge_mqtt_publish(a->mq, m->topic, m->payload, m->len, &mid,
-		    &err) != EDGE_OK) {
+		if (edge_mqtt_publish(a->mq, m->topic, m->payload, m->len,
+		    m->seq + 1, &mid, &err) != EDGE_OK) {
 			snprintf(a->lasterr, sizeof(a->lasterr), "%s", err.msg);
 			a->lost = true;
 			return;
 		}
 		m->mid = mid;
-		track(a, mid, m->seq, true);
 		a->sent++;
 	}
 }
@@ -809,7 +774,7 @@ handle_signals(struct app *a, long long now)
 		a->stopping = true;
 		a->stop_deadline = now + a->drain_ms;
 		edge_note("stopping: waiting up to %ld s for %zu acknowledgements",
-		    a->drain_ms / 1000, a->nfl);
+		    a->drain_ms / 1000, edge_mqtt_inflight(a->mq));
 	}
 }
 
@@ -847,7 +812,7 @@ run_over(struct app *a, long long now, long long deadline, int *rc)
 		a->stopping = true;
 		a->stop_deadline = now + a->drain_ms;
 	}
-	if (a->stopping && ((a->nfl == 0 && a->jobs.running == 0) ||
+	if (a->stopping && ((edge_mqtt_inflight(a->mq) == 0 && a->jobs.running == 0) ||
 	    a->state != UP || now >= a->stop_deadline))
 		return true;
 	if (deadline >= 0 && now >= deadline) {
@@ -1018,7 +983,6 @@ run(struct edge_ctx *ctx)
 		close(a.in.fd);
 	edge_lines_free(&a.in);
 	free(a.host);
-	free(a.fl);
 	edge_thing_replies_free(&a.replies);
 	edge_secret_free(&a.secret);
 	edge_secret_free(&a.pin);

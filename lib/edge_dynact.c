@@ -27,13 +27,6 @@ struct exchange {
 };
 
 static void
-on_publish(void *user, int mid)
-{
-	(void)user;
-	(void)mid;
-}
-
-static void
 on_subscribe(void *user, int mid)
 {
 	const struct exchange *x = user;
@@ -78,7 +71,7 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 	snprintf(reply_topic, sizeof(reply_topic), "%s_reply", x->topic);
 	snprintf(reply, sizeof(reply), "{\"id\":\"%.64s\",\"code\":200,\"message\":\"activated\"}",
 	    id);
-	(void)edge_mqtt_publish(x->mq, reply_topic, reply, strlen(reply), NULL,
+	(void)edge_mqtt_publish(x->mq, reply_topic, reply, strlen(reply), 0, NULL,
 	    NULL);
 	x->rc = EDGE_OK;
 out:
@@ -194,7 +187,6 @@ edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
 	mconf.max_inflight = 10;
 	mconf.tls = tls;
 	mconf.user = &x;
-	mconf.on_publish = on_publish;
 	mconf.on_subscribe = on_subscribe;
 	mconf.on_message = on_message;
 	if ((rc = edge_mqtt_start(&mconf, &x.mq, err)) != EDGE_OK) {

@@ -21,6 +21,11 @@ struct edge_mqtt {
 	int connack;		/* -1 until CONNACK */
 	bool told;		/* edge_mqtt_step reported the CONNACK */
 	bool lost;
+	struct flight {
+		int mid;
+		unsigned long long tag;
+	} *fl;			/* published, not acknowledged */
+	size_t nfl, maxfl;
 };
 
 static int lib_ready;
@@ -96,10 +101,42 @@ static void
 cb_publish(struct mosquitto *mosq, void *obj, int mid)
 {
 	struct edge_mqtt *m = obj;
+	size_t i;
 
 	(void)mosq;
-	if (m->conf.on_publish)
-		m->conf.on_publish(m->conf.user, mid);
+	for (i = 0; i < m->nfl; i++) {
+		unsigned long long tag = m->fl[i].tag;
+
+		if (m->fl[i].mid != mid)
+			continue;
+		m->fl[i] = m->fl[--m->nfl];
+		if (tag != 0 && m->conf.on_publish)
+			m->conf.on_publish(m->conf.user, tag);
+		return;
+	}
+}
+
+/* Keep a published message in flight (without memory: not counted). */
+static void
+track(struct edge_mqtt *m, int mid, unsigned long long tag)
+{
+	if (m->nfl == m->maxfl) {
+		size_t cap = m->maxfl ? m->maxfl * 2 : 64;
+		void *p = realloc(m->fl, cap * sizeof(*m->fl));
+
+		if (p == NULL)
+			return;
+		m->fl = p;
+		m->maxfl = cap;
+	}
+	m->fl[m->nfl].mid = mid;
+	m->fl[m->nfl++].tag = tag;
+}
+
+size_t
+edge_mqtt_inflight(const struct edge_mqtt *m)
+{
+	return m != NULL ? m->nfl : 0;
 }
 
 static void
@@ -283,16 +320,19 @@ edge_mqtt_connack(const struct edge_mqtt *m)
 
 int
 edge_mqtt_publish(struct edge_mqtt *m, const char *topic, const void *payload,
-    size_t len, int *mid, struct edge_error *err)
+    size_t len, unsigned long long tag, int *mid, struct edge_error *err)
 {
-	int mrc;
+	int mrc, id = 0;
 
 	if (len > 512 * 1024)
 		return edge_err(err, EDGE_EINPUT, "message of %zu bytes is above 512 KB",
 		    len);
-	mrc = mosquitto_publish(m->mosq, mid, topic, (int)len, payload, 1, false);
+	mrc = mosquitto_publish(m->mosq, &id, topic, (int)len, payload, 1, false);
 	if (mrc != MOSQ_ERR_SUCCESS)
 		return mosq_error(err, mrc, "publish");
+	track(m, id, tag);
+	if (mid != NULL)
+		*mid = id;
 	return EDGE_OK;
 }
 
@@ -321,6 +361,7 @@ edge_mqtt_free(struct edge_mqtt **m)
 		return;
 	if ((*m)->mosq != NULL)
 		mosquitto_destroy((*m)->mosq);
+	free((*m)->fl);
 	free(*m);
 	*m = NULL;
 }

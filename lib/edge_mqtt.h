@@ -42,8 +42,8 @@ struct edge_mqtt_conf {
 	unsigned max_inflight;			/* QoS 1 messages unacknowledged */
 	struct ssl_ctx_st *tls;			/* borrowed; must outlive the session */
 	void *user;
-	/* PUBACK for message id mid (QoS 1). */
-	void (*on_publish)(void *user, int mid);
+	/* PUBACK for a message published with a tag; may be NULL. */
+	void (*on_publish)(void *user, unsigned long long tag);
 	/* SUBACK for message id mid; may be NULL. */
 	void (*on_subscribe)(void *user, int mid);
 	void (*on_message)(void *user, const char *topic, const void *payload,
@@ -107,9 +107,17 @@ enum edge_mqtt_event edge_mqtt_step(struct edge_mqtt *m,
 /* The CONNACK code, -1 while none came. */
 int edge_mqtt_connack(const struct edge_mqtt *m);
 
-/* Publish at QoS 1; *mid (may be NULL) identifies the PUBACK.  EDGE_ETEMP. */
+/*
+ * Publish at QoS 1; the session keeps it in flight until its PUBACK, which
+ * brings tag (when not 0) to on_publish.  *mid (may be NULL): its message
+ * id.  Errors: EDGE_ETEMP, EDGE_EINPUT (above 512 KB).
+ */
 int edge_mqtt_publish(struct edge_mqtt *m, const char *topic,
-    const void *payload, size_t len, int *mid, struct edge_error *err);
+    const void *payload, size_t len, unsigned long long tag, int *mid,
+    struct edge_error *err);
+
+/* Messages published and not acknowledged yet (0 without a session). */
+size_t edge_mqtt_inflight(const struct edge_mqtt *m);
 
 /* Subscribe at QoS 1.  EDGE_ETEMP. */
 int edge_mqtt_subscribe(struct edge_mqtt *m, const char *topic,
