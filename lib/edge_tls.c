@@ -35,6 +35,9 @@ struct expect {
 	char *host;		/* NULL: name not checked (--no-verify-hostname) */
 	char *pins;		/* --hub-pin, NULL: none */
 	long crl_grace;		/* seconds a CRL past nextUpdate is still used */
+	bool crl;		/* DIR/crl.pem exists: the chain is checked */
+	struct edge_certs roots;	/* the pinned roots, for the CRLs */
+	struct edge_crls crls;	/* DIR/crl.pem, the only copy in memory */
 };
 
 static void
@@ -52,6 +55,8 @@ expect_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 		return;
 	free(e->host);
 	free(e->pins);
+	edge_certs_free(&e->roots);
+	edge_crls_free(&e->crls);
 	free(e);
 }
 
@@ -95,55 +100,137 @@ asn1_time(const ASN1_TIME *t)
 	return timegm(&tm);
 }
 
-/*
- * OpenSSL found the CRL past its nextUpdate: is it still usable under the
- * revocation policy (edge_crl_fresh, which only reads nextUpdate)?
- */
-static bool
-crl_within_grace(X509_STORE_CTX *xs, const struct expect *e)
-{
-	X509_CRL *crl = X509_STORE_CTX_get0_current_crl(xs);
-	X509_VERIFY_PARAM *p = X509_STORE_CTX_get0_param(xs);
-	struct edge_crl c = { .next_update = 0 };
-	bool stale;
-	time_t now;
-
-	if (e == NULL || crl == NULL ||
-	    (c.next_update = asn1_time(X509_CRL_get0_nextUpdate(crl))) == 0)
-		return false;
-	now = (X509_VERIFY_PARAM_get_flags(p) & X509_V_FLAG_USE_CHECK_TIME) ?
-	    X509_VERIFY_PARAM_get_time(p) : time(NULL);
-	return edge_crl_fresh(&c, now, e->crl_grace, EDGE_CRL_FILE, &stale,
-	    NULL) == EDGE_OK;
-}
-
-/* The verified chain, leaf first, as DER for edge_hubid_check_chain. */
+/* The verified chain, leaf first, as DER (free with chain_der_free). */
 static int
-chain_check(X509_STORE_CTX *xs, const struct expect *e, struct edge_error *why)
+chain_der(X509_STORE_CTX *xs, struct edge_der **out, int *nout,
+    struct edge_error *why)
 {
 	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(xs);
-	int i, n = chain ? sk_X509_num(chain) : 0, rc = EDGE_OK;
+	int i, n = chain ? sk_X509_num(chain) : 0;
 	struct edge_der *der = n > 0 ? calloc((size_t)n, sizeof(*der)) : NULL;
 
+	*out = der;
+	*nout = der != NULL ? n : 0;
 	if (der == NULL)
 		return edge_err(why, EDGE_EFAIL, "hub certificate: no chain");
-	for (i = 0; i < n && rc == EDGE_OK; i++) {
+	for (i = 0; i < n; i++) {
 		unsigned char *p = NULL;
 		int len = i2d_X509(sk_X509_value(chain, i), &p);
 
 		if (len <= 0)
-			rc = edge_err(why, EDGE_EFAIL,
+			return edge_err(why, EDGE_EFAIL,
 			    "hub certificate: cannot encode");
 		der[i].p = p;
-		der[i].len = len > 0 ? (size_t)len : 0;
+		der[i].len = (size_t)len;
 	}
-	if (rc == EDGE_OK)
-		rc = edge_hubid_check_chain(der, (size_t)n, e ? e->host : NULL,
-		    e ? e->pins : NULL, why);
+	return EDGE_OK;
+}
+
+static void
+chain_der_free(struct edge_der *der, int n)
+{
+	int i;
+
 	for (i = 0; i < n; i++)
 		OPENSSL_free((void *)(uintptr_t)der[i].p);
 	free(der);
+}
+
+/* The verified chain against edge_hubid_check_chain. */
+static int
+chain_check(X509_STORE_CTX *xs, const struct expect *e, struct edge_error *why)
+{
+	struct edge_der *der;
+	int n, rc;
+
+	if ((rc = chain_der(xs, &der, &n, why)) == EDGE_OK)
+		rc = edge_hubid_check_chain(der, (size_t)n, e ? e->host : NULL,
+		    e ? e->pins : NULL, why);
+	chain_der_free(der, n);
 	return rc;
+}
+
+/*
+ * The revocation status of one certificate of the hub's chain under the
+ * policy of man/common/revocation.md, as an X509_V_ERR_* (X509_V_OK: not
+ * revoked): a CRL of its issuer must speak for it (the newest one not
+ * before its thisUpdate, not past nextUpdate plus the grace: *stale), and
+ * it is revoked when any stored CRL of its root lists it.
+ */
+static int
+cert_status(const struct expect *e, const struct edge_der *der, time_t now,
+    bool *stale)
+{
+	gnutls_datum_t d = { (unsigned char *)(uintptr_t)der->p,
+	    (unsigned)der->len };
+	const struct edge_crl *crl = NULL;
+	gnutls_x509_crt_t crt;
+	bool revoked = false;
+	time_t when;
+	int v = X509_V_ERR_UNSPECIFIED;
+
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return v;
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) == 0 &&
+	    edge_crls_cert_status(&e->crls, &e->roots, crt, "hub certificate",
+	    &crl, &revoked, &when, NULL, NULL) == EDGE_OK) {
+		if (crl == NULL)
+			v = X509_V_ERR_UNABLE_TO_GET_CRL;
+		else if (crl->facts.this_update > now)
+			v = X509_V_ERR_CRL_NOT_YET_VALID;
+		else if (edge_crl_fresh(crl, now, e->crl_grace, EDGE_CRL_FILE,
+		    stale, NULL) != EDGE_OK)
+			v = X509_V_ERR_CRL_HAS_EXPIRED;
+		else
+			v = revoked ? X509_V_ERR_CERT_REVOKED : X509_V_OK;
+	}
+	gnutls_x509_crt_deinit(crt);
+	return v;
+}
+
+/*
+ * The revocation decision for the hub's chain, in place of OpenSSL's
+ * (X509_STORE_set_check_revocation, called where OpenSSL checks its CRLs):
+ * edge_crlstore's, as for our own certificate and edge-crl-update --check.
+ * Every certificate below the pinned root is checked; a failure goes to
+ * verify_cb like OpenSSL's own.
+ */
+static int
+check_revocation(X509_STORE_CTX *xs)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xs,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	const struct expect *e = ssl != NULL ? expect_of(ssl) : NULL;
+	struct edge_tls_status *st = status_of(ssl);
+	X509_VERIFY_PARAM *p = X509_STORE_CTX_get0_param(xs);
+	struct edge_error why = { 0 };
+	struct edge_der *der;
+	int i, n, good, v, ok = 1;
+	time_t now;
+
+	if (e == NULL || !e->crl)
+		return 1;
+	now = (X509_VERIFY_PARAM_get_flags(p) & X509_V_FLAG_USE_CHECK_TIME) ?
+	    X509_VERIFY_PARAM_get_time(p) : time(NULL);
+	good = chain_der(xs, &der, &n, &why) == EDGE_OK ? n : 0;
+	/* The last is the pinned root itself, unless it is all there is. */
+	for (i = 0; ok && (i == 0 || i < good - 1); i++) {
+		bool stale = false;
+
+		v = i < good ? cert_status(e, &der[i], now, &stale) :
+		    X509_V_ERR_UNSPECIFIED;
+		if (stale && st != NULL)
+			st->crl_stale = true;
+		if (v == X509_V_OK)
+			continue;
+		X509_STORE_CTX_set_error(xs, v);
+		X509_STORE_CTX_set_error_depth(xs, i);
+		X509_STORE_CTX_set_current_cert(xs, i < good ?
+		    sk_X509_value(X509_STORE_CTX_get0_chain(xs), i) : NULL);
+		ok = X509_STORE_CTX_get_verify_cb(xs)(0, xs);
+	}
+	chain_der_free(der, n);
+	return ok;
 }
 
 /*
@@ -182,12 +269,6 @@ verify_cb(int ok, X509_STORE_CTX *xs)
 
 	if (st == NULL)
 		return ok;
-	if (!ok && X509_STORE_CTX_get_error(xs) == X509_V_ERR_CRL_HAS_EXPIRED &&
-	    crl_within_grace(xs, expect_of(ssl))) {
-		X509_STORE_CTX_set_error(xs, X509_V_OK);
-		st->crl_stale = true;
-		return 1;
-	}
 	/*
 	 * Every time the leaf passes OpenSSL's checks (or only its name), and
 	 * when OpenSSL finds a purpose wrong anywhere in the chain.
@@ -271,33 +352,32 @@ load_roots(SSL_CTX *ctx, const struct edge_tls_conf *conf,
 	return EDGE_OK;
 }
 
+/*
+ * DIR/crl.pem, read once by edge_crlstore with the same pinned roots, for
+ * check_revocation; OpenSSL's store holds no CRL.  A file holding a CRL that
+ * its root's name does not verify, or one edge_crlstore does not take, is
+ * refused (as by edge-crl-update --check): nothing is answered from it.
+ */
 static int
 load_crl(SSL_CTX *ctx, const struct edge_tls_conf *conf,
     struct edge_tls_status *st, struct edge_error *err)
 {
-	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-	X509_CRL *crl;
-	BIO *bio;
-	int rc, n = 0;
+	struct expect *e = SSL_CTX_get_ex_data(ctx, expect_index);
+	int rc;
 
-	st->have_crl = false;
-	if (!edge_file_exists(conf->dirfd, EDGE_CRL_FILE))
-		return EDGE_OK;
-	if ((rc = file_bio(conf->dirfd, EDGE_CRL_FILE, &bio, err)) != EDGE_OK)
-		return rc;
-	while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
-		if (X509_STORE_add_crl(store, crl) == 1)
-			n++;
-		X509_CRL_free(crl);
+	if (edge_file_exists(conf->dirfd, EDGE_CRL_FILE)) {
+		if ((rc = edge_certs_read(conf->ca_file ? AT_FDCWD : conf->dirfd,
+		    conf->ca_file ? conf->ca_file : EDGE_CA_FILE, &e->roots,
+		    err)) != EDGE_OK ||
+		    (rc = edge_crls_load(conf->dirfd, EDGE_CRL_FILE, &e->roots,
+		    &e->crls, err)) != EDGE_OK ||
+		    (rc = edge_crls_strict(&e->crls, err)) != EDGE_OK)
+			return rc;
+		X509_STORE_set_check_revocation(SSL_CTX_get_cert_store(ctx),
+		    check_revocation);
+		e->crl = true;
 	}
-	ERR_clear_error();
-	BIO_free(bio);
-	if (n == 0)
-		return edge_err(err, EDGE_EINPUT, EDGE_CRL_FILE ": no PEM CRL");
-	/* The CRL's own signature and freshness are checked with the chain. */
-	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx),
-	    X509_V_FLAG_CRL_CHECK);
-	st->have_crl = true;
+	st->have_crl = e->crl;
 	return EDGE_OK;
 }
 

@@ -11,8 +11,9 @@
  * (DIR/ca.pem or a given file, never the system store), holds the hub's
  * certificate to the hub identity rule (edge_hubid.h: serverAuth, the host
  * name or IP address in a subjectAltName, never the CN, the --hub-pin),
- * checks the hub's certificate against DIR/crl.pem
- * when it exists, verifies validity at a given time, and presents the
+ * checks the hub's chain against DIR/crl.pem when it exists (the decision
+ * is edge_crlstore's, as for the edge's own certificate: OpenSSL holds no
+ * CRL), verifies validity at a given time, and presents the
  * edge's certificate (DIR/cert.pem) with its key (DIR/key.pem, or the token
  * key named by DIR/key.uri: edge_sslkey.h); received TLS records are
  * cleansed (SSL_OP_CLEANSE_PLAINTEXT).
@@ -61,7 +62,8 @@ void edge_tls_status_reset(struct edge_tls_status *st);
  * Build the client context.  st is borrowed by the context and filled during
  * every handshake made with it; it must outlive the context.  Errors:
  * EDGE_EINPUT (missing or malformed ca.pem, cert.pem, key.pem, crl.pem, a
- * key.pem neither RSA nor EC, key not matching the certificate), EDGE_ESTORE
+ * key.pem neither RSA nor EC, key not matching the certificate),
+ * EDGE_ETRUST (crl.pem holds a CRL edge_crls_strict refuses), EDGE_ESTORE
  * (token key), EDGE_EFAIL.
  * Release with edge_tls_ctx_free().
  */

@@ -58,6 +58,44 @@ I=$T/I2; mkdir "$I"; cp "$A/ca.pem" "$I/"
 assert_fails 6 "installing a CRL past the grace: exit 6" at_time +80h edge-crl-update -d "$I" --from "$T/day.crl" --json
 assert_json "... the newest available is installed anyway" "$T/out" .changed true
 
+# ---- the hub's chain is judged like our own certificate (edge_crlstore) ------
+# hub_crl NAME NUMBER AGE [CERT]: a CRL of the hub's root issued AGE ago,
+# listing CERT if given, as PEM.
+hub_crl() {
+	printf 'crl_this_update_date = "%s"\ncrl_next_update = 30\ncrl_number = %s\n' \
+	    "$(date -u -d "-$3" '+%Y-%m-%d %H:%M:%S')" "$2" > "$T/$1.tmpl"
+	certtool --generate-crl --load-ca-privkey "$HUB_DIR/ca-key.pem" --load-ca-certificate "$HUB_CA" \
+	    ${4:+--load-certificate "$4"} --template "$T/$1.tmpl" 2>/dev/null | openssl crl > "$T/$1.crl"
+}
+# Two CRLs of the hub's root: the older lists the broker's certificate, the
+# newer does not.  Any CRL of the root that lists it revokes it (OpenSSL
+# alone used only the newest).
+hub_crl old 7001 2hours "$HUB_DIR/server.pem"
+hub_crl new 7002 1hour
+H=$T/H; cp -a "$A" "$H"
+cat "$T/old.crl" "$T/new.crl" > "$H/crl.pem"
+assert_fails 6 "two CRLs of the hub's root, the older lists the hub: refused (exit 6)" \
+    timeout $(slow 20) edge-connect -d "$H" --mqtt "$HUB_MQTT" --exit-on-eof --reconnect-max 1 < /dev/null
+assert_grep "... as revoked" "hub certificate: revoked (listed in crl.pem)" "$T/err"
+cat "$T/new.crl" "$T/old.crl" > "$H/crl.pem"
+assert_fails 6 "... in either order" \
+    timeout $(slow 20) edge-connect -d "$H" --mqtt "$HUB_MQTT" --exit-on-eof --reconnect-max 1 < /dev/null
+# A CRL of the hub's root with a broken signature beside the good one: the
+# file is tampered, so nothing is answered from it (as edge-crl-update --check).
+openssl crl -in "$T/new.crl" -outform DER > "$T/forged.der"
+n=$(wc -c < "$T/forged.der")
+printf '\001' | dd of="$T/forged.der" bs=1 seek=$((n - 1)) conv=notrunc 2>/dev/null
+openssl crl -inform DER -in "$T/forged.der" > "$T/forged.crl"
+cat "$T/new.crl" "$T/forged.crl" > "$H/crl.pem"
+assert_fails 6 "--check answers nothing from a crl.pem with a forged CRL of the root" \
+    edge-crl-update -d "$H" --check
+assert_fails 6 "edge-connect does not connect with it either (exit 6)" \
+    timeout $(slow 20) edge-connect -d "$H" --mqtt "$HUB_MQTT" --exit-on-eof --reconnect-max 1 < /dev/null
+assert_grep "... naming crl.pem and why" "crl.pem: a CRL of a trusted root's name does not verify (signature)" "$T/err"
+cp "$T/new.crl" "$H/crl.pem"
+assert_ok "the good CRL alone: edge-connect connects" \
+    timeout $(slow 20) edge-connect -q -d "$H" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
+
 # ---- --max-crl-size ----------------------------------------------------------
 certtool --generate-privkey --outfile "$T/web.key" 2>/dev/null
 printf 'cn = Web CA\nca\ncert_signing_key\nexpiration_days = 10\n' > "$T/web.tmpl"

@@ -4,7 +4,8 @@
  * made here (a CA, the edge's certificate and key.pem), a key that does not
  * match its certificate refused, the file key converted to OpenSSL signing
  * what GnuTLS verifies (RSA, P-256, P-384), key.uri refused the same way as
- * on the GnuTLS path, a SoftHSM2 token key opened by both paths from one
+ * on the GnuTLS path, crl.pem read by edge_crlstore (a tampered one
+ * refused), a SoftHSM2 token key opened by both paths from one
  * key.uri, and the explanations of a failed handshake.
  */
 #define _GNU_SOURCE
@@ -135,18 +136,30 @@ put_cert(const char *name, gnutls_x509_crt_t c)
  * key as key.pem.  Returns the edge key (caller deinits).
  */
 static gnutls_x509_privkey_t
-make_state(gnutls_pk_algorithm_t algo, unsigned bits)
+make_state_ca(gnutls_pk_algorithm_t algo, unsigned bits, gnutls_x509_crt_t *ca,
+    gnutls_x509_privkey_t *ca_key)
 {
-	gnutls_x509_privkey_t ca_key = gen_key(GNUTLS_PK_ECDSA,
-	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1));
 	gnutls_x509_privkey_t key = gen_key(algo, bits);
-	gnutls_x509_crt_t ca = make_cert("test CA", ca_key, NULL, NULL, 1);
-	gnutls_x509_crt_t leaf = make_cert("edge-1", key, ca, ca_key, 2);
+	gnutls_x509_crt_t leaf;
 
-	put_cert(EDGE_CA_FILE, ca);
+	*ca_key = gen_key(GNUTLS_PK_ECDSA,
+	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1));
+	*ca = make_cert("test CA", *ca_key, NULL, NULL, 1);
+	leaf = make_cert("edge-1", key, *ca, *ca_key, 2);
+	put_cert(EDGE_CA_FILE, *ca);
 	put_cert(EDGE_CERT_FILE, leaf);
 	put_key(EDGE_KEY_PEM, key);
 	gnutls_x509_crt_deinit(leaf);
+	return key;
+}
+
+static gnutls_x509_privkey_t
+make_state(gnutls_pk_algorithm_t algo, unsigned bits)
+{
+	gnutls_x509_privkey_t ca_key, key;
+	gnutls_x509_crt_t ca;
+
+	key = make_state_ca(algo, bits, &ca, &ca_key);
 	gnutls_x509_crt_deinit(ca);
 	gnutls_x509_privkey_deinit(ca_key);
 	return key;
@@ -227,6 +240,82 @@ test_ctx_refusals(void **state)
 	assert_int_equal(unlinkat(sdir, EDGE_CA_FILE, 0), 0);
 	assert_int_not_equal(ctx_new(&ctx, &st, &err), EDGE_OK);
 	assert_non_null(strstr(err.msg, "trusted root CA"));
+}
+
+/*
+ * A CRL of ca as PEM, its signature broken when forged (same issuer, as a
+ * forger would copy it).
+ */
+static gnutls_datum_t
+crl_pem(gnutls_x509_crt_t ca, gnutls_x509_privkey_t ca_key, bool forged)
+{
+	gnutls_datum_t der = { NULL, 0 }, pem = { NULL, 0 };
+	gnutls_x509_crl_t crl;
+	time_t now = time(NULL);
+
+	assert_int_equal(gnutls_x509_crl_init(&crl), 0);
+	assert_int_equal(gnutls_x509_crl_set_version(crl, 2), 0);
+	assert_int_equal(gnutls_x509_crl_set_this_update(crl, now - 60), 0);
+	assert_int_equal(gnutls_x509_crl_set_next_update(crl, now + 86400), 0);
+	assert_int_equal(gnutls_x509_crl_sign2(crl, ca, ca_key,
+	    GNUTLS_DIG_SHA256, 0), 0);
+	assert_int_equal(gnutls_x509_crl_export2(crl, GNUTLS_X509_FMT_DER, &der),
+	    0);
+	if (forged)
+		der.data[der.size - 1] ^= 1;
+	assert_int_equal(gnutls_pem_base64_encode2("X509 CRL", &der, &pem), 0);
+	gnutls_free(der.data);
+	gnutls_x509_crl_deinit(crl);
+	return pem;
+}
+
+/* crl.pem is read by edge_crlstore, and a tampered one is refused. */
+static void
+test_ctx_crl(void **state)
+{
+	struct edge_tls_status st;
+	struct edge_error err = { 0 };
+	gnutls_datum_t good, bad, both;
+	gnutls_x509_privkey_t ca_key;
+	gnutls_x509_crt_t ca;
+	SSL_CTX *ctx = NULL;
+
+	(void)state;
+	gnutls_x509_privkey_deinit(make_state_ca(GNUTLS_PK_ECDSA,
+	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), &ca, &ca_key));
+	good = crl_pem(ca, ca_key, false);
+	bad = crl_pem(ca, ca_key, true);
+	put_datum(EDGE_CRL_FILE, &good);
+	if (ctx_new(&ctx, &st, &err) != EDGE_OK)
+		fail_msg("%s", err.msg);
+	assert_true(st.have_crl);
+	/* OpenSSL's store holds no CRL: one copy, edge_crlstore's. */
+	assert_int_equal(sk_X509_OBJECT_num(X509_STORE_get0_objects(
+	    SSL_CTX_get_cert_store(ctx))), 1);
+	edge_tls_ctx_free(&ctx);
+
+	/* A good CRL and a forged one of the same root: nothing is answered. */
+	both.size = good.size + bad.size;
+	assert_non_null(both.data = malloc(both.size));
+	memcpy(both.data, good.data, good.size);
+	memcpy(both.data + good.size, bad.data, bad.size);
+	put_datum(EDGE_CRL_FILE, &both);
+	st.have_crl = false;
+	assert_int_equal(ctx_new(&ctx, &st, &err), EDGE_ETRUST);
+	assert_null(ctx);
+	assert_string_equal(err.msg,
+	    "crl.pem: a CRL of a trusted root's name does not verify (signature)");
+	assert_false(st.have_crl);
+
+	/* No CRL in it at all. */
+	put_datum(EDGE_CRL_FILE, &(gnutls_datum_t){ (unsigned char *)"# x\n", 4 });
+	assert_int_equal(ctx_new(&ctx, &st, &err), EDGE_EINPUT);
+	assert_non_null(strstr(err.msg, "crl.pem"));
+	free(both.data);
+	gnutls_free(good.data);
+	gnutls_free(bad.data);
+	gnutls_x509_crt_deinit(ca);
+	gnutls_x509_privkey_deinit(ca_key);
 }
 
 /* key.pem through OpenSSL signs; GnuTLS verifies with the public key. */
@@ -445,6 +534,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ctx_from_state, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_ctx_crl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctx_refusals, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_converted_key_signs, setup,
