@@ -17,7 +17,16 @@
  * The hub's state.json and hub.conf are re-read when they change, so new or
  * revoked devices take effect at once; a device whose certificate gets
  * revoked is disconnected.
+ * Replies (9.3): the uplinks EnOS answers (hub_mqtt_uplink) get their
+ * _reply, checked against the product's thing model in hub.conf; what was
+ * accepted is republished on /hub/accepted/sys/... for the cloud.
+ * Commands (9.3, 12): a cloud publish on /sys/{pk}/{dk}/thing/service/... is
+ * delivered straight to every session logged in as that device, subscribed
+ * or not (mosquitto_broker_publish with a client id skips subscriptions and
+ * the read ACL); devices may not read those topics through subscriptions,
+ * so a subscribed device gets each command once.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -40,6 +49,7 @@
 
 #define LOG	"enos-auth: "
 #define CLOUD_USER	"cloud"
+#define ACCEPTED	"/hub/accepted"	/* + the uplink's topic */
 
 struct stamp {
 	struct timespec mtime;
@@ -53,6 +63,16 @@ static json_object *state;		/* state.json */
 static struct hub_conf conf;		/* hub.conf */
 static char cloud_password[128];
 static struct stamp state_stamp, conf_stamp, pw_stamp;
+
+/* Device sessions (securemode=2) by client: where commands go. */
+struct session {
+	const struct mosquitto *client;
+	char *id;
+	char user[HUB_MQTT_USER_MAX];		/* {deviceKey}&{productKey} */
+};
+static struct session *sessions;
+static size_t nsessions;
+static json_object *attr_store;		/* username -> attributes */
 
 static int64_t
 now_ms(void)
@@ -345,6 +365,42 @@ out:
 }
 
 static int
+session_add(const struct mosquitto *client, const char *id,
+    const char *username)
+{
+	struct session *p = realloc(sessions, (nsessions + 1) * sizeof(*p));
+
+	if (p == NULL)
+		return MOSQ_ERR_NOMEM;
+	sessions = p;
+	p = &sessions[nsessions];
+	if ((p->id = strdup(id)) == NULL)
+		return MOSQ_ERR_NOMEM;
+	p->client = client;
+	snprintf(p->user, sizeof(p->user), "%s", username);
+	nsessions++;
+	return MOSQ_ERR_SUCCESS;
+}
+
+static int
+on_disconnect(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_disconnect *ed = event_data;
+	size_t i, j;
+
+	(void)event;
+	(void)userdata;
+	for (i = j = 0; i < nsessions; i++) {
+		if (sessions[i].client == ed->client)
+			free(sessions[i].id);
+		else
+			sessions[j++] = sessions[i];
+	}
+	nsessions = j;
+	return MOSQ_ERR_SUCCESS;
+}
+
+static int
 auth_device(struct mosquitto *client, const char *username,
     const char *password)
 {
@@ -412,7 +468,7 @@ auth_device(struct mosquitto *client, const char *username,
 		goto out;
 	}
 	mark_activated(pk, user);
-	rc = MOSQ_ERR_SUCCESS;
+	rc = session_add(client, id, username);
 	goto out;
 deny_user:
 	mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "username is not "
@@ -455,8 +511,13 @@ on_acl_check(int event, void *event_data, void *userdata)
 		if (ed->access == MOSQ_ACL_WRITE)
 			return hub_mqtt_service_topic(ed->topic) ?
 			    MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+		/* The hub's answers are for the device; /hub/accepted says it. */
+		if (ed->access == MOSQ_ACL_READ &&
+		    hub_mqtt_answer_topic(ed->topic))
+			return MOSQ_ERR_ACL_DENIED;
 		return strncmp(ed->topic, "/sys/", 5) == 0 ||
-		    strncmp(ed->topic, "/ext/session/", 13) == 0 ?
+		    strncmp(ed->topic, "/ext/session/", 13) == 0 ||
+		    strncmp(ed->topic, ACCEPTED "/", strlen(ACCEPTED) + 1) == 0 ?
 		    MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 	}
 	if (!hub_mqtt_username(username, user, &pk))
@@ -471,13 +532,110 @@ on_acl_check(int event, void *event_data, void *userdata)
 		    "session denied on %s", username, ed->topic);
 		return MOSQ_ERR_ACL_DENIED;
 	}
-	if (hub_mqtt_device_topic(ed->topic, pk, user, false))
+	if (hub_mqtt_device_topic(ed->topic, pk, user, false)) {
+		/* Commands come by direct delivery (on_message), not this way. */
+		if (ed->access == MOSQ_ACL_READ &&
+		    hub_mqtt_service_topic(ed->topic))
+			return MOSQ_ERR_ACL_DENIED;
 		return MOSQ_ERR_SUCCESS;
+	}
 	if (ed->access != MOSQ_ACL_READ)
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: denied %s on %s",
 		    username, ed->access == MOSQ_ACL_WRITE ? "publish" :
 		    "subscribe", ed->topic);
 	return MOSQ_ERR_ACL_DENIED;
+}
+
+/* A cloud command: to each session of its device, subscribed or not. */
+static void
+deliver_command(const struct mosquitto_evt_message *ed)
+{
+	char user[HUB_MQTT_USER_MAX], pk[HUB_KEY_MAX], dk[HUB_MQTT_USER_MAX];
+	const char *sent[16];
+	size_t i, j, n = 0;
+
+	/* /sys/{pk}/{dk}/thing/service/...: hub_mqtt_service_topic checked. */
+	if (sscanf(ed->topic, "/sys/%63[^/]/%159[^/]/", pk, dk) != 2 ||
+	    (size_t)snprintf(user, sizeof(user), "%s&%s", dk, pk) >=
+	    sizeof(user))
+		return;
+	for (i = 0; i < nsessions && n < sizeof(sent) / sizeof(sent[0]); i++) {
+		if (strcmp(sessions[i].user, user) != 0)
+			continue;
+		/* A taken-over client id may be listed twice: send once. */
+		for (j = 0; j < n && strcmp(sent[j], sessions[i].id) != 0; j++)
+			;
+		if (j < n || mosquitto_broker_publish_copy(sessions[i].id,
+		    ed->topic, (int)ed->payloadlen, ed->payload,
+		    ed->qos > 1 ? 1 : ed->qos, false, NULL) != MOSQ_ERR_SUCCESS)
+			continue;
+		sent[n++] = sessions[i].id;
+	}
+	mosquitto_log_printf(MOSQ_LOG_INFO, LOG "command %s: delivered to %zu "
+	    "session(s) of %s", ed->topic, n, user);
+}
+
+/* The device's attribute store (created empty), or NULL. */
+static json_object *
+device_attrs(const char *username)
+{
+	json_object *a;
+
+	if (attr_store == NULL && (attr_store = json_object_new_object()) == NULL)
+		return NULL;
+	if (json_object_object_get_ex(attr_store, username, &a))
+		return a;
+	if ((a = json_object_new_object()) == NULL ||
+	    json_object_object_add(attr_store, username, a) != 0) {
+		json_object_put(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* A device's uplink: EnOS's reply, and /hub/accepted when it was. */
+static void
+answer_uplink(const struct mosquitto_evt_message *ed, const char *username,
+    const char *pk)
+{
+	struct hub_mqtt_answer a;
+	json_object *attrs = device_attrs(username);
+	char *acc = NULL;
+	int qos = ed->qos > 1 ? 1 : ed->qos;
+
+	if (attrs == NULL || hub_mqtt_uplink(ed->topic, ed->payload,
+	    ed->payloadlen, hub_conf_product(&conf, pk), attrs, &a) != 1)
+		return;
+	(void)mosquitto_broker_publish_copy(NULL, a.topic, (int)strlen(a.text),
+	    a.text, qos, false, NULL);
+	if (a.code != HUB_MQTT_OK)
+		mosquitto_log_printf(MOSQ_LOG_NOTICE, LOG "%s: %s refused: %s",
+		    username, ed->topic, a.text);
+	else if (asprintf(&acc, ACCEPTED "%s", ed->topic) > 0)
+		(void)mosquitto_broker_publish_copy(NULL, acc,
+		    (int)ed->payloadlen, ed->payload, qos, false, NULL);
+	free(acc);
+	hub_mqtt_answer_free(&a);
+}
+
+static int
+on_message(int event, void *event_data, void *userdata)
+{
+	struct mosquitto_evt_message *ed = event_data;
+	const char *username = mosquitto_client_username(ed->client);
+	char user[HUB_MQTT_USER_MAX], *pk;
+
+	(void)event;
+	(void)userdata;
+	/* Only publishes the ACL let through arrive here. */
+	if (username == NULL || ed->topic == NULL)
+		return MOSQ_ERR_SUCCESS;
+	if (strcmp(username, CLOUD_USER) == 0) {
+		if (hub_mqtt_service_topic(ed->topic))
+			deliver_command(ed);
+	} else if (hub_mqtt_username(username, user, &pk))
+		answer_uplink(ed, username, pk);
+	return MOSQ_ERR_SUCCESS;
 }
 
 static int
@@ -530,7 +688,11 @@ mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 	    mosquitto_callback_register(plugin_id, MOSQ_EVT_ACL_CHECK,
 	    on_acl_check, NULL, NULL) != MOSQ_ERR_SUCCESS ||
 	    mosquitto_callback_register(plugin_id, MOSQ_EVT_TICK, on_tick,
-	    NULL, NULL) != MOSQ_ERR_SUCCESS)
+	    NULL, NULL) != MOSQ_ERR_SUCCESS ||
+	    mosquitto_callback_register(plugin_id, MOSQ_EVT_MESSAGE, on_message,
+	    NULL, NULL) != MOSQ_ERR_SUCCESS ||
+	    mosquitto_callback_register(plugin_id, MOSQ_EVT_DISCONNECT,
+	    on_disconnect, NULL, NULL) != MOSQ_ERR_SUCCESS)
 		return MOSQ_ERR_UNKNOWN;
 	mosquitto_log_printf(MOSQ_LOG_INFO, LOG "serving hub %s", hub_dir);
 	return MOSQ_ERR_SUCCESS;
@@ -548,6 +710,16 @@ mosquitto_plugin_cleanup(void *userdata, struct mosquitto_opt *options,
 	mosquitto_callback_unregister(plugin_id, MOSQ_EVT_ACL_CHECK,
 	    on_acl_check, NULL);
 	mosquitto_callback_unregister(plugin_id, MOSQ_EVT_TICK, on_tick, NULL);
+	mosquitto_callback_unregister(plugin_id, MOSQ_EVT_MESSAGE, on_message,
+	    NULL);
+	mosquitto_callback_unregister(plugin_id, MOSQ_EVT_DISCONNECT,
+	    on_disconnect, NULL);
+	while (nsessions > 0)
+		free(sessions[--nsessions].id);
+	free(sessions);
+	sessions = NULL;
+	json_object_put(attr_store);
+	attr_store = NULL;
 	json_object_put(state);
 	state = NULL;
 	free(hub_dir);

@@ -38,12 +38,16 @@ $(HUB_DIR_B)/enos-auth-plugin.so: $(HUB_PLG_OBJ)
 # Fuzz targets of the hub (tests/fuzz/fuzz_hub*.c; the Makefile's fuzz rules
 # build and run them).  fuzz_hubreq links the server's objects except
 # enos-hub.o (main; the harness has its own hub_log) and libmicrohttpd;
-# fuzz_hubauth needs only the plugin's parsers, hub_mqtt.o.  $(LIB) comes
-# again after the hub objects, which call into it.
+# fuzz_hubauth and fuzz_hubthing need only the plugin's parsers, hub_mqtt.o
+# and hub_conf.o.  $(LIB) comes again after the hub objects, which call
+# into it.
 HUB_FUZZ_REQ := $(filter-out $(B)/tests/hub/enos-hub.o,$(HUB_SRV_OBJ))
 $(B)/fuzz/replay_hubreq $(B)/fuzz/fuzz_hubreq: $(HUB_FUZZ_REQ)
 $(B)/fuzz/replay_hubreq $(B)/fuzz/fuzz_hubreq: PKG_LIBS := $(LIB) $(PKG_LIBS) $(HUB_MHD) -lpthread
-$(B)/fuzz/replay_hubauth $(B)/fuzz/fuzz_hubauth: $(B)/tests/hub/hub_mqtt.o
+HUB_FUZZ_MQTT := $(B)/tests/hub/hub_mqtt.o $(B)/tests/hub/hub_conf.o
+$(B)/fuzz/replay_hubauth $(B)/fuzz/fuzz_hubauth: $(HUB_FUZZ_MQTT)
 $(B)/fuzz/replay_hubauth $(B)/fuzz/fuzz_hubauth: PKG_LIBS := $(LIB) $(PKG_LIBS)
-$(B)/tests/fuzz/fuzz_hubreq.o $(B)/tests/fuzz/fuzz_hubauth.o: ALL_CFLAGS += -Itests/hub
-$(B)/tests/fuzz/fuzz_hubreq.o $(B)/tests/fuzz/fuzz_hubauth.o: tests/hub/hub.mk
+$(B)/fuzz/replay_hubthing $(B)/fuzz/fuzz_hubthing: $(HUB_FUZZ_MQTT)
+$(B)/fuzz/replay_hubthing $(B)/fuzz/fuzz_hubthing: PKG_LIBS := $(LIB) $(PKG_LIBS)
+$(B)/tests/fuzz/fuzz_hubreq.o $(B)/tests/fuzz/fuzz_hubauth.o $(B)/tests/fuzz/fuzz_hubthing.o: ALL_CFLAGS += -Itests/hub
+$(B)/tests/fuzz/fuzz_hubreq.o $(B)/tests/fuzz/fuzz_hubauth.o $(B)/tests/fuzz/fuzz_hubthing.o: tests/hub/hub.mk

@@ -68,9 +68,54 @@ copy(char *dst, size_t size, const char *v)
 	return 0;
 }
 
+static const char *const point_types[] = {
+	[HUB_POINT_INT] = "int", [HUB_POINT_FLOAT] = "float",
+	[HUB_POINT_STRING] = "string", [HUB_POINT_BOOL] = "bool",
+	[HUB_POINT_ARRAY] = "array", [HUB_POINT_STRUCT] = "struct",
+};
+
+const char *
+hub_point_type_name(enum hub_point_type t)
+{
+	return (size_t)t < sizeof(point_types) / sizeof(point_types[0]) ?
+	    point_types[t] : "?";
+}
+
+/* "NAME TYPE": one measurepoint of the product's thing model. */
+static int
+add_point(struct hub_product *p, char *v)
+{
+	struct hub_point *pt;
+	char *type = v + strcspn(v, " \t");
+	const char *t;
+	size_t i;
+
+	if (p->npoints == HUB_MAX_POINTS || *type == '\0')
+		return -1;
+	*type++ = '\0';
+	t = trim(type);
+	if (strpbrk(v, "/+#\"\\") != NULL || hub_conf_point(p, v) != NULL)
+		return -1;
+	pt = &p->points[p->npoints];
+	if (copy(pt->name, sizeof(pt->name), v) != 0)
+		return -1;
+	/* EnOS's double and timestamp check like float and int. */
+	if (strcmp(t, "double") == 0)
+		t = "float";
+	else if (strcmp(t, "timestamp") == 0)
+		t = "int";
+	for (i = 0; i < sizeof(point_types) / sizeof(point_types[0]); i++)
+		if (strcmp(t, point_types[i]) == 0) {
+			pt->type = (enum hub_point_type)i;
+			p->npoints++;
+			return 0;
+		}
+	return -1;
+}
+
 /* Apply one setting; -1 when the key is unknown or the value bad. */
 static int
-apply(struct hub_conf *c, const char *k, const char *v)
+apply(struct hub_conf *c, const char *k, char *v)
 {
 	struct hub_product *p;
 
@@ -105,6 +150,8 @@ apply(struct hub_conf *c, const char *k, const char *v)
 		return parse_long(v, 1, 3650, &p->default_valid_day);
 	if (strcmp(k, "max_valid_day") == 0)
 		return parse_long(v, 1, 3650, &p->max_valid_day);
+	if (strcmp(k, "measurepoint") == 0)
+		return add_point(p, v);
 	return -1;
 }
 
@@ -169,5 +216,16 @@ hub_conf_product(const struct hub_conf *c, const char *key)
 	for (i = 0; i < c->nproducts; i++)
 		if (strcmp(c->products[i].key, key) == 0)
 			return &c->products[i];
+	return NULL;
+}
+
+const struct hub_point *
+hub_conf_point(const struct hub_product *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->npoints; i++)
+		if (strcmp(p->points[i].name, name) == 0)
+			return &p->points[i];
 	return NULL;
 }

@@ -15,6 +15,18 @@
 #define HUB_MAX_PRODUCTS	16
 #define HUB_KEY_MAX		64
 #define HUB_SECRET_MAX		128
+#define HUB_MAX_POINTS		32
+
+/* Measurepoint data types of a thing model (`measurepoint = NAME TYPE`). */
+enum hub_point_type {
+	HUB_POINT_INT, HUB_POINT_FLOAT, HUB_POINT_STRING, HUB_POINT_BOOL,
+	HUB_POINT_ARRAY, HUB_POINT_STRUCT
+};
+
+struct hub_point {
+	char name[HUB_KEY_MAX];
+	enum hub_point_type type;
+};
 
 struct hub_product {
 	char key[HUB_KEY_MAX];
@@ -23,6 +35,9 @@ struct hub_product {
 	bool dynamic;		/* dynamic_activation: securemode=3 allowed */
 	long default_valid_day;
 	long max_valid_day;
+	/* The thing model's measurepoints; none: every point is accepted. */
+	struct hub_point points[HUB_MAX_POINTS];
+	size_t npoints;
 };
 
 struct hub_conf {
@@ -47,5 +62,12 @@ int hub_conf_load(const char *path, struct hub_conf *c, char *errbuf,
 /* The product with this key, or NULL. */
 const struct hub_product *hub_conf_product(const struct hub_conf *c,
     const char *key);
+
+/* The measurepoint name of p's thing model, or NULL. */
+const struct hub_point *hub_conf_point(const struct hub_product *p,
+    const char *name);
+
+/* The hub.conf name of a measurepoint type ("int", "float", ...). */
+const char *hub_point_type_name(enum hub_point_type t);
 
 #endif
