@@ -2,8 +2,13 @@
 /*
  * enos-hub: the stand-in EnOS IoT Hub API server and CA (tests only).
  *
- *   enos-hub --dir DIR --port PORT    serve https://127.0.0.1:PORT from DIR
+ *   enos-hub --dir DIR --port PORT [--crl-port PORT2]
+ *                                     serve https://127.0.0.1:PORT from DIR
+ *                                     (and the CRLs on http://...:PORT2)
  *   enos-hub --dir DIR --init         create the hub files and exit
+ *   enos-hub --dir DIR --rotate-root [--root-days N]
+ *                                     a new root and its link certificate
+ *                                     (the hub stopped), then exit
  *   enos-hub --free-port              print a free 127.0.0.1 TCP port
  *
  * At first start it creates the CA, the server and cloud-client
@@ -46,11 +51,13 @@ hub_log(const char *fmt, ...)
 	fprintf(stderr, "%s: %s\n", progname, line);
 }
 
+#define USAGE "usage: %s --dir DIR (--port PORT [--crl-port PORT] | " \
+	"--init | --rotate-root [--root-days N]) | --free-port\n"
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s --dir DIR (--port PORT | --init) | "
-	    "--free-port\n", progname);
+	fprintf(stderr, USAGE, progname);
 	exit(2);
 }
 
@@ -191,6 +198,55 @@ create_conf(struct hub *h)
 	    text, sizeof(text));
 }
 
+/*
+ * After a rotation: the previous root (kept while it is valid, for its CRL
+ * and the certificates it issued) and the link certificate, served at
+ * /enos/CA/cacert after the current root (edge-crl-update --ca takes the
+ * first, self-signed, certificate as the root and looks for its link among
+ * the others).  An expired previous root leaves ca.pem, the broker's cafile.
+ */
+static int
+load_prev(struct hub *h)
+{
+	char msg[512], *link = NULL;
+	size_t llen = 0;
+	struct edge_error e;
+	int rc = -1;
+
+	if (edge_file_exists(h->dirfd, "ca-prev.pem")) {
+		if (hub_ca_load(h->dirfd, "ca-prev.pem", "ca-prev-key.pem",
+		    &h->prev, msg, sizeof(msg)) < 0) {
+			hub_log("%s", msg);
+			return -1;
+		}
+		if (h->prev.not_after <= time(NULL)) {
+			hub_log("the previous root expired: no longer served");
+			hub_ca_close(&h->prev);
+			if (write_file(h, "ca.pem", h->ca.pem, EDGE_MODE_PUBLIC) < 0)
+				return -1;
+		} else if (edge_file_read(h->dirfd, "ca-link.pem",
+		    EDGE_FILE_MAX, &link, &llen, &e) != 0) {
+			hub_log("%s", e.msg);
+			return -1;
+		}
+	}
+	if ((h->cacert = malloc(h->ca.pem_len + llen + h->prev.pem_len + 1)) ==
+	    NULL)
+		goto out;
+	memcpy(h->cacert, h->ca.pem, h->ca.pem_len);
+	h->cacert_len = h->ca.pem_len;
+	if (link != NULL) {
+		memcpy(h->cacert + h->cacert_len, link, llen);
+		h->cacert_len += llen;
+		memcpy(h->cacert + h->cacert_len, h->prev.pem, h->prev.pem_len);
+		h->cacert_len += h->prev.pem_len;
+	}
+	rc = 0;
+out:
+	free(link);
+	return rc;
+}
+
 /* A hub-made key pair and certificate, recorded in system_certs. */
 static int
 create_local(struct hub *h, const char *role, enum hub_role kind,
@@ -255,6 +311,8 @@ init_files(struct hub *h)
 	}
 	if (created)
 		hub_log("created the CA in %s", h->dir);
+	if (load_prev(h) < 0)
+		return -1;
 	if (!edge_file_exists(h->dirfd, "server.pem") &&
 	    create_local(h, "server", HUB_ROLE_SERVER, SERVER_DN, "localhost",
 	    "server.pem", "server-key.pem") < 0)
@@ -273,7 +331,7 @@ init_files(struct hub *h)
 }
 
 static int
-serve(struct hub *h, unsigned short port)
+serve(struct hub *h, unsigned short port, unsigned short crl_port)
 {
 	char *cert = NULL, *key = NULL, msg[512];
 	size_t clen = 0, klen = 0;
@@ -283,6 +341,9 @@ serve(struct hub *h, unsigned short port)
 	int sig, rc = 1;
 
 	snprintf(h->portal, sizeof(h->portal), "https://127.0.0.1:%u", port);
+	if (crl_port != 0)
+		snprintf(h->crl_base, sizeof(h->crl_base),
+		    "http://127.0.0.1:%u", crl_port);
 	if (edge_file_read(h->dirfd, "server.pem", EDGE_FILE_MAX, &cert, &clen,
 	    &e) || edge_file_read(h->dirfd, "server-key.pem", EDGE_FILE_MAX,
 	    &key, &klen, &e)) {
@@ -301,8 +362,9 @@ serve(struct hub *h, unsigned short port)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (hub_http_start(h, port, cert, key) < 0) {
-		hub_log("cannot serve HTTPS on 127.0.0.1:%u", port);
+	if (hub_http_start(h, port, crl_port, cert, key) < 0) {
+		hub_log("cannot serve HTTPS on 127.0.0.1:%u (CRLs on %u)", port,
+		    crl_port);
 		goto out;
 	}
 	hub_log("serving %s from %s", h->portal, h->dir);
@@ -331,14 +393,17 @@ main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "init", no_argument, NULL, 'i' },
 		{ "free-port", no_argument, NULL, 'f' },
+		{ "crl-port", required_argument, NULL, 'c' },
+		{ "rotate-root", no_argument, NULL, 'r' },
+		{ "root-days", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct hub h;
 	struct edge_error e;
 	const char *dir = NULL;
-	bool init = false;
-	long port = 0;
+	bool init = false, rotate = false;
+	long port = 0, crl_port = 0, root_days = 3650;
 	char *end;
 	int c, rc = 1;
 
@@ -357,20 +422,40 @@ main(int argc, char **argv)
 				usage();
 			}
 			break;
+		case 'c':
+			crl_port = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || crl_port < 1 ||
+			    crl_port > 65535) {
+				hub_log("--crl-port: not a TCP port: %s", optarg);
+				usage();
+			}
+			break;
+		case 'D':
+			root_days = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || root_days < 1 ||
+			    root_days > 36500) {
+				hub_log("--root-days: 1 to 36500: %s", optarg);
+				usage();
+			}
+			break;
+		case 'r':
+			rotate = true;
+			break;
 		case 'i':
 			init = true;
 			break;
 		case 'f':
 			return free_port();
 		case 'h':
-			printf("usage: %s --dir DIR (--port PORT | --init) | "
-			    "--free-port\n", progname);
+			printf(USAGE, progname);
 			return 0;
 		default:
 			usage();
 		}
 	}
-	if (optind != argc || dir == NULL || (port == 0) == !init)
+	/* Exactly one of --port, --init, --rotate-root. */
+	if (optind != argc || dir == NULL ||
+	    (port != 0) + init + rotate != 1 || (crl_port != 0 && port == 0))
 		usage();
 	umask(077);
 	if (gnutls_global_init() < 0)
@@ -386,14 +471,30 @@ main(int argc, char **argv)
 		hub_log("%s: %s", dir, strerror(errno));
 		goto out;
 	}
+	if (rotate) {
+		char msg[512];
+
+		if (hub_ca_rotate(h.dirfd, root_days, msg, sizeof(msg)) < 0) {
+			hub_log("rotate: %s", msg);
+			goto out;
+		}
+		hub_log("rotated the root CA in %s: the new root issues, the "
+		    "previous one stays until it expires", dir);
+		rc = 0;
+		goto out;
+	}
 	if (init_files(&h) < 0)
 		goto out;
-	rc = init ? 0 : serve(&h, (unsigned short)port);
+	rc = init ? 0 : serve(&h, (unsigned short)port,
+	    (unsigned short)crl_port);
 out:
 	hub_store_close(&h.store);
 	hub_ca_close(&h.ca);
+	hub_ca_close(&h.prev);
+	free(h.cacert);
 	gnutls_free(h.crl_pem.data);
 	gnutls_free(h.crl_der.data);
+	gnutls_free(h.prev_crl_der.data);
 	explicit_bzero(h.secret_key, sizeof(h.secret_key));
 	if (h.dirfd >= 0)
 		close(h.dirfd);

@@ -38,7 +38,13 @@ struct hub {
 	char access_key[64];
 	char secret_key[128];
 	char portal[128];		/* https://127.0.0.1:PORT */
-	gnutls_datum_t crl_pem, crl_der;	/* the CRL being served */
+	char crl_base[128];		/* http://127.0.0.1:PORT, or "" */
+	/* After a rotation: the previous root while valid (crt NULL else). */
+	struct hub_ca prev;
+	char *cacert;			/* /enos/CA/cacert: root, link, prev */
+	size_t cacert_len;
+	gnutls_datum_t crl_pem;		/* each root's CRL, current root first */
+	gnutls_datum_t crl_der, prev_crl_der;	/* DER, one per root */
 	time_t crl_this, crl_next;
 	bool crl_dirty;			/* crl.pem must be rewritten */
 };
@@ -63,8 +69,9 @@ struct hub_resp {
 };
 
 /* hub_http.c */
-int hub_http_start(struct hub *h, unsigned short port, const char *cert_pem,
-    const char *key_pem);
+/* HTTPS on port; plain HTTP for the CRL distribution point on crl_port. */
+int hub_http_start(struct hub *h, unsigned short port,
+    unsigned short crl_port, const char *cert_pem, const char *key_pem);
 void hub_http_stop(void);
 const char *hub_param(const struct hub_req *rq, const char *name);
 /* Fill rs with the EnOS envelope {code,msg,requestId,data}; data is taken. */

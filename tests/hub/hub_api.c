@@ -450,7 +450,7 @@ issue(struct hub *h, json_object *d, json_object *body, const char *old_csr,
 	json_object *certs, *c, *data, *sys;
 	const char *csr_pem;
 	struct hub_csr csr = { 0 };
-	char msg[512], sn[HUB_SN_MAX], issuer[HUB_DN_MAX], url[256];
+	char msg[512], sn[HUB_SN_MAX], issuer[HUB_DN_MAX], url[256], cdp[320];
 	char *cert_pem = NULL;
 	time_t nb, na;
 	int64_t days;
@@ -503,8 +503,10 @@ issue(struct hub *h, json_object *d, json_object *body, const char *old_csr,
 		}
 	snprintf(url, sizeof(url), "%s/enos/CA/crl/%s", h->portal,
 	    ecc ? "ECC" : "RSA");
-	if (hub_ca_issue_csr(&h->ca, &csr, (long)days, url, sn, &cert_pem, &nb,
-	    &na, issuer, msg, sizeof(msg)) < 0) {
+	snprintf(cdp, sizeof(cdp), "%s/crl/%s.crl", h->crl_base, h->ca.id);
+	if (hub_ca_issue_csr(&h->ca, &csr, (long)days, url,
+	    h->crl_base[0] ? cdp : NULL, sn, &cert_pem, &nb, &na, issuer, msg,
+	    sizeof(msg)) < 0) {
 		fail(rs, ENOS_EINTERNAL, "%s", msg);
 		goto out;
 	}

@@ -82,8 +82,28 @@ ia5(const char *s, unsigned char *out, size_t outlen, size_t *len)
 	return 0;
 }
 
+/* This root alone as PEM, NUL-terminated, in ca->pem. */
 static int
-load_pair(int dirfd, struct hub_ca *ca, char *msg, size_t msglen)
+keep_pem(struct hub_ca *ca)
+{
+	gnutls_datum_t d = { NULL, 0 };
+
+	if (gnutls_x509_crt_export2(ca->crt, GNUTLS_X509_FMT_PEM, &d) < 0 ||
+	    (ca->pem = malloc(d.size + 1)) == NULL) {
+		gnutls_free(d.data);
+		return -1;
+	}
+	memcpy(ca->pem, d.data, d.size);
+	ca->pem[d.size] = '\0';
+	ca->pem_len = d.size;
+	gnutls_free(d.data);
+	return 0;
+}
+
+/* The certificate file may be a bundle: its first certificate is the root. */
+static int
+load_pair(int dirfd, const char *cname, const char *kname, struct hub_ca *ca,
+    char *msg, size_t msglen)
 {
 	char *cert = NULL, *key = NULL;
 	size_t clen = 0, klen = 0, size;
@@ -91,26 +111,24 @@ load_pair(int dirfd, struct hub_ca *ca, char *msg, size_t msglen)
 	struct edge_error e;
 	int rc = -1, r;
 
-	if (edge_file_read(dirfd, "ca.pem", EDGE_FILE_MAX, &cert, &clen, &e) ||
-	    edge_file_read(dirfd, "ca-key.pem", EDGE_FILE_MAX, &key, &klen,
-	    &e))
+	if (edge_file_read(dirfd, cname, EDGE_FILE_MAX, &cert, &clen, &e) ||
+	    edge_file_read(dirfd, kname, EDGE_FILE_MAX, &key, &klen, &e))
 		FAIL("%s", e.msg);
 	d.data = (unsigned char *)cert;
 	d.size = (unsigned)clen;
 	if ((r = gnutls_x509_crt_import(ca->crt, &d, GNUTLS_X509_FMT_PEM)) < 0)
-		FAIL("ca.pem: %s", gnutls_strerror(r));
+		FAIL("%s: %s", cname, gnutls_strerror(r));
 	d.data = (unsigned char *)key;
 	d.size = (unsigned)klen;
 	if ((r = gnutls_privkey_import_x509_raw(ca->key, &d,
 	    GNUTLS_X509_FMT_PEM, NULL, 0)) < 0)
-		FAIL("ca-key.pem: %s", gnutls_strerror(r));
-	ca->pem = cert;
-	ca->pem_len = clen;
-	cert = NULL;
+		FAIL("%s: %s", kname, gnutls_strerror(r));
+	if (keep_pem(ca) < 0)
+		FAIL("%s: cannot export", cname);
 	size = sizeof(ca->ski);
 	if (gnutls_x509_crt_get_subject_key_id(ca->crt, ca->ski, &size,
 	    NULL) < 0)
-		FAIL("ca.pem: no subject key identifier");
+		FAIL("%s: no subject key identifier", cname);
 	ca->ski_len = size;
 	rc = 0;
 out:
@@ -143,17 +161,20 @@ free_pair(gnutls_datum_t *cpem, gnutls_datum_t *kpem)
 	gnutls_free(cpem->data);
 }
 
+/*
+ * A fresh self-signed root in ca (crt and key initialised), valid days from
+ * now; *xk receives its key for export (gnutls_x509_privkey_deinit).
+ */
 static int
-create_pair(int dirfd, struct hub_ca *ca, char *msg, size_t msglen)
+make_root(struct hub_ca *ca, long days, gnutls_x509_privkey_t *xkp,
+    char *msg, size_t msglen)
 {
 	gnutls_x509_privkey_t xk = NULL;
-	gnutls_datum_t kpem = { NULL, 0 }, cpem = { NULL, 0 };
 	unsigned char serial[8];
 	char sn[HUB_SN_MAX];
 	const char *errp;
 	size_t size;
 	time_t now = time(NULL);
-	struct edge_error e;
 	int rc = -1, r;
 
 	if ((r = gnutls_x509_privkey_init(&xk)) < 0 ||
@@ -176,7 +197,7 @@ create_pair(int dirfd, struct hub_ca *ca, char *msg, size_t msglen)
 	    (r = gnutls_x509_crt_set_key(ca->crt, xk)) < 0 ||
 	    (r = gnutls_x509_crt_set_activation_time(ca->crt, now - 60)) < 0 ||
 	    (r = gnutls_x509_crt_set_expiration_time(ca->crt,
-	    now + (time_t)CA_DAYS * 86400)) < 0 ||
+	    now + (time_t)days * 86400)) < 0 ||
 	    (r = gnutls_x509_crt_set_basic_constraints(ca->crt, 1, -1)) < 0 ||
 	    (r = gnutls_x509_crt_set_key_usage(ca->crt,
 	    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN)) < 0 ||
@@ -187,34 +208,88 @@ create_pair(int dirfd, struct hub_ca *ca, char *msg, size_t msglen)
 	    (r = gnutls_x509_crt_privkey_sign(ca->crt, ca->crt, ca->key,
 	    GNUTLS_DIG_SHA256, 0)) < 0)
 		FAIL("CA certificate: %s", gnutls_strerror(r));
-	if ((r = export_pair(ca->crt, xk, &cpem, &kpem)) < 0)
-		FAIL("CA export: %s", gnutls_strerror(r));
-	/* The key first: a ca.pem without its key would be useless. */
-	if (edge_file_write_atomic(dirfd, "ca-key.pem", kpem.data, kpem.size,
-	    EDGE_MODE_PRIVATE, &e) ||
-	    edge_file_write_atomic(dirfd, "ca.pem", cpem.data, cpem.size,
-	    EDGE_MODE_PUBLIC, &e))
-		FAIL("%s", e.msg);
-	if ((ca->pem = malloc(cpem.size + 1)) == NULL)
-		FAIL("out of memory");
-	memcpy(ca->pem, cpem.data, cpem.size);
-	ca->pem[cpem.size] = '\0';
-	ca->pem_len = cpem.size;
+	if (keep_pem(ca) < 0)
+		FAIL("CA export: out of memory");
+	ca->not_after = gnutls_x509_crt_get_expiration_time(ca->crt);
+	*xkp = xk;
+	xk = NULL;
 	rc = 0;
 out:
-	free_pair(&cpem, &kpem);
 	gnutls_x509_privkey_deinit(xk);
 	return rc;
 }
+
+/* The key as unencrypted PKCS#8 PEM into name (0600). */
+static int
+write_key(int dirfd, const char *name, gnutls_x509_privkey_t xk, char *msg,
+    size_t msglen)
+{
+	gnutls_datum_t cpem = { NULL, 0 }, kpem = { NULL, 0 };
+	struct edge_error e;
+	int rc = -1, r;
+
+	if ((r = gnutls_x509_privkey_export2_pkcs8(xk, GNUTLS_X509_FMT_PEM,
+	    NULL, GNUTLS_PKCS_PLAIN, &kpem)) < 0)
+		FAIL("CA key export: %s", gnutls_strerror(r));
+	if (edge_file_write_atomic(dirfd, name, kpem.data, kpem.size,
+	    EDGE_MODE_PRIVATE, &e))
+		FAIL("%s", e.msg);
+	rc = 0;
+out:
+	free_pair(&cpem, &kpem);
+	return rc;
+}
+
+static int
+create_pair(int dirfd, struct hub_ca *ca, char *msg, size_t msglen)
+{
+	gnutls_x509_privkey_t xk = NULL;
+	struct edge_error e;
+	int rc = -1;
+
+	if (make_root(ca, CA_DAYS, &xk, msg, msglen) < 0)
+		return -1;
+	/* The key first: a ca.pem without its key would be useless. */
+	if (write_key(dirfd, "ca-key.pem", xk, msg, msglen) < 0)
+		goto out;
+	if (edge_file_write_atomic(dirfd, "ca.pem", ca->pem, ca->pem_len,
+	    EDGE_MODE_PUBLIC, &e))
+		FAIL("%s", e.msg);
+	rc = 0;
+out:
+	gnutls_x509_privkey_deinit(xk);
+	return rc;
+}
+
+static int open_pair(int dirfd, const char *cname, const char *kname,
+    struct hub_ca *ca, bool create, bool *created, char *msg, size_t msglen);
 
 int
 hub_ca_open(int dirfd, struct hub_ca *ca, bool *created, char *msg,
     size_t msglen)
 {
-	bool have_crt = edge_file_exists(dirfd, "ca.pem");
-	bool have_key = edge_file_exists(dirfd, "ca-key.pem");
+	return open_pair(dirfd, "ca.pem", "ca-key.pem", ca, true, created, msg,
+	    msglen);
+}
+
+int
+hub_ca_load(int dirfd, const char *cname, const char *kname,
+    struct hub_ca *ca, char *msg, size_t msglen)
+{
+	bool created;
+
+	return open_pair(dirfd, cname, kname, ca, false, &created, msg,
+	    msglen);
+}
+
+static int
+open_pair(int dirfd, const char *cname, const char *kname, struct hub_ca *ca,
+    bool create, bool *created, char *msg, size_t msglen)
+{
+	bool have_crt = edge_file_exists(dirfd, cname);
+	bool have_key = edge_file_exists(dirfd, kname);
 	gnutls_datum_t der = { NULL, 0 };
-	size_t size;
+	size_t size, i;
 	int rc = -1, r;
 
 	memset(ca, 0, sizeof(*ca));
@@ -222,16 +297,19 @@ hub_ca_open(int dirfd, struct hub_ca *ca, bool *created, char *msg,
 	if (gnutls_x509_crt_init(&ca->crt) < 0 ||
 	    gnutls_privkey_init(&ca->key) < 0)
 		FAIL("out of memory");
-	if (have_crt != have_key)
-		FAIL("ca.pem and ca-key.pem must both exist or both be absent");
+	if (have_crt != have_key || (!have_crt && !create))
+		FAIL("%s and %s must both exist%s", cname, kname,
+		    create ? " or both be absent" : "");
 	if (have_crt) {
-		if (load_pair(dirfd, ca, msg, msglen) < 0)
+		if (load_pair(dirfd, cname, kname, ca, msg, msglen) < 0)
 			goto out;
 	} else {
 		if (create_pair(dirfd, ca, msg, msglen) < 0)
 			goto out;
 		*created = true;
 	}
+	for (i = 0; i < ca->ski_len && i < 64; i++)
+		snprintf(ca->id + 2 * i, 3, "%02x", ca->ski[i]);
 	if ((r = gnutls_x509_crt_export2(ca->crt, GNUTLS_X509_FMT_DER,
 	    &der)) < 0)
 		FAIL("CA export: %s", gnutls_strerror(r));
@@ -243,15 +321,15 @@ hub_ca_open(int dirfd, struct hub_ca *ca, bool *created, char *msg,
 	size = sizeof(ca->c);
 	if (gnutls_x509_crt_get_dn_by_oid(ca->crt, GNUTLS_OID_X520_COUNTRY_NAME,
 	    0, 0, ca->c, &size) < 0)
-		FAIL("ca.pem: no C in the subject");
+		FAIL("%s: no C in the subject", cname);
 	size = sizeof(ca->st);
 	if (gnutls_x509_crt_get_dn_by_oid(ca->crt,
 	    GNUTLS_OID_X520_STATE_OR_PROVINCE_NAME, 0, 0, ca->st, &size) < 0)
-		FAIL("ca.pem: no ST in the subject");
+		FAIL("%s: no ST in the subject", cname);
 	size = sizeof(ca->o);
 	if (gnutls_x509_crt_get_dn_by_oid(ca->crt,
 	    GNUTLS_OID_X520_ORGANIZATION_NAME, 0, 0, ca->o, &size) < 0)
-		FAIL("ca.pem: no O in the subject");
+		FAIL("%s: no O in the subject", cname);
 	rc = 0;
 out:
 	gnutls_free(der.data);
@@ -496,7 +574,6 @@ hub_ca_check_csr(const struct hub_ca *ca, const char *pem, bool ecc,
 	csr->ecc = ecc;
 	rc = 0;
 out:
-	gnutls_free(dn.data);
 	if (pub != NULL)
 		gnutls_pubkey_deinit(pub);
 	free(copy);
@@ -507,7 +584,8 @@ out:
 
 int
 hub_ca_issue_csr(struct hub_ca *ca, const struct hub_csr *csr, long days,
-    const char *crl_url, char sn[HUB_SN_MAX], char **cert_pem,
+    const char *crl_url, const char *cdp_url, char sn[HUB_SN_MAX],
+    char **cert_pem,
     time_t *not_before, time_t *not_after, char issuer[HUB_DN_MAX],
     char *msg, size_t msglen)
 {
@@ -527,16 +605,17 @@ hub_ca_issue_csr(struct hub_ca *ca, const struct hub_csr *csr, long days,
 	    (r = gnutls_x509_ext_export_basic_constraints(0, -1, &bc)) < 0 ||
 	    (r = gnutls_x509_crt_set_extension_by_oid(crt, "2.5.29.19", bc.data,
 	    bc.size, 0)) < 0 ||
+	    (cdp_url != NULL &&
 	    (r = gnutls_x509_crt_set_crl_dist_points2(crt, GNUTLS_SAN_URI,
-	    crl_url, (unsigned)strlen(crl_url), 0)) < 0)
+	    cdp_url, (unsigned)strlen(cdp_url), 0)) < 0))
 		FAIL("Call ca error!: %s", gnutls_strerror(r));
 	if (ia5("Enos Generated Certificate", ext, sizeof(ext), &extlen) < 0 ||
-	    (r = gnutls_x509_crt_set_extension_by_oid(crt, NETSCAPE_COMMENT,
-	    ext, extlen, 0)) < 0)
+	    gnutls_x509_crt_set_extension_by_oid(crt, NETSCAPE_COMMENT, ext,
+	    extlen, 0) < 0)
 		FAIL("Call ca error!: Netscape comment");
 	if (ia5(crl_url, ext, sizeof(ext), &extlen) < 0 ||
-	    (r = gnutls_x509_crt_set_extension_by_oid(crt,
-	    NETSCAPE_CA_REVOCATION, ext, extlen, 0)) < 0)
+	    gnutls_x509_crt_set_extension_by_oid(crt, NETSCAPE_CA_REVOCATION,
+	    ext, extlen, 0) < 0)
 		FAIL("Call ca error!: Netscape CA revocation URL");
 	if (finish_and_sign(ca, crt, days, sn, not_before, not_after, msg,
 	    msglen) < 0)
@@ -557,6 +636,116 @@ out:
 	gnutls_free(idn.data);
 	if (crt != NULL)
 		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+/* One DER element at p (len bytes): header and total length; -1 if malformed. */
+static int
+der_elem(const unsigned char *p, size_t len, size_t *hdr, size_t *total)
+{
+	size_t n, i, clen = 0;
+
+	if (len < 2)
+		return -1;
+	if (p[1] < 0x80) {
+		*hdr = 2;
+		clen = p[1];
+	} else {
+		n = p[1] & 0x7f;
+		if (n == 0 || n > 4 || len < 2 + n)
+			return -1;
+		for (i = 0; i < n; i++)
+			clen = clen << 8 | p[2 + i];
+		*hdr = 2 + n;
+	}
+	if (clen > len - *hdr)
+		return -1;
+	*total = *hdr + clen;
+	return 0;
+}
+
+/* Tag and DER length of n content bytes into out (6 at most); the count. */
+static size_t
+der_head(unsigned char tag, size_t n, unsigned char *out)
+{
+	size_t k = 0, m, i;
+
+	out[0] = tag;
+	if (n < 0x80) {
+		out[1] = (unsigned char)n;
+		return 2;
+	}
+	for (m = n; m > 0; m >>= 8)
+		k++;
+	out[1] = (unsigned char)(0x80 | k);
+	for (i = 0; i < k; i++)
+		out[2 + i] = (unsigned char)(n >> (8 * (k - 1 - i)));
+	return 2 + k;
+}
+
+/*
+ * GnuTLS writes an empty revokedCertificates SEQUENCE into a CRL without
+ * entries; RFC 5280 5.1.2.6 wants it omitted.  Take it out of TBSCertList
+ * and sign that again with the CA key (the algorithm stays the same).
+ */
+static int
+crl_omit_empty_list(struct hub_ca *ca, gnutls_datum_t *der)
+{
+	const unsigned char *p = der->data, *tbs, *alg;
+	gnutls_datum_t body, sig = { NULL, 0 };
+	unsigned char *out = NULL, head[8];
+	size_t len = der->size, h, t, th, tt, at, off, e, n, hl, blen;
+	int rc = -1;
+
+	if (der_elem(p, len, &h, &t) < 0)
+		return -1;
+	tbs = p + h;
+	len = t - h;
+	if (der_elem(tbs, len, &th, &tt) < 0)
+		return -1;
+	alg = tbs + tt;
+	if (der_elem(alg, len - tt, &h, &at) < 0)
+		return -1;
+	/* version, signature, issuer, thisUpdate, nextUpdate: then the list */
+	for (off = th, n = 0; off < tt; off += e, n++) {
+		if (der_elem(tbs + off, tt - off, &h, &e) < 0)
+			return -1;
+		if (n >= 3 && tbs[off] != 0x17 && tbs[off] != 0x18)
+			break;
+	}
+	if (off + 2 > tt || tbs[off] != 0x30 || tbs[off + 1] != 0)
+		return 0;	/* no empty list: nothing to do */
+	/* new TBSCertList, signed, then the outer SEQUENCE around it */
+	blen = tt - th - 2;
+	if ((out = gnutls_malloc(der->size + 16)) == NULL)
+		return -1;
+	hl = der_head(0x30, blen, out + 16);
+	memmove(out + 16 + hl, tbs + th, off - th);
+	memmove(out + 16 + hl + (off - th), tbs + off + 2, tt - off - 2);
+	body.data = out + 16;
+	body.size = (unsigned)(hl + blen);
+	if (gnutls_privkey_sign_data(ca->key, GNUTLS_DIG_SHA256, 0, &body,
+	    &sig) < 0)
+		goto out;
+	n = body.size + at;
+	hl = der_head(0x03, sig.size + 1, head);
+	n += hl + 1 + sig.size;
+	t = der_head(0x30, n, out);
+	if (t + n > der->size + 16)
+		goto out;
+	memmove(out + t, body.data, body.size);
+	memcpy(out + t + body.size, alg, at);
+	memcpy(out + t + body.size + at, head, hl);
+	out[t + body.size + at + hl] = 0;	/* no unused bits */
+	memcpy(out + t + body.size + at + hl + 1, sig.data, sig.size);
+	gnutls_free(der->data);
+	der->data = out;
+	der->size = (unsigned)(t + n);
+	out = NULL;
+	rc = 0;
+out:
+	gnutls_free(out);
+	gnutls_free(sig.data);
 	return rc;
 }
 
@@ -594,8 +783,11 @@ hub_ca_make_crl(struct hub_ca *ca, const struct hub_revoked *revoked,
 	}
 	if ((r = gnutls_x509_crl_privkey_sign(crl, ca->crt, ca->key,
 	    GNUTLS_DIG_SHA256, 0)) < 0 ||
-	    (r = gnutls_x509_crl_export2(crl, GNUTLS_X509_FMT_PEM, pem)) < 0 ||
 	    (r = gnutls_x509_crl_export2(crl, GNUTLS_X509_FMT_DER, der)) < 0)
+		FAIL("CRL: %s", gnutls_strerror(r));
+	if (n == 0 && crl_omit_empty_list(ca, der) < 0)
+		FAIL("CRL: cannot omit the empty revokedCertificates");
+	if ((r = gnutls_pem_base64_encode2("X509 CRL", der, pem)) < 0)
 		FAIL("CRL: %s", gnutls_strerror(r));
 	rc = 0;
 out:
@@ -606,5 +798,142 @@ out:
 	}
 	if (crl != NULL)
 		gnutls_x509_crl_deinit(crl);
+	return rc;
+}
+
+bool
+hub_ca_issued(const struct hub_ca *ca, const char *cert_pem)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t d;
+	unsigned char aki[64];
+	size_t size = sizeof(aki);
+	bool yes = false;
+
+	if (cert_pem == NULL || gnutls_x509_crt_init(&crt) < 0)
+		return false;
+	d.data = (unsigned char *)(uintptr_t)cert_pem;
+	d.size = (unsigned)strlen(cert_pem);
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) >= 0 &&
+	    gnutls_x509_crt_get_authority_key_id(crt, aki, &size, NULL) >= 0)
+		yes = size == ca->ski_len && memcmp(aki, ca->ski, size) == 0;
+	gnutls_x509_crt_deinit(crt);
+	return yes;
+}
+
+/*
+ * The link certificate: the new root's subject and key, issued and signed
+ * by the old root, a CA like the root, valid as long as both roots are.
+ */
+static int
+make_link(struct hub_ca *old, struct hub_ca *nu, gnutls_datum_t *pem,
+    char *msg, size_t msglen)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_pubkey_t pub = NULL;
+	unsigned char serial[8];
+	char sn[HUB_SN_MAX];
+	time_t now = time(NULL), end = old->not_after;
+	int rc = -1, r;
+
+	if (nu->not_after < end)
+		end = nu->not_after;
+	if (new_serial(serial, sn) < 0)
+		FAIL("link serial: no randomness");
+	if ((r = gnutls_x509_crt_init(&crt)) < 0 ||
+	    (r = gnutls_pubkey_init(&pub)) < 0 ||
+	    (r = gnutls_pubkey_import_x509(pub, nu->crt, 0)) < 0 ||
+	    (r = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
+	    /* make_root's subject, encoded the same way */
+	    (r = gnutls_x509_crt_set_dn(crt, CA_DN, NULL)) < 0 ||
+	    (r = gnutls_x509_crt_set_pubkey(crt, pub)) < 0 ||
+	    (r = gnutls_x509_crt_set_serial(crt, serial, 8)) < 0 ||
+	    (r = gnutls_x509_crt_set_activation_time(crt, now - 60)) < 0 ||
+	    (r = gnutls_x509_crt_set_expiration_time(crt, end)) < 0 ||
+	    (r = gnutls_x509_crt_set_basic_constraints(crt, 1, -1)) < 0 ||
+	    (r = gnutls_x509_crt_set_key_usage(crt,
+	    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN)) < 0 ||
+	    (r = gnutls_x509_crt_set_subject_key_id(crt, nu->ski,
+	    nu->ski_len)) < 0 ||
+	    (r = gnutls_x509_crt_set_authority_key_id(crt, old->ski,
+	    old->ski_len)) < 0 ||
+	    (r = gnutls_x509_crt_privkey_sign(crt, old->crt, old->key,
+	    GNUTLS_DIG_SHA256, 0)) < 0 ||
+	    (r = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, pem)) < 0)
+		FAIL("link certificate: %s", gnutls_strerror(r));
+	rc = 0;
+out:
+	if (pub != NULL)
+		gnutls_pubkey_deinit(pub);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+int
+hub_ca_rotate(int dirfd, long days, char *msg, size_t msglen)
+{
+	struct hub_ca old, prev, nu;
+	gnutls_x509_privkey_t xk = NULL;
+	gnutls_datum_t link = { NULL, 0 };
+	char *key = NULL, *bundle = NULL;
+	size_t klen = 0;
+	struct edge_error e;
+	int rc = -1;
+
+	memset(&nu, 0, sizeof(nu));
+	memset(&prev, 0, sizeof(prev));
+	if (hub_ca_load(dirfd, "ca.pem", "ca-key.pem", &old, msg, msglen) < 0)
+		return -1;
+	/* One rotation at a time: the previous root must have expired. */
+	if (edge_file_exists(dirfd, "ca-prev.pem")) {
+		if (hub_ca_load(dirfd, "ca-prev.pem", "ca-prev-key.pem", &prev,
+		    msg, msglen) < 0)
+			goto out;
+		if (prev.not_after > time(NULL))
+			FAIL("the previous root is still valid (until %lld); "
+			    "rotate after it expired",
+			    (long long)prev.not_after);
+	}
+	if (days < 1 || days > 36500)
+		FAIL("root validity %ld days: 1 to 36500", days);
+	if (gnutls_x509_crt_init(&nu.crt) < 0 ||
+	    gnutls_privkey_init(&nu.key) < 0)
+		FAIL("out of memory");
+	if (make_root(&nu, days, &xk, msg, msglen) < 0 ||
+	    make_link(&old, &nu, &link, msg, msglen) < 0)
+		goto out;
+	if ((bundle = malloc(nu.pem_len + old.pem_len + 1)) == NULL)
+		FAIL("out of memory");
+	memcpy(bundle, nu.pem, nu.pem_len);
+	memcpy(bundle + nu.pem_len, old.pem, old.pem_len);
+	/*
+	 * The old pair moves aside first, then the link, then the new pair:
+	 * ca-key.pem last but one, ca.pem (new root first, old one after it:
+	 * the broker's cafile) last.
+	 */
+	if (edge_file_read(dirfd, "ca-key.pem", EDGE_FILE_MAX, &key, &klen,
+	    &e) ||
+	    edge_file_write_atomic(dirfd, "ca-prev-key.pem", key, klen,
+	    EDGE_MODE_PRIVATE, &e) ||
+	    edge_file_write_atomic(dirfd, "ca-prev.pem", old.pem, old.pem_len,
+	    EDGE_MODE_PUBLIC, &e) ||
+	    edge_file_write_atomic(dirfd, "ca-link.pem", link.data, link.size,
+	    EDGE_MODE_PUBLIC, &e))
+		FAIL("%s", e.msg);
+	if (write_key(dirfd, "ca-key.pem", xk, msg, msglen) < 0)
+		goto out;
+	if (edge_file_write_atomic(dirfd, "ca.pem", bundle,
+	    nu.pem_len + old.pem_len, EDGE_MODE_PUBLIC, &e))
+		FAIL("%s", e.msg);
+	rc = 0;
+out:
+	free(bundle);
+	edge_file_free_private(&key, klen);
+	gnutls_free(link.data);
+	gnutls_x509_privkey_deinit(xk);
+	hub_ca_close(&nu);
+	hub_ca_close(&prev);
+	hub_ca_close(&old);
 	return rc;
 }

@@ -31,6 +31,7 @@ struct hub_ca {
 	char c[HUB_FIELD_MAX], st[HUB_FIELD_MAX], o[HUB_FIELD_MAX];
 	unsigned char ski[64];
 	size_t ski_len;
+	char id[129];			/* the SKI in hex: names its CRL */
 	time_t not_after;
 };
 
@@ -41,6 +42,20 @@ struct hub_ca {
 int hub_ca_open(int dirfd, struct hub_ca *ca, bool *created, char *msg,
     size_t msglen);
 void hub_ca_close(struct hub_ca *ca);
+/* Load an existing pair (cname may be a bundle: its first certificate). */
+int hub_ca_load(int dirfd, const char *cname, const char *kname,
+    struct hub_ca *ca, char *msg, size_t msglen);
+
+/*
+ * Root rotation (the hub stopped): a new self-signed root with the same
+ * subject, valid days, and a link certificate (its subject and key, signed
+ * by the current root).  Files: ca-prev.pem/ca-prev-key.pem (the old pair),
+ * ca-link.pem, ca-key.pem (the new key), ca.pem (new root, then old root).
+ * Refused while an earlier previous root is still valid.  0 or -1 with msg.
+ */
+int hub_ca_rotate(int dirfd, long days, char *msg, size_t msglen);
+/* Did ca issue this certificate (its AKI is ca's SKI)? */
+bool hub_ca_issued(const struct hub_ca *ca, const char *cert_pem);
 
 /* What a profile needs to know about a hub-made key pair. */
 enum hub_role { HUB_ROLE_SERVER, HUB_ROLE_CLIENT };
@@ -75,11 +90,13 @@ void hub_csr_free(struct hub_csr *csr);
 
 /*
  * Issue the section 7.1 profile for csr, valid days (capped at the root's
- * end), pointing at crl_url.  sn receives the decimal serial; *cert_pem is
+ * end): the Netscape CA revocation URL crl_url, a CRL distribution point
+ * cdp_url (none when NULL).  sn receives the decimal serial; *cert_pem is
  * freed with gnutls_free(); not_before/not_after/issuer describe the result.
  */
 int hub_ca_issue_csr(struct hub_ca *ca, const struct hub_csr *csr, long days,
-    const char *crl_url, char sn[HUB_SN_MAX], char **cert_pem,
+    const char *crl_url, const char *cdp_url, char sn[HUB_SN_MAX],
+    char **cert_pem,
     time_t *not_before, time_t *not_after, char issuer[HUB_DN_MAX],
     char *msg, size_t msglen);
 

@@ -147,9 +147,9 @@ apply(struct hub_conf *c, const char *k, char *v)
 	if (strcmp(k, "dynamic_activation") == 0)
 		return parse_bool(v, &p->dynamic);
 	if (strcmp(k, "default_valid_day") == 0)
-		return parse_long(v, 1, 3650, &p->default_valid_day);
+		return parse_long(v, 1, 36500, &p->default_valid_day);
 	if (strcmp(k, "max_valid_day") == 0)
-		return parse_long(v, 1, 3650, &p->max_valid_day);
+		return parse_long(v, 1, 36500, &p->max_valid_day);
 	if (strcmp(k, "measurepoint") == 0)
 		return add_point(p, v);
 	return -1;

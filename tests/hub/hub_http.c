@@ -14,7 +14,7 @@
 
 #define TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
-static struct MHD_Daemon *daemon_;
+static struct MHD_Daemon *daemon_, *crl_daemon_;
 static struct hub *hub_;
 
 /* Per-connection upload state. */
@@ -141,12 +141,13 @@ serve_ca(struct hub *h, const struct hub_req *rq, struct hub_resp *rs)
 		hub_reply(rs, 405, ENOS_EARG, "Method Not Allowed", NULL);
 		return true;
 	}
+	/* DER holds one certificate or CRL: the current root's. */
 	if (cacert && hub_req_wants_der(rq, "application/pkix-cert"))
 		reply_blob(rs, "application/pkix-cert", h->ca.der,
 		    h->ca.der_len);
 	else if (cacert)
-		reply_blob(rs, "application/x-pem-file", h->ca.pem,
-		    h->ca.pem_len);
+		reply_blob(rs, "application/x-pem-file", h->cacert,
+		    h->cacert_len);
 	else if (h->crl_der.data == NULL)
 		hub_reply(rs, 503, ENOS_EINTERNAL, "CRL not available", NULL);
 	else if (hub_req_wants_der(rq, "application/pkix-crl"))
@@ -278,6 +279,32 @@ route(struct hub *h, struct hub_req *rq, const char *ctype,
 	json_object_put(body);
 }
 
+/* Log and queue rs (its body is handed over). */
+static enum MHD_Result
+send_reply(struct MHD_Connection *c, struct hub_resp *rs, const char *method,
+    const char *url, const char *scheme)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (rs->body == NULL)
+		hub_reply(rs, 500, ENOS_EINTERNAL, "Internal error", NULL);
+	hub_log("%s %s%s -> %u", method, scheme, url, rs->status);
+	resp = MHD_create_response_from_buffer(rs->len,
+	    rs->body ? rs->body : (char *)"",
+	    rs->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL) {
+		free(rs->body);
+		return MHD_NO;
+	}
+	if (rs->ctype != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    rs->ctype);
+	ret = MHD_queue_response(c, rs->status ? rs->status : 500, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -288,8 +315,6 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	struct hub_req rq;
 	struct hub_resp rs = { 0 };
 	struct params_ctx pctx = { &rq, false };
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
 	(void)version;
 	if (up == NULL) {
@@ -349,21 +374,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		hub_fault_apply(h, &rq, &rs);
 		pthread_mutex_unlock(&h->lock);
 	}
-	if (rs.body == NULL)
-		hub_reply(&rs, 500, ENOS_EINTERNAL, "Internal error", NULL);
-	hub_log("%s %s -> %u", method, url, rs.status);
-	resp = MHD_create_response_from_buffer(rs.len, rs.body ? rs.body : (char *)"",
-	    rs.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (resp == NULL) {
-		free(rs.body);
-		return MHD_NO;
-	}
-	if (rs.ctype != NULL)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-		    rs.ctype);
-	ret = MHD_queue_response(c, rs.status ? rs.status : 500, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return send_reply(c, &rs, method, url, "");
 }
 
 static void
@@ -382,6 +393,44 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 }
 
+/*
+ * The CRL distribution point of issued certificates (RFC 5280 4.2.1.13: an
+ * HTTP URI serving DER): plain HTTP, GET /crl/ROOT-SKI-HEX.crl only.
+ */
+static enum MHD_Result
+handle_crl(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct hub *h = cls;
+	struct hub_resp rs = { 0 };
+	const gnutls_datum_t *crl = NULL;
+	char p[160];
+
+	(void)version;
+	(void)upload_data;
+	(void)con_cls;
+	if (*upload_data_size > 0)
+		return MHD_NO;
+	pthread_mutex_lock(&h->lock);
+	snprintf(p, sizeof(p), "/crl/%s.crl", h->ca.id);
+	if (strcmp(url, p) == 0)
+		crl = &h->crl_der;
+	else if (h->prev.crt != NULL) {
+		snprintf(p, sizeof(p), "/crl/%s.crl", h->prev.id);
+		if (strcmp(url, p) == 0)
+			crl = &h->prev_crl_der;
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		hub_reply(&rs, 405, ENOS_EARG, "Method Not Allowed", NULL);
+	else if (crl == NULL || crl->data == NULL)
+		hub_reply(&rs, 404, ENOS_ENOTFOUND, "Not Found", NULL);
+	else
+		reply_blob(&rs, "application/pkix-crl", crl->data, crl->size);
+	pthread_mutex_unlock(&h->lock);
+	return send_reply(c, &rs, method, url, "http ");
+}
+
 /* libmicrohttpd's printf-style error log (clang checks the format). */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
@@ -398,16 +447,25 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 int
-hub_http_start(struct hub *h, unsigned short port, const char *cert_pem,
-    const char *key_pem)
+hub_http_start(struct hub *h, unsigned short port, unsigned short crl_port,
+    const char *cert_pem, const char *key_pem)
 {
 	struct sockaddr_in sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons(port);
+	sa.sin_port = htons(crl_port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	hub_ = h;
+	if (crl_port != 0 && (crl_daemon_ = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, crl_port, NULL,
+	    NULL, handle_crl, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 30,
+	    MHD_OPTION_CONNECTION_LIMIT, 64,
+	    MHD_OPTION_END)) == NULL)
+		return -1;
+	sa.sin_port = htons(port);
 	daemon_ = MHD_start_daemon(MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_ERROR_LOG, port, NULL, NULL, handle, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -428,6 +486,8 @@ hub_http_stop(void)
 {
 	if (daemon_ != NULL)
 		MHD_stop_daemon(daemon_);
-	daemon_ = NULL;
+	if (crl_daemon_ != NULL)
+		MHD_stop_daemon(crl_daemon_);
+	daemon_ = crl_daemon_ = NULL;
 	hub_ = NULL;
 }

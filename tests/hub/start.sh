@@ -62,9 +62,11 @@ pick_port() {
 tries=0
 while :; do
 	api_port=$(pick_port api)
-	"$hub" --dir "$dir" --port "$api_port" >>"$dir/hub.log" 2>&1 &
+	crl_port=$(pick_port crl)
+	[ "$crl_port" != "$api_port" ] || crl_port=$("$hub" --free-port)
+	"$hub" --dir "$dir" --port "$api_port" --crl-port "$crl_port" >>"$dir/hub.log" 2>&1 &
 	echo $! >"$dir/hub.pid"
-	wait_up hub "$api_port" && break
+	wait_up hub "$api_port" && wait_up hub "$crl_port" && break
 	kill "$(cat "$dir/hub.pid")" 2>/dev/null || true
 	rm -f "$dir/hub.pid" "$dir/ports"
 	tries=$((tries + 1))
@@ -126,7 +128,7 @@ CONF
 	[ $tries -lt 3 ] || { "$top/tests/hub/stop.sh" "$dir" >/dev/null 2>&1
 		die "mosquitto did not start, see $dir/mosquitto.log"; }
 done
-printf 'api=%s\nmqtt=%s\nact=%s\n' "$api_port" "$mqtt_port" "$act_port" >"$dir/ports"
+printf 'api=%s\ncrl=%s\nmqtt=%s\nact=%s\n' "$api_port" "$crl_port" "$mqtt_port" "$act_port" >"$dir/ports"
 
 conf() { sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$2" | head -n 1; }
 q() { printf "%s='%s'\n" "$1" "$2"; }
@@ -137,6 +139,7 @@ q HUB_MQTT "mqtts://127.0.0.1:$mqtt_port"
 q HUB_MQTT_ACTIVATE "mqtts://127.0.0.1:$act_port"
 q HUB_CA "$dir/ca.pem"
 q HUB_CRL "$dir/crl.pem"
+q HUB_CRL_HTTP "http://127.0.0.1:$crl_port"
 q HUB_ORG_ID "$(conf org_id "$dir/credentials")"
 q HUB_ACCESS_KEY "$(conf access_key "$dir/credentials")"
 q HUB_SECRET_KEY_FILE "$dir/secret_key"
