@@ -200,9 +200,15 @@ assert_ok "and the new device's certificate as good" edge-crl-update --check -d 
 assert_ok "the broker takes the old root's device" connect ca-old
 assert_ok "and the new root's device" connect ca-new
 
+"$HUBSH/stop.sh" "$H" >/dev/null 2>&1
+cp "$H/ca.pem" "$T/ca-before.pem"
+assert_fails 1 "a second rotation is refused while the previous root is valid" \
+    "$B/tests/hub/enos-hub" --dir "$H" --rotate-root
+assert_grep "... saying why" "previous root is still valid" "$T/err"
+assert_ok "... and changes nothing" cmp "$H/ca.pem" "$T/ca-before.pem"
+
 # ---- time: the hub follows the process clock (libfaketime) ---------------
 if have_faketime; then
-	"$HUBSH/stop.sh" "$H" >/dev/null 2>&1
 	# Past the first root's end (3650 days), inside the new root's (7300).
 	assert_ok "the hub starts ten years on (at_time)" sh -c \
 	    ". '$TOP/tests/lib.sh'; at_time +3651d '$HUBSH/start.sh' '$H' >'$T/env'"

@@ -61,6 +61,22 @@ usage(void)
 	exit(2);
 }
 
+/* A decimal option value in [min, max], else a usage error. */
+static long
+num_arg(const char *opt, const char *v, long min, long max)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max) {
+		hub_log("%s: a number from %ld to %ld: %s", opt, min, max, v);
+		usage();
+	}
+	return n;
+}
+
 static int
 free_port(void)
 {
@@ -404,7 +420,6 @@ main(int argc, char **argv)
 	const char *dir = NULL;
 	bool init = false, rotate = false;
 	long port = 0, crl_port = 0, root_days = 3650;
-	char *end;
 	int c, rc = 1;
 
 	memset(&h, 0, sizeof(h));
@@ -415,28 +430,13 @@ main(int argc, char **argv)
 			dir = optarg;
 			break;
 		case 'p':
-			port = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || port < 1 ||
-			    port > 65535) {
-				hub_log("--port: not a TCP port: %s", optarg);
-				usage();
-			}
+			port = num_arg("--port", optarg, 1, 65535);
 			break;
 		case 'c':
-			crl_port = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || crl_port < 1 ||
-			    crl_port > 65535) {
-				hub_log("--crl-port: not a TCP port: %s", optarg);
-				usage();
-			}
+			crl_port = num_arg("--crl-port", optarg, 1, 65535);
 			break;
 		case 'D':
-			root_days = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || root_days < 1 ||
-			    root_days > 36500) {
-				hub_log("--root-days: 1 to 36500: %s", optarg);
-				usage();
-			}
+			root_days = num_arg("--root-days", optarg, 1, 36500);
 			break;
 		case 'r':
 			rotate = true;
