@@ -59,45 +59,33 @@ feed(size_t max, const char *const *chunks, struct got *g,
 }
 
 static void
-lines_across_reads(void **state)
+lines_as_fed(void **state)
 {
-	const char *const c[] = { "ab\ncd", "e\n\nf", "g\nh", NULL };
-	struct got g = { 0 };
-	unsigned long long n;
+	static const struct {
+		size_t max;
+		const char *chunks[5];
+		const char *want;
+		unsigned long long lines;
+	} v[] = {
+		/* The empty line is handed over too; the last needs no '\n'. */
+		{ 16, { "ab\ncd", "e\n\nf", "g\nh", NULL }, "ab|cde||fg|h", 5 },
+		/* max 4: "1234567890" is told once, then skipped to its end. */
+		{ 4, { "abcd\n12345", "6789", "0\nok\n", "toolong", NULL },
+		    "abcd|#|ok|#", 4 },
+		/* A read of at most max + 1 bytes: the long line fills the buffer. */
+		{ 4, { "x\n123456\ny\n", NULL }, "x|#|y", 3 },
+	};
+	size_t i;
 
 	(void)state;
-	feed(16, c, &g, &n);
-	/* The empty line is handed over too; the last needs no '\n'. */
-	assert_string_equal(g.text, "ab|cde||fg|h");
-	assert_int_equal(n, 5);
-}
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct got g = { 0 };
+		unsigned long long n;
 
-static void
-overlong_lines(void **state)
-{
-	/* max 4: "12345" is too long (told once), then skipped to its end. */
-	const char *const c[] = { "abcd\n12345", "6789", "0\nok\n", "toolong", NULL };
-	struct got g = { 0 };
-	unsigned long long n;
-
-	(void)state;
-	feed(4, c, &g, &n);
-	assert_string_equal(g.text, "abcd|#|ok|#");
-	assert_int_equal(n, 4);
-}
-
-static void
-overlong_in_one_read(void **state)
-{
-	const char *const c[] = { "x\n123456\ny\n", NULL };
-	struct got g = { 0 };
-	unsigned long long n;
-
-	(void)state;
-	/* A read of at most max + 1 bytes: the long line fills the buffer. */
-	feed(4, c, &g, &n);
-	assert_string_equal(g.text, "x|#|y");
-	assert_int_equal(n, 3);
+		feed(v[i].max, v[i].chunks, &g, &n);
+		assert_string_equal(g.text, v[i].want);
+		assert_int_equal(n, v[i].lines);
+	}
 }
 
 static void
@@ -145,9 +133,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(lines_across_reads),
-		cmocka_unit_test(overlong_lines),
-		cmocka_unit_test(overlong_in_one_read),
+		cmocka_unit_test(lines_as_fed),
 		cmocka_unit_test(callback_stops),
 		cmocka_unit_test(nothing_yet_and_errors),
 	};
