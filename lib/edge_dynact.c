@@ -35,54 +35,73 @@ on_subscribe(void *user, int mid)
 		x->c->on_subscribe(mid);
 }
 
+int
+edge_dynact_answer(const void *payload, size_t len, const char *product_key,
+    const char *device_key, char **id, char **asset_id,
+    struct edge_secret **secret, struct edge_error *err)
+{
+	static const char what[] = "activation answer";
+	json_object *o = NULL, *params;
+	const char *mid, *asset, *pk, *dk, *sec = NULL;
+	int rc;
+
+	*id = *asset_id = NULL;
+	*secret = NULL;
+	if ((rc = edge_json_parse(payload, len, what, &o, err)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_json_string(o, "id", what, &mid, err)) ||
+	    (rc = edge_json_object(o, "params", what, &params, err)) ||
+	    (rc = edge_json_string(params, "assetId", what, &asset, err)) ||
+	    (rc = edge_json_string(params, "productKey", what, &pk, err)) ||
+	    (rc = edge_json_string(params, "deviceKey", what, &dk, err)) ||
+	    (rc = edge_json_string(params, "deviceSecret", what, &sec, err)))
+		goto out;
+	if (strcmp(pk, product_key) != 0 || strcmp(dk, device_key) != 0) {
+		rc = edge_err(err, EDGE_EINPUT, "%s: names device %s/%s", what, pk,
+		    dk);
+		goto out;
+	}
+	if ((*id = strdup(mid)) == NULL || (*asset_id = strdup(asset)) == NULL) {
+		rc = edge_err(err, EDGE_EFAIL, "out of memory");
+		goto out;
+	}
+	rc = edge_secret_from_value(sec, secret, err);
+out:
+	if (rc != EDGE_OK) {
+		free(*id);
+		free(*asset_id);
+		*id = *asset_id = NULL;
+	}
+	/*
+	 * The parsed answer holds the device secret in a buffer json-c frees
+	 * without wiping; the buffer is the object's own (json_object_get_string
+	 * returns it), so wipe it in place before the object goes.
+	 */
+	if (sec != NULL)
+		explicit_bzero((void *)(uintptr_t)sec, strlen(sec));
+	json_object_put(o);
+	return rc;
+}
+
 static void
 on_message(void *user, const char *topic, const void *payload, size_t len)
 {
-	static const char what[] = "activation answer";
 	struct exchange *x = user;
-	json_object *o = NULL, *params;
-	const char *id, *asset, *pk, *dk, *secret = NULL;
-	char reply_topic[sizeof(x->topic) + 8], reply[256];
+	char reply_topic[sizeof(x->topic) + 8], reply[256], *id = NULL;
 
 	if (strcmp(topic, x->topic) != 0 || x->done)
 		return;
 	x->done = true;
-	if ((x->rc = edge_json_parse(payload, len, what, &o, &x->err)) != EDGE_OK)
+	if ((x->rc = edge_dynact_answer(payload, len, x->c->product_key,
+	    x->c->device_key, &id, &x->asset_id, &x->secret, &x->err)) != EDGE_OK)
 		return;
-	if ((x->rc = edge_json_string(o, "id", what, &id, &x->err)) ||
-	    (x->rc = edge_json_object(o, "params", what, &params, &x->err)) ||
-	    (x->rc = edge_json_string(params, "assetId", what, &asset, &x->err)) ||
-	    (x->rc = edge_json_string(params, "productKey", what, &pk, &x->err)) ||
-	    (x->rc = edge_json_string(params, "deviceKey", what, &dk, &x->err)) ||
-	    (x->rc = edge_json_string(params, "deviceSecret", what, &secret,
-	    &x->err)))
-		goto out;
-	if (strcmp(pk, x->c->product_key) != 0 || strcmp(dk, x->c->device_key) != 0) {
-		x->rc = edge_err(&x->err, EDGE_EINPUT, "%s: names device %s/%s", what,
-		    pk, dk);
-		goto out;
-	}
-	if ((x->asset_id = strdup(asset)) == NULL ||
-	    (x->rc = edge_secret_from_value(secret, &x->secret, &x->err)) != EDGE_OK) {
-		x->rc = x->rc ? x->rc : edge_err(&x->err, EDGE_EFAIL, "out of memory");
-		goto out;
-	}
 	/* Acknowledge as the SDKs do; the secret is stored either way. */
 	snprintf(reply_topic, sizeof(reply_topic), "%s_reply", x->topic);
 	snprintf(reply, sizeof(reply), "{\"id\":\"%.64s\",\"code\":200,\"message\":\"activated\"}",
 	    id);
 	(void)edge_mqtt_publish(x->mq, reply_topic, reply, strlen(reply), 0, NULL,
 	    NULL);
-	x->rc = EDGE_OK;
-out:
-	/*
-	 * The parsed answer holds the device secret in a buffer json-c frees
-	 * without wiping; the buffer is the object's own (json_object_get_string
-	 * returns it), so wipe it in place before the object goes.
-	 */
-	if (secret != NULL)
-		explicit_bzero((void *)(uintptr_t)secret, strlen(secret));
-	json_object_put(o);
+	free(id);
 }
 
 #define REFUSED_WHY "wrong product secret, unknown device, device already activated, or dynamic activation off for the product"

@@ -35,4 +35,16 @@ struct edge_dynact_conf {
 int edge_dynact_run(const struct edge_dynact_conf *c, char **asset_id,
     struct edge_secret **secret, struct edge_error *err);
 
+/*
+ * The hub's activation answer for device product_key/device_key:
+ * {"id":ID,"params":{"assetId","productKey","deviceKey","deviceSecret"}}.
+ * On success *id (its message id, for the acknowledgement) and *asset_id
+ * (both free()) and *secret (edge_secret_free) are set; the parsed copy of
+ * the secret is wiped.  Errors: EDGE_EINPUT (not JSON, a member missing or
+ * not a string, another device's answer), EDGE_EFAIL.
+ */
+int edge_dynact_answer(const void *payload, size_t len,
+    const char *product_key, const char *device_key, char **id,
+    char **asset_id, struct edge_secret **secret, struct edge_error *err);
+
 #endif
