@@ -1,9 +1,230 @@
 /* SPDX-License-Identifier: MIT */
+#include <ctype.h>
 #include <string.h>
 
 #include "edge_json.h"
 
 #define MAX_DEPTH 16
+
+/*
+ * RFC 8259 syntax, checked before json-c: its strict mode still takes
+ * 'single quotes', NaN, Infinity, raw control characters, lone surrogates and
+ * bad UTF-8, and edge-connect forwards telemetry lines as they came.  Each
+ * returns NULL or why not; *pp moves past what was read.
+ */
+#define TRUNCATED "truncated"
+
+static const char *
+hex4(const unsigned char **pp, const unsigned char *end, unsigned *u)
+{
+	int i;
+
+	for (*u = 0, i = 0; i < 4; i++, (*pp)++) {
+		if (*pp == end)
+			return TRUNCATED;
+		if (!isxdigit(**pp))
+			return "bad \\u escape";
+		*u = *u << 4 | (unsigned)(isdigit(**pp) ? **pp - '0' :
+		    (**pp | 0x20) - 'a' + 10);
+	}
+	return NULL;
+}
+
+/* One UTF-8 sequence: shortest form, no surrogates, at most U+10FFFF. */
+static const char *
+utf8(const unsigned char **pp, const unsigned char *end)
+{
+	unsigned c = *(*pp)++, n, lo = 0x80, hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 1;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 2;
+		lo = c == 0xe0 ? 0xa0 : lo;
+		hi = c == 0xed ? 0x9f : hi;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 3;
+		lo = c == 0xf0 ? 0x90 : lo;
+		hi = c == 0xf4 ? 0x8f : hi;
+	} else
+		return "bad UTF-8";
+	for (; n > 0; n--, (*pp)++, lo = 0x80, hi = 0xbf) {
+		if (*pp == end)
+			return TRUNCATED;
+		if (**pp < lo || **pp > hi)
+			return "bad UTF-8";
+	}
+	return NULL;
+}
+
+static const char *
+string(const unsigned char **pp, const unsigned char *end)
+{
+	const char *why;
+	unsigned u;
+
+	for ((*pp)++;;) {
+		if (*pp == end)
+			return TRUNCATED;
+		if (**pp == '"') {
+			(*pp)++;
+			return NULL;
+		}
+		if (**pp < 0x20)
+			return "control character in a string";
+		if (**pp >= 0x80) {
+			if ((why = utf8(pp, end)) != NULL)
+				return why;
+			continue;
+		}
+		if (*(*pp)++ != '\\')
+			continue;
+		if (*pp == end)
+			return TRUNCATED;
+		if (**pp != 'u') {
+			if (**pp == '\0' || strchr("\"\\/bfnrt", **pp) == NULL)
+				return "bad escape";
+			(*pp)++;
+			continue;
+		}
+		(*pp)++;
+		if ((why = hex4(pp, end, &u)) != NULL)
+			return why;
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return "lone surrogate";
+		if (u < 0xd800 || u > 0xdbff)
+			continue;
+		/* A high surrogate: a low one must follow at once. */
+		if (end - *pp < 2)
+			return *pp == end || **pp == '\\' ? TRUNCATED : "lone surrogate";
+		if ((*pp)[0] != '\\' || (*pp)[1] != 'u')
+			return "lone surrogate";
+		*pp += 2;
+		if ((why = hex4(pp, end, &u)) != NULL)
+			return why;
+		if (u < 0xdc00 || u > 0xdfff)
+			return "lone surrogate";
+	}
+}
+
+/* At least one digit. */
+static const char *
+digits(const unsigned char **pp, const unsigned char *end)
+{
+	if (*pp == end || !isdigit(**pp))
+		return "bad number";
+	while (*pp < end && isdigit(**pp))
+		(*pp)++;
+	return NULL;
+}
+
+/* -? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)? */
+static const char *
+number(const unsigned char **pp, const unsigned char *end)
+{
+	const char *why;
+
+	if (**pp == '-')
+		(*pp)++;
+	if (*pp < end && **pp == '0' && end - *pp > 1 && isdigit((*pp)[1]))
+		return "leading zero";
+	if ((why = digits(pp, end)) != NULL)
+		return why;
+	if (*pp < end && **pp == '.') {
+		(*pp)++;
+		if ((why = digits(pp, end)) != NULL)
+			return why;
+	}
+	if (*pp < end && (**pp | 0x20) == 'e') {
+		(*pp)++;
+		if (*pp < end && (**pp == '+' || **pp == '-'))
+			(*pp)++;
+		return digits(pp, end);
+	}
+	return NULL;
+}
+
+static const char *
+literal(const unsigned char **pp, const unsigned char *end)
+{
+	static const char *const words[] = { "true", "false", "null" };
+	size_t i, n, left = (size_t)(end - *pp);
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		n = strlen(words[i]);
+		if (memcmp(*pp, words[i], left < n ? left : n) != 0)
+			continue;
+		if (left < n)
+			return TRUNCATED;
+		*pp += n;
+		return NULL;
+	}
+	return "unexpected character";
+}
+
+static const unsigned char *
+space(const unsigned char *p, const unsigned char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* One value and nothing but white space after it; a stack, no recursion. */
+static const char *
+rfc8259(const unsigned char *p, const unsigned char *end)
+{
+	enum { VALUE, KEY, NEXT } want = VALUE;
+	unsigned char closer[MAX_DEPTH];
+	const char *why;
+	int depth = 0;
+
+	for (;;) {
+		p = space(p, end);
+		if (want == NEXT && depth == 0)
+			return p == end ? NULL : "trailing data";
+		if (p == end)
+			return TRUNCATED;
+		if (want == NEXT) {
+			if (*p == ',')
+				want = closer[depth - 1] == '}' ? KEY : VALUE;
+			else if (*p == closer[depth - 1])
+				depth--;
+			else
+				return "unexpected character";
+			p++;
+		} else if (want == KEY) {
+			if (*p != '"')
+				return "unexpected character";
+			if ((why = string(&p, end)) != NULL)
+				return why;
+			if ((p = space(p, end)) == end)
+				return TRUNCATED;
+			if (*p++ != ':')
+				return "unexpected character";
+			want = VALUE;
+		} else if (*p == '{' || *p == '[') {
+			if (depth == MAX_DEPTH)
+				return "nesting too deep";
+			closer[depth++] = *p == '{' ? '}' : ']';
+			if ((p = space(p + 1, end)) == end)
+				return TRUNCATED;
+			if (*p == closer[depth - 1]) {
+				p++;
+				depth--;
+				want = NEXT;
+			} else
+				want = closer[depth - 1] == '}' ? KEY : VALUE;
+		} else {
+			why = *p == '"' ? string(&p, end) :
+			    *p == '-' || isdigit(*p) ? number(&p, end) :
+			    literal(&p, end);
+			if (why != NULL)
+				return why;
+			want = NEXT;
+		}
+	}
+}
 
 int
 edge_json_parse(const char *buf, size_t len, const char *what,
@@ -12,31 +233,29 @@ edge_json_parse(const char *buf, size_t len, const char *what,
 	json_tokener *tok;
 	json_object *obj;
 	enum json_tokener_error jerr;
-	size_t used;
+	const char *why;
 
 	*out = NULL;
 	if (len > 0x7fffffff)
 		return edge_err(err, EDGE_EINPUT, "%s: too large", what);
+	if ((why = rfc8259((const unsigned char *)buf,
+	    (const unsigned char *)buf + len)) != NULL)
+		return edge_err(err, EDGE_EINPUT, "%s: not valid JSON (%s)", what,
+		    why);
 	if ((tok = json_tokener_new_ex(MAX_DEPTH)) == NULL)
 		return edge_err(err, EDGE_EFAIL, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
+	/* A top-level number ends only at a delimiter: give json-c one. */
+	if (obj == NULL && json_tokener_get_error(tok) == json_tokener_continue)
+		obj = json_tokener_parse_ex(tok, " ", 1);
 	jerr = json_tokener_get_error(tok);
-	used = (size_t)json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	if (obj == NULL || jerr != json_tokener_success) {
+	if (jerr != json_tokener_success) {	/* a JSON null is NULL */
 		json_object_put(obj);
 		return edge_err(err, EDGE_EINPUT, "%s: not valid JSON (%s)", what,
-		    jerr == json_tokener_continue ? "truncated" :
 		    json_tokener_error_desc(jerr));
 	}
-	/* Only white space may follow the value (strchr finds a NUL too). */
-	for (; used < len; used++)
-		if (buf[used] == '\0' || strchr(" \t\r\n", buf[used]) == NULL) {
-			json_object_put(obj);
-			return edge_err(err, EDGE_EINPUT,
-			    "%s: not valid JSON (trailing data)", what);
-		}
 	*out = obj;
 	return EDGE_OK;
 }

@@ -3,9 +3,10 @@
 #define EDGE_JSON_H
 
 /*
- * Strict reading of JSON from outside (hub answers, device.json): parse with a
- * depth limit, then fetch fields with their type checked, so a hostile or
- * truncated answer is a clear EDGE_EINPUT, never a crash or a wrong value.
+ * Strict reading of JSON from outside (hub answers, device.json, telemetry
+ * lines): RFC 8259 syntax checked first, parsed with a depth limit, then
+ * fields fetched with their type checked, so a hostile or truncated answer
+ * is a clear EDGE_EINPUT, never a crash or a wrong value.
  * Never prints.
  */
 
@@ -15,7 +16,11 @@
 
 #include "edge_err.h"
 
-/* Parse exactly one JSON value from buf; what names it in messages. */
+/*
+ * Parse exactly one RFC 8259 JSON value from buf (any value: callers that
+ * want an object get "not a JSON object" from the members below; a JSON null
+ * is *out NULL); what names it in messages.
+ */
 int edge_json_parse(const char *buf, size_t len, const char *what,
     json_object **out, struct edge_error *err);
 

@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lib/edge_json: strict parsing of outside JSON (hub answers, device.json):
- * truncation, trailing data, depth, non-strict syntax; typed member access
- * with its messages.
+ * lib/edge_json: strict parsing of outside JSON (hub answers, device.json,
+ * telemetry lines): truncation, trailing data, depth, RFC 8259 syntax (a
+ * table, checked against Python's json too); typed member access with its
+ * messages.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "edge_json.h"
 
@@ -93,6 +97,145 @@ test_parse_hostile(void **state)
 	expect_bad("nan", 3, NULL);
 	/* Lengths beyond int are refused before the parser sees them. */
 	expect_bad("{}", (size_t)0x80000000UL, "answer: too large");
+}
+
+/*
+ * RFC 8259 verdicts (json-c's strict mode alone took single quotes, NaN,
+ * Infinity, raw control characters and lone surrogates, and called a bare
+ * top-level number "truncated").  Lengths are strlen.
+ */
+static const struct {
+	const char *text;
+	bool ok;
+} rfc8259[] = {
+	{ "{}", true }, { "[]", true }, { "0", true }, { "-0", true },
+	{ "42", true }, { "-1.5e+10", true }, { "1E-2", true }, { "0.0", true },
+	{ "-0.0e-0", true }, { "true", true }, { "false", true },
+	{ "null", true }, { "\"\"", true }, { " [1 , 2 ]\r\n\t", true },
+	{ "{\"a\":[true,false,null,{},[]],\"b\":{\"c\":\"d\"}}", true },
+	{ "\"\\u00e9\\ud83d\\ude00\\\"\\\\\\/\\b\\f\\n\\r\\t\\uFFFF\"", true },
+	{ "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\x7f\"", true },
+	{ "\"\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf\xf4\x8f\xbf\xbf\"", true },
+	/* Single quotes, NaN, Infinity: not JSON. */
+	{ "{'a':1}", false }, { "['a']", false }, { "'a'", false },
+	{ "NaN", false }, { "nan", false }, { "[NaN]", false },
+	{ "Infinity", false }, { "-Infinity", false },
+	{ "{\"a\":Infinity}", false }, { "{\"a\":-Infinity}", false },
+	/* Raw control characters inside strings. */
+	{ "\"a\tb\"", false }, { "\"a\nb\"", false }, { "\"\x01\"", false },
+	{ "{\"a\x1f\":1}", false },
+	/* Escapes. */
+	{ "\"\\x41\"", false }, { "\"\\a\"", false }, { "\"\\'\"", false },
+	{ "\"\\U0041\"", false }, { "\"\\u12\"", false },
+	{ "\"\\u12G4\"", false }, { "\"\\\"", false },
+	/* Lone or reversed surrogates. */
+	{ "\"\\ud800\"", false }, { "\"\\udc00\"", false },
+	{ "\"\\ud800\\u0041\"", false }, { "\"\\ud800x\"", false },
+	{ "\"\\ude00\\ud83d\"", false }, { "\"\\ud800\\ud800\"", false },
+	/* Invalid, overlong, surrogate or out-of-range UTF-8. */
+	{ "\"\x80\"", false }, { "\"\xc3\"", false }, { "\"\xc3(\"", false },
+	{ "\"\xff\"", false }, { "\"\xfe\"", false }, { "\"\xc0\xaf\"", false },
+	{ "\"\xc1\xbf\"", false }, { "\"\xe0\x80\xaf\"", false },
+	{ "\"\xe0\x9f\xbf\"", false }, { "\"\xf0\x80\x80\xaf\"", false },
+	{ "\"\xf0\x8f\xbf\xbf\"", false }, { "\"\xed\xa0\x80\"", false },
+	{ "\"\xed\xbf\xbf\"", false }, { "\"\xf4\x90\x80\x80\"", false },
+	{ "\"\xf5\x80\x80\x80\"", false }, { "\"\xe2\x82\"", false },
+	{ "\xc3\xa9", false },
+	/* Numbers: the grammar exactly. */
+	{ "01", false }, { "[01]", false }, { "-01", false }, { "00", false },
+	{ "1.", false }, { "1.e5", false }, { ".5", false }, { "+1", false },
+	{ "-", false }, { "1e", false }, { "1e+", false }, { "--1", false },
+	{ "0x10", false }, { "1 2", false }, { "- 1", false }, { "1.5.", false },
+	/* Structure: trailing or missing commas, colons, keys. */
+	{ "[1,]", false }, { "{\"a\":1,}", false }, { "[,1]", false },
+	{ "{,}", false }, { "[1,,2]", false }, { "{\"a\" 1}", false },
+	{ "{\"a\":}", false }, { "{1:2}", false }, { "{a:1}", false },
+	{ "[1 2]", false }, { "{\"a\":1 \"b\":2}", false },
+	{ "{\"a\":1}}", false }, { "]", false }, { "[}", false },
+	{ "{]", false }, { "[1}", false },
+	/* Comments, other white space, a byte order mark. */
+	{ "/*c*/{}", false }, { "{}//c", false }, { "{}#", false },
+	{ "# c\n{}", false }, { "\xef\xbb\xbf{}", false }, { "\f{}", false },
+	{ "{}\v", false }, { "\xc2\xa0{}", false },
+	/* Bare words, wrong case, cut literals. */
+	{ "True", false }, { "NULL", false }, { "nul", false }, { "tru", false },
+	{ "nulll", false }, { "[true false]", false }, { "undefined", false },
+	/* Truncated. */
+	{ "", false }, { " ", false }, { "\"abc", false }, { "[", false },
+	{ "{", false }, { "{\"a\"", false }, { "{\"a\":", false }, { "[1", false },
+	{ "\"\\u00", false }, { "\"\\ud83d\\", false },
+};
+
+static void
+test_rfc8259(void **state)
+{
+	struct edge_error err;
+	json_object *o;
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(rfc8259) / sizeof(rfc8259[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		o = (json_object *)(uintptr_t)1;
+		rc = edge_json_parse(rfc8259[i].text, strlen(rfc8259[i].text),
+		    "answer", &o, &err);
+		if (rc != (rfc8259[i].ok ? EDGE_OK : EDGE_EINPUT))
+			fail_msg("case %zu, %s: got %d (%s)", i, rfc8259[i].text,
+			    rc, err.msg);
+		if (rc == EDGE_OK) {
+			json_object_put(o);
+			continue;
+		}
+		assert_null(o);
+		assert_non_null(strstr(err.msg, "answer: not valid JSON ("));
+	}
+}
+
+/*
+ * The same table through an independent parser, Python's json (NaN and
+ * Infinity refused, strings encoded back to strict UTF-8 to refuse lone
+ * surrogates), when python3 is there: the verdicts must agree.
+ */
+static void
+test_rfc8259_python(void **state)
+{
+	static const char prog[] = "python3 -c '\n"
+	    "import json, sys\n"
+	    "def no(c): raise ValueError(c)\n"
+	    "for h in open(sys.argv[1]):\n"
+	    "    try:\n"
+	    "        v = json.loads(bytes.fromhex(h.strip()).decode(), parse_constant=no)\n"
+	    "        json.dumps(v, ensure_ascii=False).encode()\n"
+	    "        print(1)\n"
+	    "    except Exception:\n"
+	    "        print(0)\n' ";
+	char path[] = "/tmp/test_json.XXXXXX", cmd[sizeof(prog) + 32], line[8];
+	const unsigned char *p;
+	size_t i, n = 0;
+	FILE *f, *py;
+	int fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	for (i = 0; i < sizeof(rfc8259) / sizeof(rfc8259[0]); i++) {
+		for (p = (const unsigned char *)rfc8259[i].text; *p; p++)
+			fprintf(f, "%02x", *p);
+		fputc('\n', f);
+	}
+	assert_int_equal(fclose(f), 0);
+	snprintf(cmd, sizeof(cmd), "%s%s 2>/dev/null", prog, path);
+	assert_non_null(py = popen(cmd, "r"));
+	for (; n < i && fgets(line, sizeof(line), py) != NULL; n++)
+		if ((line[0] == '1') != rfc8259[n].ok)
+			fail_msg("case %zu, %s: Python says %c", n,
+			    rfc8259[n].text, line[0]);
+	(void)pclose(py);
+	(void)unlink(path);
+	if (n == 0)
+		skip();	/* no python3 */
+	assert_int_equal(n, i);
 }
 
 /* Nesting deeper than the limit (16) is refused, at the limit it is taken. */
@@ -232,6 +375,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_parse_hostile),
+		cmocka_unit_test(test_rfc8259),
+		cmocka_unit_test(test_rfc8259_python),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_duplicate_and_unicode),

@@ -302,7 +302,14 @@ wrap_refuses(void **state)
 	wrap_bad(nul, sizeof(nul) - 1, "not JSON");
 	wrap_bad("[1,2]", 5, "not a JSON object");
 	wrap_bad("\"s\"", 3, "not a JSON object");
-	wrap_bad("42", 2, "not JSON");	/* json-c cannot tell a number ended */
+	wrap_bad("42", 2, "not a JSON object");	/* JSON, but not an object */
+	wrap_bad("null", 4, "not a JSON object");
+	/* What json-c's strict mode alone let through, forwarded as it came. */
+	wrap_bad("{'a':1}", 7, "not JSON");
+	wrap_bad("{\"t\":NaN}", 9, "not JSON");
+	wrap_bad("{\"t\":-Infinity}", 15, "not JSON");
+	wrap_bad("{\"t\":\"a\tb\"}", 11, "not JSON");
+	wrap_bad("{\"t\":\"\xc0\xaf\"}", 10, "not JSON");
 	wrap_bad("{}", 2, "no measurepoints");
 	wrap_bad("{\"measurepoints\":{}}", 20, "no measurepoints");
 	wrap_bad("{\"measurepoints\":[1]}", 21, "\"measurepoints\" is not an object");
