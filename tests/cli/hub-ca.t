@@ -51,12 +51,12 @@ device() {
 	jq -j .data.certSN "$T/out" >"$T/$1.sn"
 	[ "$(jq -r .code "$T/out")" = 0 ]
 }
-# connect DK [FAKETIME]: publish once as DK with its certificate (the
-# broker's own certificate comes from the first root: $TRUST after a rotation).
+# connect DK [FAKETIME]: publish once as DK with its certificate, trusting
+# $TRUST (default: ca.pem) for the broker's certificate.
 connect() {
 	_mts=$(${2:+at_time "$2"} date +%s%3N)
 	_pw=$("$SIGN" mqtt sha256 "$1" "$1" "$HUB_PRODUCT_KEY" "$_mts" "$T/$1.secret")
-	_run mosquitto_pub -h 127.0.0.1 -p "${HUB_MQTT##*:}" --cafile "${TRUST:-$HUB_CA}" --cert "$T/$1.pem" \
+	_run ${2:+at_time "$2"} mosquitto_pub -h 127.0.0.1 -p "${HUB_MQTT##*:}" --cafile "${TRUST:-$HUB_CA}" --cert "$T/$1.pem" \
 	    --key "$T/$1.key" -i "$1|securemode=2,signmethod=sha256,timestamp=$_mts|" \
 	    -u "$1&$HUB_PRODUCT_KEY" -P "$_pw" -q 1 -t "/sys/$HUB_PRODUCT_KEY/$1/thing/event/x/post" -m '{}'
 }
@@ -117,8 +117,11 @@ assert_grep "the CDP serves the reissued CRL" "Serial Number: $revhex" "$T/cdp2.
 
 # ---- root rotation -----------------------------------------------------
 cp "$HUB_CA" "$T/root1.pem"
-cp "$HUB_CA" "$T/hub-trust.pem"	# the hub's own TLS certificates stay under root 1
-TRUST="$T/hub-trust.pem"
+cp "$HUB_CA" "$T/hub-trust.pem"	# what an edge provisioned before the rotation trusts
+# The hub's own certificates' profile, to compare after their reissue.
+exts() { openssl x509 -in "$1" -noout -subject -ext subjectAltName,extendedKeyUsage,keyUsage,basicConstraints; }
+exts "$H/server.pem" >"$T/server1.ext"
+exts "$H/cloud.pem" >"$T/cloud1.ext"
 # A long-lived new root and device, to see the first root expire below.
 sed -i 's/^max_valid_day = .*/max_valid_day = 7300/' "$H/hub.conf"
 assert_ok "rotate.sh rotates the root" sh -c "'$HUBSH/rotate.sh' '$H' 7300 >'$T/env'"
@@ -200,6 +203,48 @@ assert_ok "and the new device's certificate as good" edge-crl-update --check -d 
 assert_ok "the broker takes the old root's device" connect ca-old
 assert_ok "and the new root's device" connect ca-new
 
+# The hub's own certificates move to the new root with the rotation; the
+# server's chain carries the link, for clients that know only the first root.
+split_pem "$HUB_DIR/server.pem" "$T/srv"
+assert_ok "server.pem is reissued under the new root" openssl verify -CAfile "$T/root2.pem" "$T/srv1"
+assert_ok "... followed by the link certificate" cmp "$T/srv2" "$T/link.pem"
+assert_eq "... and nothing else" "$(grep -c 'BEGIN CERTIFICATE' "$HUB_DIR/server.pem")" 2
+exts "$T/srv1" >"$T/server2.ext"
+assert_ok "... with the same subject, SANs, EKU (serverAuth) and key usage" cmp "$T/server1.ext" "$T/server2.ext"
+assert_ok "cloud.pem is reissued under the new root" openssl verify -CAfile "$T/root2.pem" "$HUB_CLOUD_CERT"
+exts "$HUB_CLOUD_CERT" >"$T/cloud2.ext"
+assert_ok "... with the same subject and EKU (clientAuth)" cmp "$T/cloud1.ext" "$T/cloud2.ext"
+assert_json "system_certs names the new cloud certificate" "$HUB_DIR/state.json" \
+    '.system_certs[] | select(.role == "cloud") | .certSN' \
+    "$(perl -e 'print hex($ARGV[0])' "$(openssl x509 -in "$HUB_CLOUD_CERT" -noout -serial | cut -d= -f2)")"
+assert_ok "the cloud client logs in with it (mosquitto_pub)" mosquitto_pub -h 127.0.0.1 -p "${HUB_MQTT##*:}" \
+    --cafile "$T/root2.pem" --cert "$HUB_CLOUD_CERT" --key "$HUB_CLOUD_KEY" -u "$HUB_CLOUD_USER" \
+    -P "$(cat "$HUB_CLOUD_PASSWORD_FILE")" -q 1 -t "/sys/$HUB_PRODUCT_KEY/ca-new/thing/service/x" -m '{}'
+openssl x509 -in "$T/link.pem" -noout -text >"$T/link.txt"
+assert_not_grep "the link certificate has no extendedKeyUsage (a hub's CA may not restrict it)" \
+    "Extended Key Usage" "$T/link.txt"
+# s_client PORT ROOT [ARGS]: the TLS handshake verified against ROOT alone
+# (at the fake time $AT when set).
+s_client() {
+	_p=$1 _r=$2; shift 2
+	echo | ${AT:+at_time "$AT"} openssl s_client -connect "127.0.0.1:$_p" -verify_return_error -CAfile "$_r" "$@" >"$T/sc.out" 2>&1 &&
+	    grep -q 'Verify return code: 0 (ok)' "$T/sc.out"
+}
+for r in root1 root2; do
+	case $r in root1) w="the first root alone (leaf <- link <- first root)" ;;
+	*) w="the new root alone (leaf <- new root)" ;; esac
+	assert_ok "openssl s_client -verify_return_error, API, $w" s_client "${HUB_API##*:}" "$T/$r.pem"
+	[ $r = root1 ] && assert_grep "... the chain goes through the link (depth 2)" "^depth=2 " "$T/sc.out"
+	assert_ok "... MQTT" s_client "${HUB_MQTT##*:}" "$T/$r.pem" -cert "$T/ca-new.pem" -key "$T/ca-new.key"
+	assert_ok "... MQTT activation listener" s_client "${HUB_MQTT_ACTIVATE##*:}" "$T/$r.pem"
+	if command -v gnutls-cli >/dev/null 2>&1; then
+		assert_ok "gnutls-cli --x509cafile $r: the API" sh -c "echo | gnutls-cli --x509cafile '$T/$r.pem' \
+		    -p '${HUB_API##*:}' 127.0.0.1 2>&1 | grep -q 'The certificate is trusted'"
+	fi
+	assert_ok "curl --cacert $r: the API" curl -sSf --cacert "$T/$r.pem" -o /dev/null "$HUB_PORTAL/enos/CA/cacert"
+	TRUST="$T/$r.pem"; assert_ok "mosquitto_pub --cafile $r: the device publishes" connect ca-new; TRUST=
+done
+
 "$HUBSH/stop.sh" "$H" >/dev/null 2>&1
 cp "$H/ca.pem" "$T/ca-before.pem"
 assert_fails 1 "a second rotation is refused while the previous root is valid" \
@@ -215,15 +260,70 @@ if have_faketime; then
 	eval "$(cat "$T/env")"
 	assert_grep "it drops the expired first root" "previous root expired" "$HUB_DIR/hub.log"
 	assert_ok "ca.pem, the broker's cafile, is the new root alone" cmp "$HUB_CA" "$T/root2.pem"
-	assert_ok "/enos/CA/cacert serves the new root alone" sh -c \
-	    "curl -sSf --cacert '$T/hub-trust.pem' '$HUB_PORTAL/enos/CA/cacert' | cmp - '$T/root2.pem'"
+	assert_grep "it reissues its server certificate at start (the first one ends with the first root)" \
+	    "reissued the server certificate" "$HUB_DIR/hub.log"
+	assert_eq "server.pem is the leaf alone now (no link)" "$(grep -c 'BEGIN CERTIFICATE' "$HUB_DIR/server.pem")" 1
+	assert_ok "... under the new root" at_time +3651d openssl verify -CAfile "$T/root2.pem" "$HUB_DIR/server.pem"
+	AT=+3651d
+	assert_ok "openssl s_client -CAfile new root, ten years on: the API" \
+	    s_client "${HUB_API##*:}" "$T/root2.pem"
+	assert_ok "... MQTT" s_client "${HUB_MQTT##*:}" "$T/root2.pem" -cert "$T/ca-new.pem" -key "$T/ca-new.key"
+	AT=
+	assert_ok "/enos/CA/cacert serves the new root alone (curl --cacert new root)" sh -c \
+	    ". '$TOP/tests/lib.sh'; at_time +3651d curl -sSf --cacert '$T/root2.pem' '$HUB_PORTAL/enos/CA/cacert' | cmp - '$T/root2.pem'"
 	assert_eq "one CRL, the new root's" "$(grep -c 'BEGIN X509 CRL' "$HUB_CRL")" 1
 	assert_eq "its thisUpdate is the hub's clock, ten years on" \
 	    "$(date -u -d "$(openssl crl -in "$HUB_CRL" -noout -lastupdate | cut -d= -f2)" +%Y-%m-%d)" \
 	    "$(date -u -d '+3651 days' +%Y-%m-%d)"
+	TRUST="$T/root2.pem"
 	assert_ok "the broker, ten years on, takes the new root's device" connect ca-new +3651d
 	connect ca-old +3651d
 	assert_eq "... and no longer the old root's" "$([ "$rc" -ne 0 ] && echo refused)" refused
+
+	# A day-2 lifecycle: start at T, rotate at T+1y, run past the first
+	# root's end with an edge that took the new root by edge-crl-update.
+	"$HUBSH/stop.sh" "$H" >/dev/null 2>&1
+	H2="$T/hub2" G="$T/gw"
+	on_exit "'$HUBSH/stop.sh' '$H2'"
+	mkdir -m 700 "$H2" && "$B/tests/hub/enos-hub" --dir "$H2" --init >/dev/null 2>&1
+	sed -i 's/^max_valid_day = .*/max_valid_day = 7300/' "$H2/hub.conf"
+	"$HUBSH/start.sh" "$H2" >"$T/env" && eval "$(cat "$T/env")"
+	cp "$HUB_CA" "$T/h2root1.pem"
+	gateway() {
+		edge_with_csr "$G" SN-ROT &&
+		edge-provision -q -d "$G" --api "$HUB_API" --hub-ca "$HUB_CA" --credentials "$HUB_CREDENTIALS" \
+		    --product-key "$HUB_PRODUCT_KEY" --serial SN-ROT --mqtt "$HUB_MQTT" --portal "$HUB_PORTAL" >/dev/null &&
+		edge-activate -q -d "$G" --api "$HUB_API" --hub-ca "$HUB_CA" --credentials "$HUB_CREDENTIALS" >/dev/null
+	}
+	assert_ok "T: an edge provisioned under the first root" gateway
+	assert_ok "T+1y: rotate.sh under libfaketime" sh -c \
+	    ". '$TOP/tests/lib.sh'; at_time +365d '$HUBSH/rotate.sh' '$H2' >'$T/env'"
+	eval "$(cat "$T/env")"
+	awk '/BEGIN/ { n++ } n == 1' "$HUB_CA" >"$T/h2root2.pem"
+	assert_ok "T+1y: edge-connect with the first root alone (leaf <- link <- root)" \
+	    at_time +365d timeout $(slow 20) edge-connect -d "$G" --exit-on-eof </dev/null
+	assert_ok "T+1y: edge-crl-update --ca, the hub trusted by the first root alone" \
+	    at_time +365d edge-crl-update --ca -d "$G" --portal "$HUB_PORTAL" --hub-ca "$T/h2root1.pem"
+	assert_ok "T+1y: edge-activate --renew, a certificate under the new root" \
+	    at_time +365d edge-activate -q --renew --valid-days 3600 -d "$G" --api "$HUB_API" --hub-ca "$G/ca.pem" --credentials "$HUB_CREDENTIALS"
+	assert_ok "T+1y: edge-connect with the new root alone (leaf <- new root)" \
+	    at_time +365d timeout $(slow 20) edge-connect -d "$G" --ca "$T/h2root2.pem" --exit-on-eof </dev/null
+	"$HUBSH/stop.sh" "$H2" >/dev/null 2>&1
+	assert_ok "T+10y+: the hub starts past the first root's end" sh -c \
+	    ". '$TOP/tests/lib.sh'; at_time +3700d '$HUBSH/start.sh' '$H2' >'$T/env'"
+	eval "$(cat "$T/env")"
+	assert_ok "T+10y+: edge-crl-update (the edge's ca.pem)" \
+	    at_time +3700d edge-crl-update -d "$G" --portal "$HUB_PORTAL" --hub-ca "$G/ca.pem"
+	assert_ok "T+10y+: edge-connect" \
+	    at_time +3700d timeout $(slow 20) edge-connect -d "$G" --exit-on-eof </dev/null
+	assert_ok "T+10y+: curl --cacert the edge's ca.pem" \
+	    at_time +3700d curl -sSf --cacert "$G/ca.pem" -o /dev/null "$HUB_PORTAL/enos/CA/cacert"
+	assert_ok "T+10y+: an API call (edge-activate --renew-within)" \
+	    at_time +3700d edge-activate -q --renew-within 400 -d "$G" --api "$HUB_API" --hub-ca "$G/ca.pem" --credentials "$HUB_CREDENTIALS"
+	AT=+3700d
+	assert_ok "T+10y+: openssl s_client -CAfile new root: MQTT" s_client "${HUB_MQTT##*:}" "$T/h2root2.pem" \
+	    -cert "$G/cert.pem" -key "$G/key.pem"
+	AT=
 else
 	skip "the first root's expiry under libfaketime" "libfaketime not installed"
 fi

@@ -36,6 +36,8 @@
 #define SERVER_DN "CN=localhost,OU=EnOS IoT Hub,O=EnOS,L=Shanghai,ST=Shanghai,C=CN"
 #define CLOUD_DN  "CN=enos-cloud,OU=EnOS Cloud,O=EnOS,L=Shanghai,ST=Shanghai,C=CN"
 #define LOCAL_DAYS 825
+/* The hub's own certificates are reissued at start this close to their end. */
+#define LOCAL_MARGIN (30 * 86400)
 
 static const char *progname = "enos-hub";
 
@@ -300,6 +302,111 @@ out:
 	return rc;
 }
 
+/* The first PEM block of text (a copy), or NULL. */
+static char *
+first_pem(const char *text)
+{
+	const char *end = strstr(text, "-----END CERTIFICATE-----");
+	size_t n;
+
+	if (end == NULL)
+		return NULL;
+	end += strlen("-----END CERTIFICATE-----");
+	if (*end == '\n')
+		end++;
+	n = (size_t)(end - text);
+	return strndup(text, n);
+}
+
+/* system_certs: the role's entry now names serial sn. */
+static int
+record_local(struct hub *h, const char *role, const char *sn)
+{
+	json_object *sys = hub_store_array(&h->store, "system_certs"), *o;
+	char msg[512];
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(sys); i++) {
+		o = json_object_array_get_idx(sys, i);
+		if (strcmp(hub_jstr(o, "role") ?: "", role) == 0) {
+			json_object_object_add(o, "certSN",
+			    json_object_new_string(sn));
+			hub_store_changed(&h->store, o);
+		}
+	}
+	if (hub_store_save(&h->store, msg, sizeof(msg)) < 0) {
+		hub_log("%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The hub's own certificate cert_name, issued under the current root: a
+ * new one (same subject, SANs, EKU) when a root no longer issuing signed it
+ * or it is about to end, as EnOS rotates its server certificates with its
+ * root.  While the previous root is valid, chain adds the link certificate
+ * after the leaf, so that a client still trusting only the previous root
+ * builds leaf <- link <- previous root (the server certificate, served by
+ * the API and the broker); one holding the new root stops at the leaf's
+ * issuer.  The file is rewritten only when it changes.
+ */
+static int
+renew_local(struct hub *h, const char *role, const char *cert_name,
+    const char *key_name, bool chain)
+{
+	char sn[HUB_SN_MAX], msg[512], *text = NULL, *leaf = NULL;
+	char *cert = NULL, *key = NULL, *link = NULL, *want = NULL;
+	size_t tlen = 0, llen = 0;
+	struct edge_error e;
+	int rc = -1;
+
+	if (edge_file_read(h->dirfd, cert_name, EDGE_FILE_MAX, &text, &tlen,
+	    &e) != 0 || (leaf = first_pem(text)) == NULL) {
+		hub_log("%s: %s", cert_name, text == NULL ? e.msg :
+		    "no certificate");
+		goto out;
+	}
+	if (hub_ca_local_due(&h->ca, leaf, LOCAL_MARGIN)) {
+		if (hub_ca_reissue_local(&h->ca, leaf, LOCAL_DAYS, sn, &cert,
+		    &key, msg, sizeof(msg)) < 0) {
+			hub_log("%s certificate: %s", role, msg);
+			goto out;
+		}
+		if (write_file(h, key_name, key, EDGE_MODE_PRIVATE) < 0 ||
+		    record_local(h, role, sn) < 0)
+			goto out;
+		hub_log("reissued the %s certificate under the current root "
+		    "(serial %s)", role, sn);
+		free(leaf);
+		if ((leaf = strdup(cert)) == NULL)
+			goto out;
+	}
+	if (chain && h->prev.crt != NULL && edge_file_read(h->dirfd,
+	    "ca-link.pem", EDGE_FILE_MAX, &link, &llen, &e) != 0) {
+		hub_log("%s", e.msg);
+		goto out;
+	}
+	if ((want = malloc(strlen(leaf) + llen + 1)) == NULL)
+		goto out;
+	memcpy(want, leaf, strlen(leaf));
+	memcpy(want + strlen(leaf), link != NULL ? link : "", llen);
+	want[strlen(leaf) + llen] = '\0';
+	rc = strcmp(want, text) == 0 ? 0 :
+	    write_file(h, cert_name, want, EDGE_MODE_PUBLIC);
+out:
+	if (key != NULL) {
+		explicit_bzero(key, strlen(key));
+		gnutls_free(key);
+	}
+	gnutls_free(cert);
+	free(text);
+	free(leaf);
+	free(link);
+	free(want);
+	return rc;
+}
+
 static int
 init_files(struct hub *h)
 {
@@ -343,6 +450,10 @@ init_files(struct hub *h)
 		if (rc < 0)
 			return -1;
 	}
+	/* The cloud client's certificate needs no link: the broker trusts both roots. */
+	if (renew_local(h, "server", "server.pem", "server-key.pem", true) < 0 ||
+	    renew_local(h, "cloud", "cloud.pem", "cloud-key.pem", false) < 0)
+		return -1;
 	return 0;
 }
 

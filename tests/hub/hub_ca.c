@@ -384,45 +384,32 @@ finish_and_sign(struct hub_ca *ca, gnutls_x509_crt_t crt, long days,
 	return 0;
 }
 
-int
-hub_ca_issue_local(struct hub_ca *ca, enum hub_role role, const char *dn,
-    long days, char sn[HUB_SN_MAX], char **cert_pem, char **key_pem,
-    char *msg, size_t msglen)
+/*
+ * A fresh RSA-2048 key for crt (subject and extensions already set), its
+ * SKI, then signed by ca; both PEMs NUL-terminated, freed with gnutls_free().
+ */
+static int
+local_pair(struct hub_ca *ca, gnutls_x509_crt_t crt, long days,
+    char sn[HUB_SN_MAX], char **cert_pem, char **key_pem, char *msg,
+    size_t msglen)
 {
-	static const unsigned char loopback[4] = { 127, 0, 0, 1 };
 	gnutls_x509_privkey_t xk = NULL;
-	gnutls_x509_crt_t crt = NULL;
 	gnutls_datum_t kpem = { NULL, 0 }, cpem = { NULL, 0 };
 	unsigned char kid[64];
 	size_t size = sizeof(kid);
-	const char *errp;
 	int rc = -1, r;
 
 	if ((r = gnutls_x509_privkey_init(&xk)) < 0 ||
 	    (r = gnutls_x509_privkey_generate(xk, GNUTLS_PK_RSA, 2048, 0)) < 0 ||
 	    (r = gnutls_x509_privkey_get_key_id(xk, GNUTLS_KEYID_USE_SHA1, kid,
 	    &size)) < 0 ||
-	    (r = gnutls_x509_crt_init(&crt)) < 0 ||
-	    (r = gnutls_x509_crt_set_dn(crt, dn, &errp)) < 0 ||
 	    (r = gnutls_x509_crt_set_key(crt, xk)) < 0 ||
-	    (r = gnutls_x509_crt_set_subject_key_id(crt, kid, size)) < 0 ||
-	    (r = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
-	    (r = gnutls_x509_crt_set_key_usage(crt,
-	    GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT)) < 0 ||
-	    (r = gnutls_x509_crt_set_key_purpose_oid(crt,
-	    role == HUB_ROLE_SERVER ? GNUTLS_KP_TLS_WWW_SERVER :
-	    GNUTLS_KP_TLS_WWW_CLIENT, 0)) < 0)
-		FAIL("%s: %s", dn, gnutls_strerror(r));
-	if (role == HUB_ROLE_SERVER &&
-	    ((r = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME,
-	    "localhost", 9, GNUTLS_FSAN_APPEND)) < 0 ||
-	    (r = gnutls_x509_crt_set_subject_alt_name(crt,
-	    GNUTLS_SAN_IPADDRESS, loopback, 4, GNUTLS_FSAN_APPEND)) < 0))
-		FAIL("%s: %s", dn, gnutls_strerror(r));
+	    (r = gnutls_x509_crt_set_subject_key_id(crt, kid, size)) < 0)
+		FAIL("key: %s", gnutls_strerror(r));
 	if (finish_and_sign(ca, crt, days, sn, NULL, NULL, msg, msglen) < 0)
 		goto out;
 	if ((r = export_pair(crt, xk, &cpem, &kpem)) < 0)
-		FAIL("%s: %s", dn, gnutls_strerror(r));
+		FAIL("export: %s", gnutls_strerror(r));
 	/* export2 does not promise a NUL; add one. */
 	*cert_pem = gnutls_malloc(cpem.size + 1);
 	*key_pem = gnutls_malloc(kpem.size + 1);
@@ -439,9 +426,119 @@ hub_ca_issue_local(struct hub_ca *ca, enum hub_role role, const char *dn,
 	rc = 0;
 out:
 	free_pair(&cpem, &kpem);
+	gnutls_x509_privkey_deinit(xk);
+	return rc;
+}
+
+int
+hub_ca_issue_local(struct hub_ca *ca, enum hub_role role, const char *dn,
+    long days, char sn[HUB_SN_MAX], char **cert_pem, char **key_pem,
+    char *msg, size_t msglen)
+{
+	static const unsigned char loopback[4] = { 127, 0, 0, 1 };
+	gnutls_x509_crt_t crt = NULL;
+	const char *errp;
+	int rc = -1, r;
+
+	if ((r = gnutls_x509_crt_init(&crt)) < 0 ||
+	    (r = gnutls_x509_crt_set_dn(crt, dn, &errp)) < 0 ||
+	    (r = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
+	    (r = gnutls_x509_crt_set_key_usage(crt,
+	    GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT)) < 0 ||
+	    (r = gnutls_x509_crt_set_key_purpose_oid(crt,
+	    role == HUB_ROLE_SERVER ? GNUTLS_KP_TLS_WWW_SERVER :
+	    GNUTLS_KP_TLS_WWW_CLIENT, 0)) < 0)
+		FAIL("%s: %s", dn, gnutls_strerror(r));
+	if (role == HUB_ROLE_SERVER &&
+	    ((r = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME,
+	    "localhost", 9, GNUTLS_FSAN_APPEND)) < 0 ||
+	    (r = gnutls_x509_crt_set_subject_alt_name(crt,
+	    GNUTLS_SAN_IPADDRESS, loopback, 4, GNUTLS_FSAN_APPEND)) < 0))
+		FAIL("%s: %s", dn, gnutls_strerror(r));
+	rc = local_pair(ca, crt, days, sn, cert_pem, key_pem, msg, msglen);
+out:
 	if (crt != NULL)
 		gnutls_x509_crt_deinit(crt);
-	gnutls_x509_privkey_deinit(xk);
+	return rc;
+}
+
+/* The PEM's first certificate, or NULL. */
+static gnutls_x509_crt_t
+pem_crt(const char *pem)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t d;
+
+	if (pem == NULL || gnutls_x509_crt_init(&crt) < 0)
+		return NULL;
+	d.data = (unsigned char *)(uintptr_t)pem;
+	d.size = (unsigned)strlen(pem);
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0) {
+		gnutls_x509_crt_deinit(crt);
+		return NULL;
+	}
+	return crt;
+}
+
+bool
+hub_ca_local_due(const struct hub_ca *ca, const char *cert_pem,
+    time_t margin)
+{
+	gnutls_x509_crt_t crt = pem_crt(cert_pem);
+	time_t end;
+
+	if (crt == NULL)
+		return true;
+	end = gnutls_x509_crt_get_expiration_time(crt);
+	gnutls_x509_crt_deinit(crt);
+	return !hub_ca_issued(ca, cert_pem) || end == (time_t)-1 ||
+	    end - margin <= time(NULL);
+}
+
+int
+hub_ca_reissue_local(struct hub_ca *ca, const char *old_pem, long days,
+    char sn[HUB_SN_MAX], char **cert_pem, char **key_pem, char *msg,
+    size_t msglen)
+{
+	/* What the hub's own profiles carry besides key ids (issue_local). */
+	static const char *const kept[] = {
+		"2.5.29.19",	/* basicConstraints */
+		"2.5.29.15",	/* keyUsage */
+		"2.5.29.37",	/* extendedKeyUsage */
+		"2.5.29.17",	/* subjectAltName */
+	};
+	gnutls_x509_crt_t old = pem_crt(old_pem), crt = NULL;
+	gnutls_datum_t dn = { NULL, 0 }, ext;
+	unsigned crit;
+	size_t i;
+	int rc = -1, r;
+
+	if (old == NULL)
+		FAIL("the certificate to reissue does not parse");
+	if ((r = gnutls_x509_crt_init(&crt)) < 0 ||
+	    (r = gnutls_x509_crt_get_dn3(old, &dn, 0)) < 0 ||
+	    (r = gnutls_x509_crt_set_dn(crt, (const char *)dn.data, NULL)) < 0)
+		FAIL("reissue: %s", gnutls_strerror(r));
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		r = gnutls_x509_crt_get_extension_by_oid2(old, kept[i], 0, &ext,
+		    &crit);
+		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			continue;
+		if (r >= 0) {
+			r = gnutls_x509_crt_set_extension_by_oid(crt, kept[i],
+			    ext.data, ext.size, crit);
+			gnutls_free(ext.data);
+		}
+		if (r < 0)
+			FAIL("reissue: %s: %s", kept[i], gnutls_strerror(r));
+	}
+	rc = local_pair(ca, crt, days, sn, cert_pem, key_pem, msg, msglen);
+out:
+	gnutls_free(dn.data);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	if (old != NULL)
+		gnutls_x509_crt_deinit(old);
 	return rc;
 }
 
@@ -804,18 +901,14 @@ out:
 bool
 hub_ca_issued(const struct hub_ca *ca, const char *cert_pem)
 {
-	gnutls_x509_crt_t crt = NULL;
-	gnutls_datum_t d;
+	gnutls_x509_crt_t crt = pem_crt(cert_pem);
 	unsigned char aki[64];
 	size_t size = sizeof(aki);
 	bool yes = false;
 
-	if (cert_pem == NULL || gnutls_x509_crt_init(&crt) < 0)
+	if (crt == NULL)
 		return false;
-	d.data = (unsigned char *)(uintptr_t)cert_pem;
-	d.size = (unsigned)strlen(cert_pem);
-	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) >= 0 &&
-	    gnutls_x509_crt_get_authority_key_id(crt, aki, &size, NULL) >= 0)
+	if (gnutls_x509_crt_get_authority_key_id(crt, aki, &size, NULL) >= 0)
 		yes = size == ca->ski_len && memcmp(aki, ca->ski, size) == 0;
 	gnutls_x509_crt_deinit(crt);
 	return yes;

@@ -69,6 +69,21 @@ int hub_ca_issue_local(struct hub_ca *ca, enum hub_role role, const char *dn,
     long days, char sn[HUB_SN_MAX], char **cert_pem, char **key_pem,
     char *msg, size_t msglen);
 
+/*
+ * Does a hub-made certificate need a new one: unreadable, not issued by ca
+ * (a root no longer issuing), or ending within margin seconds?
+ */
+bool hub_ca_local_due(const struct hub_ca *ca, const char *cert_pem,
+    time_t margin);
+/*
+ * A fresh key and certificate under ca with the subject, basicConstraints,
+ * keyUsage, extendedKeyUsage and subjectAltName of old_pem (its first
+ * certificate); as hub_ca_issue_local otherwise.
+ */
+int hub_ca_reissue_local(struct hub_ca *ca, const char *old_pem, long days,
+    char sn[HUB_SN_MAX], char **cert_pem, char **key_pem, char *msg,
+    size_t msglen);
+
 /* A CSR that passed hub_ca_check_csr. */
 struct hub_csr {
 	gnutls_x509_crq_t crq;
