@@ -79,7 +79,7 @@ $(B)/lib/edge_tls.o $(B)/lib/edge_sslkey.o: ALL_CFLAGS += -Wno-deprecated-declar
 $(MQTT_TOOLS:%=$(B)/%): $(B)/%: $(B)/cmd/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SSL_LIBS)
 
-$(B)/tests/test_tls $(B)/tests/test_mqtt $(B)/tests/test_dynact: TEST_LIBS = $(SSL_LIBS)
+$(B)/tests/test_tls $(B)/tests/test_mqtt $(B)/tests/test_dynact $(B)/tests/test_session: TEST_LIBS = $(SSL_LIBS)
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)

@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "edge_crl.h"
 #include "edge_crlstore.h"
 #include "edge_device.h"
 #include "edge_exec.h"
@@ -27,6 +26,7 @@
 #include "edge_log.h"
 #include "edge_mqtt.h"
 #include "edge_outbox.h"
+#include "edge_session.h"
 #include "edge_thing.h"
 #include "edge_state.h"
 #include "edge_time.h"
@@ -35,7 +35,6 @@
 
 #define LINE_MAX_BYTES	EDGE_THING_MSG_MAX
 #define EXEC_MAX_LIMIT	64	/* --exec-max upper bound */
-#define CONNACK_WAIT_MS	30000
 #define FLUSH_EVERY_MS	200
 
 static const struct edge_opt opts[] = {
@@ -63,8 +62,6 @@ static const struct edge_opt opts[] = {
 	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
-enum state { DOWN, CONNECTING, UP };
-
 struct app {
 	struct edge_ctx *ctx;
 	int dirfd;
@@ -77,15 +74,10 @@ struct app {
 	struct edge_tls_status tst;
 	struct ssl_ctx_st *tls;
 	struct edge_outbox *ob;
-	struct edge_mqtt *mq;
-	enum state state;
-	bool lost;		/* a publish failed: end the session */
-	unsigned attempt;
-	long long next_try, connect_deadline;
+	struct edge_session s;
 	/* input */
 	const char *input;	/* NULL: standard input */
 	struct edge_lines in;	/* fd -1: none */
-	struct edge_thing_replies replies;	/* of our uplink topics */
 	/* options */
 	long count, timeout, exec_timeout, outbox_max, keepalive;
 	long rmin_ms, rmax_ms, drain_ms;
@@ -95,11 +87,9 @@ struct app {
 	long exec_max;
 	struct edge_exec_pool jobs;
 	/* progress */
-	unsigned long long sent, acked, rejected, invalid, dropped, received,
-	    connections;
-	bool stopping, stdout_broken, far_warned, stale_warned;
+	unsigned long long rejected, invalid, dropped, received;
+	bool stopping, stdout_broken;
 	long long stop_deadline;
-	char lasterr[EDGE_ERR_MSG_MAX];
 };
 
 static int sig_pipe[2] = { -1, -1 };
@@ -143,12 +133,10 @@ send_reply(struct app *a, const char *topic, json_object *id, int code,
 
 	if (rtopic == NULL || text == NULL)
 		edge_warn("cannot reply on %s_reply: out of memory", topic);
-	else if (a->state == UP && edge_mqtt_publish(a->mq, rtopic, text,
-	    strlen(text), 0, NULL, &err) == EDGE_OK) {
+	else if (edge_session_reply(&a->s, rtopic, text, &err) == EDGE_OK) {
 		edge_verbose(1, "reply %s code %d", rtopic, code);
 	} else {
-		edge_warn("cannot reply on %s: %s", rtopic, err.msg[0] ? err.msg :
-		    "not connected");
+		edge_warn("cannot reply on %s: %s", rtopic, err.msg);
 	}
 	free(text);
 	free(rtopic);
@@ -215,7 +203,7 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 	bool reply = edge_thing_is_reply(topic);
 
 	/* Only replies to our uplink; our own replies to commands echo back. */
-	if (reply && !edge_thing_replies_has(&a->replies, topic)) {
+	if (reply && !edge_thing_replies_has(&a->s.replies, topic)) {
 		edge_verbose(2, "ignored %s", topic);
 		return;
 	}
@@ -247,247 +235,37 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 
 /* ---- session -------------------------------------------------------- */
 
-/* PUBACK of an outbox message (tag: its seq + 1; replies have none). */
+/* What the session did, worded as edge-connect always worded it. */
 static void
-on_publish(void *user, unsigned long long tag)
+on_session(void *user, enum edge_session_ev ev, const char *text, long long n)
 {
 	struct app *a = user;
 
-	if (edge_outbox_ack(a->ob, tag - 1))
-		a->acked++;
-}
-
-static int
-subscribe(struct app *a, const char *topic)
-{
-	struct edge_error err = { 0 };
-
-	edge_verbose(2, "subscribe %s", topic);
-	if (edge_mqtt_subscribe(a->mq, topic, &err) != EDGE_OK) {
-		snprintf(a->lasterr, sizeof(a->lasterr), "%s", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-/* -vv: the broker has the subscription (the tests wait for this line). */
-static void
-on_subscribe(void *user, int mid)
-{
-	(void)user;
-	edge_verbose(2, "subscribed (message id %d)", mid);
-}
-
-static int
-subscribe_all(struct app *a)
-{
-	size_t i;
-
-	for (i = 0; i < EDGE_THING_NDOWN; i++) {
-		char *topic = edge_thing_down_topic(a->pk, a->dk, i);
-		int rc = topic != NULL ? subscribe(a, topic) :
-		    (snprintf(a->lasterr, sizeof(a->lasterr), "out of memory"), -1);
-
-		free(topic);
-		if (rc != 0)
-			return -1;
-	}
-	for (i = 0; i < a->replies.n; i++)
-		if (subscribe(a, a->replies.topic[i]) != 0)
-			return -1;
-	return 0;
-}
-
-/* Remember (and subscribe to) the _reply topic of an uplink topic. */
-static void
-want_reply(struct app *a, const char *topic)
-{
-	if (edge_thing_replies_add(&a->replies, topic) == 1 && a->state == UP)
-		(void)subscribe(a, a->replies.topic[a->replies.n - 1]);
-}
-
-static void
-forget_flights(struct app *a)
-{
-	size_t i;
-
-	for (i = 0; i < edge_outbox_count(a->ob); i++)
-		edge_outbox_at(a->ob, i)->mid = 0;
-}
-
-static void
-drop_session(struct app *a, bool backoff)
-{
-	edge_mqtt_free(&a->mq);
-	forget_flights(a);
-	a->state = DOWN;
-	a->lost = false;
-	if (backoff) {
-		long d = edge_time_backoff(a->attempt++, a->rmin_ms,
-		    a->rmax_ms);
-		a->next_try = edge_time_mono_ms() + d;
-		edge_note("%s; reconnecting in %.1f s", a->lasterr, (double)d / 1000);
-	} else {
-		a->next_try = edge_time_mono_ms();
-	}
-}
-
-/*
- * A connection failed or ended: a verdict about certificates or the login
- * ends the run (returned), anything else is retried later.
- */
-static int
-session_failed(struct app *a, const char *why)
-{
-	int rc = edge_tls_explain(&a->tst, a->tconf.server_name, &a->ctx->err);
-
-	if (rc != EDGE_OK) {
-		edge_mqtt_free(&a->mq);
-		a->state = DOWN;
-		return rc;
-	}
-	snprintf(a->lasterr, sizeof(a->lasterr), "%s", why);
-	drop_session(a, true);
-	return EDGE_OK;
-}
-
-/*
- * EDGE_EREVOKED when our own verified CRL lists the edge certificate (the
- * message between before and after), else EDGE_OK: no CRL, or one that
- * cannot be read, proves nothing here.
- */
-static int
-refuse_if_revoked(struct app *a, const char *before, const char *after)
-{
-	char sn[128], at[32];
-	time_t when;
-	bool revoked;
-
-	if (!edge_file_exists(a->dirfd, EDGE_CRL_FILE) ||
-	    edge_crl_cert_revoked(a->dirfd, EDGE_CERT_FILE, &revoked, sn,
-	    sizeof(sn), &when, NULL) != EDGE_OK || !revoked)
-		return EDGE_OK;
-	edge_x509_time(when, at, sizeof(at));
-	return edge_err(&a->ctx->err, EDGE_EREVOKED,
-	    "%sthe edge certificate (serial %s) is revoked since %s (crl.pem)%s",
-	    before, sn, at, after);
-}
-
-static int
-try_connect(struct app *a)
-{
-	struct edge_error err = { 0 };
-	struct edge_mqtt_conf c;
-	bool far = false;
-	int rc;
-
-	/* The clock must not have been set back (before every connection). */
-	if ((rc = edge_time_check(a->dirfd, edge_time_now(), EDGE_TIME_TOLERANCE,
-	    &far, &a->ctx->err)) != EDGE_OK)
-		return rc;
-	if (far && !a->far_warned) {
+	switch (ev) {
+	case EDGE_SESSION_EV_CONNECTING:
+		edge_verbose(1, "connecting to %s:%d", a->host, a->port);
+		break;
+	case EDGE_SESSION_EV_RETRY:
+		edge_note("%s; reconnecting in %.1f s", text, (double)n / 1000);
+		break;
+	case EDGE_SESSION_EV_CONNECTED:
+		edge_note("connected to %s:%d as %s", a->host, a->port, a->dk);
+		break;
+	case EDGE_SESSION_EV_CLOCK_AHEAD:
 		edge_warn("the system clock is more than a year ahead of the last trusted time");
-		a->far_warned = true;
-	}
-	/*
-	 * An edge whose own verified CRL lists its certificate does not try:
-	 * the answer is known, and how the broker's refusal shows (TLS alert,
-	 * CONNACK, a dropped connection) depends on timing.
-	 */
-	if ((rc = refuse_if_revoked(a, "", "; not connecting")) != EDGE_OK)
-		return rc;
-	edge_tls_status_reset(&a->tst);
-	memset(&c, 0, sizeof(c));
-	c.host = a->host;
-	c.port = a->port;
-	c.product_key = a->pk;
-	c.device_key = a->dk;
-	c.secret = a->secret;
-	c.keepalive = (int)a->keepalive;
-	c.max_inflight = 100;
-	c.tls = a->tls;
-	c.user = a;
-	c.on_publish = on_publish;
-	c.on_subscribe = on_subscribe;
-	c.on_message = on_message;
-	a->lost = false;
-	edge_verbose(1, "connecting to %s:%d", a->host, a->port);
-	if (edge_mqtt_start(&c, &a->mq, &err) != EDGE_OK)
-		return session_failed(a, err.msg);
-	a->state = CONNECTING;
-	a->connect_deadline = edge_time_mono_ms() + CONNACK_WAIT_MS;
-	return EDGE_OK;
-}
-
-/* The hub answered CONNECT. */
-static int
-connected(struct app *a)
-{
-	struct edge_error err = { 0 };
-	int connack = edge_mqtt_connack(a->mq);
-
-	if (connack == 3) {	/* server unavailable: worth retrying */
-		snprintf(a->lasterr, sizeof(a->lasterr),
-		    "the hub refused the login for now (CONNACK 3: server unavailable)");
-		drop_session(a, true);
-		return EDGE_OK;
-	}
-	if (connack != 0) {
-		int rc = edge_tls_explain(&a->tst, a->tconf.server_name,
-		    &a->ctx->err);
-		if (rc != EDGE_OK)
-			return rc;
-		/*
-		 * The broker may refuse at the MQTT level before its CRL makes the
-		 * TLS layer say so: our own CRL can tell the revoked case apart.
-		 */
-		if ((rc = refuse_if_revoked(a, "the hub refused the login: ",
-		    "")) != EDGE_OK)
-			return rc;
-		/* A refused identity is final: retrying would not change it. */
-		return edge_err(&a->ctx->err, EDGE_EREFUSED,
-		    "the hub refused the login of %s (CONNACK %d: %s): wrong device secret, or the certificate is revoked or not bound to this device",
-		    a->dk, connack, edge_mqtt_connack_string(connack));
-	}
-	a->state = UP;
-	a->attempt = 0;
-	a->connections++;
-	if (a->tst.peer_not_before != 0 && edge_time_witness(a->dirfd,
-	    a->tst.peer_not_before, "hub certificate notBefore", &err) != EDGE_OK)
-		edge_warn("trusted time: %s", err.msg);
-	if (a->tst.crl_stale && !a->stale_warned) {
+		break;
+	case EDGE_SESSION_EV_CRL_STALE:
 		edge_warn("crl.pem is stale (nextUpdate passed, within --crl-grace); run edge-crl-update");
-		a->stale_warned = true;
-	}
-	edge_note("connected to %s:%d as %s", a->host, a->port, a->dk);
-	if (subscribe_all(a) != 0)
-		return session_failed(a, a->lasterr);
-	return EDGE_OK;
-}
-
-/* Publish outbox messages not in flight, oldest first, while the window allows. */
-static void
-pump(struct app *a)
-{
-	struct edge_error err = { 0 };
-	size_t i, n = edge_outbox_count(a->ob);
-
-	if (a->state != UP || a->stopping)
-		return;
-	for (i = 0; i < n && edge_mqtt_inflight(a->mq) < 100; i++) {
-		struct edge_outbox_msg *m = edge_outbox_at(a->ob, i);
-		int mid = 0;
-
-		if (m->done || m->mid != 0)
-			continue;
-		if (edge_mqtt_publish(a->mq, m->topic, m->payload, m->len,
-		    m->seq + 1, &mid, &err) != EDGE_OK) {
-			snprintf(a->lasterr, sizeof(a->lasterr), "%s", err.msg);
-			a->lost = true;
-			return;
-		}
-		m->mid = mid;
-		a->sent++;
+		break;
+	case EDGE_SESSION_EV_WITNESS:
+		edge_warn("trusted time: %s", text);
+		break;
+	case EDGE_SESSION_EV_SUBSCRIBE:
+		edge_verbose(2, "subscribe %s", text);
+		break;
+	case EDGE_SESSION_EV_SUBSCRIBED:	/* -vv: the tests wait for this line */
+		edge_verbose(2, "subscribed (message id %lld)", n);
+		break;
 	}
 }
 
@@ -536,7 +314,7 @@ take_line(void *user, char *line, size_t len)
 		if (a->drop_oldest &&
 		    edge_outbox_pending(a->ob) >= (size_t)a->outbox_max)
 			drop_oldest(a);
-		want_reply(a, m.topic);
+		(void)edge_session_want_reply(&a->s, m.topic);
 		rc = edge_outbox_append(a->ob, m.topic, m.text, strlen(m.text),
 		    NULL, &a->ctx->err);
 	}
@@ -582,7 +360,8 @@ reload_tls(struct app *a, bool first)
 			    err.msg);
 		return rc;
 	}
-	edge_mqtt_free(&a->mq);	/* it borrows the old context */
+	if (!first)	/* a new connection at once, on the new context */
+		edge_session_restart(&a->s, ctx, edge_time_mono_ms());
 	edge_tls_ctx_free(&a->tls);
 	a->tls = ctx;
 	return EDGE_OK;
@@ -713,6 +492,22 @@ open_io(struct app *a)
 	    LINE_MAX_BYTES, &ctx->err);
 }
 
+/* The session with the hub, across connections. */
+static void
+session_setup(struct app *a)
+{
+	struct edge_session_conf c = {
+		.dirfd = a->dirfd, .host = a->host, .port = a->port,
+		.product_key = a->pk, .device_key = a->dk, .secret = a->secret,
+		.keepalive = (int)a->keepalive, .server_name = a->tconf.server_name,
+		.tst = &a->tst, .tls = a->tls, .ob = a->ob,
+		.min_ms = a->rmin_ms, .max_ms = a->rmax_ms,
+		.user = a, .on_event = on_session, .on_message = on_message,
+	};
+
+	edge_session_init(&a->s, &c);
+}
+
 static int
 setup(struct app *a)
 {
@@ -720,9 +515,10 @@ setup(struct app *a)
 
 	a->in.fd = -1;
 	if ((rc = read_options(a)) != EDGE_OK || (rc = load_device(a)) != EDGE_OK ||
-	    (rc = tls_setup(a)) != EDGE_OK)
+	    (rc = tls_setup(a)) != EDGE_OK || (rc = open_io(a)) != EDGE_OK)
 		return rc;
-	return open_io(a);
+	session_setup(a);
+	return EDGE_OK;
 }
 
 static void
@@ -731,17 +527,17 @@ summary(struct app *a)
 	size_t queued = a->ob ? edge_outbox_pending(a->ob) : 0;
 
 	edge_note("sent %llu, acknowledged %llu, rejected %llu, invalid %llu, dropped %llu, queued %zu, received %llu",
-	    a->sent, a->acked, a->rejected, a->invalid, a->dropped, queued,
+	    a->s.sent, a->s.acked, a->rejected, a->invalid, a->dropped, queued,
 	    a->received);
-	edge_result_int(a->ctx, "sent", (long long)a->sent);
-	edge_result_int(a->ctx, "acknowledged", (long long)a->acked);
+	edge_result_int(a->ctx, "sent", (long long)a->s.sent);
+	edge_result_int(a->ctx, "acknowledged", (long long)a->s.acked);
 	edge_result_int(a->ctx, "rejected", (long long)a->rejected);
 	edge_result_int(a->ctx, "invalid", (long long)a->invalid);
 	edge_result_int(a->ctx, "dropped", (long long)a->dropped);
 	edge_result_int(a->ctx, "queued", (long long)queued);
 	edge_result_int(a->ctx, "received", (long long)a->received);
-	edge_result_int(a->ctx, "connections", (long long)a->connections);
-	edge_result_bool(a->ctx, "changed", a->sent > 0 || a->received > 0);
+	edge_result_int(a->ctx, "connections", (long long)a->s.connections);
+	edge_result_bool(a->ctx, "changed", a->s.sent > 0 || a->received > 0);
 }
 
 static bool
@@ -753,7 +549,7 @@ finished(struct app *a)
 		return true;
 	/* At least one session: "< /dev/null --exit-on-eof" checks the connection. */
 	return a->exit_on_eof && a->in.eof && edge_outbox_pending(a->ob) == 0 &&
-	    a->connections > 0;
+	    a->s.connections > 0;
 }
 
 /* SIGHUP reloads the certificate, key and CRL; SIGTERM starts the drain. */
@@ -763,18 +559,13 @@ handle_signals(struct app *a, long long now)
 	if (got_hup) {
 		got_hup = 0;
 		edge_note("SIGHUP: reloading certificate, key and CRL");
-		if (reload_tls(a, false) == EDGE_OK) {
-			forget_flights(a);
-			a->state = DOWN;
-			a->next_try = now;
-			a->attempt = 0;
-		}
+		(void)reload_tls(a, false);
 	}
 	if (got_term && !a->stopping) {
 		a->stopping = true;
 		a->stop_deadline = now + a->drain_ms;
 		edge_note("stopping: waiting up to %ld s for %zu acknowledgements",
-		    a->drain_ms / 1000, edge_mqtt_inflight(a->mq));
+		    a->drain_ms / 1000, edge_mqtt_inflight(a->s.mq));
 	}
 }
 
@@ -786,19 +577,19 @@ timed_out(struct app *a)
 		return edge_err(&a->ctx->err, EDGE_ETEMP,
 		    "timed out after %ld s with %llu of %ld messages received%s%s",
 		    a->timeout, a->received, a->count,
-		    a->connections ? "" : "; ",
-		    a->connections ? "" : a->lasterr);
+		    a->s.connections ? "" : "; ",
+		    a->s.connections ? "" : a->s.lasterr);
 	/* Never connected: the smoke test must see a failure. */
-	if (a->exit_on_eof && a->connections == 0)
+	if (a->exit_on_eof && a->s.connections == 0)
 		return edge_err(&a->ctx->err, EDGE_ETEMP,
 		    "timed out after %ld s without a session with the hub%s%s",
-		    a->timeout, a->lasterr[0] ? ": " : "", a->lasterr);
+		    a->timeout, a->s.lasterr[0] ? ": " : "", a->s.lasterr);
 	if (a->exit_on_eof && (!a->in.eof || edge_outbox_pending(a->ob) > 0))
 		return edge_err(&a->ctx->err, EDGE_ETEMP,
 		    "timed out after %ld s with %zu messages queued%s%s",
 		    a->timeout, edge_outbox_pending(a->ob),
-		    a->lasterr[0] && a->state != UP ? "; " : "",
-		    a->lasterr[0] && a->state != UP ? a->lasterr : "");
+		    a->s.lasterr[0] && a->s.state != EDGE_SESSION_UP ? "; " : "",
+		    a->s.lasterr[0] && a->s.state != EDGE_SESSION_UP ? a->s.lasterr : "");
 	return EDGE_OK;
 }
 
@@ -812,29 +603,14 @@ run_over(struct app *a, long long now, long long deadline, int *rc)
 		a->stopping = true;
 		a->stop_deadline = now + a->drain_ms;
 	}
-	if (a->stopping && ((edge_mqtt_inflight(a->mq) == 0 && a->jobs.running == 0) ||
-	    a->state != UP || now >= a->stop_deadline))
+	if (a->stopping && ((edge_mqtt_inflight(a->s.mq) == 0 && a->jobs.running == 0) ||
+	    a->s.state != EDGE_SESSION_UP || now >= a->stop_deadline))
 		return true;
 	if (deadline >= 0 && now >= deadline) {
 		*rc = timed_out(a);
 		return true;
 	}
 	return false;
-}
-
-/* Connect when it is time; give up on a CONNECT left unanswered. */
-static int
-session_step(struct app *a, long long now)
-{
-	int rc;
-
-	if (a->state == DOWN && !a->stopping && now >= a->next_try &&
-	    (rc = try_connect(a)) != EDGE_OK)
-		return rc;
-	if (a->state == CONNECTING && edge_mqtt_connack(a->mq) < 0 &&
-	    now >= a->connect_deadline)
-		return session_failed(a, "no answer to CONNECT");
-	return EDGE_OK;
 }
 
 /* What one poll() waits for, and for how long. */
@@ -851,8 +627,8 @@ poll_set(struct app *a, long long now, long long deadline, struct waitset *w)
 {
 	w->np = 0;
 	w->ip = -1;
-	w->wait = 200;
-	if (edge_mqtt_pollfd(a->mq, &w->p[w->np]))
+	w->wait = edge_session_wait(&a->s, now, a->stopping);
+	if (edge_mqtt_pollfd(a->s.mq, &w->p[w->np]))
 		w->np++;
 	if (input_wanted(a)) {
 		w->ip = (int)w->np;
@@ -862,38 +638,15 @@ poll_set(struct app *a, long long now, long long deadline, struct waitset *w)
 	w->sp = (int)w->np;
 	w->p[w->np].fd = sig_pipe[0];
 	w->p[w->np++].events = POLLIN;
-	if (a->state == DOWN && !a->stopping)
-		w->wait = a->next_try - now;
 	w->np += edge_exec_pool_pollfds(&a->jobs, w->p + w->np, now, &w->wait);
 	if (deadline >= 0 && deadline - now < w->wait)
 		w->wait = deadline - now;
 	if (a->stopping && a->stop_deadline - now < w->wait)
 		w->wait = a->stop_deadline - now;
-	if (edge_mqtt_pending(a->mq) || w->wait < 0)
+	if (w->wait < 0)
 		w->wait = 0;
 	if (w->wait > 200)
 		w->wait = 200;
-}
-
-/* The session's network work, and what the hub said. */
-static int
-network_step(struct app *a)
-{
-	struct edge_error err = { 0 };
-	enum edge_mqtt_event ev;
-
-	if (a->mq == NULL || a->state == DOWN)
-		return EDGE_OK;
-	ev = edge_mqtt_step(a->mq, &err);
-	if (a->lost)
-		ev = EDGE_MQTT_ENDED;
-	/* A refusal may come with the end of the connection: it is the news. */
-	if (ev == EDGE_MQTT_ENDED && !(a->state == CONNECTING &&
-	    edge_mqtt_connack(a->mq) > 0))
-		return session_failed(a, err.msg[0] ? err.msg : "connection lost");
-	if (ev != EDGE_MQTT_NONE && a->state == CONNECTING)
-		return connected(a);
-	return EDGE_OK;
 }
 
 static int
@@ -910,9 +663,9 @@ loop(struct app *a)
 		handle_signals(a, now);
 		if (run_over(a, now, deadline, &rc))
 			return rc;
-		if ((rc = session_step(a, now)) != EDGE_OK)
+		if ((rc = edge_session_tick(&a->s, now, a->stopping,
+		    &a->ctx->err)) != EDGE_OK)
 			return rc;
-		pump(a);
 		poll_set(a, now, deadline, &w);
 		if (poll(w.p, w.np, (int)w.wait) < 0 && errno != EINTR)
 			return edge_err(&a->ctx->err, EDGE_EFAIL, "poll: %s",
@@ -925,7 +678,8 @@ loop(struct app *a)
 		    (rc = read_input(a)) != EDGE_OK)
 			return rc;
 		edge_exec_pool_step(&a->jobs, finish_job, a);
-		if ((rc = network_step(a)) != EDGE_OK)
+		if ((rc = edge_session_io(&a->s, edge_time_mono_ms(),
+		    &a->ctx->err)) != EDGE_OK)
 			return rc;
 		now = edge_time_mono_ms();
 		if (now - last_flush >= FLUSH_EVERY_MS) {
@@ -959,16 +713,12 @@ run(struct edge_ctx *ctx)
 	if ((rc = setup(&a)) == EDGE_OK) {
 		/* The clock is checked before anything else touches the hub. */
 		rc = loop(&a);
-		if (a.mq != NULL && a.state == UP) {
-			struct edge_error err = { 0 };
-			edge_mqtt_disconnect(a.mq);
-			(void)edge_mqtt_loop(a.mq, &err);
-		}
+		edge_session_end(&a.s);	/* DISCONNECT while up */
 	}
 	if (a.ob != NULL && (frc = edge_outbox_flush(a.ob, rc == EDGE_OK ?
 	    &ctx->err : NULL)) != EDGE_OK && rc == EDGE_OK)
 		rc = frc;
-	if (a.ob != NULL && (rc == EDGE_OK || a.sent > 0 || a.received > 0 ||
+	if (a.ob != NULL && (rc == EDGE_OK || a.s.sent > 0 || a.received > 0 ||
 	    a.invalid > 0))
 		summary(&a);
 	if (a.jobs.running > 0)
@@ -976,14 +726,13 @@ run(struct edge_ctx *ctx)
 		    a.jobs.running);
 	edge_exec_pool_free(&a.jobs);
 	free(a.exec_env);
-	edge_mqtt_free(&a.mq);
+	edge_session_end(&a.s);
 	edge_tls_ctx_free(&a.tls);
 	edge_outbox_close(&a.ob);
 	if (a.in.fd > 0)
 		close(a.in.fd);
 	edge_lines_free(&a.in);
 	free(a.host);
-	edge_thing_replies_free(&a.replies);
 	edge_secret_free(&a.secret);
 	edge_secret_free(&a.pin);
 	edge_device_free(&a.dev);

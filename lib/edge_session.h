@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EDGE_SESSION_H
+#define EDGE_SESSION_H
+
+/*
+ * edge-connect's session with the hub across connections: when to connect
+ * (the backoff after a failure), the checks before each connection (the
+ * clock not set back, our own certificate not revoked), how the login went,
+ * the subscriptions (downlink topics and the _reply topics of our uplink),
+ * the outbox published oldest first, and the end of a connection.  A verdict
+ * about certificates or the login ends the run (an error returned); anything
+ * else is retried after the backoff.
+ *
+ * The clock is the caller's (now: monotonic ms), so the schedule is testable
+ * without a network.  Never prints: what the user may want to hear comes
+ * through on_event, and the caller words it.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "edge_err.h"
+#include "edge_secret.h"
+#include "edge_thing.h"
+
+struct ssl_ctx_st;
+struct edge_mqtt;
+struct edge_outbox;
+struct edge_tls_status;
+
+#define EDGE_SESSION_CONNACK_MS	30000	/* how long CONNECT may stay unanswered */
+#define EDGE_SESSION_INFLIGHT	100	/* QoS 1 messages unacknowledged */
+
+enum edge_session_state {
+	EDGE_SESSION_DOWN,
+	EDGE_SESSION_CONNECTING,
+	EDGE_SESSION_UP,
+};
+
+/* What on_event tells (text and n as noted; text may be NULL otherwise). */
+enum edge_session_ev {
+	EDGE_SESSION_EV_CONNECTING,	/* a connection attempt starts */
+	EDGE_SESSION_EV_RETRY,		/* text: why it ended; n: ms until the next */
+	EDGE_SESSION_EV_CONNECTED,	/* the hub accepted the login */
+	EDGE_SESSION_EV_CLOCK_AHEAD,	/* the clock is a year past trusted time (once) */
+	EDGE_SESSION_EV_CRL_STALE,	/* crl.pem is used within its grace (once) */
+	EDGE_SESSION_EV_WITNESS,	/* text: why trusted time was not moved */
+	EDGE_SESSION_EV_SUBSCRIBE,	/* text: the topic */
+	EDGE_SESSION_EV_SUBSCRIBED,	/* n: the message id the broker confirmed */
+};
+
+struct edge_session_conf {
+	int dirfd;			/* the state directory */
+	const char *host;
+	int port;
+	const char *product_key, *device_key;
+	const struct edge_secret *secret;	/* device secret, borrowed */
+	int keepalive;			/* seconds */
+	const char *server_name;	/* for edge_tls_explain */
+	struct edge_tls_status *tst;	/* filled by the TLS context's checks */
+	struct ssl_ctx_st *tls;		/* borrowed; see edge_session_restart */
+	struct edge_outbox *ob;		/* published from; may be NULL */
+	long min_ms, max_ms;		/* the reconnect backoff */
+	void *user;
+	void (*on_event)(void *user, enum edge_session_ev ev, const char *text,
+	    long long n);
+	void (*on_message)(void *user, const char *topic, const void *payload,
+	    size_t len);
+};
+
+/* Read its members; change them only through the functions below. */
+struct edge_session {
+	struct edge_session_conf c;
+	struct edge_mqtt *mq;		/* NULL while down */
+	enum edge_session_state state;
+	bool lost;			/* a publish failed: end the connection */
+	bool told_clock, told_stale;
+	unsigned attempt;		/* failures since the last login */
+	long long next_try, connack_by;
+	struct edge_thing_replies replies;	/* subscribed while up */
+	unsigned long long sent, acked, connections;
+	char lasterr[EDGE_ERR_MSG_MAX];	/* why the last connection ended */
+};
+
+/* Down, due at once.  c is copied; its pointers are borrowed. */
+void edge_session_init(struct edge_session *s,
+    const struct edge_session_conf *c);
+
+/*
+ * Before the caller's poll(): connect when due (unless stopping), give up on
+ * a CONNECT unanswered for EDGE_SESSION_CONNACK_MS, publish what the window
+ * allows (unless stopping).  Errors (the run ends): the clock was set back,
+ * our certificate is revoked, a trust failure from edge_tls_explain.
+ */
+int edge_session_tick(struct edge_session *s, long long now, bool stopping,
+    struct edge_error *err);
+
+/*
+ * After poll(): the network work, and what the hub said.  Errors: the hub
+ * refused the login (EDGE_EREFUSED, EDGE_EREVOKED), a trust failure.
+ */
+int edge_session_io(struct edge_session *s, long long now,
+    struct edge_error *err);
+
+/* How long the caller may wait in poll() for the session's sake (ms). */
+long long edge_session_wait(const struct edge_session *s, long long now,
+    bool stopping);
+
+/*
+ * Subscribe, now when up, else at the next login, to the _reply topic of
+ * uplink topic.  EDGE_EFAIL: out of memory.
+ */
+int edge_session_want_reply(struct edge_session *s, const char *topic);
+
+/* Publish a reply to a command.  EDGE_ETEMP "not connected" while not up. */
+int edge_session_reply(struct edge_session *s, const char *topic,
+    const char *text, struct edge_error *err);
+
+/*
+ * Drop the connection and connect again at once with a new TLS context
+ * (SIGHUP), the backoff started over.  The old context may be freed after.
+ */
+void edge_session_restart(struct edge_session *s, struct ssl_ctx_st *tls,
+    long long now);
+
+/* The schedule, for the functions above and the tests (no network). */
+bool edge_session_due(const struct edge_session *s, long long now);
+void edge_session_started(struct edge_session *s, long long now);
+bool edge_session_overdue(const struct edge_session *s, long long now);
+void edge_session_accepted(struct edge_session *s);
+/* The connection ended (why): down, next try after the backoff (told). */
+void edge_session_retry(struct edge_session *s, long long now,
+    const char *why);
+
+/* Say goodbye when up, close, forget the subscriptions. */
+void edge_session_end(struct edge_session *s);
+
+#endif
