@@ -451,12 +451,13 @@ report_one(struct edge_ctx *ctx, const struct edge_crl *c, bool changed)
 }
 
 /*
- * The keys of the first CRL, then source, ca_changed, changed; with
- * several CRLs also "crls", one object per CRL (with its "changed").
+ * The keys of the first CRL, then source, ca_changed, changed, skipped
+ * (CRLs of other roots); with several CRLs also "crls", one object per CRL
+ * (with its "changed").
  */
 static void
 report(struct edge_ctx *ctx, const struct edge_crls *got, const bool *changed,
-    const char *source, bool ca_changed)
+    const char *source, bool ca_changed, unsigned skipped)
 {
 	json_object *list = json_object_new_array();
 	bool any = false;
@@ -477,6 +478,7 @@ report(struct edge_ctx *ctx, const struct edge_crls *got, const bool *changed,
 	edge_result_str(ctx, "source", source);
 	edge_result_bool(ctx, "ca_changed", ca_changed);
 	edge_result_bool(ctx, "changed", any || ca_changed);
+	edge_result_int(ctx, "skipped", skipped);
 	if (got->n > 1)
 		json_object_object_add(ctx->result, "crls", json_object_get(list));
 	json_object_put(list);
@@ -493,6 +495,7 @@ run(struct edge_ctx *ctx)
 	const char *base = NULL;
 	char source[1024], fpbuf[80], newroot[256] = "";
 	bool ca_changed = false, install = false, *changed = NULL, stale;
+	unsigned skipped = 0;
 	time_t now = edge_time_now(), newest = 0;
 	/* Both checked against the option table before run(). */
 	size_t max_size = (size_t)edge_arg_long(ctx, "max-crl-size", 0);
@@ -553,22 +556,34 @@ run(struct edge_ctx *ctx)
 	if ((rc = obtain(ctx, &hub, base, max_size, &got, source,
 	    sizeof(source))) != EDGE_OK)
 		goto out;
+	/*
+	 * Several CRLs in one input (both roots' during a rotation): each is
+	 * verified by its own root and checked on its own; one refused
+	 * refuses them all, so that nothing is installed half.  The CRL of a
+	 * root this edge does not trust (the other key of a rotation) is
+	 * skipped; one claiming a trusted root that does not verify it is not.
+	 */
+	if ((rc = edge_crls_verify(&got, &roots, source, false, &ctx->err)) !=
+	    EDGE_OK)
+		goto out;
+	for (i = 0; i < got.n; i++)
+		if (got.root[i] < 0) {
+			char id[160];
+
+			edge_crl_issuer_id(&got.c[i], id, sizeof(id));
+			edge_verbose(1, "%s: CRL of another root (%s): skipped",
+			    source, id);
+		}
+	skipped = got.others;
+	edge_crls_drop_others(&got);
 	if ((changed = calloc(got.n, sizeof(*changed))) == NULL) {
 		rc = edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
 		goto out;
 	}
-	/*
-	 * Several CRLs in one input (both roots' during a rotation): each is
-	 * verified by its own root and checked on its own; one refused
-	 * refuses them all, so that nothing is installed half.
-	 */
 	for (i = 0; i < got.n; i++) {
 		struct edge_crl *c = &got.c[i];
 		unsigned j;
 
-		if ((rc = edge_crl_verify_root(c, &roots, source, &got.root[i],
-		    &ctx->err)) != EDGE_OK)
-			goto out;
 		for (j = 0; j < i; j++)
 			if (got.root[j] == got.root[i]) {
 				rc = edge_err(&ctx->err, EDGE_EINPUT,
@@ -612,6 +627,9 @@ run(struct edge_ctx *ctx)
 		} else if (have.dropped > 0)
 			edge_warn("%s (dropped%s)", have.bad.msg, have.dropped > 1 ?
 			    ", with others" : "");
+		if (have.others > 0)
+			edge_verbose(1, "%s: %u CRL%s of another root: dropped at the next install",
+			    EDGE_CRL_FILE, have.others, have.others > 1 ? "s" : "");
 	}
 	for (i = 0; i < got.n; i++) {
 		const struct edge_crl *old = edge_crls_of_root(&have, got.root[i]);
@@ -663,7 +681,7 @@ run(struct edge_ctx *ctx)
 		}
 		rc = EDGE_OK;
 	}
-	report(ctx, &got, changed, source, ca_changed);
+	report(ctx, &got, changed, source, ca_changed, skipped);
 	/* The newest CRL available is installed even when stale: the policy then. */
 	for (i = 0; i < got.n; i++) {
 		struct edge_error ferr = { 0 };

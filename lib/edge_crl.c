@@ -351,43 +351,85 @@ signed_by(gnutls_x509_crt_t issuer, const char *oid, const struct edge_der *tbs,
 	return g >= 0 ? 0 : -1;
 }
 
-/*
- * Could root have issued the CRL: its subject names the CRL's issuer
- * (canonically, RFC 5280 7.1), its subjectKeyIdentifier is the CRL's
- * authorityKeyIdentifier when both are there (as OpenSSL's X509_check_akid),
- * and its key usage, when given, allows CRL signing.
- */
+/* Whether root's subject is the CRL's issuer (canonically, RFC 5280 7.1). */
 static bool
-may_issue(const struct edge_crl *c, gnutls_x509_crt_t root)
+issuer_is(const struct edge_crl *c, gnutls_x509_crt_t root)
 {
-	unsigned char ski[64];
-	size_t skilen = sizeof(ski);
-	unsigned usage = 0;
 	gnutls_datum_t dn;
 	struct edge_der name;
 	bool same;
 
-	if (gnutls_x509_crt_get_raw_dn(root, &dn) < 0)
+	if (c->issuer.p == NULL || gnutls_x509_crt_get_raw_dn(root, &dn) < 0)
 		return false;
 	name.p = dn.data;
 	name.len = dn.size;
-	same = c->issuer.p != NULL && edge_der_name_equal(&name, &c->issuer);
+	same = edge_der_name_equal(&name, &c->issuer);
 	gnutls_free(dn.data);
-	if (!same)
-		return false;
+	return same;
+}
+
+/*
+ * Whether the CRL claims root as its issuer: by key when both carry a key
+ * id (its authorityKeyIdentifier is the root's subjectKeyIdentifier, as
+ * OpenSSL's X509_check_akid), else by name.  Two roots of one name (a
+ * rotation) are told apart by key: the other one's CRL claims no root here.
+ */
+static bool
+claims(const struct edge_crl *c, gnutls_x509_crt_t root)
+{
+	unsigned char ski[64];
+	size_t skilen = sizeof(ski);
+
 	if (c->akid.len > 0 &&
-	    gnutls_x509_crt_get_subject_key_id(root, ski, &skilen, NULL) >= 0 &&
-	    (skilen != c->akid.len || memcmp(ski, c->akid.p, skilen) != 0))
-		return false;
-	return !(gnutls_x509_crt_get_key_usage(root, &usage, NULL) >= 0 &&
-	    !(usage & GNUTLS_KEY_CRL_SIGN));
+	    gnutls_x509_crt_get_subject_key_id(root, ski, &skilen, NULL) >= 0)
+		return skilen == c->akid.len && memcmp(ski, c->akid.p, skilen) == 0;
+	return issuer_is(c, root);
+}
+
+/* Why a root the CRL claims does not verify it, or NULL when it does. */
+static const char *
+not_verified(const struct edge_crl *c, gnutls_x509_crt_t root)
+{
+	unsigned usage = 0;
+
+	if (!issuer_is(c, root))
+		return "the key id of a trusted root CA under another issuer name";
+	if (gnutls_x509_crt_get_key_usage(root, &usage, NULL) >= 0 &&
+	    !(usage & GNUTLS_KEY_CRL_SIGN))
+		return "its trusted root CA may not sign CRLs (keyUsage)";
+	if (signed_by(root, c->sig_oid, &c->tbs, &c->sig) != 0)
+		return "signature does not verify";
+	return NULL;
+}
+
+void
+edge_crl_issuer_id(const struct edge_crl *c, char *buf, size_t len)
+{
+	gnutls_datum_t dn = { (unsigned char *)c->issuer.p,
+	    (unsigned)c->issuer.len }, str = { NULL, 0 };
+	size_t i, n;
+
+	if (len == 0)
+		return;
+	if (c->akid.len > 0) {
+		n = (size_t)snprintf(buf, len, "AKI ");
+		for (i = 0; i < c->akid.len && n + 3 <= len; i++, n += 2)
+			sprintf(buf + n, "%02x", c->akid.p[i]);
+		return;
+	}
+	if (c->issuer.p != NULL && gnutls_x509_rdn_get2(&dn, &str, 0) >= 0)
+		snprintf(buf, len, "no AKI, issuer %s", (char *)str.data);
+	else
+		snprintf(buf, len, "no AKI");
+	gnutls_free(str.data);
 }
 
 int
 edge_crl_verify_root(const struct edge_crl *c, const struct edge_certs *roots,
     const char *what, int *which, struct edge_error *err)
 {
-	bool named = false;
+	const char *why = NULL, *w;
+	char id[160];
 	unsigned i;
 
 	if (which != NULL)
@@ -395,25 +437,26 @@ edge_crl_verify_root(const struct edge_crl *c, const struct edge_certs *roots,
 	if (gnutls_oid_to_sign(c->sig_oid) == GNUTLS_SIGN_UNKNOWN)
 		return edge_err(err, EDGE_ETRUST, "%s: unknown signature algorithm %s",
 		    what, c->sig_oid);
-	/* Every root of that name is tried: a bundle may hold an old and a new key. */
-	for (i = 0; i < roots->n; i++) {
-		if (!may_issue(c, roots->crt[i]))
+	/* Every root it claims is tried: a bundle may hold an old and a new key. */
+	for (i = 0; roots != NULL && i < roots->n; i++) {
+		if (!claims(c, roots->crt[i]))
 			continue;
-		named = true;
-		if (signed_by(roots->crt[i], c->sig_oid, &c->tbs, &c->sig) == 0) {
+		if ((w = not_verified(c, roots->crt[i])) == NULL) {
 			if (which != NULL)
 				*which = (int)i;
 			return EDGE_OK;
 		}
+		if (why == NULL)
+			why = w;
 	}
-	if (named) {
+	if (why != NULL) {
 		if (which != NULL)
 			*which = EDGE_CRL_FORGED;
-		return edge_err(err, EDGE_ETRUST, "%s: signature does not verify",
-		    what);
+		return edge_err(err, EDGE_ETRUST, "%s: %s", what, why);
 	}
-	return edge_err(err, EDGE_ETRUST, "%s: not signed by a trusted root CA",
-	    what);
+	edge_crl_issuer_id(c, id, sizeof(id));
+	return edge_err(err, EDGE_ETRUST,
+	    "%s: not signed by a trusted root CA (CRL of another root, %s)", what, id);
 }
 
 /* Decimal strings without leading zeros: longer is larger. */

@@ -79,18 +79,27 @@ int edge_crl_parse(const void *buf, size_t len, const char *what,
     struct edge_crl *out, struct edge_error *err);
 
 /*
- * The CRL's signature verifies with a root whose subject is its issuer
- * (compared canonically, RFC 5280 7.1) and whose subjectKeyIdentifier is its
- * authorityKeyIdentifier when both are present; every such root is tried.
- * *which (may be NULL) gets that root's index, or on EDGE_ETRUST
- * EDGE_CRL_FORGED when a root of the issuer's name (and key id) exists but
- * no such root's key verifies the signature, else EDGE_CRL_NO_ROOT.
+ * The root of roots that verifies the CRL.  A CRL claims a root by key when
+ * both carry a key id (its authorityKeyIdentifier is the root's
+ * subjectKeyIdentifier), else by name (compared canonically, RFC 5280 7.1);
+ * a root it claims verifies it when its subject is the CRL's issuer, its
+ * keyUsage (when given) allows cRLSign and its key the signature.  Every
+ * root it claims is tried.  *which (may be NULL) gets that root's index, or
+ * on EDGE_ETRUST EDGE_CRL_FORGED when it claims a root that does not verify
+ * it, else EDGE_CRL_NO_ROOT: a CRL of another root (a key, or without a key
+ * id a name, that no root here has).
  */
 #define EDGE_CRL_NO_ROOT	(-1)
 #define EDGE_CRL_FORGED		(-2)
 int edge_crl_verify_root(const struct edge_crl *c,
     const struct edge_certs *roots, const char *what, int *which,
     struct edge_error *err);
+
+/*
+ * Who issued the CRL, for messages: "AKI HEX" (its authorityKeyIdentifier),
+ * or without one "no AKI, issuer DN".
+ */
+void edge_crl_issuer_id(const struct edge_crl *c, char *buf, size_t len);
 
 /* -1, 0, 1: a older than, as old as, newer than b (number, then thisUpdate). */
 int edge_crl_facts_compare(const struct edge_crl_facts *a,

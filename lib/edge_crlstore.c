@@ -62,22 +62,6 @@ add(struct edge_crls *s, unsigned char *buf, size_t len, const char *what,
 	return EDGE_OK;
 }
 
-/*
- * The index of the root that verifies c, or (edge_crl_verify_root)
- * EDGE_CRL_FORGED or EDGE_CRL_NO_ROOT.
- */
-static int
-crl_root(const struct edge_crl *c, const struct edge_certs *roots)
-{
-	struct edge_error e = { 0 };
-	int which;
-
-	if (roots == NULL || roots->n == 0)
-		return EDGE_CRL_NO_ROOT;
-	(void)edge_crl_verify_root(c, roots, "CRL", &which, &e);
-	return which;
-}
-
 /* Every CRL in buf (PEM blocks, or one DER CRL), buf freed. */
 static int
 parse_all(char *buf, size_t len, const char *name, bool lenient,
@@ -136,7 +120,6 @@ edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
 {
 	char *buf = NULL;
 	size_t len = 0;
-	unsigned i, j;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -151,32 +134,70 @@ edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
 		rc = edge_err(err, EDGE_EINPUT, "%s: no CRL", name);
 		goto out;
 	}
-	/*
-	 * Each CRL on its own: one that a root of its issuer's name does not
-	 * verify (that root replaced, or a forgery) is dropped, and the
-	 * others keep their place, their rollback state included.
-	 */
-	for (i = j = 0; i < out->n; i++) {
-		int r = crl_root(&out->c[i], roots);
-
-		if (r == EDGE_CRL_FORGED) {
-			struct edge_error e = { 0 };
-
-			edge_err(&e, EDGE_ETRUST,
-			    "%s: a CRL of a trusted root's name does not verify (signature)",
-			    name);
-			drop(out, &e);
-			edge_crl_free(&out->c[i]);
-			continue;
-		}
-		out->c[j] = out->c[i];
-		out->root[j++] = r;
-	}
-	out->n = j;
+	rc = edge_crls_verify(out, roots, name, true, err);
 out:
 	if (rc != EDGE_OK)
 		edge_crls_free(out);
 	return rc;
+}
+
+int
+edge_crls_verify(struct edge_crls *s, const struct edge_certs *roots,
+    const char *what, bool lenient, struct edge_error *err)
+{
+	char ids[400] = "", id[160];
+	unsigned i, j;
+
+	s->others = 0;
+	for (i = j = 0; i < s->n; i++) {
+		struct edge_error e = { 0 };
+		int r;
+
+		(void)edge_crl_verify_root(&s->c[i], roots, what, &r, &e);
+		if (r == EDGE_CRL_FORGED) {
+			/* It claims a trusted root that does not verify it. */
+			if (!lenient) {
+				*err = e;
+				return e.code;
+			}
+			edge_err(&e, EDGE_ETRUST,
+			    "%s: a CRL of a trusted root's name does not verify (signature)",
+			    what);
+			drop(s, &e);
+			edge_crl_free(&s->c[i]);
+			continue;
+		}
+		if (r == EDGE_CRL_NO_ROOT) {
+			edge_crl_issuer_id(&s->c[i], id, sizeof(id));
+			snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%s",
+			    s->others++ ? "; " : "", id);
+		}
+		s->c[j] = s->c[i];
+		s->root[j++] = r;
+	}
+	s->n = j;
+	if (!lenient && s->n == s->others)
+		return edge_err(err, EDGE_ETRUST,
+		    "%s: not signed by a trusted root CA: no CRL of a root in " EDGE_CA_FILE " (skipped %u CRL%s of another root: %s)",
+		    what, s->others, s->others > 1 ? "s" : "", ids);
+	return EDGE_OK;
+}
+
+void
+edge_crls_drop_others(struct edge_crls *s)
+{
+	unsigned i, j;
+
+	for (i = j = 0; i < s->n; i++) {
+		if (s->root[i] < 0) {
+			edge_crl_free(&s->c[i]);
+			continue;
+		}
+		s->c[j] = s->c[i];
+		s->root[j++] = s->root[i];
+	}
+	s->n = j;
+	s->others = 0;
 }
 
 int

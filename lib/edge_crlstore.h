@@ -28,18 +28,18 @@ struct edge_crls {
 	struct edge_crl *c;
 	int *root;		/* per CRL: index of the verifying root, -1: none */
 	unsigned n;
+	unsigned others;	/* CRLs of another root, see edge_crls_verify */
 	unsigned dropped;	/* stored CRLs left out, see edge_crls_load */
 	struct edge_error bad;	/* why the first of them was */
 };
 
 /*
  * Read every CRL of dirfd/name and find the root of roots (may be NULL:
- * none) that verifies each.  A missing file is an empty set.  Each CRL
- * stands on its own: a block that is not a CRL this reader takes
- * (edge_crl_adopt: EDGE_EINPUT or EDGE_ETRUST), or a CRL whose issuer is a
- * trusted root's name but that no such root verifies (a root replaced by
- * another of the same name, or a forgery), is left out of *out, counted in
- * out->dropped with the first reason in out->bad; the others stay.
+ * none) that verifies each (edge_crls_verify, lenient).  A missing file is
+ * an empty set.  Each CRL stands on its own: a block that is not a CRL this
+ * reader takes (edge_crl_adopt: EDGE_EINPUT or EDGE_ETRUST), or a forged
+ * one, is left out of *out, counted in out->dropped with the first reason
+ * in out->bad; the others stay, those of another root with root -1.
  * Errors: storage, a PEM block without its end line, a file with no CRL.
  */
 int edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
@@ -53,6 +53,25 @@ int edge_crls_load(int dirfd, const char *name, const struct edge_certs *roots,
  */
 int edge_crls_parse(char *buf, size_t len, const char *what,
     struct edge_crls *out, struct edge_error *err);
+
+/*
+ * The one rule for whose CRLs a set holds, for the stored file and for
+ * edge-crl-update's input alike: s->root[i] gets the root of roots that
+ * verifies each CRL (edge_crl_verify_root).  A CRL of another root, one
+ * that claims no trusted root (its authorityKeyIdentifier names a key no
+ * root has; without one, no root has its issuer name: a rotation's other
+ * root), stays with root -1, counted in s->others; it never speaks for a
+ * certificate and is not installed.  A CRL that claims a trusted root that
+ * does not verify it is forged: EDGE_ETRUST naming what and why, or when
+ * lenient (a stored file) it is left out, counted in s->dropped, for
+ * edge_crls_strict.  Not lenient, a set with no CRL of a trusted root is
+ * EDGE_ETRUST too, naming the key ids (edge_crl_issuer_id) it holds.
+ */
+int edge_crls_verify(struct edge_crls *s, const struct edge_certs *roots,
+    const char *what, bool lenient, struct edge_error *err);
+
+/* Take the CRLs of other roots (root -1) out of s. */
+void edge_crls_drop_others(struct edge_crls *s);
 
 /*
  * For readers, which answer nothing from a tampered file: out->bad (its

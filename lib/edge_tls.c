@@ -354,9 +354,10 @@ load_roots(SSL_CTX *ctx, const struct edge_tls_conf *conf,
 
 /*
  * DIR/crl.pem, read once by edge_crlstore with the same pinned roots, for
- * check_revocation; OpenSSL's store holds no CRL.  A file holding a CRL that
- * its root's name does not verify, or one edge_crlstore does not take, is
- * refused (as by edge-crl-update --check): nothing is answered from it.
+ * check_revocation; OpenSSL's store holds no CRL.  edge_crls_verify's rule,
+ * as for edge-crl-update: a CRL of another root is skipped; a file holding a
+ * CRL that claims a pinned root that does not verify it, or one
+ * edge_crlstore does not take, is refused: nothing is answered from it.
  */
 static int
 load_crl(SSL_CTX *ctx, const struct edge_tls_conf *conf,

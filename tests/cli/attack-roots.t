@@ -180,4 +180,33 @@ assert_fails 6 "... and refuses a hub certificate that CRL lists" \
     timeout $(slow 20) edge-connect -d "$C" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
 assert_grep "... as revoked" "hub certificate: revoked" "$T/err"
 
+# ---- edge-connect skips and refuses as edge-crl-update does -----------------
+# A CRL of another root of the hub's name (a rotation's other key) beside the
+# hub's is skipped; one with the hub root's name and key id that the root did
+# not sign makes crl.pem tampered.
+if [ -x "$B/tests/crlgen" ]; then
+	subj=$(openssl x509 -in "$T/hub.pem" -noout -subject -nameopt compat | sed 's/^subject= *//')
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/twin.key" -out "$T/twin.pem" -subj "$subj" \
+	    -days 30 -config /dev/null -addext "basicConstraints=critical,CA:true" \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign" -addext "subjectKeyIdentifier=hash" 2>/dev/null
+	assert_eq "a second root with the hub root's name" "$(openssl x509 -in "$T/twin.pem" -noout -subject)" \
+	    "$(openssl x509 -in "$T/hub.pem" -noout -subject)"
+	"$B/tests/crlgen" --ca "$T/twin.pem" --ca-key "$T/twin.key" --out "$T/twin.crl" --number 9000 --entry 01
+	"$B/tests/crlgen" --ca "$T/hub.pem" --ca-key "$T/twin.key" --out "$T/forged.crl" --number 9000
+	K=$T/connk; cp -a "$A" "$K"
+	cat "$T/twin.crl" "$T/hub5000.crl" > "$K/crl.pem"
+	assert_ok "edge-connect: a CRL of another root of the hub's name beside the hub's is skipped" \
+	    timeout $(slow 20) edge-connect -q -d "$K" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
+	cat "$T/hub5000.crl" "$T/forged.crl" > "$K/crl.pem"
+	assert_fails 6 "edge-connect: a CRL with the hub root's name and key id that it did not sign: refused" \
+	    timeout $(slow 20) edge-connect -d "$K" --mqtt "$HUB_MQTT" --exit-on-eof --reconnect-max 1 < /dev/null
+	assert_grep "... naming crl.pem" "crl.pem: a CRL of a trusted root's name does not verify" "$T/err"
+	cat "$T/twin.crl" > "$K/crl.pem"
+	assert_fails 6 "edge-connect: a crl.pem holding only another root's CRL: no CRL of the hub's issuer" \
+	    timeout $(slow 20) edge-connect -d "$K" --mqtt "$HUB_MQTT" --exit-on-eof --reconnect-max 1 < /dev/null
+	assert_grep "... says so" "crl.pem holds no CRL of its issuer" "$T/err"
+else
+	skip "edge-connect skips another root's CRL" "build/tests/crlgen not built"
+fi
+
 done_testing

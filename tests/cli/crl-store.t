@@ -176,4 +176,55 @@ else
 	skip "... crl.pem as it was" "setpriv cannot change user"
 fi
 
+# ---- 7. CRLs of roots the edge does not trust: skipped, by key -------------
+# During a root rotation the portal serves the CRLs of both roots (one name,
+# two keys).  An edge that trusts only B (provisioned after the rotation)
+# skips A's CRL (its authorityKeyIdentifier names a key no trusted root has)
+# and installs B's; a CRL that claims B (B's name and key id, or B's name
+# without a key id) but that B does not verify is still refused.
+akid() { openssl x509 -in "$PKI/$1.pem" -noout -ext subjectKeyIdentifier | tail -1 | tr -d ' :' | tr A-F a-f; }
+"$B/tests/crlgen" --ca "$PKI/B.pem" --ca-key "$PKI/A.key" --out "$T/crl/forged-b.pem" --number 70 ||
+	echo "Bail out! crlgen forged-b"
+"$B/tests/crlgen" --ca "$PKI/B.pem" --ca-key "$PKI/A.key" --out "$T/crl/forged-b-noakid.pem" --number 70 --no-akid ||
+	echo "Bail out! crlgen forged-b-noakid"
+onlyb() { rm -rf "$T/onlyb"; mkdir "$T/onlyb"; cp "$PKI/B.pem" "$T/onlyb/ca.pem"; S=$T/onlyb; }
+onlyb
+cat "$T/crl/b60.pem" "$T/crl/a60.pem" > "$T/rot.pem"
+assert_ok "an edge trusting B alone takes an input with A's and B's CRLs (exit 0)" \
+    edge-crl-update -v -d "$S" --from "$T/rot.pem" --json
+assert_grep "... noting A's CRL as another root's, by its key id (-v)" \
+    "CRL of another root (AKI $(akid A)): skipped" "$T/err"
+assert_json "... counted in --json" "$T/out" .skipped 1
+assert_json "... B's CRL reported" "$T/out" .crl_number 60
+assert_eq "... crl.pem holds B's CRL alone" "$(grep -c 'BEGIN X509 CRL' "$S/crl.pem")" 1
+openssl crl -in "$S/crl.pem" -CAfile "$PKI/B.pem" -noout > "$T/v" 2>&1
+assert_grep "... which B verifies (openssl)" "verify OK" "$T/v"
+assert_eq "... B255 is not revoked (A's CRL lists A's 255, not B's)" "$(check B255)" "not revoked"
+cat "$T/crl/a60.pem" "$T/crl/b60.pem" > "$T/rot2.pem"
+assert_ok "... in either order" edge-crl-update -q -d "$S" --from "$T/rot2.pem"
+keep=$(digest "$S/crl.pem")
+cat "$T/crl/a60.pem" "$T/crl/forged-b.pem" > "$T/forged.pem"
+assert_fails 6 "a CRL with B's name and key id that B does not verify: refused (exit 6)" \
+    edge-crl-update -d "$S" --from "$T/forged.pem"
+assert_grep "... as forged, not as another root's" "forged.pem: signature does not verify" "$T/err"
+assert_not_grep "... A's CRL beside it is not the reason" "not signed by a trusted root" "$T/err"
+assert_eq "... crl.pem unchanged" "$(digest "$S/crl.pem")" "$keep"
+cat "$T/crl/a60.pem" "$T/crl/forged-b-noakid.pem" > "$T/forged2.pem"
+assert_fails 6 "without a key id, a CRL with B's name that B does not verify: refused" \
+    edge-crl-update -d "$S" --from "$T/forged2.pem"
+assert_grep "... as forged" "signature does not verify" "$T/err"
+assert_eq "... crl.pem unchanged" "$(digest "$S/crl.pem")" "$keep"
+gen_crl A a70 --number 70
+assert_fails 6 "an input holding only another root's CRL: refused (exit 6)" \
+    edge-crl-update -d "$S" --from "$T/crl/a70.pem" --json
+assert_grep "... saying no CRL of a trusted root is in it, and whose it holds" \
+    "no CRL of a root in ca.pem (skipped 1 CRL of another root: AKI $(akid A))" "$T/err"
+assert_eq "... crl.pem unchanged" "$(digest "$S/crl.pem")" "$keep"
+# A hand-made crl.pem with A's CRL beside B's: readers skip A's the same way.
+cat "$T/crl/a60.pem" "$S/crl.pem" > "$T/hand.pem"; cp "$T/hand.pem" "$S/crl.pem"
+assert_eq "a hand-made crl.pem with A's CRL beside B's: --check answers from B's" "$(check B255)" "not revoked"
+cat "$T/crl/forged-b.pem" "$T/crl/b60.pem" > "$S/crl.pem"
+assert_fails 6 "... but not from one with a CRL claiming B that B does not verify" \
+    edge-crl-update -d "$S" --check "$PKI/B255.pem"
+
 done_testing

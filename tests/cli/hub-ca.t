@@ -10,6 +10,7 @@ setup
 HUBSH="$TOP/tests/hub"
 SIGN="$B/tests/hub/hub-sign"
 [ -x "$B/tests/hub/enos-hub" ] && [ -x "$SIGN" ] || skip_all "run make hub first"
+[ -x "$B/tests/crlgen" ] || skip_all "build/tests/crlgen not built (make check builds it)"
 for t in curl jq openssl mosquitto_pub perl; do
 	command -v $t >/dev/null 2>&1 || skip_all "$t not installed"
 done
@@ -183,6 +184,54 @@ assert_ok "openssl verify -crl_check with both CRLs: the old device" \
 assert_ok "... the new device" openssl verify -crl_check -CAfile "$HUB_CA" -CRLfile "$HUB_CRL" "$T/ca-new.pem"
 assert_fails 2 "... and the revoked one is refused" \
     openssl verify -crl_check -CAfile "$HUB_CA" -CRLfile "$HUB_CRL" "$T/ca-rev.pem"
+
+# During the overlap /enos/CA/crl serves both roots' CRLs (one name, two
+# keys).  An edge holding one root alone (the new one: enrolled after the
+# rotation) skips the other root's CRL (a key it does not trust) and
+# installs its own root's.
+ski() { openssl x509 -in "$1" -noout -ext subjectKeyIdentifier | tail -1 | tr -d ' :' | tr A-F a-f; }
+# lone DIR ROOT OTHER: an edge holding ROOT alone updates from the hub.
+lone() {
+	mkdir -p "$1"; chmod 700 "$1"; cp "$T/$2.pem" "$1/ca.pem"
+	assert_ok "an edge holding $2 alone: edge-crl-update during the overlap (exit 0)" \
+	    edge-crl-update -v --json --portal "$HUB_PORTAL" --hub-ca "$T/hub-trust.pem" -d "$1"
+	assert_grep "... skips $3's CRL, naming its key id (-v)" \
+	    "CRL of another root (AKI $(ski "$T/$3.pem")): skipped" "$T/err"
+	assert_json "... counted in --json" "$T/out" .skipped 1
+	assert_eq "... ca.pem still holds $2 alone" "$(grep -c 'BEGIN CERTIFICATE' "$1/ca.pem")" 1
+	assert_eq "... its crl.pem holds one CRL" "$(grep -c 'BEGIN X509 CRL' "$1/crl.pem")" 1
+	assert_ok "... $2's (openssl)" sh -c \
+	    "openssl crl -in '$1/crl.pem' -CAfile '$T/$2.pem' -noout 2>&1 | grep -q 'verify OK'"
+}
+N="$T/edge-new"
+lone "$N" root2 root1
+assert_ok "... the new device's certificate is not revoked" edge-crl-update --check -d "$N" "$T/ca-new.pem"
+assert_ok "... and the next update changes nothing" \
+    edge-crl-update --json --portal "$HUB_PORTAL" --hub-ca "$T/hub-trust.pem" -d "$N"
+assert_json "... (unchanged)" "$T/out" .changed false
+# The first root alone: it keeps that root's CRL, and takes the new root
+# only with --ca (its link certificate).
+O="$T/edge-old"
+lone "$O" root1 root2
+assert_fails 8 "... which revokes the first root's revoked certificate" \
+    edge-crl-update --check -d "$O" "$T/ca-rev.pem"
+assert_ok "... edge-crl-update --ca then takes the new root through its link" \
+    edge-crl-update --ca --portal "$HUB_PORTAL" --hub-ca "$T/hub-trust.pem" -d "$O"
+assert_eq "... and both roots' CRLs" "$(grep -c 'BEGIN X509 CRL' "$O/crl.pem")" 2
+# A CRL of the new root's name and key id that the new root did not sign.
+cp "$HUB_DIR/ca-prev-key.pem" "$T/prev.key"
+"$B/tests/crlgen" --ca "$T/root2.pem" --ca-key "$T/prev.key" --out "$T/forged.crl" --number 99999 ||
+	echo "Bail out! crlgen forged.crl"
+cat "$T/crl2" "$T/forged.crl" > "$T/rot-forged.pem"
+keep=$(digest "$N/crl.pem")
+assert_fails 6 "the new-root edge refuses a CRL with its root's name and key id that the root does not verify" \
+    edge-crl-update -d "$N" --from "$T/rot-forged.pem"
+assert_grep "... as forged" "rot-forged.pem: signature does not verify" "$T/err"
+assert_eq "... crl.pem unchanged" "$(digest "$N/crl.pem")" "$keep"
+assert_fails 6 "an input holding only the first root's CRL: refused by the new-root edge" \
+    edge-crl-update -d "$N" --from "$T/crl2"
+assert_grep "... saying whose CRL it holds" \
+    "not signed by a trusted root CA: no CRL of a root in ca.pem (skipped 1 CRL of another root: AKI $(ski "$T/root1.pem"))" "$T/err"
 
 # An edge that knows only the first root takes the new one by its link.
 E="$T/edge"

@@ -15,6 +15,7 @@
 #include <gnutls/x509.h>
 
 #include "edge_crl.h"
+#include "edge_crlstore.h"
 #include "edge_pem.h"
 
 static gnutls_x509_crt_t ca;
@@ -70,15 +71,20 @@ lookup(const struct edge_crl *c, const char *hex, bool *revoked, time_t *when,
 	return edge_crl_lookup_der(c, &s, revoked, when, reason, err);
 }
 
-/* A CRL listing serials 0x11, 0x0100 and 0x7fff...; number n. */
+/*
+ * A CRL listing serials 0x11, 0x0100 and 0x7fff...; number n, signed by k
+ * under issuer's name, with a key id of aki repeated (0: GnuTLS's default).
+ */
 static gnutls_datum_t
-make_crl(unsigned n, gnutls_x509_crt_fmt_t fmt)
+crl_signed(gnutls_x509_crt_t issuer, gnutls_x509_privkey_t k, unsigned char aki,
+    unsigned n, gnutls_x509_crt_fmt_t fmt)
 {
 	gnutls_x509_crl_t crl;
 	gnutls_datum_t out;
-	unsigned char num[2] = { 0, (unsigned char)n };
+	unsigned char num[2] = { 0, (unsigned char)n }, id[20];
 	time_t now = time(NULL);
 
+	memset(id, aki, sizeof(id));
 	assert_int_equal(gnutls_x509_crl_init(&crl), 0);
 	gnutls_x509_crl_set_version(crl, 2);
 	gnutls_x509_crl_set_this_update(crl, now - 30);
@@ -87,10 +93,19 @@ make_crl(unsigned n, gnutls_x509_crt_fmt_t fmt)
 	gnutls_x509_crl_set_crt_serial(crl, "\x01\x00", 2, now - 200);
 	gnutls_x509_crl_set_crt_serial(crl, "\x7f\xff\xff\xff\xff\xff\xff\xff", 8, now - 300);
 	gnutls_x509_crl_set_number(crl, num, sizeof(num));
-	assert_int_equal(gnutls_x509_crl_sign2(crl, ca, ca_key, GNUTLS_DIG_SHA256, 0), 0);
+	if (aki != 0)
+		gnutls_x509_crl_set_authority_key_id(crl, id, sizeof(id));
+	assert_int_equal(gnutls_x509_crl_sign2(crl, issuer, k, GNUTLS_DIG_SHA256, 0), 0);
 	assert_int_equal(gnutls_x509_crl_export2(crl, fmt, &out), 0);
 	gnutls_x509_crl_deinit(crl);
 	return out;
+}
+
+/* The test root's CRL, number n. */
+static gnutls_datum_t
+make_crl(unsigned n, gnutls_x509_crt_fmt_t fmt)
+{
+	return crl_signed(ca, ca_key, 0, n, fmt);
 }
 
 static void
@@ -443,12 +458,192 @@ test_reason_table(void **state)
 	assert_int_equal(edge_crl_reason_code("___", true), -1);
 }
 
+/*
+ * A root of name dn with key k and subjectKeyIdentifier ski (one byte
+ * repeated; 0: none), keyUsage certSign plus cRLSign when crl_sign.
+ */
+static gnutls_x509_crt_t
+make_root(const char *dn, gnutls_x509_privkey_t k, unsigned char ski,
+    bool crl_sign)
+{
+	unsigned char id[20];
+	gnutls_x509_crt_t r;
+
+	memset(id, ski, sizeof(id));
+	assert_int_equal(gnutls_x509_crt_init(&r), 0);
+	gnutls_x509_crt_set_version(r, 3);
+	gnutls_x509_crt_set_serial(r, "\x03", 1);
+	gnutls_x509_crt_set_dn(r, dn, NULL);
+	gnutls_x509_crt_set_key(r, k);
+	gnutls_x509_crt_set_basic_constraints(r, 1, -1);
+	gnutls_x509_crt_set_key_usage(r, GNUTLS_KEY_KEY_CERT_SIGN |
+	    (crl_sign ? GNUTLS_KEY_CRL_SIGN : 0));
+	if (ski != 0)
+		gnutls_x509_crt_set_subject_key_id(r, id, sizeof(id));
+	gnutls_x509_crt_set_activation_time(r, time(NULL) - 60);
+	gnutls_x509_crt_set_expiration_time(r, time(NULL) + 86400);
+	assert_int_equal(gnutls_x509_crt_sign2(r, r, k, GNUTLS_DIG_SHA256, 0), 0);
+	return r;
+}
+
+/* A PEM CRL naming issuer (and key id aki when not 0), signed by k. */
+static gnutls_datum_t
+crl_of(gnutls_x509_crt_t issuer, gnutls_x509_privkey_t k, unsigned char aki)
+{
+	return crl_signed(issuer, k, aki, 1, GNUTLS_X509_FMT_PEM);
+}
+
+/* The CRLs of d1 (and d2 when given) as one set, no root assigned yet. */
+static void
+set_of(struct edge_crls *s, gnutls_datum_t d1, const gnutls_datum_t *d2)
+{
+	struct edge_error err = { 0 };
+	size_t n = d1.size + (d2 != NULL ? d2->size : 0);
+	char *buf = malloc(n);
+
+	assert_non_null(buf);
+	memcpy(buf, d1.data, d1.size);
+	if (d2 != NULL)
+		memcpy(buf + d1.size, d2->data, d2->size);
+	assert_int_equal(edge_crls_parse(buf, n, "in", s, &err), EDGE_OK);
+}
+
+/*
+ * A rotation: two roots of one name, told apart by key id.  The other
+ * root's CRL claims no trusted root (skipped); one that claims a trusted
+ * root, by key id or without one by name, must verify under it (forged).
+ */
+static void
+test_claims(void **state)
+{
+	const char *dn = "CN=Rotating CA,O=EnOS,C=CN";
+	gnutls_x509_privkey_t k1, k2;
+	gnutls_x509_crt_t r1, r2, other, nosign;
+	gnutls_datum_t c1, c2, c2noaki, forged, renamed, c1nosign;
+	struct edge_error err = { 0 };
+	struct edge_certs only1 = { &r1, 1 }, only2 = { &r2, 1 }, both;
+	gnutls_x509_crt_t pair[2];
+	struct edge_crls s;
+	struct edge_crl c;
+	char id[160];
+	int which = 99;
+
+	(void)state;
+	assert_int_equal(gnutls_x509_privkey_init(&k1), 0);
+	assert_int_equal(gnutls_x509_privkey_generate(k1, GNUTLS_PK_EC, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), 0);
+	assert_int_equal(gnutls_x509_privkey_init(&k2), 0);
+	assert_int_equal(gnutls_x509_privkey_generate(k2, GNUTLS_PK_EC, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), 0);
+	r1 = make_root(dn, k1, 0x11, true);
+	r2 = make_root(dn, k2, 0x22, true);
+	other = make_root("CN=Renamed CA,O=EnOS,C=CN", k2, 0x22, true);
+	nosign = make_root(dn, k1, 0x11, false);
+	pair[0] = r2;
+	pair[1] = r1;
+	both.crt = pair;
+	both.n = 2;
+	c1 = crl_of(r1, k1, 0x11);
+	c2 = crl_of(r2, k2, 0x22);
+	c2noaki = crl_of(r2, k2, 0);
+	forged = crl_of(r2, k1, 0x22);	/* r2's name and key id, k1's signature */
+	renamed = crl_of(other, k2, 0x22);	/* r2's key id under another name */
+	c1nosign = crl_of(nosign, k1, 0x11);
+
+	/* Each root's CRL verifies under it, whichever comes first. */
+	assert_int_equal(edge_crl_parse(c1.data, c1.size, "c1", &c, &err), EDGE_OK);
+	assert_int_equal(edge_crl_verify_root(&c, &both, "c1", &which, &err), EDGE_OK);
+	assert_int_equal(which, 1);
+	/* The other root's CRL under the new root alone: another root's, by key. */
+	assert_int_equal(edge_crl_verify_root(&c, &only2, "c1", &which, &err), EDGE_ETRUST);
+	assert_int_equal(which, EDGE_CRL_NO_ROOT);
+	assert_non_null(strstr(err.msg, "CRL of another root, AKI 1111111111111111111111111111111111111111"));
+	edge_crl_issuer_id(&c, id, sizeof(id));
+	assert_string_equal(id, "AKI 1111111111111111111111111111111111111111");
+	/* A root whose keyUsage lacks cRLSign does not verify the CRL it is named by. */
+	edge_crl_free(&c);
+	assert_int_equal(edge_crl_parse(c1nosign.data, c1nosign.size, "n", &c, &err), EDGE_OK);
+	{
+		struct edge_certs ns = { &nosign, 1 };
+
+		assert_int_equal(edge_crl_verify_root(&c, &ns, "n", &which, &err), EDGE_ETRUST);
+		assert_int_equal(which, EDGE_CRL_FORGED);
+		assert_non_null(strstr(err.msg, "may not sign CRLs"));
+	}
+	edge_crl_free(&c);
+	/* Without a key id the name decides: r1 has it, and does not verify. */
+	assert_int_equal(edge_crl_parse(c2noaki.data, c2noaki.size, "n", &c, &err), EDGE_OK);
+	assert_int_equal(edge_crl_verify_root(&c, &only1, "n", &which, &err), EDGE_ETRUST);
+	assert_int_equal(which, EDGE_CRL_FORGED);
+	assert_string_equal(err.msg, "n: signature does not verify");
+	assert_int_equal(edge_crl_verify_root(&c, &both, "n", &which, &err), EDGE_OK);
+	assert_int_equal(which, 0);
+	edge_crl_issuer_id(&c, id, sizeof(id));
+	assert_string_equal(id, "no AKI, issuer CN=Rotating CA,O=EnOS,C=CN");
+	edge_crl_free(&c);
+	/* r2's name and key id, not r2's signature: forged, never skipped. */
+	assert_int_equal(edge_crl_parse(forged.data, forged.size, "f", &c, &err), EDGE_OK);
+	assert_int_equal(edge_crl_verify_root(&c, &both, "f", &which, &err), EDGE_ETRUST);
+	assert_int_equal(which, EDGE_CRL_FORGED);
+	assert_int_equal(edge_crl_verify_root(&c, &only1, "f", &which, &err), EDGE_ETRUST);
+	assert_int_equal(which, EDGE_CRL_NO_ROOT);
+	edge_crl_free(&c);
+	/* r2's key id under another name: it claims r2, and r2 is not its issuer. */
+	assert_int_equal(edge_crl_parse(renamed.data, renamed.size, "r", &c, &err), EDGE_OK);
+	assert_int_equal(edge_crl_verify_root(&c, &only2, "r", &which, &err), EDGE_ETRUST);
+	assert_int_equal(which, EDGE_CRL_FORGED);
+	assert_non_null(strstr(err.msg, "under another issuer name"));
+	edge_crl_free(&c);
+
+	/* The set rule (edge_crlstore), strict as for edge-crl-update's input. */
+	set_of(&s, c1, &c2);
+	assert_int_equal(edge_crls_verify(&s, &only2, "in", false, &err), EDGE_OK);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.others, 1);
+	assert_int_equal(s.root[0], EDGE_CRL_NO_ROOT);
+	assert_int_equal(s.root[1], 0);
+	edge_crls_drop_others(&s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.root[0], 0);
+	assert_int_equal(s.others, 0);
+	edge_crls_free(&s);
+	set_of(&s, c1, &forged);
+	assert_int_equal(edge_crls_verify(&s, &only2, "in", false, &err), EDGE_ETRUST);
+	assert_string_equal(err.msg, "in: signature does not verify");
+	edge_crls_free(&s);
+	set_of(&s, c1, NULL);
+	assert_int_equal(edge_crls_verify(&s, &only2, "in", false, &err), EDGE_ETRUST);
+	assert_string_equal(err.msg,
+	    "in: not signed by a trusted root CA: no CRL of a root in ca.pem (skipped 1 CRL of another root: AKI 1111111111111111111111111111111111111111)");
+	edge_crls_free(&s);
+	/* Lenient (a stored file): the forged one is left out for edge_crls_strict. */
+	set_of(&s, c1, &forged);
+	assert_int_equal(edge_crls_verify(&s, &only2, "crl.pem", true, &err), EDGE_OK);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.others, 1);
+	assert_int_equal(s.dropped, 1);
+	assert_int_equal(edge_crls_strict(&s, &err), EDGE_ETRUST);
+	edge_crls_free(&s);
+
+	gnutls_free(c1.data);
+	gnutls_free(c2.data);
+	gnutls_free(c2noaki.data);
+	gnutls_free(forged.data);
+	gnutls_free(renamed.data);
+	gnutls_free(c1nosign.data);
+	gnutls_x509_crt_deinit(r1);
+	gnutls_x509_crt_deinit(r2);
+	gnutls_x509_crt_deinit(other);
+	gnutls_x509_crt_deinit(nosign);
+	gnutls_x509_privkey_deinit(k1);
+	gnutls_x509_privkey_deinit(k2);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_verify_lookup),
 		cmocka_unit_test(test_verify_root_codes),
+		cmocka_unit_test(test_claims),
 		cmocka_unit_test(test_pem_and_facts),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_serials_and_reasons),
