@@ -452,9 +452,8 @@ run(struct edge_ctx *ctx)
 	{
 		const char *in = edge_arg(ctx, "csr") ? edge_arg(ctx, "csr") :
 		    edge_arg(ctx, "install");
-		const char *p = edge_arg(ctx, "pin");
-		if (in != NULL && strcmp(in, "-") == 0 && p != NULL &&
-		    (strcmp(p, "-") == 0 || strcmp(p, "file:-") == 0))
+		if (in != NULL && strcmp(in, "-") == 0 &&
+		    edge_secret_reads_stdin(edge_arg(ctx, "pin")))
 			return edge_usage(ctx,
 			    "standard input cannot carry both the input and the PIN");
 	}

@@ -372,7 +372,7 @@ static int
 read_options(struct app *a)
 {
 	struct edge_ctx *ctx = a->ctx;
-	const char *in, *p;
+	const char *in;
 
 	/* Checked against the option table's ranges before run(). */
 	a->count = edge_arg_long(ctx, "count", -1);
@@ -399,9 +399,8 @@ read_options(struct app *a)
 	    edge_exec_pool_init(&a->jobs, (size_t)a->exec_max, NULL) != EDGE_OK))
 		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
 	in = edge_arg(ctx, "input");
-	p = edge_arg(ctx, "pin");
-	if ((in == NULL || strcmp(in, "-") == 0) && p != NULL &&
-	    (strcmp(p, "-") == 0 || strcmp(p, "file:-") == 0))
+	if ((in == NULL || strcmp(in, "-") == 0) &&
+	    edge_secret_reads_stdin(edge_arg(ctx, "pin")))
 		return edge_usage(ctx,
 		    "standard input cannot carry both the telemetry and the PIN");
 	a->input = in != NULL && strcmp(in, "-") != 0 ? in : NULL;
@@ -690,16 +689,12 @@ loop(struct app *a)
 	}
 }
 
+/* SIGTERM and SIGINT drain, SIGHUP reloads; each wakes poll() via the pipe. */
 static int
-run(struct edge_ctx *ctx)
+catch_signals(struct edge_ctx *ctx)
 {
-	struct app a;
 	struct sigaction sa;
-	int rc, frc;
 
-	memset(&a, 0, sizeof(a));
-	a.ctx = ctx;
-	a.dirfd = -1;
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		return edge_err(&ctx->err, EDGE_EFAIL, "pipe: %s", strerror(errno));
 	memset(&sa, 0, sizeof(sa));
@@ -709,35 +704,63 @@ run(struct edge_ctx *ctx)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	return EDGE_OK;
+}
 
+/* The outbox's done mark kept, the counts told: how the run ended (rc). */
+static int
+report(struct app *a, int rc)
+{
+	int frc;
+
+	if (a->ob != NULL && (frc = edge_outbox_flush(a->ob, rc == EDGE_OK ?
+	    &a->ctx->err : NULL)) != EDGE_OK && rc == EDGE_OK)
+		rc = frc;
+	if (a->ob != NULL && (rc == EDGE_OK || a->s.sent > 0 || a->received > 0 ||
+	    a->invalid > 0))
+		summary(a);
+	if (a->jobs.running > 0)
+		edge_warn("stopping: killing %zu running --exec handlers",
+		    a->jobs.running);
+	return rc;
+}
+
+static void
+teardown(struct app *a)
+{
+	edge_exec_pool_free(&a->jobs);
+	free(a->exec_env);
+	edge_session_end(&a->s);
+	edge_tls_ctx_free(&a->tls);
+	edge_outbox_close(&a->ob);
+	if (a->in.fd > 0)
+		close(a->in.fd);
+	edge_lines_free(&a->in);
+	free(a->host);
+	edge_secret_free(&a->secret);
+	edge_secret_free(&a->pin);
+	edge_device_free(&a->dev);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+}
+
+static int
+run(struct edge_ctx *ctx)
+{
+	struct app a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.ctx = ctx;
+	a.dirfd = -1;
+	if ((rc = catch_signals(ctx)) != EDGE_OK)
+		return rc;
 	if ((rc = setup(&a)) == EDGE_OK) {
-		/* The clock is checked before anything else touches the hub. */
 		rc = loop(&a);
 		edge_session_end(&a.s);	/* DISCONNECT while up */
 	}
-	if (a.ob != NULL && (frc = edge_outbox_flush(a.ob, rc == EDGE_OK ?
-	    &ctx->err : NULL)) != EDGE_OK && rc == EDGE_OK)
-		rc = frc;
-	if (a.ob != NULL && (rc == EDGE_OK || a.s.sent > 0 || a.received > 0 ||
-	    a.invalid > 0))
-		summary(&a);
-	if (a.jobs.running > 0)
-		edge_warn("stopping: killing %zu running --exec handlers",
-		    a.jobs.running);
-	edge_exec_pool_free(&a.jobs);
-	free(a.exec_env);
-	edge_session_end(&a.s);
-	edge_tls_ctx_free(&a.tls);
-	edge_outbox_close(&a.ob);
-	if (a.in.fd > 0)
-		close(a.in.fd);
-	edge_lines_free(&a.in);
-	free(a.host);
-	edge_secret_free(&a.secret);
-	edge_secret_free(&a.pin);
-	edge_device_free(&a.dev);
-	close(sig_pipe[0]);
-	close(sig_pipe[1]);
+	rc = report(&a, rc);
+	teardown(&a);
 	return rc;
 }
 

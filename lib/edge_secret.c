@@ -85,7 +85,7 @@ edge_secret_read(const char *spec, struct edge_secret **out,
 	int rc;
 
 	*out = NULL;
-	if (strcmp(spec, "-") == 0 || strcmp(spec, "file:-") == 0)
+	if (edge_secret_reads_stdin(spec))
 		return read_fd(STDIN_FILENO, "standard input", out, err);
 	if (strncmp(spec, "file:", 5) == 0) {
 		rc = edge_file_read(AT_FDCWD, spec + 5, EDGE_SECRET_MAX, &buf,
@@ -113,6 +113,13 @@ edge_secret_read(const char *spec, struct edge_secret **out,
 	return edge_err(err, EDGE_EUSAGE,
 	    "secrets are not taken from the command line; use "
 	    EDGE_SECRET_FORMS);
+}
+
+bool
+edge_secret_reads_stdin(const char *spec)
+{
+	return spec != NULL && (strcmp(spec, "-") == 0 ||
+	    strcmp(spec, "file:-") == 0);
 }
 
 bool

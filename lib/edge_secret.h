@@ -41,6 +41,9 @@ int edge_secret_read(const char *spec, struct edge_secret **out,
 /* True when spec is one of the accepted source forms (not a literal). */
 bool edge_secret_is_source(const char *spec);
 
+/* True when spec (NULL: none) names standard input: "-" or "file:-". */
+bool edge_secret_reads_stdin(const char *spec);
+
 /* Wrap a value the caller already holds (an EDGE_* variable); copies it. */
 int edge_secret_from_value(const char *value, struct edge_secret **out,
     struct edge_error *err);

@@ -71,12 +71,26 @@ test_refusals(void **state)
 	edge_secret_free(&s);	/* NULL is fine */
 }
 
+/* The sources that take standard input (a tool cannot give it to two). */
+static void
+test_reads_stdin(void **state)
+{
+	(void)state;
+	assert_true(edge_secret_reads_stdin("-"));
+	assert_true(edge_secret_reads_stdin("file:-"));
+	assert_false(edge_secret_reads_stdin(NULL));
+	assert_false(edge_secret_reads_stdin("fd:0"));
+	assert_false(edge_secret_reads_stdin("file:-x"));
+	assert_false(edge_secret_reads_stdin("env:-"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_reads_stdin),
 	};
 	return cmocka_run_group_tests_name("edge_secret", tests, NULL, NULL);
 }
