@@ -95,18 +95,163 @@ struct app {
 static int sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t got_term, got_hup;
 
-static void
-on_signal(int sig)
-{
-	int saved = errno;
-	char c = (char)sig;
+/* ---- options and inputs --------------------------------------------- */
 
-	if (sig == SIGHUP)
-		got_hup = 1;
-	else
-		got_term = 1;
-	(void)!write(sig_pipe[1], &c, 1);
-	errno = saved;
+/* The options that are not about the hub. */
+static int
+read_options(struct app *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	const char *in;
+
+	/* Checked against the option table's ranges before run(). */
+	a->count = edge_arg_long(ctx, "count", -1);
+	a->timeout = edge_arg_long(ctx, "timeout", -1);
+	a->exec_timeout = edge_arg_long(ctx, "exec-timeout", 30);
+	a->exec_max = edge_arg_long(ctx, "exec-max", 4);
+	a->outbox_max = edge_arg_long(ctx, "outbox-max", 100000);
+	a->keepalive = edge_arg_long(ctx, "keepalive", 60);
+	a->rmin_ms = edge_arg_long(ctx, "reconnect-min", 1) * 1000;
+	a->rmax_ms = edge_arg_long(ctx, "reconnect-max", 60) * 1000;
+	a->drain_ms = edge_arg_long(ctx, "drain-timeout", 10) * 1000;
+	if (a->rmin_ms == 0)
+		a->rmin_ms = 100;
+	if (a->rmax_ms < a->rmin_ms)
+		return edge_usage(ctx, "--reconnect-max is below --reconnect-min");
+	a->drop_oldest = edge_arg_choice(ctx, "outbox-full") == 1;
+	a->exit_on_eof = edge_flag(ctx, "exit-on-eof");
+	a->auto_reply = !edge_flag(ctx, "no-auto-reply");
+	a->exec = edge_arg(ctx, "exec");
+	if (a->exec != NULL && *a->exec == '\0')
+		return edge_usage(ctx, "--exec: empty command");
+	/* Built once: the handler never sees our secrets nor their env:VAR sources. */
+	if (a->exec != NULL && ((a->exec_env = edge_ctx_child_env(ctx)) == NULL ||
+	    edge_exec_pool_init(&a->jobs, (size_t)a->exec_max, NULL) != EDGE_OK))
+		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
+	in = edge_arg(ctx, "input");
+	if ((in == NULL || strcmp(in, "-") == 0) &&
+	    edge_secret_reads_stdin(edge_arg(ctx, "pin")))
+		return edge_usage(ctx,
+		    "standard input cannot carry both the telemetry and the PIN");
+	a->input = in != NULL && strcmp(in, "-") != 0 ? in : NULL;
+	return EDGE_OK;
+}
+
+/* The device, its secrets and the hub's address. */
+static int
+load_device(struct app *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	const char *url;
+	int rc;
+
+	if ((rc = edge_ctx_dirfd(ctx, &a->dirfd)) != EDGE_OK)
+		return rc;
+	if ((rc = edge_device_load(a->dirfd, &a->dev, &ctx->err)) != EDGE_OK)
+		return rc;
+	a->pk = edge_device_get(&a->dev, EDGE_DEV_PRODUCT_KEY);
+	a->dk = edge_device_get(&a->dev, EDGE_DEV_DEVICE_KEY);
+	url = edge_arg_given(ctx, "mqtt") ? edge_arg(ctx, "mqtt") : NULL;
+	if (url == NULL)
+		url = edge_device_get(&a->dev, EDGE_DEV_MQTT);
+	if (url == NULL)
+		url = edge_arg(ctx, "mqtt");
+	if ((rc = edge_mqtt_url_parse(url, &a->host, &a->port, &ctx->err)) !=
+	    EDGE_OK)
+		return rc;
+	if ((rc = edge_device_secret_load(a->dirfd, &a->secret, &ctx->err)) !=
+	    EDGE_OK)
+		return rc;
+	if (edge_key_state_in_token(a->dirfd) &&
+	    (rc = edge_ctx_secret(ctx, "pin", &a->pin)) != EDGE_OK)
+		return rc;
+	return EDGE_OK;
+}
+
+static int
+reload_tls(struct app *a, bool first)
+{
+	struct ssl_ctx_st *ctx = NULL;
+	struct edge_error err = { 0 };
+	int rc;
+
+	rc = edge_tls_ctx_new(&a->tconf, &a->tst, &ctx, first ? &a->ctx->err : &err);
+	if (rc != EDGE_OK) {
+		if (!first)
+			edge_warn("SIGHUP: reload failed, keeping the old certificate: %s",
+			    err.msg);
+		return rc;
+	}
+	if (!first)	/* a new connection at once, on the new context */
+		edge_session_restart(&a->s, ctx, edge_time_mono_ms());
+	edge_tls_ctx_free(&a->tls);
+	a->tls = ctx;
+	return EDGE_OK;
+}
+
+/* How the hub is trusted, and our TLS context. */
+static int
+tls_setup(struct app *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	int rc;
+
+	a->tconf.dirfd = a->dirfd;
+	a->tconf.ca_file = edge_arg(ctx, "ca");
+	a->tconf.server_name = edge_arg(ctx, "server-name") ?
+	    edge_arg(ctx, "server-name") : a->host;
+	a->tconf.verify_hostname = !edge_flag(ctx, "no-verify-hostname");
+	a->tconf.pin = a->pin;
+	a->tconf.crl_grace = edge_arg_long(ctx, "crl-grace",
+	    EDGE_CRL_GRACE_DEFAULT);
+	a->tconf.hub_pin = edge_arg(ctx, "hub-pin");
+	if (a->tconf.hub_pin != NULL &&
+	    edge_hubid_pins_valid(a->tconf.hub_pin, &ctx->err) != EDGE_OK)
+		return EDGE_EUSAGE;
+	if (!a->tconf.verify_hostname)
+		edge_warn("--no-verify-hostname: the hub's name is NOT checked; any server certificate (serverAuth) from the pinned CA is accepted as the hub%s",
+		    a->tconf.hub_pin != NULL ? " if its key matches --hub-pin" : "");
+	if ((rc = reload_tls(a, true)) != EDGE_OK)
+		return rc;
+	/* The revocation policy: no CRL at all is a warning, not a refusal. */
+	if (!a->tst.have_crl)
+		edge_warn("no CRL installed (crl.pem): the hub's certificate is not checked for revocation; run edge-crl-update");
+	return EDGE_OK;
+}
+
+/* The outbox and the telemetry input. */
+static int
+open_io(struct app *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	int rc;
+
+	if ((rc = edge_outbox_open(a->dirfd, EDGE_OUTBOX_DIR, &a->ob, &ctx->err)) !=
+	    EDGE_OK)
+		return rc;
+	if (edge_outbox_pending(a->ob) > 0)
+		edge_note("outbox holds %zu messages from before; they are sent first",
+		    edge_outbox_pending(a->ob));
+	if (a->input != NULL) {
+		a->in.fd = open(a->input, O_RDONLY | O_CLOEXEC);
+		if (a->in.fd < 0)
+			return edge_err(&ctx->err, EDGE_ESTORE, "%s: %s", a->input,
+			    strerror(errno));
+	}
+	return edge_lines_init(&a->in, a->input != NULL ? a->in.fd : 0,
+	    LINE_MAX_BYTES, &ctx->err);
+}
+
+static int
+setup(struct app *a)
+{
+	int rc;
+
+	a->in.fd = -1;
+	if ((rc = read_options(a)) != EDGE_OK || (rc = load_device(a)) != EDGE_OK ||
+	    (rc = tls_setup(a)) != EDGE_OK)
+		return rc;
+	return open_io(a);
 }
 
 /* ---- downlink ------------------------------------------------------- */
@@ -233,7 +378,7 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 	json_object_put(o);
 }
 
-/* ---- session -------------------------------------------------------- */
+/* ---- the session ---------------------------------------------------- */
 
 /* What the session did, worded as edge-connect always worded it. */
 static void
@@ -269,7 +414,23 @@ on_session(void *user, enum edge_session_ev ev, const char *text, long long n)
 	}
 }
 
-/* ---- input ---------------------------------------------------------- */
+/* The session with the hub, across connections. */
+static void
+session_setup(struct app *a)
+{
+	struct edge_session_conf c = {
+		.dirfd = a->dirfd, .host = a->host, .port = a->port,
+		.product_key = a->pk, .device_key = a->dk, .secret = a->secret,
+		.keepalive = (int)a->keepalive, .server_name = a->tconf.server_name,
+		.tst = &a->tst, .tls = a->tls, .ob = a->ob,
+		.min_ms = a->rmin_ms, .max_ms = a->rmax_ms,
+		.user = a, .on_event = on_session, .on_message = on_message,
+	};
+
+	edge_session_init(&a->s, &c);
+}
+
+/* ---- uplink --------------------------------------------------------- */
 
 static void
 invalid(struct app *a, const char *why)
@@ -344,181 +505,7 @@ read_input(struct app *a)
 	return edge_outbox_sync(a->ob, &a->ctx->err);
 }
 
-/* ---- setup and the loop --------------------------------------------- */
-
-static int
-reload_tls(struct app *a, bool first)
-{
-	struct ssl_ctx_st *ctx = NULL;
-	struct edge_error err = { 0 };
-	int rc;
-
-	rc = edge_tls_ctx_new(&a->tconf, &a->tst, &ctx, first ? &a->ctx->err : &err);
-	if (rc != EDGE_OK) {
-		if (!first)
-			edge_warn("SIGHUP: reload failed, keeping the old certificate: %s",
-			    err.msg);
-		return rc;
-	}
-	if (!first)	/* a new connection at once, on the new context */
-		edge_session_restart(&a->s, ctx, edge_time_mono_ms());
-	edge_tls_ctx_free(&a->tls);
-	a->tls = ctx;
-	return EDGE_OK;
-}
-
-/* The options that are not about the hub. */
-static int
-read_options(struct app *a)
-{
-	struct edge_ctx *ctx = a->ctx;
-	const char *in;
-
-	/* Checked against the option table's ranges before run(). */
-	a->count = edge_arg_long(ctx, "count", -1);
-	a->timeout = edge_arg_long(ctx, "timeout", -1);
-	a->exec_timeout = edge_arg_long(ctx, "exec-timeout", 30);
-	a->exec_max = edge_arg_long(ctx, "exec-max", 4);
-	a->outbox_max = edge_arg_long(ctx, "outbox-max", 100000);
-	a->keepalive = edge_arg_long(ctx, "keepalive", 60);
-	a->rmin_ms = edge_arg_long(ctx, "reconnect-min", 1) * 1000;
-	a->rmax_ms = edge_arg_long(ctx, "reconnect-max", 60) * 1000;
-	a->drain_ms = edge_arg_long(ctx, "drain-timeout", 10) * 1000;
-	if (a->rmin_ms == 0)
-		a->rmin_ms = 100;
-	if (a->rmax_ms < a->rmin_ms)
-		return edge_usage(ctx, "--reconnect-max is below --reconnect-min");
-	a->drop_oldest = edge_arg_choice(ctx, "outbox-full") == 1;
-	a->exit_on_eof = edge_flag(ctx, "exit-on-eof");
-	a->auto_reply = !edge_flag(ctx, "no-auto-reply");
-	a->exec = edge_arg(ctx, "exec");
-	if (a->exec != NULL && *a->exec == '\0')
-		return edge_usage(ctx, "--exec: empty command");
-	/* Built once: the handler never sees our secrets nor their env:VAR sources. */
-	if (a->exec != NULL && ((a->exec_env = edge_ctx_child_env(ctx)) == NULL ||
-	    edge_exec_pool_init(&a->jobs, (size_t)a->exec_max, NULL) != EDGE_OK))
-		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
-	in = edge_arg(ctx, "input");
-	if ((in == NULL || strcmp(in, "-") == 0) &&
-	    edge_secret_reads_stdin(edge_arg(ctx, "pin")))
-		return edge_usage(ctx,
-		    "standard input cannot carry both the telemetry and the PIN");
-	a->input = in != NULL && strcmp(in, "-") != 0 ? in : NULL;
-	return EDGE_OK;
-}
-
-/* The device, its secrets and the hub's address. */
-static int
-load_device(struct app *a)
-{
-	struct edge_ctx *ctx = a->ctx;
-	const char *url;
-	int rc;
-
-	if ((rc = edge_ctx_dirfd(ctx, &a->dirfd)) != EDGE_OK)
-		return rc;
-	if ((rc = edge_device_load(a->dirfd, &a->dev, &ctx->err)) != EDGE_OK)
-		return rc;
-	a->pk = edge_device_get(&a->dev, EDGE_DEV_PRODUCT_KEY);
-	a->dk = edge_device_get(&a->dev, EDGE_DEV_DEVICE_KEY);
-	url = edge_arg_given(ctx, "mqtt") ? edge_arg(ctx, "mqtt") : NULL;
-	if (url == NULL)
-		url = edge_device_get(&a->dev, EDGE_DEV_MQTT);
-	if (url == NULL)
-		url = edge_arg(ctx, "mqtt");
-	if ((rc = edge_mqtt_url_parse(url, &a->host, &a->port, &ctx->err)) !=
-	    EDGE_OK)
-		return rc;
-	if ((rc = edge_device_secret_load(a->dirfd, &a->secret, &ctx->err)) !=
-	    EDGE_OK)
-		return rc;
-	if (edge_key_state_in_token(a->dirfd) &&
-	    (rc = edge_ctx_secret(ctx, "pin", &a->pin)) != EDGE_OK)
-		return rc;
-	return EDGE_OK;
-}
-
-/* How the hub is trusted, and our TLS context. */
-static int
-tls_setup(struct app *a)
-{
-	struct edge_ctx *ctx = a->ctx;
-	int rc;
-
-	a->tconf.dirfd = a->dirfd;
-	a->tconf.ca_file = edge_arg(ctx, "ca");
-	a->tconf.server_name = edge_arg(ctx, "server-name") ?
-	    edge_arg(ctx, "server-name") : a->host;
-	a->tconf.verify_hostname = !edge_flag(ctx, "no-verify-hostname");
-	a->tconf.pin = a->pin;
-	a->tconf.crl_grace = edge_arg_long(ctx, "crl-grace",
-	    EDGE_CRL_GRACE_DEFAULT);
-	a->tconf.hub_pin = edge_arg(ctx, "hub-pin");
-	if (a->tconf.hub_pin != NULL &&
-	    edge_hubid_pins_valid(a->tconf.hub_pin, &ctx->err) != EDGE_OK)
-		return EDGE_EUSAGE;
-	if (!a->tconf.verify_hostname)
-		edge_warn("--no-verify-hostname: the hub's name is NOT checked; any server certificate (serverAuth) from the pinned CA is accepted as the hub%s",
-		    a->tconf.hub_pin != NULL ? " if its key matches --hub-pin" : "");
-	if ((rc = reload_tls(a, true)) != EDGE_OK)
-		return rc;
-	/* The revocation policy: no CRL at all is a warning, not a refusal. */
-	if (!a->tst.have_crl)
-		edge_warn("no CRL installed (crl.pem): the hub's certificate is not checked for revocation; run edge-crl-update");
-	return EDGE_OK;
-}
-
-/* The outbox and the telemetry input. */
-static int
-open_io(struct app *a)
-{
-	struct edge_ctx *ctx = a->ctx;
-	int rc;
-
-	if ((rc = edge_outbox_open(a->dirfd, EDGE_OUTBOX_DIR, &a->ob, &ctx->err)) !=
-	    EDGE_OK)
-		return rc;
-	if (edge_outbox_pending(a->ob) > 0)
-		edge_note("outbox holds %zu messages from before; they are sent first",
-		    edge_outbox_pending(a->ob));
-	if (a->input != NULL) {
-		a->in.fd = open(a->input, O_RDONLY | O_CLOEXEC);
-		if (a->in.fd < 0)
-			return edge_err(&ctx->err, EDGE_ESTORE, "%s: %s", a->input,
-			    strerror(errno));
-	}
-	return edge_lines_init(&a->in, a->input != NULL ? a->in.fd : 0,
-	    LINE_MAX_BYTES, &ctx->err);
-}
-
-/* The session with the hub, across connections. */
-static void
-session_setup(struct app *a)
-{
-	struct edge_session_conf c = {
-		.dirfd = a->dirfd, .host = a->host, .port = a->port,
-		.product_key = a->pk, .device_key = a->dk, .secret = a->secret,
-		.keepalive = (int)a->keepalive, .server_name = a->tconf.server_name,
-		.tst = &a->tst, .tls = a->tls, .ob = a->ob,
-		.min_ms = a->rmin_ms, .max_ms = a->rmax_ms,
-		.user = a, .on_event = on_session, .on_message = on_message,
-	};
-
-	edge_session_init(&a->s, &c);
-}
-
-static int
-setup(struct app *a)
-{
-	int rc;
-
-	a->in.fd = -1;
-	if ((rc = read_options(a)) != EDGE_OK || (rc = load_device(a)) != EDGE_OK ||
-	    (rc = tls_setup(a)) != EDGE_OK || (rc = open_io(a)) != EDGE_OK)
-		return rc;
-	session_setup(a);
-	return EDGE_OK;
-}
+/* ---- outputs -------------------------------------------------------- */
 
 static void
 summary(struct app *a)
@@ -538,6 +525,50 @@ summary(struct app *a)
 	edge_result_int(a->ctx, "connections", (long long)a->s.connections);
 	edge_result_bool(a->ctx, "changed", a->s.sent > 0 || a->received > 0);
 }
+
+/* -W ran out: a failure when what was asked for did not happen. */
+static int
+timed_out(struct app *a)
+{
+	if (a->count > 0 && a->received < (unsigned long long)a->count)
+		return edge_err(&a->ctx->err, EDGE_ETEMP,
+		    "timed out after %ld s with %llu of %ld messages received%s%s",
+		    a->timeout, a->received, a->count,
+		    a->s.connections ? "" : "; ",
+		    a->s.connections ? "" : a->s.lasterr);
+	/* Never connected: the smoke test must see a failure. */
+	if (a->exit_on_eof && a->s.connections == 0)
+		return edge_err(&a->ctx->err, EDGE_ETEMP,
+		    "timed out after %ld s without a session with the hub%s%s",
+		    a->timeout, a->s.lasterr[0] ? ": " : "", a->s.lasterr);
+	if (a->exit_on_eof && (!a->in.eof || edge_outbox_pending(a->ob) > 0))
+		return edge_err(&a->ctx->err, EDGE_ETEMP,
+		    "timed out after %ld s with %zu messages queued%s%s",
+		    a->timeout, edge_outbox_pending(a->ob),
+		    a->s.lasterr[0] && a->s.state != EDGE_SESSION_UP ? "; " : "",
+		    a->s.lasterr[0] && a->s.state != EDGE_SESSION_UP ? a->s.lasterr : "");
+	return EDGE_OK;
+}
+
+/* The outbox's done mark kept, the counts told: how the run ended (rc). */
+static int
+report(struct app *a, int rc)
+{
+	int frc;
+
+	if (a->ob != NULL && (frc = edge_outbox_flush(a->ob, rc == EDGE_OK ?
+	    &a->ctx->err : NULL)) != EDGE_OK && rc == EDGE_OK)
+		rc = frc;
+	if (a->ob != NULL && (rc == EDGE_OK || a->s.sent > 0 || a->received > 0 ||
+	    a->invalid > 0))
+		summary(a);
+	if (a->jobs.running > 0)
+		edge_warn("stopping: killing %zu running --exec handlers",
+		    a->jobs.running);
+	return rc;
+}
+
+/* ---- the loop ------------------------------------------------------- */
 
 static bool
 finished(struct app *a)
@@ -566,30 +597,6 @@ handle_signals(struct app *a, long long now)
 		edge_note("stopping: waiting up to %ld s for %zu acknowledgements",
 		    a->drain_ms / 1000, edge_mqtt_inflight(a->s.mq));
 	}
-}
-
-/* -W ran out: a failure when what was asked for did not happen. */
-static int
-timed_out(struct app *a)
-{
-	if (a->count > 0 && a->received < (unsigned long long)a->count)
-		return edge_err(&a->ctx->err, EDGE_ETEMP,
-		    "timed out after %ld s with %llu of %ld messages received%s%s",
-		    a->timeout, a->received, a->count,
-		    a->s.connections ? "" : "; ",
-		    a->s.connections ? "" : a->s.lasterr);
-	/* Never connected: the smoke test must see a failure. */
-	if (a->exit_on_eof && a->s.connections == 0)
-		return edge_err(&a->ctx->err, EDGE_ETEMP,
-		    "timed out after %ld s without a session with the hub%s%s",
-		    a->timeout, a->s.lasterr[0] ? ": " : "", a->s.lasterr);
-	if (a->exit_on_eof && (!a->in.eof || edge_outbox_pending(a->ob) > 0))
-		return edge_err(&a->ctx->err, EDGE_ETEMP,
-		    "timed out after %ld s with %zu messages queued%s%s",
-		    a->timeout, edge_outbox_pending(a->ob),
-		    a->s.lasterr[0] && a->s.state != EDGE_SESSION_UP ? "; " : "",
-		    a->s.lasterr[0] && a->s.state != EDGE_SESSION_UP ? a->s.lasterr : "");
-	return EDGE_OK;
 }
 
 /* Whether the run is over (*rc: how it ended): drained, or past -W. */
@@ -689,6 +696,22 @@ loop(struct app *a)
 	}
 }
 
+/* ---- the run -------------------------------------------------------- */
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+	(void)!write(sig_pipe[1], &c, 1);
+	errno = saved;
+}
+
 /* SIGTERM and SIGINT drain, SIGHUP reloads; each wakes poll() via the pipe. */
 static int
 catch_signals(struct edge_ctx *ctx)
@@ -705,24 +728,6 @@ catch_signals(struct edge_ctx *ctx)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return EDGE_OK;
-}
-
-/* The outbox's done mark kept, the counts told: how the run ended (rc). */
-static int
-report(struct app *a, int rc)
-{
-	int frc;
-
-	if (a->ob != NULL && (frc = edge_outbox_flush(a->ob, rc == EDGE_OK ?
-	    &a->ctx->err : NULL)) != EDGE_OK && rc == EDGE_OK)
-		rc = frc;
-	if (a->ob != NULL && (rc == EDGE_OK || a->s.sent > 0 || a->received > 0 ||
-	    a->invalid > 0))
-		summary(a);
-	if (a->jobs.running > 0)
-		edge_warn("stopping: killing %zu running --exec handlers",
-		    a->jobs.running);
-	return rc;
 }
 
 static void
@@ -756,6 +761,7 @@ run(struct edge_ctx *ctx)
 	if ((rc = catch_signals(ctx)) != EDGE_OK)
 		return rc;
 	if ((rc = setup(&a)) == EDGE_OK) {
+		session_setup(&a);
 		rc = loop(&a);
 		edge_session_end(&a.s);	/* DISCONNECT while up */
 	}

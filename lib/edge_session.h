@@ -123,12 +123,22 @@ int edge_session_reply(struct edge_session *s, const char *topic,
 void edge_session_restart(struct edge_session *s, struct ssl_ctx_st *tls,
     long long now);
 
-/* The schedule, for the functions above and the tests (no network). */
+/*
+ * The schedule alone, used by the functions above and driven by the tests
+ * with a fake clock (no network).  due: down, and its next try has come.
+ * started: CONNECT went out at now, its answer is expected by now +
+ * EDGE_SESSION_CONNACK_MS.  overdue: it did not come.  accepted: up, the
+ * backoff starts over, one more connection counted.
+ */
 bool edge_session_due(const struct edge_session *s, long long now);
 void edge_session_started(struct edge_session *s, long long now);
 bool edge_session_overdue(const struct edge_session *s, long long now);
 void edge_session_accepted(struct edge_session *s);
-/* The connection ended (why): down, next try after the backoff (told). */
+/*
+ * The connection ended (why, kept in lasterr): closed, its flights to be
+ * published again, down until now plus the next backoff; told as
+ * EDGE_SESSION_EV_RETRY.
+ */
 void edge_session_retry(struct edge_session *s, long long now,
     const char *why);
 
