@@ -226,8 +226,12 @@ open_io(struct app *a)
 	struct edge_ctx *ctx = a->ctx;
 	int rc;
 
-	if ((rc = edge_outbox_open(a->dirfd, EDGE_OUTBOX_DIR, &a->ob, &ctx->err)) !=
-	    EDGE_OK)
+	rc = edge_outbox_open(a->dirfd, EDGE_OUTBOX_DIR, &a->ob, &ctx->err);
+	if (rc == EDGE_ETEMP)	/* another edge-connect: say which directory */
+		return edge_err(&ctx->err, rc,
+		    EDGE_OUTBOX_DIR ": in use by another edge-connect (%s/"
+		    EDGE_OUTBOX_DIR ")", ctx->dir);
+	if (rc != EDGE_OK)
 		return rc;
 	if (edge_outbox_pending(a->ob) > 0)
 		edge_note("outbox holds %zu messages from before; they are sent first",

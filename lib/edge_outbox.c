@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -171,6 +172,21 @@ edge_outbox_open(int dirfd, const char *name, struct edge_outbox **out,
 		goto fail;
 	}
 	ob->dirfd = fd;
+	/*
+	 * One edge-connect per outbox, or both would send (and ack) the same
+	 * messages.  Its own lock, not the state directory's: edge-connect runs
+	 * for days and must not hold off the tools that lock that briefly.
+	 */
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK)
+			rc = edge_err(err, EDGE_ETEMP,
+			    "%s: in use by another edge-connect", name);
+		else
+			rc = store_err(err, "cannot lock", ".");
+		goto fail;
+	}
 	if (edge_file_exists(fd, ACKED_FILE)) {
 		if ((rc = edge_file_read(fd, ACKED_FILE, 64, &mark, &marklen, err)) !=
 		    EDGE_OK)

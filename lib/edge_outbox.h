@@ -47,8 +47,11 @@ struct edge_outbox;
 
 /*
  * Open (creating it 0700 if needed) the outbox directory name inside dirfd,
- * and load the messages not yet done, oldest first.  Errors: EDGE_ESTORE.
- * Close with edge_outbox_close().
+ * and load the messages not yet done, oldest first.  The outbox stays
+ * locked (an exclusive flock() on its directory) until closed, so a second
+ * opener, in this process or another, fails at once.  Errors: EDGE_ETEMP
+ * "NAME: in use by another edge-connect", EDGE_ESTORE.  Close with
+ * edge_outbox_close().
  */
 int edge_outbox_open(int dirfd, const char *name, struct edge_outbox **out,
     struct edge_error *err);

@@ -180,6 +180,24 @@ stop_pid "$SUB_PID"
 assert_eq "... in order" "$(jq -r .params.measurepoints.n "$T/up2" | tr '\n' ' ')" "1 2 3 4 "
 assert_eq "the outbox is empty again" "$(cat "$G/outbox/"*.seg 2>/dev/null | wc -l)" 0
 
+# ---- one edge-connect per state directory (its outbox) ---------------------
+# The first holds the outbox (the broker away, so it keeps running); a second
+# on the same directory must not send the first one's messages too.
+printf '{"n":5}\n' > "$T/in5"
+edge-connect -q -d "$G" --mqtt "mqtts://127.0.0.1:$DEAD" --input "$T/in5" < /dev/null > /dev/null 2>&1 &
+EC=$!
+on_exit "kill $EC"
+i=0
+while [ "$(cat "$G/outbox/"*.seg 2>/dev/null | wc -l)" -lt 1 ] && [ $i -lt $((100 * SLOW)) ]; do sleep 0.1; i=$((i + 1)); done
+assert_fails 4 "a second edge-connect on the same outbox exits 4 at once" timeout $(slow 10) edge-connect -d "$G" \
+    --input "$T/in3" --exit-on-eof --timeout 5
+assert_grep "... saying the outbox is in use" "^edge-connect: outbox: in use by another edge-connect ($G/outbox)" "$T/err"
+kill -0 $EC 2>/dev/null && ok "... the first keeps running" || not_ok "... the first keeps running"
+assert_eq "... its message stays queued, once" "$(cat "$G/outbox/"*.seg | wc -l)" 1
+kill -TERM $EC; wait $EC 2>/dev/null
+assert_ok "once it is gone the outbox is free" timeout $(slow 30) edge-connect -d "$G" --input /dev/null --exit-on-eof --json
+assert_json "... and its message is sent" "$T/out" .acknowledged 1
+
 # ---- the edge's certificate revoked ----------------------------------------
 V=$T/rev; gateway "$V" SN-REV
 assert_ok "a fresh edge connects" timeout $(slow 20) edge-connect -q -d "$V" --exit-on-eof < /dev/null

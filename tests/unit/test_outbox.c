@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* lib/edge_outbox: append, ack out of order, reload after a "crash", torn records, drop-oldest, batched writes. */
+/* lib/edge_outbox: append, ack out of order, reload after a "crash", torn records, drop-oldest, batched writes, one user at a time. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -160,6 +160,33 @@ test_batched_write(void **state)
 	edge_outbox_close(&ob);
 }
 
+/*
+ * One outbox, one user: a second open (another open file description, as
+ * another edge-connect would have) fails at once while the first is open.
+ */
+static void
+test_second_open_refused(void **state)
+{
+	struct edge_outbox *ob = NULL, *ob2 = NULL;
+	struct edge_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(edge_outbox_open(dfd, "busy", &ob, NULL), 0);
+	put(ob, 1, NULL);
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	assert_int_equal(edge_outbox_open(dfd, "busy", &ob2, &err), EDGE_ETEMP);
+	assert_null(ob2);
+	assert_string_equal(err.msg, "busy: in use by another edge-connect");
+	/* The first is unaffected, and the lock goes with it. */
+	put(ob, 2, NULL);
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	assert_int_equal(edge_outbox_pending(ob), 2);
+	edge_outbox_close(&ob);
+	assert_int_equal(edge_outbox_open(dfd, "busy", &ob2, NULL), 0);
+	assert_int_equal(edge_outbox_pending(ob2), 2);
+	edge_outbox_close(&ob2);
+}
+
 int
 main(void)
 {
@@ -168,6 +195,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_torn_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_and_refuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batched_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_open_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
