@@ -278,6 +278,23 @@ member(json_object *obj, const char *key, const char *what, json_type type,
 	return EDGE_OK;
 }
 
+/*
+ * A string member's text.  "\u0000" is valid JSON but C strings end there:
+ * refused, so no caller stores, compares or logs a truncated value.
+ */
+static int
+text(json_object *v, const char *key, const char *what, const char **out,
+    struct edge_error *err)
+{
+	const char *s = json_object_get_string(v);
+
+	if (strlen(s) != (size_t)json_object_get_string_len(v))
+		return edge_err(err, EDGE_EINPUT,
+		    "%s: field %s contains a NUL character", what, key);
+	*out = s;
+	return EDGE_OK;
+}
+
 int
 edge_json_string(json_object *obj, const char *key, const char *what,
     const char **out, struct edge_error *err)
@@ -285,9 +302,7 @@ edge_json_string(json_object *obj, const char *key, const char *what,
 	json_object *v;
 	int rc = member(obj, key, what, json_type_string, "a string", &v, err);
 
-	if (rc == EDGE_OK)
-		*out = json_object_get_string(v);
-	return rc;
+	return rc == EDGE_OK ? text(v, key, what, out, err) : rc;
 }
 
 int
@@ -321,8 +336,7 @@ edge_json_opt_string(json_object *obj, const char *key, const char *what,
 	if (!json_object_is_type(v, json_type_string))
 		return edge_err(err, EDGE_EINPUT, "%s: field %s is not a string",
 		    what, key);
-	*out = json_object_get_string(v);
-	return EDGE_OK;
+	return text(v, key, what, out, err);
 }
 
 const char *

@@ -26,8 +26,10 @@ int edge_json_parse(const char *buf, size_t len, const char *what,
 
 /*
  * A member of obj with the wanted type.  Missing or of another type:
- * EDGE_EINPUT "what: field KEY is missing" / "... is not a string".  The
- * returned string is borrowed from obj.
+ * EDGE_EINPUT "what: field KEY is missing" / "... is not a string"; a
+ * string with an embedded NUL ("\u0000") is refused too ("... contains a NUL
+ * character"), as C would see it truncated.  The returned string is borrowed
+ * from obj.
  */
 int edge_json_string(json_object *obj, const char *key, const char *what,
     const char **out, struct edge_error *err);
@@ -36,7 +38,10 @@ int edge_json_int(json_object *obj, const char *key, const char *what,
 int edge_json_object(json_object *obj, const char *key, const char *what,
     json_object **out, struct edge_error *err);
 
-/* Optional string member: NULL when absent or null; EDGE_EINPUT on a wrong type. */
+/*
+ * Optional string member: NULL when absent or null; EDGE_EINPUT on a wrong
+ * type or an embedded NUL.
+ */
 int edge_json_opt_string(json_object *obj, const char *key, const char *what,
     const char **out, struct edge_error *err);
 

@@ -7,6 +7,7 @@
 #include "edge_thing.h"
 
 #define POST	"thing.measurepoint.post"
+#define TIME_MAX_MS	253402300799999LL	/* 9999-12-31T23:59:59.999Z */
 
 bool
 edge_thing_method_ok(const char *m)
@@ -68,16 +69,16 @@ edge_thing_is_reply(const char *topic)
 
 /* {"method":...}: the caller's own message, completed. */
 static int
-own_message(json_object *o, json_object *method, const char *id,
+own_message(json_object *o, const char *id,
     json_object **msg, const char **name, struct edge_error *err)
 {
 	json_object *v;
 
-	if (!json_object_is_type(method, json_type_string) ||
-	    !edge_thing_method_ok(json_object_get_string(method)))
+	/* Through edge_json: a method with a NUL would pass on its prefix. */
+	if (edge_json_string(o, "method", "line", name, NULL) != EDGE_OK ||
+	    !edge_thing_method_ok(*name))
 		return edge_err(err, EDGE_EINPUT,
 		    "\"method\" is not an uplink method thing.*");
-	*name = json_object_get_string(method);
 	*msg = json_object_get(o);
 	if (!json_object_object_get_ex(*msg, "id", &v))
 		json_object_object_add(*msg, "id", json_object_new_string(id));
@@ -101,7 +102,9 @@ given_points(json_object *o, json_object *mp, const char *id, long long now_ms,
 	if (!json_object_is_type(mp, json_type_object))
 		return edge_err(err, EDGE_EINPUT, "\"measurepoints\" is not an object");
 	if (json_object_object_get_ex(o, "time", &t) &&
-	    !json_object_is_type(t, json_type_int))
+	    (!json_object_is_type(t, json_type_int) ||
+	    json_object_get_int64(t) < 0 ||
+	    json_object_get_int64(t) > TIME_MAX_MS))
 		return edge_err(err, EDGE_EINPUT, "\"time\" is not milliseconds");
 	if (json_object_object_length(mp) == 0)
 		return edge_err(err, EDGE_EINPUT, "no measurepoints");
@@ -131,7 +134,7 @@ wrap_body(const char *line, size_t len, const char *id, long long now_ms,
 	if (!json_object_is_type(o, json_type_object))
 		rc = edge_err(err, EDGE_EINPUT, "not a JSON object");
 	else if (json_object_object_get_ex(o, "method", &v))
-		rc = own_message(o, v, id, msg, method, err);
+		rc = own_message(o, id, msg, method, err);
 	else if (json_object_object_get_ex(o, "measurepoints", &v))
 		rc = given_points(o, v, id, now_ms, msg, err);
 	else if (json_object_object_length(o) == 0)
@@ -161,7 +164,9 @@ edge_thing_wrap(const char *pk, const char *dk, const char *line,
 	int rc;
 
 	m->topic = m->text = NULL;
-	while (len > 0 && strchr("\r \t", line[len - 1]) != NULL)
+	/* Not strchr(" ...", c): it finds a NUL byte too (the terminator). */
+	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' ||
+	    line[len - 1] == '\r'))
 		len--;
 	if (len == 0)
 		return EDGE_OK;

@@ -51,12 +51,13 @@ struct edge_thing_msg {
 };
 
 /*
- * One telemetry line (len bytes; trailing blanks are ignored) for device
+ * One telemetry line (len bytes; trailing blanks, not NULs, are ignored) for device
  * pk/dk, as its EnOS message with id (decimal) and now_ms as the time of
  * measure points that carry none:
  * - {"point":value,...}: thing.measurepoint.post with the line, as it came,
  *   as params.measurepoints;
- * - {"measurepoints":{...}[,"time":MS]}: the same, rebuilt;
+ * - {"measurepoints":{...}[,"time":MS]}: the same, rebuilt (MS from 0 to
+ *   the end of year 9999);
  * - {"method":"thing....",...}: sent as it is, with id (a string),
  *   version "1.0" and params {} added when missing.
  * A blank line gives EDGE_OK and m->text NULL: nothing to send.  Errors:

@@ -37,15 +37,20 @@ G=$T/g1; gateway "$G" SN-C1 || echo "Bail out! cannot make a gateway"
 cloud_sub "$T/up" "/sys/$PK/SN-C1/#" -v
 printf '%s\n' '{"temp":21.5}' 'not json' '{"measurepoints":{"power":{"value":1.5,"quality":9}},"time":1700000000000}' \
     '' '{"method":"thing.event.alarm.post","params":{"level":2}}' '{"method":"thing.service.x"}' \
-    "{'temp':1}" '{"temp":NaN}' > "$T/in1"
+    "{'temp':1}" '{"temp":NaN}' \
+    '{"method":"thing.event.a\u0000b.post","params":{}}' '{"measurepoints":{"t":1},"time":-5}' > "$T/in1"
+printf '{"t":2}\0\n' >> "$T/in1"
 assert_ok "file key: telemetry sent and acknowledged" timeout $(slow 30) edge-connect -d "$G" --input "$T/in1" --exit-on-eof --json
 assert_json "summary: 3 acknowledged" "$T/out" .acknowledged 3
-assert_json "summary: 4 invalid lines" "$T/out" .invalid 4
+assert_json "summary: 7 invalid lines" "$T/out" .invalid 7
 assert_json "summary: nothing queued" "$T/out" .queued 0
 assert_grep "the invalid line is reported with its number" "input line 2: not JSON; skipped" "$T/err"
 assert_grep "a downlink method is refused as input" "input line 6: .*skipped" "$T/err"
 assert_grep "single quotes are not JSON (RFC 8259)" "input line 7: not JSON; skipped" "$T/err"
 assert_grep "nor is NaN" "input line 8: not JSON; skipped" "$T/err"
+assert_grep "a method with a NUL is not passed on its prefix" 'input line 9: "method" is not an uplink method' "$T/err"
+assert_grep "a negative time is refused" 'input line 10: "time" is not milliseconds; skipped' "$T/err"
+assert_grep "a trailing NUL is not a blank" "input line 11: not JSON; skipped" "$T/err"
 wait_for_grep . "$T/up" 5 3
 grep "thing/measurepoint/post " "$T/up" | sed -n 1p | cut -d' ' -f2- > "$T/m1"
 assert_json "the cloud receives thing.measurepoint.post" "$T/m1" .method thing.measurepoint.post

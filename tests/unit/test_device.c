@@ -229,6 +229,13 @@ test_load_hostile(void **state)
 	assert_non_null(strstr(msg, "device.json: deviceKey: not a key"));
 	assert_int_equal(load_text("{\"productKey\":\"\",\"deviceKey\":\"dk\"}",
 	    msg), EDGE_EINPUT);
+	/* A key with a NUL is not logged in with as its prefix ("SN"). */
+	assert_int_equal(load_text("{\"productKey\":\"pk\",\"deviceKey\":"
+	    "\"SN\\u0000A\"}", msg), EDGE_EINPUT);
+	assert_string_equal(msg, "device.json: field deviceKey contains a NUL character");
+	assert_int_equal(load_text("{\"productKey\":\"pk\",\"deviceKey\":\"dk\","
+	    "\"assetId\":\"ab\\u0000IFDUKF9w\"}", msg), EDGE_EINPUT);
+	assert_string_equal(msg, "device.json: field assetId contains a NUL character");
 	assert_int_equal(load_text("[]", msg), EDGE_EINPUT);
 	assert_int_equal(load_text("{\"productKey\":\"pk\",\"deviceKey\":\"dk\"} x",
 	    msg), EDGE_EINPUT);

@@ -346,11 +346,18 @@ test_duplicate_and_unicode(void **state)
 	assert_int_equal(edge_json_string(o, "u", "w", &s, &err), EDGE_OK);
 	assert_string_equal(s, "\xc3\xa9/x");
 	json_object_put(o);
-	/* An escaped NUL inside a string is kept, so the string is cut there
-	 * for C: callers that check keys see the short one, never past it. */
-	assert_int_equal(parse("{\"k\":\"a\\u0000b\"}", &o, &err), EDGE_OK);
-	assert_int_equal(edge_json_string(o, "k", "w", &s, &err), EDGE_OK);
-	assert_string_equal(s, "a");
+	/* An escaped NUL is valid JSON, but C would see the string cut there
+	 * ("ab\0X" stored or compared as "ab"): the getters refuse it. */
+	assert_int_equal(parse("{\"k\":\"ab\\u0000IFDUKF9w\",\"e\":\"\\u0000\"}",
+	    &o, &err), EDGE_OK);
+	s = "x";
+	assert_int_equal(edge_json_string(o, "k", "w", &s, &err), EDGE_EINPUT);
+	assert_string_equal(err.msg, "w: field k contains a NUL character");
+	assert_string_equal(s, "x");
+	assert_int_equal(edge_json_opt_string(o, "k", "w", &s, &err), EDGE_EINPUT);
+	assert_string_equal(err.msg, "w: field k contains a NUL character");
+	assert_null(s);
+	assert_int_equal(edge_json_string(o, "e", "w", &s, &err), EDGE_EINPUT);
 	json_object_put(o);
 }
 

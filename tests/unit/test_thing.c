@@ -228,6 +228,14 @@ wrap_given_points(void **state)
 	    "\"params\":{\"measurepoints\":{\"power\":{\"value\":1.5,\"quality\":9}},"
 	    "\"time\":1600000000000}}");
 	/* Without a time: now. Other members are dropped. */
+	wrap_ok("{\"measurepoints\":{\"a\":1},\"time\":253402300799999}", 4,
+	    "/sys/pk1/dk1/thing/measurepoint/post",
+	    "{\"id\":\"4\",\"version\":\"1.0\",\"method\":\"thing.measurepoint.post\","
+	    "\"params\":{\"measurepoints\":{\"a\":1},\"time\":253402300799999}}");
+	wrap_ok("{\"measurepoints\":{\"a\":1},\"time\":0}", 4,
+	    "/sys/pk1/dk1/thing/measurepoint/post",
+	    "{\"id\":\"4\",\"version\":\"1.0\",\"method\":\"thing.measurepoint.post\","
+	    "\"params\":{\"measurepoints\":{\"a\":1},\"time\":0}}");
 	wrap_ok("{\"measurepoints\":{\"a\":1},\"x\":true}", 3,
 	    "/sys/pk1/dk1/thing/measurepoint/post",
 	    "{\"id\":\"3\",\"version\":\"1.0\",\"method\":\"thing.measurepoint.post\","
@@ -325,6 +333,18 @@ wrap_refuses(void **state)
 	    "\"method\" is not an uplink method thing.*");
 	wrap_bad("{\"method\":7}", 12, "\"method\" is not an uplink method thing.*");
 	wrap_bad("{\"method\":null}", 15, "\"method\" is not an uplink method thing.*");
+	/* A NUL would pass the method check on its prefix (thing.event.a). */
+	wrap_bad("{\"method\":\"thing.event.a\\u0000b.post\",\"params\":{}}", 50,
+	    "\"method\" is not an uplink method thing.*");
+	/* A trailing NUL is not a blank: strchr(" \t\r", 0) matches. */
+	wrap_bad("{\"t\":2}", 8, "not JSON");
+	/* time: milliseconds from 1970 to the end of year 9999. */
+	wrap_bad("{\"measurepoints\":{\"t\":1},\"time\":-5}", 35,
+	    "\"time\" is not milliseconds");
+	wrap_bad("{\"measurepoints\":{\"t\":1},\"time\":253402300800000}", 48,
+	    "\"time\" is not milliseconds");
+	wrap_bad("{\"measurepoints\":{\"t\":1},\"time\":99999999999999999999}", 53,
+	    "\"time\" is not milliseconds");
 }
 
 static void
