@@ -320,7 +320,8 @@ read_key_uri(int dirfd, char **uri, struct edge_error *err)
 			return edge_err(err, EDGE_EINPUT,
 			    EDGE_KEY_URI ": not one pkcs11: URI on one line");
 		}
-	if ((rc = edge_p11_check_uri(data, err)) != EDGE_OK) {
+	/* The file's content is input, not a usage error (exit 3, not 2). */
+	if ((rc = edge_p11_check_uri(data, EDGE_KEY_URI, err)) != EDGE_OK) {
 		free(data);
 		return rc;
 	}

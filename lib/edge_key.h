@@ -71,8 +71,8 @@ int edge_key_from_uri(const char *uri, struct edge_key **key,
  * trailing blanks trimmed, a pkcs11: URI that parses and holds no pin-value;
  * no token is opened.  A file key sets *key: key.pem (at most
  * EDGE_KEY_PEM_MAX bytes) parsed as by edge_key_from_pem.  Errors:
- * EDGE_EINPUT (no key, too large, not a key, not one line), EDGE_EUSAGE (URI
- * syntax, pin-value), EDGE_ESTORE (unreadable).
+ * EDGE_EINPUT (no key, too large, not a key, not one line, URI syntax,
+ * pin-value), EDGE_ESTORE (unreadable).
  */
 int edge_key_locate(int dirfd, char **uri, struct edge_key **key,
     struct edge_error *err);

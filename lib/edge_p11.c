@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,48 +153,106 @@ edge_p11_error(struct edge_error *err, int rc, const char *what)
 }
 
 static int
-parse_uri(const char *uri, P11KitUri **out, struct edge_error *err)
+hexval(char c)
 {
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * True when an attribute of s, in its path or its query, is named pin-value
+ * however spelled: p11-kit reads only "pin-value" itself and ignores
+ * "PIN-VALUE" or "pin-v%61lue", but those carry a PIN all the same.
+ */
+static bool
+has_pin_value(const char *s)
+{
+	static const char want[] = "pin-value";
+
+	while (*s != '\0') {
+		size_t n = strcspn(s, ":;?&"), i, k = 0;
+		bool same = true;
+
+		for (i = 0; i < n && s[i] != '='; i++, k++) {
+			int c = (unsigned char)s[i], hi, lo;
+
+			if (c == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+			    (lo = hexval(s[i + 2])) >= 0) {
+				c = hi * 16 + lo;
+				i += 2;
+			}
+			if (k >= sizeof(want) - 1 || tolower(c) != want[k])
+				same = false;
+		}
+		if (same && k == sizeof(want) - 1)
+			return true;
+		s += n;
+		if (*s != '\0')
+			s++;
+	}
+	return false;
+}
+
+/*
+ * Parse uri: given by the user (file NULL: errors are EDGE_EUSAGE) or read
+ * from file (EDGE_EINPUT, messages start with the file's name).  Messages
+ * show the URI's path only, never its query.
+ */
+static int
+parse_uri(const char *uri, const char *file, P11KitUri **out,
+    struct edge_error *err)
+{
+	int code = file != NULL ? EDGE_EINPUT : EDGE_EUSAGE;
+	int path = (int)strcspn(uri, "?");
 	P11KitUri *u;
 	int rc;
 
 	if (!edge_p11_is_uri(uri))
-		return edge_err(err, EDGE_EUSAGE, "%s: not a pkcs11: URI", uri);
+		return file != NULL ?
+		    edge_err(err, code, "%s: not a pkcs11: URI", file) :
+		    edge_err(err, code, "%.*s: not a pkcs11: URI", path, uri);
 	if ((u = p11_kit_uri_new()) == NULL)
 		return edge_err(err, EDGE_EFAIL, "out of memory");
 	rc = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, u);
 	if (rc != P11_KIT_URI_OK) {
 		p11_kit_uri_free(u);
-		return edge_err(err, EDGE_EUSAGE, "%s: %s", uri,
-		    p11_kit_uri_message(rc));
+		return edge_err(err, code, "%s%s%.*s: %s", file ? file : "",
+		    file ? ": " : "", path, uri, p11_kit_uri_message(rc));
 	}
 	*out = u;
 	return EDGE_OK;
 }
 
-/* A URI that names a key: it parses and carries no pin-value. */
+/*
+ * A URI that names a key: it parses and carries no pin-value, however
+ * spelled; that is checked first, so that no message repeats the PIN.
+ */
 static int
-parse_key_uri(const char *uri, P11KitUri **out, struct edge_error *err)
+parse_key_uri(const char *uri, const char *file, P11KitUri **out,
+    struct edge_error *err)
 {
-	int rc;
-
-	if ((rc = parse_uri(uri, out, err)) != EDGE_OK)
-		return rc;
-	if (p11_kit_uri_get_pin_value(*out) != NULL) {
-		p11_kit_uri_free(*out);
-		*out = NULL;
-		return edge_err(err, EDGE_EUSAGE,
+	*out = NULL;
+	if (has_pin_value(uri))
+		return file != NULL ?
+		    edge_err(err, EDGE_EINPUT,
+		    "%s: pin-value would keep the PIN in the file; use --pin or pin-source",
+		    file) :
+		    edge_err(err, EDGE_EUSAGE,
 		    "%s: pin-value would put the PIN on the command line; use --pin or pin-source",
 		    "URI");
-	}
-	return EDGE_OK;
+	return parse_uri(uri, file, out, err);
 }
 
 int
-edge_p11_check_uri(const char *uri, struct edge_error *err)
+edge_p11_check_uri(const char *uri, const char *file, struct edge_error *err)
 {
 	P11KitUri *u = NULL;
-	int rc = parse_key_uri(uri, &u, err);
+	int rc = parse_key_uri(uri, file, &u, err);
 
 	if (u != NULL)
 		p11_kit_uri_free(u);
@@ -213,7 +272,7 @@ find_token(const char *uri, char **token_url, char **label,
 	*token_url = NULL;
 	if (label != NULL)
 		*label = NULL;
-	if ((rc = parse_key_uri(uri, &want, err)) != EDGE_OK)
+	if ((rc = parse_key_uri(uri, NULL, &want, err)) != EDGE_OK)
 		return rc;
 	if ((rc = edge_p11_init(err)) != EDGE_OK)
 		goto out;
@@ -456,7 +515,7 @@ delete_objects(const char *uri, const char *keep_uri, unsigned *deleted,
 	*deleted = 0;
 	if ((rc = edge_p11_init(err)) != EDGE_OK)
 		return rc;
-	if (keep_uri != NULL && (rc = parse_uri(keep_uri, &keep, err)) != EDGE_OK)
+	if (keep_uri != NULL && (rc = parse_uri(keep_uri, NULL, &keep, err)) != EDGE_OK)
 		return rc;
 	g = gnutls_pkcs11_obj_list_import_url4(&objs, &n, uri,
 	    GNUTLS_PKCS11_OBJ_FLAG_LOGIN);

@@ -39,13 +39,17 @@ bool edge_p11_is_uri(const char *s);
 
 /*
  * Check a key's URI without touching a token: a pkcs11: URI that parses and
- * holds no pin-value.  Errors: EDGE_EUSAGE.
+ * holds no pin-value attribute, however spelled (any case, percent-escapes).
+ * No message repeats the URI's query.  file NULL: the user gave the URI,
+ * errors are EDGE_EUSAGE; else it is the content of file (key.uri), errors
+ * are EDGE_EINPUT starting "file: ".
  */
-int edge_p11_check_uri(const char *uri, struct edge_error *err);
+int edge_p11_check_uri(const char *uri, const char *file,
+    struct edge_error *err);
 
 /*
- * Check a user's URI: it parses, holds no pin-value (a PIN in argv), and
- * names exactly one token.  On success *token_url (caller frees with free())
+ * Check a user's URI: it parses, holds no pin-value however spelled (a PIN
+ * in argv), and names exactly one token.  On success *token_url (caller frees with free())
  * is GnuTLS's URL of that token and, if label is non-NULL, *label (caller
  * frees) is the URI's object= or NULL.  Errors: EDGE_EUSAGE (syntax,
  * pin-value), EDGE_ESTORE (no token, several tokens).

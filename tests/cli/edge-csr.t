@@ -137,4 +137,21 @@ assert_grep "says how many keys match" "2 private keys match" "$T/err"
 assert_fails 7 "a URI matching no key" edge-csr -d "$P" -k 'pkcs11:token=edge;object=nothing' $SUBJ --cn SN --pin "file:$T/pin"
 assert_grep "says no key matches" "no private key matches" "$T/err"
 
+# key.uri is a file in the state directory: bad content is invalid input (3),
+# a bad --key URI a usage error (2); pin-value however spelled is refused,
+# and no message repeats the PIN.
+U=$T/baduri; mkdir "$U"
+for content in '' '/etc/edge/key.pem' 'pkcs11:token=edge;pin-value=1234' \
+    'pkcs11:token=edge?PIN-VALUE=1234' 'pkcs11:token=edge?pin-v%61lue=1234' 'pkcs11:token=%zz?pin-value=1234'; do
+	(umask 077; printf '%s\n' "$content" > "$U/key.uri")
+	assert_fails 3 "key.uri holding '$content': exit 3" edge-csr -d "$U" $SUBJ --cn SN
+	assert_grep "... names key.uri" "^edge-csr: key.uri: " "$T/err"
+	assert_not_grep "... and does not show the PIN" "1234" "$T/err"
+done
+for uri in 'pkcs11:token=edge?PIN-VALUE=1234' 'pkcs11:token=edge;pin-v%61lue=1234'; do
+	assert_fails 2 "--key $uri: exit 2" edge-csr -d "$P" -k "$uri" $SUBJ --cn SN --pin "file:$T/pin"
+	assert_grep "... names pin-value" "pin-value would put the PIN on the command line" "$T/err"
+	assert_not_grep "... and does not show the PIN" "1234" "$T/err"
+done
+
 done_testing

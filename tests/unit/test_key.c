@@ -176,12 +176,15 @@ test_locate_uri_refused(void **state)
 	    "not one pkcs11: URI on one line");
 	expect_uri_refused("pkcs11:token=a\001\n", 16, EDGE_EINPUT,
 	    "not one pkcs11: URI on one line");
-	expect_uri_refused("pkcs11:token=edge;pin-value=1234\n", 33, EDGE_EUSAGE,
-	    "pin-value");
-	expect_uri_refused("file:///etc/key.pem\n", 20, EDGE_EUSAGE,
-	    "not a pkcs11: URI");
-	expect_uri_refused("", 0, EDGE_EUSAGE, "not a pkcs11: URI");
-	expect_uri_refused("pkcs11:token=%zz\n", 17, EDGE_EUSAGE, "pkcs11:");
+	/* key.uri is a file, not an argument: its content is input (exit 3). */
+	expect_uri_refused("pkcs11:token=edge;pin-value=1234\n", 33, EDGE_EINPUT,
+	    "key.uri: pin-value");
+	expect_uri_refused("pkcs11:token=edge?PIN-VALUE=1234\n", 33, EDGE_EINPUT,
+	    "key.uri: pin-value");
+	expect_uri_refused("file:///etc/key.pem\n", 20, EDGE_EINPUT,
+	    "key.uri: not a pkcs11: URI");
+	expect_uri_refused("", 0, EDGE_EINPUT, "key.uri: not a pkcs11: URI");
+	expect_uri_refused("pkcs11:token=%zz\n", 17, EDGE_EINPUT, "key.uri: pkcs11:");
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "pkcs11:object=", 14);
 	expect_uri_refused(big, EDGE_KEY_URI_MAX + 1, EDGE_EINPUT, "too large");

@@ -31,13 +31,22 @@ test_is_uri(void **state)
 }
 
 static void
-check(const char *uri, int code, const char *msg)
+check_in(const char *uri, const char *file, int code, const char *msg)
 {
 	struct edge_error err = { 0 };
 
-	assert_int_equal(edge_p11_check_uri(uri, &err), code);
+	assert_int_equal(edge_p11_check_uri(uri, file, &err), code);
 	if (msg != NULL && strstr(err.msg, msg) == NULL)
 		fail_msg("%s: '%s' does not say '%s'", uri, err.msg, msg);
+	/* No message repeats a PIN (every one below is 1234). */
+	if (strstr(err.msg, "1234") != NULL)
+		fail_msg("%s: '%s' shows the PIN", uri, err.msg);
+}
+
+static void
+check(const char *uri, int code, const char *msg)
+{
+	check_in(uri, NULL, code, msg);
 }
 
 static void
@@ -54,6 +63,42 @@ test_check_uri(void **state)
 	    "pin-value would put the PIN on the command line");
 	check("pkcs11:token=edge;pin-value=1234", EDGE_EUSAGE, "pin-value");
 	check("pkcs11:token=%zz", EDGE_EUSAGE, "pkcs11:token=%zz: ");
+	/* A value that merely mentions pin-value is no PIN. */
+	check("pkcs11:token=edge;object=pin-value", EDGE_OK, NULL);
+	check("pkcs11:token=edge;object=pin-values=1", EDGE_OK, NULL);
+}
+
+/* pin-value however spelled (p11-kit ignores these): refused, never shown. */
+static void
+test_pin_value_variants(void **state)
+{
+	static const char *const uris[] = {
+		"pkcs11:token=edge?PIN-VALUE=1234",
+		"pkcs11:token=edge?pin-v%61lue=1234",
+		"pkcs11:token=edge?Pin-V%41LUE=1234",
+		"pkcs11:token=edge?pin-source=file:/p&PIN-value=1234",
+		"pkcs11:token=edge;%70in-value=1234",
+		"pkcs11:token=edge;Pin-Value=1234;object=k",
+		"PKCS11:token=edge?pin-value=1234",
+		"pkcs11:token=%zz?pin-value=1234",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		check(uris[i], EDGE_EUSAGE, "pin-value");
+		check_in(uris[i], "key.uri", EDGE_EINPUT, "key.uri: pin-value");
+	}
+	/* Other errors do not echo the query either. */
+	check("pkcs11:token=%zz?pin-source=1234", EDGE_EUSAGE, "pkcs11:token=%zz: ");
+	check("file:/k?x=1234", EDGE_EUSAGE, "file:/k: not a pkcs11: URI");
+	/* The content of a file: invalid input, named by the file. */
+	check_in("", "key.uri", EDGE_EINPUT, "key.uri: not a pkcs11: URI");
+	check_in("/etc/key.pem", "key.uri", EDGE_EINPUT,
+	    "key.uri: not a pkcs11: URI");
+	check_in("pkcs11:token=%zz", "key.uri", EDGE_EINPUT,
+	    "key.uri: pkcs11:token=%zz: ");
+	check_in("pkcs11:token=edge", "key.uri", EDGE_OK, NULL);
 }
 
 static void
@@ -103,6 +148,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_is_uri),
 		cmocka_unit_test(test_check_uri),
+		cmocka_unit_test(test_pin_value_variants),
 		cmocka_unit_test(test_label_uri),
 		cmocka_unit_test(test_error_map),
 	};

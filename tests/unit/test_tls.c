@@ -232,7 +232,7 @@ test_ctx_refusals(void **state)
 	assert_int_equal(edge_file_write_atomic(sdir, EDGE_KEY_URI,
 	    "pkcs11:token=edge;pin-value=1\n", 30, EDGE_MODE_PRIVATE, &err),
 	    EDGE_OK);
-	assert_int_equal(ctx_new(&ctx, &st, &err), EDGE_EUSAGE);
+	assert_int_equal(ctx_new(&ctx, &st, &err), EDGE_EINPUT);
 	assert_non_null(strstr(err.msg, "pin-value"));
 	assert_null(ctx);
 
