@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -75,17 +76,44 @@ read_fd(int fd, const char *what, struct edge_secret **out,
 	return wrap(buf, len, out, what, err);
 }
 
+/* The literal forms for standard input, which edge_secret_read reads as fd 0. */
+static bool
+names_stdin(const char *spec)
+{
+	return strcmp(spec, "-") == 0 || strcmp(spec, "file:-") == 0;
+}
+
+/* N of "fd:N", or -1 when it is not a descriptor number. */
+static int
+fd_number(const char *spec)
+{
+	char *end;
+	long fd;
+
+	errno = 0;
+	fd = strtol(spec + 3, &end, 10);
+	if (spec[3] == '\0' || *end != '\0' || errno != 0 || fd < 0 ||
+	    fd > INT_MAX)
+		return -1;
+	return (int)fd;
+}
+
+static bool
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
 int
 edge_secret_read(const char *spec, struct edge_secret **out,
     struct edge_error *err)
 {
-	char *buf, *end;
+	char *buf;
 	size_t len;
-	long fd;
-	int rc;
+	int fd, rc;
 
 	*out = NULL;
-	if (edge_secret_reads_stdin(spec))
+	if (names_stdin(spec))
 		return read_fd(STDIN_FILENO, "standard input", out, err);
 	if (strncmp(spec, "file:", 5) == 0) {
 		rc = edge_file_read(AT_FDCWD, spec + 5, EDGE_SECRET_MAX, &buf,
@@ -102,13 +130,10 @@ edge_secret_read(const char *spec, struct edge_secret **out,
 		return edge_secret_from_value(v, out, err);
 	}
 	if (strncmp(spec, "fd:", 3) == 0) {
-		errno = 0;
-		fd = strtol(spec + 3, &end, 10);
-		if (spec[3] == '\0' || *end != '\0' || errno != 0 || fd < 0 ||
-		    fd > INT_MAX)
+		if ((fd = fd_number(spec)) < 0)
 			return edge_err(err, EDGE_EUSAGE,
 			    "%s: not a file descriptor number", spec);
-		return read_fd((int)fd, spec, out, err);
+		return read_fd(fd, spec, out, err);
 	}
 	return edge_err(err, EDGE_EUSAGE,
 	    "secrets are not taken from the command line; use "
@@ -118,8 +143,31 @@ edge_secret_read(const char *spec, struct edge_secret **out,
 bool
 edge_secret_reads_stdin(const char *spec)
 {
-	return spec != NULL && (strcmp(spec, "-") == 0 ||
-	    strcmp(spec, "file:-") == 0);
+	struct stat in, st;
+	int fd;
+
+	if (spec == NULL)
+		return false;
+	if (names_stdin(spec))
+		return true;
+	if (strncmp(spec, "fd:", 3) == 0) {
+		if ((fd = fd_number(spec)) < 0)
+			return false;	/* refused when read */
+		if (fd == STDIN_FILENO)
+			return true;
+		/* A descriptor that is a dup of 0 (3<&0) reads it too. */
+		return fstat(STDIN_FILENO, &in) == 0 && fstat(fd, &st) == 0 &&
+		    same_file(&in, &st);
+	}
+	if (strncmp(spec, "file:", 5) != 0)
+		return false;
+	/* By name, even with stdin closed; else by what the path opens. */
+	if (strcmp(spec + 5, "/dev/stdin") == 0 ||
+	    strcmp(spec + 5, "/dev/fd/0") == 0 ||
+	    strcmp(spec + 5, "/proc/self/fd/0") == 0)
+		return true;
+	return fstat(STDIN_FILENO, &in) == 0 && stat(spec + 5, &st) == 0 &&
+	    same_file(&in, &st);
 }
 
 bool

@@ -41,7 +41,12 @@ int edge_secret_read(const char *spec, struct edge_secret **out,
 /* True when spec is one of the accepted source forms (not a literal). */
 bool edge_secret_is_source(const char *spec);
 
-/* True when spec (NULL: none) names standard input: "-" or "file:-". */
+/*
+ * True when spec (NULL: none) would read standard input: "-", "file:-",
+ * "fd:0", a file: path naming it (/dev/stdin, /dev/fd/0, /proc/self/fd/0)
+ * or opening the same file as descriptor 0 (same st_dev and st_ino), an
+ * fd:N that is a duplicate of 0.  For tools whose input is standard input.
+ */
 bool edge_secret_reads_stdin(const char *spec);
 
 /* Wrap a value the caller already holds (an EDGE_* variable); copies it. */

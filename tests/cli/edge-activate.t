@@ -161,6 +161,11 @@ assert_ok "activation with the key in a token" edge-activate -d "$P" $HUBOPTS --
 assert_json "token edge has its certificate" "$T/out" .changed true
 assert_ok "second run with the token key" edge-activate -d "$P" $HUBOPTS --pin "file:$T/pin" --json
 assert_json "token edge unchanged" "$T/out" .changed false
+# --csr - reads standard input: a PIN from it by another name is refused (exit 2).
+for pin in fd:0 file:/dev/stdin file:/proc/self/fd/0; do
+	assert_fails 2 "--csr - with --pin $pin: refused" edge-activate -d "$P" $HUBOPTS --renew --csr - --pin "$pin" < "$P/csr.pem"
+	assert_grep "... standard input cannot carry both" "cannot carry both the input and the PIN" "$T/err"
+done
 
 # The disk fills while storing: the old certificate stays whole.
 if can_mount_tmpfs; then

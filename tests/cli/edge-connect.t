@@ -228,6 +228,16 @@ assert_ok "token key: connects and sends" timeout $(slow 30) edge-connect -d "$P
 assert_json "token key: acknowledged" "$T/out" .acknowledged 1
 echo 9999 > "$T/badpin"
 assert_fails 7 "token key with a wrong PIN: exit 7" timeout $(slow 30) edge-connect -d "$P" --pin "file:$T/badpin" --exit-on-eof < /dev/null
+# The PIN from standard input, which carries the telemetry, by any name: refused
+# (exit 2) before the token is asked (stdin here holds the right PIN).
+for pin in - file:- fd:0 file:/dev/stdin file:/dev/fd/0 file:/proc/self/fd/0; do
+	assert_fails 2 "token key with --pin $pin and telemetry on stdin: refused" timeout $(slow 30) edge-connect -d "$P" --pin "$pin" --exit-on-eof < "$T/pin"
+	assert_grep "... standard input cannot carry both" "cannot carry both the telemetry and the PIN" "$T/err"
+done
+printf 'pin = fd:0\n' > "$P/edge.conf"
+assert_fails 2 "pin = fd:0 in edge.conf: refused too" timeout $(slow 30) edge-connect -d "$P" --exit-on-eof < "$T/pin"
+rm -f "$P/edge.conf"
+assert_ok "--pin fd:0 with --input FILE: connects" timeout $(slow 30) edge-connect -d "$P" --pin fd:0 --input "$T/in4" --exit-on-eof < "$T/pin"
 
 # ---- 10,000 messages across a broker restart --------------------------------
 S=$T/stream; gateway "$S" SN-STREAM

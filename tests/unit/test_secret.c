@@ -79,9 +79,52 @@ test_reads_stdin(void **state)
 	assert_true(edge_secret_reads_stdin("-"));
 	assert_true(edge_secret_reads_stdin("file:-"));
 	assert_false(edge_secret_reads_stdin(NULL));
-	assert_false(edge_secret_reads_stdin("fd:0"));
+	assert_true(edge_secret_reads_stdin("fd:0"));
+	assert_true(edge_secret_reads_stdin("fd:00"));
+	assert_true(edge_secret_reads_stdin("file:/dev/stdin"));
+	assert_true(edge_secret_reads_stdin("file:/dev/fd/0"));
+	assert_true(edge_secret_reads_stdin("file:/proc/self/fd/0"));
+	assert_false(edge_secret_reads_stdin("fd:x"));
 	assert_false(edge_secret_reads_stdin("file:-x"));
 	assert_false(edge_secret_reads_stdin("env:-"));
+}
+
+/* By what the source opens: a path or a descriptor that is standard input. */
+static void
+test_reads_stdin_file(void **state)
+{
+	char path[] = "/tmp/test_secret.XXXXXX", other[] = "/tmp/test_secret.XXXXXX";
+	char link[sizeof(path) + 4], spec[64];
+	int fd, ofd, saved, dup0;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_true((ofd = mkstemp(other)) >= 0);
+	snprintf(link, sizeof(link), "%s.ln", path);
+	assert_int_equal(symlink(path, link), 0);
+	assert_true((saved = dup(STDIN_FILENO)) >= 0);
+	assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	assert_true(edge_secret_reads_stdin(spec));
+	snprintf(spec, sizeof(spec), "file:%s", link);
+	assert_true(edge_secret_reads_stdin(spec));
+	snprintf(spec, sizeof(spec), "file:%s", other);
+	assert_false(edge_secret_reads_stdin(spec));
+	assert_true((dup0 = dup(STDIN_FILENO)) >= 0);
+	snprintf(spec, sizeof(spec), "fd:%d", dup0);
+	assert_true(edge_secret_reads_stdin(spec));
+	snprintf(spec, sizeof(spec), "fd:%d", ofd);
+	assert_false(edge_secret_reads_stdin(spec));
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	assert_false(edge_secret_reads_stdin(spec));
+	close(saved);
+	close(dup0);
+	close(fd);
+	close(ofd);
+	unlink(link);
+	unlink(path);
+	unlink(other);
 }
 
 int
@@ -91,6 +134,7 @@ main(void)
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_reads_stdin),
+		cmocka_unit_test(test_reads_stdin_file),
 	};
 	return cmocka_run_group_tests_name("edge_secret", tests, NULL, NULL);
 }
