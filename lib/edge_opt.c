@@ -90,13 +90,17 @@ find(const struct edge_opts *o, const char *name)
 	return -1;
 }
 
+/*
+ * value NULL: a flag switched off ("no" in a file or EDGE_*); the slot is
+ * taken, so a lower source cannot switch it on again.
+ */
 static int
 set(struct edge_opts *o, int i, const char *value, enum edge_src src,
     const char *origin, struct edge_error *err)
 {
-	char *v = strdup(value);
+	char *v = value != NULL ? strdup(value) : NULL;
 
-	if (v == NULL)
+	if (value != NULL && v == NULL)
 		return edge_err(err, EDGE_EFAIL, "out of memory");
 	if (o->value[i] != NULL) {
 		explicit_bzero(o->value[i], strlen(o->value[i]));
@@ -202,12 +206,31 @@ trim(char *s)
 	return s;
 }
 
+/* Every tool's option names are lowercase: "TYPE" is a typo, not another tool's. */
+static bool
+key_ok(const char *k)
+{
+	if (*k == '\0')
+		return false;
+	for (; *k != '\0'; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') ||
+		    *k == '-' || *k == '_'))
+			return false;
+	return true;
+}
+
+struct seen_key {
+	const char *key;	/* into the file's text, "_" made "-" */
+	int line;
+};
+
 int
 edge_opts_load_file(struct edge_opts *o, const char *path, enum edge_src src,
     bool required, struct edge_error *err)
 {
-	char *data, *line, *next, origin[96];
-	size_t len, vlen;
+	struct seen_key *seen = NULL, *grown;
+	char *data, *line, *next, *nul, origin[96];
+	size_t len, vlen, nseen = 0, j;
 	int lineno = 0, rc;
 
 	if (!required && access(path, F_OK) != 0)
@@ -215,7 +238,18 @@ edge_opts_load_file(struct edge_opts *o, const char *path, enum edge_src src,
 	rc = edge_file_read(AT_FDCWD, path, 64 * 1024, &data, &len, err);
 	if (rc != EDGE_OK)
 		return rc;
-	for (line = data; line != NULL; line = next) {
+	/* A NUL would silently end the text here: the rest would be lost. */
+	if ((nul = memchr(data, '\0', len)) != NULL) {
+		for (line = data, lineno = 1; line < nul; line++)
+			lineno += *line == '\n';
+		rc = edge_err(err, EDGE_EINPUT, "%s:%d: NUL byte", path, lineno);
+		goto out;
+	}
+	line = data;
+	/* The UTF-8 byte order mark some Windows editors write. */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		line += 3;
+	for (; line != NULL; line = next) {
 		char *eq, *key, *val, *k;
 		int i;
 		bool b;
@@ -235,6 +269,12 @@ edge_opts_load_file(struct edge_opts *o, const char *path, enum edge_src src,
 		*eq = '\0';
 		key = trim(line);
 		val = trim(eq + 1);
+		if (!key_ok(key)) {
+			rc = edge_err(err, EDGE_EINPUT,
+			    "%s:%d: \"%s\" is not an option name (names are lowercase: a-z, 0-9, - and _)",
+			    path, lineno, key);
+			goto out;
+		}
 		vlen = strlen(val);
 		if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
 			val[vlen - 1] = '\0';
@@ -243,6 +283,24 @@ edge_opts_load_file(struct edge_opts *o, const char *path, enum edge_src src,
 		for (k = key; *k; k++)
 			if (*k == '_')
 				*k = '-';
+		/* Which of two lines counts would be a guess: refuse both. */
+		for (j = 0; j < nseen; j++)
+			if (strcmp(seen[j].key, key) == 0) {
+				rc = edge_err(err, EDGE_EINPUT,
+				    "%s:%d: %s given again (first at line %d)",
+				    path, lineno, key, seen[j].line);
+				goto out;
+			}
+		if (nseen % 32 == 0) {
+			grown = realloc(seen, (nseen + 32) * sizeof(*seen));
+			if (grown == NULL) {
+				rc = edge_err(err, EDGE_EFAIL, "out of memory");
+				goto out;
+			}
+			seen = grown;
+		}
+		seen[nseen].key = key;
+		seen[nseen++].line = lineno;
 		if ((i = find(o, key)) < 0 || (o->opt[i]->flags & EDGE_OPT_CLI))
 			continue;	/* another tool's key */
 		if (o->src[i] >= src)
@@ -255,15 +313,14 @@ edge_opts_load_file(struct edge_opts *o, const char *path, enum edge_src src,
 				    val);
 				goto out;
 			}
-			if (!b)
-				continue;
-			val = (char *)"1";
+			val = b ? (char *)"1" : NULL;
 		}
 		if ((rc = set(o, i, val, src, origin, err)) != EDGE_OK)
 			goto out;
 	}
 	rc = EDGE_OK;
 out:
+	free(seen);
 	edge_file_free_private(&data, len);
 	return rc;
 }
@@ -293,9 +350,7 @@ edge_opts_load_env(struct edge_opts *o, struct edge_error *err)
 			if (parse_bool(v, &b) != 0)
 				return edge_err(err, EDGE_EUSAGE,
 				    "%s %s: expected yes or no", name, v);
-			if (!b)
-				continue;
-			v = "1";
+			v = b ? "1" : NULL;
 		}
 		if (set(o, i, v, EDGE_SRC_ENV, name, err) != EDGE_OK)
 			return EDGE_EFAIL;

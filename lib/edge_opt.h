@@ -12,7 +12,10 @@
  *	> /etc/edge/edge.conf (or $EDGE_SYSTEM_CONFIG) > the table's default.
  * Config files hold "name = value" lines with the long option names ("_" and
  * "-" are the same), "#" comments and blank lines.  Keys a tool does not know
- * belong to other tools and are ignored.  Never prints.
+ * belong to other tools and are ignored; a key that is no option name (not
+ * lowercase a-z, 0-9, "-", "_"), a key given twice, or a NUL byte is an
+ * error.  A flag's "no" counts like any value: the first source that sets a
+ * flag wins, so EDGE_JSON=no switches off "json = yes" in a file.  Never prints.
  */
 
 #include <limits.h>
@@ -108,7 +111,7 @@ int edge_opts_load_file(struct edge_opts *o, const char *path, enum edge_src src
 int edge_opts_load_env(struct edge_opts *o, struct edge_error *err);
 void edge_opts_load_defaults(struct edge_opts *o);
 
-/* Lookups by long name.  edge_opts_get returns NULL when unset. */
+/* Lookups by long name.  edge_opts_get returns NULL when unset or off. */
 const char *edge_opts_get(const struct edge_opts *o, const char *name);
 bool edge_opts_flag(const struct edge_opts *o, const char *name);
 enum edge_src edge_opts_src(const struct edge_opts *o, const char *name);

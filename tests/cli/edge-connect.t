@@ -126,6 +126,16 @@ assert_grep "... name mismatch" "hub certificate does not name hub.example.com" 
 assert_ok "--no-verify-hostname: the same hub is accepted under another name" timeout $(slow 20) edge-connect -d "$G" \
     --server-name hub.example.com --no-verify-hostname --exit-on-eof < /dev/null
 assert_grep "... the warning says what is still required (serverAuth)" "name is NOT checked; any server certificate (serverAuth) from the pinned CA is accepted" "$T/err"
+# A flag's "no" from a higher source switches off a lower source's "yes".
+printf 'no-verify-hostname = yes\n' > "$T/sys-nvh.conf"
+assert_fails 6 "EDGE_NO_VERIFY_HOSTNAME=no beats no-verify-hostname = yes in the system config" \
+    env EDGE_SYSTEM_CONFIG="$T/sys-nvh.conf" EDGE_NO_VERIFY_HOSTNAME=no timeout $(slow 20) edge-connect -d "$G" \
+    --server-name hub.example.com --exit-on-eof < /dev/null
+assert_grep "... name mismatch" "hub certificate does not name hub.example.com" "$T/err"
+printf 'no-verify-hostname = no\n' > "$T/nvh.conf"
+assert_fails 6 "no-verify-hostname = no in --config beats yes in the system config" \
+    env EDGE_SYSTEM_CONFIG="$T/sys-nvh.conf" timeout $(slow 20) edge-connect -d "$G" -c "$T/nvh.conf" \
+    --server-name hub.example.com --exit-on-eof < /dev/null
 certtool --generate-privkey --outfile "$T/o.key" 2>/dev/null
 printf 'cn = Other CA\nca\ncert_signing_key\nexpiration_days = 10\n' > "$T/o.tmpl"
 certtool --generate-self-signed --load-privkey "$T/o.key" --template "$T/o.tmpl" --outfile "$T/other-ca.pem" 2>/dev/null

@@ -115,6 +115,21 @@ S3=$T/conf; mkdir "$S3"
 printf 'type = ec\n' > "$S3/edge.conf"
 assert_ok "type from DIR/edge.conf" edge-keygen -d "$S3" --json
 assert_json "edge.conf made an EC key" "$T/out" .type ec
+# A config file is refused rather than half read or misread (exit 3).
+S5=$T/strict; mkdir "$S5"
+printf 'x = 1\0junk\ntype = ec\n' > "$S5/edge.conf"
+assert_fails 3 "a NUL byte in edge.conf is refused" edge-keygen -d "$S5"
+assert_grep "... naming its line" "edge.conf:1: NUL byte" "$T/err"
+printf 'bits = 2048\nbits = 99999\n' > "$S5/edge.conf"
+assert_fails 3 "a key given twice in edge.conf is refused" edge-keygen -d "$S5"
+assert_grep "... naming both lines" "edge.conf:2: bits given again (first at line 1)" "$T/err"
+printf 'TYPE = ec\n' > "$S5/edge.conf"
+assert_fails 3 "an upper-case key in edge.conf is refused" edge-keygen -d "$S5"
+assert_grep "... as no option name" 'edge.conf:1: "TYPE" is not an option name' "$T/err"
+[ ! -e "$S5/key.pem" ] && ok "no key made from a refused edge.conf" || not_ok "no key made from a refused edge.conf"
+printf '\357\273\277type = ec\n' > "$S5/edge.conf"
+assert_ok "a UTF-8 byte order mark in edge.conf is skipped" edge-keygen -d "$S5" --json
+assert_json "... and its first line read" "$T/out" .type ec
 S4=$T/envdir; mkdir "$S4"
 assert_ok "EDGE_DIR and EDGE_TYPE from the environment" env EDGE_DIR="$S4" EDGE_TYPE=ec edge-keygen --json
 assert_json "environment made an EC key in EDGE_DIR" "$T/out" .path key.pem

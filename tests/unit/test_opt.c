@@ -35,15 +35,46 @@ static const struct edge_opt typed_opts[] = {
 static char conf[64];
 
 static void
-write_conf(const char *text)
+write_conf_n(const char *text, size_t len)
 {
 	FILE *f;
 
 	strcpy(conf, "/tmp/edge-test-opt.XXXXXX");
 	close(mkstemp(conf));
 	f = fopen(conf, "w");
-	fputs(text, f);
+	fwrite(text, 1, len, f);
 	fclose(f);
+}
+
+static void
+write_conf(const char *text)
+{
+	write_conf_n(text, strlen(text));
+}
+
+/* Load conf as DIR/edge.conf (after env) into o; the result of the load. */
+static int
+load_conf(struct edge_opts *o, struct edge_error *err)
+{
+	assert_int_equal(edge_opts_init(o, tool_opts, NULL, err), EDGE_OK);
+	assert_int_equal(edge_opts_load_env(o, err), EDGE_OK);
+	return edge_opts_load_file(o, conf, EDGE_SRC_CONF, true, err);
+}
+
+/* The file (len 0: a string) fails to load: EDGE_EINPUT, "conf:" + msg. */
+static void
+conf_refused(const char *text, size_t len, const char *msg)
+{
+	struct edge_opts o;
+	struct edge_error err = { 0 };
+	char want[256];
+
+	write_conf_n(text, len ? len : strlen(text));
+	assert_int_equal(load_conf(&o, &err), EDGE_EINPUT);
+	snprintf(want, sizeof(want), "%s:%s", conf, msg);
+	assert_string_equal(err.msg, want);
+	edge_opts_free(&o);
+	unlink(conf);
 }
 
 static void
@@ -118,6 +149,86 @@ test_bad_input(void **state)
 	assert_int_equal(edge_opts_load_file(&o, "/nonexistent/edge.conf",
 	    EDGE_SRC_CONF, true, &err), EDGE_ESTORE);
 	edge_opts_free(&o);
+}
+
+/* A flag's "no" wins over a "yes" of a lower source, like any value. */
+static void
+test_flag_no_wins(void **state)
+{
+	struct edge_opts o;
+	struct edge_error err = { 0 };
+	char sys[64];
+	char *argv[] = { (char *)"t", (char *)"--json", NULL };
+
+	(void)state;
+	write_conf("json = yes\nquiet = on\n");
+	strcpy(sys, conf);
+	/* DIR/edge.conf says no to the system file's yes. */
+	write_conf("json = no\n");
+	assert_int_equal(load_conf(&o, &err), EDGE_OK);
+	assert_int_equal(edge_opts_load_file(&o, sys, EDGE_SRC_SYSCONF, true,
+	    &err), EDGE_OK);
+	assert_false(edge_opts_flag(&o, "json"));
+	assert_int_equal(edge_opts_src(&o, "json"), EDGE_SRC_CONF);
+	assert_true(edge_opts_flag(&o, "quiet"));
+	edge_opts_free(&o);
+	unlink(conf);
+	/* EDGE_JSON=no says no to both files. */
+	write_conf("json = yes\n");
+	setenv("EDGE_JSON", "no", 1);
+	assert_int_equal(load_conf(&o, &err), EDGE_OK);
+	assert_int_equal(edge_opts_load_file(&o, sys, EDGE_SRC_SYSCONF, true,
+	    &err), EDGE_OK);
+	assert_false(edge_opts_flag(&o, "json"));
+	assert_string_equal(edge_opts_origin(&o, "json"), "EDGE_JSON");
+	edge_opts_free(&o);
+	/* The command line says yes to EDGE_JSON=no. */
+	assert_int_equal(edge_opts_init(&o, tool_opts, NULL, &err), EDGE_OK);
+	assert_int_equal(edge_opts_parse_argv(&o, 2, argv, &err), EDGE_OK);
+	assert_int_equal(edge_opts_load_env(&o, &err), EDGE_OK);
+	assert_true(edge_opts_flag(&o, "json"));
+	edge_opts_free(&o);
+	unsetenv("EDGE_JSON");
+	unlink(conf);
+	unlink(sys);
+}
+
+static void
+test_conf_file_strict(void **state)
+{
+	struct edge_opts o;
+	struct edge_error err = { 0 };
+	static const char nul[] = "cn = a\nx = 1\0junk\ntype = ec\n";
+	char want[96];
+
+	(void)state;
+	/* A NUL byte would hide the rest of the file. */
+	conf_refused(nul, sizeof(nul) - 1, "2: NUL byte");
+	/* A key twice: which one counts would be a guess. */
+	conf_refused("type = rsa\ncn = a\ntype = bogus\n", 0,
+	    "3: type given again (first at line 1)");
+	conf_refused("org_unit = a\n\norg-unit = b\n", 0,
+	    "3: org-unit given again (first at line 1)");
+	/* Also another tool's key, so one file is the same for every tool. */
+	conf_refused("hub-pin = a\nhub_pin = b\n", 0,
+	    "2: hub-pin given again (first at line 1)");
+	/* A key that is no option name is a typo, not another tool's key. */
+	conf_refused("TYPE = ec\n", 0,
+	    "1: \"TYPE\" is not an option name (names are lowercase: a-z, 0-9, - and _)");
+	conf_refused("cn = a\nHUB-PIN = x\n", 0,
+	    "2: \"HUB-PIN\" is not an option name (names are lowercase: a-z, 0-9, - and _)");
+	conf_refused("org unit = x\n", 0,
+	    "1: \"org unit\" is not an option name (names are lowercase: a-z, 0-9, - and _)");
+	conf_refused(" = x\n", 0,
+	    "1: \"\" is not an option name (names are lowercase: a-z, 0-9, - and _)");
+	/* A UTF-8 byte order mark (Windows editors) is skipped. */
+	write_conf("\xef\xbb\xbftype = ec\nother-tool = 1\n");
+	assert_int_equal(load_conf(&o, &err), EDGE_OK);
+	assert_string_equal(edge_opts_get(&o, "type"), "ec");
+	snprintf(want, sizeof(want), "%s:1", conf);
+	assert_string_equal(edge_opts_origin(&o, "type"), want);
+	edge_opts_free(&o);
+	unlink(conf);
 }
 
 static void
@@ -372,6 +483,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_flag_no_wins),
+		cmocka_unit_test(test_conf_file_strict),
 		cmocka_unit_test(test_duplicate_option_rejected),
 		cmocka_unit_test(test_parse_long),
 		cmocka_unit_test(test_typed_values),
