@@ -277,19 +277,46 @@ edge_key_from_uri(const char *uri, struct edge_key **out,
 	return rc;
 }
 
-/* A PEM key file (at most EDGE_KEY_PEM_MAX bytes), wiped once parsed. */
+/* The PEM blocks in data: "-----BEGIN " lines. */
+static unsigned
+pem_blocks(const char *data, size_t len)
+{
+	static const char begin[] = "-----BEGIN ";
+	const char *p = data, *q;
+	unsigned n = 0;
+
+	while ((q = memmem(p, len - (size_t)(p - data), begin,
+	    sizeof(begin) - 1)) != NULL) {
+		if (q == data || q[-1] == '\n')
+			n++;
+		p = q + sizeof(begin) - 1;
+	}
+	return n;
+}
+
+/*
+ * A PEM key file (at most EDGE_KEY_PEM_MAX bytes), wiped once parsed.  It
+ * holds one PEM block: with a second key, or a certificate before the key,
+ * which key is used would depend on the parser (GnuTLS and OpenSSL take the
+ * first key).  The block may be PKCS#8 or the traditional RSA/EC form.
+ */
 static int
 pem_file(int dirfd, const char *name, struct edge_key **key,
     struct edge_error *err)
 {
 	char *data = NULL;
 	size_t len = 0;
+	unsigned n;
 	int rc;
 
 	if ((rc = edge_file_read(dirfd, name, EDGE_KEY_PEM_MAX, &data, &len,
 	    err)) != EDGE_OK)
 		return rc;
-	rc = edge_key_from_pem(data, len, name, key, err);
+	if ((n = pem_blocks(data, len)) > 1)
+		rc = edge_err(err, EDGE_EINPUT,
+		    "%s: holds %u PEM blocks; expected one private key", name, n);
+	else
+		rc = edge_key_from_pem(data, len, name, key, err);
 	edge_file_free_private(&data, len);
 	return rc;
 }

@@ -70,8 +70,9 @@ int edge_key_from_uri(const char *uri, struct edge_key **key,
  * else key.pem.  A token key sets *uri (caller frees): the file's one line,
  * trailing blanks trimmed, a pkcs11: URI that parses and holds no pin-value;
  * no token is opened.  A file key sets *key: key.pem (at most
- * EDGE_KEY_PEM_MAX bytes) parsed as by edge_key_from_pem.  Errors:
- * EDGE_EINPUT (no key, too large, not a key, not one line, URI syntax,
+ * EDGE_KEY_PEM_MAX bytes, one PEM block, PKCS#8 or the traditional RSA/EC
+ * form) parsed as by edge_key_from_pem.  Errors: EDGE_EINPUT (no key, too
+ * large, not a key, more than one PEM block, not one line, URI syntax,
  * pin-value), EDGE_ESTORE (unreadable).
  */
 int edge_key_locate(int dirfd, char **uri, struct edge_key **key,
@@ -88,7 +89,10 @@ int edge_key_load_state(int dirfd, struct edge_key **key,
 /* True when the state directory's key lives in a token (key.uri). */
 bool edge_key_state_in_token(int dirfd);
 
-/* Load a key named by the user: a pkcs11: URI or a PEM file path. */
+/*
+ * Load a key named by the user: a pkcs11: URI or a PEM file path (one PEM
+ * block, as key.pem).
+ */
 int edge_key_load(const char *name, struct edge_key **key,
     struct edge_error *err);
 

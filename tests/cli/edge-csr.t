@@ -101,6 +101,26 @@ assert_fails 3 "--key FILE that is a CSR" edge-csr -d "$S" -k "$S/csr.pem" $SUBJ
 assert_grep "says certificate request" "holds a certificate request" "$T/err"
 [ ! -e "$W/csr.pem" ] && ok "no csr.pem written on failures" || not_ok "no csr.pem written on failures"
 
+# key.pem holds one PEM block (which of two keys is used would depend on the
+# parser); the traditional RSA/EC forms are accepted.
+O=$T/one; mkdir "$O"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/k1.pem" 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/k2.pem" 2>/dev/null
+cat "$T/k1.pem" "$T/k2.pem" > "$O/key.pem"
+assert_fails 3 "key.pem with two keys" edge-csr -d "$O" $SUBJ --cn SN
+assert_grep "... says so" "key.pem: holds 2 PEM blocks; expected one private key" "$T/err"
+openssl req -x509 -key "$T/k1.pem" -subj /CN=x -days 1 2>/dev/null | cat - "$T/k1.pem" > "$O/key.pem"
+assert_fails 3 "key.pem with a certificate before the key" edge-csr -d "$O" $SUBJ --cn SN
+assert_grep "... says so" "key.pem: holds 2 PEM blocks; expected one private key" "$T/err"
+assert_fails 3 "--key FILE with two keys" edge-csr -d "$S" -k "$O/key.pem" $SUBJ --cn SN
+openssl ec -in "$T/k1.pem" -out "$O/key.pem" 2>/dev/null
+grep -q "BEGIN EC PRIVATE KEY" "$O/key.pem" || diag "openssl ec did not write the traditional form"
+assert_ok "key.pem in the traditional EC form" edge-csr -d "$O" $SUBJ --cn SN
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/r.pem" 2>/dev/null
+openssl rsa -in "$T/r.pem" -traditional -out "$O/key.pem" 2>/dev/null
+grep -q "BEGIN RSA PRIVATE KEY" "$O/key.pem" || diag "openssl rsa did not write the traditional form"
+assert_ok "key.pem in the traditional RSA form" edge-csr -d "$O" $SUBJ --cn SN --force
+
 E=$T/ec; mkdir "$E"
 edge-keygen -q -d "$E" --type ec
 assert_ok "EC P-256 key makes a request" edge-csr -d "$E" $SUBJ --cn SN-EC

@@ -272,6 +272,94 @@ test_locate_pem_refused(void **state)
 	assert_non_null(strstr(err.msg, "symbolic link"));
 }
 
+/* A key in the traditional (not PKCS#8) PEM form: "RSA/EC PRIVATE KEY". */
+static char *
+gen_pem_traditional(gnutls_pk_algorithm_t algo, unsigned bits)
+{
+	gnutls_x509_privkey_t x;
+	gnutls_datum_t out = { NULL, 0 };
+	char *pem;
+
+	assert_int_equal(gnutls_x509_privkey_init(&x), 0);
+	assert_int_equal(gnutls_x509_privkey_generate2(x, algo, bits, 0, NULL,
+	    0), 0);
+	assert_int_equal(gnutls_x509_privkey_export2(x, GNUTLS_X509_FMT_PEM,
+	    &out), 0);
+	pem = strndup((char *)out.data, out.size);
+	assert_non_null(pem);
+	gnutls_free(out.data);
+	gnutls_x509_privkey_deinit(x);
+	return pem;
+}
+
+/*
+ * key.pem holds one PEM block: a second key, or a certificate before the
+ * key, would leave which key is used to the parser.  The traditional forms
+ * are accepted.
+ */
+static void
+test_locate_pem_one_block(void **state)
+{
+	static const char cert[] =
+	    "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+	struct edge_error err = { 0 };
+	struct edge_key *key = NULL;
+	char *uri = NULL, *a, *b, *two, path[128];
+	size_t la, lb;
+
+	(void)state;
+	a = gen_pem(GNUTLS_PK_ECDSA,
+	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1));
+	b = gen_pem(GNUTLS_PK_ECDSA,
+	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1));
+	la = strlen(a);
+	lb = strlen(b);
+	two = malloc(sizeof(cert) + la + lb);
+	assert_non_null(two);
+
+	memcpy(two, a, la);
+	memcpy(two + la, b, lb);
+	expect_pem_refused(two, la + lb, EDGE_EINPUT,
+	    "key.pem: holds 2 PEM blocks; expected one private key");
+	memcpy(two, cert, sizeof(cert) - 1);
+	memcpy(two + sizeof(cert) - 1, a, la);
+	expect_pem_refused(two, sizeof(cert) - 1 + la, EDGE_EINPUT,
+	    "key.pem: holds 2 PEM blocks; expected one private key");
+	/* A file named by the user is held to the same rule. */
+	snprintf(path, sizeof(path), "%s/" EDGE_KEY_PEM, dir);
+	assert_int_equal(edge_key_load(path, &key, &err), EDGE_EINPUT);
+	assert_non_null(strstr(err.msg, "holds 2 PEM blocks"));
+	assert_null(key);
+
+	/* Text around the one block is no block. */
+	memcpy(two, "comment\n", 8);
+	memcpy(two + 8, a, la);
+	memcpy(two + 8 + la, "x -----BEGIN \n", 14);
+	put(EDGE_KEY_PEM, two, 8 + la + 14);
+	assert_int_equal(edge_key_locate(dirfd, &uri, &key, &err), EDGE_OK);
+	edge_key_free(&key);
+	free(two);
+	free(a);
+	free(b);
+
+	/* The traditional forms. */
+	a = gen_pem_traditional(GNUTLS_PK_RSA, 2048);
+	assert_non_null(strstr(a, "-----BEGIN RSA PRIVATE KEY-----"));
+	puts_file(EDGE_KEY_PEM, a);
+	assert_int_equal(edge_key_locate(dirfd, &uri, &key, &err), EDGE_OK);
+	assert_int_equal(key->type, EDGE_KEY_RSA);
+	edge_key_free(&key);
+	free(a);
+	a = gen_pem_traditional(GNUTLS_PK_ECDSA,
+	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1));
+	assert_non_null(strstr(a, "-----BEGIN EC PRIVATE KEY-----"));
+	puts_file(EDGE_KEY_PEM, a);
+	assert_int_equal(edge_key_locate(dirfd, &uri, &key, &err), EDGE_OK);
+	assert_int_equal(key->type, EDGE_KEY_EC);
+	edge_key_free(&key);
+	free(a);
+}
+
 /* Keys that parse but the hub does not take: located, then refused by the rule. */
 static void
 test_key_rule(void **state)
@@ -391,6 +479,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_locate_uri_cap, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_locate_pem_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_locate_pem_one_block, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_key_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_named, setup, teardown),
