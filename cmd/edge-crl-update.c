@@ -593,14 +593,10 @@ run(struct edge_ctx *ctx)
 				    c->facts.number : "-");
 				goto out;
 			}
-		if (c->facts.this_update > now + EDGE_TIME_TOLERANCE) {
-			char tu[32];
-			edge_x509_time(c->facts.this_update, tu, sizeof(tu));
-			rc = edge_err(&ctx->err, EDGE_ETRUST,
-			    "%s: issued in the future (thisUpdate %s); check the clocks",
-			    source, tu);
+		/* One not usable yet would replace a usable one. */
+		if ((rc = edge_crl_started(c, now, source, &ctx->err)) !=
+		    EDGE_OK)
 			goto out;
-		}
 		if (c->facts.this_update > newest)
 			newest = c->facts.this_update;
 	}
@@ -667,7 +663,8 @@ run(struct edge_ctx *ctx)
 	 * A verified CRL proves that time has reached its thisUpdate.  The CRL
 	 * is installed by now: failing to record that proof (a full disk) only
 	 * forgoes it, as in every tool, and is a warning.  thisUpdate was
-	 * checked not to be in the future above.
+	 * checked above not to be ahead of the clock by more than
+	 * EDGE_TIME_TOLERANCE (edge_crl_started).
 	 */
 	{
 		struct edge_error werr = { 0 };

@@ -11,6 +11,7 @@
 #include "edge_file.h"
 #include "edge_pem.h"
 #include "edge_state.h"
+#include "edge_time.h"
 
 #define BEGIN_CRL	"-----BEGIN X509 CRL-----"
 #define END_CRL		"-----END X509 CRL-----"
@@ -337,12 +338,30 @@ out:
 }
 
 int
+edge_crl_started(const struct edge_crl *c, time_t now, const char *what,
+    struct edge_error *err)
+{
+	char tu[32];
+
+	/* A clock a little behind the hub's must not make a new CRL useless. */
+	if (c->facts.this_update <= now + EDGE_TIME_TOLERANCE)
+		return EDGE_OK;
+	edge_x509_time(c->facts.this_update, tu, sizeof(tu));
+	return edge_err(err, EDGE_ETRUST,
+	    "%s: not yet valid: issued in the future (thisUpdate %s, more than %ds ahead of the clock); check the clocks",
+	    what, tu, EDGE_TIME_TOLERANCE);
+}
+
+int
 edge_crl_fresh(const struct edge_crl *c, time_t now, long grace,
     const char *what, bool *stale, struct edge_error *err)
 {
 	char nu[32];
+	int rc;
 
 	*stale = false;
+	if ((rc = edge_crl_started(c, now, what, err)) != EDGE_OK)
+		return rc;
 	if (c->next_update == 0 || now <= c->next_update)
 		return EDGE_OK;
 	edge_x509_time(c->next_update, nu, sizeof(nu));

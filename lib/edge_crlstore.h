@@ -112,10 +112,16 @@ int edge_crls_install(int dirfd, const char *name, const struct edge_crls *have,
     const struct edge_crls *add, struct edge_error *err);
 
 /*
- * The revocation policy for a CRL at time now: fresh, or past nextUpdate by
- * at most grace seconds (*stale true: warn and go on), else EDGE_ETRUST
- * naming what (exit 6).
+ * The one rule for when a CRL is usable (man/common/revocation.md), for
+ * edge-crl-update's install and --check and for edge-connect: from its
+ * thisUpdate less EDGE_TIME_TOLERANCE (a clock a little behind the hub's)
+ * until its nextUpdate plus grace.  edge_crl_started: not before that
+ * start, else EDGE_ETRUST naming what ("not yet valid").  edge_crl_fresh:
+ * started, and fresh or past nextUpdate by at most grace seconds (*stale
+ * true: warn and go on), else EDGE_ETRUST naming what (exit 6).
  */
+int edge_crl_started(const struct edge_crl *c, time_t now, const char *what,
+    struct edge_error *err);
 int edge_crl_fresh(const struct edge_crl *c, time_t now, long grace,
     const char *what, bool *stale, struct edge_error *err);
 

@@ -153,8 +153,8 @@ chain_check(X509_STORE_CTX *xs, const struct expect *e, struct edge_error *why)
 /*
  * The revocation status of one certificate of the hub's chain under the
  * policy of man/common/revocation.md, as an X509_V_ERR_* (X509_V_OK: not
- * revoked): a CRL of its issuer must speak for it (the newest one not
- * before its thisUpdate, not past nextUpdate plus the grace: *stale), and
+ * revoked): a CRL of its issuer must speak for it (the newest one, usable
+ * by edge_crl_fresh: started, not past nextUpdate plus the grace: *stale), and
  * it is revoked when any stored CRL of its root lists it.
  */
 static int
@@ -176,7 +176,8 @@ cert_status(const struct expect *e, const struct edge_der *der, time_t now,
 	    &crl, &revoked, &when, NULL, NULL) == EDGE_OK) {
 		if (crl == NULL)
 			v = X509_V_ERR_UNABLE_TO_GET_CRL;
-		else if (crl->facts.this_update > now)
+		else if (edge_crl_started(crl, now, EDGE_CRL_FILE, NULL) !=
+		    EDGE_OK)
 			v = X509_V_ERR_CRL_NOT_YET_VALID;
 		else if (edge_crl_fresh(crl, now, e->crl_grace, EDGE_CRL_FILE,
 		    stale, NULL) != EDGE_OK)

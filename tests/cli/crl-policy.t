@@ -59,11 +59,11 @@ assert_fails 6 "installing a CRL past the grace: exit 6" at_time +80h edge-crl-u
 assert_json "... the newest available is installed anyway" "$T/out" .changed true
 
 # ---- the hub's chain is judged like our own certificate (edge_crlstore) ------
-# hub_crl NAME NUMBER AGE [CERT]: a CRL of the hub's root issued AGE ago,
-# listing CERT if given, as PEM.
+# hub_crl NAME NUMBER AGE [CERT]: a CRL of the hub's root issued AGE ago
+# (-30min: ahead of the clock), listing CERT if given, as PEM.
 hub_crl() {
 	printf 'crl_this_update_date = "%s"\ncrl_next_update = 30\ncrl_number = %s\n' \
-	    "$(date -u -d "-$3" '+%Y-%m-%d %H:%M:%S')" "$2" > "$T/$1.tmpl"
+	    "$(date -u -d "$3 ago" '+%Y-%m-%d %H:%M:%S')" "$2" > "$T/$1.tmpl"
 	certtool --generate-crl --load-ca-privkey "$HUB_DIR/ca-key.pem" --load-ca-certificate "$HUB_CA" \
 	    ${4:+--load-certificate "$4"} --template "$T/$1.tmpl" 2>/dev/null | openssl crl > "$T/$1.crl"
 }
@@ -95,6 +95,29 @@ assert_grep "... naming crl.pem and why" "crl.pem: a CRL of a trusted root's nam
 cp "$T/new.crl" "$H/crl.pem"
 assert_ok "the good CRL alone: edge-connect connects" \
     timeout $(slow 20) edge-connect -q -d "$H" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
+
+# ---- thisUpdate ahead of the clock -------------------------------------------
+# One rule (edge_crl_fresh): a CRL is usable from thisUpdate less an hour (a
+# gateway clock a little behind the hub's), in install, --check and
+# edge-connect alike; beyond that it is refused at install and when placed
+# by hand ("not yet valid", exit 6).
+hub_crl soon 9100 -30min
+hub_crl later 9200 -2hours
+S=$T/S; cp -a "$A" "$S"
+assert_ok "a CRL 30 minutes ahead of the clock installs" edge-crl-update -d "$S" --from "$T/soon.crl"
+assert_ok "... --check answers" edge-crl-update -d "$S" --check
+assert_ok "... edge-connect connects with it" \
+    timeout $(slow 20) edge-connect -q -d "$S" --mqtt "$HUB_MQTT" --exit-on-eof < /dev/null
+cp "$S/crl.pem" "$T/soon.pem"
+assert_fails 6 "a CRL 2 hours ahead is refused at install" edge-crl-update -d "$S" --from "$T/later.crl"
+assert_grep "... saying why" "not yet valid: issued in the future .*check the clocks" "$T/err"
+assert_ok "... the installed CRL stays" cmp "$S/crl.pem" "$T/soon.pem"
+cp "$T/later.crl" "$S/crl.pem"
+assert_fails 6 "placed by hand: --check refuses it" edge-crl-update -d "$S" --check
+assert_grep "... as not yet valid" "not yet valid" "$T/err"
+assert_fails 6 "... edge-connect too" \
+    timeout $(slow 20) edge-connect -d "$S" --mqtt "$HUB_MQTT" --exit-on-eof --reconnect-max 1 < /dev/null
+assert_grep "... as not yet valid" "crl.pem is not yet valid" "$T/err"
 
 # ---- --max-crl-size ----------------------------------------------------------
 certtool --generate-privkey --outfile "$T/web.key" 2>/dev/null

@@ -25,6 +25,7 @@
 #include <gnutls/x509.h>
 
 #include "edge_crlstore.h"
+#include "edge_time.h"
 #include "edge_file.h"
 
 #include "testdir.h"
@@ -557,6 +558,33 @@ test_fresh_and_grace(void **state)
 	    EDGE_ETRUST);
 }
 
+/* Usable from thisUpdate less EDGE_TIME_TOLERANCE: a clock a little behind. */
+static void
+test_not_yet_valid(void **state)
+{
+	struct edge_error err = { 0 };
+	struct edge_crl c;
+	bool stale = true;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.facts.this_update = 1000000;
+	c.next_update = 1000000 + 86400;
+	assert_int_equal(edge_crl_started(&c, 1000000 - 1800, "crl.pem", &err),
+	    EDGE_OK);
+	assert_int_equal(edge_crl_fresh(&c, 1000000 - EDGE_TIME_TOLERANCE, 0,
+	    "crl.pem", &stale, &err), EDGE_OK);
+	assert_false(stale);
+	assert_int_equal(edge_crl_started(&c, 1000000 - EDGE_TIME_TOLERANCE - 1,
+	    "in.crl", &err), EDGE_ETRUST);
+	assert_non_null(strstr(err.msg, "in.crl: not yet valid: issued in the future"));
+	stale = true;
+	assert_int_equal(edge_crl_fresh(&c, 1000000 - 7200, 86400, "crl.pem",
+	    &stale, &err), EDGE_ETRUST);
+	assert_false(stale);
+	assert_non_null(strstr(err.msg, "crl.pem: not yet valid"));
+}
+
 int
 main(void)
 {
@@ -565,6 +593,7 @@ main(void)
 		cmocka_unit_test_setup(test_load_hostile, clean),
 		cmocka_unit_test_setup(test_cert_status, clean),
 		cmocka_unit_test(test_fresh_and_grace),
+		cmocka_unit_test(test_not_yet_valid),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
