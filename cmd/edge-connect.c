@@ -59,6 +59,7 @@ static const struct edge_opt opts[] = {
 	{ "reconnect-min", 0, "SECS", 0, "first wait before reconnecting; doubled per failure", "1", EDGE_T_INT, 0, 3600 },
 	{ "reconnect-max", 0, "SECS", 0, "longest wait before reconnecting", "60", EDGE_T_INT, 1, 86400 },
 	{ "drain-timeout", 0, "SECS", 0, "at SIGTERM or the end, wait this long for outstanding acknowledgements", "10", EDGE_T_INT, 0, 3600 },
+	{ "reply-wait", 0, "SECS", 0, "with --exit-on-eof, wait this long after the last acknowledgement for the hub's replies", "5", EDGE_T_INT, 0, 3600 },
 	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
@@ -80,7 +81,7 @@ struct app {
 	struct edge_lines in;	/* fd -1: none */
 	/* options */
 	long count, timeout, exec_timeout, outbox_max, keepalive;
-	long rmin_ms, rmax_ms, drain_ms;
+	long rmin_ms, rmax_ms, drain_ms, reply_wait_ms;
 	bool drop_oldest, exit_on_eof, auto_reply;
 	const char *exec;
 	char **exec_env;
@@ -88,8 +89,9 @@ struct app {
 	struct edge_exec_pool jobs;
 	/* progress */
 	unsigned long long rejected, invalid, dropped, received;
+	unsigned long long answered;	/* hub replies to our uplink */
 	bool stopping, stdout_broken;
-	long long stop_deadline;
+	long long stop_deadline, reply_by;	/* reply_by -1: not waiting yet */
 };
 
 static int sig_pipe[2] = { -1, -1 };
@@ -114,6 +116,7 @@ read_options(struct app *a)
 	a->rmin_ms = edge_arg_long(ctx, "reconnect-min", 1) * 1000;
 	a->rmax_ms = edge_arg_long(ctx, "reconnect-max", 60) * 1000;
 	a->drain_ms = edge_arg_long(ctx, "drain-timeout", 10) * 1000;
+	a->reply_wait_ms = edge_arg_long(ctx, "reply-wait", 5) * 1000;
 	if (a->rmin_ms == 0)
 		a->rmin_ms = 100;
 	if (a->rmax_ms < a->rmin_ms)
@@ -356,7 +359,9 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 		edge_verbose(2, "ignored %s", topic);
 		return;
 	}
-	if (!reply)
+	if (reply)
+		a->answered++;
+	else
 		a->received++;
 	if (edge_json_parse(payload, len, topic, &o, NULL) != EDGE_OK ||
 	    !json_object_is_type(o, json_type_object)) {
@@ -509,6 +514,17 @@ read_input(struct app *a)
 	return edge_outbox_sync(a->ob, &a->ctx->err);
 }
 
+/*
+ * Messages the hub acknowledged in this run and has not answered yet.  The
+ * hub answers each uplink once; a message sent again after a reconnection
+ * may be answered twice, hence the floor.
+ */
+static unsigned long long
+unanswered(const struct app *a)
+{
+	return a->s.acked > a->answered ? a->s.acked - a->answered : 0;
+}
+
 /* ---- outputs -------------------------------------------------------- */
 
 static void
@@ -516,12 +532,13 @@ summary(struct app *a)
 {
 	size_t queued = a->ob ? edge_outbox_pending(a->ob) : 0;
 
-	edge_note("sent %llu, acknowledged %llu, rejected %llu, invalid %llu, dropped %llu, queued %zu, received %llu",
-	    a->s.sent, a->s.acked, a->rejected, a->invalid, a->dropped, queued,
-	    a->received);
+	edge_note("sent %llu, acknowledged %llu, rejected %llu, unanswered %llu, invalid %llu, dropped %llu, queued %zu, received %llu",
+	    a->s.sent, a->s.acked, a->rejected, unanswered(a), a->invalid,
+	    a->dropped, queued, a->received);
 	edge_result_int(a->ctx, "sent", (long long)a->s.sent);
 	edge_result_int(a->ctx, "acknowledged", (long long)a->s.acked);
 	edge_result_int(a->ctx, "rejected", (long long)a->rejected);
+	edge_result_int(a->ctx, "unanswered", (long long)unanswered(a));
 	edge_result_int(a->ctx, "invalid", (long long)a->invalid);
 	edge_result_int(a->ctx, "dropped", (long long)a->dropped);
 	edge_result_int(a->ctx, "queued", (long long)queued);
@@ -574,8 +591,31 @@ report(struct app *a, int rc)
 
 /* ---- the loop ------------------------------------------------------- */
 
+/*
+ * Everything acknowledged: the hub's replies come after the PUBACKs, so wait
+ * up to --reply-wait for them (a refusal is only known from its reply).
+ */
 static bool
-finished(struct app *a)
+replies_in(struct app *a, long long now)
+{
+	unsigned long long n = unanswered(a);
+
+	if (n == 0)
+		return true;
+	if (a->reply_by < 0) {
+		a->reply_by = now + a->reply_wait_ms;
+		edge_verbose(1, "waiting up to %ld s for %llu hub replies",
+		    a->reply_wait_ms / 1000, n);
+	}
+	if (now < a->reply_by)
+		return false;
+	edge_note("%llu message%s not answered by the hub within %ld s", n,
+	    n == 1 ? "" : "s", a->reply_wait_ms / 1000);
+	return true;
+}
+
+static bool
+finished(struct app *a, long long now)
 {
 	if (a->jobs.running > 0)
 		return false;	/* answered means the handler's reply went out */
@@ -583,7 +623,7 @@ finished(struct app *a)
 		return true;
 	/* At least one session: "< /dev/null --exit-on-eof" checks the connection. */
 	return a->exit_on_eof && a->in.eof && edge_outbox_pending(a->ob) == 0 &&
-	    a->s.connections > 0;
+	    a->s.connections > 0 && replies_in(a, now);
 }
 
 /* SIGHUP reloads the certificate, key and CRL; SIGTERM starts the drain. */
@@ -608,7 +648,7 @@ static bool
 run_over(struct app *a, long long now, long long deadline, int *rc)
 {
 	*rc = EDGE_OK;
-	if (!a->stopping && finished(a)) {
+	if (!a->stopping && finished(a, now)) {
 		/* Let replies and the last PUBACKs go out, briefly. */
 		a->stopping = true;
 		a->stop_deadline = now + a->drain_ms;
@@ -762,6 +802,7 @@ run(struct edge_ctx *ctx)
 	memset(&a, 0, sizeof(a));
 	a.ctx = ctx;
 	a.dirfd = -1;
+	a.reply_by = -1;
 	if ((rc = catch_signals(ctx)) != EDGE_OK)
 		return rc;
 	if ((rc = setup(&a)) == EDGE_OK) {

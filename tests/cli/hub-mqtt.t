@@ -244,9 +244,9 @@ assert_eq "a subscribed device receives a command exactly once" "$(grep -c '"id"
 # ---- edge-connect against the real replies --------------------------------
 printf '%s\n' '{"temp":20.5}' '{"bogus":1}' '{"temp":"warm"}' \
     '{"method":"thing.event.alarm.post","params":{"level":1}}' '{"count":4}' > "$T/in"
-# stdin stays open 3 s after the lines: --exit-on-eof ends at the last PUBACK,
-# the replies come after it.
-( cat "$T/in"; sleep $(slow 3) ) | timeout $(slow 30) edge-connect -d "$G" --exit-on-eof --json > "$T/ec.out" 2> "$T/ec.err"
+# Standard input ends at once: --exit-on-eof waits for the replies after the
+# last PUBACK (--reply-wait).
+timeout $(slow 30) edge-connect -d "$G" --exit-on-eof --json < "$T/in" > "$T/ec.out" 2> "$T/ec.err"
 rc=$?
 assert_eq "edge-connect sends five lines to the stand-in" "$rc" 0
 cp "$T/ec.out" "$T/out"
@@ -256,8 +256,29 @@ assert_grep "... the unknown point with code 900 and EnOS's message" \
     "hub rejected message .* on $TOP_DEV/thing/measurepoint/post_reply: code 900: measurepoint bogus is not in the thing model" "$T/ec.err"
 assert_grep "... the mistyped point with code 800" \
     "hub rejected message .* on $TOP_DEV/thing/measurepoint/post_reply: code 800: measurepoint temp: value is not float" "$T/ec.err"
-( cat "$T/in"; sleep $(slow 3) ) | timeout $(slow 30) edge-connect -vv -d "$G" --exit-on-eof --json > "$T/ec.out" 2> "$T/ec.err"
+assert_json "... none unanswered" "$T/out" .unanswered 0
+timeout $(slow 30) edge-connect -vv -d "$G" --exit-on-eof --json < "$T/in" > "$T/ec.out" 2> "$T/ec.err"
 assert_eq "... with -vv the accepted ones are logged with their ids" "$(grep -c 'hub accepted message' "$T/ec.err")" 3
+for i in 1 2 3; do
+	printf '%s\n' '{"temp":1}' '{"bogus":1}' | timeout $(slow 30) edge-connect -d "$G" --exit-on-eof --json > "$T/ec.out" 2> "$T/ec.err"
+	rc=$?
+	assert_eq "a refused second message, input closed at once ($i): exit 0" "$rc" 0
+	assert_json "... counted as rejected ($i)" "$T/ec.out" '"\(.rejected) \(.unanswered)"' '1 0'
+done
+
+# The stand-in never answers thing.topo.*: the wait for replies is bounded.
+printf '%s\n' '{"temp":1}' '{"method":"thing.topo.get","params":{}}' > "$T/topo"
+start=$(date +%s)
+timeout $(slow 30) edge-connect -d "$G" --exit-on-eof --reply-wait 2 --json < "$T/topo" > "$T/ec.out" 2> "$T/ec.err"
+rc=$?
+took=$(( $(date +%s) - start ))
+assert_eq "a message the hub never answers: exit 0" "$rc" 0
+assert_json "... both acknowledged, one unanswered" "$T/ec.out" '"\(.acknowledged) \(.rejected) \(.unanswered)"' '2 0 1'
+assert_grep "... told on standard error" "1 message not answered by the hub within 2 s" "$T/ec.err"
+if [ "$took" -ge 2 ] && [ "$took" -le $(slow 10) ]; then ok "... after the --reply-wait (${took} s)"
+else not_ok "... after the --reply-wait (${took} s)"; fi
+timeout $(slow 30) edge-connect -d "$G" --exit-on-eof --reply-wait 0 --json < "$T/topo" > "$T/ec.out" 2> "$T/ec.err"
+assert_json "--reply-wait 0: no wait; what did not come is counted unanswered" "$T/ec.out" '"\(.acknowledged) \(.unanswered >= 1)"' '2 true'
 
 # edge-connect receives a command it subscribed to once, and the cloud its reply.
 cloud_sub "$T/replies" "$TOP_DEV/thing/service/#" -v
