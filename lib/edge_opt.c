@@ -325,6 +325,22 @@ out:
 	return rc;
 }
 
+/* EDGE_CONFIG names the file as --config does: it is read before any file. */
+static bool
+from_env(const struct edge_opt *p)
+{
+	return !(p->flags & EDGE_OPT_CLI) || strcmp(p->name, "config") == 0;
+}
+
+const char *
+edge_opt_cli_note(const struct edge_opt *p)
+{
+	if (!(p->flags & EDGE_OPT_CLI))
+		return NULL;
+	return from_env(p) ? "command line or EDGE_CONFIG only" :
+	    "command line only";
+}
+
 int
 edge_opts_load_env(struct edge_opts *o, struct edge_error *err)
 {
@@ -336,8 +352,7 @@ edge_opts_load_env(struct edge_opts *o, struct edge_error *err)
 
 	for (i = 0; i < o->n; i++) {
 		if (o->src[i] >= EDGE_SRC_ENV || o->opt[i]->help == NULL ||
-		    ((o->opt[i]->flags & EDGE_OPT_CLI) &&
-		    strcmp(o->opt[i]->name, "config") != 0))
+		    !from_env(o->opt[i]))
 			continue;
 		snprintf(name, sizeof(name), "EDGE_%s", o->opt[i]->name);
 		for (k = 5; name[k]; k++)

@@ -129,6 +129,11 @@ int edge_opts_choice(const struct edge_opts *o, const char *name);
 int edge_opt_parse_long(const char *s, long min, long max, long *out);
 /* An EDGE_T_INT option's range for people, "1 to 3600", "0 or more"; else "". */
 void edge_opt_range(const struct edge_opt *p, char *buf, size_t len);
+/*
+ * For --help and man pages: "command line only" for an EDGE_OPT_CLI option,
+ * "command line or EDGE_CONFIG only" for --config, NULL for any other.
+ */
+const char *edge_opt_cli_note(const struct edge_opt *p);
 /* Where a value came from, for messages: "--cn", "EDGE_CN", "edge.conf:3". */
 const char *edge_opts_origin(const struct edge_opts *o, const char *name);
 

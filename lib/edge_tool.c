@@ -27,10 +27,20 @@ usage_line(const struct edge_tool *t, FILE *f)
 	fprintf(f, "usage: %s %s\n", t->name, t->synopsis);
 }
 
+/* Append "; text" (or text, when first) to the parenthesis of a help line. */
+static void
+add_note(char *buf, size_t len, const char *text)
+{
+	size_t n = strlen(buf);
+
+	if (text != NULL && *text != '\0')
+		snprintf(buf + n, len - n, "%s%s", n ? "; " : "", text);
+}
+
 static void
 help_block(FILE *f, const struct edge_opt *p)
 {
-	char lhs[64], range[64];
+	char lhs[64], range[64], def[128], note[256] = "";
 	int n;
 
 	if (p->help == NULL)
@@ -43,12 +53,14 @@ help_block(FILE *f, const struct edge_opt *p)
 		snprintf(lhs + n, sizeof(lhs) - (size_t)n, " %s", p->arg);
 	fprintf(f, "  %-28s %s", lhs, p->help);
 	edge_opt_range(p, range, sizeof(range));
-	if (*range != '\0' && p->def != NULL)
-		fprintf(f, " (%s; default: %s)", range, p->def);
-	else if (*range != '\0')
-		fprintf(f, " (%s)", range);
-	else if (p->def != NULL)
-		fprintf(f, " (default: %s)", p->def);
+	add_note(note, sizeof(note), range);
+	if (p->def != NULL) {
+		snprintf(def, sizeof(def), "default: %s", p->def);
+		add_note(note, sizeof(note), def);
+	}
+	add_note(note, sizeof(note), edge_opt_cli_note(p));
+	if (*note != '\0')
+		fprintf(f, " (%s)", note);
 	fputc('\n', f);
 }
 

@@ -82,6 +82,24 @@ for bin in "$B"/edge-*; do
 		done < "$T/$tool.table"
 		if [ -z "$missing" ]; then ok "$tool: the man page documents every option as --list-options prints it"
 		else diag "missing from the man page:$missing"; not_ok "$tool: the man page documents every option as --list-options prints it"; fi
+		# "command line only" (from the table's EDGE_OPT_CLI) ends the help
+		# line in --help; the man page marks exactly the same options.
+		wrong=
+		while IFS=$US read -r long short arg help range; do
+			want="$long"
+			[ -n "$short" ] && want="$short, $long"
+			[ -n "$arg" ] && want="$want $arg"
+			note=$(grep -F -- "  $want " "$T/$tool.help" | head -1 |
+				sed -n 's/.*[(;] \{0,1\}\(command line[^;)]*only\))$/\1/p')
+			mline=$(grep -F -- ":   $help" "$T/$tool.md" | head -1)
+			if [ -n "$note" ]; then
+				case $mline in *"$note)"*) ;; *) wrong="$wrong $long (not marked $note);" ;; esac
+			else
+				case $mline in *"command line"*"only)"*) wrong="$wrong $long (marked, but not command line only);" ;; esac
+			fi
+		done < "$T/$tool.table"
+		if [ -z "$wrong" ]; then ok "$tool: the man page marks the command-line-only options as --help does"
+		else diag "wrong:$wrong"; not_ok "$tool: the man page marks the command-line-only options as --help does"; fi
 		missing=
 		for sect in NAME SYNOPSIS DESCRIPTION OPTIONS 'JSON OUTPUT' ENVIRONMENT FILES 'EXIT STATUS' EXAMPLES 'SEE ALSO'; do
 			grep -q -x -- "# $sect" "$T/$tool.md" || missing="$missing $sect;"
@@ -91,6 +109,7 @@ for bin in "$B"/edge-*; do
 	else
 		not_ok "$tool: man page $page exists"
 		skip "$tool: the man page documents every option as --list-options prints it" "no page"
+		skip "$tool: the man page marks the command-line-only options as --help does" "no page"
 		skip "$tool: the man page has every section" "no page"
 	fi
 

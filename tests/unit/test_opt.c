@@ -475,6 +475,11 @@ test_table_types(void **state)
 	assert_string_equal(buf, "-10 to 10");
 	edge_opt_range(&typed_opts[4], buf, sizeof(buf));
 	assert_string_equal(buf, "");
+	/* --help's mark of options the environment and files cannot set. */
+	assert_string_equal(edge_opt_cli_note(&tool_opts[2]), "command line only");
+	assert_null(edge_opt_cli_note(&tool_opts[0]));
+	assert_string_equal(edge_opt_cli_note(&edge_common_opts[1]),
+	    "command line or EDGE_CONFIG only");
 }
 
 int
