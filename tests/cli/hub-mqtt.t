@@ -110,6 +110,8 @@ assert_json "attributes that are not an object: 800" "$T/out" '"\(.id) \(.code)"
 rr "$TOP_DEV/thing/measurepoint/post" '{"id":"18","version":"1.0","method":"thing.event.x.post","params":{}}'
 assert_json "a method unlike the topic: 1260 Methods not consistent" "$T/out" '"\(.id) \(.code) \(.message)"' \
     '18 1260 Methods not consistent'
+rr "$TOP_DEV/thing/measurepoint/post" '{"id":"26","version":"1.0","method":"thing.measurepoint.post\u0000x","params":{}}'
+assert_json "a method with a NUL after the topic's: 1260" "$T/out" '"\(.id) \(.code)"' '26 1260'
 rr "$TOP_DEV/thing/measurepoint/post" '{"id":"19","params":{}}'
 assert_json "no method: 1260" "$T/out" '"\(.id) \(.code)"' '19 1260'
 rr "$TOP_DEV/thing/measurepoint/post" '{"id":"20", oops'
@@ -117,6 +119,14 @@ assert_json "a payload that is not JSON: 1220 Payload format error, id null" "$T
     'null 1220 Payload format error'
 rr "$TOP_DEV/thing/measurepoint/post" '[1,2]'
 assert_json "a JSON array: 1220" "$T/out" .code 1220
+# JSON as RFC 8259 defines it, judged as the tools judge it (lib's edge_json).
+H='"version":"1.0","method":"thing.measurepoint.post","params":{"measurepoints"'
+for bad in "{\"id\":'21',$H:{\"temp\":1}}}" "{\"id\":\"22\",$H:{\"temp\":NaN}}}" \
+    "{\"id\":\"23\",$H:{\"temp\":1,}}}" "{\"id\":\"24\",/* c */$H:{\"temp\":1}}}" \
+    "{\"id\":\"25\",$H:{\"label\":\"\\ud800\"}}}"; do
+	rr "$TOP_DEV/thing/measurepoint/post" "$bad"
+	assert_json "not RFC 8259 JSON: 1220 ($bad)" "$T/out" '"\(.id) \(.code)"' 'null 1220'
+done
 rr_empty "$TOP_DEV/thing/measurepoint/post"
 assert_json "an empty payload: 1251 Payload is empty" "$T/out" '"\(.code) \(.message)"' '1251 Payload is empty'
 
@@ -133,6 +143,7 @@ assert_grep "the cloud sees an accepted post on /hub/accepted/ + its topic" \
     "^/hub/accepted$TOP_DEV/thing/measurepoint/post {\"id\":\"2\"" "$T/acc"
 assert_grep "... accepted attribute updates too" "^/hub/accepted$TOP_DEV/thing/attribute/update {\"id\":\"13\"" "$T/acc"
 assert_not_grep "... never a refused one" '"id":"4"\|"id":"5"\|"id":"11"\|"id":"18"' "$T/acc"
+assert_not_grep "... nor one that is not RFC 8259 JSON" "'21'\\|\"id\":\"2[1-6]\"" "$T/acc"
 assert_grep "the cloud still sees the raw uplink" "^$TOP_DEV/thing/measurepoint/post {\"id\":\"4\"" "$T/sys"
 assert_not_grep "the hub's replies go to the device, not the cloud" "_reply " "$T/sys"
 assert_grep "the broker log names the refused uplink" "enos-auth: $DK&$PK: $TOP_DEV/thing/measurepoint/post refused" "$HUB_DIR/mosquitto.log"

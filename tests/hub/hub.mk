@@ -12,7 +12,7 @@ HUB_SRV_SRC := tests/hub/enos-hub.c tests/hub/hub_http.c tests/hub/hub_token.c \
 HUB_SRV_OBJ := $(HUB_SRV_SRC:%.c=$(B)/%.o)
 # The plugin is a shared object: its sources are compiled again with -fPIC.
 HUB_PLG_SRC := tests/hub/enos-auth-plugin.c tests/hub/hub_mqtt.c tests/hub/hub_conf.c \
-               tests/hub/hub_json.c lib/edge_enos.c
+               tests/hub/hub_json.c lib/edge_enos.c lib/edge_json.c lib/edge_err.c
 HUB_PLG_OBJ := $(HUB_PLG_SRC:%.c=$(HUB_DIR_B)/pic/%.o)
 
 .PHONY: hub

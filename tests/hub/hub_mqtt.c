@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "edge_enos.h"
+#include "edge_json.h"
 #include "hub_mqtt.h"
 
 bool
@@ -176,32 +177,24 @@ hub_mqtt_answer_topic(const char *topic)
 	return yes;
 }
 
-/* The whole payload as one JSON object, or NULL. */
+/*
+ * The whole payload as one JSON object, or NULL.  Judged by lib's
+ * edge_json_parse, RFC 8259 as the tools judge it: json-c alone took single
+ * quotes, NaN, trailing commas, comments and lone surrogates, which EnOS
+ * answers with 1220.
+ */
 static json_object *
 parse_object(const void *payload, size_t len)
 {
-	json_tokener *tok = json_tokener_new();
 	json_object *o = NULL;
-	const char *s = payload;
-	size_t end;
 
-	if (tok == NULL || len > 16 * 1024 * 1024)
-		goto out;
-	o = json_tokener_parse_ex(tok, s, (int)len);
-	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success)
-		goto bad;
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
-		if (strchr(" \t\r\n", s[end]) == NULL || s[end] == '\0')
-			goto bad;
+	if (len > 16 * 1024 * 1024 ||
+	    edge_json_parse(payload, len, "payload", &o, NULL) != EDGE_OK)
+		return NULL;
 	if (json_object_is_type(o, json_type_object))
-		goto out;
-bad:
+		return o;
 	json_object_put(o);
-	o = NULL;
-out:
-	if (tok != NULL)
-		json_tokener_free(tok);
-	return o;
+	return NULL;
 }
 
 /* Is the request's method the topic's levels after the keys, '/' as '.'? */
@@ -216,7 +209,8 @@ method_matches(json_object *req, const char *topic)
 	    !json_object_is_type(v, json_type_string))
 		return false;
 	m = json_object_get_string(v);
-	if (strlen(m) != strlen(rest))
+	/* The JSON length: a "\u0000" would end m early for strlen. */
+	if ((size_t)json_object_get_string_len(v) != strlen(rest))
 		return false;
 	for (i = 0; rest[i] != '\0'; i++)
 		if (m[i] != (rest[i] == '/' ? '.' : rest[i]))
