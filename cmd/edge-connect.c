@@ -19,6 +19,7 @@
 #include "edge_crlstore.h"
 #include "edge_device.h"
 #include "edge_exec.h"
+#include "edge_hubcfg.h"
 #include "edge_hubid.h"
 #include "edge_json.h"
 #include "edge_key.h"
@@ -207,10 +208,8 @@ tls_setup(struct app *a)
 	a->tconf.pin = a->pin;
 	a->tconf.crl_grace = edge_arg_long(ctx, "crl-grace",
 	    EDGE_CRL_GRACE_DEFAULT);
-	a->tconf.hub_pin = edge_arg(ctx, "hub-pin");
-	if (a->tconf.hub_pin != NULL &&
-	    edge_hubid_pins_valid(a->tconf.hub_pin, &ctx->err) != EDGE_OK)
-		return EDGE_EUSAGE;
+	if ((rc = edge_hubcfg_pin(ctx, &a->tconf.hub_pin)) != EDGE_OK)
+		return rc;
 	if (!a->tconf.verify_hostname)
 		edge_warn("--no-verify-hostname: the hub's name is NOT checked; any server certificate (serverAuth) from the pinned CA is accepted as the hub%s",
 		    a->tconf.hub_pin != NULL ? " if its key matches --hub-pin" : "");

@@ -101,9 +101,14 @@ edge_hubcfg_transport(struct edge_ctx *ctx, struct edge_hub *h)
 	h->http.connect_timeout = timeout < 10 ? timeout : 10;
 	h->retries = (int)edge_arg_long(ctx, "retries", 3);
 	h->http.ca_file = edge_arg(ctx, "hub-ca");
-	h->http.hub_pin = edge_arg(ctx, "hub-pin");
-	if (h->http.hub_pin != NULL &&
-	    edge_hubid_pins_valid(h->http.hub_pin, &ctx->err) != EDGE_OK)
+	return edge_hubcfg_pin(ctx, &h->http.hub_pin);
+}
+
+int
+edge_hubcfg_pin(struct edge_ctx *ctx, const char **pins)
+{
+	*pins = edge_arg(ctx, "hub-pin");
+	if (*pins != NULL && edge_hubid_pins_valid(*pins, &ctx->err) != EDGE_OK)
 		return EDGE_EUSAGE;
 	return EDGE_OK;
 }

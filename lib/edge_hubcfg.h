@@ -41,4 +41,11 @@ void edge_hubcfg_free(struct edge_hubcfg *cfg);
  */
 int edge_hubcfg_transport(struct edge_ctx *ctx, struct edge_hub *hub);
 
+/*
+ * The --hub-pin value, its syntax checked (edge_hubid_pins_valid): *pins
+ * NULL when not given.  EDGE_EUSAGE (ctx->err says why) when malformed.
+ * For every tool with --hub-pin: the HTTPS hub and the MQTT broker.
+ */
+int edge_hubcfg_pin(struct edge_ctx *ctx, const char **pins);
+
 #endif

@@ -348,5 +348,8 @@ assert_grep "... naming the pin and the key's actual pin" "hub key $MQPIN does n
 assert_ok "broker: the right pin passes" timeout $(slow 30) edge-connect -d "$G" --hub-pin "$MQPIN" --exit-on-eof < /dev/null
 assert_fails 2 "a malformed pin is a usage error" edge-crl-update -d "$G" --hub-pin "sha256//short"
 assert_grep "... saying the form" "expected sha256//BASE64" "$T/err"
+cp "$T/err" "$T/crl-update.err"
+assert_fails 2 "edge-connect: the same usage error" edge-connect -d "$G" --hub-pin "sha256//short" --exit-on-eof < /dev/null
+assert_eq "... with the same message" "$(head -1 "$T/err" | sed 's/^edge-connect/TOOL/')" "$(head -1 "$T/crl-update.err" | sed 's/^edge-crl-update/TOOL/')"
 
 done_testing

@@ -27,7 +27,7 @@ static struct {
 	int rc;
 	long total, connect;
 	int retries;
-	char api[128], org[64], access[64], secret[64], msg[512];
+	char api[128], org[64], access[64], secret[64], msg[512], pin[128];
 } got;
 static bool full;	/* edge_hubcfg_load() with credentials, else transport */
 
@@ -56,6 +56,7 @@ run(struct edge_ctx *ctx)
 	got.total = h->http.total_timeout;
 	got.connect = h->http.connect_timeout;
 	got.retries = h->retries;
+	copy(got.pin, sizeof(got.pin), h->http.hub_pin);
 	if (full) {
 		copy(got.api, sizeof(got.api), h->api);
 		copy(got.org, sizeof(got.org), h->org_id);
@@ -153,6 +154,10 @@ test_transport(void **state)
 	assert_int_equal(got.total, 3600);
 	assert_int_equal(got.connect, 10);
 	assert_int_equal(got.retries, 100);
+	assert_string_equal(got.pin, "(null)");
+	/* --hub-pin, checked: several separated by ';'. */
+	assert_int_equal(main_of("--hub-pin", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=;sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", NULL), 0);
+	assert_string_equal(got.pin, "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=;sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
 }
 
 static void
@@ -172,6 +177,14 @@ test_transport_refused(void **state)
 	unsetenv("EDGE_RETRIES");
 	/* A malformed pin is a usage error of run(). */
 	assert_int_equal(main_of("--hub-pin", "md5//x", NULL), 2);
+	assert_non_null(strstr(got.msg,
+	    "--hub-pin md5//x: expected sha256//BASE64"));
+	assert_int_equal(main_of("--hub-pin",
+	    "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=;sha256//x", NULL), 2);
+	assert_non_null(strstr(got.msg, "expected sha256//BASE64"));
+	assert_int_equal(main_of("--hub-pin",
+	    "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-AA=", NULL), 2);
+	assert_non_null(strstr(got.msg, ": not base64"));
 	assert_int_equal(got.rc, EDGE_EUSAGE);
 }
 
