@@ -671,6 +671,7 @@ hub_ca_check_csr(const struct hub_ca *ca, const char *pem, bool ecc,
 	csr->ecc = ecc;
 	rc = 0;
 out:
+	gnutls_free(dn.data);
 	if (pub != NULL)
 		gnutls_pubkey_deinit(pub);
 	free(copy);
