@@ -17,6 +17,12 @@ B=${B:-build}
 case $B in /*) ;; *) B="$TOP/$B" ;; esac
 PATH="$B:$PATH"
 export PATH TOP B
+# ASan builds: LeakSanitizer skips known third-party leaks (a .t run alone;
+# scripts/run-tests sets the same).
+case ${LSAN_OPTIONS:-} in *lsan.supp*) ;; *)
+	LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP/tests/lsan.supp:print_suppressions=0"
+	export LSAN_OPTIONS ;;
+esac
 # Never let a developer's own environment leak into a test.
 for v in $(env | sed -n "s/^\(EDGE_[A-Z0-9_]*\)=.*/\1/p" | grep -v "^EDGE_TEST_"); do unset "$v"; done
 # A gateway-wide /etc/edge/edge.conf must not change test results.
