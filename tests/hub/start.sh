@@ -114,7 +114,10 @@ require_certificate false
 tls_version tlsv1.2
 CONF
 	if [ -n "$asan" ]; then
-		LD_PRELOAD="$asan" ASAN_OPTIONS=detect_leaks=0 \
+		# Keep a caller's preload (at_time's libfaketime) first: ASan
+		# before libfaketime hangs at start.
+		LD_PRELOAD="${LD_PRELOAD:+$LD_PRELOAD:}$asan" \
+		    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:detect_leaks=0" \
 		    "$mosquitto" -c "$dir/mosquitto.conf" >>"$dir/mosquitto.log" 2>&1 &
 	else
 		"$mosquitto" -c "$dir/mosquitto.conf" >>"$dir/mosquitto.log" 2>&1 &
