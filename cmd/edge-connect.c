@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "edge_mqtt.h"
 #include "edge_outbox.h"
 #include "edge_session.h"
+#include "edge_signal.h"
 #include "edge_thing.h"
 #include "edge_state.h"
 #include "edge_time.h"
@@ -89,14 +89,10 @@ struct app {
 	long exec_max;
 	struct edge_exec_pool jobs;
 	/* progress */
-	unsigned long long rejected, invalid, dropped, received;
-	unsigned long long answered;	/* hub replies to our uplink */
+	unsigned long long rejected, received;
 	bool stopping, stdout_broken;
 	long long stop_deadline, reply_by;	/* reply_by -1: not waiting yet */
 };
-
-static int sig_pipe[2] = { -1, -1 };
-static volatile sig_atomic_t got_term, got_hup;
 
 /* ---- options and inputs --------------------------------------------- */
 
@@ -118,8 +114,6 @@ read_options(struct app *a)
 	a->rmax_ms = edge_arg_long(ctx, "reconnect-max", 60) * 1000;
 	a->drain_ms = edge_arg_long(ctx, "drain-timeout", 10) * 1000;
 	a->reply_wait_ms = edge_arg_long(ctx, "reply-wait", 5) * 1000;
-	if (a->rmin_ms == 0)
-		a->rmin_ms = 100;
 	if (a->rmax_ms < a->rmin_ms)
 		return edge_usage(ctx, "--reconnect-max is below --reconnect-min");
 	a->drop_oldest = edge_arg_choice(ctx, "outbox-full") == 1;
@@ -278,19 +272,14 @@ static void
 send_reply(struct app *a, const char *topic, json_object *id, int code,
     json_object *data, const char *message)
 {
-	char *rtopic = edge_thing_reply_topic(topic);
-	char *text = edge_thing_answer(id, code, data, message);
 	struct edge_error err = { 0 };
 
-	if (rtopic == NULL || text == NULL)
-		edge_warn("cannot reply on %s_reply: out of memory", topic);
-	else if (edge_session_reply(&a->s, rtopic, text, &err) == EDGE_OK) {
-		edge_verbose(1, "reply %s code %d", rtopic, code);
-	} else {
-		edge_warn("cannot reply on %s: %s", rtopic, err.msg);
-	}
-	free(text);
-	free(rtopic);
+	/* The reply topic is topic_reply (edge_thing_reply_topic). */
+	if (edge_session_answer(&a->s, topic, id, code, data, message, &err) ==
+	    EDGE_OK)
+		edge_verbose(1, "reply %s_reply code %d", topic, code);
+	else
+		edge_warn("cannot reply on %s_reply: %s", topic, err.msg);
 }
 
 /* ---- --exec handlers, run beside the MQTT loop ------------------------ */
@@ -351,16 +340,9 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 {
 	struct app *a = user;
 	json_object *o = NULL, *line, *id = NULL;
-	bool reply = edge_thing_is_reply(topic);
+	bool reply = edge_thing_is_reply(topic);	/* ours: edge_session filters */
 
-	/* Only replies to our uplink; our own replies to commands echo back. */
-	if (reply && !edge_thing_replies_has(&a->s.replies, topic)) {
-		edge_verbose(2, "ignored %s", topic);
-		return;
-	}
-	if (reply)
-		a->answered++;
-	else
+	if (!reply)
 		a->received++;
 	if (edge_json_parse(payload, len, topic, &o, NULL) != EDGE_OK ||
 	    !json_object_is_type(o, json_type_object)) {
@@ -419,6 +401,17 @@ on_session(void *user, enum edge_session_ev ev, const char *text, long long n)
 	case EDGE_SESSION_EV_SUBSCRIBED:	/* -vv: the tests wait for this line */
 		edge_verbose(2, "subscribed (message id %lld)", n);
 		break;
+	case EDGE_SESSION_EV_IGNORED:
+		edge_verbose(2, "ignored %s", text);
+		break;
+	case EDGE_SESSION_EV_INVALID:
+		edge_warn("input line %llu: %s; skipped", a->in.lineno, text);
+		break;
+	case EDGE_SESSION_EV_DROPPED:
+		if (n == 1 || n % 1000 == 0)
+			edge_warn("outbox full (%ld messages): dropped the oldest (%lld so far)",
+			    a->outbox_max, n);
+		break;
 	}
 }
 
@@ -432,6 +425,7 @@ session_setup(struct app *a)
 		.keepalive = (int)a->keepalive, .server_name = a->tconf.server_name,
 		.tst = &a->tst, .tls = a->tls, .ob = a->ob,
 		.min_ms = a->rmin_ms, .max_ms = a->rmax_ms,
+		.outbox_max = (size_t)a->outbox_max, .drop_oldest = a->drop_oldest,
 		.user = a, .on_event = on_session, .on_message = on_message,
 	};
 
@@ -440,88 +434,23 @@ session_setup(struct app *a)
 
 /* ---- uplink --------------------------------------------------------- */
 
-static void
-invalid(struct app *a, const char *why)
-{
-	a->invalid++;
-	edge_warn("input line %llu: %s; skipped", a->in.lineno, why);
-}
-
-/* --outbox-full drop-oldest: make room for one. */
-static void
-drop_oldest(struct app *a)
-{
-	size_t d = edge_outbox_drop_oldest(a->ob, 1);
-
-	a->dropped += d;
-	if (d > 0 && (a->dropped == 1 || a->dropped % 1000 == 0))
-		edge_warn("outbox full (%ld messages): dropped the oldest (%llu so far)",
-		    a->outbox_max, a->dropped);
-}
-
-/* One telemetry line: check, wrap, append to the outbox. */
-static int
-take_line(void *user, char *line, size_t len)
-{
-	struct app *a = user;
-	struct edge_thing_msg m;
-	struct edge_error err = { 0 };
-	int rc;
-
-	if (line == NULL) {
-		invalid(a, "line longer than 512 KB");
-		return EDGE_OK;
-	}
-	rc = edge_thing_wrap(a->pk, a->dk, line, len,
-	    edge_outbox_next_seq(a->ob) + 1, edge_time_ms(), &m, &err);
-	if (rc == EDGE_EINPUT) {
-		invalid(a, err.msg);
-		rc = EDGE_OK;
-	} else if (rc != EDGE_OK) {
-		rc = edge_err(&a->ctx->err, rc, "%s", err.msg);
-	} else if (m.text != NULL) {
-		if (a->drop_oldest &&
-		    edge_outbox_pending(a->ob) >= (size_t)a->outbox_max)
-			drop_oldest(a);
-		(void)edge_session_want_reply(&a->s, m.topic);
-		rc = edge_outbox_append(a->ob, m.topic, m.text, strlen(m.text),
-		    NULL, &a->ctx->err);
-	}
-	edge_thing_msg_free(&m);
-	return rc;
-}
-
 static bool
 input_wanted(const struct app *a)
 {
 	if (a->in.fd < 0 || a->in.eof || a->stopping)
 		return false;
-	return a->drop_oldest || edge_outbox_pending(a->ob) < (size_t)a->outbox_max;
+	return edge_session_room(&a->s);
 }
 
-/* Read what is there, take every whole line, make the batch durable. */
+/* Read what is there: edge_session checks, wraps, queues and syncs it. */
 static int
 read_input(struct app *a)
 {
-	int rc = edge_lines_read(&a->in, take_line, a, &a->ctx->err);
+	int rc = edge_session_read(&a->s, &a->in, &a->ctx->err);
 
-	if (rc != EDGE_OK)
-		return rc;
-	if (a->in.eof)
+	if (rc == EDGE_OK && a->in.eof)
 		edge_verbose(1, "end of input after %llu lines", a->in.lineno);
-	/* One fdatasync per batch, before any of it is published. */
-	return edge_outbox_sync(a->ob, &a->ctx->err);
-}
-
-/*
- * Messages the hub acknowledged in this run and has not answered yet.  The
- * hub answers each uplink once; a message sent again after a reconnection
- * may be answered twice, hence the floor.
- */
-static unsigned long long
-unanswered(const struct app *a)
-{
-	return a->s.acked > a->answered ? a->s.acked - a->answered : 0;
+	return rc;
 }
 
 /* ---- outputs -------------------------------------------------------- */
@@ -530,16 +459,17 @@ static void
 summary(struct app *a)
 {
 	size_t queued = a->ob ? edge_outbox_pending(a->ob) : 0;
+	unsigned long long unanswered = edge_session_unanswered(&a->s);
 
 	edge_note("sent %llu, acknowledged %llu, rejected %llu, unanswered %llu, invalid %llu, dropped %llu, queued %zu, received %llu",
-	    a->s.sent, a->s.acked, a->rejected, unanswered(a), a->invalid,
-	    a->dropped, queued, a->received);
+	    a->s.sent, a->s.acked, a->rejected, unanswered, a->s.invalid,
+	    a->s.dropped, queued, a->received);
 	edge_result_int(a->ctx, "sent", (long long)a->s.sent);
 	edge_result_int(a->ctx, "acknowledged", (long long)a->s.acked);
 	edge_result_int(a->ctx, "rejected", (long long)a->rejected);
-	edge_result_int(a->ctx, "unanswered", (long long)unanswered(a));
-	edge_result_int(a->ctx, "invalid", (long long)a->invalid);
-	edge_result_int(a->ctx, "dropped", (long long)a->dropped);
+	edge_result_int(a->ctx, "unanswered", (long long)unanswered);
+	edge_result_int(a->ctx, "invalid", (long long)a->s.invalid);
+	edge_result_int(a->ctx, "dropped", (long long)a->s.dropped);
 	edge_result_int(a->ctx, "queued", (long long)queued);
 	edge_result_int(a->ctx, "received", (long long)a->received);
 	edge_result_int(a->ctx, "connections", (long long)a->s.connections);
@@ -580,7 +510,7 @@ report(struct app *a, int rc)
 	    &a->ctx->err : NULL)) != EDGE_OK && rc == EDGE_OK)
 		rc = frc;
 	if (a->ob != NULL && (rc == EDGE_OK || a->s.sent > 0 || a->received > 0 ||
-	    a->invalid > 0))
+	    a->s.invalid > 0))
 		summary(a);
 	if (a->jobs.running > 0)
 		edge_warn("stopping: killing %zu running --exec handlers",
@@ -597,7 +527,7 @@ report(struct app *a, int rc)
 static bool
 replies_in(struct app *a, long long now)
 {
-	unsigned long long n = unanswered(a);
+	unsigned long long n = edge_session_unanswered(&a->s);
 
 	if (n == 0)
 		return true;
@@ -629,12 +559,11 @@ finished(struct app *a, long long now)
 static void
 handle_signals(struct app *a, long long now)
 {
-	if (got_hup) {
-		got_hup = 0;
+	if (edge_signals_reload()) {
 		edge_note("SIGHUP: reloading certificate, key and CRL");
 		(void)reload_tls(a, false);
 	}
-	if (got_term && !a->stopping) {
+	if (edge_signals_stop() && !a->stopping) {
 		a->stopping = true;
 		a->stop_deadline = now + a->drain_ms;
 		edge_note("stopping: waiting up to %ld s for %zu acknowledgements",
@@ -685,7 +614,7 @@ poll_set(struct app *a, long long now, long long deadline, struct waitset *w)
 		w->p[w->np++].events = POLLIN;
 	}
 	w->sp = (int)w->np;
-	w->p[w->np].fd = sig_pipe[0];
+	w->p[w->np].fd = edge_signals_fd();
 	w->p[w->np++].events = POLLIN;
 	w->np += edge_exec_pool_pollfds(&a->jobs, w->p + w->np, now, &w->wait);
 	if (deadline >= 0 && deadline - now < w->wait)
@@ -719,10 +648,8 @@ loop(struct app *a)
 		if (poll(w.p, w.np, (int)w.wait) < 0 && errno != EINTR)
 			return edge_err(&a->ctx->err, EDGE_EFAIL, "poll: %s",
 			    strerror(errno));
-		if (w.p[w.sp].revents & POLLIN) {
-			char drain[64];
-			(void)!read(sig_pipe[0], drain, sizeof(drain));
-		}
+		if (w.p[w.sp].revents & POLLIN)
+			edge_signals_drain();
 		if (w.ip >= 0 && (w.p[w.ip].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    (rc = read_input(a)) != EDGE_OK)
 			return rc;
@@ -742,38 +669,6 @@ loop(struct app *a)
 /* ---- the run -------------------------------------------------------- */
 
 static void
-on_signal(int sig)
-{
-	int saved = errno;
-	char c = (char)sig;
-
-	if (sig == SIGHUP)
-		got_hup = 1;
-	else
-		got_term = 1;
-	(void)!write(sig_pipe[1], &c, 1);
-	errno = saved;
-}
-
-/* SIGTERM and SIGINT drain, SIGHUP reloads; each wakes poll() via the pipe. */
-static int
-catch_signals(struct edge_ctx *ctx)
-{
-	struct sigaction sa;
-
-	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-		return edge_err(&ctx->err, EDGE_EFAIL, "pipe: %s", strerror(errno));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return EDGE_OK;
-}
-
-static void
 teardown(struct app *a)
 {
 	edge_exec_pool_free(&a->jobs);
@@ -788,8 +683,7 @@ teardown(struct app *a)
 	edge_secret_free(&a->secret);
 	edge_secret_free(&a->pin);
 	edge_device_free(&a->dev);
-	close(sig_pipe[0]);
-	close(sig_pipe[1]);
+	edge_signals_close();
 }
 
 static int
@@ -802,7 +696,8 @@ run(struct edge_ctx *ctx)
 	a.ctx = ctx;
 	a.dirfd = -1;
 	a.reply_by = -1;
-	if ((rc = catch_signals(ctx)) != EDGE_OK)
+	/* SIGTERM and SIGINT drain, SIGHUP reloads; each wakes poll(). */
+	if ((rc = edge_signals_catch(&ctx->err)) != EDGE_OK)
 		return rc;
 	if ((rc = setup(&a)) == EDGE_OK) {
 		session_setup(&a);

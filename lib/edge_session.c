@@ -9,6 +9,7 @@
 
 #include "edge_crlstore.h"
 #include "edge_file.h"
+#include "edge_lines.h"
 #include "edge_mqtt.h"
 #include "edge_outbox.h"
 #include "edge_session.h"
@@ -30,6 +31,8 @@ edge_session_init(struct edge_session *s, const struct edge_session_conf *c)
 {
 	memset(s, 0, sizeof(*s));
 	s->c = *c;
+	if (s->c.min_ms <= 0)	/* no reconnecting in a tight loop */
+		s->c.min_ms = EDGE_SESSION_MIN_MS;
 	s->state = EDGE_SESSION_DOWN;
 }
 
@@ -175,13 +178,33 @@ on_subscribe(void *user, int mid)
 	tell(user, EDGE_SESSION_EV_SUBSCRIBED, NULL, mid);
 }
 
+void
+edge_session_message(struct edge_session *s, const char *topic,
+    const void *payload, size_t len)
+{
+	bool reply = edge_thing_is_reply(topic);
+
+	/* Only replies to our uplink; our own replies to commands echo back. */
+	if (reply && !edge_thing_replies_has(&s->replies, topic)) {
+		tell(s, EDGE_SESSION_EV_IGNORED, topic, 0);
+		return;
+	}
+	if (reply)
+		s->answered++;
+	if (s->c.on_message != NULL)
+		s->c.on_message(s->c.user, topic, payload, len);
+}
+
 static void
 on_message(void *user, const char *topic, const void *payload, size_t len)
 {
-	struct edge_session *s = user;
+	edge_session_message(user, topic, payload, len);
+}
 
-	if (s->c.on_message != NULL)
-		s->c.on_message(s->c.user, topic, payload, len);
+unsigned long long
+edge_session_unanswered(const struct edge_session *s)
+{
+	return s->acked > s->answered ? s->acked - s->answered : 0;
 }
 
 static int
@@ -391,6 +414,90 @@ edge_session_want_reply(struct edge_session *s, const char *topic)
 	return rc < 0 ? rc : EDGE_OK;
 }
 
+/* ---- the uplink ------------------------------------------------------ */
+
+static void
+invalid(struct edge_session *s, const char *why)
+{
+	s->invalid++;
+	tell(s, EDGE_SESSION_EV_INVALID, why, (long long)s->invalid);
+}
+
+/* drop_oldest: make room for one. */
+static void
+drop_oldest(struct edge_session *s)
+{
+	size_t d = edge_outbox_drop_oldest(s->c.ob, 1);
+
+	s->dropped += d;
+	if (d > 0)
+		tell(s, EDGE_SESSION_EV_DROPPED, NULL, (long long)s->dropped);
+}
+
+int
+edge_session_enqueue(struct edge_session *s, const char *line, size_t len,
+    struct edge_error *err)
+{
+	struct edge_thing_msg m;
+	struct edge_error e = { 0 };
+	int rc;
+
+	if (line == NULL) {
+		invalid(s, "line longer than 512 KB");
+		return EDGE_OK;
+	}
+	rc = edge_thing_wrap(s->c.product_key, s->c.device_key, line, len,
+	    edge_outbox_next_seq(s->c.ob) + 1, edge_time_ms(), &m, &e);
+	if (rc == EDGE_EINPUT) {
+		invalid(s, e.msg);
+		rc = EDGE_OK;
+	} else if (rc != EDGE_OK) {
+		rc = edge_err(err, rc, "%s", e.msg);
+	} else if (m.text != NULL) {
+		if (s->c.drop_oldest &&
+		    edge_outbox_pending(s->c.ob) >= s->c.outbox_max)
+			drop_oldest(s);
+		(void)edge_session_want_reply(s, m.topic);
+		rc = edge_outbox_append(s->c.ob, m.topic, m.text, strlen(m.text),
+		    NULL, err);
+	}
+	edge_thing_msg_free(&m);
+	return rc;
+}
+
+/* edge_lines_read's callback: the session and where errors go. */
+struct reader {
+	struct edge_session *s;
+	struct edge_error *err;
+};
+
+static int
+take_line(void *user, char *line, size_t len)
+{
+	struct reader *r = user;
+
+	return edge_session_enqueue(r->s, line, len, r->err);
+}
+
+int
+edge_session_read(struct edge_session *s, struct edge_lines *in,
+    struct edge_error *err)
+{
+	struct reader r = { s, err };
+	int rc = edge_lines_read(in, take_line, &r, err);
+
+	if (rc != EDGE_OK)
+		return rc;
+	/* One fdatasync per batch, before any of it is published. */
+	return edge_outbox_sync(s->c.ob, err);
+}
+
+bool
+edge_session_room(const struct edge_session *s)
+{
+	return s->c.drop_oldest || edge_outbox_pending(s->c.ob) < s->c.outbox_max;
+}
+
 int
 edge_session_reply(struct edge_session *s, const char *topic,
     const char *text, struct edge_error *err)
@@ -398,6 +505,24 @@ edge_session_reply(struct edge_session *s, const char *topic,
 	if (s->state != EDGE_SESSION_UP)
 		return edge_err(err, EDGE_ETEMP, "not connected");
 	return edge_mqtt_publish(s->mq, topic, text, strlen(text), 0, NULL, err);
+}
+
+int
+edge_session_answer(struct edge_session *s, const char *topic,
+    json_object *id, int code, json_object *data, const char *message,
+    struct edge_error *err)
+{
+	char *rtopic = edge_thing_reply_topic(topic);
+	char *text = edge_thing_answer(id, code, data, message);
+	int rc;
+
+	if (rtopic == NULL || text == NULL)
+		rc = edge_err(err, EDGE_EFAIL, "out of memory");
+	else
+		rc = edge_session_reply(s, rtopic, text, err);
+	free(text);
+	free(rtopic);
+	return rc;
 }
 
 void
