@@ -159,6 +159,33 @@ linked(gnutls_x509_crt_t root, const struct edge_certs *got,
 	return false;
 }
 
+/* ca.pem's PEM bundle: new root first; the old ones stay until they expire. */
+static int
+root_bundle(struct edge_ctx *ctx, gnutls_x509_crt_t newroot,
+    const struct edge_certs *roots, char **bundle, size_t *blen)
+{
+	gnutls_datum_t pem;
+	unsigned i;
+
+	for (i = 0; i <= roots->n; i++) {
+		gnutls_x509_crt_t c = i == 0 ? newroot : roots->crt[i - 1];
+		char *nb;
+
+		if (i > 0 && gnutls_x509_crt_get_expiration_time(c) < time(NULL))
+			continue;
+		if (gnutls_x509_crt_export2(c, GNUTLS_X509_FMT_PEM, &pem) < 0 ||
+		    (nb = realloc(*bundle, *blen + pem.size)) == NULL) {
+			gnutls_free(pem.data);
+			return edge_err(&ctx->err, EDGE_EFAIL, "cannot encode the roots");
+		}
+		*bundle = nb;
+		memcpy(*bundle + *blen, pem.data, pem.size);
+		*blen += pem.size;
+		gnutls_free(pem.data);
+	}
+	return EDGE_OK;
+}
+
 /*
  * Fetch the portal's root CA and, when it is new and trusted, write the new
  * bundle to a temporary file in *ca (begun, not committed: *changed true).
@@ -180,10 +207,9 @@ update_root(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd,
 	struct edge_certs got = { 0 };
 	char url[1024], fp[80];
 	const char *how = NULL;
-	gnutls_datum_t pem;
 	char *bundle = NULL;
 	size_t blen = 0;
-	unsigned i, status = 0;
+	unsigned status = 0;
 	int rc;
 
 	*changed = false;
@@ -229,29 +255,14 @@ update_root(struct edge_ctx *ctx, struct edge_hub *hub, int dirfd,
 		    fp);
 		goto out;
 	}
-	/* New root first; the old ones stay until they expire. */
-	for (i = 0; i <= roots->n; i++) {
-		gnutls_x509_crt_t c = i == 0 ? got.crt[0] : roots->crt[i - 1];
-		char *nb;
-
-		if (i > 0 && gnutls_x509_crt_get_expiration_time(c) < time(NULL))
-			continue;
-		if (gnutls_x509_crt_export2(c, GNUTLS_X509_FMT_PEM, &pem) < 0 ||
-		    (nb = realloc(bundle, blen + pem.size)) == NULL) {
-			gnutls_free(pem.data);
-			rc = edge_err(&ctx->err, EDGE_EFAIL, "cannot encode the roots");
-			goto out;
-		}
-		bundle = nb;
-		memcpy(bundle + blen, pem.data, pem.size);
-		blen += pem.size;
-		gnutls_free(pem.data);
-	}
+	if ((rc = root_bundle(ctx, got.crt[0], roots, &bundle, &blen)) !=
+	    EDGE_OK)
+		goto out;
 	if ((rc = edge_file_atomic_begin(dirfd, EDGE_CA_FILE, EDGE_MODE_PUBLIC,
 	    ca, &ctx->err)) != EDGE_OK ||
 	    (rc = edge_file_atomic_write(ca, bundle, blen, &ctx->err)) != EDGE_OK)
 		goto out;
-	/* Said once it is committed (run()): a later failure installs nothing. */
+	/* Said once it is committed (install()): a later failure installs nothing. */
 	snprintf(note, notelen, "sha256:%s (%s)", fp, how);
 	*changed = true;
 	edge_certs_free(roots);
@@ -484,34 +495,244 @@ report(struct edge_ctx *ctx, const struct edge_crls *got, const bool *changed,
 	json_object_put(list);
 }
 
+/* One update, from the options to the result. */
+struct update {
+	struct edge_device dev;
+	struct edge_certs roots;
+	struct edge_crls got, have;
+	struct edge_atomic ca;
+	struct edge_hub hub;
+	const char *base, *want;
+	char source[1024], fpbuf[80], newroot[256];
+	bool ca_changed, install, *changed;
+	unsigned skipped;
+	time_t now, newest;
+	size_t max_size;
+	long grace;
+	int dirfd;
+};
+
+static int
+read_options(struct edge_ctx *ctx, struct update *u)
+{
+	u->now = edge_time_now();
+	/* Both checked against the option table before run(). */
+	u->max_size = (size_t)edge_arg_long(ctx, "max-crl-size", 0);
+	u->grace = edge_arg_long(ctx, "crl-grace", EDGE_CRL_GRACE_DEFAULT);
+	u->want = edge_arg(ctx, "trust-new-root");
+	if (u->want != NULL && parse_fp(u->want, u->fpbuf) != 0)
+		return edge_usage(ctx,
+		    "--trust-new-root %s: expected a SHA-256 fingerprint as printed: sha256:HEX (64 hex digits, colons allowed)",
+		    u->want);
+	return edge_ctx_dirfd(ctx, &u->dirfd);
+}
+
+/* The portal, the trusted roots and with --ca a new root (not yet committed). */
+static int
+read_roots_and_ca(struct edge_ctx *ctx, struct update *u)
+{
+	int rc;
+
+	u->base = portal(ctx, u->dirfd, &u->dev);
+	if (u->base == NULL && (edge_flag(ctx, "ca") || (edge_arg(ctx, "from") ==
+	    NULL && edge_arg(ctx, "url") == NULL)))
+		return edge_usage(ctx, "no portal: give --portal URL (or --url / --from)");
+	if (edge_flag(ctx, "ca") && edge_arg(ctx, "from") != NULL)
+		return edge_usage(ctx, "--ca fetches from the portal; it cannot be combined with --from");
+	if (edge_flag(ctx, "ca") && !edge_file_exists(u->dirfd, EDGE_CA_FILE) &&
+	    edge_arg(ctx, "trust-new-root") == NULL)
+		return edge_err(&ctx->err, EDGE_ETRUST,
+		    EDGE_CA_FILE ": no root CA to verify a new one with; confirm the first root with --trust-new-root SHA256");
+	if (edge_file_exists(u->dirfd, EDGE_CA_FILE) &&
+	    (rc = read_roots(ctx, u->dirfd, &u->roots)) != EDGE_OK)
+		return rc;
+	if (edge_flag(ctx, "ca") &&
+	    (rc = update_root(ctx, &u->hub, u->dirfd, u->base,
+	    u->want ? u->fpbuf : NULL, &u->roots, &u->ca, &u->ca_changed,
+	    u->newroot, sizeof(u->newroot))) != EDGE_OK)
+		return rc;
+	if (u->roots.n == 0 && (rc = read_roots(ctx, u->dirfd, &u->roots)) !=
+	    EDGE_OK)
+		return rc;
+	return EDGE_OK;
+}
+
+/*
+ * Several CRLs in one input (both roots' during a rotation): each is
+ * verified by its own root and checked on its own; one refused
+ * refuses them all, so that nothing is installed half.  The CRL of a
+ * root this edge does not trust (the other key of a rotation) is
+ * skipped; one claiming a trusted root that does not verify it is not.
+ */
+static int
+verify_got(struct edge_ctx *ctx, struct update *u)
+{
+	struct edge_crls *got = &u->got;
+	unsigned i;
+	int rc;
+
+	if ((rc = edge_crls_verify(got, &u->roots, u->source, false,
+	    &ctx->err)) != EDGE_OK)
+		return rc;
+	for (i = 0; i < got->n; i++)
+		if (got->root[i] < 0) {
+			char id[160];
+
+			edge_crl_issuer_id(&got->c[i], id, sizeof(id));
+			edge_verbose(1, "%s: CRL of another root (%s): skipped",
+			    u->source, id);
+		}
+	u->skipped = got->others;
+	edge_crls_drop_others(got);
+	if ((u->changed = calloc(got->n, sizeof(*u->changed))) == NULL)
+		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
+	for (i = 0; i < got->n; i++) {
+		struct edge_crl *c = &got->c[i];
+		unsigned j;
+
+		for (j = 0; j < i; j++)
+			if (got->root[j] == got->root[i])
+				return edge_err(&ctx->err, EDGE_EINPUT,
+				    "%s: two CRLs of one root (numbers %s and %s); not installed",
+				    u->source, got->c[j].facts.number[0] ?
+				    got->c[j].facts.number : "-", c->facts.number[0] ?
+				    c->facts.number : "-");
+		/* One not usable yet would replace a usable one. */
+		if ((rc = edge_crl_started(c, u->now, u->source, &ctx->err)) !=
+		    EDGE_OK)
+			return rc;
+		if (c->facts.this_update > u->newest)
+			u->newest = c->facts.this_update;
+	}
+	return EDGE_OK;
+}
+
+/*
+ * Rollback state is per root: each CRL is compared with the stored
+ * CRL of the root that verified it, never with another issuer's.  A
+ * stored CRL that is unreadable, or that no current root verifies,
+ * is dropped on its own: the other roots' CRLs keep their rollback
+ * state.  Only a crl.pem that is not CRLs at all is replaced whole; one
+ * that cannot be read now (I/O, permissions, memory) stops the update,
+ * which would otherwise skip every rollback check.
+ */
+static int
+compare_installed(struct edge_ctx *ctx, struct update *u)
+{
+	struct edge_crls *got = &u->got, *have = &u->have;
+	struct edge_error lerr = { 0 };
+	int lrc = edge_crls_load(u->dirfd, EDGE_CRL_FILE, &u->roots, have,
+	    &lerr);
+	unsigned i;
+
+	if (lrc == EDGE_EINPUT) {
+		edge_warn("%s (replaced)", lerr.msg);
+	} else if (lrc != EDGE_OK) {
+		ctx->err = lerr;
+		return lrc;
+	} else if (have->dropped > 0)
+		edge_warn("%s (dropped%s)", have->bad.msg, have->dropped > 1 ?
+		    ", with others" : "");
+	if (have->others > 0)
+		edge_verbose(1, "%s: %u CRL%s of another root: dropped at the next install",
+		    EDGE_CRL_FILE, have->others, have->others > 1 ? "s" : "");
+	for (i = 0; i < got->n; i++) {
+		const struct edge_crl *old = edge_crls_of_root(have, got->root[i]);
+
+		if (old != NULL && edge_crl_facts_compare(&got->c[i].facts,
+		    &old->facts) < 0) {
+			/* No rollback: an old CRL would un-revoke certificates. */
+			return edge_err(&ctx->err, EDGE_ETRUST,
+			    "%s: older than the installed CRL of its issuer (number %s < %s); not installed",
+			    u->source, got->c[i].facts.number[0] ?
+			    got->c[i].facts.number : "-",
+			    old->facts.number[0] ? old->facts.number : "-");
+		}
+		u->changed[i] = old == NULL || strcmp(got->c[i].facts.sha256,
+		    old->facts.sha256) != 0;
+		u->install = u->install || u->changed[i];
+	}
+	return EDGE_OK;
+}
+
+/* crl.pem, then the new root, then the trusted-time witness. */
+static int
+install(struct edge_ctx *ctx, struct update *u)
+{
+	struct edge_error werr = { 0 };
+	int rc;
+
+	/* A new root rewrites crl.pem too: CRLs no root verifies then go. */
+	if ((u->install || u->ca_changed) && (rc = edge_crls_install(u->dirfd,
+	    EDGE_CRL_FILE, &u->have, &u->got, &ctx->err)) != EDGE_OK)
+		return rc;
+	/*
+	 * The new root goes in last: its bytes are already on disk, so only
+	 * the rename is left, and the CRL stored above is still verified by
+	 * the old roots, which the new bundle keeps.
+	 */
+	if (u->ca_changed) {
+		if ((rc = edge_file_atomic_commit(&u->ca, &ctx->err)) != EDGE_OK)
+			return rc;
+		edge_note("installed the new root CA %s in %s", u->newroot,
+		    EDGE_CA_FILE);
+	}
+	/*
+	 * A verified CRL proves that time has reached its thisUpdate.  The CRL
+	 * is installed by now: failing to record that proof (a full disk) only
+	 * forgoes it, as in every tool, and is a warning.  thisUpdate was
+	 * checked above not to be ahead of the clock by more than
+	 * EDGE_TIME_TOLERANCE (edge_crl_started).
+	 */
+	if ((rc = edge_time_witness(u->dirfd, u->newest,
+	    "crl thisUpdate", &werr)) == EDGE_ESTORE) {
+		edge_warn("trusted time: %s", werr.msg);
+	} else if (rc != EDGE_OK) {
+		ctx->err = werr;
+		return rc;
+	}
+	return EDGE_OK;
+}
+
+/*
+ * The report, then the freshness policy: the newest CRL available is
+ * installed even when stale.
+ */
+static int
+result(struct edge_ctx *ctx, struct update *u)
+{
+	int rc = EDGE_OK;
+	unsigned i;
+	bool stale;
+
+	report(ctx, &u->got, u->changed, u->source, u->ca_changed, u->skipped);
+	for (i = 0; i < u->got.n; i++) {
+		struct edge_error ferr = { 0 };
+
+		if (edge_crl_fresh(&u->got.c[i], u->now, u->grace, u->source,
+		    &stale, &ferr) != EDGE_OK) {
+			edge_warn("the newest CRL available is stale");
+			if (rc == EDGE_OK)
+				ctx->err = ferr;
+			rc = EDGE_ETRUST;
+			ctx->keep_result = true;
+		} else if (stale) {
+			edge_warn("the newest CRL available is stale (nextUpdate passed, within --crl-grace)");
+		}
+	}
+	return rc;
+}
+
 static int
 run(struct edge_ctx *ctx)
 {
-	struct edge_device dev = { { 0 } };
-	struct edge_certs roots = { 0 };
-	struct edge_crls got = { 0 }, have = { 0 };
-	struct edge_atomic ca = { .fd = -1 };
-	struct edge_hub hub;
-	const char *base = NULL;
-	char source[1024], fpbuf[80], newroot[256] = "";
-	bool ca_changed = false, install = false, *changed = NULL, stale;
-	unsigned skipped = 0;
-	time_t now = edge_time_now(), newest = 0;
-	/* Both checked against the option table before run(). */
-	size_t max_size = (size_t)edge_arg_long(ctx, "max-crl-size", 0);
-	long grace = edge_arg_long(ctx, "crl-grace", EDGE_CRL_GRACE_DEFAULT);
-	const char *want = edge_arg(ctx, "trust-new-root");
-	unsigned i;
-	int dirfd, rc;
+	struct update u = { .ca = { .fd = -1 } };
+	int rc;
 
-	if (want != NULL && parse_fp(want, fpbuf) != 0)
-		return edge_usage(ctx,
-		    "--trust-new-root %s: expected a SHA-256 fingerprint as printed: sha256:HEX (64 hex digits, colons allowed)",
-		    want);
-	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
+	if ((rc = read_options(ctx, &u)) != EDGE_OK)
 		return rc;
 	if (edge_flag(ctx, "check"))
-		return check(ctx, dirfd);
+		return check(ctx, u.dirfd);
 	if (ctx->opts.nargs > 0)
 		return edge_usage(ctx, "unexpected argument '%s' (certificates are for --check)",
 		    ctx->opts.args[0]);
@@ -522,186 +743,25 @@ run(struct edge_ctx *ctx)
 	 */
 	if ((rc = edge_ctx_lock(ctx)) != EDGE_OK)
 		return rc;
-	if ((rc = edge_time_check(dirfd, now, EDGE_TIME_TOLERANCE, NULL,
+	if ((rc = edge_time_check(u.dirfd, u.now, EDGE_TIME_TOLERANCE, NULL,
 	    &ctx->err)) != EDGE_OK)
 		return rc;
-	if ((rc = edge_hubcfg_transport(ctx, &hub)) != EDGE_OK)
+	if ((rc = edge_hubcfg_transport(ctx, &u.hub)) != EDGE_OK)
 		return rc;
-	base = portal(ctx, dirfd, &dev);
-	if (base == NULL && (edge_flag(ctx, "ca") || (edge_arg(ctx, "from") ==
-	    NULL && edge_arg(ctx, "url") == NULL))) {
-		rc = edge_usage(ctx, "no portal: give --portal URL (or --url / --from)");
-		goto out;
-	}
-	if (edge_flag(ctx, "ca") && edge_arg(ctx, "from") != NULL) {
-		rc = edge_usage(ctx, "--ca fetches from the portal; it cannot be combined with --from");
-		goto out;
-	}
-	if (edge_flag(ctx, "ca") && !edge_file_exists(dirfd, EDGE_CA_FILE) &&
-	    edge_arg(ctx, "trust-new-root") == NULL) {
-		rc = edge_err(&ctx->err, EDGE_ETRUST,
-		    EDGE_CA_FILE ": no root CA to verify a new one with; confirm the first root with --trust-new-root SHA256");
-		goto out;
-	}
-	if (edge_file_exists(dirfd, EDGE_CA_FILE) &&
-	    (rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
-		goto out;
-	if (edge_flag(ctx, "ca") &&
-	    (rc = update_root(ctx, &hub, dirfd, base, want ? fpbuf : NULL,
-	    &roots, &ca, &ca_changed, newroot, sizeof(newroot))) != EDGE_OK)
-		goto out;
-	if (roots.n == 0 && (rc = read_roots(ctx, dirfd, &roots)) != EDGE_OK)
-		goto out;
-
-	if ((rc = obtain(ctx, &hub, base, max_size, &got, source,
-	    sizeof(source))) != EDGE_OK)
-		goto out;
-	/*
-	 * Several CRLs in one input (both roots' during a rotation): each is
-	 * verified by its own root and checked on its own; one refused
-	 * refuses them all, so that nothing is installed half.  The CRL of a
-	 * root this edge does not trust (the other key of a rotation) is
-	 * skipped; one claiming a trusted root that does not verify it is not.
-	 */
-	if ((rc = edge_crls_verify(&got, &roots, source, false, &ctx->err)) !=
-	    EDGE_OK)
-		goto out;
-	for (i = 0; i < got.n; i++)
-		if (got.root[i] < 0) {
-			char id[160];
-
-			edge_crl_issuer_id(&got.c[i], id, sizeof(id));
-			edge_verbose(1, "%s: CRL of another root (%s): skipped",
-			    source, id);
-		}
-	skipped = got.others;
-	edge_crls_drop_others(&got);
-	if ((changed = calloc(got.n, sizeof(*changed))) == NULL) {
-		rc = edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < got.n; i++) {
-		struct edge_crl *c = &got.c[i];
-		unsigned j;
-
-		for (j = 0; j < i; j++)
-			if (got.root[j] == got.root[i]) {
-				rc = edge_err(&ctx->err, EDGE_EINPUT,
-				    "%s: two CRLs of one root (numbers %s and %s); not installed",
-				    source, got.c[j].facts.number[0] ?
-				    got.c[j].facts.number : "-", c->facts.number[0] ?
-				    c->facts.number : "-");
-				goto out;
-			}
-		/* One not usable yet would replace a usable one. */
-		if ((rc = edge_crl_started(c, now, source, &ctx->err)) !=
-		    EDGE_OK)
-			goto out;
-		if (c->facts.this_update > newest)
-			newest = c->facts.this_update;
-	}
-	/*
-	 * Rollback state is per root: each CRL is compared with the stored
-	 * CRL of the root that verified it, never with another issuer's.  A
-	 * stored CRL that is unreadable, or that no current root verifies,
-	 * is dropped on its own: the other roots' CRLs keep their rollback
-	 * state.  Only a crl.pem that is not CRLs at all is replaced whole; one
-	 * that cannot be read now (I/O, permissions, memory) stops the update,
-	 * which would otherwise skip every rollback check.
-	 */
-	{
-		struct edge_error lerr = { 0 };
-		int lrc = edge_crls_load(dirfd, EDGE_CRL_FILE, &roots, &have,
-		    &lerr);
-
-		if (lrc == EDGE_EINPUT) {
-			edge_warn("%s (replaced)", lerr.msg);
-		} else if (lrc != EDGE_OK) {
-			rc = lrc;
-			ctx->err = lerr;
-			goto out;
-		} else if (have.dropped > 0)
-			edge_warn("%s (dropped%s)", have.bad.msg, have.dropped > 1 ?
-			    ", with others" : "");
-		if (have.others > 0)
-			edge_verbose(1, "%s: %u CRL%s of another root: dropped at the next install",
-			    EDGE_CRL_FILE, have.others, have.others > 1 ? "s" : "");
-	}
-	for (i = 0; i < got.n; i++) {
-		const struct edge_crl *old = edge_crls_of_root(&have, got.root[i]);
-
-		if (old != NULL && edge_crl_facts_compare(&got.c[i].facts,
-		    &old->facts) < 0) {
-			/* No rollback: an old CRL would un-revoke certificates. */
-			rc = edge_err(&ctx->err, EDGE_ETRUST,
-			    "%s: older than the installed CRL of its issuer (number %s < %s); not installed",
-			    source, got.c[i].facts.number[0] ?
-			    got.c[i].facts.number : "-",
-			    old->facts.number[0] ? old->facts.number : "-");
-			goto out;
-		}
-		changed[i] = old == NULL || strcmp(got.c[i].facts.sha256,
-		    old->facts.sha256) != 0;
-		install = install || changed[i];
-	}
-	/* A new root rewrites crl.pem too: CRLs no root verifies then go. */
-	if ((install || ca_changed) && (rc = edge_crls_install(dirfd,
-	    EDGE_CRL_FILE, &have, &got, &ctx->err)) != EDGE_OK)
-		goto out;
-	/*
-	 * The new root goes in last: its bytes are already on disk, so only
-	 * the rename is left, and the CRL stored above is still verified by
-	 * the old roots, which the new bundle keeps.
-	 */
-	if (ca_changed) {
-		if ((rc = edge_file_atomic_commit(&ca, &ctx->err)) != EDGE_OK)
-			goto out;
-		edge_note("installed the new root CA %s in %s", newroot,
-		    EDGE_CA_FILE);
-	}
-	/*
-	 * A verified CRL proves that time has reached its thisUpdate.  The CRL
-	 * is installed by now: failing to record that proof (a full disk) only
-	 * forgoes it, as in every tool, and is a warning.  thisUpdate was
-	 * checked above not to be ahead of the clock by more than
-	 * EDGE_TIME_TOLERANCE (edge_crl_started).
-	 */
-	{
-		struct edge_error werr = { 0 };
-
-		if ((rc = edge_time_witness(dirfd, newest,
-		    "crl thisUpdate", &werr)) == EDGE_ESTORE) {
-			edge_warn("trusted time: %s", werr.msg);
-		} else if (rc != EDGE_OK) {
-			ctx->err = werr;
-			goto out;
-		}
-		rc = EDGE_OK;
-	}
-	report(ctx, &got, changed, source, ca_changed, skipped);
-	/* The newest CRL available is installed even when stale: the policy then. */
-	for (i = 0; i < got.n; i++) {
-		struct edge_error ferr = { 0 };
-
-		if (edge_crl_fresh(&got.c[i], now, grace, source, &stale, &ferr) !=
-		    EDGE_OK) {
-			edge_warn("the newest CRL available is stale");
-			if (rc == EDGE_OK)
-				ctx->err = ferr;
-			rc = EDGE_ETRUST;
-			ctx->keep_result = true;
-		} else if (stale) {
-			edge_warn("the newest CRL available is stale (nextUpdate passed, within --crl-grace)");
-		}
-	}
-out:
+	if ((rc = read_roots_and_ca(ctx, &u)) == EDGE_OK &&
+	    (rc = obtain(ctx, &u.hub, u.base, u.max_size, &u.got, u.source,
+	    sizeof(u.source))) == EDGE_OK &&
+	    (rc = verify_got(ctx, &u)) == EDGE_OK &&
+	    (rc = compare_installed(ctx, &u)) == EDGE_OK &&
+	    (rc = install(ctx, &u)) == EDGE_OK)
+		rc = result(ctx, &u);
 	/* Any failure before the commit leaves the old ca.pem in place. */
-	edge_file_atomic_abort(&ca);
-	free(changed);
-	edge_crls_free(&got);
-	edge_crls_free(&have);
-	edge_certs_free(&roots);
-	edge_device_free(&dev);
+	edge_file_atomic_abort(&u.ca);
+	free(u.changed);
+	edge_crls_free(&u.got);
+	edge_crls_free(&u.have);
+	edge_certs_free(&u.roots);
+	edge_device_free(&u.dev);
 	return rc;
 }
 
