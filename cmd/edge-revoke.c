@@ -468,6 +468,35 @@ out:
 	return rc;
 }
 
+/* The options: which certificate, why, and --reset / --offline. */
+static int
+read_options(struct edge_ctx *ctx, struct target *t)
+{
+	int rc;
+
+	t->reason = edge_flag(ctx, "reset") ? EDGE_REASON_CESSATION :
+	    EDGE_REASON_UNSPECIFIED;
+	if (edge_arg(ctx, "reason") != NULL &&
+	    (rc = parse_reason(ctx, edge_arg(ctx, "reason"), &t->reason)) !=
+	    EDGE_OK)
+		return rc;
+	if (edge_flag(ctx, "offline") && !edge_flag(ctx, "reset"))
+		return edge_usage(ctx, "--offline applies to --reset only");
+	if (edge_flag(ctx, "reset") && (edge_arg(ctx, "serial") ||
+	    edge_arg(ctx, "cert")))
+		return edge_usage(ctx, "--reset revokes the edge's own certificate; it takes no --serial or --cert");
+	if (!edge_flag(ctx, "reset") && !edge_arg(ctx, "serial") &&
+	    !edge_arg(ctx, "cert"))
+		return edge_usage(ctx, "which certificate? give --serial N or --cert FILE (or --reset on the edge)");
+	if (edge_arg(ctx, "serial") && edge_arg(ctx, "cert"))
+		return edge_usage(ctx, "give --serial or --cert, not both");
+	if (edge_arg(ctx, "serial") &&
+	    (rc = edge_x509_serial_parse(edge_arg(ctx, "serial"), t->serial,
+	    sizeof(t->serial), &ctx->err)) != EDGE_OK)
+		return rc;
+	return EDGE_OK;
+}
+
 static int
 run(struct edge_ctx *ctx)
 {
@@ -482,24 +511,7 @@ run(struct edge_ctx *ctx)
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&t, 0, sizeof(t));
-	t.reason = edge_flag(ctx, "reset") ? EDGE_REASON_CESSATION :
-	    EDGE_REASON_UNSPECIFIED;
-	if (edge_arg(ctx, "reason") != NULL &&
-	    (rc = parse_reason(ctx, edge_arg(ctx, "reason"), &t.reason)) != EDGE_OK)
-		return rc;
-	if (edge_flag(ctx, "offline") && !edge_flag(ctx, "reset"))
-		return edge_usage(ctx, "--offline applies to --reset only");
-	if (edge_flag(ctx, "reset") && (edge_arg(ctx, "serial") ||
-	    edge_arg(ctx, "cert")))
-		return edge_usage(ctx, "--reset revokes the edge's own certificate; it takes no --serial or --cert");
-	if (!edge_flag(ctx, "reset") && !edge_arg(ctx, "serial") &&
-	    !edge_arg(ctx, "cert"))
-		return edge_usage(ctx, "which certificate? give --serial N or --cert FILE (or --reset on the edge)");
-	if (edge_arg(ctx, "serial") && edge_arg(ctx, "cert"))
-		return edge_usage(ctx, "give --serial or --cert, not both");
-	if (edge_arg(ctx, "serial") &&
-	    (rc = edge_x509_serial_parse(edge_arg(ctx, "serial"), t.serial,
-	    sizeof(t.serial), &ctx->err)) != EDGE_OK)
+	if ((rc = read_options(ctx, &t)) != EDGE_OK)
 		return rc;
 	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
 		return rc;
