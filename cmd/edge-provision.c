@@ -201,6 +201,35 @@ out:
 	return rc;
 }
 
+/* The options, checked; *tz defaults to the local time zone (in tzbuf). */
+static int
+check_options(struct edge_ctx *ctx, const char *pk, const char *sn,
+    const char **tz, char *tzbuf, size_t tzlen, bool via_mqtt)
+{
+	if (pk == NULL)
+		return edge_usage(ctx, "missing --product-key");
+	if (sn == NULL)
+		return edge_usage(ctx, "missing --serial");
+	if (!edge_device_key_valid(pk))
+		return edge_usage(ctx, "--product-key %s: not a valid product key", pk);
+	if (!edge_device_key_valid(sn))
+		return edge_usage(ctx,
+		    "--serial %s: use 1 to 64 letters, digits, '_', '-', '.' or ':'", sn);
+	if (*tz == NULL) {
+		local_timezone(tzbuf, tzlen);
+		*tz = tzbuf;
+	} else if (!valid_timezone(*tz)) {
+		return edge_usage(ctx, "--timezone %s: expected +HH:MM or -HH:MM",
+		    *tz);
+	}
+	if (via_mqtt && edge_arg(ctx, "product-secret") == NULL)
+		return edge_usage(ctx, "--via mqtt needs --product-secret");
+	if (via_mqtt && edge_arg(ctx, "activation-url") == NULL &&
+	    edge_arg(ctx, "mqtt") == NULL)
+		return edge_usage(ctx, "--via mqtt needs --activation-url or --mqtt");
+	return EDGE_OK;
+}
+
 static int
 run(struct edge_ctx *ctx)
 {
@@ -214,26 +243,9 @@ run(struct edge_ctx *ctx)
 	int dirfd, rc;
 
 	memset(&cfg, 0, sizeof(cfg));
-	if (pk == NULL)
-		return edge_usage(ctx, "missing --product-key");
-	if (sn == NULL)
-		return edge_usage(ctx, "missing --serial");
-	if (!edge_device_key_valid(pk))
-		return edge_usage(ctx, "--product-key %s: not a valid product key", pk);
-	if (!edge_device_key_valid(sn))
-		return edge_usage(ctx,
-		    "--serial %s: use 1 to 64 letters, digits, '_', '-', '.' or ':'", sn);
-	if (tz == NULL) {
-		local_timezone(tzbuf, sizeof(tzbuf));
-		tz = tzbuf;
-	} else if (!valid_timezone(tz)) {
-		return edge_usage(ctx, "--timezone %s: expected +HH:MM or -HH:MM", tz);
-	}
-	if (via_mqtt && edge_arg(ctx, "product-secret") == NULL)
-		return edge_usage(ctx, "--via mqtt needs --product-secret");
-	if (via_mqtt && edge_arg(ctx, "activation-url") == NULL &&
-	    edge_arg(ctx, "mqtt") == NULL)
-		return edge_usage(ctx, "--via mqtt needs --activation-url or --mqtt");
+	if ((rc = check_options(ctx, pk, sn, &tz, tzbuf, sizeof(tzbuf),
+	    via_mqtt)) != EDGE_OK)
+		return rc;
 	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
 		return rc;
 
