@@ -220,7 +220,7 @@ static int
 open_io(struct app *a)
 {
 	struct edge_ctx *ctx = a->ctx;
-	int rc;
+	int fd = 0, rc;
 
 	rc = edge_outbox_open(a->dirfd, EDGE_OUTBOX_DIR, &a->ob, &ctx->err);
 	if (rc == EDGE_ETEMP)	/* another edge-connect: say which directory */
@@ -232,14 +232,10 @@ open_io(struct app *a)
 	if (edge_outbox_pending(a->ob) > 0)
 		edge_note("outbox holds %zu messages from before; they are sent first",
 		    edge_outbox_pending(a->ob));
-	if (a->input != NULL) {
-		a->in.fd = open(a->input, O_RDONLY | O_CLOEXEC);
-		if (a->in.fd < 0)
-			return edge_err(&ctx->err, EDGE_ESTORE, "%s: %s", a->input,
-			    strerror(errno));
-	}
-	return edge_lines_init(&a->in, a->input != NULL ? a->in.fd : 0,
-	    LINE_MAX_BYTES, &ctx->err);
+	if (a->input != NULL && (fd = open(a->input, O_RDONLY | O_CLOEXEC)) < 0)
+		return edge_err(&ctx->err, EDGE_ESTORE, "%s: %s", a->input,
+		    strerror(errno));
+	return edge_lines_init(&a->in, fd, LINE_MAX_BYTES, &ctx->err);
 }
 
 static int
@@ -676,7 +672,8 @@ teardown(struct app *a)
 	edge_session_end(&a->s);
 	edge_tls_ctx_free(&a->tls);
 	edge_outbox_close(&a->ob);
-	if (a->in.fd > 0)
+	/* An --input file may have been given descriptor 0 (stdin closed). */
+	if (a->input != NULL && a->in.fd >= 0)
 		close(a->in.fd);
 	edge_lines_free(&a->in);
 	free(a->host);

@@ -479,11 +479,13 @@ edge_exec_pool_pollfds(const struct edge_exec_pool *p, struct pollfd *fds,
 	size_t i, n = 0;
 
 	for (i = 0; p->running > 0 && i < p->max; i++) {
+		long long t;
+
 		if (p->job[i].x == NULL)
 			continue;
 		n += edge_exec_pollfds(p->job[i].x, fds + n);
-		if (edge_exec_next_ms(p->job[i].x) - now < *wait_ms)
-			*wait_ms = edge_exec_next_ms(p->job[i].x) - now;
+		if ((t = edge_exec_next_ms(p->job[i].x) - now) < *wait_ms)
+			*wait_ms = t;
 	}
 	return n;
 }

@@ -27,13 +27,14 @@ edge_time_ms(void)
 long
 edge_time_backoff(unsigned attempt, long min_ms, long max_ms)
 {
-	long d = min_ms > 0 ? min_ms : 1, lo, hi;
+	long d, lo, hi;
 	unsigned r = 0;
 
 	if (min_ms < 1)
 		min_ms = 1;
 	if (max_ms < min_ms)
 		max_ms = min_ms;
+	d = min_ms;
 	while (attempt-- > 0 && d < max_ms)
 		d = d > max_ms / 2 ? max_ms : d * 2;
 	lo = d + d / 4 > max_ms ? max_ms - d / 4 : d;
