@@ -434,13 +434,17 @@ edge_crl_verify_root(const struct edge_crl *c, const struct edge_certs *roots,
 
 	if (which != NULL)
 		*which = EDGE_CRL_NO_ROOT;
-	if (gnutls_oid_to_sign(c->sig_oid) == GNUTLS_SIGN_UNKNOWN)
-		return edge_err(err, EDGE_ETRUST, "%s: unknown signature algorithm %s",
-		    what, c->sig_oid);
 	/* Every root it claims is tried: a bundle may hold an old and a new key. */
 	for (i = 0; roots != NULL && i < roots->n; i++) {
 		if (!claims(c, roots->crt[i]))
 			continue;
+		/* No root can verify it: a claim it cannot back is a forgery. */
+		if (gnutls_oid_to_sign(c->sig_oid) == GNUTLS_SIGN_UNKNOWN) {
+			if (which != NULL)
+				*which = EDGE_CRL_FORGED;
+			return edge_err(err, EDGE_ETRUST,
+			    "%s: unknown signature algorithm %s", what, c->sig_oid);
+		}
 		if ((w = not_verified(c, roots->crt[i])) == NULL) {
 			if (which != NULL)
 				*which = (int)i;

@@ -586,6 +586,16 @@ test_claims(void **state)
 	assert_int_equal(edge_crl_verify_root(&c, &only1, "f", &which, &err), EDGE_ETRUST);
 	assert_int_equal(which, EDGE_CRL_NO_ROOT);
 	edge_crl_free(&c);
+	/* It claims r1 but its signature algorithm is unknown: refused, not skipped. */
+	assert_int_equal(edge_crl_parse(c1.data, c1.size, "u", &c, &err), EDGE_OK);
+	strcpy(c.sig_oid, "1.2.3.4.5");
+	assert_int_equal(edge_crl_verify_root(&c, &only1, "u", &which, &err), EDGE_ETRUST);
+	assert_int_equal(which, EDGE_CRL_FORGED);
+	assert_string_equal(err.msg, "u: unknown signature algorithm 1.2.3.4.5");
+	/* Claiming no trusted root, it is another root's CRL as any other. */
+	assert_int_equal(edge_crl_verify_root(&c, &only2, "u", &which, &err), EDGE_ETRUST);
+	assert_int_equal(which, EDGE_CRL_NO_ROOT);
+	edge_crl_free(&c);
 	/* r2's key id under another name: it claims r2, and r2 is not its issuer. */
 	assert_int_equal(edge_crl_parse(renamed.data, renamed.size, "r", &c, &err), EDGE_OK);
 	assert_int_equal(edge_crl_verify_root(&c, &only2, "r", &which, &err), EDGE_ETRUST);
