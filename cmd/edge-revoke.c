@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "edge_certsvc.h"
 #include "edge_crl.h"
 #include "edge_device.h"
 #include "edge_file.h"
@@ -25,8 +26,7 @@
 #include "edge_tool.h"
 #include "edge_x509.h"
 
-#define CERTS_PATH	"/connect-service/v2.0/certificates"
-#define SN_MAX		64
+#define SN_MAX		EDGE_CERT_SN_MAX
 /* Cap on the queue file: about 10,000 queued revocations. */
 #define EDGE_PENDING_MAX	(1024 * 1024)
 
@@ -84,83 +84,33 @@ reason_from_hub(const char *s, int fallback)
 	return own_reason(code) ? code : fallback;
 }
 
-/* The certificate's status at the hub: 1 revoked (with the time), 0 other. */
+/* The certificate's status at the hub: revoked or not (with the time). */
 static int
 hub_status(struct edge_ctx *ctx, struct edge_hub *hub, struct target *t,
     bool *revoked, long long *when)
 {
-	struct edge_enos_param q[] = {
-		{ "action", "list" }, { "productKey", t->pk }, { "deviceKey", t->dk },
-	};
-	json_object *data = NULL;
-	size_t i, n;
+	struct edge_hubcert *c = NULL;
+	size_t i, n = 0;
 	int rc;
 
 	*revoked = false;
 	*when = 0;
-	rc = edge_hub_call(hub, "GET", CERTS_PATH, q, 3, NULL, &data, NULL,
-	    &ctx->err);
-	if (rc != EDGE_OK)
+	if ((rc = edge_certsvc_list(hub, t->pk, t->dk, &c, &n, &ctx->err)) !=
+	    EDGE_OK)
 		return rc;
-	if (data == NULL || !json_object_is_type(data, json_type_array)) {
-		json_object_put(data);
-		return edge_err(&ctx->err, EDGE_EINPUT,
-		    "hub list answer: data is not a list");
-	}
-	n = json_object_array_length(data);
 	for (i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(data, i), *audit;
-		const char *sn;
-		long long status, t_ms;
-
-		if (edge_json_string(e, "certSN", "hub list answer", &sn, NULL) !=
-		    EDGE_OK || strcmp(sn, t->serial) != 0)
+		if (strcmp(c[i].sn, t->serial) != 0)
 			continue;
-		if (edge_json_int(e, "certStatus", "hub list answer", &status,
-		    &ctx->err) != EDGE_OK) {
-			json_object_put(data);
-			return EDGE_EINPUT;
-		}
-		*revoked = status == 1;
-		if (*revoked && json_object_object_get_ex(e, "audit", &audit) &&
-		    edge_json_int(audit, "updateTime", "", &t_ms, NULL) == EDGE_OK)
-			*when = t_ms / 1000;
+		*revoked = c[i].status == EDGE_HUBCERT_REVOKED;
 		if (*revoked) {
-			const char *why = NULL;
-			(void)edge_json_opt_string(e, "revokerReason", "", &why, NULL);
-			if (why != NULL)
-				t->reason = reason_from_hub(why, t->reason);
+			*when = c[i].updated_ms / 1000;
+			if (c[i].reason[0] != '\0')
+				t->reason = reason_from_hub(c[i].reason, t->reason);
 		}
 		break;
 	}
-	json_object_put(data);
+	free(c);
 	return EDGE_OK;
-}
-
-static int
-hub_revoke(struct edge_ctx *ctx, struct edge_hub *hub, const struct target *t)
-{
-	struct edge_enos_param q[] = {
-		{ "action", "revoke" }, { "productKey", t->pk }, { "deviceKey", t->dk },
-	};
-	json_object *body = json_object_new_object(), *data = NULL;
-	char *end;
-	long long sn = strtoll(t->serial, &end, 10);
-	int rc;
-
-	if (*end != '\0' || strlen(t->serial) > 19) {
-		json_object_put(body);
-		return edge_err(&ctx->err, EDGE_EINPUT,
-		    "serial %s is too large for the hub's certSn (a 64-bit number)",
-		    t->serial);
-	}
-	json_object_object_add(body, "certSn", json_object_new_int64(sn));
-	json_object_object_add(body, "reason", json_object_new_int(t->reason));
-	rc = edge_hub_call(hub, "POST", CERTS_PATH, q, 3, body, &data, NULL,
-	    &ctx->err);
-	json_object_put(body);
-	json_object_put(data);
-	return rc;
 }
 
 /* Revoke unless already revoked; *changed tells which. */
@@ -179,7 +129,8 @@ revoke_one(struct edge_ctx *ctx, struct edge_hub *hub, struct target *t,
 		*when = (time_t)at;
 		return EDGE_OK;
 	}
-	if ((rc = hub_revoke(ctx, hub, t)) != EDGE_OK)
+	if ((rc = edge_certsvc_revoke(hub, t->pk, t->dk, t->serial, t->reason,
+	    &ctx->err)) != EDGE_OK)
 		return rc;
 	*changed = true;
 	*when = time(NULL);
