@@ -45,9 +45,22 @@
 #   ORG_UNIT=Edge Gateways                subject OU (required)
 #   TIMEOUT=30  RETRIES=3                 per hub request (see the tools' --timeout, --retries)
 #   SMOKE_TEST=auto                       auto: run edge-connect if installed; yes; no
+#   RENEWAL=gateway                       who renews the certificate (see README, Renewal):
+#                                         gateway: the credentials are kept on the gateway
+#                                         (DIR/renew.credentials, 0600, named in edge.conf)
+#                                         so edge-renew.timer renews unattended;
+#                                         control-node: nothing of them is kept, and the
+#                                         script ends with the date by which the control
+#                                         node must renew
+#   RENEW_CREDENTIALS=/media/usb/renew    the credentials kept for renewal (default:
+#                                         CREDENTIALS; best an application limited to the
+#                                         certificate service; mode 0600)
 #
 # Secrets never appear on a command line: the credentials and the PIN are
 # handed to the tools as file paths (--credentials FILE, --pin file:PATH).
+# Secret files (CREDENTIALS, RENEW_CREDENTIALS, PIN_FILE) must belong to the
+# user running the script (or root) and give group and others no access, as
+# the tools require (exit 7 otherwise).
 #
 # Exit status: the status of the step that failed, with the edgecert meaning
 # (see README.md): 4 = temporary (hub unreachable), run the script again
@@ -69,6 +82,7 @@ CONFIG=${1:-./gateway.env}
 SERIAL= PRODUCT_KEY= API= PORTAL= MQTT= CREDENTIALS= HUB_CA= ROOT_CA=
 EDGE_DIR=/var/lib/edge PKCS11_URI= PIN_FILE= KEY_TYPE=rsa LICENSE=
 COUNTRY= STATE= ORGANIZATION= LOCALITY= ORG_UNIT= TIMEOUT=30 RETRIES=3 SMOKE_TEST=auto
+RENEWAL=gateway RENEW_CREDENTIALS=
 n=0
 while IFS= read -r line || [ -n "$line" ]; do
 	n=$((n + 1))
@@ -83,7 +97,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 	case $name in
 		SERIAL|PRODUCT_KEY|API|PORTAL|MQTT|CREDENTIALS|HUB_CA|ROOT_CA|EDGE_DIR|PKCS11_URI|\
 		PIN_FILE|KEY_TYPE|LICENSE|COUNTRY|STATE|ORGANIZATION|LOCALITY|ORG_UNIT|TIMEOUT|\
-		RETRIES|SMOKE_TEST) eval "$name=\$value" ;;
+		RETRIES|SMOKE_TEST|RENEWAL|RENEW_CREDENTIALS) eval "$name=\$value" ;;
 		*) die 2 "$CONFIG:$n: unknown name $name" ;;
 	esac
 done < "$CONFIG"
@@ -92,19 +106,32 @@ for v in SERIAL PRODUCT_KEY API CREDENTIALS LOCALITY ORG_UNIT; do
 	eval "[ -n \"\$$v\" ]" || die 2 "$CONFIG: $v is not set"
 done
 [ -n "$PORTAL" ] || PORTAL=$API
-[ -r "$CREDENTIALS" ] || die 2 "CREDENTIALS=$CREDENTIALS: cannot read the file"
-case $(stat -c %a "$CREDENTIALS") in
-	?00) ;; *) die 2 "CREDENTIALS=$CREDENTIALS: readable by others, chmod 600 it first" ;;
+# secret_file NAME: the file $NAME names is readable, and by nobody else (the
+# tools' rule for secret files: mode & 077 == 0, owned by this user or root).
+secret_file() {
+	eval "f=\$$1"
+	[ -r "$f" ] || die 2 "$1=$f: cannot read the file"
+	set -- "$1" $(stat -L -c '%a %u' "$f")
+	[ $((0$2 & 077)) -eq 0 ] || die 7 "$f: readable by others; it holds a secret (chmod 600)"
+	[ "$3" = "$(id -u)" ] || [ "$3" = 0 ] || die 7 "$f: owned by another user; it holds a secret"
+}
+secret_file CREDENTIALS
+case $RENEWAL in
+	gateway) [ -n "$RENEW_CREDENTIALS" ] || RENEW_CREDENTIALS=$CREDENTIALS
+		secret_file RENEW_CREDENTIALS ;;
+	control-node) [ -z "$RENEW_CREDENTIALS" ] || die 2 "RENEW_CREDENTIALS is set but RENEWAL=control-node keeps none" ;;
+	*) die 2 "RENEWAL must be gateway or control-node" ;;
 esac
 if [ -n "$PKCS11_URI" ]; then
 	case $PKCS11_URI in pkcs11:*) ;; *) die 2 "PKCS11_URI must start with pkcs11:" ;; esac
-	[ -n "$PIN_FILE" ] && [ -r "$PIN_FILE" ] || die 2 "PKCS11_URI is set: PIN_FILE must name a readable file"
+	[ -n "$PIN_FILE" ] || die 2 "PKCS11_URI is set: PIN_FILE must name a readable file"
+	secret_file PIN_FILE
 fi
 for f in "$HUB_CA" "$ROOT_CA"; do
 	[ -z "$f" ] || [ -r "$f" ] || die 2 "$f: cannot read the CA file"
 done
 # Paths with spaces would break these lists; refuse them rather than guess.
-for p in "$EDGE_DIR" "$CREDENTIALS" "$HUB_CA" "$ROOT_CA" "$PIN_FILE"; do
+for p in "$EDGE_DIR" "$CREDENTIALS" "$RENEW_CREDENTIALS" "$HUB_CA" "$ROOT_CA" "$PIN_FILE"; do
 	case $p in *[[:space:]]*) die 2 "$p: paths with spaces are not supported" ;; esac
 done
 case $SMOKE_TEST in auto|yes|no) ;; *) die 2 "SMOKE_TEST must be auto, yes or no" ;; esac
@@ -171,6 +198,34 @@ fi
 [ ! -L "$EDGE_DIR" ] || die 7 "$EDGE_DIR: is a symbolic link"
 name=dir; report "$EDGE_DIR"
 
+# What renewal needs (see README, Renewal): RENEWAL=gateway keeps a copy of
+# the credentials in the state directory (0600, written to a temporary file
+# and renamed), so edge-activate --renew-within (edge-renew.timer) finds them
+# through edge.conf; RENEWAL=control-node keeps none (and removes an earlier
+# copy).
+RENEW_FILE=$EDGE_DIR/renew.credentials
+name=renewal
+if [ "$RENEWAL" = gateway ]; then
+	if cmp -s "$RENEW_CREDENTIALS" "$RENEW_FILE" && [ "$(stat -c %a "$RENEW_FILE")" = 600 ]; then
+		state=unchanged
+	else
+		cp "$RENEW_CREDENTIALS" "$EDGE_DIR/.renew.credentials.tmp" &&
+			chmod 600 "$EDGE_DIR/.renew.credentials.tmp" &&
+			mv -f "$EDGE_DIR/.renew.credentials.tmp" "$RENEW_FILE" ||
+			{ rm -f "$EDGE_DIR/.renew.credentials.tmp"; die 7 "$RENEW_FILE: cannot write it"; }
+		state=changed; changed=$((changed + 1))
+	fi
+	report "$RENEW_FILE: the gateway renews its certificate (edge-renew.timer)"
+else
+	if [ -e "$RENEW_FILE" ]; then
+		rm -f "$RENEW_FILE" || die 7 "$RENEW_FILE: cannot remove it"
+		state=changed; changed=$((changed + 1))
+	else
+		state=unchanged
+	fi
+	report "no credentials kept: the control node renews the certificate"
+fi
+
 # edge.conf: the defaults edge-connect, edge-crl-update and edge-activate
 # --renew-within need later (systemd units).  Names where the secrets are,
 # never the secrets.
@@ -181,6 +236,7 @@ name=dir; report "$EDGE_DIR"
 	[ -z "$MQTT" ] || echo "mqtt = $MQTT"
 	[ -z "$HUB_CA" ] || echo "hub_ca = $HUB_CA"
 	echo "product_key = $PRODUCT_KEY"
+	[ "$RENEWAL" != gateway ] || echo "credentials = $RENEW_FILE"
 	echo "locality = \"$LOCALITY\""
 	echo "org_unit = \"$ORG_UNIT\""
 	if [ -n "$PKCS11_URI" ]; then
@@ -235,6 +291,9 @@ set --
 [ -z "$ROOT_CA" ] || set -- --ca "$ROOT_CA"
 step activate edge-activate $D $HUB $PIN "$@"
 report "certificate serial $(field cert_sn) valid until $(field not_after)"
+not_after=$(field not_after)
+days_left=$(field days_left)
+[ -n "$days_left" ] || days_left=$(( ($(date -u -d "$not_after" +%s) - $(date -u +%s)) / 86400 ))
 
 # --- 5. CRL ----------------------------------------------------------------------------
 set -- --portal "$PORTAL" --timeout "$TIMEOUT" --retries "$RETRIES"
@@ -269,4 +328,11 @@ if [ "$changed" -eq 0 ]; then
 	say "$prog: $SERIAL is enrolled; nothing changed"
 else
 	say "$prog: $SERIAL is enrolled; $changed step(s) changed"
+fi
+if [ "$RENEWAL" = control-node ]; then
+	# The cached access token belongs to the application credentials: keep none.
+	rm -f "$EDGE_DIR/hub-token.json"
+	say "$prog: WARNING: RENEWAL=control-node: $SERIAL holds no application credentials" \
+		"and cannot renew itself; the control node must renew its certificate before" \
+		"$not_after (in $days_left days) (see README, Renewal)"
 fi

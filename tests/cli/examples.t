@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # examples/: the field script provision-gateway.sh against the stand-in hub
 # (a run, a second run that changes nothing, runs interrupted by the hub going
-# away and completed when it is back, a token key), and the systemd units of
-# examples/systemd/ through systemd-analyze verify.
+# away and completed when it is back, a token key, RENEWAL=gateway renewing
+# with edge-renew.service's command and RENEWAL=control-node keeping nothing),
+# and the systemd units of examples/systemd/ through systemd-analyze verify.
 . "$(dirname "$0")/../lib.sh"
 setup
 hub_start
@@ -51,11 +52,15 @@ fingerprint() { for f in "$@"; do [ -f "$f" ] && digest "$f" || echo none; done;
 G=$T/GW-0001
 config gw1 GW-0001
 assert_ok "first run enrols the gateway" pg "$T/gw1.env"
-for s in config keygen csr provision activate crl-update; do
+for s in renewal config keygen csr provision activate crl-update; do
 	assert_grep "a line for $s: changed" "^$s  *changed " "$T/out"
 done
 assert_grep "a line for connect: $connect_state" "^connect  *$connect_state " "$T/out"
-assert_grep "summary counts the changes" "GW-0001 is enrolled; 7 step(s) changed" "$T/out"
+assert_grep "summary counts the changes" "GW-0001 is enrolled; 8 step(s) changed" "$T/out"
+assert_not_grep "RENEWAL=gateway: no warning" "WARNING" "$T/out"
+assert_eq "RENEWAL=gateway: renew.credentials is 0600" "$(file_mode "$G/renew.credentials")" 600
+cmp -s "$HUB_CREDENTIALS" "$G/renew.credentials" && ok "... a copy of CREDENTIALS" || not_ok "... a copy of CREDENTIALS"
+assert_grep "edge.conf names it" "^credentials = $G/renew.credentials\$" "$G/edge.conf"
 verify_cert "$G" && ok "certtool --verify accepts cert.pem against ca.pem" || not_ok "certtool --verify accepts cert.pem against ca.pem"
 k1=$(openssl x509 -in "$G/cert.pem" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum)
 k2=$(openssl pkey -in "$G/key.pem" -pubout -outform DER | sha256sum)
@@ -77,13 +82,57 @@ else
 	skip "the smoke test logged in to the broker" "edge-connect not built"
 fi
 
-before=$(fingerprint "$G/key.pem" "$G/csr.pem" "$G/device.json" "$G/device.secret" "$G/cert.pem" "$G/ca.pem" "$G/crl.pem" "$G/edge.conf")
+files="$G/key.pem $G/csr.pem $G/device.json $G/device.secret $G/cert.pem $G/ca.pem $G/crl.pem $G/edge.conf $G/renew.credentials"
+before=$(fingerprint $files)
 : > "$T/argv.log"
 assert_ok "second run" pg "$T/gw1.env"
 assert_grep "second run: nothing changed" "GW-0001 is enrolled; nothing changed" "$T/out"
 assert_not_grep "second run: no step changed" "^[a-z-]*  *changed " "$T/out"
-assert_eq "second run: no file touched" "$(fingerprint "$G/key.pem" "$G/csr.pem" "$G/device.json" "$G/device.secret" "$G/cert.pem" "$G/ca.pem" "$G/crl.pem" "$G/edge.conf")" "$before"
+assert_eq "second run: no file touched" "$(fingerprint $files)" "$before"
 assert_grep "the tools were asked for --json" "edge-activate .*--json" "$T/argv.log"
+
+# --- RENEWAL=gateway: the renewal timer's command renews without a person --------------
+# edge-renew.service's ExecStart, as the unit runs it (EDGE_DIR and nothing else), with a
+# window that makes the renewal due now.
+unit_cmd() { sed -n 's|^ExecStart=/usr/bin/||p' "$TOP/examples/systemd/edge-renew.service"; }
+renew_cmd=$(unit_cmd | sed 's/--renew-within 30$/--renew-within 3650/')
+sn1=$(openssl x509 -in "$G/cert.pem" -noout -serial)
+assert_ok "RENEWAL=gateway: '$renew_cmd' renews unattended" env -i PATH="$B:/usr/bin:/bin" EDGE_DIR="$G" $renew_cmd
+sn2=$(openssl x509 -in "$G/cert.pem" -noout -serial)
+[ -n "$sn2" ] && [ "$sn1" != "$sn2" ] && ok "... a new certificate ($sn2)" || not_ok "... a new certificate ($sn1 -> $sn2)"
+verify_cert "$G" && ok "... that certtool --verify accepts" || not_ok "... that certtool --verify accepts"
+assert_ok "the field script afterwards: the renewed gateway is enrolled" pg "$T/gw1.env"
+assert_grep "... and nothing changed" "GW-0001 is enrolled; nothing changed" "$T/out"
+
+# --- RENEWAL=control-node: nothing kept, and a loud line with the date ------------------
+R=$T/GW-CTL
+config ctl GW-CTL RENEWAL=control-node
+assert_ok "RENEWAL=control-node enrols" pg "$T/ctl.env"
+na=$(openssl x509 -in "$R/cert.pem" -noout -enddate | sed 's/notAfter=//')
+na=$(date -u -d "$na" +%Y-%m-%dT%H:%M:%SZ)
+assert_grep "the renewal line says the control node renews" "^renewal  *unchanged  *no credentials kept" "$T/out"
+tail -n 1 "$T/out" | grep -q "WARNING: RENEWAL=control-node: GW-CTL holds no application credentials and cannot renew itself; the control node must renew its certificate before $na (in [0-9]* days)" &&
+	ok "... and the last line: the control node must renew before $na" ||
+	{ tail -n 1 "$T/out" | sed 's/^/# /'; not_ok "... and the last line: the control node must renew before $na"; }
+[ ! -e "$R/renew.credentials" ] && ok "no renew.credentials" || not_ok "no renew.credentials"
+[ ! -e "$R/hub-token.json" ] && ok "no cached access token" || not_ok "no cached access token"
+assert_not_grep "edge.conf names no credentials" "^credentials" "$R/edge.conf"
+if grep -rqF -e "$(cat "$HUB_SECRET_KEY_FILE")" -e "$HUB_ACCESS_KEY" "$R"; then
+	not_ok "nothing of the application credentials in the state directory"
+else
+	ok "nothing of the application credentials in the state directory"
+fi
+assert_fails 2 "the renewal timer's command there cannot renew: exit 2" env -i PATH="$B:/usr/bin:/bin" EDGE_DIR="$R" $renew_cmd
+assert_ok "RENEWAL=control-node, second run" pg "$T/ctl.env"
+assert_grep "... nothing changed" "GW-CTL is enrolled; nothing changed" "$T/out"
+assert_grep "... and the warning again" "WARNING: RENEWAL=control-node" "$T/out"
+[ ! -e "$R/hub-token.json" ] && ok "... and still no cached access token" || not_ok "... and still no cached access token"
+config ctl2 GW-0001 RENEWAL=control-node "EDGE_DIR=$G"
+assert_ok "gateway -> control-node on an enrolled gateway" pg "$T/ctl2.env"
+assert_grep "... removes renew.credentials" "^renewal  *changed  *no credentials kept" "$T/out"
+[ ! -e "$G/renew.credentials" ] && ok "... it is gone" || not_ok "... it is gone"
+assert_ok "... and back to gateway" pg "$T/gw1.env"
+assert_eq "... renew.credentials is back, 0600" "$(file_mode "$G/renew.credentials")" 600
 
 # --- refusals and mistakes -------------------------------------------------------
 config bad GW-BAD "PRODUCT_KEY=NoSuchProduct"
@@ -97,8 +146,15 @@ assert_grep "says which" "SERIAL is not set" "$T/err"
 assert_fails 2 "a missing config file: exit 2" pg "$T/none.env"
 cp "$HUB_CREDENTIALS" "$T/open-credentials"; chmod 644 "$T/open-credentials"
 config open GW-OPEN "CREDENTIALS=$T/open-credentials"
-assert_fails 2 "credentials readable by others are refused" pg "$T/open.env"
+assert_fails 7 "credentials readable by others are refused: exit 7" pg "$T/open.env"
+assert_grep "... with the tools' message" "open-credentials: readable by others; it holds a secret (chmod 600)" "$T/err"
 [ ! -e "$T/GW-OPEN" ] && ok "nothing made before the refusal" || not_ok "nothing made before the refusal"
+config open2 GW-OPEN "RENEW_CREDENTIALS=$T/open-credentials"
+assert_fails 7 "RENEW_CREDENTIALS readable by others: exit 7" pg "$T/open2.env"
+[ ! -e "$T/GW-OPEN" ] && ok "nothing made before the refusal" || not_ok "nothing made before the refusal"
+config badrenew GW-OPEN RENEWAL=sometimes
+assert_fails 2 "RENEWAL=sometimes: exit 2" pg "$T/badrenew.env"
+assert_grep "says what it may be" "RENEWAL must be gateway or control-node" "$T/err"
 config code GW-CODE 'LOCALITY=$(touch '"$T"'/pwned)'
 pg "$T/code.env" >/dev/null 2>&1 || true
 [ ! -e "$T/pwned" ] && ok "the config file is data, not shell code" || not_ok "the config file is data, not shell code"
