@@ -50,9 +50,11 @@ static const struct edge_opt opts[] = {
 static int
 read_roots(struct edge_ctx *ctx, int dirfd, struct edge_certs *roots)
 {
+	/* Missing input: the step that makes it (exit 3), and the other way in. */
 	if (!edge_file_exists(dirfd, EDGE_CA_FILE))
-		return edge_err(&ctx->err, EDGE_ETRUST,
-		    EDGE_CA_FILE ": no trusted root CA yet (run edge-activate, or edge-crl-update --ca --trust-new-root SHA256)");
+		return edge_err(&ctx->err, EDGE_EINPUT,
+		    "%s: missing; run %s first, or edge-crl-update --ca --trust-new-root SHA256",
+		    EDGE_CA_FILE, edge_state_maker(EDGE_CA_FILE));
 	return edge_certs_read(dirfd, EDGE_CA_FILE, roots, &ctx->err);
 }
 

@@ -82,7 +82,8 @@ edge_device_load(int dirfd, struct edge_device *d, struct edge_error *err)
 	memset(d, 0, sizeof(*d));
 	if (!edge_device_exists(dirfd))
 		return edge_err(err, EDGE_EINPUT,
-		    "not provisioned (no " EDGE_DEVICE_FILE "); run edge-provision first");
+		    "not provisioned (no " EDGE_DEVICE_FILE "); run %s first",
+		    edge_state_maker(EDGE_DEVICE_FILE));
 	if ((rc = edge_file_read(dirfd, EDGE_DEVICE_FILE, 64 * 1024, &buf, &len,
 	    err)) != EDGE_OK)
 		return rc;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "edge_file.h"
+#include "edge_state.h"
 
 int
 edge_dir_open(const char *path, int *dirfd, struct edge_error *err)
@@ -313,6 +314,10 @@ edge_file_read(int dirfd, const char *name, size_t max, char **data,
 		if (errno == ELOOP)
 			return edge_err(err, EDGE_EINPUT,
 			    "%s: is a symbolic link; refusing to follow it", name);
+		/* A state file another step makes: name the step (exit 3). */
+		if (errno == ENOENT && dirfd != AT_FDCWD &&
+		    edge_state_maker(name) != NULL)
+			return edge_state_missing(name, err);
 		return edge_err(err, EDGE_ESTORE, "%s: %s", name,
 		    strerror(errno));
 	}

@@ -110,7 +110,8 @@ int edge_file_write_path(const char *path, const void *data, size_t len,
  * EDGE_EINPUT "too large").  name "-" reads stdin.  *data is NUL-terminated
  * and the caller frees it with free() (or edge_file_free_private() when it
  * holds secret material).  Errors: EDGE_ESTORE (cannot open/read),
- * EDGE_EINPUT (not a regular file, too large).
+ * EDGE_EINPUT (not a regular file, too large, or a missing state file that
+ * another step makes: "ca.pem: missing; run edge-activate first").
  */
 int edge_file_read(int dirfd, const char *name, size_t max, char **data,
     size_t *len, struct edge_error *err);

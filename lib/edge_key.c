@@ -367,7 +367,8 @@ edge_key_locate(int dirfd, char **uri, struct edge_key **key,
 	if (!edge_file_exists(dirfd, EDGE_KEY_PEM))
 		return edge_err(err, EDGE_EINPUT,
 		    "no key in the state directory (" EDGE_KEY_PEM " or "
-		    EDGE_KEY_URI "); run edge-keygen first");
+		    EDGE_KEY_URI "); run %s first",
+		    edge_state_maker(EDGE_KEY_PEM));
 	return pem_file(dirfd, EDGE_KEY_PEM, key, err);
 }
 

@@ -22,4 +22,21 @@
 #define EDGE_HUB_TOKEN_FILE	"hub-token.json"	/* cached hub API token */
 #define EDGE_PENDING_FILE	"pending-revocations"	/* edge-revoke queue */
 
+#include "edge_err.h"
+
+/*
+ * The tool whose step makes the state file name ("edge-activate" for
+ * cert.pem), or NULL for a name no step makes for another to read (edge.conf,
+ * trusted-time, the token cache, a user's path).  One table for every
+ * "run ... first" hint.
+ */
+const char *edge_state_maker(const char *name);
+
+/*
+ * Missing inputs are exit 3 with the step that makes them (DESIGN.md):
+ * EDGE_EINPUT "NAME: missing; run TOOL first" when name has a maker, else
+ * EDGE_ESTORE "NAME: No such file or directory".  Returns the code.
+ */
+int edge_state_missing(const char *name, struct edge_error *err);
+
 #endif

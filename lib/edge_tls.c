@@ -336,11 +336,13 @@ load_roots(SSL_CTX *ctx, const struct edge_tls_conf *conf,
 	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
 	X509 *x;
 	BIO *bio;
-	int n = 0;
+	int rc, n = 0;
 
-	if (file_bio(conf->ca_file ? AT_FDCWD : conf->dirfd, name, &bio, err) !=
-	    EDGE_OK)
-		return edge_err_prefix(err, "trusted root CA");
+	/* A missing ca.pem names its step already ("run edge-activate"). */
+	if ((rc = file_bio(conf->ca_file ? AT_FDCWD : conf->dirfd, name, &bio,
+	    err)) != EDGE_OK)
+		return rc == EDGE_EINPUT ? rc :
+		    edge_err_prefix(err, "trusted root CA");
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		if (X509_STORE_add_cert(store, x) == 1)
 			n++;
@@ -390,8 +392,9 @@ load_cert(SSL_CTX *ctx, int dirfd, struct edge_error *err)
 	BIO *bio;
 	int rc, n = 0;
 
-	if (file_bio(dirfd, EDGE_CERT_FILE, &bio, err) != EDGE_OK)
-		return edge_err_prefix(err, "edge certificate (run edge-activate)");
+	if ((rc = file_bio(dirfd, EDGE_CERT_FILE, &bio, err)) != EDGE_OK)
+		return rc == EDGE_EINPUT ? rc :
+		    edge_err_prefix(err, "edge certificate");
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		/* The first is the edge's; any others are its chain. */
 		if (n++ == 0)

@@ -96,7 +96,8 @@ edge-csr -q -d "$S2" --ca "$HUB_CA" --locality L --org-unit U --cn other -o "$S3
 assert_fails 3 "a CSR made for another key" edge-activate -d "$S3" $HUBOPTS
 assert_grep "says another key" "made for another key" "$T/err"
 rm "$S3/csr.pem"
-assert_fails 7 "no csr.pem" edge-activate -d "$S3" $HUBOPTS
+assert_fails 3 "no csr.pem: invalid input (DESIGN: missing inputs are 3)" edge-activate -d "$S3" $HUBOPTS
+assert_grep "... naming the step that makes it" "^edge-activate: csr.pem: missing; run edge-csr first$" "$T/err"
 S4=$T/nodev; edge_with_csr "$S4" SN-A4
 assert_fails 2 "not provisioned" edge-activate -d "$S4" $HUBOPTS
 assert_grep "tells to provision" "run edge-provision first" "$T/err"

@@ -286,4 +286,12 @@ sleep 1
 stop_pid "$SUB_PID"
 assert_eq "the cloud received all 10,000 (distinct ids)" "$(cat "$T/up3" "$T/up3b" | jq -r .params.measurepoints.i | sort -u | wc -l)" 10000
 
+# ---- missing state files: exit 3 naming the step (DESIGN) -----------------
+for f in ca.pem cert.pem device.secret; do
+	M=$T/missing-${f%%.*}; cp -a "$G" "$M"; rm -f "$M/$f" "$M/crl.pem"; rm -rf "$M/outbox"
+	case $f in device.secret) step=edge-provision ;; *) step=edge-activate ;; esac
+	assert_fails 3 "no $f: invalid input, not a storage error" edge-connect -d "$M" --input /dev/null --exit-on-eof --reconnect-max 1
+	assert_grep "... '$f: missing; run $step first'" "^edge-connect: $f: missing; run $step first$" "$T/err"
+done
+
 done_testing

@@ -110,7 +110,8 @@ assert_json "new root installed" "$T/out" .ca_changed true
 assert_eq "ca.pem holds the new and the old root" "$(grep -c 'BEGIN CERTIFICATE' "$R/ca.pem")" 2
 N=$T/N; mkdir "$N"
 assert_fails 6 "no root at all and no fingerprint" edge-crl-update -d "$N" --portal "$HUB_PORTAL" $PORTAL --ca
-assert_fails 6 "no ca.pem to verify a CRL with" edge-crl-update -d "$N" --portal "$HUB_PORTAL" $PORTAL
+assert_fails 3 "no ca.pem to verify a CRL with: a missing input" edge-crl-update -d "$N" --portal "$HUB_PORTAL" $PORTAL
+assert_grep "... naming the step that makes it" "ca.pem: missing; run edge-activate first, or edge-crl-update --ca --trust-new-root" "$T/err"
 assert_fails 2 "no portal known" edge-crl-update -d "$N"
 assert_fails 4 "portal down" edge-crl-update -d "$T/B" --portal "https://127.0.0.1:$(free_port)" $PORTAL --retries 0
 
