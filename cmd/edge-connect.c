@@ -39,7 +39,7 @@
 #define FLUSH_EVERY_MS	200
 
 static const struct edge_opt opts[] = {
-	{ "mqtt", 0, "URL", 0, "hub MQTT broker, mqtts://host[:port] (default: device.json's mqtt; port 18883)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "mqtt", 0, "URL", 0, "hub MQTT broker, mqtts://host[:port] (default: the mqtt edge-provision recorded in DIR/device.json; port 18883)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "ca", 0, "FILE", 0, "root CA the hub's certificate must chain to (default: DIR/ca.pem)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "server-name", 0, "NAME", 0, "name or IP address the hub's certificate must carry (default: the host of the URL)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "no-verify-hostname", 0, NULL, 0, "do not check the hub's name (the chain is still verified); insecure", NULL, EDGE_T_FLAG, 0, 0 },
@@ -149,11 +149,7 @@ load_device(struct app *a)
 		return rc;
 	a->pk = edge_device_get(&a->dev, EDGE_DEV_PRODUCT_KEY);
 	a->dk = edge_device_get(&a->dev, EDGE_DEV_DEVICE_KEY);
-	url = edge_arg_given(ctx, "mqtt") ? edge_arg(ctx, "mqtt") : NULL;
-	if (url == NULL)
-		url = edge_device_get(&a->dev, EDGE_DEV_MQTT);
-	if (url == NULL)
-		url = edge_arg(ctx, "mqtt");
+	url = edge_arg(ctx, "mqtt");	/* device.json's is a config layer */
 	if ((rc = edge_mqtt_url_parse(url, &a->host, &a->port, &ctx->err)) !=
 	    EDGE_OK)
 		return rc;

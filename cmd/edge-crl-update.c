@@ -18,7 +18,6 @@
 
 #include "edge_crl.h"
 #include "edge_crlstore.h"
-#include "edge_device.h"
 #include "edge_file.h"
 #include "edge_hubcfg.h"
 #include "edge_log.h"
@@ -31,7 +30,7 @@
 #define CACERT_PATH	"/enos/CA/cacert"
 
 static const struct edge_opt opts[] = {
-	{ "portal", 0, "URL", 0, "hub portal serving /enos/CA/crl and /enos/CA/cacert (default: from DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "portal", 0, "URL", 0, "hub portal serving /enos/CA/crl and /enos/CA/cacert (default: the portal edge-provision recorded in DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "url", 0, "URL", 0, "fetch the CRL from this URL instead of PORTAL/enos/CA/crl", NULL, EDGE_T_STRING, 0, 0 },
 	{ "from", 0, "FILE", 0, "install the CRL from FILE (PEM or DER) instead of fetching it; '-' for stdin", NULL, EDGE_T_STRING, 0, 0 },
 	/* Command line only: in a shared edge.conf "ca" names the root CA file. */
@@ -56,18 +55,6 @@ read_roots(struct edge_ctx *ctx, int dirfd, struct edge_certs *roots)
 		    "%s: missing; run %s first, or edge-crl-update --ca --trust-new-root SHA256",
 		    EDGE_CA_FILE, edge_state_maker(EDGE_CA_FILE));
 	return edge_certs_read(dirfd, EDGE_CA_FILE, roots, &ctx->err);
-}
-
-static const char *
-portal(struct edge_ctx *ctx, int dirfd, struct edge_device *dev)
-{
-	if (edge_arg(ctx, "portal") != NULL)
-		return edge_arg(ctx, "portal");
-	if (edge_device_exists(dirfd) &&
-	    edge_device_load(dirfd, dev, NULL) == EDGE_OK &&
-	    edge_device_get(dev, EDGE_DEV_PORTAL) != NULL)
-		return edge_device_get(dev, EDGE_DEV_PORTAL);
-	return NULL;
 }
 
 /* ---- root CA update --------------------------------------------------- */
@@ -499,7 +486,6 @@ report(struct edge_ctx *ctx, const struct edge_crls *got, const bool *changed,
 
 /* One update, from the options to the result. */
 struct update {
-	struct edge_device dev;
 	struct edge_certs roots;
 	struct edge_crls got, have;
 	struct edge_atomic ca;
@@ -535,7 +521,7 @@ read_roots_and_ca(struct edge_ctx *ctx, struct update *u)
 {
 	int rc;
 
-	u->base = portal(ctx, u->dirfd, &u->dev);
+	u->base = edge_arg(ctx, "portal");
 	if (u->base == NULL && (edge_flag(ctx, "ca") || (edge_arg(ctx, "from") ==
 	    NULL && edge_arg(ctx, "url") == NULL)))
 		return edge_usage(ctx, "no portal: give --portal URL (or --url / --from)");
@@ -763,7 +749,6 @@ run(struct edge_ctx *ctx)
 	edge_crls_free(&u.got);
 	edge_crls_free(&u.have);
 	edge_certs_free(&u.roots);
-	edge_device_free(&u.dev);
 	return rc;
 }
 

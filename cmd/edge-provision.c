@@ -30,8 +30,8 @@ static const struct edge_opt opts[] = {
 	{ "activation-url", 0, "URL", 0, "MQTT broker for --via mqtt, mqtts://host:port (default: --mqtt)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "device-name", 0, "NAME", 0, "device name at the hub (default: the serial number)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "timezone", 0, "+HH:MM", 0, "device time zone (default: this machine's offset)", NULL, EDGE_T_STRING, 0, 0 },
-	{ "portal", 0, "URL", 0, "hub portal (CA and CRL host), recorded for the other tools", NULL, EDGE_T_STRING, 0, 0 },
-	{ "mqtt", 0, "URL", 0, "hub MQTT broker, mqtts://host:port, recorded for edge-connect", NULL, EDGE_T_STRING, 0, 0 },
+	{ "portal", 0, "URL", 0, "hub portal (CA and CRL host), recorded in DIR/device.json for the other tools", NULL, EDGE_T_STRING, 0, 0 },
+	{ "mqtt", 0, "URL", 0, "hub MQTT broker, mqtts://host:port, recorded in DIR/device.json for edge-connect", NULL, EDGE_T_STRING, 0, 0 },
 	{ "force", 'f', NULL, EDGE_OPT_CLI, "provision again, replacing the stored device", NULL, EDGE_T_FLAG, 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };

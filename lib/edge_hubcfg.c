@@ -9,7 +9,7 @@
 #include "edge_log.h"
 
 const struct edge_opt edge_hub_opts[] = {
-	{ "api", 0, "URL", 0, "hub API gateway, https://host[:port]", NULL, EDGE_T_STRING, 0, 0 },
+	{ "api", 0, "URL", 0, "hub API gateway, https://host[:port] (default: the api edge-provision recorded in DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the hub's HTTPS endpoints (default: the system store)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "hub-pin", 0, "PINS", 0, "pin the hub's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL, EDGE_T_STRING, 0, 0 },
 	{ "credentials", 0, "FILE", 0, "application credentials file (org_id, access_key, secret_key)", NULL, EDGE_T_STRING, 0, 0 },

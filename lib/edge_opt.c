@@ -325,6 +325,18 @@ out:
 	return rc;
 }
 
+int
+edge_opts_offer(struct edge_opts *o, const char *name, const char *value,
+    enum edge_src src, const char *origin, struct edge_error *err)
+{
+	int i = find(o, name);
+
+	if (i < 0 || (o->opt[i]->flags & EDGE_OPT_CLI) || o->src[i] >= src ||
+	    value == NULL)
+		return EDGE_OK;
+	return set(o, i, value, src, origin, err);
+}
+
 /* EDGE_CONFIG names the file as --config does: it is read before any file. */
 static bool
 from_env(const struct edge_opt *p)
@@ -481,7 +493,8 @@ edge_opts_check(const struct edge_opts *o, struct edge_error *err)
 			continue;
 		}
 		/* One format for every source; a file line also names the key. */
-		if (o->src[i] == EDGE_SRC_CONF || o->src[i] == EDGE_SRC_SYSCONF)
+		if (o->src[i] == EDGE_SRC_CONF || o->src[i] == EDGE_SRC_SYSCONF ||
+		    o->src[i] == EDGE_SRC_DEVICE)
 			snprintf(where, sizeof(where), "%s: %s", o->origin[i],
 			    p->name);
 		else

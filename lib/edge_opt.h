@@ -9,6 +9,7 @@
  *
  * Precedence, highest first (DESIGN.md):
  *	command line > EDGE_<NAME> environment > DIR/edge.conf (or --config FILE)
+ *	> DIR/device.json (the hub addresses edge-provision recorded)
  *	> /etc/edge/edge.conf (or $EDGE_SYSTEM_CONFIG) > the table's default.
  * Config files hold "name = value" lines with the long option names ("_" and
  * "-" are the same), "#" comments and blank lines.  Keys a tool does not know
@@ -57,6 +58,7 @@ enum edge_src {
 	EDGE_SRC_NONE = 0,
 	EDGE_SRC_DEFAULT,
 	EDGE_SRC_SYSCONF,
+	EDGE_SRC_DEVICE,	/* DIR/device.json's api, portal, mqtt */
 	EDGE_SRC_CONF,
 	EDGE_SRC_ENV,
 	EDGE_SRC_ARGV,
@@ -103,6 +105,14 @@ int edge_opts_parse_argv(struct edge_opts *o, int argc, char **argv,
  */
 int edge_opts_load_file(struct edge_opts *o, const char *path, enum edge_src src,
     bool required, struct edge_error *err);
+
+/*
+ * Set one option from a source such as device.json, unless the tool has no
+ * such option, it is command line only, or a source of equal or higher
+ * precedence set it.  origin names the source for messages.
+ */
+int edge_opts_offer(struct edge_opts *o, const char *name, const char *value,
+    enum edge_src src, const char *origin, struct edge_error *err);
 
 /*
  * Fill unset slots from EDGE_<NAME> variables (EDGE_EUSAGE for a flag that

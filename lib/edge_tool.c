@@ -13,6 +13,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "edge_device.h"
 #include "edge_json.h"
 #include "edge_log.h"
 #include "edge_outbox.h"
@@ -109,6 +110,48 @@ list_options(const struct edge_opts *o)
 	}
 }
 
+/*
+ * DIR/device.json's hub addresses, recorded by edge-provision, as a source of
+ * options below DIR/edge.conf and above /etc/edge/edge.conf.  A device.json
+ * that cannot be read adds nothing here: the tools that need the device load
+ * it themselves and say what is wrong with it.
+ */
+static int
+device_layer(struct edge_ctx *ctx, const char *dir)
+{
+	static const struct {
+		const char *name;
+		enum edge_device_field field;
+	} addr[] = {
+		{ "api", EDGE_DEV_API }, { "portal", EDGE_DEV_PORTAL },
+		{ "mqtt", EDGE_DEV_MQTT },
+	};
+	struct edge_device d;
+	char origin[96];
+	size_t k;
+	int fd, rc = EDGE_OK;
+
+	for (k = 0; k < sizeof(addr) / sizeof(addr[0]); k++)
+		if (edge_opts_src(&ctx->opts, addr[k].name) == EDGE_SRC_NONE)
+			break;
+	if (k == sizeof(addr) / sizeof(addr[0]))
+		return EDGE_OK;	/* no such option unset: nothing to read */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return EDGE_OK;
+	if (edge_device_load(fd, &d, NULL) == EDGE_OK) {
+		snprintf(origin, sizeof(origin), "%s/" EDGE_DEVICE_FILE, dir);
+		for (k = 0; k < sizeof(addr) / sizeof(addr[0]) && rc == EDGE_OK;
+		    k++)
+			rc = edge_opts_offer(&ctx->opts, addr[k].name,
+			    edge_device_get(&d, addr[k].field), EDGE_SRC_DEVICE,
+			    origin, &ctx->err);
+		edge_device_free(&d);
+	}
+	close(fd);
+	return rc;
+}
+
 static int
 resolve(struct edge_ctx *ctx, int argc, char **argv)
 {
@@ -153,6 +196,10 @@ resolve(struct edge_ctx *ctx, int argc, char **argv)
 		    &ctx->err);
 	}
 	if (rc != EDGE_OK)
+		return rc;
+	/* DIR as edge.conf may have set it. */
+	if ((rc = device_layer(ctx, edge_opts_get(o, "dir") ?
+	    edge_opts_get(o, "dir") : "/var/lib/edge")) != EDGE_OK)
 		return rc;
 	edge_opts_load_defaults(o);
 	/* Known first: a bad value below is answered as JSON too. */

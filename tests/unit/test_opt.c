@@ -193,6 +193,49 @@ test_flag_no_wins(void **state)
 	unlink(sys);
 }
 
+/* device.json's layer: below edge.conf and EDGE_*, above /etc/edge/edge.conf. */
+static void
+test_offer_precedence(void **state)
+{
+	struct edge_opts o;
+	struct edge_error err = { 0 };
+	char sys[64];
+
+	(void)state;
+	write_conf("cn = from-sys\norg-unit = from-sys\n");
+	strcpy(sys, conf);
+	write_conf("cn = from-conf\n");
+	setenv("EDGE_TYPE", "ec", 1);
+	assert_int_equal(load_conf(&o, &err), EDGE_OK);
+	assert_int_equal(edge_opts_offer(&o, "cn", "from-device", EDGE_SRC_DEVICE,
+	    "d/device.json", &err), EDGE_OK);
+	assert_int_equal(edge_opts_offer(&o, "type", "rsa", EDGE_SRC_DEVICE,
+	    "d/device.json", &err), EDGE_OK);
+	assert_int_equal(edge_opts_offer(&o, "org-unit", "from-device", EDGE_SRC_DEVICE,
+	    "d/device.json", &err), EDGE_OK);
+	/* No such option, or no value: nothing happens. */
+	assert_int_equal(edge_opts_offer(&o, "nosuch", "x", EDGE_SRC_DEVICE,
+	    "d/device.json", &err), EDGE_OK);
+	assert_int_equal(edge_opts_offer(&o, "pin", NULL, EDGE_SRC_DEVICE,
+	    "d/device.json", &err), EDGE_OK);
+	assert_null(edge_opts_get(&o, "pin"));
+	assert_int_equal(edge_opts_load_file(&o, sys, EDGE_SRC_SYSCONF, true,
+	    &err), EDGE_OK);
+	assert_string_equal(edge_opts_get(&o, "cn"), "from-conf");
+	assert_string_equal(edge_opts_get(&o, "type"), "ec");
+	assert_string_equal(edge_opts_get(&o, "org-unit"), "from-device");
+	assert_int_equal(edge_opts_src(&o, "org-unit"), EDGE_SRC_DEVICE);
+	assert_string_equal(edge_opts_origin(&o, "org-unit"), "d/device.json");
+	/* A command-line-only option is never offered a value. */
+	assert_int_equal(edge_opts_offer(&o, "force", "1", EDGE_SRC_DEVICE,
+	    "d/device.json", &err), EDGE_OK);
+	assert_false(edge_opts_flag(&o, "force"));
+	edge_opts_free(&o);
+	unsetenv("EDGE_TYPE");
+	unlink(conf);
+	unlink(sys);
+}
+
 static void
 test_conf_file_strict(void **state)
 {
@@ -495,6 +538,7 @@ main(void)
 		cmocka_unit_test(test_typed_values),
 		cmocka_unit_test(test_typed_errors),
 		cmocka_unit_test(test_table_types),
+		cmocka_unit_test(test_offer_precedence),
 	};
 	return cmocka_run_group_tests_name("edge_opt", tests, NULL, NULL);
 }
