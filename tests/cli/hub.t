@@ -17,6 +17,7 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || skip_all "
 H="$T/hub"
 on_exit "'$HUBSH/stop.sh' '$H'"
 now_ms() { date +%s%3N; }
+T0_MS=$(($(date +%s) * 1000))
 
 # ---- start -------------------------------------------------------------
 assert_ok "start.sh starts the hub in a fresh directory" "$HUBSH/start.sh" "$H"
@@ -129,6 +130,8 @@ api GET $DEV "action=get&$ORG&assetId=$ASSET"
 assert_json "signed get device by assetId returns the secret" "$T/out" '.data.deviceSecret' "$(cat "$T/gw-0001.secret")"
 api GET $DEV "action=get&$ORG&productKey=$PK&deviceKey=gw-0001"
 assert_json "get device by productKey+deviceKey" "$T/out" '.data.assetId' "$ASSET"
+assert_json "before its first login it is inactive, without activeTime" "$T/out" \
+    '"\(.data.status) \(.data.activeTime) \(.data | has("isActivated"))"' "inactive null false"
 api GET $DEV "action=get&$ORG&productKey=$PK&deviceKey=nope"
 assert_json "get of a missing device gives 11404" "$T/out" '.code' 11404
 mkdev gw-0001
@@ -379,7 +382,9 @@ _run mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" --cafile "$HUB_CA" --cert "$T/de
 assert_eq "signmethod alias hmacmd5 with lowercase hex is accepted" "$rc" 0
 
 api GET $DEV "action=get&$ORG&assetId=$ASSET"
-assert_json "the first MQTT login activated the device" "$T/out" '.data.isActivated' true
+assert_json "the first MQTT login activated the device: status offline" "$T/out" '.data.status' offline
+assert_json "... with activeTime in ms, not before the test began" "$T/out" \
+    "(.data.activeTime | type) + \" \" + (.data.activeTime >= $T0_MS | tostring)" "number true"
 
 # ---- dynamic activation (securemode=3) ----------------------------------
 ACT_PORT=${HUB_MQTT_ACTIVATE##*:}
@@ -407,7 +412,7 @@ _run mosquitto_pub -h 127.0.0.1 -p "$ACT_PORT" --cafile "$HUB_CA" -i "gw-0002|se
 assert_eq "securemode=2 without a certificate is refused on the activation listener" \
     "$([ "$rc" -ne 0 ] && echo refused)" refused
 api GET $DEV "action=get&$ORG&productKey=$PK&deviceKey=gw-dyn"
-assert_json "the activated device reports isActivated" "$T/out" '.data.isActivated' true
+assert_json "the activated device reports status offline" "$T/out" '.data.status' offline
 
 # ---- revoke and renew --------------------------------------------------
 crlnum() { openssl crl -in "$1" -noout -crlnumber | cut -d= -f2; }

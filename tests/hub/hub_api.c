@@ -291,9 +291,15 @@ device_get(struct hub *h, json_object *d, struct hub_resp *rs)
 	bool act = activated(h, d, &when);
 
 	json_object_object_add(data, "orgId", json_object_new_string(h->org_id));
-	json_object_object_add(data, "isActivated", json_object_new_boolean(act));
+	/*
+	 * EnOS V2.1 Get Device: status "inactive" until the first MQTT login,
+	 * then "online" or "offline" (the stand-in hub does not track sessions:
+	 * "offline"), and activeTime in ms since the epoch.
+	 */
+	json_object_object_add(data, "status",
+	    json_object_new_string(act ? "offline" : "inactive"));
 	if (act)
-		json_object_object_add(data, "activateTime",
+		json_object_object_add(data, "activeTime",
 		    json_object_new_int64(when));
 	ok(rs, data);
 }
