@@ -3,7 +3,10 @@
 # examples/ansible/enrol.yml against the stand-in hub: three gateways on this
 # machine (connection local, each its own state directory; one with its key
 # in a SoftHSM2 token when SoftHSM2 is there), activation on the "control
-# node" (a directory of its own), exit 4 retried, a second run with changed=0.
+# node" (a directory of its own), exit 4 retried, a second run with changed=0;
+# renewal: gw2 with edge_renewal=gateway renews by its edge-renew.service's
+# command, the others (control-node) hold no credentials, the play says so
+# loudly, and a rerun within edge_renew_days renews them from the controller.
 . "$(dirname "$0")/../lib.sh"
 command -v ansible-playbook >/dev/null 2>&1 || skip_all "ansible-playbook not installed (Debian package ansible-core)"
 setup
@@ -20,7 +23,7 @@ fi
 cat > "$T/inventory.ini" <<EOF
 [gateways]
 gw1 edge_dir=$T/gw1 edge_serial=ANS-0001 edge_license=LIC-1
-gw2 edge_dir=$T/gw2 edge_serial=ANS-0002 edge_key_type=ec
+gw2 edge_dir=$T/gw2 edge_serial=ANS-0002 edge_key_type=ec edge_renewal=gateway
 gw3 edge_dir=$T/gw3 edge_serial=ANS-0003 $tok
 
 [gateways:vars]
@@ -54,7 +57,7 @@ export ANSIBLE_NOCOLOR ANSIBLE_FORCE_COLOR ANSIBLE_RETRY_FILES_ENABLED ANSIBLE_H
 	ANSIBLE_LOCAL_TEMP ANSIBLE_REMOTE_TEMP ANSIBLE_FORKS ANSIBLE_CONFIG ANSIBLE_STDOUT_CALLBACK \
 	ANSIBLE_PYTHON_INTERPRETER
 : > "$T/none.cfg"
-play() { (cd "$T" && LC_ALL=C.UTF-8 ansible-playbook -v -i "$T/inventory.ini" -e "@$T/vars.yml" "$PB"); }
+play() { (cd "$T" && LC_ALL=C.UTF-8 ansible-playbook -v -i "$T/inventory.ini" -e "@$T/vars.yml" "$@" "$PB"); }
 # recap FIELD: FIELD=N of every host in the PLAY RECAP of $T/out, one "host=N" per line
 recap() { sed -n "/^PLAY RECAP/,\$s/^\([a-z0-9]*\) *:.* $1=\([0-9]*\).*/\1=\2/p" "$T/out"; }
 
@@ -100,6 +103,39 @@ fi
 n=$(find "$C" \( -name 'key.pem' -o -name 'key.uri' -o -name '*.key' \) | wc -l)
 assert_eq "the controller has no key file" "$n" 0
 if grep -rl "PRIVATE KEY" "$C" >/dev/null 2>&1; then not_ok "no private key anywhere on the controller"; else ok "no private key anywhere on the controller"; fi
+# --- who renews ---------------------------------------------------------------------
+for h in gw1 gw3; do
+	sn=ANS-000${h#gw}
+	na=$(openssl x509 -in "$T/$h/cert.pem" -noout -enddate | sed 's/notAfter=//')
+	na=$(date -u -d "$na" +%Y-%m-%dT%H:%M:%SZ)
+	assert_grep "$h (control-node): the play says loudly that the control node renews before $na" \
+		"WARNING: RENEWAL=control-node: $sn holds no application credentials and cannot renew itself; the control node must renew its certificate before $na (in [0-9]* days)" "$T/run1"
+	[ ! -e "$T/$h/renew.credentials" ] && [ ! -e "$T/$h/hub-token.json" ] &&
+		ok "$h: no credentials and no access token kept" || not_ok "$h: no credentials and no access token kept"
+	assert_not_grep "$h: edge.conf names no credentials" "^credentials" "$T/$h/edge.conf"
+	if grep -rqF -e "$(cat "$HUB_SECRET_KEY_FILE")" -e "$HUB_ACCESS_KEY" "$T/$h"; then
+		not_ok "$h: nothing of the application credentials in the state directory"
+	else
+		ok "$h: nothing of the application credentials in the state directory"
+	fi
+	[ ! -e "$T/$h/systemd/edge-renew.timer" ] && [ ! -e "$T/$h/systemd/edge-renew.service.d" ] &&
+		ok "$h: edge-renew.timer not installed" || not_ok "$h: edge-renew.timer not installed"
+done
+assert_grep "gw2 (gateway): the play says it renews itself" "RENEWAL: gateway: ANS-0002 renews itself (edge-renew.timer" "$T/run1"
+assert_eq "gw2: renew.credentials 0600" "$(file_mode "$T/gw2/renew.credentials")" 600
+cmp -s "$HUB_CREDENTIALS" "$T/gw2/renew.credentials" && ok "gw2: ... the credentials" || not_ok "gw2: ... the credentials"
+assert_grep "gw2: edge.conf names them" "^credentials = $T/gw2/renew.credentials\$" "$T/gw2/edge.conf"
+[ -f "$T/gw2/systemd/edge-renew.timer" ] && [ -f "$T/gw2/systemd/edge-renew.service.d/edgecert.conf" ] &&
+	ok "gw2: edge-renew.timer and its drop-in installed" || not_ok "gw2: edge-renew.timer and its drop-in installed"
+# The unit's command as installed (the drop-in's EDGE_DIR and ExecStart), due now.
+d=$T/gw2/systemd/edge-renew.service.d/edgecert.conf
+cmd=$(sed -n 's/^ExecStart=\(..*\)/\1/p' "$d" | sed 's/--renew-within 30$/--renew-within 3650/')
+gdir=$(sed -n 's/^Environment=EDGE_DIR=//p' "$d")
+sn1=$(openssl x509 -in "$T/gw2/cert.pem" -noout -serial)
+assert_ok "gw2: '$cmd' renews without a person" env -i PATH=/usr/bin:/bin EDGE_DIR="$gdir" $cmd
+sn2=$(openssl x509 -in "$T/gw2/cert.pem" -noout -serial)
+[ "$sn1" != "$sn2" ] && ok "gw2: a new certificate" || not_ok "gw2: a new certificate"
+
 [ -f "$C/ANS-0001/device.secret" ] && cmp -s "$C/ANS-0001/device.secret" "$T/gw1/device.secret" &&
 	ok "the device secret was pushed from the controller" || not_ok "the device secret was pushed from the controller"
 
@@ -121,5 +157,23 @@ done
 [ -n "$tok" ] && grep -q "Q7pin5y8" "$T/all" && leak=yes
 [ -z "$leak" ] && ok "no secret in the ansible output" || not_ok "no secret in the ansible output"
 assert_grep "the secret push is censored" "censored" "$T/all"
+
+# --- control-node renewal: a rerun within edge_renew_days renews from the controller --
+old1=$(openssl x509 -in "$T/gw1/cert.pem" -noout -serial)
+old3=$(openssl x509 -in "$T/gw3/cert.pem" -noout -serial)
+assert_ok "a rerun with edge_renew_days=3650 (all due)" play -e edge_renew_days=3650
+cp "$T/out" "$T/run3"
+assert_eq "rerun: every host failed=0" "$(recap failed | tr '\n' ' ')" "gw1=0 gw2=0 gw3=0 "
+[ "$old1" != "$(openssl x509 -in "$T/gw1/cert.pem" -noout -serial)" ] && [ "$old3" != "$(openssl x509 -in "$T/gw3/cert.pem" -noout -serial)" ] &&
+	ok "gw1 and gw3 got new certificates from the controller" || not_ok "gw1 and gw3 got new certificates from the controller"
+for h in gw1 gw3; do
+	certtool --verify --load-ca-certificate "$T/$h/ca.pem" --infile "$T/$h/cert.pem" > "$T/v" 2>&1
+	assert_grep "$h: the renewed cert.pem verifies" "Chain verification output: Verified" "$T/v"
+	[ ! -e "$T/$h/renew.credentials" ] && [ ! -e "$T/$h/hub-token.json" ] &&
+		ok "$h: still no credentials kept" || not_ok "$h: still no credentials kept"
+done
+assert_grep "rerun: the loud line again" "WARNING: RENEWAL=control-node: ANS-0001" "$T/run3"
+cat "$T/run3" >> "$T/all"
+grep -qF -e "$(cat "$HUB_SECRET_KEY_FILE")" "$T/all" && not_ok "no secret in the rerun's output" || ok "no secret in the rerun's output"
 
 done_testing
