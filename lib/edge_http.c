@@ -338,6 +338,20 @@ curl_error(struct edge_error *err, CURLcode c, const char *url,
 }
 
 /*
+ * A hub certificate the system's trust store cannot verify: most often a
+ * hub whose CA is not a public one, and the user gave no --hub-ca.
+ */
+static void
+no_hub_ca_hint(struct edge_error *err)
+{
+	char msg[EDGE_ERR_MSG_MAX];
+
+	/* The cause is cut, never the hint. */
+	snprintf(msg, sizeof(msg), "%.400s (checked against the system's trust store: give --hub-ca FILE, the hub's CA certificate)", err->msg);
+	memcpy(err->msg, msg, sizeof(msg));
+}
+
+/*
  * One easy handle for the whole run: its connection cache keeps the hub's
  * TLS connection open between requests, so a token request and the call
  * that uses it cost one handshake, not two.
@@ -433,6 +447,10 @@ edge_http_request(const struct edge_http_opts *o, const char *method,
 	}
 	if (cc != CURLE_OK) {
 		rc = curl_error(err, cc, url, detail);
+		if (rc == EDGE_ETRUST && o->ca_file == NULL && err != NULL &&
+		    (cc == CURLE_PEER_FAILED_VERIFICATION ||
+		    cc == CURLE_SSL_ISSUER_ERROR))
+			no_hub_ca_hint(err);
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);

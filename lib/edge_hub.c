@@ -61,8 +61,9 @@ exchange(struct edge_hub *h, const char *method, const char *url,
 		rc = edge_http_request(&h->http, method, url, headers, body, len,
 		    resp, err);
 		if (rc == EDGE_OK && resp->status >= 500) {
+			/* url, not h->api: a portal call has no API address. */
 			rc = edge_err(err, EDGE_ETEMP, "%s: hub answered HTTP %ld",
-			    h->api, resp->status);
+			    url, resp->status);
 			edge_http_response_free(resp);
 		}
 		if (rc != EDGE_ETEMP)

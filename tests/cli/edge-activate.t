@@ -83,6 +83,18 @@ assert_grep "names the field" "field cert is not a string" "$T/err"
 fault "certificates http500 1"
 assert_ok "one HTTP 500, then the certificate" edge-activate -d "$X" $HUBOPTS --json
 assert_json "activated after the retry" "$T/out" .changed true
+# A failed hub call leaves the token cache as it was: the same bytes, inode
+# and mtime (it is written only when a new token was obtained).
+tokcache() { stat -c '%i %y' "$X/hub-token.json" && sha256sum < "$X/hub-token.json"; }
+before=$(tokcache)
+fault "certificates http500 -1"
+assert_fails 4 "HTTP 500 on every attempt" edge-activate -d "$X" $HUBOPTS --force --retries 1
+fault "certificates garbage 1"
+assert_fails 3 "an answer that is not JSON, with a cached token" edge-activate -d "$X" $HUBOPTS --force --retries 0
+: > "$T/hub/faults"
+assert_fails 5 "a refused call, with a cached token" edge-activate -d "$X" $HUBOPTS --force --product-key nosuchpk --device-key SN-FAULT
+assert_grep "... refused by the hub" "hub refused" "$T/err"
+assert_eq "failed hub calls leave hub-token.json byte-identical (same inode, same mtime)" "$(tokcache)" "$before"
 : > "$T/hub/faults"
 
 # Bad local input.

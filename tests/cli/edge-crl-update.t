@@ -114,5 +114,10 @@ assert_fails 3 "no ca.pem to verify a CRL with: a missing input" edge-crl-update
 assert_grep "... naming the step that makes it" "ca.pem: missing; run edge-activate first, or edge-crl-update --ca --trust-new-root" "$T/err"
 assert_fails 2 "no portal known" edge-crl-update -d "$N"
 assert_fails 4 "portal down" edge-crl-update -d "$T/B" --portal "https://127.0.0.1:$(free_port)" $PORTAL --retries 0
+echo "/enos/CA/crl http500 -1" > "$T/hub/faults"
+assert_fails 4 "the portal answers 500: temporary" edge-crl-update -d "$T/B" --portal "$HUB_PORTAL" $PORTAL --retries 0
+assert_grep "... naming the URL" "^edge-crl-update: $HUB_PORTAL/enos/CA/crl[^ ]*: hub answered HTTP 500$" "$T/err"
+assert_not_grep "... never (null)" "(null)" "$T/err"
+: > "$T/hub/faults"
 
 done_testing

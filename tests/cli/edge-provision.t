@@ -61,11 +61,13 @@ assert_grep "says which are missing" "missing application credentials" "$T/err"
 assert_fails 2 "plain http is refused" edge-provision -d "$S4" --api "http://127.0.0.1:1" --credentials "$HUB_CREDENTIALS" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
 assert_fails 6 "hub certificate not trusted (system store only)" edge-provision -d "$S4" --api "$HUB_API" --credentials "$HUB_CREDENTIALS" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
 assert_grep "says certificate verification" "server certificate" "$T/err"
+assert_grep "... and, no --hub-ca given, says to give it" "checked against the system's trust store: give --hub-ca FILE" "$T/err"
 other_ca=$T/other-ca.pem
 certtool --generate-privkey --outfile "$T/o.key" 2>/dev/null
 printf 'cn = Other CA\nca\ncert_signing_key\nexpiration_days = 10\n' > "$T/o.tmpl"
 certtool --generate-self-signed --load-privkey "$T/o.key" --template "$T/o.tmpl" --outfile "$other_ca" 2>/dev/null
 assert_fails 6 "hub certificate from another CA" edge-provision -d "$S4" --api "$HUB_API" --hub-ca "$other_ca" --credentials "$HUB_CREDENTIALS" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
+assert_not_grep "... with --hub-ca given, no hint to give it" "give --hub-ca" "$T/err"
 
 # Faults: the hub down, the hub hanging.
 port=$(free_port)

@@ -12,11 +12,13 @@
  *			issued by the same CA (the cloud client's certificate)
  *	slow		the real answer after a 5 s delay
  *
- * The file is rewritten as counts run down; the CA and token endpoints are
- * never affected, so tests can still fetch the root.  The caller holds
+ * The file is rewritten as counts run down; the token endpoint is never
+ * affected, and the CA endpoints only by a line whose PATH-PART starts with
+ * "/enos/CA/", so "*" leaves tests able to fetch the root.  The caller holds
  * h->lock.
  */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,10 +129,16 @@ hub_fault_apply(struct hub *h, const struct hub_req *rq, struct hub_resp *rs)
 	struct fault f[MAX_FAULTS];
 	int n = load(h, f), i;
 
-	if (n == 0 || strncmp(rq->path, "/connect-service/", 17) != 0)
+	bool api = strncmp(rq->path, "/connect-service/", 17) == 0;
+
+	if (n == 0)
 		return;
+	/* The CA endpoints only for a line that names them ("/enos/CA/crl"). */
 	for (i = 0; i < n; i++)
-		if (strcmp(f[i].part, "*") == 0 || strstr(rq->path, f[i].part))
+		if (api ? strcmp(f[i].part, "*") == 0 ||
+		    strstr(rq->path, f[i].part) != NULL :
+		    strncmp(f[i].part, "/enos/CA/", 9) == 0 &&
+		    strstr(rq->path, f[i].part) != NULL)
 			break;
 	if (i == n)
 		return;

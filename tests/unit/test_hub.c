@@ -619,6 +619,8 @@ test_get(void **state)
 
 	(void)state;
 	hub_init(&h, false);
+	/* edge-crl-update knows a portal, no API address. */
+	h.api = NULL;
 	httpsd_script(r, 6);
 	snprintf(u, sizeof(u), "%s/crl/ca.crl", pki.url);
 	assert_int_equal(edge_hub_get(&h, u, &resp, &err), EDGE_OK);
@@ -636,6 +638,10 @@ test_get(void **state)
 	assert_int_equal(edge_hub_get(&h, u, &resp, &err), EDGE_EINPUT);
 	assert_int_equal(edge_hub_get(&h, u, &resp, &err), EDGE_ETEMP);
 	assert_null(resp.body);
+	/* The 5xx names the URL asked (it said "(null)"). */
+	snprintf(want, sizeof(want),
+	    "gave up after 3 attempts: %s: hub answered HTTP 500", u);
+	assert_string_equal(err.msg, want);
 	assert_int_equal(httpsd_nreq(), 6);
 }
 
