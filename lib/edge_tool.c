@@ -470,7 +470,7 @@ edge_out(struct edge_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ctx->json)
+	if (ctx->json || edge_flag(ctx, "quiet"))
 		return;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);

@@ -105,7 +105,10 @@ char **edge_ctx_child_env(const struct edge_ctx *ctx);
 int edge_usage(struct edge_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Print text for people on stdout; nothing under --json. */
+/*
+ * Print the result line for people on stdout; nothing under --json, and
+ * nothing under -q (only errors and warnings: the exit status tells).
+ */
 void edge_out(struct edge_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
