@@ -14,6 +14,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "edge_certsvc.h"
 #include "edge_csr.h"
 #include "edge_device.h"
 #include "edge_file.h"
@@ -26,7 +27,7 @@
 #include "edge_tool.h"
 #include "edge_x509.h"
 
-#define CERTS_PATH	"/connect-service/v2.0/certificates"
+#define CERTS_PATH	EDGE_CERTSVC_PATH
 
 static const struct edge_opt opts[] = {
 	{ "csr", 0, "FILE", 0, "certificate request to send, '-' for stdin (default: DIR/csr.pem)", NULL, EDGE_T_STRING, 0, 0 },
@@ -55,7 +56,44 @@ struct activation {
 	bool have_dev;
 	struct edge_certs pinned;	/* --ca or DIR/ca.pem */
 	const char *pinned_from;
+	struct edge_hubcfg cfg;		/* loaded once, by hub() */
+	int cfg_rc;			/* 1: not loaded yet */
+	struct edge_error cfg_err;	/* why not, when cfg_rc failed */
 };
+
+/*
+ * The hub with application credentials, from the configuration: EDGE_OK,
+ * or EDGE_EUSAGE (ctx->err says what is missing) when this gateway cannot
+ * call the hub itself.  Loaded once.
+ */
+static int
+hub(struct activation *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+
+	if (a->cfg_rc == 1) {
+		a->cfg_rc = edge_hubcfg_load(ctx, &a->cfg, true);
+		if (a->cfg_rc != EDGE_OK)
+			a->cfg_err = ctx->err;
+		return a->cfg_rc;
+	}
+	if (a->cfg_rc != EDGE_OK)
+		ctx->err = a->cfg_err;
+	return a->cfg_rc;
+}
+
+/* The device the hub knows the edge as: options, else device.json. */
+static bool
+device_keys(const struct activation *a, const char **pk, const char **dk)
+{
+	*pk = edge_arg(a->ctx, "product-key");
+	*dk = edge_arg(a->ctx, "device-key");
+	if (*pk == NULL && a->have_dev)
+		*pk = edge_device_get(&a->dev, EDGE_DEV_PRODUCT_KEY);
+	if (*dk == NULL && a->have_dev)
+		*dk = edge_device_get(&a->dev, EDGE_DEV_DEVICE_KEY);
+	return *pk != NULL && *dk != NULL;
+}
 
 /* Parse the CSR, check its signature, and keep its public key. */
 static int
@@ -121,25 +159,91 @@ to_stdout(const struct edge_ctx *ctx)
 	return out != NULL && strcmp(out, "-") == 0;
 }
 
+/* Whole days from now until t, rounded down (negative once past). */
+static long long
+days_until(time_t t)
+{
+	long long d = (long long)t - (long long)time(NULL);
+
+	return d >= 0 ? d / 86400 : -((-d + 86399) / 86400);
+}
+
+/*
+ * Revoke, as superseded, every other valid certificate of the device at the
+ * hub once cert.pem holds sn: when stored is true it has just been stored,
+ * and a failure is exit 4 (a rerun finds cert.pem current and finishes);
+ * else cert.pem was current already, and pruning is a courtesy that a hub
+ * out of reach does not fail.  Without application credentials there is no
+ * hub to ask (edge-revoke --superseded on the control node does it).
+ */
+static int
+prune(struct activation *a, const char *sn, bool stored)
+{
+	struct edge_ctx *ctx = a->ctx;
+	json_object *gone;
+	const char *pk, *dk;
+	int rc;
+
+	if (a->key == NULL || !device_keys(a, &pk, &dk))
+		return EDGE_OK;
+	if ((rc = hub(a)) == EDGE_EUSAGE) {
+		memset(&ctx->err, 0, sizeof(ctx->err));
+		return EDGE_OK;
+	}
+	gone = json_object_new_array();
+	if (rc == EDGE_OK)
+		rc = edge_certsvc_supersede(&a->cfg.hub, pk, dk, sn, gone,
+		    &ctx->err);
+	if (json_object_array_length(gone) > 0)
+		edge_note("revoked %zu superseded certificate(s) of %s: %s",
+		    json_object_array_length(gone), dk,
+		    json_object_to_json_string_ext(gone, JSON_C_TO_STRING_PLAIN));
+	json_object_object_add(ctx->result, "superseded", gone);
+	if (rc == EDGE_OK)
+		return EDGE_OK;
+	if (stored)
+		return edge_err(&ctx->err, EDGE_ETEMP,
+		    "%s stored; revoking superseded certificates failed: %s; run again",
+		    EDGE_CERT_FILE, ctx->err.msg);
+	edge_warn("revoking superseded certificates failed: %s; the next run tries again",
+	    ctx->err.msg);
+	memset(&ctx->err, 0, sizeof(ctx->err));
+	return EDGE_OK;
+}
+
+/*
+ * The result, and the renewal report: days left, and who renews.  On the
+ * edge without application credentials that is the control node, said
+ * once, loudly.
+ */
 static void
-report(struct edge_ctx *ctx, gnutls_x509_crt_t crt, const char *sn,
+report(struct activation *a, gnutls_x509_crt_t crt, const char *sn,
     const char *action, const char *out, bool changed)
 {
+	struct edge_ctx *ctx = a->ctx;
 	char subj[512], nb[32], na[32];
+	time_t exp = gnutls_x509_crt_get_expiration_time(crt);
+	bool self = a->key != NULL && hub(a) == EDGE_OK;
 
+	memset(&ctx->err, 0, sizeof(ctx->err));
 	edge_x509_subject(crt, subj, sizeof(subj));
 	edge_x509_time(gnutls_x509_crt_get_activation_time(crt), nb, sizeof(nb));
-	edge_x509_time(gnutls_x509_crt_get_expiration_time(crt), na, sizeof(na));
+	edge_x509_time(exp, na, sizeof(na));
 	edge_result_str(ctx, "cert_sn", sn);
 	edge_result_str(ctx, "subject", subj);
 	edge_result_str(ctx, "not_before", nb);
 	edge_result_str(ctx, "not_after", na);
+	edge_result_int(ctx, "days_left", days_until(exp));
+	edge_result_str(ctx, "renewal", self ? "gateway" : "control-node");
 	edge_result_str(ctx, "action", action);
 	edge_result_str(ctx, "cert", out);
 	edge_result_bool(ctx, "changed", changed);
 	/* With -o - stdout carries the certificate and nothing else. */
 	if (!to_stdout(ctx))
 		edge_out(ctx, "%s serial %s valid until %s\n", out, sn, na);
+	if (a->key != NULL && !self)
+		edge_warn("%s expires %s (in %lld days); this gateway holds no application credentials, so it cannot renew itself: the control node must renew it (see README, Renewal)",
+		    EDGE_CERT_FILE, na, days_until(exp));
 }
 
 /* The stored certificate is what is wanted: say so, change nothing. */
@@ -155,7 +259,8 @@ keep_current(struct activation *a, const char *why)
 	    (rc = edge_x509_serial_dec(have.crt[0], sn, sizeof(sn))) ==
 	    EDGE_OK) {
 		edge_note("%s %s; nothing to do", EDGE_CERT_FILE, why);
-		report(a->ctx, have.crt[0], sn, "none", EDGE_CERT_FILE, false);
+		report(a, have.crt[0], sn, "none", EDGE_CERT_FILE, false);
+		rc = prune(a, sn, false);
 	}
 	edge_certs_free(&have);
 	return rc;
@@ -318,13 +423,15 @@ install(struct activation *a)
 	if (!edge_flag(ctx, "force") && current_cert(a, have_sn, sizeof(have_sn)) &&
 	    strcmp(have_sn, sn) == 0) {
 		edge_note("%s already holds this certificate; nothing to do", EDGE_CERT_FILE);
-		report(ctx, got.crt[0], sn, "install", EDGE_CERT_FILE, false);
+		report(a, got.crt[0], sn, "install", EDGE_CERT_FILE, false);
+		rc = prune(a, sn, false);
 		goto out;
 	}
 	if ((rc = store(a, got.crt[0], roots, sn, roots != &a->pinned ||
 	    edge_arg(ctx, "ca") != NULL)) != EDGE_OK)
 		goto out;
-	report(ctx, got.crt[0], sn, "install", EDGE_CERT_FILE, true);
+	report(a, got.crt[0], sn, "install", EDGE_CERT_FILE, true);
+	rc = prune(a, sn, true);
 out:
 	edge_certs_free(&got);
 	return rc;
@@ -334,7 +441,6 @@ static int
 from_hub(struct activation *a, const char *action, const char *old_sn)
 {
 	struct edge_ctx *ctx = a->ctx;
-	struct edge_hubcfg cfg;
 	struct edge_certs got = { 0 }, answered_ca = { 0 };
 	const struct edge_certs *roots;
 	const char *pk, *dk, *cert, *cert_sn, *ca_pem, *auth;
@@ -343,13 +449,7 @@ from_hub(struct activation *a, const char *action, const char *old_sn)
 	long ndays = edge_arg_long(ctx, "valid-days", 0);
 	int rc, algo;
 
-	pk = edge_arg(ctx, "product-key");
-	dk = edge_arg(ctx, "device-key");
-	if (pk == NULL && a->have_dev)
-		pk = edge_device_get(&a->dev, EDGE_DEV_PRODUCT_KEY);
-	if (dk == NULL && a->have_dev)
-		dk = edge_device_get(&a->dev, EDGE_DEV_DEVICE_KEY);
-	if (pk == NULL || dk == NULL)
+	if (!device_keys(a, &pk, &dk))
 		return edge_usage(ctx,
 		    "which device? run edge-provision first or give --product-key and --device-key");
 	algo = gnutls_pubkey_get_pk_algorithm(a->csr_pub, NULL);
@@ -359,8 +459,8 @@ from_hub(struct activation *a, const char *action, const char *old_sn)
 	    edge_arg_choice(ctx, "issue-authority") != (algo == GNUTLS_PK_ECDSA))
 		return edge_usage(ctx, "--issue-authority %s does not match the %s key",
 		    edge_arg(ctx, "issue-authority"), auth);
-	if ((rc = edge_hubcfg_load(ctx, &cfg, true)) != EDGE_OK)
-		goto out;
+	if ((rc = hub(a)) != EDGE_OK)
+		return rc;
 
 	body = json_object_new_object();
 	if (old_sn != NULL)
@@ -374,7 +474,7 @@ from_hub(struct activation *a, const char *action, const char *old_sn)
 		struct edge_enos_param q[] = {
 			{ "action", action }, { "productKey", pk }, { "deviceKey", dk },
 		};
-		rc = edge_hub_call(&cfg.hub, "POST", CERTS_PATH, q, 3, body, &data,
+		rc = edge_hub_call(&a->cfg.hub, "POST", CERTS_PATH, q, 3, body, &data,
 		    NULL, &ctx->err);
 	}
 	json_object_put(body);
@@ -395,13 +495,13 @@ from_hub(struct activation *a, const char *action, const char *old_sn)
 	if ((rc = store(a, got.crt[0], roots, sn, a->pinned.n == 0 ||
 	    edge_arg(ctx, "ca") != NULL)) != EDGE_OK)
 		goto out;
-	report(ctx, got.crt[0], sn, action,
+	report(a, got.crt[0], sn, action,
 	    a->key ? EDGE_CERT_FILE : edge_arg(ctx, "output"), true);
+	rc = prune(a, sn, true);
 out:
 	json_object_put(data);
 	edge_certs_free(&got);
 	edge_certs_free(&answered_ca);
-	edge_hubcfg_free(&cfg);
 	return rc;
 }
 
@@ -426,6 +526,15 @@ activate(struct activation *a)
 			return keep_current(a, why);
 		}
 		renew = expires != 0;
+		if (renew && hub(a) == EDGE_EUSAGE) {
+			char na[32], why[sizeof(ctx->err.msg)];
+
+			snprintf(why, sizeof(why), "%s", ctx->err.msg);
+			edge_x509_time(expires, na, sizeof(na));
+			return edge_err(&ctx->err, EDGE_EUSAGE,
+			    "%s expires %s (in %lld days), within --renew-within %ld, but this gateway holds no application credentials (%s), so it cannot renew itself: the control node must renew it (see README, Renewal)",
+			    EDGE_CERT_FILE, na, days_until(expires), days, why);
+		}
 	} else if (expires > time(NULL) && !renew && !edge_flag(ctx, "force") &&
 	    edge_arg(ctx, "output") == NULL) {
 		return keep_current(a,
@@ -446,6 +555,7 @@ run(struct edge_ctx *ctx)
 
 	memset(&a, 0, sizeof(a));
 	a.ctx = ctx;
+	a.cfg_rc = 1;
 	if (edge_arg(ctx, "install") && (edge_flag(ctx, "renew") ||
 	    edge_arg(ctx, "renew-within") || edge_arg(ctx, "csr")))
 		return edge_usage(ctx, "--install takes no --csr, --renew or --renew-within");
@@ -491,6 +601,8 @@ out:
 	free(a.csr);
 	edge_device_free(&a.dev);
 	edge_certs_free(&a.pinned);
+	if (a.cfg_rc != 1)
+		edge_hubcfg_free(&a.cfg);
 	return rc;
 }
 

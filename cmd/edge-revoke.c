@@ -36,6 +36,7 @@ static const struct edge_opt opts[] = {
 	{ "reason", 'r', "REASON", 0, "RFC 5280 reason: unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, privilegeWithdrawn", NULL, EDGE_T_STRING, 0, 0 },
 	{ "product-key", 0, "PRODUCT_KEY", 0, "device's product key (default: from DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "device-key", 0, "DEVICE_KEY", 0, "device key (default: from DIR/device.json or the certificate's CN)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "superseded", 0, NULL, EDGE_OPT_CLI, "revoke every other valid certificate of the device, keeping --cert FILE's (default: DIR/cert.pem)", NULL, EDGE_T_FLAG, 0, 0 },
 	{ "reset", 0, NULL, EDGE_OPT_CLI, "on the edge: revoke its own certificate, then destroy key, device secret, certificate and cached token", NULL, EDGE_T_FLAG, 0, 0 },
 	{ "offline", 0, NULL, EDGE_OPT_CLI, "with --reset: destroy even if the hub cannot be reached, and queue the revocation for the next run", NULL, EDGE_T_FLAG, 0, 0 },
 	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN, to delete a token key on --reset: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
@@ -419,6 +420,32 @@ out:
 	return rc;
 }
 
+/*
+ * --superseded: every valid certificate of the device but t's is revoked as
+ * superseded (the control node's half of edge-activate's pruning, after
+ * the gateway installed the certificate it was sent).
+ */
+static int
+superseded(struct edge_ctx *ctx, struct edge_hub *hub, const struct target *t)
+{
+	json_object *gone = json_object_new_array();
+	size_t n;
+	int rc;
+
+	rc = edge_certsvc_supersede(hub, t->pk, t->dk, t->serial, gone,
+	    &ctx->err);
+	n = json_object_array_length(gone);
+	edge_result_str(ctx, "serial", t->serial);
+	edge_result_str(ctx, "reason", reason_name(t->reason));
+	edge_result_bool(ctx, "changed", n > 0);
+	json_object_object_add(ctx->result, "superseded", gone);
+	if (n > 0 || rc == EDGE_OK)
+		edge_out(ctx, "revoked %zu superseded certificate(s) of %s%s%s; kept serial %s\n",
+		    n, t->dk, n ? ": " : "", n ? json_object_to_json_string_ext(gone,
+		    JSON_C_TO_STRING_PLAIN) : "", t->serial);
+	return rc;
+}
+
 /* The options: which certificate, why, and --reset / --offline. */
 static int
 read_options(struct edge_ctx *ctx, struct target *t)
@@ -431,6 +458,13 @@ read_options(struct edge_ctx *ctx, struct target *t)
 	    (rc = parse_reason(ctx, edge_arg(ctx, "reason"), &t->reason)) !=
 	    EDGE_OK)
 		return rc;
+	if (edge_flag(ctx, "superseded")) {
+		if (edge_flag(ctx, "reset") || edge_arg(ctx, "serial") ||
+		    edge_arg(ctx, "reason") || edge_flag(ctx, "offline"))
+			return edge_usage(ctx, "--superseded keeps one certificate (--cert FILE, default cert.pem) and revokes the others as superseded; it takes no --serial, --reason, --reset or --offline");
+		t->reason = EDGE_REASON_SUPERSEDED;
+		return EDGE_OK;
+	}
 	if (edge_flag(ctx, "offline") && !edge_flag(ctx, "reset"))
 		return edge_usage(ctx, "--offline applies to --reset only");
 	if (edge_flag(ctx, "reset") && (edge_arg(ctx, "serial") ||
@@ -483,6 +517,10 @@ run(struct edge_ctx *ctx)
 	    (rc = cert_identity(ctx, AT_FDCWD, edge_arg(ctx, "cert"), t.serial,
 	    sizeof(t.serial), t.cn, sizeof(t.cn))) != EDGE_OK)
 		goto out;
+	if (edge_arg(ctx, "cert") == NULL && edge_flag(ctx, "superseded") &&
+	    (rc = cert_identity(ctx, dirfd, EDGE_CERT_FILE, t.serial,
+	    sizeof(t.serial), t.cn, sizeof(t.cn))) != EDGE_OK)
+		goto out;
 	if (edge_device_exists(dirfd) &&
 	    (rc = edge_device_load(dirfd, &dev, &ctx->err)) != EDGE_OK)
 		goto out;
@@ -504,11 +542,17 @@ run(struct edge_ctx *ctx)
 		pending = ctx->err;
 		memset(&ctx->err, 0, sizeof(ctx->err));
 	}
-	if ((rc = revoke_one(ctx, &cfg.hub, &t, &changed, &when)) != EDGE_OK)
+	if (edge_flag(ctx, "superseded")) {
+		rc = superseded(ctx, &cfg.hub, &t);
+	} else if ((rc = revoke_one(ctx, &cfg.hub, &t, &changed, &when)) ==
+	    EDGE_OK) {
+		if (!changed)
+			edge_note("serial %s is already revoked; nothing to do",
+			    t.serial);
+		report(ctx, &t, when, changed, false);
+	}
+	if (rc != EDGE_OK)
 		goto out;
-	if (!changed)
-		edge_note("serial %s is already revoked; nothing to do", t.serial);
-	report(ctx, &t, when, changed, false);
 	if (prc != EDGE_OK) {
 		ctx->err = pending;
 		rc = prc;
@@ -524,7 +568,7 @@ out:
 static const struct edge_tool tool = {
 	.name = "edge-revoke",
 	.summary = "Revoke a certificate by serial number at the hub; --reset also destroys the edge's key and secrets.",
-	.synopsis = "(--serial N | --cert FILE) [--reason REASON] [--product-key PK --device-key DK] [--json] | --reset [--offline]",
+	.synopsis = "(--serial N | --cert FILE) [--reason REASON] [--product-key PK --device-key DK] [--json] | --superseded [--cert FILE] | --reset [--offline]",
 	.options = opts,
 	.more_options = edge_hub_opts,
 	.run = run,

@@ -163,6 +163,112 @@ grep -qxF "$(openssl x509 -in "$T/other-ca.pem" -noout -fingerprint -sha256)" "$
 openssl verify -CAfile "$G/ca.pem" "$G/cert.pem" > "$T/v" 2>&1
 assert_grep "... openssl verifies cert.pem up to a self-signed root with the stored ca.pem" ": OK" "$T/v"
 
+# No orphaned certificates (decision 4): once cert.pem is stored, the device's
+# other valid certificates are revoked as superseded.  Judged on the hub's own
+# store (every certificate it issued) and its CRL read by openssl.
+valid_at_hub() { # valid_at_hub DEVICE_KEY: its serials that the hub's CRL does not list
+	openssl crl -in "$HUB_CRL" -noout -text > "$T/crl.txt" 2>/dev/null
+	for s in $(jq -r --arg dk "$1" '.certs[] | select(.deviceKey == $dk) | .certSN' "$T/hub/state.json"); do
+		h=$(perl -MMath::BigInt -e 'print uc(substr(Math::BigInt->new($ARGV[0])->as_hex, 2))' "$s")
+		grep -qi "Serial Number: 0*$h\$" "$T/crl.txt" || echo "$s"
+	done
+}
+superseded_at_hub() { # superseded_at_hub DECIMAL-SERIAL: on the CRL, revoked with reason 4
+	h=$(perl -MMath::BigInt -e 'print uc(substr(Math::BigInt->new($ARGV[0])->as_hex, 2))' "$1")
+	openssl crl -in "$HUB_CRL" -noout -text 2>/dev/null | grep -qi "Serial Number: 0*$h\$" &&
+	[ "$(jq -r --arg s "$1" '.certs[] | select(.certSN == $s) | .revokeReason' "$T/hub/state.json")" = 4 ]
+}
+certsn() { perl -MMath::BigInt -e 'print Math::BigInt->from_hex($ARGV[0])' "$(openssl x509 -in "$1" -noout -serial | cut -d= -f2)"; }
+W=$T/orphan; WC=$T/orphan-control; mkdir "$WC"
+edge_with_csr "$W" SN-ORPH
+edge-provision -q -d "$W" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-ORPH >/dev/null
+cp "$W/device.json" "$WC/device.json"
+dk=$(jq -r .deviceKey "$W/device.json")
+# An activation interrupted after the hub issued: the certificate went to a
+# file that never reached the state directory.
+edge-activate -q -d "$WC" $HUBOPTS --csr "$W/csr.pem" -o "$T/lost.pem" >/dev/null 2>&1
+lost=$(certsn "$T/lost.pem")
+assert_ok "activation after an interrupted one" edge-activate -d "$W" $HUBOPTS --json
+sn1=$(certsn "$W/cert.pem")
+assert_eq "... exactly one valid certificate at the hub: cert.pem's" "$(valid_at_hub "$dk")" "$sn1"
+superseded_at_hub "$lost" && ok "... the lost one is on the hub's CRL (openssl crl), reason superseded" || not_ok "... the lost one is on the hub's CRL (openssl crl), reason superseded"
+assert_json "... --json superseded lists it" "$T/out" '.superseded | join(",")' "$lost"
+assert_ok "renewal" edge-activate -d "$W" $HUBOPTS --renew --json
+sn2=$(certsn "$W/cert.pem")
+assert_eq "... leaves one valid certificate: the new one" "$(valid_at_hub "$dk")" "$sn2"
+assert_json "... superseded lists the old serial" "$T/out" '.superseded | join(",")' "$sn1"
+assert_ok "--force applies again" edge-activate -d "$W" $HUBOPTS --force --json
+sn3=$(certsn "$W/cert.pem")
+assert_eq "... leaves one valid certificate" "$(valid_at_hub "$dk")" "$sn3"
+# The hub fails after cert.pem is stored: exit 4, and a rerun finishes.
+fault "certificates?action=list http500 -1"
+assert_fails 4 "hub failing after cert.pem is stored" edge-activate -d "$W" $HUBOPTS --force --retries 0 --json
+assert_grep "... says stored, what failed, run again" "cert.pem stored; revoking superseded certificates failed: .*; run again" "$T/err"
+sn4=$(certsn "$W/cert.pem")
+[ "$sn4" != "$sn3" ] && ok "... the new certificate is stored" || not_ok "... the new certificate is stored"
+assert_eq "... two valid certificates for now" "$(valid_at_hub "$dk" | sort | tr '\n' ' ')" "$(printf '%s\n%s\n' "$sn3" "$sn4" | sort | tr '\n' ' ')"
+assert_ok "... a rerun with the hub failing still keeps cert.pem (exit 0)" edge-activate -d "$W" $HUBOPTS --retries 0 --json
+assert_grep "... and warns that pruning failed" "revoking superseded certificates failed" "$T/err"
+: > "$T/hub/faults"
+assert_ok "... a rerun with the hub back" edge-activate -d "$W" $HUBOPTS --json
+assert_json "... keeps cert.pem" "$T/out" .changed false
+assert_json "... and revokes the superseded one" "$T/out" '.superseded | join(",")' "$sn3"
+assert_eq "... one valid certificate left" "$(valid_at_hub "$dk")" "$sn4"
+assert_ok "offline, the keep path does not fail" edge-activate -d "$W" $HUBOPTS --api https://127.0.0.1:1 --retries 0 --json
+assert_json "... cert.pem kept" "$T/out" .action none
+
+# The renewal report (decision 5): days left and who renews, for every outcome.
+days_at() { # days_at FILE TIME: whole days from TIME to FILE's notAfter, rounded down
+	perl -e '$d = $ARGV[0] - $ARGV[1]; print $d >= 0 ? int($d / 86400) : -int((-$d + 86399) / 86400)' \
+	    "$(date -d "$(openssl x509 -in "$1" -noout -enddate | cut -d= -f2)" +%s)" "$2"
+}
+# assert_days LABEL CERT T0: --json days_left is what openssl's notAfter gives
+# at some second between T0 (taken before the run) and now.
+assert_days() {
+	_d=$(jq -r .days_left "$T/out")
+	if [ "$_d" = "$(days_at "$2" "$3")" ] || [ "$_d" = "$(days_at "$2" "$(date +%s)")" ]; then ok "$1"
+	else not_ok "$1"; diag "days_left $_d; notAfter $(openssl x509 -in "$2" -noout -enddate)"; fi
+}
+t0=$(date +%s)
+assert_ok "keep, with credentials" edge-activate -d "$W" $HUBOPTS --json
+assert_days "... days_left" "$W/cert.pem" "$t0"
+assert_json "... renewal gateway" "$T/out" .renewal gateway
+assert_not_grep "... no warning" "cannot renew itself" "$T/err"
+t0=$(date +%s)
+assert_ok "apply" edge-activate -d "$W" $HUBOPTS --force --json
+assert_days "... days_left" "$W/cert.pem" "$t0"
+assert_json "... renewal gateway" "$T/out" .renewal gateway
+t0=$(date +%s)
+assert_ok "renew" edge-activate -d "$W" $HUBOPTS --renew --valid-days 40 --json
+assert_days "... days_left of a 40-day certificate" "$W/cert.pem" "$t0"
+R=$T/renewal-by-control; RC=$T/rcn-control; mkdir "$RC"; edge_with_csr "$R" SN-RCN
+edge-provision -q -d "$RC" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-RCN >/dev/null
+edge-activate -q -d "$RC" $HUBOPTS --csr "$R/csr.pem" -o "$T/rcn.pem" >/dev/null 2>&1
+t0=$(date +%s)
+assert_ok "install without application credentials" edge-activate -d "$R" --install "$T/rcn.pem" --json
+assert_days "... days_left" "$R/cert.pem" "$t0"
+assert_json "... renewal control-node" "$T/out" .renewal control-node
+assert_grep "... the loud warning" "cert.pem expires .* (in [0-9]* days); this gateway holds no application credentials, so it cannot renew itself: the control node must renew it (see README, Renewal)" "$T/err"
+assert_eq "... said once" "$(grep -c 'cannot renew itself' "$T/err")" 1
+assert_ok "keep without application credentials" edge-activate -d "$R" --json
+assert_json "... renewal control-node" "$T/out" .renewal control-node
+assert_grep "... warns" "cannot renew itself" "$T/err"
+assert_fails 2 "--renew-within due, no credentials" edge-activate -d "$R" --renew-within 3650
+assert_grep "... exit 2 with the reason" "within --renew-within 3650, but this gateway holds no application credentials .*, so it cannot renew itself: the control node must renew it" "$T/err"
+if have_faketime; then
+	na=$(date -d "$(openssl x509 -in "$R/cert.pem" -noout -enddate | cut -d= -f2)" +%s)
+	at() { date -u -d "@$(($na + $1))" '+@%Y-%m-%d %H:%M:%S'; }
+	assert_ok "ten days before expiry (libfaketime)" at_time "$(at $((-10 * 86400 + 3600)))" edge-activate -d "$R" --json
+	assert_json "... days_left 9" "$T/out" .days_left 9
+	assert_grep "... warns with the days" "(in 9 days); this gateway holds no application credentials" "$T/err"
+	assert_fails 2 "... the timer's --renew-within 30 there: exit 2" at_time "$(at $((-10 * 86400 + 3600)))" edge-activate -d "$R" --renew-within 30
+	assert_grep "... with the reason" "cannot renew itself: the control node must renew it" "$T/err"
+	assert_ok "... the timer's --renew-within 30 sixty days before: nothing due" at_time "$(at $((-60 * 86400 + 3600)))" edge-activate -d "$R" --renew-within 30 --json
+	assert_json "... days_left 59" "$T/out" .days_left 59
+else
+	skip "near expiry under libfaketime" "faketime not installed"
+fi
+
 # Token key (SoftHSM2).
 softhsm_setup edge 1234
 echo 1234 > "$T/pin"

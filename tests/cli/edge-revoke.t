@@ -99,6 +99,39 @@ assert_ok "the next edge-revoke sends the queued revocation" edge-revoke -d "$T/
 crl_has "$snE" && ok "E on the CRL after the queue was sent" || not_ok "E on the CRL after the queue was sent"
 [ ! -e "$T/E/pending-revocations" ] && ok "queue emptied" || not_ok "queue emptied"
 
+# --superseded (decision 4): the control node applied with -o - and the
+# gateway installed with --install - (no credentials there); the control node
+# then revokes every other valid certificate of the device, keeping FILE's.
+valid_at_hub() { # valid_at_hub DEVICE_KEY: its serials that the hub's CRL does not list
+	for s in $(jq -r --arg dk "$1" '.certs[] | select(.deviceKey == $dk) | .certSN' "$T/hub/state.json"); do
+		crl_has "$s" || echo "$s"
+	done
+}
+G=$T/G; CN=$T/control; mkdir -p "$G" "$CN"
+edge-keygen -q -d "$G" >/dev/null
+edge-csr -q -d "$G" --ca "$HUB_CA" --locality Shanghai --org-unit Edge --cn G >/dev/null
+edge-provision -q -d "$CN" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial G >/dev/null
+edge-activate -q -d "$CN" $HUBOPTS --csr "$G/csr.pem" -o "$T/g-first.pem" >/dev/null 2>&1
+first=$(jq -r --arg dk G '[.certs[] | select(.deviceKey == $dk) | .certSN][0]' "$T/hub/state.json")
+edge-activate -d "$CN" $HUBOPTS --csr "$G/csr.pem" -o - 2>/dev/null | edge-activate -q -d "$G" --install - >/dev/null 2>&1
+snG=$(perl -MMath::BigInt -e 'print Math::BigInt->from_hex($ARGV[0])' "$(openssl x509 -in "$G/cert.pem" -noout -serial | cut -d= -f2)")
+assert_eq "two valid certificates before" "$(valid_at_hub G | wc -l)" 2
+assert_fails 2 "--superseded takes no --serial" edge-revoke -d "$CN" $HUBOPTS --superseded --serial 1
+assert_ok "--superseded --cert on the control node" edge-revoke -d "$CN" $HUBOPTS --superseded --cert "$G/cert.pem" --product-key "$HUB_PRODUCT_KEY" --device-key G --json
+assert_json "... reports the superseded serial" "$T/out" '.superseded | join(",")' "$first"
+assert_json "... and the one kept" "$T/out" .serial "$snG"
+assert_eq "... one valid certificate left at the hub (openssl crl): the installed one" "$(valid_at_hub G)" "$snG"
+assert_eq "... revoked with reason superseded (4)" "$(jq -r --arg s "$first" '.certs[] | select(.certSN == $s) | .revokeReason' "$T/hub/state.json")" 4
+assert_ok "a second run has nothing to do" edge-revoke -d "$CN" $HUBOPTS --superseded --cert "$G/cert.pem" --product-key "$HUB_PRODUCT_KEY" --device-key G --json
+assert_json "... unchanged" "$T/out" .changed false
+# On the gateway, without --cert: cert.pem is kept.
+edge H && ok "edge H activated" || not_ok "edge H activated"
+edge-activate -q -d "$T/control" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --device-key H --csr "$T/H/csr.pem" -o "$T/h-extra.pem" >/dev/null 2>&1
+snH=$(jq -r .certSN "$T/H/device.json")
+assert_eq "H has two valid certificates" "$(valid_at_hub H | wc -l)" 2
+assert_ok "--superseded on the gateway keeps cert.pem" edge-revoke -d "$T/H" $HUBOPTS --superseded
+assert_eq "... one valid certificate left: cert.pem's" "$(valid_at_hub H)" "$snH"
+
 # Reset of a token edge: the key objects leave the token.
 softhsm_setup edge 1234
 echo 1234 > "$T/pin"

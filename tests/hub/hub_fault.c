@@ -12,6 +12,11 @@
  *			issued by the same CA (the cloud client's certificate)
  *	slow		the real answer after a 5 s delay
  *
+ * PATH-PART is matched against the path followed by "?action=ACTION" when
+ * the request has an action parameter, so "certificates?action=list" hits
+ * List Certificate only (the answer is replaced after the hub acted: a
+ * fault on a revoke still revokes).
+ *
  * The file is rewritten as counts run down; the token endpoint is never
  * affected, and the CA endpoints only by a line whose PATH-PART starts with
  * "/enos/CA/", so "*" leaves tests able to fetch the root.  The caller holds
@@ -127,16 +132,20 @@ void
 hub_fault_apply(struct hub *h, const struct hub_req *rq, struct hub_resp *rs)
 {
 	struct fault f[MAX_FAULTS];
+	const char *action = hub_param(rq, "action");
+	char where[512];
 	int n = load(h, f), i;
-
 	bool api = strncmp(rq->path, "/connect-service/", 17) == 0;
 
 	if (n == 0)
 		return;
+	/* "certificates?action=list" names one action of an endpoint. */
+	snprintf(where, sizeof(where), "%s%s%s", rq->path,
+	    action ? "?action=" : "", action ? action : "");
 	/* The CA endpoints only for a line that names them ("/enos/CA/crl"). */
 	for (i = 0; i < n; i++)
 		if (api ? strcmp(f[i].part, "*") == 0 ||
-		    strstr(rq->path, f[i].part) != NULL :
+		    strstr(where, f[i].part) != NULL :
 		    strncmp(f[i].part, "/enos/CA/", 9) == 0 &&
 		    strstr(rq->path, f[i].part) != NULL)
 			break;
