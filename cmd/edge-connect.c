@@ -90,6 +90,7 @@ struct app {
 	struct edge_exec_pool jobs;
 	/* progress */
 	unsigned long long rejected, received;
+	char codes[64];		/* the distinct codes of the rejections, "900, 800" */
 	bool stopping, stdout_broken;
 	long long stop_deadline, reply_by;	/* reply_by -1: not waiting yet */
 };
@@ -310,6 +311,20 @@ start_job(struct app *a, const char *topic, json_object *id, const char *input)
 		send_reply(a, topic, id, 1102, NULL, err.msg);
 }
 
+/* Add code to the list codes ("900, 800") unless it is there or it is full. */
+static void
+add_code(char *codes, size_t size, const char *code)
+{
+	size_t len = strlen(codes), n = strlen(code);
+	const char *p;
+
+	for (p = codes; (p = strstr(p, code)) != NULL; p += n)
+		if ((p == codes || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+			return;
+	if (len + n + 3 < size)
+		snprintf(codes + len, size - len, "%s%s", len ? ", " : "", code);
+}
+
 /* A reply from the hub to one of our messages. */
 static void
 hub_reply(struct app *a, const char *topic, json_object *o)
@@ -322,6 +337,7 @@ hub_reply(struct app *a, const char *topic, json_object *o)
 		return;
 	}
 	a->rejected++;
+	add_code(a->codes, sizeof(a->codes), ack.code ? ack.code : "none");
 	edge_warn("hub rejected message %s on %s: code %s%s%s",
 	    ack.id ? ack.id : "(no id)", topic, ack.code ? ack.code : "(none)",
 	    ack.message ? ": " : "", ack.message ? ack.message : "");
@@ -490,6 +506,23 @@ timed_out(struct app *a)
 		    a->s.lasterr[0] && a->s.state != EDGE_SESSION_UP ? "; " : "",
 		    a->s.lasterr[0] && a->s.state != EDGE_SESSION_UP ? a->s.lasterr : "");
 	return EDGE_OK;
+}
+
+/*
+ * A bounded run (--exit-on-eof, --count) whose messages the hub rejected
+ * fails with exit 5 (the counts are kept in --json): a smoke test or a batch
+ * must not pass when the hub refused what it sent.
+ */
+static int
+rejections(struct app *a)
+{
+	if (a->rejected == 0 || (!a->exit_on_eof && a->count <= 0))
+		return EDGE_OK;
+	a->ctx->keep_result = true;
+	return edge_err(&a->ctx->err, EDGE_EREFUSED,
+	    "the hub rejected %llu of %llu message%s (code%s %s)", a->rejected,
+	    a->s.sent, a->s.sent == 1 ? "" : "s",
+	    strchr(a->codes, ',') ? "s" : "", a->codes);
 }
 
 /* The outbox's done mark kept, the counts told: how the run ended (rc). */
@@ -696,6 +729,8 @@ run(struct edge_ctx *ctx)
 		session_setup(&a);
 		rc = loop(&a);
 		edge_session_end(&a.s);	/* DISCONNECT while up */
+		if (rc == EDGE_OK)
+			rc = rejections(&a);
 	}
 	rc = report(&a, rc);
 	teardown(&a);

@@ -259,8 +259,11 @@ printf '%s\n' '{"temp":20.5}' '{"bogus":1}' '{"temp":"warm"}' \
 # last PUBACK (--reply-wait).
 timeout $(slow 30) edge-connect -d "$G" --exit-on-eof --json < "$T/in" > "$T/ec.out" 2> "$T/ec.err"
 rc=$?
-assert_eq "edge-connect sends five lines to the stand-in" "$rc" 0
+assert_eq "edge-connect sends five lines to the stand-in; two rejected: exit 5" "$rc" 5
+assert_grep "... the error line counts them and lists the codes" \
+    "^edge-connect: the hub rejected 2 of 5 messages (codes 900, 800)$" "$T/ec.err"
 cp "$T/ec.out" "$T/out"
+assert_json "... --json keeps the counts beside the error" "$T/out" .error.code 5
 assert_json "... all five acknowledged (PUBACK)" "$T/out" .acknowledged 5
 assert_json "... two rejected by the hub's real replies" "$T/out" .rejected 2
 assert_grep "... the unknown point with code 900 and EnOS's message" \
@@ -273,9 +276,13 @@ assert_eq "... with -vv the accepted ones are logged with their ids" "$(grep -c 
 for i in 1 2 3; do
 	printf '%s\n' '{"temp":1}' '{"bogus":1}' | timeout $(slow 30) edge-connect -d "$G" --exit-on-eof --json > "$T/ec.out" 2> "$T/ec.err"
 	rc=$?
-	assert_eq "a refused second message, input closed at once ($i): exit 0" "$rc" 0
+	assert_eq "a refused second message, input closed at once ($i): exit 5" "$rc" 5
 	assert_json "... counted as rejected ($i)" "$T/ec.out" '"\(.rejected) \(.unanswered)"' '1 0'
 done
+echo '{"temp":1}' | timeout $(slow 30) edge-connect -d "$G" --exit-on-eof --json > "$T/ec.out" 2> "$T/ec.err"
+rc=$?
+assert_eq "an accepted line alone: exit 0" "$rc" 0
+assert_json "... none rejected, none unanswered" "$T/ec.out" '"\(.acknowledged) \(.rejected) \(.unanswered)"' '1 0 0'
 
 # The stand-in never answers thing.topo.*: the wait for replies is bounded.
 printf '%s\n' '{"temp":1}' '{"method":"thing.topo.get","params":{}}' > "$T/topo"
