@@ -33,6 +33,7 @@ static const struct edge_opt opts[] = {
 	{ "portal", 0, "URL", 0, "hub portal (CA and CRL host), recorded in DIR/device.json for the other tools", NULL, EDGE_T_STRING, 0, 0 },
 	{ "mqtt", 0, "URL", 0, "hub MQTT broker, mqtts://host:port, recorded in DIR/device.json for edge-connect", NULL, EDGE_T_STRING, 0, 0 },
 	{ "force", 'f', NULL, EDGE_OPT_CLI, "provision again, replacing the stored device", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "takeover", 0, NULL, EDGE_OPT_CLI, "fetch the secret of a device another gateway activated, moving its identity here (replacing hardware)", NULL, EDGE_T_FLAG, 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
@@ -59,7 +60,8 @@ valid_timezone(const char *s)
 }
 
 static void
-report(struct edge_ctx *ctx, const struct edge_device *d, bool changed)
+report(struct edge_ctx *ctx, const struct edge_device *d, bool changed,
+    bool takeover)
 {
 	json_object *rec = edge_device_json(d);
 
@@ -67,6 +69,7 @@ report(struct edge_ctx *ctx, const struct edge_device *d, bool changed)
 		json_object_object_add(ctx->result, k, json_object_get(v));
 	json_object_put(rec);
 	edge_result_bool(ctx, "changed", changed);
+	edge_result_bool(ctx, "takeover", takeover);
 	if (!changed)
 		edge_note("already provisioned as %s (device key %s); nothing to do",
 		    edge_device_get(d, EDGE_DEV_ASSET_ID),
@@ -100,9 +103,50 @@ take_answer(struct edge_ctx *ctx, json_object *data, struct edge_device *d,
 	return edge_device_set(d, EDGE_DEV_ASSET_ID, asset);
 }
 
+/*
+ * One identity, one gateway: a device the hub reports as activated (EnOS Get
+ * Device status other than "inactive": a gateway has logged in with its
+ * secret) is fetched only by the gateway whose device.json records it
+ * (recorded), or with --takeover (*took).  A hub that reports no status
+ * cannot tell, and is not asked to.
+ */
+static int
+check_owner(struct edge_ctx *ctx, json_object *data, const char *dk,
+    bool recorded, bool *took)
+{
+	const char *status = NULL;
+	char when[64] = "";
+	long long ms;
+	time_t t;
+	struct tm tm;
+	int rc;
+
+	if ((rc = edge_json_opt_string(data, "status", "hub device answer",
+	    &status, &ctx->err)) != EDGE_OK)
+		return rc;
+	if (status == NULL || strcmp(status, "inactive") == 0 || recorded)
+		return EDGE_OK;
+	if (edge_flag(ctx, "takeover")) {
+		*took = true;
+		edge_note("%s: taking over the identity of the gateway that activated it; edge-activate revokes that gateway's certificates when it installs this one's",
+		    dk);
+		return EDGE_OK;
+	}
+	if (edge_json_int(data, "activeTime", "", &ms, NULL) == EDGE_OK &&
+	    ms > 0) {
+		t = (time_t)(ms / 1000);
+		if (gmtime_r(&t, &tm) != NULL)
+			strftime(when, sizeof(when), " (activated %Y-%m-%dT%H:%M:%SZ)",
+			    &tm);
+	}
+	return edge_err(&ctx->err, EDGE_EREFUSED,
+	    "%s: device already activated by another gateway%s; --takeover moves its identity here",
+	    dk, when);
+}
+
 static int
 register_device(struct edge_ctx *ctx, struct edge_hub *hub,
-    struct edge_device *d, int dirfd)
+    struct edge_device *d, int dirfd, bool recorded, bool *took)
 {
 	const char *pk = edge_device_get(d, EDGE_DEV_PRODUCT_KEY);
 	const char *dk = edge_device_get(d, EDGE_DEV_DEVICE_KEY);
@@ -140,6 +184,8 @@ register_device(struct edge_ctx *ctx, struct edge_hub *hub,
 		    dk);
 		rc = edge_hub_call(hub, "GET", DEVICES_PATH, get, 3, NULL, &data,
 		    NULL, &ctx->err);
+		if (rc == EDGE_OK)
+			rc = check_owner(ctx, data, dk, recorded, took);
 	}
 	if (rc != EDGE_OK)
 		goto out;
@@ -201,11 +247,13 @@ out:
 	return rc;
 }
 
-/* The options, checked; *tz defaults to the local time zone (in tzbuf). */
+/* The options, checked. */
 static int
 check_options(struct edge_ctx *ctx, const char *pk, const char *sn,
-    const char **tz, char *tzbuf, size_t tzlen, bool via_mqtt)
+    bool via_mqtt)
 {
+	const char *tz = edge_arg(ctx, "timezone");
+
 	if (pk == NULL)
 		return edge_usage(ctx, "missing --product-key");
 	if (sn == NULL)
@@ -215,18 +263,84 @@ check_options(struct edge_ctx *ctx, const char *pk, const char *sn,
 	if (!edge_device_key_valid(sn))
 		return edge_usage(ctx,
 		    "--serial %s: use 1 to 64 letters, digits, '_', '-', '.' or ':'", sn);
-	if (*tz == NULL) {
-		local_timezone(tzbuf, tzlen);
-		*tz = tzbuf;
-	} else if (!valid_timezone(*tz)) {
+	if (tz != NULL && !valid_timezone(tz))
 		return edge_usage(ctx, "--timezone %s: expected +HH:MM or -HH:MM",
-		    *tz);
-	}
+		    tz);
 	if (via_mqtt && edge_arg(ctx, "product-secret") == NULL)
 		return edge_usage(ctx, "--via mqtt needs --product-secret");
 	if (via_mqtt && edge_arg(ctx, "activation-url") == NULL &&
 	    edge_arg(ctx, "mqtt") == NULL)
 		return edge_usage(ctx, "--via mqtt needs --activation-url or --mqtt");
+	if (via_mqtt && edge_flag(ctx, "takeover"))
+		return edge_usage(ctx,
+		    "--takeover needs --via api: the hub refuses to activate an activated device over MQTT");
+	return EDGE_OK;
+}
+
+/*
+ * The record to store: the options given over what device.json records.
+ * For the same device (re-provisioning after edge-revoke --reset, or with
+ * --force) every field not given is kept; for another device (--force) only
+ * the gateway's time zone.  The hub addresses are options resolved with
+ * device.json's as a layer (edge_tool.c), so they are kept either way.
+ */
+static int
+new_record(struct edge_ctx *ctx, struct edge_device *d,
+    const struct edge_device *old, bool same, const char *api)
+{
+	const char *pk = edge_arg(ctx, "product-key"), *sn = edge_arg(ctx, "serial");
+	const char *name = edge_arg(ctx, "device-name");
+	const char *license = edge_arg(ctx, "license");
+	const char *tz = edge_arg(ctx, "timezone");
+	char tzbuf[16];
+	int f, rc = EDGE_OK;
+
+	for (f = 0; f < EDGE_DEV_N && rc == EDGE_OK; f++)
+		if (same || f == EDGE_DEV_TIMEZONE)
+			rc = edge_device_set(d, f, edge_device_get(old, f));
+	if (name == NULL)
+		name = same && edge_device_get(d, EDGE_DEV_NAME) != NULL ?
+		    edge_device_get(d, EDGE_DEV_NAME) : sn;
+	if (tz == NULL && edge_device_get(d, EDGE_DEV_TIMEZONE) == NULL) {
+		local_timezone(tzbuf, sizeof(tzbuf));
+		tz = tzbuf;
+	}
+	if (rc != EDGE_OK ||
+	    edge_device_set(d, EDGE_DEV_PRODUCT_KEY, pk) ||
+	    edge_device_set(d, EDGE_DEV_DEVICE_KEY, sn) ||
+	    edge_device_set(d, EDGE_DEV_SERIAL, sn) ||
+	    (license != NULL && edge_device_set(d, EDGE_DEV_LICENSE, license)) ||
+	    edge_device_set(d, EDGE_DEV_NAME, name) ||
+	    (tz != NULL && edge_device_set(d, EDGE_DEV_TIMEZONE, tz)) ||
+	    edge_device_set(d, EDGE_DEV_API, api) ||
+	    edge_device_set(d, EDGE_DEV_PORTAL, edge_arg(ctx, "portal")) ||
+	    edge_device_set(d, EDGE_DEV_MQTT, edge_arg(ctx, "mqtt")))
+		return edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
+	return EDGE_OK;
+}
+
+/*
+ * DIR/device.json as it is: *old loaded (empty when there is none, or with
+ * --force when it cannot be read: it is replaced), *same when it records
+ * this product key and serial.
+ */
+static int
+load_old(struct edge_ctx *ctx, int dirfd, struct edge_device *old, bool *same)
+{
+	const char *pk = edge_arg(ctx, "product-key"), *sn = edge_arg(ctx, "serial");
+	int rc;
+
+	*same = false;
+	if (!edge_device_exists(dirfd))
+		return EDGE_OK;
+	if ((rc = edge_device_load(dirfd, old, &ctx->err)) != EDGE_OK) {
+		if (!edge_flag(ctx, "force"))
+			return rc;
+		memset(&ctx->err, 0, sizeof(ctx->err));
+		return EDGE_OK;
+	}
+	*same = strcmp(edge_device_get(old, EDGE_DEV_PRODUCT_KEY), pk) == 0 &&
+	    strcmp(edge_device_get(old, EDGE_DEV_DEVICE_KEY), sn) == 0;
 	return EDGE_OK;
 }
 
@@ -237,28 +351,23 @@ run(struct edge_ctx *ctx)
 	struct edge_device d = { { 0 } }, old = { { 0 } };
 	const char *pk = edge_arg(ctx, "product-key");
 	const char *sn = edge_arg(ctx, "serial");
-	const char *tz = edge_arg(ctx, "timezone");
 	bool via_mqtt = edge_arg_choice(ctx, "via") == 1;	/* "api|mqtt" */
-	char tzbuf[16];
+	bool same, took = false;
 	int dirfd, rc;
 
 	memset(&cfg, 0, sizeof(cfg));
-	if ((rc = check_options(ctx, pk, sn, &tz, tzbuf, sizeof(tzbuf),
-	    via_mqtt)) != EDGE_OK)
+	if ((rc = check_options(ctx, pk, sn, via_mqtt)) != EDGE_OK)
 		return rc;
 	if ((rc = edge_ctx_dirfd(ctx, &dirfd)) != EDGE_OK)
 		return rc;
+	if ((rc = load_old(ctx, dirfd, &old, &same)) != EDGE_OK)
+		goto out;
 
 	/* Idempotent: the same product and serial are already provisioned. */
-	if (edge_device_exists(dirfd) && !edge_flag(ctx, "force")) {
-		if ((rc = edge_device_load(dirfd, &old, &ctx->err)) != EDGE_OK)
-			goto out;
-		bool same = strcmp(edge_device_get(&old, EDGE_DEV_PRODUCT_KEY),
-		    pk) == 0 && strcmp(edge_device_get(&old, EDGE_DEV_DEVICE_KEY),
-		    sn) == 0;
-
+	if (edge_device_get(&old, EDGE_DEV_PRODUCT_KEY) != NULL &&
+	    !edge_flag(ctx, "force")) {
 		if (same && edge_file_exists(dirfd, EDGE_DEVICE_SECRET)) {
-			report(ctx, &old, false);
+			report(ctx, &old, false, false);
 			goto out;
 		}
 		/* Same device without its secret (after a reset): fetch it again. */
@@ -271,28 +380,16 @@ run(struct edge_ctx *ctx)
 			goto out;
 		}
 	}
-	if ((rc = edge_hubcfg_load(ctx, &cfg, !via_mqtt)) != EDGE_OK)
+	if ((rc = edge_hubcfg_load(ctx, &cfg, !via_mqtt)) != EDGE_OK ||
+	    (rc = new_record(ctx, &d, &old, same, cfg.hub.api)) != EDGE_OK)
 		goto out;
-	if (edge_device_set(&d, EDGE_DEV_PRODUCT_KEY, pk) ||
-	    edge_device_set(&d, EDGE_DEV_DEVICE_KEY, sn) ||
-	    edge_device_set(&d, EDGE_DEV_SERIAL, sn) ||
-	    edge_device_set(&d, EDGE_DEV_LICENSE, edge_arg(ctx, "license")) ||
-	    edge_device_set(&d, EDGE_DEV_NAME, edge_arg(ctx, "device-name") ?
-	    edge_arg(ctx, "device-name") : sn) ||
-	    edge_device_set(&d, EDGE_DEV_TIMEZONE, tz) ||
-	    edge_device_set(&d, EDGE_DEV_API, cfg.hub.api) ||
-	    edge_device_set(&d, EDGE_DEV_PORTAL, edge_arg(ctx, "portal")) ||
-	    edge_device_set(&d, EDGE_DEV_MQTT, edge_arg(ctx, "mqtt"))) {
-		rc = edge_err(&ctx->err, EDGE_EFAIL, "out of memory");
-		goto out;
-	}
 	if (via_mqtt)
 		rc = activate_device(ctx, &cfg.hub, &d, dirfd);
 	else
-		rc = register_device(ctx, &cfg.hub, &d, dirfd);
+		rc = register_device(ctx, &cfg.hub, &d, dirfd, same, &took);
 	if (rc != EDGE_OK)
 		goto out;
-	report(ctx, &d, true);
+	report(ctx, &d, true, took);
 out:
 	edge_device_free(&d);
 	edge_device_free(&old);

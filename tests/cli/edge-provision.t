@@ -33,6 +33,7 @@ assert_grep "names both devices" "already provisioned as $HUB_PRODUCT_KEY/SN-P1"
 S2=$T/gw2; mkdir "$S2"
 assert_ok "device that already exists at the hub is fetched" edge-provision -d "$S2" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-P1 --json
 assert_json "same assetId" "$T/out" .asset_id "$asset"
+assert_json "not a takeover: nobody had activated it yet" "$T/out" .takeover false
 assert_eq "same device secret" "$(digest "$S2/device.secret")" "$(digest "$S/device.secret")"
 
 # Credentials from the environment instead of a file.
@@ -129,5 +130,51 @@ assert_ok "answer too slow, the device was created: the retry fetches it" edge-p
 assert_json "provisioned after a timeout" "$T/out" .changed true
 [ -s "$F/device.secret" ] && ok "device secret stored after the recovery" || not_ok "device secret stored after the recovery"
 : > "$T/hub/faults"
+
+# ---- one identity, one gateway (and re-provisioning keeps device.json) ------
+# G: a gateway that provisioned SN-T1, activated and logged in (the hub's
+# Get Device status is no longer "inactive").
+G=$T/owner; edge_with_csr "$G" SN-T1
+printf 'hub_ca = %s\ncredentials = %s\n' "$HUB_CA" "$HUB_CREDENTIALS" > "$G/edge.conf"
+assert_ok "the owner provisions with --portal and --mqtt" edge-provision -d "$G" --api "$HUB_API" --product-key "$HUB_PRODUCT_KEY" \
+    --serial SN-T1 --license LIC-T1 --device-name "Pump 1" --timezone +05:30 --portal "$HUB_PORTAL" --mqtt "$HUB_MQTT"
+assert_ok "the owner activates" edge-activate -q -d "$G"
+assert_ok "the owner connects: the hub marks the device activated" timeout $(slow 30) edge-connect -q -d "$G" --exit-on-eof < /dev/null
+I=$T/impostor; mkdir "$I"
+assert_fails 5 "an impostor with the same serial is refused" edge-provision -d "$I" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-T1
+assert_grep "the reason is named, with the activation date" \
+    "SN-T1: device already activated by another gateway (activated $(date -u +%Y)-.*Z); --takeover moves its identity here" "$T/err"
+assert_one_error_line edge-provision
+assert_eq "nothing written for the impostor" "$(ls -A "$I" | grep -v hub-token | tr '\n' ' ')" ""
+assert_fails 5 "--force does not get past it either" edge-provision -d "$I" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-T1 --force
+assert_fails 2 "--takeover with --via mqtt is a usage error" edge-provision -d "$I" --via mqtt --product-key "$HUB_PRODUCT_KEY" \
+    --product-secret "file:$HUB_PRODUCT_SECRET_FILE" --activation-url "$HUB_MQTT_ACTIVATE" --hub-ca "$HUB_CA" --serial SN-T1 --takeover
+assert_ok "--takeover fetches the secret anyway" edge-provision -d "$I" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-T1 --takeover --json
+assert_json "--json says it was a takeover" "$T/out" .takeover true
+assert_grep "and a note says what happens to the old gateway" "revokes that gateway's certificates" "$T/err"
+assert_eq "the same device secret (EnOS has no secret rotation)" "$(digest "$I/device.secret")" "$(digest "$G/device.secret")"
+assert_ok "the owner re-runs its provisioning" edge-provision -d "$G" --product-key "$HUB_PRODUCT_KEY" --serial SN-T1 --json
+assert_json "nothing to do" "$T/out" .changed false
+assert_ok "the owner re-runs with --force: device.json records it, so no takeover" \
+    edge-provision -d "$G" --product-key "$HUB_PRODUCT_KEY" --serial SN-T1 --force --json
+assert_json "changed, not a takeover" "$T/out" '"\(.changed) \(.takeover)"' "true false"
+assert_json "--force keeps the portal" "$G/device.json" .portal "$HUB_PORTAL"
+assert_ok "the owner is reset" edge-revoke -d "$G" --reset
+[ ! -e "$G/device.secret" ] && [ -e "$G/device.json" ] && ok "reset removed the secret, kept device.json" ||
+    not_ok "reset removed the secret, kept device.json"
+assert_ok "re-provisioning after the reset, no --portal or --mqtt" edge-provision -d "$G" --product-key "$HUB_PRODUCT_KEY" --serial SN-T1 --json
+assert_json "not a takeover" "$T/out" .takeover false
+assert_json "device.json keeps everything it was not told to change" "$G/device.json" \
+    '"\(.api) \(.portal) \(.mqtt) \(.license) \(.deviceName) \(.timezone)"' \
+    "$HUB_API $HUB_PORTAL $HUB_MQTT LIC-T1 Pump 1 +05:30"
+assert_ok "--license changes the license alone" edge-provision -d "$G" --product-key "$HUB_PRODUCT_KEY" --serial SN-T1 --force --license LIC-T2
+assert_json "license changed, the rest kept" "$G/device.json" '"\(.license) \(.deviceName) \(.mqtt)"' "LIC-T2 Pump 1 $HUB_MQTT"
+edge_with_csr "$G" SN-T1
+assert_ok "the re-enrolled gateway activates" edge-activate -q -d "$G"
+assert_ok "and connects with the kept mqtt address" timeout $(slow 30) edge-connect -q -d "$G" --exit-on-eof < /dev/null
+assert_ok "--force to another serial keeps the hub addresses and time zone" \
+    edge-provision -d "$G" --product-key "$HUB_PRODUCT_KEY" --serial SN-T9 --force
+assert_json "not the old device's license or name" "$G/device.json" \
+    '"\(.license) \(.deviceName) \(.portal) \(.mqtt) \(.timezone)"' "null SN-T9 $HUB_PORTAL $HUB_MQTT +05:30"
 
 done_testing
