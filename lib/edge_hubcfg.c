@@ -81,7 +81,7 @@ edge_hubcfg_load(struct edge_ctx *ctx, struct edge_hubcfg *cfg,
 	if (!need_credentials)
 		return EDGE_OK;
 	if (h->api == NULL)
-		return edge_usage(ctx, "no hub address: give --api URL or api = URL in edge.conf");
+		return edge_usage(ctx, "no hub address: give --api URL or api = URL in edge.conf (edge-provision --api records it in device.json)");
 	if (h->org_id == NULL || h->access_key == NULL || h->secret_key == NULL)
 		return edge_usage(ctx,
 		    "missing application credentials (%s%s%s): give --credentials FILE or --org-id, --access-key and --secret-key",

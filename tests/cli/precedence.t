@@ -92,4 +92,8 @@ assert_grep "names the key" "productKey" "$T/err"
 assert_ok "edge-keygen, which does not need the device, does not mind" edge-keygen -q -d "$G" --force -o "$T/other.pem"
 cp "$T/good.json" "$G/device.json"
 
+# edge-revoke takes the api from device.json too.
+assert_ok "bare edge-revoke --reset uses device.json's api" edge-revoke -d "$G" --reset --json
+assert_json "it revoked the certificate at the hub" "$T/out" .changed true
+
 done_testing
