@@ -127,15 +127,6 @@ cmp -s "$HUB_CREDENTIALS" "$T/gw2/renew.credentials" && ok "gw2: ... the credent
 assert_grep "gw2: edge.conf names them" "^credentials = $T/gw2/renew.credentials\$" "$T/gw2/edge.conf"
 [ -f "$T/gw2/systemd/edge-renew.timer" ] && [ -f "$T/gw2/systemd/edge-renew.service.d/edgecert.conf" ] &&
 	ok "gw2: edge-renew.timer and its drop-in installed" || not_ok "gw2: edge-renew.timer and its drop-in installed"
-# The unit's command as installed (the drop-in's EDGE_DIR and ExecStart), due now.
-d=$T/gw2/systemd/edge-renew.service.d/edgecert.conf
-cmd=$(sed -n 's/^ExecStart=\(..*\)/\1/p' "$d" | sed 's/--renew-within 30$/--renew-within 3650/')
-gdir=$(sed -n 's/^Environment=EDGE_DIR=//p' "$d")
-sn1=$(openssl x509 -in "$T/gw2/cert.pem" -noout -serial)
-assert_ok "gw2: '$cmd' renews without a person" env -i PATH=/usr/bin:/bin EDGE_DIR="$gdir" $cmd
-sn2=$(openssl x509 -in "$T/gw2/cert.pem" -noout -serial)
-[ "$sn1" != "$sn2" ] && ok "gw2: a new certificate" || not_ok "gw2: a new certificate"
-
 [ -f "$C/ANS-0001/device.secret" ] && cmp -s "$C/ANS-0001/device.secret" "$T/gw1/device.secret" &&
 	ok "the device secret was pushed from the controller" || not_ok "the device secret was pushed from the controller"
 
@@ -158,9 +149,21 @@ done
 [ -z "$leak" ] && ok "no secret in the ansible output" || not_ok "no secret in the ansible output"
 assert_grep "the secret push is censored" "censored" "$T/all"
 
+# --- gateway renewal: the unit's command as installed (the drop-in's EDGE_DIR and
+# ExecStart), with a window that makes it due now (after the second run, whose CRL it changes).
+d=$T/gw2/systemd/edge-renew.service.d/edgecert.conf
+cmd=$(sed -n 's/^ExecStart=\(..*\)/\1/p' "$d" | sed 's/--renew-within 30$/--renew-within 3650/')
+gdir=$(sed -n 's/^Environment=EDGE_DIR=//p' "$d")
+sn1=$(openssl x509 -in "$T/gw2/cert.pem" -noout -serial)
+cp "$T/gw2/cert.pem" "$T/gw2-old.pem"
+assert_ok "gw2: '$cmd' renews without a person" env -i PATH=/usr/bin:/bin EDGE_DIR="$gdir" $cmd
+sn2=$(openssl x509 -in "$T/gw2/cert.pem" -noout -serial)
+[ "$sn1" != "$sn2" ] && ok "gw2: a new certificate" || not_ok "gw2: a new certificate"
+
 # --- control-node renewal: a rerun within edge_renew_days renews from the controller --
 old1=$(openssl x509 -in "$T/gw1/cert.pem" -noout -serial)
 old3=$(openssl x509 -in "$T/gw3/cert.pem" -noout -serial)
+cp "$T/gw1/cert.pem" "$T/gw1-old.pem"; cp "$T/gw3/cert.pem" "$T/gw3-old.pem"
 assert_ok "a rerun with edge_renew_days=3650 (all due)" play -e edge_renew_days=3650
 cp "$T/out" "$T/run3"
 assert_eq "rerun: every host failed=0" "$(recap failed | tr '\n' ' ')" "gw1=0 gw2=0 gw3=0 "
@@ -173,6 +176,18 @@ for h in gw1 gw3; do
 		ok "$h: still no credentials kept" || not_ok "$h: still no credentials kept"
 done
 assert_grep "rerun: the loud line again" "WARNING: RENEWAL=control-node: ANS-0001" "$T/run3"
+assert_grep "rerun: the controller revoked the superseded certificates" "TASK \\[Revoke the device's other certificates as superseded" "$T/run3"
+# Independent of the play's word: the hub's CRL lists every replaced certificate, and
+# none of the current ones (one gateway, one valid certificate).
+for h in gw1 gw2 gw3; do
+	edge-crl-update -q -d "$T/$h" >/dev/null 2>&1
+	assert_fails 8 "$h: the replaced certificate is on the hub's CRL" edge-crl-update -d "$T/$h" --check "$T/$h-old.pem"
+	assert_ok "$h: the current one is not" edge-crl-update -d "$T/$h" --check "$T/$h/cert.pem"
+	openssl crl -in "$T/$h/crl.pem" -noout -text > "$T/crltext" 2>&1
+	s_old=$(openssl x509 -in "$T/$h-old.pem" -noout -serial | sed 's/serial=//')
+	grep -qi "Serial Number: $s_old\$" "$T/crltext" && ok "$h: openssl crl lists the replaced serial" ||
+		not_ok "$h: openssl crl lists the replaced serial $s_old"
+done
 cat "$T/run3" >> "$T/all"
 grep -qF -e "$(cat "$HUB_SECRET_KEY_FILE")" "$T/all" && not_ok "no secret in the rerun's output" || ok "no secret in the rerun's output"
 
