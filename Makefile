@@ -191,7 +191,8 @@ DEB_PACKAGES := build-essential pkg-config git ca-certificates procps perl jq cu
 	gnutls-bin openssl p11-kit p11-kit-modules softhsm2 libengine-pkcs11-openssl \
 	mosquitto mosquitto-clients go-md2man mandoc zsh clang libclang-rt-14-dev strace gdb valgrind cppcheck clang-tidy \
 	swtpm swtpm-tools tpm2-abrmd libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 \
-	libtpm2-pkcs11-tools tpm2-tools dbus ansible-core faketime
+	libtpm2-pkcs11-tools tpm2-tools dbus ansible-core faketime \
+	openssh-server openssh-client
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_PACKAGES)
