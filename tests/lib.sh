@@ -47,6 +47,12 @@ not_ok() {
 	if [ -n "${T:-}" ] && [ -f "$T/out" ]; then sed 's/^/#   stdout: /' "$T/out" | head -20; fi
 }
 skip() { _n=$((_n + 1)); echo "ok $_n - $1 # SKIP $2"; }
+# todo "desc" "reason" cmd...: a TAP TODO test, for a feature not landed
+# yet: "ok"/"not ok N - desc # TODO reason"; never fails the test.
+todo() {
+	_d=$1 _r=$2; shift 2; _n=$((_n + 1))
+	if "$@"; then echo "ok $_n - $_d # TODO $_r"; else echo "not ok $_n - $_d # TODO $_r"; fi
+}
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 diag() { echo "# $*"; }
 
@@ -99,6 +105,21 @@ at_time() {
 	# ASan builds want their runtime first; libfaketime only wraps time calls.
 	LD_PRELOAD="$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}" FAKETIME="$_spec" \
 	    FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_DONT_RESET=1 \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+}
+
+# at_clock FILE cmd...: like at_time, but cmd's clock follows FILE, which
+# holds a FAKETIME spec ("+30d", "-2920d") and is read again at every clock
+# call: long-running processes (the hub, the broker, a subscriber) move
+# with a test that rewrites FILE.  CLOCK_MONOTONIC is left alone unless the
+# caller sets FAKETIME_DONT_FAKE_MONOTONIC=0 (Python's multiprocessing, as
+# in ansible-playbook, fails with EINVAL when only the wall clock moves).
+at_clock() {
+	_clock=$1; shift
+	have_faketime || { echo "at_clock: libfaketime not installed (Debian package faketime)" >&2; return 127; }
+	env -u FAKETIME LD_PRELOAD="$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}" \
+	    FAKETIME_TIMESTAMP_FILE="$_clock" FAKETIME_NO_CACHE=1 \
+	    FAKETIME_DONT_FAKE_MONOTONIC="${FAKETIME_DONT_FAKE_MONOTONIC:-1}" FAKETIME_DONT_RESET=1 \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
 }
 
