@@ -97,10 +97,20 @@ assert_grep "the tools were asked for --json" "edge-activate .*--json" "$T/argv.
 unit_cmd() { sed -n 's|^ExecStart=/usr/bin/||p' "$TOP/examples/systemd/edge-renew.service"; }
 renew_cmd=$(unit_cmd | sed 's/--renew-within 30$/--renew-within 3650/')
 sn1=$(openssl x509 -in "$G/cert.pem" -noout -serial)
+cp "$G/cert.pem" "$T/gw1-old.pem"
 assert_ok "RENEWAL=gateway: '$renew_cmd' renews unattended" env -i PATH="$B:/usr/bin:/bin" EDGE_DIR="$G" $renew_cmd
 sn2=$(openssl x509 -in "$G/cert.pem" -noout -serial)
 [ -n "$sn2" ] && [ "$sn1" != "$sn2" ] && ok "... a new certificate ($sn2)" || not_ok "... a new certificate ($sn1 -> $sn2)"
 verify_cert "$G" && ok "... that certtool --verify accepts" || not_ok "... that certtool --verify accepts"
+edge-crl-update -q -d "$G" >/dev/null 2>&1
+assert_fails 8 "... and the replaced certificate is on the hub's CRL" edge-crl-update -d "$G" --check "$T/gw1-old.pem"
+assert_ok "... the renewed one is not" edge-crl-update -d "$G" --check "$G/cert.pem"
+assert_ok "the renewed gateway reports days_left and renewal: gateway" env -i PATH="$B:/usr/bin:/bin" EDGE_DIR="$G" edge-activate --json
+assert_json "... renewal is gateway" "$T/out" .renewal gateway
+n=$(jq -r .days_left "$T/out")
+na=$(openssl x509 -in "$G/cert.pem" -noout -enddate | sed 's/notAfter=//')
+want=$(( ($(date -u -d "$na" +%s) - $(date -u +%s)) / 86400 ))
+assert_eq "... days_left is the whole days until notAfter (openssl)" "$n" "$want"
 assert_ok "the field script afterwards: the renewed gateway is enrolled" pg "$T/gw1.env"
 assert_grep "... and nothing changed" "GW-0001 is enrolled; nothing changed" "$T/out"
 
@@ -117,12 +127,15 @@ tail -n 1 "$T/out" | grep -q "WARNING: RENEWAL=control-node: GW-CTL holds no app
 [ ! -e "$R/renew.credentials" ] && ok "no renew.credentials" || not_ok "no renew.credentials"
 [ ! -e "$R/hub-token.json" ] && ok "no cached access token" || not_ok "no cached access token"
 assert_not_grep "edge.conf names no credentials" "^credentials" "$R/edge.conf"
+assert_ok "edge-activate --json there" env -i PATH="$B:/usr/bin:/bin" EDGE_DIR="$R" edge-activate --json
+assert_json "... renewal is control-node" "$T/out" .renewal control-node
 if grep -rqF -e "$(cat "$HUB_SECRET_KEY_FILE")" -e "$HUB_ACCESS_KEY" "$R"; then
 	not_ok "nothing of the application credentials in the state directory"
 else
 	ok "nothing of the application credentials in the state directory"
 fi
 assert_fails 2 "the renewal timer's command there cannot renew: exit 2" env -i PATH="$B:/usr/bin:/bin" EDGE_DIR="$R" $renew_cmd
+assert_grep "... saying the control node must renew it" "control node must renew" "$T/err"
 assert_ok "RENEWAL=control-node, second run" pg "$T/ctl.env"
 assert_grep "... nothing changed" "GW-CTL is enrolled; nothing changed" "$T/out"
 assert_grep "... and the warning again" "WARNING: RENEWAL=control-node" "$T/out"
