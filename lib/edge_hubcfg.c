@@ -2,11 +2,9 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "edge_hubcfg.h"
 #include "edge_hubid.h"
-#include "edge_log.h"
 
 const struct edge_opt edge_hub_opts[] = {
 	{ "api", 0, "URL", 0, "hub API gateway, https://host[:port] (default: the api edge-provision recorded in DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
@@ -34,7 +32,6 @@ edge_hubcfg_load(struct edge_ctx *ctx, struct edge_hubcfg *cfg,
 {
 	struct edge_hub *h = &cfg->hub;
 	const char *file = edge_arg(ctx, "credentials"), *api;
-	struct stat st;
 	int rc, dirfd;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -57,11 +54,9 @@ edge_hubcfg_load(struct edge_ctx *ctx, struct edge_hubcfg *cfg,
 	if (file != NULL) {
 		rc = edge_opts_load_file(&cfg->cred, file, EDGE_SRC_CONF, true,
 		    &ctx->err);
-		if (rc != EDGE_OK)
+		if (rc != EDGE_OK ||
+		    (rc = edge_secret_file_check(file, &ctx->err)) != EDGE_OK)
 			return rc;
-		if (stat(file, &st) == 0 && (st.st_mode & 077) != 0)
-			edge_warn("%s: readable by others; it holds the application secret (chmod 600)",
-			    file);
 	}
 	h->org_id = edge_arg(ctx, "org-id");
 	if (h->org_id == NULL)

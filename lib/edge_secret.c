@@ -105,6 +105,23 @@ same_file(const struct stat *a, const struct stat *b)
 }
 
 int
+edge_secret_file_check(const char *path, struct edge_error *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return edge_err(err, EDGE_ESTORE, "%s: %s", path, strerror(errno));
+	if ((st.st_mode & 077) != 0)
+		return edge_err(err, EDGE_ESTORE,
+		    "%s: readable by others; it holds a secret (chmod 600)", path);
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return edge_err(err, EDGE_ESTORE,
+		    "%s: owned by uid %lu, neither this user nor root; it holds a secret (chown, chmod 600)",
+		    path, (unsigned long)st.st_uid);
+	return EDGE_OK;
+}
+
+int
 edge_secret_read(const char *spec, struct edge_secret **out,
     struct edge_error *err)
 {
@@ -120,6 +137,11 @@ edge_secret_read(const char *spec, struct edge_secret **out,
 		    &len, err);
 		if (rc != EDGE_OK)
 			return rc;
+		/* Read first: a missing file says so; then the secret-file rule. */
+		if ((rc = edge_secret_file_check(spec + 5, err)) != EDGE_OK) {
+			edge_file_free_private(&buf, len);
+			return rc;
+		}
 		return wrap(buf, len, out, spec + 5, err);
 	}
 	if (strncmp(spec, "env:", 4) == 0) {

@@ -7,7 +7,8 @@
  * come from argv, where `ps` and shell history would show them.  A secret
  * option names where to read it:
  *
- *	file:PATH	the file's content (one trailing newline dropped)
+ *	file:PATH	the file's content (one trailing newline dropped), the
+ *			file under edge_secret_file_check's rule
  *	env:VAR		the environment variable VAR
  *	fd:N		everything readable from descriptor N
  *	-		standard input
@@ -37,6 +38,16 @@ struct edge_secret {
  */
 int edge_secret_read(const char *spec, struct edge_secret **out,
     struct edge_error *err);
+
+/*
+ * The one rule for a file that holds a secret (a file: source, the
+ * --credentials file): refused with EDGE_ESTORE when group or others have
+ * any access ("PATH: readable by others; it holds a secret (chmod 600)") or
+ * when it belongs to neither this user (the effective uid) nor root.  The
+ * file itself, not a symbolic link to it (secret files are read without
+ * following one).  A file that cannot be examined is EDGE_ESTORE too.
+ */
+int edge_secret_file_check(const char *path, struct edge_error *err);
 
 /* True when spec is one of the accepted source forms (not a literal). */
 bool edge_secret_is_source(const char *spec);

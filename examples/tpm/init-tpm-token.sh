@@ -61,15 +61,17 @@ shift $((OPTIND - 1))
 [ -n "$USER_PIN_FILE" ] && [ -n "$SO_PIN_FILE" ] || usage
 [ -n "$LABEL" ] || die 2 "the token label must not be empty"
 
-# A PIN file must be a regular file nobody else can read and hold a PIN.
+# A PIN file must be a regular file nobody else can read and hold a PIN: the
+# tools' rule for secret files (secrets.md), exit 7.
 check_pin_file() {
 	[ -f "$1" ] || die 3 "$1: not a regular file"
 	[ -r "$1" ] || die 3 "$1: cannot read"
-	case $(stat -c %a "$1") in
-	600 | 400) ;;
-	*) die 3 "$1: mode $(stat -c %a "$1"); a PIN file must be 0600 or 0400" ;;
+	[ $((0$(stat -c %a "$1") & 077)) -eq 0 ] ||
+		die 7 "$1: readable by others; it holds a secret (chmod 600)"
+	case $(stat -c %u "$1") in
+	"$(id -u)" | 0) ;;
+	*) die 7 "$1: owned by uid $(stat -c %u "$1"), neither this user nor root; it holds a secret (chown, chmod 600)" ;;
 	esac
-	[ "$(stat -c %u "$1")" = "$(id -u)" ] || die 3 "$1: not owned by $(id -un)"
 	[ -n "$(head -n 1 "$1")" ] || die 3 "$1: empty; the PIN is the first line"
 }
 check_pin_file "$USER_PIN_FILE"

@@ -65,7 +65,7 @@ REPLIES_PID=$SUB_PID
 
 # ---- descriptors: 0, 1, 2 only --------------------------------------------
 # fd 7 stands for a --pin fd:N source (a file key never reads it, but it is open).
-echo 1234 > "$T/pin"
+echo 1234 > "$T/pin"; chmod 600 "$T/pin"
 start_edge -C 1 -W $(slow 20) --pin fd:7 --exec "ls -l /proc/self/fd > '$T/fds'; echo {}" 7< "$T/pin"
 cmd 1
 wait_pid $EC 20; wait $EC; rc=$?

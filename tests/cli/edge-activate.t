@@ -271,7 +271,7 @@ fi
 
 # Token key (SoftHSM2).
 softhsm_setup edge 1234
-echo 1234 > "$T/pin"
+echo 1234 > "$T/pin"; chmod 600 "$T/pin"
 P=$T/tok; mkdir "$P"
 edge-keygen -q -d "$P" --pkcs11 'pkcs11:token=edge;object=edge-key' --pin "file:$T/pin" >/dev/null
 edge-csr -q -d "$P" --pin "file:$T/pin" --ca "$HUB_CA" --locality L --org-unit U --cn SN-TOK >/dev/null

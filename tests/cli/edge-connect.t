@@ -123,6 +123,19 @@ assert_ok "the hub's certificate carries localhost too" timeout $(slow 20) edge-
 assert_fails 6 "a hub certificate for another name is refused" timeout $(slow 20) edge-connect -d "$G" \
     --server-name hub.example.com --exit-on-eof < /dev/null
 assert_grep "... name mismatch" "hub certificate does not name hub.example.com" "$T/err"
+# What edge-connect accepted stays in the outbox after a failed run (README,
+# Exit status): the next successful run delivers it.
+echo '{"kept":7}' > "$T/kept"
+assert_fails 6 "a trust failure with a line on the input" timeout $(slow 20) edge-connect -d "$G" \
+    --server-name hub.example.com --input "$T/kept" --exit-on-eof
+assert_eq "... the accepted line stays in the outbox" "$(cat "$G/outbox/"*.seg 2>/dev/null | grep -c '"kept":7')" 1
+cloud_sub "$T/kept.up" "/sys/$PK/SN-C1/thing/measurepoint/post"
+assert_ok "the next successful run" timeout $(slow 30) edge-connect -d "$G" --input /dev/null --exit-on-eof --json
+assert_json "... sends it" "$T/out" .acknowledged 1
+wait_for_grep '"kept":7' "$T/kept.up" 5
+assert_json "... and the cloud receives it" "$T/kept.up" .params.measurepoints.kept 7
+stop_pid "$SUB_PID"
+assert_eq "... the outbox is empty again" "$(cat "$G/outbox/"*.seg 2>/dev/null | wc -l)" 0
 assert_ok "--no-verify-hostname: the same hub is accepted under another name" timeout $(slow 20) edge-connect -d "$G" \
     --server-name hub.example.com --no-verify-hostname --exit-on-eof < /dev/null
 assert_grep "... the warning says what is still required (serverAuth)" "name is NOT checked; any server certificate (serverAuth) from the pinned CA is accepted" "$T/err"
@@ -226,7 +239,7 @@ assert_grep "... saying the certificate is revoked" "edge certificate: it is rev
 
 # ---- token key (SoftHSM2) --------------------------------------------------
 softhsm_setup edge 1234
-echo 1234 > "$T/pin"
+echo 1234 > "$T/pin"; chmod 600 "$T/pin"
 P=$T/tok; mkdir "$P"
 edge-keygen -q -d "$P" --pkcs11 'pkcs11:token=edge;object=edge-key' --pin "file:$T/pin" >/dev/null
 edge-csr -q -d "$P" --pin "file:$T/pin" --ca "$HUB_CA" --locality L --org-unit U --cn SN-TOK >/dev/null
@@ -236,7 +249,7 @@ edge-activate -q -d "$P" $HUBOPTS --pin "file:$T/pin" >/dev/null
 echo '{"temp":1}' > "$T/in4"
 assert_ok "token key: connects and sends" timeout $(slow 30) edge-connect -d "$P" --pin "file:$T/pin" --input "$T/in4" --exit-on-eof --json
 assert_json "token key: acknowledged" "$T/out" .acknowledged 1
-echo 9999 > "$T/badpin"
+echo 9999 > "$T/badpin"; chmod 600 "$T/badpin"
 assert_fails 7 "token key with a wrong PIN: exit 7" timeout $(slow 30) edge-connect -d "$P" --pin "file:$T/badpin" --exit-on-eof < /dev/null
 # The PIN from standard input, which carries the telemetry, by any name: refused
 # (exit 2) before the token is asked (stdin here holds the right PIN).

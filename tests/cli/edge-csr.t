@@ -141,13 +141,13 @@ assert_grep "names file and line" "bad.conf:2: expected" "$T/err"
 
 # Token key (SoftHSM2).
 softhsm_setup edge 1234
-echo 1234 > "$T/pin"
+echo 1234 > "$T/pin"; chmod 600 "$T/pin"
 P=$T/tok; mkdir "$P"
 edge-keygen -q -d "$P" --pkcs11 'pkcs11:token=edge;object=edge-key' --pin "file:$T/pin"
 assert_ok "request signed inside the token" edge-csr -d "$P" $SUBJ --cn SN-TOKEN --pin "file:$T/pin" --json
 openssl req -in "$P/csr.pem" -verify -noout > "$T/req" 2>&1
 assert_grep "token-signed request verifies" "verify OK" "$T/req"
-echo 0000 > "$T/badpin"
+echo 0000 > "$T/badpin"; chmod 600 "$T/badpin"
 assert_fails 7 "wrong PIN" edge-csr -d "$P" $SUBJ --cn SN-TOKEN2 --pin "file:$T/badpin"
 assert_grep "says wrong PIN" "wrong or missing token PIN" "$T/err"
 mkdir "$T/tok2"

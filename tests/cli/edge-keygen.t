@@ -139,9 +139,22 @@ assert_json "error object has the exit code" "$T/out" .error.code 2
 
 # --- token key (SoftHSM2) -------------------------------------------------
 softhsm_setup edge 1234
-echo 1234 > "$T/pin"
+echo 1234 > "$T/pin"; chmod 600 "$T/pin"
 P=$T/tok; mkdir "$P"
 URI='pkcs11:token=edge;object=edge-key'
+# One rule for secret files: a PIN file others can read is refused (exit 7),
+# before the token is asked.
+cp "$T/pin" "$T/pin644"; chmod 644 "$T/pin644"
+assert_fails 7 "a 0644 PIN file is refused" edge-keygen -d "$P" --pkcs11 "$URI" --pin "file:$T/pin644"
+assert_grep "... naming the file and chmod 600" "^edge-keygen: --pin: $T/pin644: readable by others; it holds a secret (chmod 600)$" "$T/err"
+[ ! -e "$P/key.uri" ] && ok "... and nothing made" || not_ok "... and nothing made"
+cp "$T/pin" "$T/pin-other"; chown 65534 "$T/pin-other" 2>/dev/null
+if [ "$(stat -c %u "$T/pin-other")" = 65534 ]; then
+	assert_fails 7 "a PIN file of another user is refused" edge-keygen -d "$P" --pkcs11 "$URI" --pin "file:$T/pin-other"
+	assert_grep "... naming its owner" "owned by uid 65534, neither this user nor root" "$T/err"
+else
+	skip "a PIN file of another user is refused" "cannot chown (not root)"; skip "... naming its owner" "not root"
+fi
 assert_ok "token key generated" edge-keygen -d "$P" --pkcs11 "$URI" --pin "file:$T/pin" --json
 assert_json "location pkcs11" "$T/out" .location pkcs11
 assert_json "RSA-2048 in the token" "$T/out" .bits 2048
@@ -159,7 +172,7 @@ assert_eq "key id matches the token's public key" "$tkid" "sha256:$(cat "$T/kid"
 
 assert_ok "token key kept on a second run (PIN from EDGE_PIN)" env EDGE_PIN=1234 edge-keygen -d "$P" --pkcs11 "$URI" --json
 assert_json "second run unchanged" "$T/out" .changed false
-echo 9999 > "$T/badpin"
+echo 9999 > "$T/badpin"; chmod 600 "$T/badpin"
 cp "$P/key.uri" "$T/uri.before"
 assert_fails 7 "wrong PIN" edge-keygen -d "$P" --pin "file:$T/badpin"
 assert_grep "says wrong PIN" "wrong or missing token PIN" "$T/err"

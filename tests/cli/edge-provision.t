@@ -50,8 +50,13 @@ assert_one_error_line edge-provision
 assert_fails 5 "unknown product" edge-provision -d "$S4" $HUBOPTS --product-key NoSuchProduct --serial SN-P4
 assert_eq "nothing stored after refusals" "$(ls -A "$S4" | grep -v hub-token | tr '\n' ' ')" ""
 chmod 644 "$T/badcred"
-assert_fails 5 "a world-readable credentials file is used with a warning" edge-provision -d "$S4" --api "$HUB_API" --hub-ca "$HUB_CA" --credentials "$T/badcred" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
-assert_grep "warns about the credentials file mode" "readable by others" "$T/err"
+assert_fails 7 "a world-readable credentials file is refused (one rule for secret files)" edge-provision -d "$S4" --api "$HUB_API" --hub-ca "$HUB_CA" --credentials "$T/badcred" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
+assert_grep "... naming it and chmod 600" "^edge-provision: $T/badcred: readable by others; it holds a secret (chmod 600)$" "$T/err"
+chmod 640 "$T/badcred"
+assert_fails 7 "... group-readable too" edge-provision -d "$S4" --api "$HUB_API" --hub-ca "$HUB_CA" --credentials "$T/badcred" --product-key "$HUB_PRODUCT_KEY" --serial SN-P4
+cp "$HUB_PRODUCT_SECRET_FILE" "$T/ps644"; chmod 644 "$T/ps644"
+assert_fails 7 "a 0644 product secret file is refused" edge-provision -d "$S4" --via mqtt --product-key "$HUB_PRODUCT_KEY" --product-secret "file:$T/ps644" --activation-url "$HUB_MQTT_ACTIVATE" --hub-ca "$HUB_CA" --serial SN-P4
+assert_grep "... naming it" "$T/ps644: readable by others; it holds a secret (chmod 600)" "$T/err"
 
 # Usage and trust errors.
 assert_fails 2 "missing --serial" edge-provision -d "$S4" $HUBOPTS --product-key "$HUB_PRODUCT_KEY"

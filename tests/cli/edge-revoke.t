@@ -134,7 +134,7 @@ assert_eq "... one valid certificate left: cert.pem's" "$(valid_at_hub H)" "$snH
 
 # Reset of a token edge: the key objects leave the token.
 softhsm_setup edge 1234
-echo 1234 > "$T/pin"
+echo 1234 > "$T/pin"; chmod 600 "$T/pin"
 PINOPT="--pin file:$T/pin"
 edge F --pkcs11 'pkcs11:token=edge;object=edge-f' --pin "file:$T/pin" && ok "token edge F activated" || not_ok "token edge F activated"
 n=$(p11tool --login --set-pin=1234 --list-all 'pkcs11:token=edge;object=edge-f' 2>/dev/null | grep -c '^Object')

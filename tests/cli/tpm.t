@@ -27,7 +27,8 @@ assert_ok "init-tpm-token.sh again" "$INIT" -s "$TPM2_PKCS11_STORE" -l edgetpm -
 assert_grep "says nothing to do" "token 'edgetpm' already in .*; nothing to do" "$T/out"
 assert_eq "the store is unchanged" "$(digest "$TPM2_PKCS11_STORE/tpm2_pkcs11.sqlite3")" "$db"
 cp "$PINF" "$T/loose.pin"; chmod 644 "$T/loose.pin"
-assert_fails 3 "a PIN file others can read is refused" "$INIT" -s "$TPM2_PKCS11_STORE" -l other -u "$T/loose.pin" -S "$T/tpm/so.pin"
+assert_fails 7 "a PIN file others can read is refused (the tools' rule, exit 7)" "$INIT" -s "$TPM2_PKCS11_STORE" -l other -u "$T/loose.pin" -S "$T/tpm/so.pin"
+assert_grep "... in the tools' words" "loose.pin: readable by others; it holds a secret (chmod 600)" "$T/err"
 assert_fails 7 "no TPM behind the TCTI: exit 7" env TPM2_PKCS11_TCTI="swtpm:host=127.0.0.1,port=1" \
 	"$INIT" -s "$T/store2" -l other -u "$PINF" -S "$T/tpm/so.pin"
 assert_grep "says no TPM reachable" "no TPM reachable through TCTI swtpm:host=127.0.0.1,port=1" "$T/err"

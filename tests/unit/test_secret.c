@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "edge_secret.h"
@@ -69,6 +70,55 @@ test_refusals(void **state)
 	    EDGE_EINPUT);
 	assert_non_null(strstr(err.msg, "empty"));
 	edge_secret_free(&s);	/* NULL is fine */
+}
+
+/*
+ * Decision 7 of issue 18: one rule for secret files.  Group or other access,
+ * or an owner that is neither this user nor root, is refused (exit 7).
+ */
+static void
+test_file_rule(void **state)
+{
+	struct edge_secret *s = NULL;
+	struct edge_error err = { 0 };
+	char path[] = "/tmp/edge-test-secret.XXXXXX", spec[64], want[160];
+	static const mode_t wide[] = { 0644, 0640, 0604, 0620, 0601, 0610 };
+	size_t i;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_int_equal(write(fd, "1234\n", 5), 5);
+	close(fd);
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(edge_secret_file_check(path, &err), EDGE_OK);
+	assert_int_equal(chmod(path, 0400), 0);
+	assert_int_equal(edge_secret_read(spec, &s, &err), EDGE_OK);
+	assert_string_equal(s->data, "1234");
+	edge_secret_free(&s);
+	snprintf(want, sizeof(want),
+	    "%s: readable by others; it holds a secret (chmod 600)", path);
+	for (i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+		assert_int_equal(chmod(path, wide[i]), 0);
+		assert_int_equal(edge_secret_read(spec, &s, &err), EDGE_ESTORE);
+		assert_string_equal(err.msg, want);
+		assert_null(s);
+	}
+	assert_int_equal(chmod(path, 0600), 0);
+	if (geteuid() == 0) {
+		/* Root may read another user's file: the rule refuses it. */
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(edge_secret_read(spec, &s, &err), EDGE_ESTORE);
+		snprintf(want, sizeof(want),
+		    "%s: owned by uid 65534, neither this user nor root; it holds a secret (chown, chmod 600)",
+		    path);
+		assert_string_equal(err.msg, want);
+		assert_int_equal(chown(path, 0, 0), 0);
+		assert_int_equal(edge_secret_file_check(path, &err), EDGE_OK);
+	}
+	unlink(path);
+	assert_int_equal(edge_secret_file_check(path, &err), EDGE_ESTORE);
 }
 
 /* The sources that take standard input (a tool cannot give it to two). */
@@ -133,6 +183,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_file_rule),
 		cmocka_unit_test(test_reads_stdin),
 		cmocka_unit_test(test_reads_stdin_file),
 	};
