@@ -42,6 +42,7 @@ static const struct edge_opt opts[] = {
 	{ "device-key", 0, "DEVICE_KEY", 0, "device key (default: from DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
 	{ "force", 'f', NULL, EDGE_OPT_CLI, "apply for a new certificate even if a valid one is present", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "rekey", 0, NULL, 0, "with a renewal, make a new key of the same type in the same place and renew with it", NULL, EDGE_T_FLAG, 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
@@ -59,6 +60,8 @@ struct activation {
 	struct edge_hubcfg cfg;		/* loaded once, by hub() */
 	int cfg_rc;			/* 1: not loaded yet */
 	struct edge_error cfg_err;	/* why not, when cfg_rc failed */
+	bool rekeying;			/* a->key is the new key of --rekey */
+	bool stored;			/* cert.pem was written by this run */
 };
 
 /*
@@ -437,6 +440,269 @@ out:
 	return rc;
 }
 
+/* ---- key rotation (--rekey) ------------------------------------------ */
+
+/*
+ * The order, so that a crash anywhere leaves a state the next run settles:
+ * the new key is made beside the old one (.key.pem.rekey, or a new object
+ * in the same token named by .key.uri.rekey) with its request
+ * (.csr.pem.rekey); the renewal stores cert.pem for the new key; then
+ * csr.pem and key.pem/key.uri switch to the new ones (atomic renames) and
+ * the old key is destroyed; the pending names go last.  At start a pending
+ * rotation is finished when cert.pem carries the new key, else undone.
+ */
+
+static int
+read_line(int dirfd, const char *name, char **line, struct edge_error *err)
+{
+	size_t len = 0;
+	int rc;
+
+	if ((rc = edge_file_read(dirfd, name, EDGE_KEY_URI_MAX, line, &len,
+	    err)) == EDGE_OK)
+		(*line)[strcspn(*line, "\r\n")] = '\0';
+	return rc;
+}
+
+static int
+write_line(int dirfd, const char *name, const char *text, struct edge_error *err)
+{
+	char *line = NULL;
+	int n = asprintf(&line, "%s\n", text), rc;
+
+	if (n < 0)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	rc = edge_file_write_atomic(dirfd, name, line, (size_t)n,
+	    EDGE_MODE_PRIVATE, err);
+	free(line);
+	return rc;
+}
+
+/* Copy file from to name to (atomically, with mode). */
+static int
+copy_file(int dirfd, const char *from, const char *to, mode_t mode,
+    struct edge_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = edge_file_read(dirfd, from, EDGE_KEY_PEM_MAX, &buf, &len,
+	    err)) != EDGE_OK)
+		return rc;
+	rc = edge_file_write_atomic(dirfd, to, buf, len, mode, err);
+	edge_key_pem_free(&buf, len);
+	return rc;
+}
+
+/* The new key of a rotation under way, or NULL when it cannot be opened. */
+static struct edge_key *
+new_key(int dirfd)
+{
+	struct edge_key *key = NULL;
+	char *text = NULL;
+	size_t len = 0;
+
+	if (edge_file_exists(dirfd, EDGE_KEY_URI_NEW)) {
+		if (read_line(dirfd, EDGE_KEY_URI_NEW, &text, NULL) == EDGE_OK)
+			(void)edge_key_from_uri(text, &key, NULL);
+		free(text);
+	} else if (edge_file_read(dirfd, EDGE_KEY_PEM_NEW, EDGE_KEY_PEM_MAX,
+	    &text, &len, NULL) == EDGE_OK) {
+		(void)edge_key_from_pem(text, len, EDGE_KEY_PEM, &key, NULL);
+		edge_key_pem_free(&text, len);
+	}
+	return key;
+}
+
+/* Switch csr.pem and key.pem/key.uri to the new ones; destroy the old key. */
+static int
+rekey_switch(struct edge_ctx *ctx, int dirfd)
+{
+	char *old_uri = NULL, *new_uri = NULL;
+	unsigned n = 0;
+	int rc;
+
+	if (edge_file_exists(dirfd, EDGE_CSR_NEW) &&
+	    (rc = copy_file(dirfd, EDGE_CSR_NEW, EDGE_CSR_FILE,
+	    EDGE_MODE_PUBLIC, &ctx->err)) != EDGE_OK)
+		return rc;
+	if (edge_file_exists(dirfd, EDGE_KEY_URI_NEW)) {
+		if ((rc = read_line(dirfd, EDGE_KEY_URI_NEW, &new_uri,
+		    &ctx->err)) != EDGE_OK ||
+		    (rc = read_line(dirfd, EDGE_KEY_URI, &old_uri, &ctx->err)) !=
+		    EDGE_OK)
+			goto out;
+		/* The old objects go first: key.uri never names a deleted key after the switch. */
+		if (strcmp(old_uri, new_uri) != 0 &&
+		    (rc = edge_p11_delete(old_uri, new_uri, &n, &ctx->err)) !=
+		    EDGE_OK)
+			goto out;
+		edge_verbose(1, "deleted %u object(s) of the old key", n);
+		if ((rc = write_line(dirfd, EDGE_KEY_URI, new_uri, &ctx->err)) !=
+		    EDGE_OK)
+			goto out;
+	} else if ((rc = copy_file(dirfd, EDGE_KEY_PEM_NEW, EDGE_KEY_PEM,
+	    EDGE_MODE_PRIVATE, &ctx->err)) != EDGE_OK) {
+		goto out;
+	}
+	if ((rc = edge_file_remove(dirfd, EDGE_CSR_NEW, false, &ctx->err)) ==
+	    EDGE_OK &&
+	    (rc = edge_file_remove(dirfd, EDGE_KEY_URI_NEW, false, &ctx->err)) ==
+	    EDGE_OK)
+		rc = edge_file_remove(dirfd, EDGE_KEY_PEM_NEW, true, &ctx->err);
+out:
+	free(old_uri);
+	free(new_uri);
+	return rc;
+}
+
+/* Destroy the new key and its request: the rotation did not happen. */
+static int
+rekey_undo(struct edge_ctx *ctx, int dirfd)
+{
+	char *new_uri = NULL, *cur = NULL;
+	unsigned n = 0;
+	int rc;
+
+	if ((rc = edge_file_remove(dirfd, EDGE_CSR_NEW, false, &ctx->err)) !=
+	    EDGE_OK)
+		return rc;
+	if (edge_file_exists(dirfd, EDGE_KEY_URI_NEW)) {
+		if ((rc = read_line(dirfd, EDGE_KEY_URI_NEW, &new_uri,
+		    &ctx->err)) != EDGE_OK)
+			goto out;
+		/* Never the current key, whatever the pending file says. */
+		if ((read_line(dirfd, EDGE_KEY_URI, &cur, NULL) != EDGE_OK ||
+		    strcmp(cur, new_uri) != 0) &&
+		    (rc = edge_p11_delete(new_uri, cur, &n, &ctx->err)) != EDGE_OK)
+			goto out;
+		if ((rc = edge_file_remove(dirfd, EDGE_KEY_URI_NEW, false,
+		    &ctx->err)) != EDGE_OK)
+			goto out;
+	}
+	rc = edge_file_remove(dirfd, EDGE_KEY_PEM_NEW, true, &ctx->err);
+out:
+	free(new_uri);
+	free(cur);
+	return rc;
+}
+
+/* A rotation an earlier run left half done: finished or undone. */
+static int
+rekey_recover(struct edge_ctx *ctx, int dirfd)
+{
+	struct edge_certs have = { 0 };
+	struct edge_key *key;
+	bool done;
+
+	if (!edge_file_exists(dirfd, EDGE_KEY_URI_NEW) &&
+	    !edge_file_exists(dirfd, EDGE_KEY_PEM_NEW)) {
+		/* A request without its key is a leftover of the same kind. */
+		return edge_file_remove(dirfd, EDGE_CSR_NEW, false, &ctx->err);
+	}
+	key = new_key(dirfd);
+	done = key != NULL &&
+	    edge_certs_read(dirfd, EDGE_CERT_FILE, &have, NULL) == EDGE_OK &&
+	    edge_x509_has_key(have.crt[0], key->pub);
+	edge_certs_free(&have);
+	edge_key_free(&key);
+	edge_note(done ? "finishing the key rotation an earlier run left: cert.pem is for the new key" :
+	    "undoing the key rotation an earlier run left: cert.pem is not for the new key");
+	return done ? rekey_switch(ctx, dirfd) : rekey_undo(ctx, dirfd);
+}
+
+/* Make the new key beside the old one, of the same type, in the same place. */
+static int
+make_new_key(struct activation *a, struct edge_key **key)
+{
+	struct edge_ctx *ctx = a->ctx;
+	const struct edge_key *old = a->key;
+	char *pem = NULL, *old_uri = NULL, *token = NULL, *label = NULL;
+	char *new_uri = NULL, *ps = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!old->token) {
+		if ((rc = edge_key_generate_pem(old->type, old->bits, &pem, &len,
+		    &ctx->err)) == EDGE_OK &&
+		    (rc = edge_file_write_atomic(a->dirfd, EDGE_KEY_PEM_NEW, pem,
+		    len, EDGE_MODE_PRIVATE, &ctx->err)) == EDGE_OK)
+			rc = edge_key_from_pem(pem, len, EDGE_KEY_PEM, key,
+			    &ctx->err);
+		edge_key_pem_free(&pem, len);
+		return rc;
+	}
+	if ((rc = read_line(a->dirfd, EDGE_KEY_URI, &old_uri, &ctx->err)) !=
+	    EDGE_OK ||
+	    (rc = edge_p11_find_token(old_uri, &token, &label, &ctx->err)) !=
+	    EDGE_OK)
+		goto out;
+	if ((ps = strstr(old_uri, "pin-source=")) != NULL &&
+	    (ps = strdup(ps + 11)) != NULL)
+		ps[strcspn(ps, ";&")] = '\0';
+	/* Same label, a fresh id: the new key is its own object. */
+	if ((rc = edge_p11_generate(token, label ? label : "edge-key",
+	    old->type == EDGE_KEY_RSA ? GNUTLS_PK_RSA : GNUTLS_PK_ECDSA,
+	    old->type == EDGE_KEY_RSA ? old->bits :
+	    GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), ps, &new_uri,
+	    &ctx->err)) != EDGE_OK)
+		goto out;
+	if ((rc = write_line(a->dirfd, EDGE_KEY_URI_NEW, new_uri, &ctx->err)) ==
+	    EDGE_OK)
+		rc = edge_key_from_uri(new_uri, key, &ctx->err);
+out:
+	free(old_uri);
+	free(token);
+	free(label);
+	free(new_uri);
+	free(ps);
+	return rc;
+}
+
+/*
+ * Start a rotation: the new key, a request for it with the current
+ * request's subject, and the activation switched over to both.
+ */
+static int
+rekey_begin(struct activation *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	struct edge_subject subj;
+	struct edge_key *key = NULL;
+	gnutls_pubkey_t pub = NULL;
+	char *csr = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = edge_csr_subject(a->csr, a->csr_len, EDGE_CSR_FILE, &subj,
+	    &ctx->err)) != EDGE_OK)
+		return rc;
+	edge_progress_start("making the new key");
+	rc = make_new_key(a, &key);
+	edge_progress_stop(rc == EDGE_OK);
+	if (rc == EDGE_OK &&
+	    (rc = edge_csr_create(key, &subj, &csr, &len, &ctx->err)) == EDGE_OK &&
+	    (rc = edge_file_write_atomic(a->dirfd, EDGE_CSR_NEW, csr, len,
+	    EDGE_MODE_PUBLIC, &ctx->err)) == EDGE_OK)
+		rc = edge_csr_pubkey(csr, len, EDGE_CSR_NEW, &pub, &ctx->err);
+	edge_subject_free_values(&subj);
+	if (rc != EDGE_OK) {
+		edge_key_free(&key);
+		free(csr);
+		return rc;
+	}
+	edge_key_free(&a->key);
+	a->key = key;
+	free(a->csr);
+	a->csr = csr;
+	a->csr_len = len;
+	gnutls_pubkey_deinit(a->csr_pub);
+	a->csr_pub = pub;
+	a->rekeying = true;
+	return EDGE_OK;
+}
+
 static int
 from_hub(struct activation *a, const char *action, const char *old_sn)
 {
@@ -495,8 +761,16 @@ from_hub(struct activation *a, const char *action, const char *old_sn)
 	if ((rc = store(a, got.crt[0], roots, sn, a->pinned.n == 0 ||
 	    edge_arg(ctx, "ca") != NULL)) != EDGE_OK)
 		goto out;
+	a->stored = true;
+	if (a->rekeying) {
+		if ((rc = rekey_switch(ctx, a->dirfd)) != EDGE_OK)
+			goto out;
+		edge_note("new key %s in use; the old key is destroyed", a->key->id);
+	}
 	report(a, got.crt[0], sn, action,
 	    a->key ? EDGE_CERT_FILE : edge_arg(ctx, "output"), true);
+	if (a->rekeying)
+		edge_result_str(ctx, "key_id", a->key->id);
 	rc = prune(a, sn, true);
 out:
 	json_object_put(data);
@@ -543,6 +817,24 @@ activate(struct activation *a)
 	if (renew && expires == 0)
 		return edge_err(&ctx->err, EDGE_EINPUT,
 		    "--renew: no valid %s for this key to renew", EDGE_CERT_FILE);
+	if (renew && edge_flag(ctx, "rekey")) {
+		struct edge_error why;
+		int rc;
+
+		if (edge_arg(ctx, "csr") != NULL)
+			return edge_usage(ctx, "--rekey makes its own request; it takes no --csr");
+		if ((rc = rekey_begin(a)) != EDGE_OK)
+			return rc;
+		if ((rc = from_hub(a, "renew", sn)) == EDGE_OK || a->stored)
+			return rc;
+		/* Not renewed: the new key goes (a next run would undo it too). */
+		why = ctx->err;
+		if (rekey_undo(ctx, a->dirfd) != EDGE_OK)
+			edge_warn("undoing the key rotation: %s; the next run undoes it",
+			    ctx->err.msg);
+		ctx->err = why;
+		return rc;
+	}
 	return from_hub(a, renew ? "renew" : "apply", renew ? sn : NULL);
 }
 
@@ -573,6 +865,13 @@ run(struct edge_ctx *ctx)
 	    (rc = edge_ctx_secret(ctx, "pin", &pin)) != EDGE_OK)
 		return rc;
 	edge_p11_set_pin(pin);
+	/* A key rotation changes several files: one run at a time. */
+	if ((edge_flag(ctx, "rekey") || edge_file_exists(a.dirfd,
+	    EDGE_KEY_PEM_NEW) || edge_file_exists(a.dirfd, EDGE_KEY_URI_NEW) ||
+	    edge_file_exists(a.dirfd, EDGE_CSR_NEW)) &&
+	    ((rc = edge_ctx_lock(ctx)) != EDGE_OK ||
+	    (rc = rekey_recover(ctx, a.dirfd)) != EDGE_OK))
+		goto out;
 	if (edge_file_exists(a.dirfd, EDGE_KEY_URI) ||
 	    edge_file_exists(a.dirfd, EDGE_KEY_PEM)) {
 		if ((rc = edge_key_load_state(a.dirfd, &a.key, &ctx->err)) != EDGE_OK)
@@ -609,7 +908,7 @@ out:
 static const struct edge_tool tool = {
 	.name = "edge-activate",
 	.summary = "Obtain the edge's certificate from the hub (or install one), after checking it against the edge's key and root CA.",
-	.synopsis = "[--csr FILE|-] [--valid-days N] [--renew | --renew-within DAYS] [-o FILE|-] [--install FILE|-] [--json]",
+	.synopsis = "[--csr FILE|-] [--valid-days N] [--renew | --renew-within DAYS] [--rekey] [-o FILE|-] [--install FILE|-] [--json]",
 	.options = opts,
 	.more_options = edge_hub_opts,
 	.run = run,

@@ -303,17 +303,22 @@ destroy(struct edge_ctx *ctx, int dirfd, struct edge_device *dev,
 {
 	static const char *const files[] = {
 		EDGE_KEY_PEM, EDGE_DEVICE_SECRET, EDGE_CERT_FILE, EDGE_CSR_FILE,
-		EDGE_HUB_TOKEN_FILE, EDGE_KEY_URI,
+		EDGE_HUB_TOKEN_FILE, EDGE_KEY_URI, EDGE_KEY_PEM_NEW, EDGE_CSR_NEW,
+		EDGE_KEY_URI_NEW,
 	};
+	static const char *const uris[] = { EDGE_KEY_URI, EDGE_KEY_URI_NEW };
 	size_t i;
 	int rc;
 
-	if (edge_key_state_in_token(dirfd)) {
+	/* The token key, and the new one of a key rotation under way. */
+	for (i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
 		char *uri = NULL;
 		size_t len = 0;
 		unsigned n = 0;
 
-		if ((rc = edge_file_read(dirfd, EDGE_KEY_URI, 4096, &uri, &len,
+		if (!edge_file_exists(dirfd, uris[i]))
+			continue;
+		if ((rc = edge_file_read(dirfd, uris[i], 4096, &uri, &len,
 		    &ctx->err)) != EDGE_OK)
 			return rc;
 		uri[strcspn(uri, "\r\n")] = '\0';
@@ -322,7 +327,8 @@ destroy(struct edge_ctx *ctx, int dirfd, struct edge_device *dev,
 		free(uri);
 		if (rc != EDGE_OK)
 			return rc;
-		json_object_array_add(gone, json_object_new_string("token key"));
+		if (i == 0)
+			json_object_array_add(gone, json_object_new_string("token key"));
 		edge_verbose(1, "deleted %u object(s) from the token", n);
 	}
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

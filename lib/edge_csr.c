@@ -141,6 +141,37 @@ edge_subject_from_ca(const char *pem, size_t len, const char *where,
 	return EDGE_OK;
 }
 
+int
+edge_csr_subject(const char *pem, size_t len, const char *what,
+    struct edge_subject *out, struct edge_error *err)
+{
+	gnutls_x509_crq_t crq = NULL;
+	gnutls_datum_t d = { (unsigned char *)pem, (unsigned)len };
+	int f, g;
+
+	memset(out, 0, sizeof(*out));
+	if ((g = gnutls_x509_crq_init(&crq)) < 0 ||
+	    (g = gnutls_x509_crq_import(crq, &d, GNUTLS_X509_FMT_PEM)) < 0) {
+		gnutls_x509_crq_deinit(crq);
+		return edge_err(err, EDGE_EINPUT,
+		    "%s: not a PEM certificate request (%s)", what,
+		    gnutls_strerror(g));
+	}
+	for (f = 0; f < EDGE_SUBJ_N; f++) {
+		char buf[256];
+		size_t n = sizeof(buf);
+
+		if (gnutls_x509_crq_get_dn_by_oid(crq, fields[f].oid, 0, 0, buf,
+		    &n) >= 0 && (out->v[f] = strndup(buf, n)) == NULL) {
+			gnutls_x509_crq_deinit(crq);
+			edge_subject_free_values(out);
+			return edge_err(err, EDGE_EFAIL, "out of memory");
+		}
+	}
+	gnutls_x509_crq_deinit(crq);
+	return EDGE_OK;
+}
+
 void
 edge_subject_free_values(struct edge_subject *s)
 {

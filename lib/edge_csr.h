@@ -45,6 +45,14 @@ int edge_subject_from_ca(const char *pem, size_t len, const char *where,
 void edge_subject_free_values(struct edge_subject *s);
 
 /*
+ * Every subject field of a PEM request (either PEM label), as strings the
+ * caller frees with edge_subject_free_values(): a new request for the same
+ * subject.  Errors: EDGE_EINPUT, EDGE_EFAIL.
+ */
+int edge_csr_subject(const char *pem, size_t len, const char *what,
+    struct edge_subject *out, struct edge_error *err);
+
+/*
  * Build and sign a CSR, then verify its self-signature.  *pem (caller frees
  * with free()) holds "-----BEGIN CERTIFICATE REQUEST-----".  Errors:
  * EDGE_ESTORE (token signing), EDGE_EFAIL.

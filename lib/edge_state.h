@@ -21,6 +21,10 @@
 #define EDGE_OUTBOX_DIR		"outbox"	/* unacknowledged telemetry */
 #define EDGE_HUB_TOKEN_FILE	"hub-token.json"	/* cached hub API token */
 #define EDGE_PENDING_FILE	"pending-revocations"	/* edge-revoke queue */
+/* A key rotation under way (edge-activate --rekey): the new key and request. */
+#define EDGE_KEY_PEM_NEW	".key.pem.rekey"	/* new file key (0600) */
+#define EDGE_KEY_URI_NEW	".key.uri.rekey"	/* URI of the new token key */
+#define EDGE_CSR_NEW		".csr.pem.rekey"	/* request for the new key */
 
 #include "edge_err.h"
 

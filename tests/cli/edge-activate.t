@@ -269,6 +269,71 @@ else
 	skip "near expiry under libfaketime" "faketime not installed"
 fi
 
+# --rekey (decision 5): renewal with a new key of the same type, in the same place.
+pubid() { openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1; }
+certpub() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
+K=$T/rekey; mkdir "$K"; edge-keygen -q -d "$K" --type ec >/dev/null
+edge-csr -q -d "$K" --ca "$HUB_CA" --locality Shanghai --org-unit Edge --cn SN-REKEY >/dev/null
+edge-provision -q -d "$K" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-REKEY >/dev/null
+edge-activate -q -d "$K" $HUBOPTS >/dev/null 2>&1
+old=$(pubid "$K/key.pem"); oldsn=$(certsn "$K/cert.pem")
+subj=$(openssl req -in "$K/csr.pem" -noout -subject)
+assert_ok "--renew --rekey with a file key" edge-activate -d "$K" $HUBOPTS --renew --rekey --json
+assert_json "... --json key_id is the new key's" "$T/out" '.key_id | startswith("sha256:")' true
+assert_eq "... and edge-keygen reports the same id for key.pem" "$(edge-keygen -d "$K" --json 2>/dev/null | jq -r .key_id)" "$(jq -r .key_id "$T/out")"
+new=$(pubid "$K/key.pem")
+[ -n "$new" ] && [ "$new" != "$old" ] && ok "... key.pem holds a new key" || not_ok "... key.pem holds a new key"
+assert_eq "... cert.pem carries the new key (openssl)" "$(certpub "$K/cert.pem")" "$new"
+openssl pkey -in "$K/key.pem" -noout -text 2>/dev/null | grep -q "prime256v1\|P-256" && ok "... of the same type (EC P-256)" || not_ok "... of the same type (EC P-256)"
+assert_eq "... key.pem is 0600" "$(file_mode "$K/key.pem")" 600
+assert_eq "... csr.pem: the new key, the same subject" "$(openssl req -in "$K/csr.pem" -noout -subject)|$(openssl req -in "$K/csr.pem" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)" "$subj|$new"
+assert_eq "... no pending files left" "$(ls -A "$K" | grep -c rekey)" 0
+assert_json "... superseded the old certificate" "$T/out" '.superseded | join(",")' "$oldsn"
+assert_ok "... the next run keeps it" edge-activate -d "$K" $HUBOPTS --json
+assert_json "... unchanged" "$T/out" .changed false
+# rekey = yes in edge.conf: the timer's --renew-within rotates too.
+echo "rekey = yes" > "$K/edge.conf"
+old=$new
+assert_ok "rekey = yes in edge.conf with --renew-within" edge-activate -d "$K" $HUBOPTS --renew-within 3650 --json
+new=$(pubid "$K/key.pem")
+[ "$new" != "$old" ] && ok "... a new key" || not_ok "... a new key"
+assert_eq "... cert.pem carries it" "$(certpub "$K/cert.pem")" "$new"
+rm "$K/edge.conf"
+# Interrupted: killed while the hub takes its time, after the new key was made.
+old=$new; before=$(digest "$K/cert.pem")
+fault "certificates slow 1"
+edge-activate -q -d "$K" $HUBOPTS --renew --rekey >/dev/null 2>&1 & kp=$!
+i=0; while [ ! -e "$K/.csr.pem.rekey" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -9 $kp 2>/dev/null; wait $kp 2>/dev/null
+: > "$T/hub/faults"
+[ -e "$K/.key.pem.rekey" ] && ok "killed mid-rotation: the new key is pending" || not_ok "killed mid-rotation: the new key is pending"
+assert_ok "... the next run" edge-activate -d "$K" $HUBOPTS --json
+assert_grep "... undoes it (cert.pem is not for the new key)" "undoing the key rotation" "$T/err"
+assert_eq "... key.pem is the old key" "$(pubid "$K/key.pem")" "$old"
+assert_eq "... cert.pem untouched" "$(digest "$K/cert.pem")" "$before"
+assert_eq "... no pending files left" "$(ls -A "$K" | grep -c rekey)" 0
+# A hub failure after the key was made: undone at once, exit as the hub said.
+fault "certificates http500 -1"
+assert_fails 4 "the hub failing during a rotation" edge-activate -d "$K" $HUBOPTS --renew --rekey --retries 0
+: > "$T/hub/faults"
+assert_eq "... key.pem is the old key" "$(pubid "$K/key.pem")" "$old"
+assert_eq "... no pending files left" "$(ls -A "$K" | grep -c rekey)" 0
+# Crashed after cert.pem was stored for the new key: the next run finishes.
+fault "certificates slow 1"
+edge-activate -q -d "$K" $HUBOPTS --renew --rekey >/dev/null 2>&1 & kp=$!
+i=0; while [ ! -e "$K/.csr.pem.rekey" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -9 $kp 2>/dev/null; wait $kp 2>/dev/null
+: > "$T/hub/faults"
+pend=$(pubid "$K/.key.pem.rekey")
+edge-activate -q -d "$WC" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --device-key "$(jq -r .deviceKey "$K/device.json")" --csr "$K/.csr.pem.rekey" -o "$T/rk.pem" >/dev/null 2>&1
+openssl x509 -in "$T/rk.pem" -out "$K/cert.pem"
+assert_ok "... (cert.pem for the pending key in place) the next run" edge-activate -d "$K" $HUBOPTS --json
+assert_grep "... finishes the rotation" "finishing the key rotation" "$T/err"
+assert_eq "... key.pem is the new key" "$(pubid "$K/key.pem")" "$pend"
+assert_eq "... cert.pem matches it (openssl)" "$(certpub "$K/cert.pem")" "$pend"
+assert_eq "... no pending files left" "$(ls -A "$K" | grep -c rekey)" 0
+assert_json "... and it is kept" "$T/out" .action none
+
 # Token key (SoftHSM2).
 softhsm_setup edge 1234
 echo 1234 > "$T/pin"; chmod 600 "$T/pin"
@@ -285,6 +350,30 @@ for pin in fd:0 file:/dev/stdin file:/proc/self/fd/0; do
 	assert_fails 2 "--csr - with --pin $pin: refused" edge-activate -d "$P" $HUBOPTS --renew --csr - --pin "$pin" < "$P/csr.pem"
 	assert_grep "... standard input cannot carry both" "cannot carry both the input and the PIN" "$T/err"
 done
+
+# --rekey with the key in the token: a new object in the same token, the old one deleted.
+privkeys() { p11tool --login --set-pin=1234 --list-privkeys 'pkcs11:token=edge' 2>/dev/null | grep -c '^Object'; }
+tokpub() { p11tool --login --set-pin=1234 --export-pubkey "$(cat "$1")" 2>/dev/null | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
+assert_eq "one key in the token before" "$(privkeys)" 1
+olduri=$(cat "$P/key.uri"); old=$(tokpub "$P/key.uri")
+assert_ok "--renew --rekey with a token key" edge-activate -d "$P" $HUBOPTS --pin "file:$T/pin" --renew --rekey --json
+[ "$(cat "$P/key.uri")" != "$olduri" ] && ok "... key.uri names a new object" || not_ok "... key.uri names a new object"
+new=$(tokpub "$P/key.uri")
+[ -n "$new" ] && [ "$new" != "$old" ] && ok "... a new key id" || not_ok "... a new key id"
+assert_eq "... cert.pem carries the new token key (openssl, p11tool)" "$(certpub "$P/cert.pem")" "$new"
+assert_eq "... the old key is deleted: one key in the token (p11tool)" "$(privkeys)" 1
+assert_ok "... the next run keeps it" edge-activate -d "$P" $HUBOPTS --pin "file:$T/pin" --json
+assert_json "... unchanged" "$T/out" .changed false
+fault "certificates slow 1"
+edge-activate -q -d "$P" $HUBOPTS --pin "file:$T/pin" --renew --rekey >/dev/null 2>&1 & kp=$!
+i=0; while [ ! -e "$P/.csr.pem.rekey" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -9 $kp 2>/dev/null; wait $kp 2>/dev/null
+: > "$T/hub/faults"
+assert_eq "killed mid-rotation: two keys in the token" "$(privkeys)" 2
+assert_ok "... the next run" edge-activate -d "$P" $HUBOPTS --pin "file:$T/pin" --json
+assert_grep "... undoes it" "undoing the key rotation" "$T/err"
+assert_eq "... one key in the token again" "$(privkeys)" 1
+assert_eq "... the one cert.pem carries" "$(tokpub "$P/key.uri")" "$new"
 
 # The disk fills while storing: the old certificate stays whole.
 if can_mount_tmpfs; then

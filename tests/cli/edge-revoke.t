@@ -66,6 +66,10 @@ for f in key.pem key.uri device.secret cert.pem csr.pem hub-token.json; do
 	ok "no $f after reset"
 done
 assert_json "device.json kept, without certSN" "$T/D/device.json" '.certSN // "none"' none
+Dr=$T/Dr; edge Dr && ok "edge Dr activated" || not_ok "edge Dr activated"
+cp "$T/Dr/key.pem" "$T/Dr/.key.pem.rekey"; cp "$T/Dr/csr.pem" "$T/Dr/.csr.pem.rekey"
+assert_ok "--reset during a key rotation (edge-activate --rekey)" edge-revoke -d "$T/Dr" $HUBOPTS --reset --json
+[ ! -e "$T/Dr/.key.pem.rekey" ] && [ ! -e "$T/Dr/.csr.pem.rekey" ] && ok "... the rotation's new key is destroyed too" || not_ok "... the rotation's new key is destroyed too"
 assert_ok "a second reset has nothing left to do" edge-revoke -d "$T/D" $HUBOPTS --reset --json
 assert_json "nothing destroyed the second time" "$T/out" '.destroyed | length' 0
 if edge-keygen -q -d "$T/D" >/dev/null && edge-csr -q -d "$T/D" --ca "$HUB_CA" --locality Shanghai --org-unit Edge --cn D2 >/dev/null &&

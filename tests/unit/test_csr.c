@@ -112,6 +112,30 @@ test_key_policy_and_csr(void **state)
 	assert_true(edge_csr_matches(csr, clen, rsa, &s));
 	other.v[EDGE_SUBJ_CN] = "SN-0002";
 	assert_false(edge_csr_matches(csr, clen, rsa, &other));
+	/* The subject read back: a request for another key with the same one. */
+	{
+		struct edge_subject back;
+		char *csr2 = NULL;
+		size_t clen2 = 0;
+		int f;
+
+		assert_int_equal(edge_csr_subject(csr, clen, "csr.pem", &back,
+		    &err), EDGE_OK);
+		for (f = 0; f < EDGE_SUBJ_N; f++) {
+			if (s.v[f] == NULL)
+				assert_null(back.v[f]);
+			else
+				assert_string_equal(back.v[f], s.v[f]);
+		}
+		assert_int_equal(edge_csr_create(ec, &back, &csr2, &clen2, &err),
+		    EDGE_OK);
+		assert_true(edge_csr_matches(csr2, clen2, ec, &s));
+		free(csr2);
+		edge_subject_free_values(&back);
+		assert_int_equal(edge_csr_subject("junk", 4, "csr.pem", &back,
+		    &err), EDGE_EINPUT);
+		assert_null(back.v[EDGE_SUBJ_CN]);
+	}
 	/* A flipped byte in the signature must not match. */
 	csr[clen - 40] = csr[clen - 40] == 'A' ? 'B' : 'A';
 	assert_false(edge_csr_matches(csr, clen, rsa, &s));
