@@ -47,12 +47,6 @@ not_ok() {
 	if [ -n "${T:-}" ] && [ -f "$T/out" ]; then sed 's/^/#   stdout: /' "$T/out" | head -20; fi
 }
 skip() { _n=$((_n + 1)); echo "ok $_n - $1 # SKIP $2"; }
-# todo "desc" "reason" cmd...: a TAP TODO test, for a feature not landed
-# yet: "ok"/"not ok N - desc # TODO reason"; never fails the test.
-todo() {
-	_d=$1 _r=$2; shift 2; _n=$((_n + 1))
-	if "$@"; then echo "ok $_n - $_d # TODO $_r"; else echo "not ok $_n - $_d # TODO $_r"; fi
-}
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 diag() { echo "# $*"; }
 
