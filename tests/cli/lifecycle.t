@@ -321,10 +321,10 @@ telemetry() {
 }
 # cert_ok GW: cert.pem valid now (openssl at the step's time) and chained to ca.pem.
 cert_ok() {
-	_d=$(dir_of "$1")
-	clk openssl x509 -checkend 0 -noout -in "$_d/cert.pem" >/dev/null 2>&1 ||
-		{ diag "$1: cert.pem expired on day $DAY ($(openssl x509 -in "$_d/cert.pem" -noout -enddate))"; return 1; }
-	clk openssl verify -CAfile "$_d/ca.pem" "$_d/cert.pem" >/dev/null 2>"$T/verify-$1.err" ||
+	_cd=$(dir_of "$1")
+	clk openssl x509 -checkend 0 -noout -in "$_cd/cert.pem" >/dev/null 2>&1 ||
+		{ diag "$1: cert.pem expired on day $DAY ($(openssl x509 -in "$_cd/cert.pem" -noout -enddate))"; return 1; }
+	clk openssl verify -CAfile "$_cd/ca.pem" "$_cd/cert.pem" >/dev/null 2>"$T/verify-$1.err" ||
 		{ diag "$1: openssl verify: $(cat "$T/verify-$1.err")"; return 1; }
 }
 days_left() {
@@ -350,6 +350,8 @@ mqtt_copy() {
 # running the playbook every PB_EVERY steps), telemetry, the certificate.
 # Prints "PASS desc", "FAIL desc" and "# diag" lines for the main shell.
 day_of() {
+	# The certificate held since the last step has not expired on the way.
+	pass_if "day $DAY: $1: on arrival, cert.pem still valid ($(days_left "$1") days left)" cert_ok "$1"
 	_f=
 	on "$1" "$B/$CRL_UNIT" >"$T/crl-$1.out" 2>&1 || _f="$_f crl-update exit $?;"
 	if [ "$1" != A ]; then
@@ -366,7 +368,7 @@ day_of() {
 	pass_if "day $DAY: $1: edge-connect sends 2 messages" telemetry "$1"
 	pass_if "day $DAY: $1: cert.pem valid ($(days_left "$1") days left)" cert_ok "$1"
 }
-pass_if() { _d=$1; shift; if "$@"; then echo "PASS $_d"; else echo "FAIL $_d"; fi; }
+pass_if() { _pd=$1; shift; if "$@"; then echo "PASS $_pd"; else echo "FAIL $_pd"; fi; }
 for g in F A H; do echo 0 >"$T/renewals-$g"; done
 PREV_F= PREV_A= PREV_H=
 [ -z "$ANS" ] && PREV_A=$(serial_of A)
