@@ -204,10 +204,13 @@ prune(struct activation *a, const char *sn, bool stored)
 	json_object_object_add(ctx->result, "superseded", gone);
 	if (rc == EDGE_OK)
 		return EDGE_OK;
-	if (stored)
+	if (stored) {
+		struct edge_error why = ctx->err;
+
 		return edge_err(&ctx->err, EDGE_ETEMP,
 		    "%s stored; revoking superseded certificates failed: %s; run again",
-		    EDGE_CERT_FILE, ctx->err.msg);
+		    EDGE_CERT_FILE, why.msg);
+	}
 	edge_warn("revoking superseded certificates failed: %s; the next run tries again",
 	    ctx->err.msg);
 	memset(&ctx->err, 0, sizeof(ctx->err));

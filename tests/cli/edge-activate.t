@@ -303,7 +303,7 @@ rm "$K/edge.conf"
 old=$new; before=$(digest "$K/cert.pem")
 fault "certificates slow 1"
 edge-activate -q -d "$K" $HUBOPTS --renew --rekey >/dev/null 2>&1 & kp=$!
-i=0; while [ ! -e "$K/.csr.pem.rekey" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while [ ! -e "$K/.csr.pem.rekey" ] && [ $i -lt $(slow 300) ]; do sleep 0.1; i=$((i + 1)); done
 kill -9 $kp 2>/dev/null; wait $kp 2>/dev/null
 : > "$T/hub/faults"
 [ -e "$K/.key.pem.rekey" ] && ok "killed mid-rotation: the new key is pending" || not_ok "killed mid-rotation: the new key is pending"
@@ -321,7 +321,7 @@ assert_eq "... no pending files left" "$(ls -A "$K" | grep -c rekey)" 0
 # Crashed after cert.pem was stored for the new key: the next run finishes.
 fault "certificates slow 1"
 edge-activate -q -d "$K" $HUBOPTS --renew --rekey >/dev/null 2>&1 & kp=$!
-i=0; while [ ! -e "$K/.csr.pem.rekey" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while [ ! -e "$K/.csr.pem.rekey" ] && [ $i -lt $(slow 300) ]; do sleep 0.1; i=$((i + 1)); done
 kill -9 $kp 2>/dev/null; wait $kp 2>/dev/null
 : > "$T/hub/faults"
 pend=$(pubid "$K/.key.pem.rekey")
@@ -366,7 +366,7 @@ assert_ok "... the next run keeps it" edge-activate -d "$P" $HUBOPTS --pin "file
 assert_json "... unchanged" "$T/out" .changed false
 fault "certificates slow 1"
 edge-activate -q -d "$P" $HUBOPTS --pin "file:$T/pin" --renew --rekey >/dev/null 2>&1 & kp=$!
-i=0; while [ ! -e "$P/.csr.pem.rekey" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while [ ! -e "$P/.csr.pem.rekey" ] && [ $i -lt $(slow 300) ]; do sleep 0.1; i=$((i + 1)); done
 kill -9 $kp 2>/dev/null; wait $kp 2>/dev/null
 : > "$T/hub/faults"
 assert_eq "killed mid-rotation: two keys in the token" "$(privkeys)" 2
