@@ -371,6 +371,19 @@ day_of() {
 }
 pass_if() { _pd=$1; shift; if "$@"; then echo "PASS $_pd"; else echo "FAIL $_pd"; fi; }
 for g in F A H; do echo 0 >"$T/renewals-$g"; done
+# What monitoring reads (edge-activate --json, as the gateway's user): who
+# renews, and the days left, as openssl counts them.
+for g in $ALL; do
+	case $g in A) want=control-node ;; *) want=gateway ;; esac
+	on "$g" "$B/edge-activate" --install "$(dir_of "$g")/cert.pem" --json >"$T/act-$g.json" 2>"$T/act-$g.err"
+	assert_json "$g: edge-activate --json: renewal is $want's" "$T/act-$g.json" .renewal "$want"
+	assert_json "$g: ... days_left as openssl counts them" "$T/act-$g.json" .days_left "$(days_left "$g")"
+done
+if [ -z "$ANS" ]; then
+	na=$(date -u -d "$(openssl x509 -in "$GWD/cert.pem" -noout -enddate | cut -d= -f2)" +%Y-%m-%dT%H:%M:%SZ)
+	assert_grep "A: the play ends saying the control node must renew before $na" \
+	    "WARNING: RENEWAL=control-node: LC-A-0001 .* must renew its certificate before $na" "$T/play0"
+fi
 PREV_F= PREV_A= PREV_H=
 [ -z "$ANS" ] && PREV_A=$(serial_of A)
 PREV_F=$(serial_of F) PREV_H=$(serial_of H)
