@@ -40,7 +40,7 @@ static const struct edge_opt opts[] = {
 	{ "renew-within", 0, "DAYS", 0, "renew only when the certificate expires within DAYS, else do nothing", NULL, EDGE_T_INT, 0, 3650 },
 	{ "product-key", 0, "PRODUCT_KEY", 0, "device's product key (default: from DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "device-key", 0, "DEVICE_KEY", 0, "device key (default: from DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
-	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: " EDGE_SECRET_FORMS, NULL, EDGE_T_STRING, 0, 0 },
 	{ "force", 'f', NULL, EDGE_OPT_CLI, "apply for a new certificate even if a valid one is present", NULL, EDGE_T_FLAG, 0, 0 },
 	{ "rekey", 0, NULL, 0, "with a renewal, make a new key of the same type in the same place and renew with it", NULL, EDGE_T_FLAG, 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }

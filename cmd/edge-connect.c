@@ -45,7 +45,7 @@ static const struct edge_opt opts[] = {
 	{ "no-verify-hostname", 0, NULL, 0, "do not check the hub's name (the chain is still verified); insecure", NULL, EDGE_T_FLAG, 0, 0 },
 	{ "crl-grace", 0, "SECS", 0, "how long after its nextUpdate a CRL is still used, with a warning", "86400", EDGE_T_INT, 0, EDGE_NO_MAX },
 	{ "hub-pin", 0, "PINS", 0, "pin the hub's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL, EDGE_T_STRING, 0, 0 },
-	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: " EDGE_SECRET_FORMS, NULL, EDGE_T_STRING, 0, 0 },
 	{ "input", 'i', "FILE", EDGE_OPT_CLI, "read telemetry lines from FILE instead of standard input", NULL, EDGE_T_STRING, 0, 0 },
 	{ "exit-on-eof", 0, NULL, EDGE_OPT_CLI, "exit once the input ended and everything was acknowledged", NULL, EDGE_T_FLAG, 0, 0 },
 	{ "count", 'C', "N", EDGE_OPT_CLI, "exit after N downlink messages were received and answered", NULL, EDGE_T_INT, 1, 1000000000 },

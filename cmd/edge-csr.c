@@ -19,7 +19,7 @@
 
 static const struct edge_opt opts[] = {
 	{ "key", 'k', "KEY", 0, "key file or pkcs11: URI (default: DIR/key.uri or DIR/key.pem)", NULL, EDGE_T_STRING, 0, 0 },
-	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: " EDGE_SECRET_FORMS, NULL, EDGE_T_STRING, 0, 0 },
 	{ "country", 0, "CC", 0, "subject C, two letters (EnOS: as in the root CA)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "state", 0, "NAME", 0, "subject ST, state or province", NULL, EDGE_T_STRING, 0, 0 },
 	{ "locality", 0, "NAME", 0, "subject L, city", NULL, EDGE_T_STRING, 0, 0 },

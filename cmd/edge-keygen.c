@@ -21,7 +21,7 @@ static const struct edge_opt opts[] = {
 	{ "type", 't', "rsa|ec", 0, "key type: RSA-2048 or EC P-256", "rsa", EDGE_T_CHOICE, 0, 0 },
 	{ "bits", 'b', "BITS", 0, "RSA modulus size", "2048", EDGE_T_INT, 2048, 8192 },
 	{ "pkcs11", 'p', "URI", 0, "make the key inside the PKCS#11 token named by URI (pkcs11:token=...;object=...)", NULL, EDGE_T_STRING, 0, 0 },
-	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN: " EDGE_SECRET_FORMS, NULL, EDGE_T_STRING, 0, 0 },
 	{ "output", 'o', "FILE", EDGE_OPT_CLI, "write a file key to FILE instead of DIR/key.pem", NULL, EDGE_T_STRING, 0, 0 },
 	{ "force", 'f', NULL, EDGE_OPT_CLI, "replace an existing key", NULL, EDGE_T_FLAG, 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }

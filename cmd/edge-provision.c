@@ -26,7 +26,7 @@ static const struct edge_opt opts[] = {
 	{ "serial", 's', "SN", 0, "serial number; becomes the device key", NULL, EDGE_T_STRING, 0, 0 },
 	{ "license", 'l', "LICENSE", 0, "license, stored with the device as its 'license' tag", NULL, EDGE_T_STRING, 0, 0 },
 	{ "via", 0, "api|mqtt", 0, "register with the API and application credentials, or activate over MQTT with the product secret (device registered beforehand)", "api", EDGE_T_CHOICE, 0, 0 },
-	{ "product-secret", 0, "SECRET", EDGE_OPT_SECRET, "product secret for --via mqtt: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "product-secret", 0, "SECRET", EDGE_OPT_SECRET, "product secret for --via mqtt: " EDGE_SECRET_FORMS, NULL, EDGE_T_STRING, 0, 0 },
 	{ "activation-url", 0, "URL", 0, "MQTT broker for --via mqtt, mqtts://host:port (default: --mqtt)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "device-name", 0, "NAME", 0, "device name at the hub (default: the serial number)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "timezone", 0, "+HH:MM", 0, "device time zone (default: this machine's offset)", NULL, EDGE_T_STRING, 0, 0 },

@@ -39,7 +39,7 @@ static const struct edge_opt opts[] = {
 	{ "superseded", 0, NULL, EDGE_OPT_CLI, "revoke every other valid certificate of the device, keeping --cert FILE's (default: DIR/cert.pem)", NULL, EDGE_T_FLAG, 0, 0 },
 	{ "reset", 0, NULL, EDGE_OPT_CLI, "on the edge: revoke its own certificate, then destroy key, device secret, certificate and cached token", NULL, EDGE_T_FLAG, 0, 0 },
 	{ "offline", 0, NULL, EDGE_OPT_CLI, "with --reset: destroy even if the hub cannot be reached, and queue the revocation for the next run", NULL, EDGE_T_FLAG, 0, 0 },
-	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN, to delete a token key on --reset: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN, to delete a token key on --reset: " EDGE_SECRET_FORMS, NULL, EDGE_T_STRING, 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 

@@ -7,7 +7,7 @@
 # and completes from it, so it never drifts from the binaries.  By the
 # argument name of the option before the cursor it completes:
 #   a|b|c     those words          FILE, KEY   file names
-#   DIR       directory names      SECRET      file: env: fd: - (then file or
+#   DIR       directory names      SECRET      file: cred: env: fd: - (then file or
 #   other     nothing                          variable names after file:/env:)
 # Installed once per command name, since bash-completion loads lazily by name.
 
@@ -70,7 +70,7 @@ _edge_toolkit_values()
 		fd:*)
 			;;
 		*)
-			mapfile -t COMPREPLY < <(compgen -W 'file: env: fd: -' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W 'file: cred: env: fd: -' -- "$cur")
 			# A prefix is not a whole word: no space after it.
 			[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *: ]] &&
 				compopt -o nospace 2>/dev/null

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,10 +11,10 @@ const struct edge_opt edge_hub_opts[] = {
 	{ "api", 0, "URL", 0, "hub API gateway, https://host[:port] (default: the api edge-provision recorded in DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the hub's HTTPS endpoints (default: the system store)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "hub-pin", 0, "PINS", 0, "pin the hub's key: sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL, EDGE_T_STRING, 0, 0 },
-	{ "credentials", 0, "FILE", 0, "application credentials file (org_id, access_key, secret_key)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "credentials", 0, "FILE", 0, "application credentials file (org_id, access_key, secret_key); cred:NAME for a systemd credential", NULL, EDGE_T_STRING, 0, 0 },
 	{ "org-id", 0, "ID", 0, "EnOS organization id", NULL, EDGE_T_STRING, 0, 0 },
 	{ "access-key", 0, "ACCESS_KEY", 0, "application access key", NULL, EDGE_T_STRING, 0, 0 },
-	{ "secret-key", 0, "SECRET", EDGE_OPT_SECRET, "application secret key: file:PATH, env:VAR, fd:N or -", NULL, EDGE_T_STRING, 0, 0 },
+	{ "secret-key", 0, "SECRET", EDGE_OPT_SECRET, "application secret key: " EDGE_SECRET_FORMS, NULL, EDGE_T_STRING, 0, 0 },
 	{ "timeout", 0, "SECS", 0, "time limit for one hub request", "30", EDGE_T_INT, 1, 3600 },
 	{ "retries", 0, "N", 0, "retries of a request that failed temporarily", "3", EDGE_T_INT, 0, 100 },
 	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
@@ -32,6 +33,7 @@ edge_hubcfg_load(struct edge_ctx *ctx, struct edge_hubcfg *cfg,
 {
 	struct edge_hub *h = &cfg->hub;
 	const char *file = edge_arg(ctx, "credentials"), *api;
+	char path[PATH_MAX];
 	int rc, dirfd;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -51,6 +53,14 @@ edge_hubcfg_load(struct edge_ctx *ctx, struct edge_hubcfg *cfg,
 	if (edge_ctx_dirfd(ctx, &dirfd) == EDGE_OK)
 		h->cache_dirfd = dirfd;
 
+	if (file != NULL && strncmp(file, "cred:", 5) == 0) {
+		/* A systemd credential (LoadCredential=credentials:FILE). */
+		if (edge_secret_cred_path(file, path, sizeof(path),
+		    &ctx->err) != EDGE_OK)
+			return edge_err_prefix(&ctx->err, "%s",
+			    edge_opts_origin(&ctx->opts, "credentials"));
+		file = path;
+	}
 	if (file != NULL) {
 		rc = edge_opts_load_file(&cfg->cred, file, EDGE_SRC_CONF, true,
 		    &ctx->err);

@@ -122,27 +122,61 @@ edge_secret_file_check(const char *path, struct edge_error *err)
 }
 
 int
-edge_secret_read(const char *spec, struct edge_secret **out,
+edge_secret_cred_path(const char *spec, char *path, size_t size,
     struct edge_error *err)
+{
+	const char *name = spec + 5, *dir = getenv("CREDENTIALS_DIRECTORY");
+
+	if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    strchr(name, '/') != NULL)
+		return edge_err(err, EDGE_EUSAGE,
+		    "%s: not a credential name (a file name in $CREDENTIALS_DIRECTORY, without '/')",
+		    spec);
+	if (dir == NULL || *dir == '\0')
+		return edge_err(err, EDGE_EUSAGE,
+		    "%s: $CREDENTIALS_DIRECTORY is not set (cred: reads a credential of a systemd service, LoadCredential=; elsewhere use file:PATH)",
+		    spec);
+	if ((size_t)snprintf(path, size, "%s/%s", dir, name) >= size)
+		return edge_err(err, EDGE_EUSAGE, "%s: path too long", spec);
+	return EDGE_OK;
+}
+
+/* The content of a secret file, under the secret-file rule. */
+static int
+read_file(const char *path, struct edge_secret **out, struct edge_error *err)
 {
 	char *buf;
 	size_t len;
+	int rc;
+
+	if ((rc = edge_file_read(AT_FDCWD, path, EDGE_SECRET_MAX, &buf, &len,
+	    err)) != EDGE_OK)
+		return rc;
+	/* Read first: a missing file says so; then the secret-file rule. */
+	if ((rc = edge_secret_file_check(path, err)) != EDGE_OK) {
+		edge_file_free_private(&buf, len);
+		return rc;
+	}
+	return wrap(buf, len, out, path, err);
+}
+
+int
+edge_secret_read(const char *spec, struct edge_secret **out,
+    struct edge_error *err)
+{
+	char path[PATH_MAX];
 	int fd, rc;
 
 	*out = NULL;
 	if (names_stdin(spec))
 		return read_fd(STDIN_FILENO, "standard input", out, err);
-	if (strncmp(spec, "file:", 5) == 0) {
-		rc = edge_file_read(AT_FDCWD, spec + 5, EDGE_SECRET_MAX, &buf,
-		    &len, err);
-		if (rc != EDGE_OK)
+	if (strncmp(spec, "file:", 5) == 0)
+		return read_file(spec + 5, out, err);
+	if (strncmp(spec, "cred:", 5) == 0) {
+		if ((rc = edge_secret_cred_path(spec, path, sizeof(path), err)) !=
+		    EDGE_OK)
 			return rc;
-		/* Read first: a missing file says so; then the secret-file rule. */
-		if ((rc = edge_secret_file_check(spec + 5, err)) != EDGE_OK) {
-			edge_file_free_private(&buf, len);
-			return rc;
-		}
-		return wrap(buf, len, out, spec + 5, err);
+		return read_file(path, out, err);
 	}
 	if (strncmp(spec, "env:", 4) == 0) {
 		const char *v = getenv(spec + 4);
@@ -196,7 +230,8 @@ bool
 edge_secret_is_source(const char *spec)
 {
 	return strcmp(spec, "-") == 0 || strncmp(spec, "file:", 5) == 0 ||
-	    strncmp(spec, "env:", 4) == 0 || strncmp(spec, "fd:", 3) == 0;
+	    strncmp(spec, "cred:", 5) == 0 || strncmp(spec, "env:", 4) == 0 ||
+	    strncmp(spec, "fd:", 3) == 0;
 }
 
 int

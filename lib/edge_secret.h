@@ -9,6 +9,8 @@
  *
  *	file:PATH	the file's content (one trailing newline dropped), the
  *			file under edge_secret_file_check's rule
+ *	cred:NAME	a systemd credential (LoadCredential=): the file
+ *			$CREDENTIALS_DIRECTORY/NAME, under the same rule
  *	env:VAR		the environment variable VAR
  *	fd:N		everything readable from descriptor N
  *	-		standard input
@@ -29,7 +31,7 @@ struct edge_secret {
 };
 
 /* The forms a secret option accepts, for messages. */
-#define EDGE_SECRET_FORMS "file:PATH, env:VAR, fd:N or -"
+#define EDGE_SECRET_FORMS "file:PATH, cred:NAME, env:VAR, fd:N or -"
 
 /*
  * Read the secret named by spec.  A bare literal is EDGE_EUSAGE with a message
@@ -48,6 +50,15 @@ int edge_secret_read(const char *spec, struct edge_secret **out,
  * following one).  A file that cannot be examined is EDGE_ESTORE too.
  */
 int edge_secret_file_check(const char *path, struct edge_error *err);
+
+/*
+ * The file of spec "cred:NAME": $CREDENTIALS_DIRECTORY/NAME into path.
+ * EDGE_EUSAGE when NAME is empty, "." or "..", or holds a '/', and when
+ * $CREDENTIALS_DIRECTORY is not set (the message says so).  For sources that
+ * name a file (--credentials); edge_secret_read() reads cred: itself.
+ */
+int edge_secret_cred_path(const char *spec, char *path, size_t size,
+    struct edge_error *err);
 
 /* True when spec is one of the accepted source forms (not a literal). */
 bool edge_secret_is_source(const char *spec);

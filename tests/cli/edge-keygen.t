@@ -53,7 +53,7 @@ assert_fails 2 "private key to stdout is refused" edge-keygen -d "$T" -o -
 assert_fails 2 "unknown type" edge-keygen -d "$T" --type dsa
 assert_eq "a usage error is the error line then the usage line" "$(sed -n 2p "$T/err" | cut -c1-18)" "usage: edge-keygen"
 assert_fails 2 "a PIN literal on the command line is refused" edge-keygen -d "$T" --pin 1234
-assert_grep "the refusal names the secret forms" "file:PATH, env:VAR, fd:N or -" "$T/err"
+assert_grep "the refusal names the secret forms" "file:PATH, cred:NAME, env:VAR, fd:N or -" "$T/err"
 assert_fails 2 "--bits with EC is refused" edge-keygen -d "$T" --type ec --bits 3072
 
 # --- bad state directories and key files --------------------------------

@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +123,69 @@ test_file_rule(void **state)
 	assert_int_equal(edge_secret_file_check(path, &err), EDGE_ESTORE);
 }
 
+/*
+ * cred:NAME (issue 19): $CREDENTIALS_DIRECTORY/NAME, as systemd's
+ * LoadCredential= gives it, under the secret-file rule; a name that leaves
+ * the directory, and an unset variable, are usage errors saying so.
+ */
+static void
+test_cred(void **state)
+{
+	struct edge_secret *s = NULL;
+	struct edge_error err = { 0 };
+	char dir[] = "/tmp/edge-test-cred.XXXXXX", path[128], got[PATH_MAX];
+	static const char *const bad[] = { "cred:", "cred:.", "cred:..",
+	    "cred:../pin", "cred:a/b", "cred:/etc/shadow" };
+	size_t i;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pin", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0400);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "4711\n", 5), 5);
+	close(fd);
+
+	unsetenv("CREDENTIALS_DIRECTORY");
+	assert_true(edge_secret_is_source("cred:pin"));
+	assert_int_equal(edge_secret_read("cred:pin", &s, &err), EDGE_EUSAGE);
+	assert_null(s);
+	assert_string_equal(err.msg,
+	    "cred:pin: $CREDENTIALS_DIRECTORY is not set (cred: reads a credential of a systemd service, LoadCredential=; elsewhere use file:PATH)");
+	setenv("CREDENTIALS_DIRECTORY", "", 1);
+	assert_int_equal(edge_secret_read("cred:pin", &s, &err), EDGE_EUSAGE);
+
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	assert_int_equal(edge_secret_read("cred:pin", &s, &err), EDGE_OK);
+	assert_string_equal(s->data, "4711");
+	assert_int_equal(s->len, 4);
+	edge_secret_free(&s);
+	assert_int_equal(edge_secret_cred_path("cred:pin", got, sizeof(got),
+	    &err), EDGE_OK);
+	assert_string_equal(got, path);
+	assert_int_equal(edge_secret_cred_path("cred:pin", got, 8, &err),
+	    EDGE_EUSAGE);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(edge_secret_read(bad[i], &s, &err), EDGE_EUSAGE);
+		assert_null(s);
+		assert_non_null(strstr(err.msg, "not a credential name"));
+	}
+
+	/* The secret-file rule, as for file:. */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(edge_secret_read("cred:pin", &s, &err), EDGE_ESTORE);
+	assert_non_null(strstr(err.msg, "readable by others"));
+	assert_null(s);
+	assert_int_equal(edge_secret_read("cred:missing", &s, &err),
+	    EDGE_ESTORE);
+	assert_non_null(strstr(err.msg, "/missing"));
+	unsetenv("CREDENTIALS_DIRECTORY");
+	unlink(path);
+	rmdir(dir);
+}
+
 /* The sources that take standard input (a tool cannot give it to two). */
 static void
 test_reads_stdin(void **state)
@@ -184,6 +249,7 @@ main(void)
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_file_rule),
+		cmocka_unit_test(test_cred),
 		cmocka_unit_test(test_reads_stdin),
 		cmocka_unit_test(test_reads_stdin_file),
 	};
