@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -104,6 +105,54 @@ same_file(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
+/* Little-endian 16 and 32 bits of the ACL xattr (linux/posix_acl_xattr.h). */
+static unsigned
+le16(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+static unsigned long
+le32(const unsigned char *p)
+{
+	return (unsigned long)le16(p) | (unsigned long)le16(p + 2) << 16;
+}
+
+/*
+ * True when path has a POSIX access ACL that lets nobody but its owner and
+ * this user (the effective uid) read or write it.  Then the mode's group
+ * bits are the ACL's mask, not a group's access: systemd gives a service's
+ * credential to its user that way (root's 0400 file, user:NAME:r, on a
+ * tmpfs with ACLs; on ramfs it chowns the file instead).
+ */
+static bool
+acl_private(const char *path)
+{
+	unsigned char acl[4 + 8 * 32];
+	unsigned mask = 7, tag, perm, i, n, group = 0;
+	ssize_t len = lgetxattr(path, "system.posix_acl_access", acl,
+	    sizeof(acl));
+
+	if (len < 4 || (len - 4) % 8 != 0 || le16(acl) != 2)
+		return false;
+	n = (unsigned)(len - 4) / 8;
+	for (i = 0; i < n; i++)
+		if (le16(acl + 4 + 8 * i) == 0x10)	/* ACL_MASK */
+			mask = le16(acl + 6 + 8 * i);
+	for (i = 0; i < n; i++) {
+		tag = le16(acl + 4 + 8 * i);
+		perm = le16(acl + 6 + 8 * i);
+		if (tag == 0x20 && perm != 0)		/* ACL_OTHER */
+			return false;
+		if ((tag == 0x04 || tag == 0x08) && (perm & mask) != 0)
+			group = 1;			/* ACL_GROUP_OBJ, ACL_GROUP */
+		if (tag == 0x02 && (perm & mask) != 0 &&	/* ACL_USER */
+		    le32(acl + 8 + 8 * i) != (unsigned long)geteuid())
+			return false;
+	}
+	return group == 0;
+}
+
 int
 edge_secret_file_check(const char *path, struct edge_error *err)
 {
@@ -111,7 +160,7 @@ edge_secret_file_check(const char *path, struct edge_error *err)
 
 	if (lstat(path, &st) != 0)
 		return edge_err(err, EDGE_ESTORE, "%s: %s", path, strerror(errno));
-	if ((st.st_mode & 077) != 0)
+	if ((st.st_mode & 077) != 0 && !acl_private(path))
 		return edge_err(err, EDGE_ESTORE,
 		    "%s: readable by others; it holds a secret (chmod 600)", path);
 	if (st.st_uid != geteuid() && st.st_uid != 0)

@@ -48,6 +48,8 @@ int edge_secret_read(const char *spec, struct edge_secret **out,
  * when it belongs to neither this user (the effective uid) nor root.  The
  * file itself, not a symbolic link to it (secret files are read without
  * following one).  A file that cannot be examined is EDGE_ESTORE too.
+ * Group bits that are a POSIX ACL's mask pass when the ACL grants no one but
+ * the owner and this user (systemd's credentials on a tmpfs with ACLs).
  */
 int edge_secret_file_check(const char *path, struct edge_error *err);
 

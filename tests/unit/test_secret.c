@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "edge_secret.h"
@@ -186,6 +187,66 @@ test_cred(void **state)
 	rmdir(dir);
 }
 
+/* A POSIX access ACL: version 2, then (tag, perm, id) little-endian. */
+static int
+set_acl(const char *path, unsigned user, unsigned group_obj, unsigned other,
+    unsigned long uid)
+{
+	const unsigned ent[5][2] = { { 0x01, 4 }, { 0x02, user },
+	    { 0x04, group_obj }, { 0x10, 4 | group_obj | user }, { 0x20, other } };
+	unsigned char b[4 + 8 * 5] = { 2, 0, 0, 0 };
+	unsigned i;
+
+	for (i = 0; i < 5; i++) {
+		unsigned char *e = b + 4 + 8 * i;
+		unsigned long id = ent[i][0] == 0x02 ? uid : 0xffffffffUL;
+		e[0] = (unsigned char)ent[i][0];
+		e[2] = (unsigned char)ent[i][1];
+		e[4] = (unsigned char)id; e[5] = (unsigned char)(id >> 8);
+		e[6] = (unsigned char)(id >> 16); e[7] = (unsigned char)(id >> 24);
+	}
+	return setxattr(path, "system.posix_acl_access", b, sizeof(b), 0);
+}
+
+/*
+ * systemd on a tmpfs with ACLs gives a service's user its credential as
+ * root's 0400 file with user:NAME:r, which shows as mode 0440 (the group
+ * bits are the ACL mask): accepted when the ACL grants this user alone,
+ * refused when it grants another user, the group or others.
+ */
+static void
+test_file_rule_acl(void **state)
+{
+	struct edge_error err = { 0 };
+	char path[] = "/tmp/edge-test-acl.XXXXXX";
+	struct stat st;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(chmod(path, 0400), 0);
+	if (set_acl(path, 4, 0, 0, (unsigned long)geteuid()) != 0) {
+		unlink(path);
+		skip();	/* no ACLs on this file system */
+	}
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0440);
+	assert_int_equal(edge_secret_file_check(path, &err), EDGE_OK);
+	assert_int_equal(set_acl(path, 4, 0, 0, 65534), 0);
+	assert_int_equal(edge_secret_file_check(path, &err), EDGE_ESTORE);
+	assert_non_null(strstr(err.msg, "readable by others"));
+	assert_int_equal(set_acl(path, 4, 4, 0, (unsigned long)geteuid()), 0);
+	assert_int_equal(edge_secret_file_check(path, &err), EDGE_ESTORE);
+	assert_int_equal(set_acl(path, 4, 0, 4, (unsigned long)geteuid()), 0);
+	assert_int_equal(edge_secret_file_check(path, &err), EDGE_ESTORE);
+	/* A user entry without permissions grants nothing. */
+	assert_int_equal(set_acl(path, 0, 0, 0, 65534), 0);
+	assert_int_equal(edge_secret_file_check(path, &err), EDGE_OK);
+	unlink(path);
+}
+
 /* The sources that take standard input (a tool cannot give it to two). */
 static void
 test_reads_stdin(void **state)
@@ -250,6 +311,7 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_file_rule),
 		cmocka_unit_test(test_cred),
+		cmocka_unit_test(test_file_rule_acl),
 		cmocka_unit_test(test_reads_stdin),
 		cmocka_unit_test(test_reads_stdin_file),
 	};
