@@ -134,12 +134,15 @@ check-valgrind: all hub $(B)/bench/gen-crl
 
 # Static analysis: cppcheck and clang-tidy (.clang-tidy), no findings allowed.
 LINT_SRC    := $(wildcard lib/*.c cmd/*.c)
+# The shell scripts: examples/ and scripts/ (shellcheck, Debian's 0.9).
+LINT_SH     := $(wildcard examples/*.sh examples/tpm/*.sh scripts/*)
 LINT_CFLAGS  = -std=gnu11 -Ilib $(PKG_CFLAGS) -DEDGE_VERSION='"lint"' -DEDGE_P11_PROXY='"lint"'
 .PHONY: lint
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 -Ilib --suppress=unknownMacro --inline-suppr $(LINT_SRC)
 	for f in $(LINT_SRC); do clang-tidy --quiet $$f -- $(LINT_CFLAGS) 2>/dev/null || exit 1; done
+	shellcheck $(LINT_SH)
 	@echo "lint: cppcheck and clang-tidy found nothing"
 
 # Everything CI runs: check, check-asan, check-valgrind, fuzz-smoke.
@@ -191,7 +194,7 @@ DEB_PACKAGES := build-essential pkg-config git ca-certificates procps perl jq cu
 	gnutls-bin openssl p11-kit p11-kit-modules softhsm2 libengine-pkcs11-openssl \
 	mosquitto mosquitto-clients go-md2man mandoc zsh clang libclang-rt-14-dev strace gdb valgrind cppcheck clang-tidy \
 	swtpm swtpm-tools tpm2-abrmd libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 \
-	libtpm2-pkcs11-tools tpm2-tools dbus ansible-core faketime \
+	libtpm2-pkcs11-tools tpm2-tools dbus ansible-core faketime shellcheck \
 	openssh-server openssh-client systemd
 deps:
 	apt-get update -qq

@@ -1,11 +1,12 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: MIT
 #
 # provision-gateway.sh: enrol one edge gateway, for the field technician.
 #
 #   provision-gateway.sh [CONFIG]          (default: ./gateway.env)
 #
-# Runs on the gateway itself and chains the edgecert tools:
+# Runs on the gateway itself (bash 4.4 or later, flock from util-linux) and
+# chains the edgecert tools:
 #
 #   edge-keygen      the gateway's key (inside the token when PKCS11_URI is set, else a file)
 #   edge-csr         the certificate request, CN = the serial number
@@ -21,7 +22,8 @@
 # enrolled gateway changes nothing and ends with "nothing changed".
 #
 # CONFIG is a small file of NAME=value lines (no shell code is run from it;
-# values may be quoted with "..." or '...'):
+# values may be quoted with "..." or '...'; '#' starts a comment line; a
+# file saved with Windows line ends (CRLF) is read as well):
 #
 #   SERIAL=GW-0001                        serial number: device key and CN (required)
 #   PRODUCT_KEY=abcd1234                  the gateway's product (required)
@@ -56,95 +58,210 @@
 #                                         CREDENTIALS; best an application limited to the
 #                                         certificate service; mode 0600)
 #
+# Every value is checked before any step runs (exit 2 naming the value, and
+# nothing is created):
+#   SERIAL, PRODUCT_KEY   1 to 64 letters, digits, '_', '-', '.' or ':' (EnOS keys)
+#   API, PORTAL           https://HOST...; MQTT mqtts://HOST:PORT; URL characters
+#                         only (no whitespace, quotes or control characters)
+#   CREDENTIALS, RENEW_CREDENTIALS, HUB_CA, ROOT_CA, EDGE_DIR, PIN_FILE
+#                         absolute paths without whitespace, control characters
+#                         or glob characters (* ? [ ] \)
+#   PKCS11_URI            pkcs11:..., URL characters only
+#   TIMEOUT 1 to 3600, RETRIES 0 to 100 (the tools' ranges)
+#   KEY_TYPE rsa|ec, RENEWAL gateway|control-node, SMOKE_TEST auto|yes|no
+#   COUNTRY two upper-case letters; STATE, ORGANIZATION, LOCALITY, ORG_UNIT
+#                         1 to 64 characters of UTF-8 text without control
+#                         characters; LICENSE the same, up to 256
+# Each value reaches a tool as one argument, never split or globbed, and no
+# value can add a line or an option to edge.conf.
+#
 # Secrets never appear on a command line: the credentials and the PIN are
 # handed to the tools as file paths (--credentials FILE, --pin file:PATH).
 # Secret files (CREDENTIALS, RENEW_CREDENTIALS, PIN_FILE) must belong to the
 # user running the script (or root) and give group and others no access, as
 # the tools require (exit 7 otherwise).
 #
+# One run at a time per state directory: the script holds a lock on
+# DIR/.provision.lock (flock) from the state directory step to its end.  A
+# second run on the same directory does not wait: it exits 4 at once,
+# naming the PID of the run that holds the lock.  (The tools lock the
+# directory itself for each step, as they always do.)
+#
+# A failed step prints the tool's own error message (from its --json
+# answer, read without jq) and what its exit status means.  Ctrl-C (SIGINT),
+# SIGTERM or SIGHUP stop the running tool, name the step the run stopped at
+# and exit 130, 143 or 129; temporary files are removed, and running the
+# script again carries on.
+#
 # Exit status: the status of the step that failed, with the edgecert meaning
-# (see README.md): 4 = temporary (hub unreachable), run the script again
-# later; 5 = refused by the hub; 6 = trust failure; 7 = local storage or
-# token; 2 = a mistake in CONFIG or the script's use.
+# (see README.md): 4 = temporary (hub unreachable, or another run holds the
+# state directory), run the script again later; 5 = refused by the hub;
+# 6 = trust failure; 7 = local storage or token; 8 = revoked; 2 = a mistake
+# in CONFIG or the script's use; 129, 130, 143 = stopped by a signal.
 
-set -eu
+# Started with sh: this is a bash script (arrays).
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+
+set -euf -o pipefail
 
 prog=${0##*/}
 say() { printf '%s\n' "$*"; }
-die() { rc=$1; shift; printf '%s: %s\n' "$prog" "$*" >&2; exit "$rc"; }
+die() { local rc=$1; shift; printf '%s: %s\n' "$prog" "$*" >&2; exit "$rc"; }
 
-[ $# -le 1 ] || die 2 "usage: $prog [CONFIG]"
+((BASH_VERSINFO[0] > 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] >= 4))) ||
+	die 2 "bash 4.4 or later is needed (this is $BASH_VERSION)"
+[[ $# -le 1 ]] || die 2 "usage: $prog [CONFIG]"
 case ${1:-} in -h|--help) sed -n '4,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 CONFIG=${1:-./gateway.env}
-[ -f "$CONFIG" ] && [ -r "$CONFIG" ] || die 2 "$CONFIG: no such config file (see $prog --help)"
+[[ -f $CONFIG && -r $CONFIG ]] || die 2 "$CONFIG: no such config file (see $prog --help)"
+
+# Before the first step: the step a signal stops the run at.
+name="(checking $CONFIG)"
+child=
+on_signal() { # SIG STATUS
+	trap '' INT TERM HUP
+	if [[ -n $child ]]; then
+		kill -TERM "$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
+	fi
+	printf '%-11s INTERRUPTED (SIG%s)\n' "$name" "$1"
+	printf '%s: stopped at %s by SIG%s; run %s again to carry on\n' "$prog" "$name" "$1" "$prog" >&2
+	exit "$2"
+}
+trap 'on_signal INT 130' INT
+trap 'on_signal TERM 143' TERM
+trap 'on_signal HUP 129' HUP
 
 # --- configuration -----------------------------------------------------------
-SERIAL= PRODUCT_KEY= API= PORTAL= MQTT= CREDENTIALS= HUB_CA= ROOT_CA=
-EDGE_DIR=/var/lib/edge PKCS11_URI= PIN_FILE= KEY_TYPE=rsa LICENSE=
-COUNTRY= STATE= ORGANIZATION= LOCALITY= ORG_UNIT= TIMEOUT=30 RETRIES=3 SMOKE_TEST=auto
-RENEWAL=gateway RENEW_CREDENTIALS=
+NAMES=(SERIAL PRODUCT_KEY API PORTAL MQTT CREDENTIALS HUB_CA ROOT_CA EDGE_DIR PKCS11_URI
+	PIN_FILE KEY_TYPE LICENSE COUNTRY STATE ORGANIZATION LOCALITY ORG_UNIT TIMEOUT RETRIES
+	SMOKE_TEST RENEWAL RENEW_CREDENTIALS)
+for v in "${NAMES[@]}"; do printf -v "$v" '%s' ''; done
+EDGE_DIR=/var/lib/edge KEY_TYPE=rsa TIMEOUT=30 RETRIES=3 SMOKE_TEST=auto RENEWAL=gateway
 n=0
-while IFS= read -r line || [ -n "$line" ]; do
+while IFS= read -r line || [[ -n $line ]]; do
 	n=$((n + 1))
-	case $line in ''|'#'*) continue ;; esac
-	name=${line%%=*}
-	[ "$name" != "$line" ] || die 2 "$CONFIG:$n: not NAME=value"
+	[[ $n -ne 1 ]] || line=${line#$'\xef\xbb\xbf'}	# a Windows editor's byte order mark
+	line=${line%$'\r'}				# and its line end
+	[[ $line != *$'\r'* ]] ||
+		die 2 "$CONFIG:$n: a carriage return inside the line (only one at the line end is removed)"
+	[[ $line =~ ^[[:space:]]*(#.*)?$ ]] && continue
+	name_=${line%%=*}
+	[[ $name_ != "$line" ]] || die 2 "$CONFIG:$n: not NAME=value"
 	value=${line#*=}
 	case $value in
 		\"*\") value=${value#\"}; value=${value%\"} ;;
 		\'*\') value=${value#\'}; value=${value%\'} ;;
 	esac
-	case $name in
-		SERIAL|PRODUCT_KEY|API|PORTAL|MQTT|CREDENTIALS|HUB_CA|ROOT_CA|EDGE_DIR|PKCS11_URI|\
-		PIN_FILE|KEY_TYPE|LICENSE|COUNTRY|STATE|ORGANIZATION|LOCALITY|ORG_UNIT|TIMEOUT|\
-		RETRIES|SMOKE_TEST|RENEWAL|RENEW_CREDENTIALS) eval "$name=\$value" ;;
-		*) die 2 "$CONFIG:$n: unknown name $name" ;;
-	esac
+	[[ " ${NAMES[*]} " == *" $name_ "* && $name_ =~ ^[A-Z_0-9]+$ ]] ||
+		die 2 "$CONFIG:$n: unknown name $(printf %q "$name_")"
+	printf -v "$name_" '%s' "$value"
 done < "$CONFIG"
 
+# bad NAME WHY: the value of NAME is refused (exit 2, before any step).
+bad() { die 2 "$CONFIG: $1=$(printf %q "${!1}"): $2"; }
+# The checks below match bytes (LC_ALL=C) unless they say otherwise.
+key_rule() {
+	local LC_ALL=C
+	[[ ${!1} =~ ^[A-Za-z0-9_.:-]{1,64}$ ]] ||
+		bad "$1" "not an EnOS key (1 to 64 letters, digits, '_', '-', '.' or ':')"
+}
+integer() { # NAME MIN MAX
+	local LC_ALL=C
+	if ! [[ ${!1} =~ ^[0-9]{1,9}$ ]] || (( 10#${!1} < $2 || 10#${!1} > $3 )); then
+		bad "$1" "expected a number from $2 to $3"
+	fi
+}
+url_chars() { # NAME: characters a URL may hold, nothing that splits, quotes or adds a line
+	local LC_ALL=C re="^[]A-Za-z0-9._~%!\$&'()*+,;=:@/?#[-]+\$"
+	[[ ${!1} != *[[:space:][:cntrl:]]* ]] || bad "$1" "whitespace or a control character"
+	[[ ${!1} =~ $re ]] || bad "$1" "a character a URL cannot hold"
+}
+url() { # NAME SCHEME
+	[[ ${!1} == "$2://"[!/]* ]] || bad "$1" "expected a $2:// URL"
+	url_chars "$1"
+}
+path() { # NAME
+	local LC_ALL=C
+	[[ ${!1} == /* ]] || bad "$1" "expected an absolute path"
+	[[ ${!1} != *[[:space:][:cntrl:]]* ]] || bad "$1" "whitespace or a control character in a path"
+	[[ ${!1} != *[][*?\\]* ]] || bad "$1" "a glob character (* ? [ ] \\) in a path"
+}
+text() { # NAME MAX: UTF-8 text of 1 to MAX characters, no control characters (C0, DEL, C1)
+	local LC_ALL=C
+	[[ ${!1} != *[[:cntrl:]]* && ${!1} != *$'\xc2'[$'\x80'-$'\x9f']* ]] ||
+		bad "$1" "a control character"
+	LC_ALL=C.UTF-8
+	[[ ${!1} =~ ^.*$ ]] || bad "$1" "not UTF-8 text"
+	local v=${!1}
+	(( ${#v} >= 1 && ${#v} <= $2 )) || bad "$1" "expected 1 to $2 characters"
+}
+choice() { # NAME CHOICES...
+	local v=${!1} c w=$1
+	shift
+	for c in "$@"; do [[ $v != "$c" ]] || return 0; done
+	c=${*:1:$#-1}
+	bad "$w" "$w must be ${c// /, } or ${*: -1}"
+}
+
 for v in SERIAL PRODUCT_KEY API CREDENTIALS LOCALITY ORG_UNIT; do
-	eval "[ -n \"\$$v\" ]" || die 2 "$CONFIG: $v is not set"
+	[[ -n ${!v} ]] || die 2 "$CONFIG: $v is not set"
 done
-[ -n "$PORTAL" ] || PORTAL=$API
+[[ -n $PORTAL ]] || PORTAL=$API
+key_rule SERIAL
+key_rule PRODUCT_KEY
+url API https
+url PORTAL https
+[[ -z $MQTT ]] || url MQTT mqtts
+for v in CREDENTIALS RENEW_CREDENTIALS HUB_CA ROOT_CA EDGE_DIR PIN_FILE; do
+	[[ -z ${!v} ]] || path "$v"
+done
+if [[ -n $PKCS11_URI ]]; then
+	[[ $PKCS11_URI == pkcs11:* ]] || bad PKCS11_URI "expected a pkcs11: URI"
+	url_chars PKCS11_URI
+fi
+integer TIMEOUT 1 3600
+integer RETRIES 0 100
+choice KEY_TYPE rsa ec
+choice RENEWAL gateway control-node
+choice SMOKE_TEST auto yes no
+if [[ -n $COUNTRY ]]; then
+	(LC_ALL=C; [[ $COUNTRY =~ ^[A-Z]{2}$ ]]) || bad COUNTRY "expected two upper-case letters"
+fi
+for v in STATE ORGANIZATION LOCALITY ORG_UNIT; do
+	[[ -z ${!v} ]] || text "$v" 64
+done
+[[ -z $LICENSE ]] || text LICENSE 256
+if [[ $RENEWAL == control-node && -n $RENEW_CREDENTIALS ]]; then
+	die 2 "RENEW_CREDENTIALS is set but RENEWAL=control-node keeps none"
+fi
+[[ $RENEWAL != gateway || -n $RENEW_CREDENTIALS ]] || RENEW_CREDENTIALS=$CREDENTIALS
+[[ -z $PKCS11_URI || -n $PIN_FILE ]] || die 2 "PKCS11_URI is set: PIN_FILE must name a readable file"
+
 # secret_file NAME: the file $NAME names is readable, and by nobody else (the
 # tools' rule for secret files: mode & 077 == 0, owned by this user or root).
 secret_file() {
-	eval "f=\$$1"
-	[ -r "$f" ] || die 2 "$1=$f: cannot read the file"
-	set -- "$1" $(stat -L -c '%a %u' "$f")
-	[ $((0$2 & 077)) -eq 0 ] || die 7 "$f: readable by others; it holds a secret (chmod 600)"
-	[ "$3" = "$(id -u)" ] || [ "$3" = 0 ] || die 7 "$f: owned by another user; it holds a secret"
+	local f=${!1} mode uid
+	[[ -r $f && -f $f ]] || die 2 "$1=$f: cannot read the file"
+	mode=$(stat -L -c %a -- "$f") uid=$(stat -L -c %u -- "$f")
+	(( (8#$mode & 8#077) == 0 )) || die 7 "$f: readable by others; it holds a secret (chmod 600)"
+	[[ $uid == "$(id -u)" || $uid == 0 ]] || die 7 "$f: owned by another user; it holds a secret"
 }
 secret_file CREDENTIALS
-case $RENEWAL in
-	gateway) [ -n "$RENEW_CREDENTIALS" ] || RENEW_CREDENTIALS=$CREDENTIALS
-		secret_file RENEW_CREDENTIALS ;;
-	control-node) [ -z "$RENEW_CREDENTIALS" ] || die 2 "RENEW_CREDENTIALS is set but RENEWAL=control-node keeps none" ;;
-	*) die 2 "RENEWAL must be gateway or control-node" ;;
-esac
-if [ -n "$PKCS11_URI" ]; then
-	case $PKCS11_URI in pkcs11:*) ;; *) die 2 "PKCS11_URI must start with pkcs11:" ;; esac
-	[ -n "$PIN_FILE" ] || die 2 "PKCS11_URI is set: PIN_FILE must name a readable file"
-	secret_file PIN_FILE
-fi
-for f in "$HUB_CA" "$ROOT_CA"; do
-	[ -z "$f" ] || [ -r "$f" ] || die 2 "$f: cannot read the CA file"
+[[ $RENEWAL != gateway ]] || secret_file RENEW_CREDENTIALS
+[[ -z $PKCS11_URI ]] || secret_file PIN_FILE
+for v in HUB_CA ROOT_CA; do
+	[[ -z ${!v} || -r ${!v} ]] || die 2 "$v=${!v}: cannot read the CA file"
 done
-# Paths with spaces would break these lists; refuse them rather than guess.
-for p in "$EDGE_DIR" "$CREDENTIALS" "$RENEW_CREDENTIALS" "$HUB_CA" "$ROOT_CA" "$PIN_FILE"; do
-	case $p in *[[:space:]]*) die 2 "$p: paths with spaces are not supported" ;; esac
-done
-case $SMOKE_TEST in auto|yes|no) ;; *) die 2 "SMOKE_TEST must be auto, yes or no" ;; esac
-
-for t in edge-keygen edge-csr edge-provision edge-activate edge-crl-update; do
+[[ ! -L $EDGE_DIR ]] || die 7 "$EDGE_DIR: is a symbolic link"
+for t in edge-keygen edge-csr edge-provision edge-activate edge-crl-update flock; do
 	command -v "$t" >/dev/null 2>&1 || die 2 "$t not found in PATH"
 done
 
 # --- helpers -----------------------------------------------------------------
 umask 077
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/provision-gateway.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+trap 'rm -rf -- "$tmp"' EXIT
 
 changed=0
 # meaning RC: what an edgecert exit status means for the technician
@@ -158,45 +275,83 @@ meaning() {
 		6) echo "trust failure: certificate, root CA or CRL not trusted, or the clock is wrong" ;;
 		7) echo "local storage or key store error: permissions, disk, token or PIN" ;;
 		8) echo "the gateway's certificate is revoked" ;;
-		130) echo "interrupted" ;;
+		129|13[0-9]|14[0-9]) echo "killed by SIG$(kill -l "$(($1 - 128))" 2>/dev/null)" ;;
 		*) echo "unexpected exit status" ;;
 	esac
 }
-# field NAME: a top-level string, number or boolean of the JSON object in $out
-field() {
-	printf '%s' "$out" | sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -n 1
+# unjson TEXT: a JSON string's text for display (\" \\ \/ decoded; the escapes
+# of control characters stay as they are, so none reaches the terminal).
+unjson() {
+	local s=$1
+	s=${s//\\\\/$'\x01'}; s=${s//\\\"/\"}; s=${s//\\\//\/}; s=${s//$'\x01'/\\}
+	printf '%s' "$s"
 }
-# step NAME TOOL ARGS...: run TOOL --json; on failure print the tool's error
-# and what its status means, and exit with that status.
-step() {
-	name=$1; shift
-	rc=0
-	out=$("$@" --json 2>"$tmp/err") || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		msg=$(grep -v '^ *$' "$tmp/err" | tail -n 1)
-		[ -n "$msg" ] || msg=$(field message)
-		printf '%-11s FAILED (exit %d: %s)\n' "$name" "$rc" "$(meaning "$rc")"
-		[ -z "$msg" ] || printf '            %s\n' "$msg"
-		printf '%s: stopped at %s; fix the cause and run %s again\n' "$prog" "$name" "$prog" >&2
-		exit "$rc"
+# field KEY: the first value of "KEY" in the JSON answer $out (strings decoded, null empty)
+field() {
+	local re='"'"$1"'":("(([^"\]|\\.)*)"|([-+.0-9a-zA-Z]+))'
+	[[ $out =~ $re ]] || return 0
+	if [[ -n ${BASH_REMATCH[4]} ]]; then
+		[[ ${BASH_REMATCH[4]} == null ]] || printf '%s' "${BASH_REMATCH[4]}"
+	else
+		unjson "${BASH_REMATCH[2]}"
 	fi
-	case $out in
-		*'"changed":true'*) state=changed; changed=$((changed + 1)) ;;
-		*) state=unchanged ;;
-	esac
+}
+# failed TOOL RC: the step failed: the tool's message from its --json answer
+# ({"error":{"code":N,"message":"..."}} at the end), else its last error line
+# (never the usage synopsis), what RC means; exit RC.
+failed() {
+	local re='"error":\{"code":[0-9]+,"message":"(([^"\]|\\.)*)"\}\}$' msg=
+	if [[ $out =~ $re ]]; then
+		msg="$1: $(unjson "${BASH_REMATCH[1]}")"
+	else
+		msg=$(grep -v -e '^ *$' -e '^usage: ' "$tmp/err" | tail -n 1 | tr -d '\000-\010\013-\037\177') || true
+	fi
+	printf '%-11s FAILED (exit %d: %s)\n' "$name" "$2" "$(meaning "$2")"
+	[[ -z $msg ]] || printf '            %s\n' "$msg"
+	printf '%s: stopped at %s; fix the cause and run %s again\n' "$prog" "$name" "$prog" >&2
+	exit "$2"
+}
+# step NAME TOOL ARGS...: run TOOL ARGS --json (in the background, so that a
+# signal stops it at once); its answer in $out, changed or unchanged in
+# $state; on failure failed() exits.  The tool's warnings go to stderr.
+step() {
+	local rc=0
+	name=$1; shift
+	"$@" --json </dev/null >"$tmp/out" 2>"$tmp/err" {lock_fd}>&- &
+	child=$!
+	wait "$child" || rc=$?
+	child=
+	out=$(<"$tmp/out")
+	[[ $rc -eq 0 ]] || failed "$1" "$rc"
+	grep -e '^edge-[a-z-]*: warning: ' "$tmp/err" | cat -v >&2 || true
+	if [[ $out == *'"changed":true'* ]]; then
+		state=changed; changed=$((changed + 1))
+	else
+		state=unchanged
+	fi
 }
 report() { printf '%-11s %-9s %s\n' "$name" "$state" "$1"; }
 
-# --- the state directory and edge.conf ----------------------------------------
-if [ ! -d "$EDGE_DIR" ]; then
-	mkdir -p "$EDGE_DIR" || die 7 "$EDGE_DIR: cannot create the state directory"
-	chmod 700 "$EDGE_DIR"
+# --- the state directory, its lock and edge.conf --------------------------------
+name=dir
+if [[ ! -d $EDGE_DIR ]]; then
+	if ! { mkdir -p -- "${EDGE_DIR%/*}/" && { mkdir -m 700 -- "$EDGE_DIR" || [[ -d $EDGE_DIR ]]; }; }; then
+		die 7 "$EDGE_DIR: cannot create the state directory"
+	fi
 	state=changed; changed=$((changed + 1))
 else
 	state=unchanged
 fi
-[ ! -L "$EDGE_DIR" ] || die 7 "$EDGE_DIR: is a symbolic link"
-name=dir; report "$EDGE_DIR"
+[[ ! -L $EDGE_DIR ]] || die 7 "$EDGE_DIR: is a symbolic link"
+LOCK=$EDGE_DIR/.provision.lock
+exec {lock_fd}<>"$LOCK" || die 7 "$LOCK: cannot open the lock file"
+if ! flock -n "$lock_fd"; then
+	holder=$(head -c 100 -- "$LOCK" | tr -dc '[:alnum:] ,:.-') || true
+	die 4 "$EDGE_DIR is in use by another run of $prog (${holder:-PID unknown});" \
+		"run $prog again when it has finished"
+fi
+printf 'PID %s, started %s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$LOCK"
+report "$EDGE_DIR"
 
 # What renewal needs (see README, Renewal): RENEWAL=gateway keeps a copy of
 # the credentials in the state directory (0600, written to a temporary file
@@ -205,20 +360,22 @@ name=dir; report "$EDGE_DIR"
 # copy).
 RENEW_FILE=$EDGE_DIR/renew.credentials
 name=renewal
-if [ "$RENEWAL" = gateway ]; then
-	if cmp -s "$RENEW_CREDENTIALS" "$RENEW_FILE" && [ "$(stat -c %a "$RENEW_FILE")" = 600 ]; then
+if [[ $RENEWAL == gateway ]]; then
+	if cmp -s -- "$RENEW_CREDENTIALS" "$RENEW_FILE" && [[ $(stat -c %a -- "$RENEW_FILE") == 600 ]]; then
 		state=unchanged
 	else
-		cp "$RENEW_CREDENTIALS" "$EDGE_DIR/.renew.credentials.tmp" &&
-			chmod 600 "$EDGE_DIR/.renew.credentials.tmp" &&
-			mv -f "$EDGE_DIR/.renew.credentials.tmp" "$RENEW_FILE" ||
-			{ rm -f "$EDGE_DIR/.renew.credentials.tmp"; die 7 "$RENEW_FILE: cannot write it"; }
+		if ! { cp -- "$RENEW_CREDENTIALS" "$EDGE_DIR/.renew.credentials.tmp" &&
+			chmod 600 -- "$EDGE_DIR/.renew.credentials.tmp" &&
+			mv -f -- "$EDGE_DIR/.renew.credentials.tmp" "$RENEW_FILE"; }; then
+			rm -f -- "$EDGE_DIR/.renew.credentials.tmp"
+			die 7 "$RENEW_FILE: cannot write it"
+		fi
 		state=changed; changed=$((changed + 1))
 	fi
 	report "$RENEW_FILE: the gateway renews its certificate (edge-renew.timer)"
 else
-	if [ -e "$RENEW_FILE" ]; then
-		rm -f "$RENEW_FILE" || die 7 "$RENEW_FILE: cannot remove it"
+	if [[ -e $RENEW_FILE ]]; then
+		rm -f -- "$RENEW_FILE" || die 7 "$RENEW_FILE: cannot remove it"
 		state=changed; changed=$((changed + 1))
 	else
 		state=unchanged
@@ -228,110 +385,104 @@ fi
 
 # edge.conf: the defaults edge-connect, edge-crl-update and edge-activate
 # --renew-within need later (systemd units).  Names where the secrets are,
-# never the secrets.
+# never the secrets.  Every value was checked above: none holds a line end,
+# and the free-text ones are quoted.
 {
-	echo "# written by $prog; changes are overwritten at its next run"
-	echo "api = $API"
-	echo "portal = $PORTAL"
-	[ -z "$MQTT" ] || echo "mqtt = $MQTT"
-	[ -z "$HUB_CA" ] || echo "hub_ca = $HUB_CA"
-	echo "product_key = $PRODUCT_KEY"
-	[ "$RENEWAL" != gateway ] || echo "credentials = $RENEW_FILE"
-	echo "locality = \"$LOCALITY\""
-	echo "org_unit = \"$ORG_UNIT\""
-	if [ -n "$PKCS11_URI" ]; then
-		echo "pkcs11 = $PKCS11_URI"
-		echo "pin = file:$PIN_FILE"
+	say "# written by $prog; changes are overwritten at its next run"
+	say "api = $API"
+	say "portal = $PORTAL"
+	[[ -z $MQTT ]] || say "mqtt = $MQTT"
+	[[ -z $HUB_CA ]] || say "hub_ca = $HUB_CA"
+	say "product_key = $PRODUCT_KEY"
+	[[ $RENEWAL != gateway ]] || say "credentials = $RENEW_FILE"
+	say "locality = \"$LOCALITY\""
+	say "org_unit = \"$ORG_UNIT\""
+	if [[ -n $PKCS11_URI ]]; then
+		say "pkcs11 = $PKCS11_URI"
+		say "pin = file:$PIN_FILE"
 	fi
 } > "$tmp/edge.conf"
 name=config
-if cmp -s "$tmp/edge.conf" "$EDGE_DIR/edge.conf"; then
+if cmp -s -- "$tmp/edge.conf" "$EDGE_DIR/edge.conf"; then
 	state=unchanged
 else
-	cp "$tmp/edge.conf" "$EDGE_DIR/.edge.conf.tmp" && chmod 644 "$EDGE_DIR/.edge.conf.tmp" &&
-		mv -f "$EDGE_DIR/.edge.conf.tmp" "$EDGE_DIR/edge.conf" ||
+	if ! { cp -- "$tmp/edge.conf" "$EDGE_DIR/.edge.conf.tmp" &&
+		chmod 644 -- "$EDGE_DIR/.edge.conf.tmp" &&
+		mv -f -- "$EDGE_DIR/.edge.conf.tmp" "$EDGE_DIR/edge.conf"; }; then
+		rm -f -- "$EDGE_DIR/.edge.conf.tmp"
 		die 7 "$EDGE_DIR/edge.conf: cannot write it"
+	fi
 	state=changed; changed=$((changed + 1))
 fi
 report "$EDGE_DIR/edge.conf"
 
-D="-d $EDGE_DIR"
-HUB="--api $API --credentials $CREDENTIALS --timeout $TIMEOUT --retries $RETRIES"
-[ -z "$HUB_CA" ] || HUB="$HUB --hub-ca $HUB_CA"
-PIN=
-[ -z "$PKCS11_URI" ] || PIN="--pin file:$PIN_FILE"
+# The arguments, each value one word.
+D=(-d "$EDGE_DIR")
+HUB=(--api "$API" --credentials "$CREDENTIALS" --timeout "$TIMEOUT" --retries "$RETRIES")
+[[ -z $HUB_CA ]] || HUB+=(--hub-ca "$HUB_CA")
+PIN=()
+[[ -z $PKCS11_URI ]] || PIN=(--pin "file:$PIN_FILE")
+CA=()
+[[ -z $ROOT_CA ]] || CA=(--ca "$ROOT_CA")
 
 # --- 1. key -----------------------------------------------------------------------
-if [ -n "$PKCS11_URI" ]; then
-	step keygen edge-keygen $D --pkcs11 "$PKCS11_URI" $PIN --type "$KEY_TYPE"
+if [[ -n $PKCS11_URI ]]; then
+	step keygen edge-keygen "${D[@]}" --pkcs11 "$PKCS11_URI" "${PIN[@]}" --type "$KEY_TYPE"
 	report "$(field type) key $(field key_id) in the token ($(field uri))"
 else
-	step keygen edge-keygen $D --type "$KEY_TYPE"
+	step keygen edge-keygen "${D[@]}" --type "$KEY_TYPE"
 	report "$(field type) key $(field key_id) in $EDGE_DIR/$(field path)"
 fi
 
 # --- 2. certificate request ---------------------------------------------------------
-set -- --cn "$SERIAL" --locality "$LOCALITY" --org-unit "$ORG_UNIT"
-[ -z "$ROOT_CA" ] || set -- "$@" --ca "$ROOT_CA"
-[ -z "$COUNTRY" ] || set -- "$@" --country "$COUNTRY"
-[ -z "$STATE" ] || set -- "$@" --state "$STATE"
-[ -z "$ORGANIZATION" ] || set -- "$@" --organization "$ORGANIZATION"
-step csr edge-csr $D $PIN "$@"
+args=(--cn "$SERIAL" --locality "$LOCALITY" --org-unit "$ORG_UNIT" "${CA[@]}")
+[[ -z $COUNTRY ]] || args+=(--country "$COUNTRY")
+[[ -z $STATE ]] || args+=(--state "$STATE")
+[[ -z $ORGANIZATION ]] || args+=(--organization "$ORGANIZATION")
+step csr edge-csr "${D[@]}" "${PIN[@]}" "${args[@]}"
 report "request for CN=$SERIAL in $EDGE_DIR/csr.pem"
 
 # --- 3. registration ----------------------------------------------------------------
-set -- --product-key "$PRODUCT_KEY" --serial "$SERIAL" --portal "$PORTAL"
-[ -z "$MQTT" ] || set -- "$@" --mqtt "$MQTT"
-[ -z "$LICENSE" ] || set -- "$@" --license "$LICENSE"
-step provision edge-provision $D $HUB "$@"
+args=(--product-key "$PRODUCT_KEY" --serial "$SERIAL" --portal "$PORTAL")
+[[ -z $MQTT ]] || args+=(--mqtt "$MQTT")
+[[ -z $LICENSE ]] || args+=(--license "$LICENSE")
+step provision edge-provision "${D[@]}" "${HUB[@]}" "${args[@]}"
 report "device $(field device_key) asset $(field asset_id)"
 
 # --- 4. certificate -------------------------------------------------------------------
-set --
-[ -z "$ROOT_CA" ] || set -- --ca "$ROOT_CA"
-step activate edge-activate $D $HUB $PIN "$@"
-report "certificate serial $(field cert_sn) valid until $(field not_after)"
+step activate edge-activate "${D[@]}" "${HUB[@]}" "${PIN[@]}" "${CA[@]}"
 not_after=$(field not_after)
 days_left=$(field days_left)
-[ -n "$days_left" ] || days_left=$(( ($(date -u -d "$not_after" +%s) - $(date -u +%s)) / 86400 ))
+report "certificate serial $(field cert_sn) valid until $not_after"
+[[ -n $days_left ]] || days_left=$(( ($(date -u -d "$not_after" +%s) - $(date -u +%s)) / 86400 ))
 
 # --- 5. CRL ----------------------------------------------------------------------------
-set -- --portal "$PORTAL" --timeout "$TIMEOUT" --retries "$RETRIES"
-[ -z "$HUB_CA" ] || set -- "$@" --hub-ca "$HUB_CA"
-step crl-update edge-crl-update $D "$@"
+args=(--portal "$PORTAL" --timeout "$TIMEOUT" --retries "$RETRIES")
+[[ -z $HUB_CA ]] || args+=(--hub-ca "$HUB_CA")
+step crl-update edge-crl-update "${D[@]}" "${args[@]}"
 report "CRL number $(field crl_number), next update $(field next_update)"
 
 # --- 6. smoke test ------------------------------------------------------------------------
-name=connect
-if [ "$SMOKE_TEST" = no ]; then
-	state=skipped; report "SMOKE_TEST=no"
+if [[ $SMOKE_TEST == no ]]; then
+	name=connect state=skipped; report "SMOKE_TEST=no"
 elif ! command -v edge-connect >/dev/null 2>&1; then
-	[ "$SMOKE_TEST" = auto ] || die 2 "SMOKE_TEST=yes but edge-connect is not installed"
-	state=skipped; report "edge-connect is not installed"
+	[[ $SMOKE_TEST == auto ]] || die 2 "SMOKE_TEST=yes but edge-connect is not installed"
+	name=connect state=skipped; report "edge-connect is not installed"
 else
 	# One session: connect with the new certificate, nothing to send, exit
 	# once the (empty) input is done; --timeout bounds it.
-	rc=0
-	edge-connect $D $PIN --input /dev/null --exit-on-eof --timeout "$TIMEOUT" \
-		>/dev/null 2>"$tmp/err" </dev/null || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		printf '%-11s FAILED (exit %d: %s)\n' connect "$rc" "$(meaning "$rc")"
-		msg=$(grep -v '^ *$' "$tmp/err" | tail -n 1)
-		[ -z "$msg" ] || printf '            %s\n' "$msg"
-		printf '%s: stopped at connect; fix the cause and run %s again\n' "$prog" "$prog" >&2
-		exit "$rc"
-	fi
+	step connect edge-connect "${D[@]}" "${PIN[@]}" --input /dev/null --exit-on-eof --timeout "$TIMEOUT"
 	state=ok; report "MQTT session over mutual TLS to ${MQTT:-the hub}"
 fi
 
-if [ "$changed" -eq 0 ]; then
+if [[ $changed -eq 0 ]]; then
 	say "$prog: $SERIAL is enrolled; nothing changed"
 else
 	say "$prog: $SERIAL is enrolled; $changed step(s) changed"
 fi
-if [ "$RENEWAL" = control-node ]; then
+if [[ $RENEWAL == control-node ]]; then
 	# The cached access token belongs to the application credentials: keep none.
-	rm -f "$EDGE_DIR/hub-token.json"
+	rm -f -- "$EDGE_DIR/hub-token.json"
 	say "$prog: WARNING: RENEWAL=control-node: $SERIAL holds no application credentials" \
 		"and cannot renew itself; the control node must renew its certificate before" \
 		"$not_after (in $days_left days) (see README, Renewal)"

@@ -58,7 +58,7 @@ while getopts s:l:u:S:h opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || usage
-[ -n "$USER_PIN_FILE" ] && [ -n "$SO_PIN_FILE" ] || usage
+if [ -z "$USER_PIN_FILE" ] || [ -z "$SO_PIN_FILE" ]; then usage; fi
 [ -n "$LABEL" ] || die 2 "the token label must not be empty"
 
 # A PIN file must be a regular file nobody else can read and hold a PIN: the
@@ -81,8 +81,9 @@ ptool_path=$(command -v tpm2_ptool) ||
 	die 7 "tpm2_ptool not found (Debian package libtpm2-pkcs11-tools)"
 # The interpreter tpm2_ptool runs with (its #! line), which has its modules.
 PYTHON=$(sed -n '1s/^#![[:space:]]*//p' "$ptool_path")
-[ -n "$PYTHON" ] && command -v ${PYTHON%% *} >/dev/null 2>&1 ||
+if [ -z "$PYTHON" ] || ! command -v "${PYTHON%% *}" >/dev/null 2>&1; then
 	die 7 "$ptool_path: cannot tell its Python interpreter"
+fi
 
 # tpm2_ptool and the tools it runs use these; the PKCS#11 module reads them
 # too, so the same values must be set for edge-keygen and the other tools.
@@ -119,6 +120,7 @@ fi
 
 # The store: a directory holding tpm2_pkcs11.sqlite3.
 if [ ! -d "$STORE" ]; then
+	# shellcheck disable=SC2174 # 0700 is for the store itself, not its parents
 	mkdir -p -m 0700 "$STORE" || die 7 "$STORE: cannot create the store directory"
 fi
 [ -w "$STORE" ] || die 7 "$STORE: store directory not writable"
