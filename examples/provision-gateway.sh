@@ -187,14 +187,13 @@ path() { # NAME
 	[[ ${!1} != *[[:space:][:cntrl:]]* ]] || bad "$1" "whitespace or a control character in a path"
 	[[ ${!1} != *[][*?\\]* ]] || bad "$1" "a glob character (* ? [ ] \\) in a path"
 }
-text() { # NAME MAX: UTF-8 text of 1 to MAX characters, no control characters (C0, DEL, C1)
-	local LC_ALL=C
-	[[ ${!1} != *[[:cntrl:]]* && ${!1} != *$'\xc2'[$'\x80'-$'\x9f']* ]] ||
-		bad "$1" "a control character"
-	LC_ALL=C.UTF-8
-	[[ ${!1} =~ ^.*$ ]] || bad "$1" "not UTF-8 text"
-	local v=${!1}
-	(( ${#v} >= 1 && ${#v} <= $2 )) || bad "$1" "expected 1 to $2 characters"
+text() { # NAME MAX: UTF-8 text of 1 to MAX characters, no control characters
+	# (C0, DEL, C1): edge-csr's rule, by bytes, so that no UTF-8 locale is needed
+	local LC_ALL=C v=${!1} re=$'^([\x20-\x7e]|\xc2[\xa0-\xbf]|[\xc3-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3})*$'
+	local chars=${v//[$'\x80'-$'\xbf']/}	# less the continuation bytes
+	[[ $v != *[[:cntrl:]]* && $v != *$'\xc2'[$'\x80'-$'\x9f']* ]] || bad "$1" "a control character"
+	[[ $v =~ $re ]] || bad "$1" "not UTF-8 text"
+	(( ${#chars} >= 1 && ${#chars} <= $2 )) || bad "$1" "expected 1 to $2 characters"
 }
 choice() { # NAME CHOICES...
 	local v=${!1} c w=$1

@@ -155,6 +155,15 @@ refused "$(printf 'LOCALITY=Shang\033[2Jhai')" "LOCALITY with an escape sequence
 refused "ORG_UNIT=$long" "ORG_UNIT of 65 characters"
 refused "$(printf 'STATE=\377\376')" "STATE not UTF-8"
 refused "$(printf 'ORGANIZATION=a\302\205b')" "ORGANIZATION with a C1 control (NEL)"
+# Text is counted in UTF-8 characters whatever the locale: 64 of them pass (the run
+# then stops at the next check, the credentials file readable by others: exit 7).
+cp "$HUB_CREDENTIALS" "$T/lax-credentials"; chmod 644 "$T/lax-credentials"
+uu=$(printf 'ü%.0s' $(seq 64))
+config val GW-VAL "ORG_UNIT=$uu" "LOCALITY=上海市" "CREDENTIALS=$T/lax-credentials"
+assert_fails 7 "ORG_UNIT of 64 characters (128 bytes) and LOCALITY=上海市 pass, under LC_ALL=C too" \
+	env LC_ALL=C PATH="$SHIMPATH" "$PG" "$T/val.env"
+assert_grep "... to the next check" "lax-credentials: readable by others" "$T/err"
+refused "ORG_UNIT=${uu}ü" "ORG_UNIT of 65 UTF-8 characters"
 
 # CRLF (and the byte order mark Notepad writes): read as the same file.
 { printf '\357\273\277'; sed 's/$/\r/' "$T/gw1.env"; } > "$T/crlf.env"
