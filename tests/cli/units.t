@@ -12,7 +12,8 @@
 # edge) in CREDENTIALS_DIRECTORY, standard input /dev/null, on a gateway
 # enrolled by the tools against the stand-in hub: edge-crl-update,
 # edge-renew (certificate in the renewal window), one edge-connect session
-# stopped by SIGTERM as systemctl stop does.
+# stopped by SIGTERM as systemctl stop does, its --exec handler answering
+# a command from the cloud as edge.
 . "${0%/*}/../lib.sh"
 setup
 command -v systemd-analyze >/dev/null 2>&1 || skip_all "systemd-analyze not installed (Debian package systemd)"
@@ -231,7 +232,8 @@ chmod 600 "$T/etc/renew.credentials" "$T/etc/tpm-user.pin"
 # drop-in only for its units), EDGE_DIR the gateway, a credentials
 # directory made from its LoadCredential= (0400 files of edge in a 0500
 # directory of edge), standard input /dev/null, umask 077.  The tool's
-# stdout and stderr go to $T/UNIT.out and $T/UNIT.err.
+# stdout and stderr go to $T/UNIT.out and $T/UNIT.err; AS_ARGS: more
+# arguments (the test's, not the unit's).
 as_unit() {
 	_f=$U/$1.service _env= _cd=
 	_files=$_f
@@ -253,7 +255,7 @@ as_unit() {
 	# shellcheck disable=SC2086
 	${AS_EXEC:+exec} setpriv --reuid=edge --regid=edge --init-groups --inh-caps=-all --no-new-privs \
 		env -i PATH=/usr/bin:/bin USER=edge LOGNAME=edge HOME=/ $_env \
-		sh -c 'umask 077; exec "$@"' sh "$B/"$_cmd </dev/null >"$T/$1.out" 2>"$T/$1.err"
+		sh -c 'umask 077; exec "$@"' sh "$B/"$_cmd ${AS_ARGS:-} </dev/null >"$T/$1.out" 2>"$T/$1.err"
 }
 serial() { openssl x509 -in "$G/cert.pem" -noout -serial; }
 owner() { stat -c %U "$1"; }
@@ -276,13 +278,32 @@ assert_eq "... cert.pem owned by edge" "$(owner "$G/cert.pem")" edge
 rc=0; as_unit edge-renew || rc=$?
 assert_eq "edge-renew.service again: nothing due, exit 0" "$rc" 0
 
-(AS_EXEC=1; as_unit edge-connect) & CPID=$!
+# An --exec handler (exec = in edge.conf; -vv only to wait for the
+# subscriptions) runs as edge in the unit's environment: it writes where it
+# may (the state directory) and answers.
+cat > "$T/handler" <<'EOF'
+#!/bin/sh
+cat > /dev/null
+{ id -un; echo "${CREDENTIALS_DIRECTORY:-none}"; } > "$EDGE_DIR/handler.ran"
+echo '{"applied":true}'
+EOF
+chmod 755 "$T/handler"
+printf 'exec = %s\n' "$T/handler" >> "$G/edge.conf"
+cloud_sub "$T/replies" "/sys/$PK/SN-UNITS-1/thing/service/#" -v
+(AS_EXEC=1 AS_ARGS=-vv; as_unit edge-connect) & CPID=$!
 on_exit "kill $CPID"
-if wait_for_grep "connected to" "$T/edge-connect.err" 20; then
-	ok "edge-connect.service as edge: connected to the hub"
+if wait_for_grep "^edge-connect: subscribed " "$T/edge-connect.err" 20 5; then
+	ok "edge-connect.service as edge: connected and subscribed"
 else
-	sed 's/^/# /' "$T/edge-connect.err"; not_ok "edge-connect.service as edge: connected to the hub"
+	sed 's/^/# /' "$T/edge-connect.err"; not_ok "edge-connect.service as edge: connected and subscribed"
 fi
+cloud_pub "/sys/$PK/SN-UNITS-1/thing/service/measurepoint/set" '{"id":"7","version":"1.0","method":"thing.service.measurepoint.set","params":{"t":1}}'
+wait_for_grep "set_reply " "$T/replies" 10
+grep "set_reply " "$T/replies" | cut -d' ' -f2- > "$T/r1"
+assert_json "... the --exec handler's reply reaches the cloud" "$T/r1" '"\(.id) \(.code) \(.data.applied)"' "7 200 true"
+# ... and it gets the unit's credentials directory (README, Services: a
+# handler can read the PIN; hand privileged work to a unit of its own).
+assert_eq "... the handler ran as edge, with the unit's CREDENTIALS_DIRECTORY" "$(tr '\n' ' ' < "$G/handler.ran" 2>/dev/null)" "edge $T/credentials/edge-connect.service "
 kill -TERM "$CPID" 2>/dev/null
 rc=0; wait "$CPID" || rc=$?
 assert_eq "... SIGTERM (systemctl stop): exit 0" "$rc" 0
