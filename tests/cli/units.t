@@ -235,7 +235,7 @@ chmod 600 "$T/etc/renew.credentials" "$T/etc/tpm-user.pin"
 # stdout and stderr go to $T/UNIT.out and $T/UNIT.err; AS_ARGS: more
 # arguments (the test's, not the unit's).
 as_unit() {
-	_f=$U/$1.service _env= _cd=
+	_f=$U/$1.service _env='' _cd=''
 	_files=$_f
 	case " $TPM_UNITS " in *" $1 "*) _files="$_f $U/tpm.conf" ;; esac
 	for _v in $(cat $_files | sed -n 's/^Environment=//p'); do
