@@ -124,11 +124,18 @@ assert_fails 6 "a hub certificate for another name is refused" timeout $(slow 20
     --server-name hub.example.com --exit-on-eof < /dev/null
 assert_grep "... name mismatch" "hub certificate does not name hub.example.com" "$T/err"
 # What edge-connect accepted stays in the outbox after a failed run (README,
-# Exit status): the next successful run delivers it.
+# Exit status): the next successful run delivers it.  The line is accepted
+# while the broker is out of reach (a closed port: the input is read between
+# connection attempts, so this does not race the handshake), then a trust
+# failure does not drop it either.
 echo '{"kept":7}' > "$T/kept"
-assert_fails 6 "a trust failure with a line on the input" timeout $(slow 20) edge-connect -d "$G" \
-    --server-name hub.example.com --input "$T/kept" --exit-on-eof
+dead=$(free_port)
+assert_fails 4 "a run that cannot reach the broker, with a line on the input" timeout $(slow 20) edge-connect -d "$G" \
+    --mqtt "mqtts://127.0.0.1:$dead" --input "$T/kept" --exit-on-eof -W 2
 assert_eq "... the accepted line stays in the outbox" "$(cat "$G/outbox/"*.seg 2>/dev/null | grep -c '"kept":7')" 1
+assert_fails 6 "a trust failure with the line queued" timeout $(slow 20) edge-connect -d "$G" \
+    --server-name hub.example.com --input /dev/null --exit-on-eof
+assert_eq "... the line is still in the outbox" "$(cat "$G/outbox/"*.seg 2>/dev/null | grep -c '"kept":7')" 1
 cloud_sub "$T/kept.up" "/sys/$PK/SN-C1/thing/measurepoint/post"
 assert_ok "the next successful run" timeout $(slow 30) edge-connect -d "$G" --input /dev/null --exit-on-eof --json
 assert_json "... sends it" "$T/out" .acknowledged 1

@@ -192,10 +192,14 @@ read_from_state(void **state)
 	assert_int_equal(c.n, 1);
 	edge_certs_free(&c);
 
-	/* A missing file is a storage error naming it; nothing is left held. */
+	/*
+	 * A missing state file is an input error naming it and the step that
+	 * makes it; nothing is left held.
+	 */
 	assert_int_equal(edge_certs_read(dirfd, "ca.pem", &c, &err),
-	    EDGE_ESTORE);
+	    EDGE_EINPUT);
 	assert_non_null(strstr(err.msg, "ca.pem"));
+	assert_non_null(strstr(err.msg, "edge-activate"));
 	assert_int_equal(c.n, 0);
 	assert_null(c.crt);
 
