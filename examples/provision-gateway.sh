@@ -49,21 +49,27 @@
 #   SMOKE_TEST=auto                       auto: run edge-connect if installed; yes; no
 #   RENEWAL=gateway                       who renews the certificate (see README, Renewal):
 #                                         gateway: the credentials are kept on the gateway
-#                                         (DIR/renew.credentials, 0600, named in edge.conf)
-#                                         so edge-renew.timer renews unattended;
+#                                         (RENEW_FILE, 0600, named in edge.conf) so
+#                                         edge-renew.timer renews unattended;
 #                                         control-node: nothing of them is kept, and the
 #                                         script ends with the date by which the control
 #                                         node must renew
 #   RENEW_CREDENTIALS=/media/usb/renew    the credentials kept for renewal (default:
 #                                         CREDENTIALS; best an application limited to the
 #                                         certificate service; mode 0600)
+#   RENEW_FILE=/etc/edge/renew.credentials  where RENEWAL=gateway keeps them (default:
+#                                         DIR/renew.credentials).  The units of
+#                                         examples/systemd/ run as the user edge and load
+#                                         /etc/edge/renew.credentials (root, 0600) as a
+#                                         credential: give that, as root.  Its directory
+#                                         must exist; a copy in DIR is removed
 #
 # Every value is checked before any step runs (exit 2 naming the value, and
 # nothing is created):
 #   SERIAL, PRODUCT_KEY   1 to 64 letters, digits, '_', '-', '.' or ':' (EnOS keys)
 #   API, PORTAL           https://HOST...; MQTT mqtts://HOST:PORT; URL characters
 #                         only (no whitespace, quotes or control characters)
-#   CREDENTIALS, RENEW_CREDENTIALS, HUB_CA, ROOT_CA, EDGE_DIR, PIN_FILE
+#   CREDENTIALS, RENEW_CREDENTIALS, RENEW_FILE, HUB_CA, ROOT_CA, EDGE_DIR, PIN_FILE
 #                         absolute paths without whitespace, control characters
 #                         or glob characters (* ? [ ] \)
 #   PKCS11_URI            pkcs11:..., URL characters only
@@ -135,7 +141,7 @@ trap 'on_signal HUP 129' HUP
 # --- configuration -----------------------------------------------------------
 NAMES=(SERIAL PRODUCT_KEY API PORTAL MQTT CREDENTIALS HUB_CA ROOT_CA EDGE_DIR PKCS11_URI
 	PIN_FILE KEY_TYPE LICENSE COUNTRY STATE ORGANIZATION LOCALITY ORG_UNIT TIMEOUT RETRIES
-	SMOKE_TEST RENEWAL RENEW_CREDENTIALS)
+	SMOKE_TEST RENEWAL RENEW_CREDENTIALS RENEW_FILE)
 for v in "${NAMES[@]}"; do printf -v "$v" '%s' ''; done
 EDGE_DIR=/var/lib/edge KEY_TYPE=rsa TIMEOUT=30 RETRIES=3 SMOKE_TEST=auto RENEWAL=gateway
 n=0
@@ -212,7 +218,7 @@ key_rule PRODUCT_KEY
 url API https
 url PORTAL https
 [[ -z $MQTT ]] || url MQTT mqtts
-for v in CREDENTIALS RENEW_CREDENTIALS HUB_CA ROOT_CA EDGE_DIR PIN_FILE; do
+for v in CREDENTIALS RENEW_CREDENTIALS RENEW_FILE HUB_CA ROOT_CA EDGE_DIR PIN_FILE; do
 	[[ -z ${!v} ]] || path "$v"
 done
 if [[ -n $PKCS11_URI ]]; then
@@ -235,6 +241,14 @@ if [[ $RENEWAL == control-node && -n $RENEW_CREDENTIALS ]]; then
 	die 2 "RENEW_CREDENTIALS is set but RENEWAL=control-node keeps none"
 fi
 [[ $RENEWAL != gateway || -n $RENEW_CREDENTIALS ]] || RENEW_CREDENTIALS=$CREDENTIALS
+# The copy in the state directory (the default, and the one to remove when
+# RENEW_FILE is elsewhere or RENEWAL=control-node).
+DIR_RENEW_FILE=${EDGE_DIR%/}/renew.credentials
+[[ -n $RENEW_FILE ]] || RENEW_FILE=$DIR_RENEW_FILE
+[[ $RENEW_FILE != */ && ! -d $RENEW_FILE ]] || bad RENEW_FILE "a directory; expected a file name"
+if [[ ${RENEW_FILE%/*} != "${EDGE_DIR%/}" && ! -d ${RENEW_FILE%/*}/ ]]; then
+	die 2 "RENEW_FILE=$RENEW_FILE: no directory ${RENEW_FILE%/*}/"
+fi
 [[ -z $PKCS11_URI || -n $PIN_FILE ]] || die 2 "PKCS11_URI is set: PIN_FILE must name a readable file"
 
 # secret_file NAME: the file $NAME names is readable, and by nobody else (the
@@ -353,32 +367,34 @@ printf 'PID %s, started %s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$LOCK"
 report "$EDGE_DIR"
 
 # What renewal needs (see README, Renewal): RENEWAL=gateway keeps a copy of
-# the credentials in the state directory (0600, written to a temporary file
-# and renamed), so edge-activate --renew-within (edge-renew.timer) finds them
-# through edge.conf; RENEWAL=control-node keeps none (and removes an earlier
-# copy).
-RENEW_FILE=$EDGE_DIR/renew.credentials
+# the credentials in RENEW_FILE (0600, written to a temporary file and
+# renamed), so edge-activate --renew-within (edge-renew.timer) finds them
+# through edge.conf or its credential; RENEWAL=control-node keeps none (and
+# removes an earlier copy).  A copy in the state directory that is not
+# RENEW_FILE goes: the user edge (and an edge-connect --exec handler) can
+# read that one.
 name=renewal
+state=unchanged
 if [[ $RENEWAL == gateway ]]; then
-	if cmp -s -- "$RENEW_CREDENTIALS" "$RENEW_FILE" && [[ $(stat -c %a -- "$RENEW_FILE") == 600 ]]; then
-		state=unchanged
-	else
-		if ! { cp -- "$RENEW_CREDENTIALS" "$EDGE_DIR/.renew.credentials.tmp" &&
-			chmod 600 -- "$EDGE_DIR/.renew.credentials.tmp" &&
-			mv -f -- "$EDGE_DIR/.renew.credentials.tmp" "$RENEW_FILE"; }; then
-			rm -f -- "$EDGE_DIR/.renew.credentials.tmp"
+	if ! cmp -s -- "$RENEW_CREDENTIALS" "$RENEW_FILE" || [[ $(stat -c %a -- "$RENEW_FILE") != 600 ]]; then
+		t=${RENEW_FILE%/*}/.${RENEW_FILE##*/}.tmp
+		if ! { cp -- "$RENEW_CREDENTIALS" "$t" && chmod 600 -- "$t" && mv -f -- "$t" "$RENEW_FILE"; }; then
+			rm -f -- "$t"
 			die 7 "$RENEW_FILE: cannot write it"
 		fi
-		state=changed; changed=$((changed + 1))
+		state=changed
 	fi
+fi
+for f in "$DIR_RENEW_FILE" "$RENEW_FILE"; do
+	if [[ ($RENEWAL != gateway || $f != "$RENEW_FILE") && -e $f ]]; then
+		rm -f -- "$f" || die 7 "$f: cannot remove it"
+		state=changed
+	fi
+done
+[[ $state != changed ]] || changed=$((changed + 1))
+if [[ $RENEWAL == gateway ]]; then
 	report "$RENEW_FILE: the gateway renews its certificate (edge-renew.timer)"
 else
-	if [[ -e $RENEW_FILE ]]; then
-		rm -f -- "$RENEW_FILE" || die 7 "$RENEW_FILE: cannot remove it"
-		state=changed; changed=$((changed + 1))
-	else
-		state=unchanged
-	fi
 	report "no credentials kept: the control node renews the certificate"
 fi
 

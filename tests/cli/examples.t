@@ -149,6 +149,7 @@ refused "ROOT_CA=ca.pem" "a relative ROOT_CA"
 refused "PKCS11_URI=pkcs11:token=edge object=k" "PKCS11_URI with a space"
 refused "PKCS11_URI=token=edge" "PKCS11_URI not pkcs11:"
 refused "KEY_TYPE=dsa" "KEY_TYPE=dsa"
+refused "RENEW_FILE=$T/" "RENEW_FILE a directory"
 refused "SMOKE_TEST=maybe" "SMOKE_TEST=maybe"
 refused "COUNTRY=cn" "COUNTRY=cn"
 refused "$(printf 'LOCALITY=Shang\033[2Jhai')" "LOCALITY with an escape sequence"
@@ -211,6 +212,41 @@ want=$(( ($(date -u -d "$na" +%s) - $(date -u +%s)) / 86400 ))
 	not_ok "... days_left is the whole days until notAfter (openssl): $n, not $want0 or $want"
 assert_ok "the field script afterwards: the renewed gateway is enrolled" pg "$T/gw1.env"
 assert_grep "... and nothing changed" "GW-0001 is enrolled; nothing changed" "$T/out"
+
+# --- RENEW_FILE: the credentials where edge-renew.service loads them --------------------
+U=$TOP/examples/systemd/edge-renew.service
+mkdir -m 755 "$T/etc-edge"
+config rf GW-0001 "RENEW_FILE=$T/etc-edge/renew.credentials"
+assert_ok "RENEW_FILE outside the state directory" pg "$T/rf.env"
+assert_grep "... the renewal line names it" "^renewal  *changed  *$T/etc-edge/renew.credentials: the gateway renews" "$T/out"
+assert_eq "... 0600" "$(file_mode "$T/etc-edge/renew.credentials")" 600
+cmp -s "$HUB_CREDENTIALS" "$T/etc-edge/renew.credentials" && ok "... a copy of CREDENTIALS" || not_ok "... a copy of CREDENTIALS"
+[ ! -e "$G/renew.credentials" ] && ok "... the copy in the state directory is gone" ||
+	not_ok "... the copy in the state directory is gone"
+assert_grep "... edge.conf names it" "^credentials = $T/etc-edge/renew.credentials\$" "$G/edge.conf"
+assert_ok "... a second run" pg "$T/rf.env"
+assert_grep "... changes nothing" "GW-0001 is enrolled; nothing changed" "$T/out"
+src=$(sed -n 's/^LoadCredential=credentials://p' "$U")
+envc=$(sed -n 's/^Environment=\(EDGE_CREDENTIALS=.*\)/\1/p' "$U")
+if [ -z "$src" ] || [ -z "$envc" ]; then
+	skip "edge-renew.service with its credential" "the unit loads no credential 'credentials'"
+else
+	assert_eq "edge-renew.service loads the file RENEW_FILE's help names" "$src" /etc/edge/renew.credentials
+	# As systemd runs it: the file copied into a credentials directory, the unit's environment.
+	mkdir -m 700 "$T/creds"; cp "$T/etc-edge/renew.credentials" "$T/creds/credentials"
+	chmod 400 "$T/creds/credentials"
+	sn1=$(openssl x509 -in "$G/cert.pem" -noout -serial)
+	mv "$T/etc-edge/renew.credentials" "$T/etc-edge/aside"	# the credential alone, not edge.conf's file
+	assert_ok "edge-renew.service's command with that credential renews" env -i PATH="$B:/usr/bin:/bin" \
+		EDGE_DIR="$G" "$envc" CREDENTIALS_DIRECTORY="$T/creds" $renew_cmd
+	mv "$T/etc-edge/aside" "$T/etc-edge/renew.credentials"
+	sn2=$(openssl x509 -in "$G/cert.pem" -noout -serial)
+	[ -n "$sn2" ] && [ "$sn1" != "$sn2" ] && ok "... a new certificate ($sn2)" || not_ok "... a new certificate ($sn1 -> $sn2)"
+fi
+assert_ok "back to the default RENEW_FILE" pg "$T/gw1.env"
+assert_eq "... renew.credentials in the state directory, 0600" "$(file_mode "$G/renew.credentials")" 600
+config rfx GW-0001 "RENEW_FILE=$T/no-such-dir/renew.credentials"
+assert_fails 2 "RENEW_FILE in a directory that does not exist: exit 2" pg "$T/rfx.env"
 
 # --- RENEWAL=control-node: nothing kept, and a loud line with the date ------------------
 R=$T/GW-CTL
