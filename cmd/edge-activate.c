@@ -15,6 +15,7 @@
 #include <gnutls/x509.h>
 
 #include "edge_certsvc.h"
+#include "edge_crlstore.h"
 #include "edge_csr.h"
 #include "edge_device.h"
 #include "edge_file.h"
@@ -135,11 +136,19 @@ load_pinned_ca(struct activation *a)
 	    &a->pinned, &ctx->err);
 }
 
-/* Expiry of DIR/cert.pem if it is a valid certificate for our key, else 0. */
+/*
+ * Expiry of DIR/cert.pem if it is a valid certificate for our key and for
+ * the device device.json (or the options) name, else 0.  A cert.pem whose
+ * CN is another device (--force to another serial) is not current: the new
+ * device gets its own certificate.
+ */
 static time_t
 current_cert(struct activation *a, char *sn, size_t snlen)
 {
 	struct edge_certs have = { 0 };
+	const char *pk, *dk;
+	char cn[256];
+	size_t cnlen = sizeof(cn);
 	time_t exp = 0;
 
 	if (a->key == NULL)
@@ -148,10 +157,68 @@ current_cert(struct activation *a, char *sn, size_t snlen)
 	    edge_x509_has_key(have.crt[0], a->key->pub) &&
 	    (a->pinned.n == 0 || edge_x509_verify(have.crt[0], &a->pinned, NULL,
 	    0, 0, EDGE_CERT_FILE, NULL) == EDGE_OK) &&
-	    edge_x509_serial_dec(have.crt[0], sn, snlen) == EDGE_OK)
-		exp = gnutls_x509_crt_get_expiration_time(have.crt[0]);
+	    edge_x509_serial_dec(have.crt[0], sn, snlen) == EDGE_OK) {
+		if (device_keys(a, &pk, &dk) && gnutls_x509_crt_get_dn_by_oid(
+		    have.crt[0], GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &cnlen) >=
+		    0 && strcmp(cn, dk) != 0)
+			edge_note("%s is a certificate of %s, not of %s (device.json): applying for %s",
+			    EDGE_CERT_FILE, cn, dk, dk);
+		else
+			exp = gnutls_x509_crt_get_expiration_time(have.crt[0]);
+	}
 	edge_certs_free(&have);
 	return exp;
+}
+
+/*
+ * A cert.pem (serial sn) that crl.pem lists, or the hub lists as revoked,
+ * is not current either, and is never replaced on its own: after a
+ * takeover another gateway holds the identity, and an old gateway applying
+ * every day would take it back every day.  EDGE_EREVOKED saying what to
+ * do; *mine is false when the hub (asked) does not list sn as a
+ * certificate of the device at all.  A hub out of reach decides nothing.
+ */
+static int
+check_revoked(struct activation *a, const char *sn, bool *mine)
+{
+	struct edge_ctx *ctx = a->ctx;
+	struct edge_hubcert *c = NULL;
+	const struct edge_hubcert *e;
+	const char *pk, *dk, *by = NULL;
+	char crl_sn[128], reason[80] = "";
+	bool revoked = false;
+	time_t when = 0;
+	size_t n = 0;
+
+	*mine = true;
+	if (!device_keys(a, &pk, &dk))
+		return EDGE_OK;
+	if (edge_file_exists(a->dirfd, EDGE_CRL_FILE) &&
+	    edge_crl_cert_revoked(a->dirfd, EDGE_CERT_FILE, &revoked, crl_sn,
+	    sizeof(crl_sn), &when, NULL) == EDGE_OK && revoked)
+		by = EDGE_CRL_FILE;
+	if (by == NULL && hub(a) == EDGE_OK &&
+	    edge_certsvc_list(&a->cfg.hub, pk, dk, &c, &n, NULL) == EDGE_OK) {
+		e = edge_certsvc_find(c, n, sn);
+		if (e == NULL)
+			*mine = false;
+		else if (e->status == EDGE_HUBCERT_REVOKED) {
+			by = "the hub";
+			if (e->reason[0] != '\0')
+				snprintf(reason, sizeof(reason), ", reason %s",
+				    e->reason);
+		}
+	}
+	free(c);
+	memset(&ctx->err, 0, sizeof(ctx->err));
+	if (by == NULL)
+		return EDGE_OK;
+	edge_result_str(ctx, "cert_sn", sn);
+	edge_result_str(ctx, "action", "none");
+	edge_result_bool(ctx, "revoked", true);
+	return edge_err(&ctx->err, EDGE_EREVOKED,
+	    "%s (serial %s) is revoked (%s%s): another gateway may hold %s's identity now (superseded after its --takeover), or the operator revoked it; nothing done. After a takeover reset this gateway (edge-revoke --reset); else edge-activate --force applies anew",
+	    EDGE_CERT_FILE, sn, by, reason, dk);
 }
 
 static bool
@@ -795,6 +862,21 @@ activate(struct activation *a)
 		return edge_usage(ctx,
 		    "no key in the state directory: this is not the edge; give -o FILE|- and install the result on the edge with --install");
 	expires = current_cert(a, sn, sizeof(sn));
+	if (expires != 0 && !edge_flag(ctx, "force")) {
+		bool mine;
+		int rc;
+
+		if ((rc = check_revoked(a, sn, &mine)) != EDGE_OK)
+			return rc;
+		if (!mine) {
+			const char *pk, *dk;
+
+			(void)device_keys(a, &pk, &dk);
+			edge_note("the hub lists no certificate %s for %s: applying for one",
+			    sn, dk);
+			expires = 0;
+		}
+	}
 	if (days >= 0) {
 		if (expires != 0 && expires > time(NULL) + days * 86400) {
 			char why[96];

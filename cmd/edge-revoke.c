@@ -440,6 +440,9 @@ superseded(struct edge_ctx *ctx, struct edge_hub *hub, const struct target *t)
 
 	rc = edge_certsvc_supersede(hub, t->pk, t->dk, t->serial, gone,
 	    &ctx->err);
+	/* Keeping a certificate that is not the device's valid one: input. */
+	if (rc == EDGE_EREVOKED)
+		ctx->err.code = rc = EDGE_EINPUT;
 	n = json_object_array_length(gone);
 	edge_result_str(ctx, "serial", t->serial);
 	edge_result_str(ctx, "reason", reason_name(t->reason));

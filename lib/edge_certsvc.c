@@ -10,6 +10,33 @@
 #include "edge_json.h"
 
 #define WHAT	"hub list answer"
+#define SN_INT64_MAX	"9223372036854775807"
+
+/* A decimal serial without its leading zeros ("0" stays "0"). */
+static const char *
+digits(const char *sn)
+{
+	while (sn[0] == '0' && sn[1] != '\0')
+		sn++;
+	return sn;
+}
+
+bool
+edge_certsvc_sn_equal(const char *a, const char *b)
+{
+	return strcmp(digits(a), digits(b)) == 0;
+}
+
+const struct edge_hubcert *
+edge_certsvc_find(const struct edge_hubcert *certs, size_t n, const char *sn)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (edge_certsvc_sn_equal(certs[i].sn, sn))
+			return &certs[i];
+	return NULL;
+}
 
 static void
 copy(char *dst, size_t len, const char *src)
@@ -91,14 +118,20 @@ edge_certsvc_revoke(struct edge_hub *hub, const char *pk, const char *dk,
 		{ "action", "revoke" }, { "productKey", pk }, { "deviceKey", dk },
 	};
 	json_object *body, *data = NULL;
-	char *end;
-	long long v = strtoll(sn, &end, 10);
+	const char *d = digits(sn);
+	long long v;
 	int rc;
 
-	if (*end != '\0' || strlen(sn) > 19)
+	if (d[0] == '\0' || strspn(d, "0123456789") != strlen(d))
+		return edge_err(err, EDGE_EINPUT, "serial %s: not a decimal serial",
+		    sn);
+	/* Above 2^63-1 is an error, never strtoll's LLONG_MAX: another serial. */
+	if (strlen(d) > strlen(SN_INT64_MAX) || (strlen(d) ==
+	    strlen(SN_INT64_MAX) && strcmp(d, SN_INT64_MAX) > 0))
 		return edge_err(err, EDGE_EINPUT,
 		    "serial %s is too large for the hub's certSn (a 64-bit number)",
 		    sn);
+	v = strtoll(d, NULL, 10);
 	body = json_object_new_object();
 	json_object_object_add(body, "certSn", json_object_new_int64(v));
 	json_object_object_add(body, "reason", json_object_new_int(reason));
@@ -115,14 +148,33 @@ edge_certsvc_supersede(struct edge_hub *hub, const char *pk,
     struct edge_error *err)
 {
 	struct edge_hubcert *c = NULL;
+	const struct edge_hubcert *keep;
 	size_t i, n = 0;
 	int rc;
 
 	if ((rc = edge_certsvc_list(hub, pk, dk, &c, &n, err)) != EDGE_OK)
 		return rc;
+	/*
+	 * Only the holder of a valid certificate of the device prunes: a
+	 * certificate revoked, expired or of another device keeps nothing.
+	 */
+	keep = edge_certsvc_find(c, n, keep_sn);
+	if (keep == NULL || keep->status != EDGE_HUBCERT_VALID) {
+		rc = keep == NULL ? edge_err(err, EDGE_EINPUT,
+		    "serial %s is not a certificate of %s at the hub; nothing revoked",
+		    keep_sn, dk) : keep->status == EDGE_HUBCERT_REVOKED ?
+		    edge_err(err, EDGE_EREVOKED,
+		    "serial %s of %s is revoked at the hub%s%s%s; nothing revoked",
+		    keep_sn, dk, keep->reason[0] ? " (" : "", keep->reason,
+		    keep->reason[0] ? ")" : "") : edge_err(err, EDGE_EINPUT,
+		    "serial %s of %s is not valid at the hub (expired); nothing revoked",
+		    keep_sn, dk);
+		free(c);
+		return rc;
+	}
 	for (i = 0; i < n; i++) {
-		if (c[i].status != EDGE_HUBCERT_VALID ||
-		    strcmp(c[i].sn, keep_sn) == 0)
+		if (c[i].status != EDGE_HUBCERT_VALID || &c[i] == keep ||
+		    edge_certsvc_sn_equal(c[i].sn, keep_sn))
 			continue;
 		if ((rc = edge_certsvc_revoke(hub, pk, dk, c[i].sn,
 		    EDGE_REASON_SUPERSEDED, err)) != EDGE_OK)

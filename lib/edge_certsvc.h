@@ -9,6 +9,7 @@
  * certificate of the device but one.  Never prints.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
 
@@ -36,13 +37,25 @@ struct edge_hubcert {
 int edge_certsvc_list(struct edge_hub *hub, const char *pk, const char *dk,
     struct edge_hubcert **certs, size_t *n, struct edge_error *err);
 
-/* Revoke serial sn (decimal) of the device with an RFC 5280 reason code. */
+/* Two decimal serials are the same number (leading zeros aside). */
+bool edge_certsvc_sn_equal(const char *a, const char *b);
+
+/* The entry of certs with serial sn (as a number), or NULL. */
+const struct edge_hubcert *edge_certsvc_find(const struct edge_hubcert *certs,
+    size_t n, const char *sn);
+
+/*
+ * Revoke serial sn (decimal, at most 2^63-1: EDGE_EINPUT above) of the
+ * device with an RFC 5280 reason code.
+ */
 int edge_certsvc_revoke(struct edge_hub *hub, const char *pk, const char *dk,
     const char *sn, int reason, struct edge_error *err);
 
 /*
  * Revoke, with reason superseded, every valid certificate of the device
- * except keep_sn.  Each serial revoked is appended (a string) to revoked
+ * except keep_sn, and only when the hub lists keep_sn as a valid
+ * certificate of that device: else nothing is revoked, EDGE_EREVOKED when
+ * it is listed revoked, EDGE_EINPUT when it is not listed or expired.  Each serial revoked is appended (a string) to revoked
  * when it is not NULL, so a caller learns what was done even on a failure
  * part way.  EDGE_OK when no other valid certificate is left.
  */

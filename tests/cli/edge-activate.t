@@ -217,6 +217,48 @@ assert_eq "... one valid certificate left" "$(valid_at_hub "$dk")" "$sn4"
 assert_ok "offline, the keep path does not fail" edge-activate -d "$W" $HUBOPTS --api https://127.0.0.1:1 --retries 0 --json
 assert_json "... cert.pem kept" "$T/out" .action none
 
+# Only the holder of a valid certificate of the device prunes (red team F1,
+# F2).  After a takeover the old gateway's timer run finds its certificate
+# revoked: exit 8, nothing revoked, nothing applied (an old gateway applying
+# every day would take the identity back every day).
+OLD=$T/tk-old; NEW=$T/tk-new
+edge_with_csr "$OLD" SN-TK
+edge-provision -q -d "$OLD" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-TK >/dev/null
+edge-activate -q -d "$OLD" $HUBOPTS >/dev/null 2>&1
+snold=$(certsn "$OLD/cert.pem"); dk=$(jq -r .deviceKey "$OLD/device.json")
+edge_with_csr "$NEW" SN-TK
+edge-provision -q -d "$NEW" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-TK --takeover >/dev/null 2>&1
+assert_ok "takeover: the new gateway activates" edge-activate -d "$NEW" $HUBOPTS --json
+snnew=$(certsn "$NEW/cert.pem")
+assert_json "... superseding the old gateway's certificate" "$T/out" '.superseded | join(",")' "$snold"
+assert_fails 8 "the old gateway's timer run (--renew-within 30) after the takeover" edge-activate -d "$OLD" $HUBOPTS --renew-within 30 --json
+assert_grep "... says revoked, who may hold the identity, what to do" \
+    "cert.pem (serial $snold) is revoked (the hub, reason .*): another gateway may hold $dk's identity now .*edge-revoke --reset.*--force applies anew" "$T/err"
+assert_eq "... the new gateway's certificate stays the one valid one (openssl crl)" "$(valid_at_hub "$dk")" "$snnew"
+assert_fails 8 "... a bare run: exit 8 too" edge-activate -d "$OLD" $HUBOPTS
+assert_fails 8 "... --renew: exit 8 too" edge-activate -d "$OLD" $HUBOPTS --renew
+assert_eq "... cert.pem of the old gateway untouched, nothing applied" "$(certsn "$OLD/cert.pem")" "$snold"
+assert_eq "... still the new gateway's alone (openssl crl)" "$(valid_at_hub "$dk")" "$snnew"
+# No application credentials, crl.pem lists it: the CRL alone decides.
+assert_ok "the old gateway fetches the CRL" edge-crl-update -q -d "$OLD" --from "$HUB_CRL"
+assert_fails 8 "... crl.pem lists cert.pem, no hub credentials: exit 8" edge-activate -d "$OLD" --renew-within 30
+assert_grep "... says the CRL revoked it" "cert.pem (serial $snold) is revoked (crl.pem)" "$T/err"
+assert_ok "the new gateway's timer run keeps its certificate" edge-activate -d "$NEW" $HUBOPTS --renew-within 30 --json
+assert_json "... nothing superseded" "$T/out" '.superseded | length' 0
+assert_eq "... still valid (openssl crl)" "$(valid_at_hub "$dk")" "$snnew"
+# --force to another serial: cert.pem is the old device's, so it is not kept
+# as current for the new one, and the new device's certificate survives.
+C=$T/f1-c; D=$T/f1-d
+edge_with_csr "$C" SN-F1C; edge_with_csr "$D" SN-F1D
+edge-provision -q -d "$C" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-F1C >/dev/null
+edge-provision -q -d "$D" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-F1D >/dev/null
+edge-activate -q -d "$C" $HUBOPTS >/dev/null 2>&1; edge-activate -q -d "$D" $HUBOPTS >/dev/null 2>&1
+snd=$(certsn "$D/cert.pem"); dkd=$(jq -r .deviceKey "$D/device.json")
+edge-provision -q -d "$C" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-F1D --force --takeover >/dev/null 2>&1
+edge-activate -d "$C" $HUBOPTS --json > "$T/out" 2> "$T/err"
+assert_grep "... cert.pem (CN SN-F1C) is not kept for SN-F1D" "cert.pem is a certificate of SN-F1C, not of $dkd" "$T/err"
+assert_eq "... SN-F1D's only certificate stays valid (openssl crl)" "$(valid_at_hub "$dkd")" "$snd"
+
 # The renewal report (decision 5): days left and who renews, for every outcome.
 days_at() { # days_at FILE TIME: whole days from TIME to FILE's notAfter, rounded down
 	perl -e '$d = $ARGV[0] - $ARGV[1]; print $d >= 0 ? int($d / 86400) : -int((-$d + 86399) / 86400)' \
@@ -301,7 +343,7 @@ assert_eq "... cert.pem carries it" "$(certpub "$K/cert.pem")" "$new"
 rm "$K/edge.conf"
 # Interrupted: killed while the hub takes its time, after the new key was made.
 old=$new; before=$(digest "$K/cert.pem")
-fault "certificates slow 1"
+fault "certificates?action=renew slow 1"
 edge-activate -q -d "$K" $HUBOPTS --renew --rekey >/dev/null 2>&1 & kp=$!
 i=0; while [ ! -e "$K/.csr.pem.rekey" ] && [ $i -lt $(slow 300) ]; do sleep 0.1; i=$((i + 1)); done
 kill -9 $kp 2>/dev/null; wait $kp 2>/dev/null
@@ -319,7 +361,7 @@ assert_fails 4 "the hub failing during a rotation" edge-activate -d "$K" $HUBOPT
 assert_eq "... key.pem is the old key" "$(pubid "$K/key.pem")" "$old"
 assert_eq "... no pending files left" "$(ls -A "$K" | grep -c rekey)" 0
 # Crashed after cert.pem was stored for the new key: the next run finishes.
-fault "certificates slow 1"
+fault "certificates?action=renew slow 1"
 edge-activate -q -d "$K" $HUBOPTS --renew --rekey >/dev/null 2>&1 & kp=$!
 i=0; while [ ! -e "$K/.csr.pem.rekey" ] && [ $i -lt $(slow 300) ]; do sleep 0.1; i=$((i + 1)); done
 kill -9 $kp 2>/dev/null; wait $kp 2>/dev/null
@@ -364,7 +406,7 @@ assert_eq "... cert.pem carries the new token key (openssl, p11tool)" "$(certpub
 assert_eq "... the old key is deleted: one key in the token (p11tool)" "$(privkeys)" 1
 assert_ok "... the next run keeps it" edge-activate -d "$P" $HUBOPTS --pin "file:$T/pin" --json
 assert_json "... unchanged" "$T/out" .changed false
-fault "certificates slow 1"
+fault "certificates?action=renew slow 1"
 edge-activate -q -d "$P" $HUBOPTS --pin "file:$T/pin" --renew --rekey >/dev/null 2>&1 & kp=$!
 i=0; while [ ! -e "$P/.csr.pem.rekey" ] && [ $i -lt $(slow 300) ]; do sleep 0.1; i=$((i + 1)); done
 kill -9 $kp 2>/dev/null; wait $kp 2>/dev/null

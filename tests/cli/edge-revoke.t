@@ -136,6 +136,14 @@ assert_eq "H has two valid certificates" "$(valid_at_hub H | wc -l)" 2
 assert_ok "--superseded on the gateway keeps cert.pem" edge-revoke -d "$T/H" $HUBOPTS --superseded
 assert_eq "... one valid certificate left: cert.pem's" "$(valid_at_hub H)" "$snH"
 
+# Keeping a certificate of another device revokes nothing (red team F1).
+assert_fails 3 "--superseded --cert of another device: exit 3" edge-revoke -d "$CN" $HUBOPTS --superseded --cert "$T/H/cert.pem" --product-key "$HUB_PRODUCT_KEY" --device-key G --json
+assert_grep "... says why nothing was revoked" "serial $snH is not a certificate of G at the hub; nothing revoked" "$T/err"
+assert_eq "... G's one certificate stays valid (openssl crl)" "$(valid_at_hub G)" "$snG"
+assert_fails 3 "--superseded --cert of a revoked certificate: exit 3" edge-revoke -d "$CN" $HUBOPTS --superseded --cert "$T/g-first.pem" --product-key "$HUB_PRODUCT_KEY" --device-key G
+assert_grep "... says it is revoked" "serial $first of G is revoked at the hub.*; nothing revoked" "$T/err"
+assert_eq "... G's one certificate still valid" "$(valid_at_hub G)" "$snG"
+
 # Reset of a token edge: the key objects leave the token.
 softhsm_setup edge 1234
 echo 1234 > "$T/pin"; chmod 600 "$T/pin"

@@ -162,6 +162,12 @@ test_revoke(void **state)
 	assert_int_equal(edge_certsvc_revoke(&h, "pk", "dk", "9223372036854775808000",
 	    5, &err), EDGE_EINPUT);
 	assert_int_equal(httpsd_nreq(), 0);
+	/* 2^63 has 19 digits too: an error, not strtoll's LLONG_MAX (2^63-1). */
+	httpsd_script(r, 2);
+	assert_int_equal(edge_certsvc_revoke(&h, "pk", "dk", "9223372036854775808",
+	    5, &err), EDGE_EINPUT);
+	assert_int_equal(httpsd_nreq(), 0);
+	assert_non_null(strstr(err.msg, "too large"));
 }
 
 /* The certSn of request i's body. */
@@ -217,20 +223,51 @@ test_supersede(void **state)
 	    JSON_C_TO_STRING_PLAIN), "[\"12\"]");
 	json_object_put(done);
 
-	/* Keeping one not listed: every valid one goes. */
+	/*
+	 * Keeping one the hub does not list as valid for the device (another
+	 * device's, a revoked one): nothing is revoked, and the reason is said.
+	 */
+	{
+		static const struct httpsd_reply r3[] = { TOKEN_OK, LIST };
+		static const struct { const char *keep; int rc; const char *why; } k[] = {
+			{ "99", EDGE_EINPUT, "serial 99 is not a certificate of dk at the hub; nothing revoked" },
+			{ "13", EDGE_EREVOKED, "serial 13 of dk is revoked at the hub (KEY COMPROMISE); nothing revoked" },
+		};
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			done = json_object_new_array();
+			hub_init(&h);
+			httpsd_script(r3, 2);
+			assert_int_equal(edge_certsvc_supersede(&h, "pk", "dk", k[i].keep,
+			    done, &err), k[i].rc);
+			assert_string_equal(err.msg, k[i].why);
+			/* The token and the list: no revocation was asked for. */
+			assert_int_equal(httpsd_nreq(), 2);
+			assert_int_equal(json_object_array_length(done), 0);
+			json_object_put(done);
+		}
+	}
+
+	/* Serials compare as numbers: "0011" keeps 11, revokes 12 and 14. */
 	done = json_object_new_array();
 	hub_init(&h);
-	{
-		static const struct httpsd_reply r3[] = {
-			TOKEN_OK, LIST, ANSWER("null"), ANSWER("null"), ANSWER("null"),
-		};
-		httpsd_script(r3, 5);
-	}
-	assert_int_equal(edge_certsvc_supersede(&h, "pk", "dk", "99", done, &err),
+	httpsd_script(r, 4);
+	assert_int_equal(edge_certsvc_supersede(&h, "pk", "dk", "0011", done, &err),
 	    EDGE_OK);
 	assert_string_equal(json_object_to_json_string_ext(done,
-	    JSON_C_TO_STRING_PLAIN), "[\"11\",\"12\",\"14\"]");
+	    JSON_C_TO_STRING_PLAIN), "[\"12\",\"14\"]");
 	json_object_put(done);
+}
+
+static void
+test_sn_equal(void **state)
+{
+	(void)state;
+	assert_true(edge_certsvc_sn_equal("0011", "11"));
+	assert_true(edge_certsvc_sn_equal("0", "000"));
+	assert_false(edge_certsvc_sn_equal("110", "11"));
+	assert_false(edge_certsvc_sn_equal("11", "12"));
 }
 
 int
@@ -241,6 +278,7 @@ main(void)
 		cmocka_unit_test(test_list_hostile),
 		cmocka_unit_test(test_revoke),
 		cmocka_unit_test(test_supersede),
+		cmocka_unit_test(test_sn_equal),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
