@@ -11,12 +11,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "edge_certsvc.h"
 #include "edge_device.h"
 #include "edge_dynact.h"
 #include "edge_hubcfg.h"
 #include "edge_json.h"
+#include "edge_key.h"
 #include "edge_log.h"
+#include "edge_state.h"
 #include "edge_tool.h"
+#include "edge_x509.h"
 
 #define DEVICES_PATH "/connect-service/v2.1/devices"
 #define ENOS_DEVICE_KEY_EXISTS 11702
@@ -104,33 +108,79 @@ take_answer(struct edge_ctx *ctx, json_object *data, struct edge_device *d,
 }
 
 /*
- * One identity, one gateway: a device the hub reports as activated (EnOS Get
- * Device status other than "inactive": a gateway has logged in with its
- * secret) is fetched only by the gateway whose device.json records it
- * (recorded), or with --takeover (*took).  A hub that reports no status
- * cannot tell, and is not asked to.
+ * Does this directory prove it holds the device's identity?  DIR/device.secret
+ * is the secret the hub returns (compared in constant time), or DIR/cert.pem,
+ * with the key in DIR, is one of the device's valid certificates.  A
+ * device.json proves nothing: anyone can write one.
+ */
+static bool
+proves_holder(int dirfd, const char *secret, const struct edge_hubcert *c,
+    size_t n)
+{
+	struct edge_secret *mine = NULL;
+	struct edge_certs have = { 0 };
+	struct edge_key *key = NULL;
+	const struct edge_hubcert *e;
+	char sn[128];
+	bool yes = false;
+
+	if (edge_file_exists(dirfd, EDGE_DEVICE_SECRET) &&
+	    edge_device_secret_load(dirfd, &mine, NULL) == EDGE_OK)
+		yes = edge_secret_equal(mine, secret, strlen(secret));
+	edge_secret_free(&mine);
+	if (!yes && edge_file_exists(dirfd, EDGE_CERT_FILE) &&
+	    edge_certs_read(dirfd, EDGE_CERT_FILE, &have, NULL) == EDGE_OK &&
+	    edge_x509_serial_dec(have.crt[0], sn, sizeof(sn)) == EDGE_OK &&
+	    (e = edge_certsvc_find(c, n, sn)) != NULL &&
+	    e->status == EDGE_HUBCERT_VALID &&
+	    edge_key_load_state(dirfd, &key, NULL) == EDGE_OK)
+		yes = edge_x509_has_key(have.crt[0], key->pub);
+	edge_key_free(&key);
+	edge_certs_free(&have);
+	return yes;
+}
+
+/*
+ * One identity, one gateway.  The identity is held when the hub lists a
+ * valid certificate of the device (List Certificate), or reports it
+ * activated (Get Device status other than "inactive") while it has no
+ * certificate at all (a secret-only device).  A held identity is fetched
+ * only by a directory that proves it holds it (proves_holder), or with
+ * --takeover (*took).  Nobody holds the identity of a reset gateway (key,
+ * secret, certificate destroyed, certificate revoked): it re-enrols.
  */
 static int
-check_owner(struct edge_ctx *ctx, json_object *data, const char *dk,
-    bool recorded, bool *took)
+check_holder(struct edge_ctx *ctx, struct edge_hub *hub, json_object *data,
+    const char *pk, const char *dk, int dirfd, bool *took)
 {
-	const char *status = NULL;
-	char when[64] = "";
+	struct edge_hubcert *c = NULL;
+	const char *status = NULL, *secret = NULL, *valid = NULL;
+	char when[64] = "", hint[256] = "";
+	bool activated;
 	long long ms;
 	time_t t;
 	struct tm tm;
+	size_t i, n = 0;
 	int rc;
 
 	if ((rc = edge_json_opt_string(data, "status", "hub device answer",
-	    &status, &ctx->err)) != EDGE_OK)
+	    &status, &ctx->err)) != EDGE_OK ||
+	    (rc = edge_json_string(data, "deviceSecret", "hub device answer",
+	    &secret, &ctx->err)) != EDGE_OK ||
+	    (rc = edge_certsvc_list(hub, pk, dk, &c, &n, &ctx->err)) != EDGE_OK)
 		return rc;
-	if (status == NULL || strcmp(status, "inactive") == 0 || recorded)
-		return EDGE_OK;
+	activated = status != NULL && strcmp(status, "inactive") != 0;
+	for (i = 0; i < n && valid == NULL; i++)
+		if (c[i].status == EDGE_HUBCERT_VALID)
+			valid = c[i].sn;
+	if ((valid == NULL && (n > 0 || !activated)) ||
+	    proves_holder(dirfd, secret, c, n))
+		goto out;
 	if (edge_flag(ctx, "takeover")) {
 		*took = true;
-		edge_note("%s: taking over the identity of the gateway that activated it; edge-activate revokes that gateway's certificates when it installs this one's",
+		edge_note("%s: taking over the identity of the gateway that holds it; edge-activate revokes that gateway's certificates when it installs this one's",
 		    dk);
-		return EDGE_OK;
+		goto out;
 	}
 	if (edge_json_int(data, "activeTime", "", &ms, NULL) == EDGE_OK &&
 	    ms > 0) {
@@ -139,14 +189,23 @@ check_owner(struct edge_ctx *ctx, json_object *data, const char *dk,
 			strftime(when, sizeof(when), " (activated %Y-%m-%dT%H:%M:%SZ)",
 			    &tm);
 	}
-	return edge_err(&ctx->err, EDGE_EREFUSED,
-	    "%s: device already activated by another gateway%s; --takeover moves its identity here",
-	    dk, when);
+	if (edge_file_exists(dirfd, EDGE_PENDING_FILE))
+		snprintf(hint, sizeof(hint),
+		    "; if this directory was reset with --offline, its revocation is still queued in %s: send it (edge-revoke --serial %s --device-key %s) and provision again, or",
+		    EDGE_PENDING_FILE, valid ? valid : "SN", dk);
+	rc = activated ? edge_err(&ctx->err, EDGE_EREFUSED,
+	    "%s: device already activated by another gateway%s%s; --takeover moves its identity here",
+	    dk, when, hint) : edge_err(&ctx->err, EDGE_EREFUSED,
+	    "%s: another gateway holds the device's valid certificate (serial %s)%s; --takeover moves its identity here",
+	    dk, valid, hint);
+out:
+	free(c);
+	return rc;
 }
 
 static int
 register_device(struct edge_ctx *ctx, struct edge_hub *hub,
-    struct edge_device *d, int dirfd, bool recorded, bool *took)
+    struct edge_device *d, int dirfd, bool *took)
 {
 	const char *pk = edge_device_get(d, EDGE_DEV_PRODUCT_KEY);
 	const char *dk = edge_device_get(d, EDGE_DEV_DEVICE_KEY);
@@ -185,7 +244,7 @@ register_device(struct edge_ctx *ctx, struct edge_hub *hub,
 		rc = edge_hub_call(hub, "GET", DEVICES_PATH, get, 3, NULL, &data,
 		    NULL, &ctx->err);
 		if (rc == EDGE_OK)
-			rc = check_owner(ctx, data, dk, recorded, took);
+			rc = check_holder(ctx, hub, data, pk, dk, dirfd, took);
 	}
 	if (rc != EDGE_OK)
 		goto out;
@@ -386,7 +445,7 @@ run(struct edge_ctx *ctx)
 	if (via_mqtt)
 		rc = activate_device(ctx, &cfg.hub, &d, dirfd);
 	else
-		rc = register_device(ctx, &cfg.hub, &d, dirfd, same, &took);
+		rc = register_device(ctx, &cfg.hub, &d, dirfd, &took);
 	if (rc != EDGE_OK)
 		goto out;
 	report(ctx, &d, true, took);

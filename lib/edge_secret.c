@@ -246,6 +246,20 @@ edge_secret_read(const char *spec, struct edge_secret **out,
 }
 
 bool
+edge_secret_equal(const struct edge_secret *s, const char *value, size_t len)
+{
+	volatile unsigned char diff;
+	size_t i;
+
+	if (s == NULL || value == NULL)
+		return false;
+	diff = (unsigned char)(s->len != len);
+	for (i = 0; i < len; i++)
+		diff |= (unsigned char)(value[i] ^ (i < s->len ? s->data[i] : 0));
+	return diff == 0;
+}
+
+bool
 edge_secret_reads_stdin(const char *spec)
 {
 	struct stat in, st;

@@ -94,6 +94,13 @@ int edge_secret_prompt(const char *prompt, struct edge_secret **out,
  */
 char **edge_secret_child_env(const char *const *hide);
 
+/*
+ * True when s holds exactly value (len bytes), compared in time that
+ * depends on the lengths only, never on where the bytes differ.
+ */
+bool edge_secret_equal(const struct edge_secret *s, const char *value,
+    size_t len);
+
 /* Wipe and free; accepts NULL and sets *s to NULL. */
 void edge_secret_free(struct edge_secret **s);
 

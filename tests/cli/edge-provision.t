@@ -152,6 +152,33 @@ assert_grep "the reason is named, with the activation date" \
 assert_one_error_line edge-provision
 assert_eq "nothing written for the impostor" "$(ls -A "$I" | grep -v hub-token | tr '\n' ' ')" ""
 assert_fails 5 "--force does not get past it either" edge-provision -d "$I" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-T1 --force
+# Who holds the identity is the hub's to say (red team F3): a device.json
+# anyone can write proves nothing; device.secret or cert.pem with its key do.
+J=$T/two-field; mkdir "$J"
+printf '{"productKey":"%s","deviceKey":"SN-T1"}\n' "$HUB_PRODUCT_KEY" > "$J/device.json"
+assert_fails 5 "an impostor with a two-field device.json naming the device is refused" edge-provision -d "$J" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-T1
+assert_grep "... as another gateway's device" "SN-T1: device already activated by another gateway" "$T/err"
+[ ! -e "$J/device.secret" ] && ok "... no secret for it" || not_ok "... no secret for it"
+K=$T/controller; mkdir "$K"; cp "$G/device.secret" "$K/"; chmod 600 "$K/device.secret"
+assert_ok "a controller-style directory holding the device's device.secret is allowed" edge-provision -d "$K" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-T1 --json
+assert_json "... not a takeover" "$T/out" .takeover false
+# Not logged in yet, but a certificate applied for on a provisioning station.
+N1=$T/station; N2=$T/second; edge_with_csr "$N1" SN-T3; mkdir "$N2"
+printf 'credentials = %s\n' "$HUB_CREDENTIALS" > "$N1/edge.conf"
+edge-provision -q -d "$N1" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-T3 >/dev/null
+edge-activate -q -d "$N1" $HUBOPTS >/dev/null 2>&1
+snT3=$(jq -r .certSN "$N1/device.json")
+assert_fails 5 "a second directory for a device with a valid certificate, not logged in: refused" edge-provision -d "$N2" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-T3
+assert_grep "... another gateway holds its certificate" "SN-T3: another gateway holds the device's valid certificate (serial $snT3); --takeover moves its identity here" "$T/err"
+rm "$N1/device.secret"
+assert_ok "the holder without device.secret: cert.pem and its key prove it" edge-provision -d "$N1" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-T3 --json
+assert_json "... not a takeover" "$T/out" .takeover false
+assert_ok "a reset with --offline (revocation queued)" edge-revoke -q -d "$N1" --reset --offline --api https://127.0.0.1:1 --retries 0
+assert_fails 5 "... re-enrolling is refused: the certificate is still valid at the hub" edge-provision -d "$N1" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-T3
+assert_grep "... with the hint to send the queued revocation" "revocation is still queued in pending-revocations: send it (edge-revoke --serial $snT3 --device-key SN-T3)" "$T/err"
+assert_ok "... sending it" edge-revoke -q -d "$N1" $HUBOPTS --serial "$snT3" --device-key SN-T3
+assert_ok "... then nobody holds the identity: re-enrolment without --takeover" edge-provision -d "$N1" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-T3 --json
+assert_json "... not a takeover" "$T/out" .takeover false
 assert_fails 2 "--takeover with --via mqtt is a usage error" edge-provision -d "$I" --via mqtt --product-key "$HUB_PRODUCT_KEY" \
     --product-secret "file:$HUB_PRODUCT_SECRET_FILE" --activation-url "$HUB_MQTT_ACTIVATE" --hub-ca "$HUB_CA" --serial SN-T1 --takeover
 assert_ok "--takeover fetches the secret anyway" edge-provision -d "$I" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-T1 --takeover --json

@@ -303,6 +303,22 @@ test_reads_stdin_file(void **state)
 	unlink(other);
 }
 
+static void
+test_equal(void **state)
+{
+	struct edge_secret *s = NULL;
+
+	(void)state;
+	assert_int_equal(edge_secret_from_value("s3cret-value", &s, NULL), EDGE_OK);
+	assert_true(edge_secret_equal(s, "s3cret-value", 12));
+	assert_false(edge_secret_equal(s, "s3cret-valuE", 12));
+	assert_false(edge_secret_equal(s, "s3cret-valu", 11));
+	assert_false(edge_secret_equal(s, "s3cret-value!", 13));
+	assert_false(edge_secret_equal(s, "", 0));
+	assert_false(edge_secret_equal(NULL, "s3cret-value", 12));
+	edge_secret_free(&s);
+}
+
 int
 main(void)
 {
@@ -314,6 +330,7 @@ main(void)
 		cmocka_unit_test(test_file_rule_acl),
 		cmocka_unit_test(test_reads_stdin),
 		cmocka_unit_test(test_reads_stdin_file),
+		cmocka_unit_test(test_equal),
 	};
 	return cmocka_run_group_tests_name("edge_secret", tests, NULL, NULL);
 }
