@@ -950,12 +950,17 @@ run(struct edge_ctx *ctx)
 	    (rc = edge_ctx_secret(ctx, "pin", &pin)) != EDGE_OK)
 		return rc;
 	edge_p11_set_pin(pin);
-	/* A key rotation changes several files: one run at a time. */
-	if ((edge_flag(ctx, "rekey") || edge_file_exists(a.dirfd,
-	    EDGE_KEY_PEM_NEW) || edge_file_exists(a.dirfd, EDGE_KEY_URI_NEW) ||
+	/*
+	 * One run at a time, for the whole of apply, renew or install, store
+	 * and prune (the lock every tool takes on DIR): two runs at once would
+	 * each revoke the other's certificate as superseded.
+	 */
+	if ((rc = edge_ctx_lock(ctx)) != EDGE_OK)
+		goto out;
+	if ((edge_file_exists(a.dirfd, EDGE_KEY_PEM_NEW) ||
+	    edge_file_exists(a.dirfd, EDGE_KEY_URI_NEW) ||
 	    edge_file_exists(a.dirfd, EDGE_CSR_NEW)) &&
-	    ((rc = edge_ctx_lock(ctx)) != EDGE_OK ||
-	    (rc = rekey_recover(ctx, a.dirfd)) != EDGE_OK))
+	    (rc = rekey_recover(ctx, a.dirfd)) != EDGE_OK)
 		goto out;
 	if (edge_file_exists(a.dirfd, EDGE_KEY_URI) ||
 	    edge_file_exists(a.dirfd, EDGE_KEY_PEM)) {

@@ -259,6 +259,28 @@ edge-activate -d "$C" $HUBOPTS --json > "$T/out" 2> "$T/err"
 assert_grep "... cert.pem (CN SN-F1C) is not kept for SN-F1D" "cert.pem is a certificate of SN-F1C, not of $dkd" "$T/err"
 assert_eq "... SN-F1D's only certificate stays valid (openssl crl)" "$(valid_at_hub "$dkd")" "$snd"
 
+# Two runs at once (red team F4): the first is slowed after the hub answered
+# (every rename waits 2 s, as strace injects it), the second starts meanwhile.
+# One at a time, they leave one valid certificate, cert.pem's; at once, each
+# revoked the other's and both exited 0.
+if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
+	L=$T/lock; edge_with_csr "$L" SN-LOCK
+	edge-provision -q -d "$L" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-LOCK >/dev/null
+	edge-activate -q -d "$L" $HUBOPTS >/dev/null 2>&1
+	dkl=$(jq -r .deviceKey "$L/device.json")
+	strace -f -qq -o /dev/null -e trace=rename,renameat,renameat2 -e inject=rename,renameat,renameat2:delay_enter=2000000 \
+	    edge-activate -q -d "$L" $HUBOPTS --force > "$T/first.out" 2> "$T/first.err" & p1=$!
+	i=0; while ! ls "$L"/.*tmp* >/dev/null 2>&1 && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.5
+	edge-activate -d "$L" $HUBOPTS --force > "$T/out" 2> "$T/err"; rc2=$?
+	wait $p1; rc1=$?
+	assert_eq "two runs at once: both exit 0" "$rc1 $rc2" "0 0"
+	assert_grep "... the second waits for the first (the state directory's lock)" "waiting for another edge tool to finish with" "$T/err"
+	assert_eq "... one valid certificate at the hub, cert.pem's (openssl crl)" "$(valid_at_hub "$dkl")" "$(certsn "$L/cert.pem")"
+else
+	skip "two runs at once" "strace cannot trace here"
+fi
+
 # The renewal report (decision 5): days left and who renews, for every outcome.
 days_at() { # days_at FILE TIME: whole days from TIME to FILE's notAfter, rounded down
 	perl -e '$d = $ARGV[0] - $ARGV[1]; print $d >= 0 ? int($d / 86400) : -int((-$d + 86399) / 86400)' \
