@@ -7,10 +7,12 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "edge_certsvc.h"
 #include "edge_crl.h"
@@ -304,7 +306,7 @@ destroy(struct edge_ctx *ctx, int dirfd, struct edge_device *dev,
 	static const char *const files[] = {
 		EDGE_KEY_PEM, EDGE_DEVICE_SECRET, EDGE_CERT_FILE, EDGE_CSR_FILE,
 		EDGE_HUB_TOKEN_FILE, EDGE_KEY_URI, EDGE_KEY_PEM_NEW, EDGE_CSR_NEW,
-		EDGE_KEY_URI_NEW,
+		EDGE_KEY_URI_NEW, EDGE_RENEW_CREDENTIALS,
 	};
 	static const char *const uris[] = { EDGE_KEY_URI, EDGE_KEY_URI_NEW };
 	size_t i;
@@ -346,6 +348,43 @@ destroy(struct edge_ctx *ctx, int dirfd, struct edge_device *dev,
 			return rc;
 	}
 	return EDGE_OK;
+}
+
+/*
+ * After a reset: application credentials that DIR/edge.conf names and the
+ * reset did not destroy (a file outside DIR, a systemd credential) remain
+ * on this gateway; say so.
+ */
+static void
+warn_credentials(struct edge_ctx *ctx, int dirfd)
+{
+	struct edge_opts o;
+	struct stat in, d;
+	char path[PATH_MAX], *where = NULL, *slash;
+	const char *v;
+
+	if (edge_opts_init(&o, opts, edge_hub_opts, NULL) != EDGE_OK)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", ctx->dir, EDGE_CONF_FILE);
+	if (edge_opts_load_file(&o, path, EDGE_SRC_CONF, false, NULL) !=
+	    EDGE_OK || (v = edge_opts_get(&o, "credentials")) == NULL ||
+	    (where = strdup(v)) == NULL)
+		goto out;
+	/* DIR/renew.credentials is gone: anything else remains. */
+	if ((slash = strrchr(where, '/')) != NULL &&
+	    strcmp(slash + 1, EDGE_RENEW_CREDENTIALS) == 0 &&
+	    strncmp(where, "cred:", 5) != 0) {
+		*slash = '\0';
+		if (stat(where[0] ? where : "/", &in) == 0 &&
+		    fstat(dirfd, &d) == 0 && in.st_dev == d.st_dev &&
+		    in.st_ino == d.st_ino)
+			goto out;
+	}
+	edge_warn("the application credentials %s (credentials in %s) remain on this gateway: they can apply for and revoke certificates of every device they reach; remove them if the gateway leaves service",
+	    v, EDGE_CONF_FILE);
+out:
+	free(where);
+	edge_opts_free(&o);
 }
 
 /* queued: --reset --offline could not revoke now and queued the serial. */
@@ -414,6 +453,7 @@ reset(struct edge_ctx *ctx, int dirfd, struct edge_hubcfg *cfg,
 	}
 	if ((rc = destroy(ctx, dirfd, have_dev ? &dev : NULL, gone)) != EDGE_OK)
 		goto out;
+	warn_credentials(ctx, dirfd);
 	report(ctx, t, when, changed || json_object_array_length(gone) > 0,
 	    pending);
 	json_object_object_add(ctx->result, "pending", json_object_new_boolean(pending));

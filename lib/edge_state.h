@@ -20,6 +20,7 @@
 #define EDGE_TIME_FILE		"trusted-time"	/* latest proven time */
 #define EDGE_OUTBOX_DIR		"outbox"	/* unacknowledged telemetry */
 #define EDGE_HUB_TOKEN_FILE	"hub-token.json"	/* cached hub API token */
+#define EDGE_RENEW_CREDENTIALS	"renew.credentials"	/* application credentials, RENEWAL=gateway */
 #define EDGE_PENDING_FILE	"pending-revocations"	/* edge-revoke queue */
 /* A key rotation under way (edge-activate --rekey): the new key and request. */
 #define EDGE_KEY_PEM_NEW	".key.pem.rekey"	/* new file key (0600) */

@@ -144,6 +144,25 @@ assert_fails 3 "--superseded --cert of a revoked certificate: exit 3" edge-revok
 assert_grep "... says it is revoked" "serial $first of G is revoked at the hub.*; nothing revoked" "$T/err"
 assert_eq "... G's one certificate still valid" "$(valid_at_hub G)" "$snG"
 
+# Reset of a gateway that renews itself (red team F5): RENEWAL=gateway left
+# the application credentials in DIR/renew.credentials; the reset destroys
+# them with the key, and warns of credentials edge.conf names elsewhere.
+edge R && ok "edge R activated" || not_ok "edge R activated"
+cp "$HUB_CREDENTIALS" "$T/R/renew.credentials"; chmod 600 "$T/R/renew.credentials"
+printf 'api = %s\nhub_ca = %s\ncredentials = %s\n' "$HUB_API" "$HUB_CA" "$T/R/renew.credentials" > "$T/R/edge.conf"
+edge-activate -q -d "$T/R" --renew >/dev/null 2>&1
+[ -e "$T/R/hub-token.json" ] && ok "R has a cached token" || not_ok "R has a cached token"
+assert_ok "--reset of a gateway with renew.credentials" edge-revoke -d "$T/R" --reset --json
+[ ! -e "$T/R/renew.credentials" ] && [ ! -e "$T/R/hub-token.json" ] && ok "... renew.credentials and hub-token.json are gone" ||
+    not_ok "... renew.credentials and hub-token.json are gone"
+assert_json "... destroyed lists renew.credentials" "$T/out" '.destroyed | index("renew.credentials") != null' true
+grep -q "remain on this gateway" "$T/err" && not_ok "... no warning: nothing remains" || ok "... no warning: nothing remains"
+edge Q && ok "edge Q activated" || not_ok "edge Q activated"
+printf 'api = %s\nhub_ca = %s\ncredentials = %s\n' "$HUB_API" "$HUB_CA" "$HUB_CREDENTIALS" > "$T/Q/edge.conf"
+assert_ok "--reset of a gateway whose edge.conf names credentials outside DIR" edge-revoke -d "$T/Q" --reset
+assert_grep "... warns that they remain" "the application credentials $HUB_CREDENTIALS (credentials in edge.conf) remain on this gateway" "$T/err"
+[ -e "$HUB_CREDENTIALS" ] && ok "... and leaves a file outside DIR alone" || not_ok "... and leaves a file outside DIR alone"
+
 # Reset of a token edge: the key objects leave the token.
 softhsm_setup edge 1234
 echo 1234 > "$T/pin"; chmod 600 "$T/pin"
