@@ -58,23 +58,34 @@
 #                                         CREDENTIALS; best an application limited to the
 #                                         certificate service; mode 0600)
 #   RENEW_FILE=/etc/edge/renew.credentials  where RENEWAL=gateway keeps them (default:
-#                                         DIR/renew.credentials).  The units of
+#                                         DIR/renew.credentials; with INSTALL_UNITS=yes
+#                                         /etc/edge/renew.credentials).  The units of
 #                                         examples/systemd/ run as the user edge and load
 #                                         /etc/edge/renew.credentials (root, 0600) as a
-#                                         credential: give that, as root.  Its directory
-#                                         must exist; a copy in DIR is removed
+#                                         credential.  Its directory must exist; a copy
+#                                         in DIR is removed
+#   INSTALL_UNITS=no                      yes (as root): install and enable the units of
+#                                         examples/systemd/ (see Units below)
+#   UNITS_DIR=/usr/share/edgecert/systemd  where the units are (default: the directory
+#                                         systemd beside this script)
+#   SYSTEMD_DIR=/etc/systemd/system       where they go (another one for tests)
+#   ETC_DIR=/etc/edge                     where the PIN and renew.credentials go for the
+#                                         units (for tests only: the units load them from
+#                                         /etc/edge)
 #
 # Every value is checked before any step runs (exit 2 naming the value, and
 # nothing is created):
 #   SERIAL, PRODUCT_KEY   1 to 64 letters, digits, '_', '-', '.' or ':' (EnOS keys)
 #   API, PORTAL           https://HOST...; MQTT mqtts://HOST:PORT; URL characters
 #                         only (no whitespace, quotes or control characters)
-#   CREDENTIALS, RENEW_CREDENTIALS, RENEW_FILE, HUB_CA, ROOT_CA, EDGE_DIR, PIN_FILE
+#   CREDENTIALS, RENEW_CREDENTIALS, RENEW_FILE, HUB_CA, ROOT_CA, EDGE_DIR, PIN_FILE,
+#   UNITS_DIR, SYSTEMD_DIR, ETC_DIR
 #                         absolute paths without whitespace, control characters
 #                         or glob characters (* ? [ ] \)
 #   PKCS11_URI            pkcs11:..., URL characters only
 #   TIMEOUT 1 to 3600, RETRIES 0 to 100 (the tools' ranges)
-#   KEY_TYPE rsa|ec, RENEWAL gateway|control-node, SMOKE_TEST auto|yes|no
+#   KEY_TYPE rsa|ec, RENEWAL gateway|control-node, SMOKE_TEST auto|yes|no,
+#   INSTALL_UNITS yes|no
 #   COUNTRY two upper-case letters; STATE, ORGANIZATION, LOCALITY, ORG_UNIT
 #                         1 to 64 characters of UTF-8 text without control
 #                         characters; LICENSE the same, up to 256
@@ -85,7 +96,28 @@
 # handed to the tools as file paths (--credentials FILE, --pin file:PATH).
 # Secret files (CREDENTIALS, RENEW_CREDENTIALS, PIN_FILE) must belong to the
 # user running the script (or root) and give group and others no access, as
-# the tools require (exit 7 otherwise).
+# the tools require (exit 7 otherwise), and be no symbolic link (exit 3).
+#
+# Units (INSTALL_UNITS=yes, as root), after the smoke test, one line each:
+#   user       the system user edge (useradd -r -U -M -d / -s /usr/sbin/nologin
+#              edge) if missing; with PKCS11_URI, edge joins the group tss
+#   units      the units of UNITS_DIR copied to SYSTEMD_DIR (0644)
+#   drop-ins   with PKCS11_URI, tpm.conf for edge-connect and edge-renew
+#              (SYSTEMD_DIR/UNIT.service.d/tpm.conf); when EDGE_DIR is not
+#              /var/lib/edge, edge-dir.conf for the three tool services
+#              (Environment=EDGE_DIR=, ReadWritePaths=) and edge-cert-changed.path
+#              (the files it watches)
+#   pin        with PKCS11_URI, PIN_FILE copied to ETC_DIR/tpm-user.pin (root
+#              0600), which tpm.conf loads as the credential "pin"
+#   owner      the state directory and its files given to edge:edge (the tools
+#              ran as root; a later run gives them to root for its steps first)
+#   systemd    systemctl daemon-reload, enable edge-connect.service,
+#              edge-crl-update.timer, edge-cert-changed.path and, with
+#              RENEWAL=gateway, edge-renew.timer (disabled otherwise); when
+#              systemd is not running (no /run/systemd/system) it says so and
+#              skips this
+# RENEWAL=gateway then keeps the credentials in ETC_DIR/renew.credentials (root
+# 0600), the file edge-renew.service loads.
 #
 # One run at a time per state directory: the script holds a lock on
 # DIR/.provision.lock (flock) from the state directory step to its end.  A
@@ -97,7 +129,10 @@
 # answer, read without jq) and what its exit status means.  Ctrl-C (SIGINT),
 # SIGTERM or SIGHUP stop the running tool, name the step the run stopped at
 # and exit 130, 143 or 129; temporary files are removed, and running the
-# script again carries on.
+# script again carries on.  The temporary files it writes beside edge.conf and
+# RENEW_FILE are named as the tools name theirs (.NAME.PID.XXXXXXXX.tmp), so
+# that the next run (or a tool's sweep of the state directory) removes those
+# of a killed run.
 #
 # Exit status: the status of the step that failed, with the edgecert meaning
 # (see README.md): 4 = temporary (hub unreachable, or another run holds the
@@ -141,9 +176,11 @@ trap 'on_signal HUP 129' HUP
 # --- configuration -----------------------------------------------------------
 NAMES=(SERIAL PRODUCT_KEY API PORTAL MQTT CREDENTIALS HUB_CA ROOT_CA EDGE_DIR PKCS11_URI
 	PIN_FILE KEY_TYPE LICENSE COUNTRY STATE ORGANIZATION LOCALITY ORG_UNIT TIMEOUT RETRIES
-	SMOKE_TEST RENEWAL RENEW_CREDENTIALS RENEW_FILE)
+	SMOKE_TEST RENEWAL RENEW_CREDENTIALS RENEW_FILE INSTALL_UNITS UNITS_DIR SYSTEMD_DIR ETC_DIR)
 for v in "${NAMES[@]}"; do printf -v "$v" '%s' ''; done
 EDGE_DIR=/var/lib/edge KEY_TYPE=rsa TIMEOUT=30 RETRIES=3 SMOKE_TEST=auto RENEWAL=gateway
+INSTALL_UNITS=no SYSTEMD_DIR=/etc/systemd/system ETC_DIR=/etc/edge
+UNITS_DIR=$(cd -- "$(dirname -- "$0")" && pwd)/systemd
 n=0
 while IFS= read -r line || [[ -n $line ]]; do
 	n=$((n + 1))
@@ -218,7 +255,8 @@ key_rule PRODUCT_KEY
 url API https
 url PORTAL https
 [[ -z $MQTT ]] || url MQTT mqtts
-for v in CREDENTIALS RENEW_CREDENTIALS RENEW_FILE HUB_CA ROOT_CA EDGE_DIR PIN_FILE; do
+for v in CREDENTIALS RENEW_CREDENTIALS RENEW_FILE HUB_CA ROOT_CA EDGE_DIR PIN_FILE UNITS_DIR \
+	SYSTEMD_DIR ETC_DIR; do
 	[[ -z ${!v} ]] || path "$v"
 done
 if [[ -n $PKCS11_URI ]]; then
@@ -230,6 +268,7 @@ integer RETRIES 0 100
 choice KEY_TYPE rsa ec
 choice RENEWAL gateway control-node
 choice SMOKE_TEST auto yes no
+choice INSTALL_UNITS yes no
 if [[ -n $COUNTRY ]]; then
 	(LC_ALL=C; [[ $COUNTRY =~ ^[A-Z]{2}$ ]]) || bad COUNTRY "expected two upper-case letters"
 fi
@@ -244,9 +283,23 @@ fi
 # The copy in the state directory (the default, and the one to remove when
 # RENEW_FILE is elsewhere or RENEWAL=control-node).
 DIR_RENEW_FILE=${EDGE_DIR%/}/renew.credentials
+UNITS=(edge-connect.service edge-crl-update.service edge-crl-update.timer edge-renew.service
+	edge-renew.timer edge-cert-changed.service edge-cert-changed.path)
+if [[ $INSTALL_UNITS == yes ]]; then
+	ETC_DIR=${ETC_DIR%/} SYSTEMD_DIR=${SYSTEMD_DIR%/} UNITS_DIR=${UNITS_DIR%/}
+	[[ $(id -u) -eq 0 ]] || die 2 "INSTALL_UNITS=yes: run $prog as root"
+	for u in "${UNITS[@]}" tpm.conf; do
+		[[ -f $UNITS_DIR/$u ]] || die 2 "INSTALL_UNITS=yes: no $u in UNITS_DIR=$UNITS_DIR"
+	done
+	[[ -d $SYSTEMD_DIR ]] || die 2 "SYSTEMD_DIR=$SYSTEMD_DIR: no such directory"
+	getent passwd edge >/dev/null || command -v useradd >/dev/null 2>&1 ||
+		die 2 "INSTALL_UNITS=yes: no user edge and no useradd to make it"
+	[[ -n $RENEW_FILE ]] || RENEW_FILE=$ETC_DIR/renew.credentials
+fi
 [[ -n $RENEW_FILE ]] || RENEW_FILE=$DIR_RENEW_FILE
 [[ $RENEW_FILE != */ && ! -d $RENEW_FILE ]] || bad RENEW_FILE "a directory; expected a file name"
-if [[ ${RENEW_FILE%/*} != "${EDGE_DIR%/}" && ! -d ${RENEW_FILE%/*}/ ]]; then
+if [[ ${RENEW_FILE%/*} != "${EDGE_DIR%/}" && ! -d ${RENEW_FILE%/*}/ &&
+	! ($INSTALL_UNITS == yes && ${RENEW_FILE%/*} == "$ETC_DIR") ]]; then
 	die 2 "RENEW_FILE=$RENEW_FILE: no directory ${RENEW_FILE%/*}/"
 fi
 [[ -z $PKCS11_URI || -n $PIN_FILE ]] || die 2 "PKCS11_URI is set: PIN_FILE must name a readable file"
@@ -255,6 +308,7 @@ fi
 # tools' rule for secret files: mode & 077 == 0, owned by this user or root).
 secret_file() {
 	local f=${!1} mode uid
+	[[ ! -L $f ]] || die 3 "$f: is a symbolic link; refusing to follow it"
 	[[ -r $f && -f $f ]] || die 2 "$1=$f: cannot read the file"
 	mode=$(stat -L -c %a -- "$f") uid=$(stat -L -c %u -- "$f")
 	(( (8#$mode & 8#077) == 0 )) || die 7 "$f: readable by others; it holds a secret (chmod 600)"
@@ -274,7 +328,32 @@ done
 # --- helpers -----------------------------------------------------------------
 umask 077
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/provision-gateway.XXXXXX")
-trap 'rm -rf -- "$tmp"' EXIT
+putting=
+trap 'rm -rf -- "$tmp" ${putting:+"$putting"}' EXIT
+
+# mkd DIR: DIR made (0755, as its parents) unless it exists.
+mkd() { [[ -d $1 ]] || (umask 022 && mkdir -p -- "$1") || die 7 "$1: cannot create it"; }
+# put SRC DEST MODE: DEST becomes a copy of SRC with mode MODE, written to a
+# temporary file in DEST's directory and renamed.  The temporary file is named
+# as the tools name theirs, .NAME.PID.XXXXXXXX.tmp (created like mktemp, with
+# O_EXCL), so that once this run is gone (killed) the tools' sweep of the state
+# directory removes it; put() sweeps those of dead runs beside DEST too.
+put() {
+	local d=${2%/*} n=${2##*/} f p
+	while IFS= read -r -d '' f; do
+		f=${f##*/}; p=${f#".$n."}; p=${p%%.*}
+		[[ $f =~ ^\.[^/]+\.[1-9][0-9]{0,9}\.[0-9a-f]{8}\.tmp$ ]] || continue
+		kill -0 "$p" 2>/dev/null || rm -f -- "${d:-/}/$f"
+	done < <(find "${d:-/}/" -maxdepth 1 -type f -name ".$n.*.tmp" -print0)
+	putting=${d:-}/.$n.$$.$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n').tmp
+	if (set -C; : > "$putting") 2>/dev/null && cp -- "$1" "$putting" &&
+		chmod "$3" -- "$putting" && mv -f -- "$putting" "$2"; then
+		putting=
+		return 0
+	fi
+	rm -f -- "$putting"; putting=
+	return 1
+}
 
 changed=0
 # meaning RC: what an edgecert exit status means for the technician
@@ -365,6 +444,15 @@ if ! flock -n "$lock_fd"; then
 fi
 printf 'PID %s, started %s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$LOCK"
 report "$EDGE_DIR"
+# A state directory an earlier run gave to the user edge (INSTALL_UNITS=yes):
+# the tools, run as root here, refuse a directory root does not own, so it is
+# root's for the steps and edge's again at the end (owner).
+owned_by_edge=no
+if [[ $INSTALL_UNITS == yes && $(stat -c %U -- "$EDGE_DIR") == edge ]]; then
+	[[ -n $(find "$EDGE_DIR" \( ! -user edge -o ! -group edge \) -print -quit) ]] ||
+		owned_by_edge=yes
+	chown -R root:root -- "$EDGE_DIR" || die 7 "$EDGE_DIR: cannot chown it to root"
+fi
 
 # What renewal needs (see README, Renewal): RENEWAL=gateway keeps a copy of
 # the credentials in RENEW_FILE (0600, written to a temporary file and
@@ -377,11 +465,10 @@ name=renewal
 state=unchanged
 if [[ $RENEWAL == gateway ]]; then
 	if ! cmp -s -- "$RENEW_CREDENTIALS" "$RENEW_FILE" || [[ $(stat -c %a -- "$RENEW_FILE") != 600 ]]; then
-		t=${RENEW_FILE%/*}/.${RENEW_FILE##*/}.tmp
-		if ! { cp -- "$RENEW_CREDENTIALS" "$t" && chmod 600 -- "$t" && mv -f -- "$t" "$RENEW_FILE"; }; then
-			rm -f -- "$t"
-			die 7 "$RENEW_FILE: cannot write it"
+		if [[ $INSTALL_UNITS == yes && ${RENEW_FILE%/*} == "$ETC_DIR" ]]; then
+			mkd "$ETC_DIR"
 		fi
+		put "$RENEW_CREDENTIALS" "$RENEW_FILE" 600 || die 7 "$RENEW_FILE: cannot write it"
 		state=changed
 	fi
 fi
@@ -421,12 +508,7 @@ name=config
 if cmp -s -- "$tmp/edge.conf" "$EDGE_DIR/edge.conf"; then
 	state=unchanged
 else
-	if ! { cp -- "$tmp/edge.conf" "$EDGE_DIR/.edge.conf.tmp" &&
-		chmod 644 -- "$EDGE_DIR/.edge.conf.tmp" &&
-		mv -f -- "$EDGE_DIR/.edge.conf.tmp" "$EDGE_DIR/edge.conf"; }; then
-		rm -f -- "$EDGE_DIR/.edge.conf.tmp"
-		die 7 "$EDGE_DIR/edge.conf: cannot write it"
-	fi
+	put "$tmp/edge.conf" "$EDGE_DIR/edge.conf" 644 || die 7 "$EDGE_DIR/edge.conf: cannot write it"
 	state=changed; changed=$((changed + 1))
 fi
 report "$EDGE_DIR/edge.conf"
@@ -488,6 +570,119 @@ else
 	# once the (empty) input is done; --timeout bounds it.
 	step connect edge-connect "${D[@]}" "${PIN[@]}" --input /dev/null --exit-on-eof --timeout "$TIMEOUT"
 	state=ok; report "MQTT session over mutual TLS to ${MQTT:-the hub}"
+fi
+
+# --- 7. units (INSTALL_UNITS=yes) -----------------------------------------------------------
+# inst SRC DEST MODE: DEST a copy of SRC, root's, mode MODE; did=1 if it changed.
+inst() {
+	if cmp -s -- "$1" "$2" && [[ $(stat -c %a:%u -- "$2") == "$3:0" ]]; then return 0; fi
+	put "$1" "$2" "$3" || die 7 "$2: cannot write it"
+	did=1
+}
+# uninst FILE: FILE (a drop-in of an earlier run) removed, its directory if empty.
+uninst() {
+	[[ -e $1 ]] || return 0
+	rm -f -- "$1" || die 7 "$1: cannot remove it"
+	rmdir -- "${1%/*}" 2>/dev/null || true
+	did=1
+}
+# done_step WHAT: the step's line; changed when did=1.
+done_step() {
+	if [[ $did -eq 1 ]]; then state=changed; changed=$((changed + 1)); else state=unchanged; fi
+	report "$1"
+}
+if [[ $INSTALL_UNITS == yes ]]; then
+	name=user did=0 what="edge"
+	if ! getent passwd edge >/dev/null; then
+		useradd -r -U -M -d / -s /usr/sbin/nologin edge || die 7 "useradd edge failed"
+		did=1 what="edge created"
+	fi
+	if [[ -n $PKCS11_URI ]]; then
+		getent group tss >/dev/null ||
+			die 7 "no group tss (tpm2-tools makes it): tpm.conf runs the units in it"
+		if [[ " $(id -nG edge) " != *" tss "* ]]; then
+			usermod -a -G tss edge || die 7 "usermod -a -G tss edge failed"
+			did=1
+		fi
+		what+=", in group tss"
+	fi
+	done_step "$what"
+
+	name=units did=0
+	for u in "${UNITS[@]}"; do inst "$UNITS_DIR/$u" "$SYSTEMD_DIR/$u" 644; done
+	done_step "${#UNITS[@]} units in $SYSTEMD_DIR"
+
+	name=drop-ins did=0 what=
+	for s in edge-connect edge-renew; do
+		f=$SYSTEMD_DIR/$s.service.d/tpm.conf
+		if [[ -n $PKCS11_URI ]]; then
+			mkd "${f%/*}"
+			inst "$UNITS_DIR/tpm.conf" "$f" 644
+		else
+			uninst "$f"
+		fi
+	done
+	[[ -z $PKCS11_URI ]] || what="tpm.conf for edge-connect and edge-renew"
+	d=${EDGE_DIR%/}
+	printf '# written by %s: the state directory
+[Service]
+Environment=EDGE_DIR=%s
+ReadWritePaths=%s
+' \
+		"$prog" "$d" "$d" > "$tmp/edge-dir.conf"
+	printf '# written by %s: the state directory
+[Path]
+PathChanged=
+PathChanged=%s/cert.pem
+PathChanged=%s/ca.pem
+PathChanged=%s/crl.pem
+' \
+		"$prog" "$d" "$d" "$d" > "$tmp/edge-dir.path.conf"
+	for u in edge-connect.service edge-crl-update.service edge-renew.service edge-cert-changed.path; do
+		f=$SYSTEMD_DIR/$u.d/edge-dir.conf
+		if [[ $d != /var/lib/edge ]]; then
+			mkd "${f%/*}"
+			if [[ $u == *.path ]]; then inst "$tmp/edge-dir.path.conf" "$f" 644
+			else inst "$tmp/edge-dir.conf" "$f" 644; fi
+		else
+			uninst "$f"
+		fi
+	done
+	[[ $d == /var/lib/edge ]] || what="${what:+$what; }edge-dir.conf for EDGE_DIR=$d"
+	done_step "${what:-none needed}"
+
+	if [[ -n $PKCS11_URI ]]; then
+		name=pin did=0
+		mkd "$ETC_DIR"
+		[[ $PIN_FILE -ef $ETC_DIR/tpm-user.pin ]] || inst "$PIN_FILE" "$ETC_DIR/tpm-user.pin" 600
+		done_step "$ETC_DIR/tpm-user.pin, the credential pin of tpm.conf"
+	fi
+
+	name=owner did=0
+	chown -R edge:edge -- "$EDGE_DIR" || die 7 "$EDGE_DIR: cannot chown it to edge"
+	[[ $owned_by_edge == yes ]] || did=1
+	done_step "$EDGE_DIR and its files belong to edge:edge"
+
+	name=systemd did=0
+	if [[ ! -d /run/systemd/system ]]; then
+		state=skipped
+		report "systemd is not running: no daemon-reload, nothing enabled"
+	else
+		systemctl daemon-reload || die 7 "systemctl daemon-reload failed"
+		en=(edge-connect.service edge-crl-update.timer edge-cert-changed.path)
+		if [[ $RENEWAL == gateway ]]; then
+			en+=(edge-renew.timer)
+		elif systemctl -q is-enabled edge-renew.timer 2>/dev/null; then
+			systemctl disable --now edge-renew.timer || die 7 "systemctl disable edge-renew.timer failed"
+			did=1
+		fi
+		for u in "${en[@]}"; do
+			systemctl -q is-enabled "$u" 2>/dev/null && continue
+			systemctl enable --now "$u" || die 7 "systemctl enable --now $u failed"
+			did=1
+		done
+		done_step "enabled ${en[*]}"
+	fi
 fi
 
 if [[ $changed -eq 0 ]]; then

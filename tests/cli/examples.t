@@ -10,6 +10,7 @@ setup
 hub_start
 
 PG=$TOP/examples/provision-gateway.sh
+U0=$TOP/examples/systemd
 
 # Wrappers that record every tool's argv, to prove no secret is on a command line.
 mkdir "$T/shim"
@@ -322,6 +323,18 @@ assert_grep "... with the tools' message" "open-credentials: readable by others;
 config open2 GW-OPEN "RENEW_CREDENTIALS=$T/open-credentials"
 assert_fails 7 "RENEW_CREDENTIALS readable by others: exit 7" pg "$T/open2.env"
 [ ! -e "$T/GW-OPEN" ] && ok "nothing made before the refusal" || not_ok "nothing made before the refusal"
+# A symbolic link to a good secret file: the tools refuse to follow it (exit 3), so
+# the script does too, before any step (it followed it with stat -L).
+ln -s "$HUB_CREDENTIALS" "$T/link-credentials"
+config link GW-OPEN "CREDENTIALS=$T/link-credentials"
+assert_fails 3 "CREDENTIALS a symbolic link: exit 3, as the tools" pg "$T/link.env"
+assert_grep "... with the tools' message" "link-credentials: is a symbolic link; refusing to follow it" "$T/err"
+[ ! -e "$T/GW-OPEN" ] && ok "nothing made before the refusal" || not_ok "nothing made before the refusal"
+want=$(edge-provision -d "$T/GW-CRED" --api "$HUB_API" --hub-ca "$HUB_CA" --credentials "$T/link-credentials" \
+	--product-key "$HUB_PRODUCT_KEY" --serial GW-CRED --portal "$HUB_PORTAL" --retries 0 --json 2>/dev/null |
+	jq -c .error)
+case $want in '{"code":3,'*"symbolic link"*) ok "(edge-provision refuses it the same way: $want)" ;;
+	*) not_ok "(edge-provision refuses it the same way: $want)" ;; esac
 config badrenew GW-OPEN RENEWAL=sometimes
 assert_fails 2 "RENEWAL=sometimes: exit 2" pg "$T/badrenew.env"
 assert_grep "says what it may be" "RENEWAL must be gateway or control-node" "$T/err"
@@ -475,6 +488,129 @@ else
 	assert_eq "... no temporary file left in the state directory" "$(ls -A "$L" | grep -c '\.tmp$')" 0
 	assert_ok "a run afterwards" pg "$T/lk.env"
 	assert_grep "... changes nothing" "GW-LOCK is enrolled; nothing changed" "$T/out"
+fi
+
+# --- a killed run's temporary files: named as the tools name theirs, and swept ---------
+# A chmod that kills the script (SIGKILL: no trap runs) while its temporary copy of
+# $KILL_AT is written, the moment a power cut or kill -9 could hit.
+mkdir "$T/killshim"
+printf '#!/bin/sh\ncase "$*" in *"/.$KILL_AT."*) kill -9 "$PPID" ;; esac\nexec %s "$@"\n' \
+	"$(command -v chmod)" > "$T/killshim/chmod"
+chmod +x "$T/killshim/chmod"
+K=$T/GW-KILL
+stale_re='\.[0-9]*[1-9][0-9]*\.[0-9a-f]\{8\}\.tmp$'
+config kill GW-KILL
+rc=0; KILL_AT=renew.credentials PATH=$T/killshim:$SHIMPATH "$PG" "$T/kill.env" >/dev/null 2>&1 || rc=$?
+assert_eq "killed while copying the renewal credentials (SIGKILL)" "$rc" 137
+assert_eq "... its temporary file is named as the tools name theirs" \
+	"$(ls -A "$K" | grep -c "^\.renew\.credentials$stale_re")" 1
+config kill2 GW-KILL RENEWAL=control-node
+assert_ok "... a RENEWAL=control-node run afterwards" pg "$T/kill2.env"
+assert_eq "... and the tools' sweep removed it" "$(ls -A "$K" | grep -c '\.tmp$')" 0
+rc=0; KILL_AT=edge.conf PATH=$T/killshim:$SHIMPATH "$PG" "$T/kill.env" >/dev/null 2>&1 || rc=$?
+assert_eq "killed while writing edge.conf (SIGKILL)" "$rc" 137
+assert_eq "... its temporary file is named as the tools name theirs" \
+	"$(ls -A "$K" | grep -c "^\.edge\.conf$stale_re")" 1
+assert_ok "... a tool's next run in the directory" edge-keygen -d "$K"
+assert_eq "... removes it" "$(ls -A "$K" | grep -c '\.tmp$')" 0
+
+# --- INSTALL_UNITS=yes: the units, drop-ins, PIN and credentials where they go ------------
+# SYSTEMD_DIR and ETC_DIR in the test's directory; the user edge is real (made
+# here when missing and removed at the end).
+if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1; then
+	skip "INSTALL_UNITS=yes" "needs root and useradd"
+else
+	made_user=no
+	if ! getent passwd edge >/dev/null; then made_user=yes; on_exit "userdel edge 2>/dev/null"; fi
+	S=$T/systemd-system E=$T/etc-edge-units W=$T/GW-UNIT
+	mkdir "$S"
+	config un GW-UNIT INSTALL_UNITS=yes "SYSTEMD_DIR=$S" "ETC_DIR=$E"
+	assert_ok "INSTALL_UNITS=yes: the gateway enrolled and the units installed" pg "$T/un.env"
+	if [ $made_user = yes ]; then
+		assert_grep "... the user edge created" "^user  *changed  *edge created" "$T/out"
+	else
+		assert_grep "... the user edge (there already)" "^user  *unchanged  *edge" "$T/out"
+	fi
+	assert_eq "... a system user, nologin, home /, its own group" \
+		"$(getent passwd edge | cut -d: -f6,7) $(id -gn edge)" "/:/usr/sbin/nologin edge"
+	for s in units drop-ins owner; do assert_grep "... a line for $s: changed" "^$s  *changed " "$T/out"; done
+	if [ -d /run/systemd/system ]; then
+		skip "... systemd not running: skipped" "systemd runs here"
+	else
+		assert_grep "... systemd not running: said and skipped" \
+			"^systemd  *skipped  *systemd is not running" "$T/out"
+	fi
+	n=0
+	for f in "$U0"/*.service "$U0"/*.timer "$U0"/*.path; do
+		cmp -s "$f" "$S/${f##*/}" && [ "$(stat -c %a:%U "$S/${f##*/}")" = 644:root ] && n=$((n + 1))
+	done
+	assert_eq "... the 7 units, as shipped, 0644 root" "$n" 7
+	for u in edge-connect.service edge-crl-update.service edge-renew.service; do
+		assert_eq "... $u.d/edge-dir.conf: EDGE_DIR and ReadWritePaths" \
+			"$(grep -v '^#' "$S/$u.d/edge-dir.conf" | tr '\n' ' ')" \
+			"[Service] Environment=EDGE_DIR=$W ReadWritePaths=$W "
+	done
+	assert_eq "... edge-cert-changed.path.d/edge-dir.conf: the files it watches" \
+		"$(grep -v '^#' "$S/edge-cert-changed.path.d/edge-dir.conf" | tr '\n' ' ')" \
+		"[Path] PathChanged= PathChanged=$W/cert.pem PathChanged=$W/ca.pem PathChanged=$W/crl.pem "
+	[ ! -e "$S/edge-connect.service.d/tpm.conf" ] && ok "... no tpm.conf for a file key" || not_ok "... no tpm.conf for a file key"
+	assert_eq "... renew.credentials in ETC_DIR, root 0600" "$(stat -c %a:%U "$E/renew.credentials")" 600:root
+	cmp -s "$HUB_CREDENTIALS" "$E/renew.credentials" && ok "... a copy of CREDENTIALS" || not_ok "... a copy of CREDENTIALS"
+	assert_grep "... named in edge.conf" "^credentials = $E/renew.credentials\$" "$W/edge.conf"
+	[ ! -e "$W/renew.credentials" ] && ok "... none in the state directory" || not_ok "... none in the state directory"
+	assert_eq "... the state directory and every file in it edge:edge" \
+		"$(find "$W" \( ! -user edge -o ! -group edge \) | wc -l) $(stat -c %a "$W")" "0 700"
+	# systemd-analyze verify on the installed set (as units.t: the tools are stand-ins).
+	verify_installed() { # verify_installed WHAT
+		rm -rf "$T/installed"; cp -r "$S" "$T/installed"
+		sed -i "s|/usr/bin/edge-|$T/ustubs/edge-|g" "$T/installed"/*.service
+		rc=0
+		SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no "$T/installed"/*.service \
+			"$T/installed"/*.timer "$T/installed"/*.path > "$T/verify-installed" 2>&1 || rc=$?
+		if [ $rc -ne 0 ] && grep -q -e "Failed to initialize manager" -e "Operation not permitted" "$T/verify-installed"; then
+			skip "systemd-analyze verify accepts the installed set ($1)" "the analyzer cannot run here"
+		elif [ $rc -eq 0 ] && [ ! -s "$T/verify-installed" ]; then
+			ok "systemd-analyze verify accepts the installed set ($1)"
+		else
+			sed 's/^/# /' "$T/verify-installed"; not_ok "systemd-analyze verify accepts the installed set ($1)"
+		fi
+	}
+	mkdir "$T/ustubs"
+	for t in edge-connect edge-crl-update edge-activate; do
+		printf '#!/bin/sh\nexit 0\n' > "$T/ustubs/$t"; chmod +x "$T/ustubs/$t"
+	done
+	command -v systemd-analyze >/dev/null 2>&1 && verify_installed "EDGE_DIR drop-ins" ||
+		skip "systemd-analyze verify accepts the installed set" "systemd-analyze not installed"
+	before=$(find "$S" "$E" "$W" -type f ! -name .provision.lock -printf '%p %m %U:%G %T@\n' | sort)
+	assert_ok "... a second run" pg "$T/un.env"
+	assert_grep "... changes nothing" "GW-UNIT is enrolled; nothing changed" "$T/out"
+	for s in user units drop-ins owner; do assert_grep "... $s: unchanged" "^$s  *unchanged " "$T/out"; done
+	assert_eq "... not a file touched, nor its owner" "$(find "$S" "$E" "$W" -type f ! -name .provision.lock -printf '%p %m %U:%G %T@\n' | sort)" "$before"
+	if command -v softhsm2-util >/dev/null 2>&1 && getent group tss >/dev/null; then
+		config unt GW-UTOK INSTALL_UNITS=yes "SYSTEMD_DIR=$S" "ETC_DIR=$E" \
+			"PKCS11_URI=pkcs11:token=edge;object=edge-unit-key" "PIN_FILE=$T/pin"
+		assert_ok "INSTALL_UNITS=yes with a token key" pg "$T/unt.env"
+		assert_grep "... edge joins tss" "^user  *changed  *edge.*, in group tss" "$T/out"
+		case " $(id -nG edge) " in *" tss "*) ok "... edge is in the group tss" ;; *) not_ok "... edge is in the group tss" ;; esac
+		for u in edge-connect edge-renew; do
+			cmp -s "$U0/tpm.conf" "$S/$u.service.d/tpm.conf" && ok "... $u.service.d/tpm.conf" || not_ok "... $u.service.d/tpm.conf"
+		done
+		assert_eq "... the PIN where tpm.conf loads it, root 0600" "$(stat -c %a:%U "$E/tpm-user.pin")" 600:root
+		cmp -s "$T/pin" "$E/tpm-user.pin" && ok "... the PIN_FILE's copy" || not_ok "... the PIN_FILE's copy"
+		assert_grep "... a line for pin" "^pin  *changed  *$E/tpm-user.pin" "$T/out"
+		command -v systemd-analyze >/dev/null 2>&1 && verify_installed "tpm.conf and EDGE_DIR drop-ins"
+		assert_ok "... a second run" pg "$T/unt.env"
+		assert_grep "... changes nothing" "GW-UTOK is enrolled; nothing changed" "$T/out"
+		assert_ok "back to the file key" pg "$T/un.env"
+		[ ! -e "$S/edge-connect.service.d/tpm.conf" ] && [ ! -e "$S/edge-renew.service.d/tpm.conf" ] &&
+			ok "... tpm.conf removed" || not_ok "... tpm.conf removed"
+	else
+		skip "INSTALL_UNITS=yes with a token key" "softhsm2-util or the group tss missing"
+	fi
+	if [ $made_user = yes ]; then
+		userdel edge
+		! getent passwd edge >/dev/null && ok "the user edge removed again" || not_ok "the user edge removed again"
+	fi
 fi
 
 # --- shellcheck (as make lint runs it) -----------------------------------------------------
