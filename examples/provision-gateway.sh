@@ -435,6 +435,10 @@ else
 	state=unchanged
 fi
 [[ ! -L $EDGE_DIR ]] || die 7 "$EDGE_DIR: is a symbolic link"
+if [[ $INSTALL_UNITS == no && $(stat -c %u -- "$EDGE_DIR") != "$(id -u)" ]]; then
+	die 7 "$EDGE_DIR: owned by $(stat -c %U -- "$EDGE_DIR"), not by this user; run $prog as" \
+		"that user (runuser -u edge), or as root with INSTALL_UNITS=yes"
+fi
 LOCK=$EDGE_DIR/.provision.lock
 exec {lock_fd}<>"$LOCK" || die 7 "$LOCK: cannot open the lock file"
 if ! flock -n "$lock_fd"; then

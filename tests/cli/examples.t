@@ -3,8 +3,10 @@
 # examples/: the field script provision-gateway.sh against the stand-in hub
 # (a run, a second run that changes nothing, runs interrupted by the hub going
 # away and completed when it is back, a token key, RENEWAL=gateway renewing
-# with edge-renew.service's command and RENEWAL=control-node keeping nothing),
-# and the systemd units of examples/systemd/ through systemd-analyze verify.
+# with edge-renew.service's command and RENEWAL=control-node keeping nothing,
+# a killed run's temporary files swept, INSTALL_UNITS=yes installing the units
+# for the user edge), and the systemd units of examples/systemd/ through
+# systemd-analyze verify.
 . "$(dirname "$0")/../lib.sh"
 setup
 hub_start
@@ -586,6 +588,10 @@ else
 	assert_grep "... changes nothing" "GW-UNIT is enrolled; nothing changed" "$T/out"
 	for s in user units drop-ins owner; do assert_grep "... $s: unchanged" "^$s  *unchanged " "$T/out"; done
 	assert_eq "... not a file touched, nor its owner" "$(find "$S" "$E" "$W" -type f ! -name .provision.lock -printf '%p %m %U:%G %T@\n' | sort)" "$before"
+	config un0 GW-UNIT
+	assert_fails 7 "a run without INSTALL_UNITS on edge's state directory: exit 7" pg "$T/un0.env"
+	assert_grep "... saying whose it is and what to do" \
+		"GW-UNIT: owned by edge, not by this user; run provision-gateway.sh as that user (runuser -u edge), or as root with INSTALL_UNITS=yes" "$T/err"
 	if command -v softhsm2-util >/dev/null 2>&1 && getent group tss >/dev/null; then
 		config unt GW-UTOK INSTALL_UNITS=yes "SYSTEMD_DIR=$S" "ETC_DIR=$E" \
 			"PKCS11_URI=pkcs11:token=edge;object=edge-unit-key" "PIN_FILE=$T/pin"
