@@ -143,6 +143,7 @@ lint:
 		--std=c11 -Ilib --suppress=unknownMacro --inline-suppr $(LINT_SRC)
 	for f in $(LINT_SRC); do clang-tidy --quiet $$f -- $(LINT_CFLAGS) 2>/dev/null || exit 1; done
 	shellcheck $(LINT_SH)
+	cd examples/ansible && ansible-lint --offline -p
 	@echo "lint: cppcheck and clang-tidy found nothing"
 
 # Everything CI runs: check, check-asan, check-valgrind, fuzz-smoke.
@@ -195,7 +196,7 @@ DEB_PACKAGES := build-essential pkg-config git ca-certificates procps perl jq cu
 	mosquitto mosquitto-clients go-md2man mandoc zsh clang libclang-rt-14-dev strace gdb valgrind cppcheck clang-tidy \
 	swtpm swtpm-tools tpm2-abrmd libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 \
 	libtpm2-pkcs11-tools tpm2-tools dbus ansible-core faketime shellcheck \
-	openssh-server openssh-client systemd
+	openssh-server openssh-client systemd ansible-lint
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_PACKAGES)

@@ -7,6 +7,12 @@
 # renewal: gw2 with edge_renewal=gateway renews by its edge-renew.service's
 # command, the others (control-node) hold no credentials, the play says so
 # loudly, and a rerun within edge_renew_days renews them from the controller.
+# Issue 19: the site's addresses come from the inventory's [gateways:vars]
+# (they beat the role's defaults); --check --diff on a fresh and on an
+# enrolled fleet changes nothing and says what would change; --tags runs one
+# phase; edge_renew_days reaches edge-renew.service with the default
+# edge_bin; a failing hub call fails the host with the tool's message and a
+# rerun finishes; ansible-lint finds nothing.
 . "$(dirname "$0")/../lib.sh"
 command -v ansible-playbook >/dev/null 2>&1 || skip_all "ansible-playbook not installed (Debian package ansible-core)"
 setup
@@ -29,12 +35,15 @@ gw3 edge_dir=$T/gw3 edge_serial=ANS-0003 $tok
 [gateways:vars]
 ansible_connection=local
 ansible_python_interpreter=/usr/bin/python3
+edge_api=$HUB_API
+edge_portal=$HUB_PORTAL
+edge_mqtt=$HUB_MQTT
+edge_product_key=$HUB_PRODUCT_KEY
 EOF
+# The site's addresses are in the inventory above (group vars), the test's
+# mechanics here; edge_user "": no system user made on this machine (the play
+# runs as root, become keeps it root).
 cat > "$T/vars.yml" <<EOF
-edge_api: $HUB_API
-edge_portal: $HUB_PORTAL
-edge_mqtt: $HUB_MQTT
-edge_product_key: $HUB_PRODUCT_KEY
 edge_credentials: $HUB_CREDENTIALS
 edge_controller_hub_ca: $HUB_CA
 edge_controller_root_ca: $HUB_CA
@@ -43,7 +52,8 @@ edge_root_ca: $HUB_CA
 edge_bin: $B
 edge_controller_dir: $C
 edge_systemd_dir: "{{ edge_dir }}/systemd"
-edge_manage_services: false
+edge_user: ""
+edge_renew_credentials_file: "{{ edge_dir }}/renew.credentials"
 edge_tool_retries: 0
 edge_retries: 5
 edge_retry_delay: 1
@@ -60,6 +70,24 @@ export ANSIBLE_NOCOLOR ANSIBLE_FORCE_COLOR ANSIBLE_RETRY_FILES_ENABLED ANSIBLE_H
 play() { (cd "$T" && LC_ALL=C.UTF-8 ansible-playbook -v -i "$T/inventory.ini" -e "@$T/vars.yml" "$@" "$PB"); }
 # recap FIELD: FIELD=N of every host in the PLAY RECAP of $T/out, one "host=N" per line
 recap() { sed -n "/^PLAY RECAP/,\$s/^\([a-z0-9]*\) *:.* $1=\([0-9]*\).*/\1=\2/p" "$T/out"; }
+
+# --- --check --diff on a fresh fleet: nothing written, what would change said
+snap() { find "$T"/gw1 "$T"/gw2 "$T"/gw3 "$C" -exec sh -c 'for f; do if [ -f "$f" ]; then echo "$f $(stat -c %a "$f") $(sha256sum < "$f")"; else echo "$f"; fi; done' sh {} + 2>/dev/null | sort; }
+snap > "$T/snap0"
+assert_ok "--check --diff on a fresh fleet" play --check --diff
+cp "$T/out" "$T/check0"
+assert_eq "fresh --check: every host failed=0" "$(recap failed | tr '\n' ' ')" "gw1=0 gw2=0 gw3=0 "
+snap > "$T/snap1"
+cmp -s "$T/snap0" "$T/snap1" && ok "fresh --check: nothing written on the gateways or the controller" ||
+	not_ok "fresh --check: nothing written on the gateways or the controller"
+for h in gw1 gw2 gw3; do
+	sn=ANS-000${h#gw}
+	assert_grep "fresh --check: $h: would make the key pair" "would make the key pair of $sn" "$T/check0"
+	assert_grep "fresh --check: $h: would register" "would register $sn (product $HUB_PRODUCT_KEY) at $HUB_API" "$T/check0"
+	assert_grep "fresh --check: $h: would apply for a certificate" "would apply for a new certificate for $sn (no certificate)" "$T/check0"
+done
+assert_grep "fresh --check --diff: edge.conf's lines shown" "^+api = $HUB_API\$" "$T/check0"
+assert_grep "fresh --check --diff: the units shown" "$T/gw1/systemd/edge-connect.service" "$T/check0"
 
 # The hub answers 500 to the first two certificate calls: with --retries 0
 # each is an exit 4 from edge-activate, and the playbook's until/retries
@@ -91,12 +119,16 @@ for h in gw1 gw2 gw3; do
 	sn=$(jq -r .serial "$d/device.json")
 	assert_eq "$h: device.json is this gateway's" "$sn" "ANS-000${h#gw}"
 	[ -f "$d/crl.pem" ] && ok "$h: crl.pem installed" || not_ok "$h: crl.pem installed"
+	assert_grep "$h: the inventory's group vars beat the role's defaults (edge.conf api)" "^api = $HUB_API\$" "$d/edge.conf"
 	[ -f "$d/systemd/edge-connect.service" ] && grep -q "^Environment=EDGE_DIR=$d\$" "$d/systemd/edge-connect.service.d/edgecert.conf" &&
 		ok "$h: edge-connect.service and its drop-in installed" || not_ok "$h: edge-connect.service and its drop-in installed"
 done
 assert_eq "three distinct keys" "$(printf '%s' "$keys" | sort -u | grep -c .)" 3
 if [ -n "$tok" ]; then
 	[ -f "$T/gw3/key.uri" ] && [ ! -e "$T/gw3/key.pem" ] && ok "gw3: key in the token" || not_ok "gw3: key in the token"
+	assert_grep "gw3: tpm.conf in edge-connect.service.d (TPM2_PKCS11_TCTI)" "^Environment=TPM2_PKCS11_TCTI=" "$T/gw3/systemd/edge-connect.service.d/tpm.conf"
+	assert_grep "gw3: ... its PIN credential from edge_pin_file" "^LoadCredential=pin:$T/pin\$" "$T/gw3/systemd/edge-connect.service.d/tpm.conf"
+	[ ! -e "$T/gw1/systemd/edge-connect.service.d/tpm.conf" ] && ok "gw1 (file key): no tpm.conf" || not_ok "gw1 (file key): no tpm.conf"
 else
 	skip "gw3: key in the token" "softhsm2-util not installed"
 fi
@@ -125,6 +157,7 @@ assert_grep "gw2 (gateway): the play says it renews itself" "RENEWAL: gateway: A
 assert_eq "gw2: renew.credentials 0600" "$(file_mode "$T/gw2/renew.credentials")" 600
 cmp -s "$HUB_CREDENTIALS" "$T/gw2/renew.credentials" && ok "gw2: ... the credentials" || not_ok "gw2: ... the credentials"
 assert_grep "gw2: edge.conf names them" "^credentials = $T/gw2/renew.credentials\$" "$T/gw2/edge.conf"
+assert_grep "gw2: edge-renew.service loads them as its credential" "^LoadCredential=credentials:$T/gw2/renew.credentials\$" "$T/gw2/systemd/edge-renew.service.d/edgecert.conf"
 [ -f "$T/gw2/systemd/edge-renew.timer" ] && [ -f "$T/gw2/systemd/edge-renew.service.d/edgecert.conf" ] &&
 	ok "gw2: edge-renew.timer and its drop-in installed" || not_ok "gw2: edge-renew.timer and its drop-in installed"
 [ -f "$C/ANS-0001/device.secret" ] && cmp -s "$C/ANS-0001/device.secret" "$T/gw1/device.secret" &&
@@ -139,8 +172,37 @@ assert_eq "second run: changed=0 for every host" "$(recap changed | tr '\n' ' ')
 assert_eq "second run: ok for every host" "$(recap failed | tr '\n' ' ')" "gw1=0 gw2=0 gw3=0 "
 assert_eq "second run: no key, certificate or record touched" "$(cat "$T"/gw*/cert.pem "$T"/gw*/key.* "$T"/gw*/device.json | sha256sum)" "$before"
 
+assert_grep "systemd is not running here: the units are installed, not started" "not enabled or started (edge_manage_services True, systemd running: False)" "$T/run2"
+
+# --- --check --diff on the enrolled fleet: nothing to change, nothing written
+snap > "$T/snap2"
+assert_ok "--check --diff on the enrolled fleet" play --check --diff
+cp "$T/out" "$T/check1"
+assert_eq "enrolled --check: failed=0" "$(recap failed | tr '\n' ' ')" "gw1=0 gw2=0 gw3=0 "
+assert_eq "enrolled --check: changed=0" "$(recap changed | tr '\n' ' ')" "gw1=0 gw2=0 gw3=0 "
+assert_ok "enrolled --check with edge_renew_days=3650: what a renewal would do" play --check --diff -e edge_renew_days=3650
+cp "$T/out" "$T/check2"
+assert_eq "enrolled --check, all due: failed=0" "$(recap failed | tr '\n' ' ')" "gw1=0 gw2=0 gw3=0 "
+assert_grep "enrolled --check, all due: says it would apply, and why" \
+	"would apply for a new certificate for ANS-0001 ([0-9]* days left, fewer than edge_renew_days 3650)" "$T/check2"
+assert_grep "enrolled --check, all due: shows the drop-in's new renewal window" "^+ExecStart=.*--renew-within 3650" "$T/check2"
+snap > "$T/snap3"
+cmp -s "$T/snap2" "$T/snap3" && ok "enrolled --check: nothing written" || not_ok "enrolled --check: nothing written"
+
+# --- tags: one phase; edge_renew_days reaches edge-renew.service with the default edge_bin
+rm "$T/gw1/systemd/edge-connect.service"
+assert_ok "--tags units with edge_bin=/usr/bin and edge_renew_days=45" play --tags units -e edge_bin=/usr/bin -e edge_renew_days=45
+cp "$T/out" "$T/tags"
+[ -f "$T/gw1/systemd/edge-connect.service" ] && ok "--tags units: the unit is back" || not_ok "--tags units: the unit is back"
+assert_grep "edge_renew_days with the default edge_bin: edge-renew.service runs /usr/bin/edge-activate --renew-within 45" \
+	"^ExecStart=/usr/bin/edge-activate .*--renew-within 45\$" "$T/gw2/systemd/edge-renew.service.d/edgecert.conf"
+assert_not_grep "--tags units: no other phase ran (no key, registration, certificate or CRL task)" \
+	"TASK \[edgecert : \(Key pair\|Register\|Apply\|CRL\]\)" "$T/tags"
+assert_ok "--tags units again with the test's settings" play --tags units
+assert_grep "the drop-in has the test's edge_bin again" "^ExecStart=$B/edge-activate .*--renew-within 30\$" "$T/gw2/systemd/edge-renew.service.d/edgecert.conf"
+
 # Nothing secret in what Ansible printed (run with -v, so module results are shown).
-cat "$T/run1" "$T/run2" > "$T/all"
+cat "$T/run1" "$T/run2" "$T/check0" "$T/check1" "$T/check2" > "$T/all"
 leak=
 for s in "$(cat "$HUB_SECRET_KEY_FILE")" "$(cat "$T"/gw1/device.secret)" "$(cat "$T"/gw2/device.secret)" "$(cat "$T"/gw3/device.secret)"; do
 	if [ -z "$s" ]; then leak="a secret to look for is missing"; elif grep -qF -e "$s" "$T/all"; then leak=yes; fi
@@ -156,9 +218,23 @@ cmd=$(sed -n 's/^ExecStart=\(..*\)/\1/p' "$d" | sed 's/--renew-within 30$/--rene
 gdir=$(sed -n 's/^Environment=EDGE_DIR=//p' "$d")
 sn1=$(openssl x509 -in "$T/gw2/cert.pem" -noout -serial)
 cp "$T/gw2/cert.pem" "$T/gw2-old.pem"
-assert_ok "gw2: '$cmd' renews without a person" env -i PATH=/usr/bin:/bin EDGE_DIR="$gdir" $cmd
+# The credential as systemd hands it over: LoadCredential=credentials:FILE of the
+# drop-in, the unit's EDGE_CREDENTIALS=cred:credentials.
+mkdir -m 700 "$T/creds"
+cp "$(sed -n 's/^LoadCredential=credentials://p' "$d")" "$T/creds/credentials"
+assert_ok "gw2: '$cmd' renews without a person" env -i PATH=/usr/bin:/bin EDGE_DIR="$gdir" \
+	CREDENTIALS_DIRECTORY="$T/creds" EDGE_CREDENTIALS=cred:credentials $cmd
 sn2=$(openssl x509 -in "$T/gw2/cert.pem" -noout -serial)
 [ "$sn1" != "$sn2" ] && ok "gw2: a new certificate" || not_ok "gw2: a new certificate"
+
+# --- a hub call failing: the play fails on those hosts with the tool's own message
+echo "certificates http500 -1" > "$T/hub/faults"
+assert_fails 2 "the hub answers 500 to every certificate call: the play fails" play -e edge_renew_days=3650 -e edge_retries=1
+cp "$T/out" "$T/fail"
+assert_eq "every host failed=1" "$(recap failed | tr '\n' ' ')" "gw1=1 gw2=1 gw3=1 "
+assert_grep "the failure is the apply step's, with edge-activate's own message" \
+	'^fatal: \[gw1 -> localhost\]: FAILED!.*"stderr": "edge-activate: [^"]' "$T/fail"
+: > "$T/hub/faults"
 
 # --- control-node renewal: a rerun within edge_renew_days renews from the controller --
 old1=$(openssl x509 -in "$T/gw1/cert.pem" -noout -serial)
@@ -176,7 +252,7 @@ for h in gw1 gw3; do
 		ok "$h: still no credentials kept" || not_ok "$h: still no credentials kept"
 done
 assert_grep "rerun: the loud line again" "WARNING: RENEWAL=control-node: ANS-0001" "$T/run3"
-assert_grep "rerun: the controller revoked the superseded certificates" "TASK \\[Revoke the device's other certificates as superseded" "$T/run3"
+assert_grep "rerun: the controller revoked the superseded certificates" "TASK \\[edgecert : Revoke the device's other certificates as superseded" "$T/run3"
 # Independent of the play's word: the hub's CRL lists every replaced certificate, and
 # none of the current ones (one gateway, one valid certificate).
 for h in gw1 gw2 gw3; do
@@ -188,7 +264,17 @@ for h in gw1 gw2 gw3; do
 	grep -qi "Serial Number: $s_old\$" "$T/crltext" && ok "$h: openssl crl lists the replaced serial" ||
 		not_ok "$h: openssl crl lists the replaced serial $s_old"
 done
-cat "$T/run3" >> "$T/all"
+cat "$T/run3" "$T/fail" >> "$T/all"
 grep -qF -e "$(cat "$HUB_SECRET_KEY_FILE")" "$T/all" && not_ok "no secret in the rerun's output" || ok "no secret in the rerun's output"
+
+# --- ansible-lint (Debian's 6.13), as make lint runs it
+if command -v ansible-lint >/dev/null 2>&1; then
+	# its own environment: none of the ANSIBLE_* settings of the runs above
+	(cd "$TOP/examples/ansible" && env -i PATH="$PATH" HOME="$T" LC_ALL=C.UTF-8 ansible-lint --offline -p) > "$T/lint" 2>&1 &&
+		ok "ansible-lint finds nothing in examples/ansible" ||
+		{ sed 's/^/# /' "$T/lint" | tail -n 20; not_ok "ansible-lint finds nothing in examples/ansible"; }
+else
+	skip "ansible-lint finds nothing in examples/ansible" "ansible-lint not installed (Debian package ansible-lint)"
+fi
 
 done_testing

@@ -273,6 +273,8 @@ edge_bin: $B
 edge_controller_dir: $CTL
 edge_systemd_dir: $GWH/systemd
 edge_manage_services: false
+edge_become: false
+edge_renew_credentials_file: $GWD/renew.credentials
 edge_renew_days: $PB_RENEW
 edge_tool_retries: 0
 edge_retries: 3
