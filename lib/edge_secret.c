@@ -126,12 +126,13 @@ le32(const unsigned char *p)
  * tmpfs with ACLs; on ramfs it chowns the file instead).
  */
 static bool
-acl_private(const char *path)
+acl_private(const char *path, int fd)
 {
 	unsigned char acl[4 + 8 * 32];
 	unsigned mask = 7, tag, perm, i, n, group = 0;
-	ssize_t len = lgetxattr(path, "system.posix_acl_access", acl,
-	    sizeof(acl));
+	ssize_t len = fd >= 0 ?
+	    fgetxattr(fd, "system.posix_acl_access", acl, sizeof(acl)) :
+	    lgetxattr(path, "system.posix_acl_access", acl, sizeof(acl));
 
 	if (len < 4 || (len - 4) % 8 != 0 || le16(acl) != 2)
 		return false;
@@ -153,6 +154,21 @@ acl_private(const char *path)
 	return group == 0;
 }
 
+/* The secret-file rule on st, the file path names (fd open on it, or -1). */
+static int
+file_rule(const char *path, const struct stat *st, int fd,
+    struct edge_error *err)
+{
+	if ((st->st_mode & 077) != 0 && !acl_private(path, fd))
+		return edge_err(err, EDGE_ESTORE,
+		    "%s: readable by others; it holds a secret (chmod 600)", path);
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return edge_err(err, EDGE_ESTORE,
+		    "%s: owned by uid %lu, neither this user nor root; it holds a secret (chown, chmod 600)",
+		    path, (unsigned long)st->st_uid);
+	return EDGE_OK;
+}
+
 int
 edge_secret_file_check(const char *path, struct edge_error *err)
 {
@@ -160,14 +176,7 @@ edge_secret_file_check(const char *path, struct edge_error *err)
 
 	if (lstat(path, &st) != 0)
 		return edge_err(err, EDGE_ESTORE, "%s: %s", path, strerror(errno));
-	if ((st.st_mode & 077) != 0 && !acl_private(path))
-		return edge_err(err, EDGE_ESTORE,
-		    "%s: readable by others; it holds a secret (chmod 600)", path);
-	if (st.st_uid != geteuid() && st.st_uid != 0)
-		return edge_err(err, EDGE_ESTORE,
-		    "%s: owned by uid %lu, neither this user nor root; it holds a secret (chown, chmod 600)",
-		    path, (unsigned long)st.st_uid);
-	return EDGE_OK;
+	return file_rule(path, &st, -1, err);
 }
 
 int
@@ -190,23 +199,38 @@ edge_secret_cred_path(const char *spec, char *path, size_t size,
 	return EDGE_OK;
 }
 
-/* The content of a secret file, under the secret-file rule. */
+/*
+ * The content of a secret file, under the secret-file rule checked on the
+ * descriptor read (never the path again: it could name another file by
+ * then), and never through a symbolic link.
+ */
 static int
 read_file(const char *path, struct edge_secret **out, struct edge_error *err)
 {
-	char *buf;
-	size_t len;
-	int rc;
+	struct stat st;
+	int fd, rc;
 
-	if ((rc = edge_file_read(AT_FDCWD, path, EDGE_SECRET_MAX, &buf, &len,
-	    err)) != EDGE_OK)
-		return rc;
-	/* Read first: a missing file says so; then the secret-file rule. */
-	if ((rc = edge_secret_file_check(path, err)) != EDGE_OK) {
-		edge_file_free_private(&buf, len);
-		return rc;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return edge_err(err, EDGE_EINPUT,
+			    "%s: is a symbolic link; a secret file is read only as itself, not through a link",
+			    path);
+		return edge_err(err, EDGE_ESTORE, "%s: %s", path,
+		    strerror(errno));
 	}
-	return wrap(buf, len, out, path, err);
+	if (fstat(fd, &st) != 0)
+		rc = edge_err(err, EDGE_ESTORE, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = edge_err(err, EDGE_EINPUT, "%s: not a regular file", path);
+	else if ((rc = file_rule(path, &st, fd, err)) == EDGE_OK) {
+		/* Opened non-blocking only to avoid hanging on a FIFO. */
+		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		rc = read_fd(fd, path, out, err);
+	}
+	(void)close(fd);
+	return rc;
 }
 
 int

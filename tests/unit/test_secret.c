@@ -120,6 +120,26 @@ test_file_rule(void **state)
 		assert_int_equal(chown(path, 0, 0), 0);
 		assert_int_equal(edge_secret_file_check(path, &err), EDGE_OK);
 	}
+	/*
+	 * Through a symbolic link: refused (exit 3), naming the link; the rule
+	 * is checked on the descriptor that is read, never on the path again.
+	 */
+	{
+		char link[sizeof(path) + 4], lspec[80];
+
+		snprintf(link, sizeof(link), "%s.ln", path);
+		assert_int_equal(symlink(path, link), 0);
+		snprintf(lspec, sizeof(lspec), "file:%s", link);
+		assert_int_equal(edge_secret_read(lspec, &s, &err), EDGE_EINPUT);
+		snprintf(want, sizeof(want),
+		    "%s: is a symbolic link; a secret file is read only as itself, not through a link",
+		    link);
+		assert_string_equal(err.msg, want);
+		assert_null(s);
+		unlink(link);
+	}
+	assert_int_equal(edge_secret_read("file:/tmp", &s, &err), EDGE_EINPUT);
+	assert_string_equal(err.msg, "/tmp: not a regular file");
 	unlink(path);
 	assert_int_equal(edge_secret_file_check(path, &err), EDGE_ESTORE);
 }
