@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -585,6 +586,77 @@ new_key(int dirfd)
 	return key;
 }
 
+/*
+ * The pending token key URI names objects to delete: it must name one key
+ * by its id, in the token key.uri (cur) names.  A URI without an id would
+ * match every object of the token, and another token is none of ours: such
+ * a file is not one this tool wrote.
+ */
+static int
+pending_uri_check(const char *uri, const char *cur, struct edge_error *err)
+{
+	char *tok = NULL, *cur_tok = NULL;
+	const char *p = uri + strlen("pkcs11:");
+	size_t len;
+	bool id = false;
+	int rc;
+
+	if (strncmp(uri, "pkcs11:", 7) != 0)
+		return edge_err(err, EDGE_EINPUT, "%s: not a pkcs11: URI",
+		    EDGE_KEY_URI_NEW);
+	len = strcspn(p, "?");
+	while (len > 0) {
+		size_t n = strcspn(p, ";?");
+
+		if (n > 3 && strncmp(p, "id=", 3) == 0)
+			id = true;
+		if (n >= len)
+			break;
+		p += n + 1;
+		len -= n + 1;
+	}
+	if (!id)
+		return edge_err(err, EDGE_EINPUT,
+		    "%s: names no object id, so it would match every object of the token; refusing to delete by it (check the token, then remove the file)",
+		    EDGE_KEY_URI_NEW);
+	if (cur == NULL)
+		return edge_err(err, EDGE_EINPUT,
+		    "%s: pending beside no readable %s; refusing to delete by it",
+		    EDGE_KEY_URI_NEW, EDGE_KEY_URI);
+	if ((rc = edge_p11_find_token(uri, &tok, NULL, err)) == EDGE_OK &&
+	    (rc = edge_p11_find_token(cur, &cur_tok, NULL, err)) == EDGE_OK &&
+	    strcmp(tok, cur_tok) != 0)
+		rc = edge_err(err, EDGE_EINPUT,
+		    "%s: names another token than %s; refusing to delete by it",
+		    EDGE_KEY_URI_NEW, EDGE_KEY_URI);
+	else if (rc != EDGE_OK)
+		edge_err_prefix(err, "%s", EDGE_KEY_URI_NEW);
+	free(tok);
+	free(cur_tok);
+	return rc;
+}
+
+/* Is the pending request .csr.pem.rekey for the new key? */
+static bool
+pending_csr_ok(int dirfd)
+{
+	struct edge_key *key = new_key(dirfd);
+	gnutls_pubkey_t pub = NULL;
+	char *csr = NULL;
+	size_t len = 0;
+	bool ok = false;
+
+	if (key != NULL && edge_file_read(dirfd, EDGE_CSR_NEW, EDGE_FILE_MAX,
+	    &csr, &len, NULL) == EDGE_OK &&
+	    edge_csr_pubkey(csr, len, EDGE_CSR_NEW, &pub, NULL) == EDGE_OK)
+		ok = edge_key_pub_equal(key->pub, pub);
+	if (pub != NULL)
+		gnutls_pubkey_deinit(pub);
+	free(csr);
+	edge_key_free(&key);
+	return ok;
+}
+
 /* Switch csr.pem and key.pem/key.uri to the new ones; destroy the old key. */
 static int
 rekey_switch(struct edge_ctx *ctx, int dirfd)
@@ -601,6 +673,8 @@ rekey_switch(struct edge_ctx *ctx, int dirfd)
 		if ((rc = read_line(dirfd, EDGE_KEY_URI_NEW, &new_uri,
 		    &ctx->err)) != EDGE_OK ||
 		    (rc = read_line(dirfd, EDGE_KEY_URI, &old_uri, &ctx->err)) !=
+		    EDGE_OK ||
+		    (rc = pending_uri_check(new_uri, old_uri, &ctx->err)) !=
 		    EDGE_OK)
 			goto out;
 		/* The old objects go first: key.uri never names a deleted key after the switch. */
@@ -643,9 +717,14 @@ rekey_undo(struct edge_ctx *ctx, int dirfd)
 		    &ctx->err)) != EDGE_OK)
 			goto out;
 		/* Never the current key, whatever the pending file says. */
-		if ((read_line(dirfd, EDGE_KEY_URI, &cur, NULL) != EDGE_OK ||
-		    strcmp(cur, new_uri) != 0) &&
-		    (rc = edge_p11_delete(new_uri, cur, &n, &ctx->err)) != EDGE_OK)
+		if (read_line(dirfd, EDGE_KEY_URI, &cur, NULL) != EDGE_OK) {
+			free(cur);
+			cur = NULL;
+		}
+		if ((cur == NULL || strcmp(cur, new_uri) != 0) &&
+		    ((rc = pending_uri_check(new_uri, cur, &ctx->err)) !=
+		    EDGE_OK ||
+		    (rc = edge_p11_delete(new_uri, cur, &n, &ctx->err)) != EDGE_OK))
 			goto out;
 		if ((rc = edge_file_remove(dirfd, EDGE_KEY_URI_NEW, false,
 		    &ctx->err)) != EDGE_OK)
@@ -666,6 +745,20 @@ rekey_recover(struct edge_ctx *ctx, int dirfd)
 	struct edge_key *key;
 	bool done;
 
+	static const char *const pending[] = {
+		EDGE_KEY_PEM_NEW, EDGE_KEY_URI_NEW, EDGE_CSR_NEW,
+	};
+	struct stat st;
+	size_t i;
+
+	/* This tool writes its pending files itself: never a link. */
+	for (i = 0; i < sizeof(pending) / sizeof(pending[0]); i++)
+		if (fstatat(dirfd, pending[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(st.st_mode))
+			return edge_err(&ctx->err, EDGE_ESTORE,
+			    "%s: the pending file of a key rotation is %s, not a file this tool wrote; refusing to use or overwrite it (check it, then remove it)",
+			    pending[i], S_ISLNK(st.st_mode) ? "a symbolic link" :
+			    "not a regular file");
 	if (!edge_file_exists(dirfd, EDGE_KEY_URI_NEW) &&
 	    !edge_file_exists(dirfd, EDGE_KEY_PEM_NEW)) {
 		/* A request without its key is a leftover of the same kind. */
@@ -677,6 +770,13 @@ rekey_recover(struct edge_ctx *ctx, int dirfd)
 	    edge_x509_has_key(have.crt[0], key->pub);
 	edge_certs_free(&have);
 	edge_key_free(&key);
+	/* The request that becomes csr.pem must be the new key's too. */
+	if (done && edge_file_exists(dirfd, EDGE_CSR_NEW) &&
+	    !pending_csr_ok(dirfd)) {
+		edge_warn("%s is not a request for the new key; undoing the key rotation instead of finishing it",
+		    EDGE_CSR_NEW);
+		return rekey_undo(ctx, dirfd);
+	}
 	edge_note(done ? "finishing the key rotation an earlier run left: cert.pem is for the new key" :
 	    "undoing the key rotation an earlier run left: cert.pem is not for the new key");
 	return done ? rekey_switch(ctx, dirfd) : rekey_undo(ctx, dirfd);

@@ -439,6 +439,30 @@ assert_grep "... undoes it" "undoing the key rotation" "$T/err"
 assert_eq "... one key in the token again" "$(privkeys)" 1
 assert_eq "... the one cert.pem carries" "$(tokpub "$P/key.uri")" "$new"
 
+# Pending rotation files this tool did not write (red team F7).
+p11tool --login --set-pin=1234 --generate-ecc --curve secp256r1 --label rt-other 'pkcs11:token=edge' >/dev/null 2>&1
+assert_eq "another key in the token (p11tool)" "$(privkeys)" 2
+echo 'pkcs11:token=edge' > "$P/.key.uri.rekey"
+assert_fails 3 "a planted .key.uri.rekey without an object id is refused" edge-activate -d "$P" $HUBOPTS --pin "file:$T/pin"
+assert_grep "... naming it and why" ".key.uri.rekey: names no object id, so it would match every object of the token; refusing to delete by it" "$T/err"
+assert_eq "... nothing deleted from the token (p11tool)" "$(privkeys)" 2
+rm "$P/.key.uri.rekey"
+p11tool --login --set-pin=1234 --delete --batch 'pkcs11:token=edge;object=rt-other' >/dev/null 2>&1
+ln -s key.pem "$K/.key.pem.rekey"
+before=$(digest "$K/key.pem")
+assert_fails 7 "a symlinked .key.pem.rekey" edge-activate -d "$K" $HUBOPTS
+assert_grep "... is named, and why" ".key.pem.rekey: the pending file of a key rotation is a symbolic link, not a file this tool wrote" "$T/err"
+assert_eq "... key.pem untouched" "$(digest "$K/key.pem")" "$before"
+rm "$K/.key.pem.rekey"
+# cert.pem is for the pending key, but the pending request is another key's:
+# csr.pem is not replaced by it; the rotation is undone.
+cp "$K/key.pem" "$K/.key.pem.rekey"; cp "$S2/csr.pem" "$K/.csr.pem.rekey"
+before=$(digest "$K/csr.pem")
+assert_ok "a pending request for another key" edge-activate -d "$K" $HUBOPTS
+assert_grep "... is refused: the rotation is undone" ".csr.pem.rekey is not a request for the new key; undoing the key rotation" "$T/err"
+assert_eq "... csr.pem untouched" "$(digest "$K/csr.pem")" "$before"
+assert_eq "... no pending files left" "$(ls -A "$K" | grep -c rekey)" 0
+
 # The disk fills while storing: the old certificate stays whole.
 if can_mount_tmpfs; then
 	F=$T/full; mkdir "$F"
