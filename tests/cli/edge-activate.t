@@ -448,6 +448,15 @@ assert_grep "... naming it and why" ".key.uri.rekey: names no object id, so it w
 assert_eq "... nothing deleted from the token (p11tool)" "$(privkeys)" 2
 rm "$P/.key.uri.rekey"
 p11tool --login --set-pin=1234 --delete --batch 'pkcs11:token=edge;object=rt-other' >/dev/null 2>&1
+softhsm_setup rt 1234
+p11tool --login --set-pin=1234 --generate-ecc --curve secp256r1 --label rt-key --id 01 'pkcs11:token=rt' >/dev/null 2>&1
+rtkeys() { p11tool --login --set-pin=1234 --list-privkeys 'pkcs11:token=rt' 2>/dev/null | grep -c '^Object'; }
+assert_eq "a key in another token (p11tool)" "$(rtkeys)" 1
+echo 'pkcs11:token=rt;id=%01' > "$P/.key.uri.rekey"
+assert_fails 3 "a planted .key.uri.rekey naming another token than key.uri is refused" edge-activate -d "$P" $HUBOPTS --pin "file:$T/pin"
+assert_grep "... naming it and why" ".key.uri.rekey: names another token than key.uri; refusing to delete by it" "$T/err"
+assert_eq "... the other token's key stays (p11tool)" "$(rtkeys)" 1
+rm "$P/.key.uri.rekey"
 ln -s key.pem "$K/.key.pem.rekey"
 before=$(digest "$K/key.pem")
 assert_fails 7 "a symlinked .key.pem.rekey" edge-activate -d "$K" $HUBOPTS
