@@ -245,6 +245,12 @@ play() {
 	    ansible-playbook ${LIFECYCLE_V:--v} -i "$T/inventory.ini" -e "@$T/vars.yml" "$PB") >"$1" 2>&1 && return
 	_prc=$?
 	grep -A4 -e '^fatal' -e 'UNREACHABLE' -e '^ERROR' "$1" | cut -c1-600 | sed 's/^/# /'
+	# The failed task, its exit status and message, for the test's own name
+	# (what a CI summary shows of a failing test when it cuts the diagnostics).
+	perl -ne 'if (/^TASK \[(.*?)\]/) { $t = $1 } elsif (/^(fatal|failed): .*?=> (\{.*)/) {
+	    my $j = $2; my ($rc) = $j =~ /"rc": (-?\d+)/; my ($m) = $j =~ /"(?:stderr|msg)": "((?:[^"\\]|\\.)*)"/;
+	    print "failed task: $t", (defined $rc ? ", rc $rc" : ""), ": ", substr($m // "", 0, 300); exit }
+	    elsif (/UNREACHABLE|^ERROR/) { print "ansible: ", substr($_, 0, 300); exit }' "$1" | tr '\n' ' ' >"$1.why"
 	return $_prc
 }
 recap() { sed -n "/^PLAY RECAP/,\$s/^\([a-zA-Z0-9]*\) *:.* $1=\([0-9]*\).*/\1 $1=\2/p" "$2"; }
@@ -365,7 +371,8 @@ day_of() {
 	pass_if "day $DAY: $1: the daily CRL update and renewal units" [ -z "$_f" ]
 	if [ "$1" = A ] && [ $((n % PB_EVERY)) -eq 0 ]; then
 		_s=$(date +%s)
-		pass_if "day $DAY: A: the control node runs enrol.yml again" play "$T/play.out"
+		if play "$T/play.out"; then echo "PASS day $DAY: A: the control node runs enrol.yml again"
+		else echo "FAIL day $DAY: A: the control node runs enrol.yml again ($(cat "$T/play.out.why"))"; fi
 		diag "playbook: $(( $(date +%s) - _s )) s; $(recap changed "$T/play.out")"
 	fi
 	pass_if "day $DAY: $1: edge-connect sends 2 messages" telemetry "$1"
@@ -499,7 +506,9 @@ while [ "$D" -lt "$END" ]; do
 		_v=$(jq -r --arg dk "LC-$g-0001" --argjson now "$(now_s)000" \
 		    '[.certs[] | select(.deviceKey == $dk and .status == "valid" and .expireDate > $now) | .certSN] | join(" ")' \
 		    "$HUB_DIR/state.json")
-		assert_eq "day $D: $g: the hub holds one valid certificate, cert.pem's$_new" "$_v" "$(perl -e 'print hex($ARGV[0])' "$_sn")"
+		_want=$(perl -e 'print hex($ARGV[0])' "$_sn")
+		[ "$_v" = "$_want" ] || _new="$_new (valid at the hub: ${_v:-none}; cert.pem: $_want)"
+		assert_eq "day $D: $g: the hub holds one valid certificate, cert.pem's$_new" "$_v" "$_want"
 	done
 	SENT=$(wc -l <"$T/sent.ids")
 	wait_for_grep '^/hub/accepted/' "$T/cloud.txt" 10 "$SENT" ||
