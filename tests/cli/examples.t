@@ -660,8 +660,8 @@ else
 			ok "$f: the tool, EDGE_DIR and a private state directory" ||
 			not_ok "$f: the tool, EDGE_DIR and a private state directory"
 	done
-	assert_grep "edge-connect is not restarted after trust failures or revocation" \
-		'^RestartPreventExitStatus=2 6 8$' "$U/edge-connect.service"
+	assert_grep "edge-connect is not restarted after usage errors or revocation (units.t: the policy)" \
+		'^RestartPreventExitStatus=2 8$' "$U/edge-connect.service"
 	assert_grep "edge-renew uses --renew-within 30" 'edge-activate .*--renew-within 30$' "$U/edge-renew.service"
 	for f in edge-crl-update.timer edge-renew.timer; do
 		grep -q '^Persistent=true$' "$U/$f" && grep -q '^RandomizedDelaySec=' "$U/$f" &&
