@@ -137,6 +137,15 @@ load_pinned_ca(struct activation *a)
 	    &a->pinned, &ctx->err);
 }
 
+/* The first CN of crt, or "" when it has none. */
+static void
+cert_cn(gnutls_x509_crt_t crt, char *cn, size_t len)
+{
+	if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+	    0, cn, &len) < 0)
+		cn[0] = '\0';
+}
+
 /*
  * Expiry of DIR/cert.pem if it is a valid certificate for our key and for
  * the device device.json (or the options) name, else 0.  A cert.pem whose
@@ -149,7 +158,6 @@ current_cert(struct activation *a, char *sn, size_t snlen)
 	struct edge_certs have = { 0 };
 	const char *pk, *dk;
 	char cn[256];
-	size_t cnlen = sizeof(cn);
 	time_t exp = 0;
 
 	if (a->key == NULL)
@@ -159,9 +167,8 @@ current_cert(struct activation *a, char *sn, size_t snlen)
 	    (a->pinned.n == 0 || edge_x509_verify(have.crt[0], &a->pinned, NULL,
 	    0, 0, EDGE_CERT_FILE, NULL) == EDGE_OK) &&
 	    edge_x509_serial_dec(have.crt[0], sn, snlen) == EDGE_OK) {
-		if (device_keys(a, &pk, &dk) && gnutls_x509_crt_get_dn_by_oid(
-		    have.crt[0], GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &cnlen) >=
-		    0 && strcmp(cn, dk) != 0)
+		cert_cn(have.crt[0], cn, sizeof(cn));
+		if (device_keys(a, &pk, &dk) && strcmp(cn, dk) != 0)
 			edge_note("%s is a certificate of %s, not of %s (device.json): applying for %s",
 			    EDGE_CERT_FILE, cn, dk, dk);
 		else
@@ -169,6 +176,42 @@ current_cert(struct activation *a, char *sn, size_t snlen)
 	}
 	edge_certs_free(&have);
 	return exp;
+}
+
+/*
+ * Beside this device's current cert.pem, the request must be for its CN
+ * (other subject fields may change): a request for another CN, another
+ * gateway's csr.pem, would get certificates of that CN for this device, and
+ * as they are not current either, one more at every timer run, each
+ * revoking the last.  EDGE_EINPUT naming both CNs and the fix.
+ */
+static int
+check_csr_cn(struct activation *a)
+{
+	struct edge_ctx *ctx = a->ctx;
+	struct edge_certs have = { 0 };
+	struct edge_subject subj;
+	const char *name = edge_arg(ctx, "csr") ? edge_arg(ctx, "csr") :
+	    EDGE_CSR_FILE, *want;
+	char cn[256];
+	int rc;
+
+	if ((rc = edge_certs_read(a->dirfd, EDGE_CERT_FILE, &have,
+	    &ctx->err)) != EDGE_OK)
+		return rc;
+	cert_cn(have.crt[0], cn, sizeof(cn));
+	edge_certs_free(&have);
+	if ((rc = edge_csr_subject(a->csr, a->csr_len, name, &subj,
+	    &ctx->err)) != EDGE_OK)
+		return rc;
+	want = subj.v[EDGE_SUBJ_CN] ? subj.v[EDGE_SUBJ_CN] : "";
+	if (strcmp(want, cn) != 0)
+		rc = edge_err(&ctx->err, EDGE_EINPUT,
+		    "%s: a request for CN %s, but %s is this device's certificate for CN %s; refusing to apply for a certificate of another CN (it would replace this one at every run). Make this device's request: edge-csr --force --cn %s",
+		    strcmp(name, "-") == 0 ? "the request on standard input" :
+		    name, want, EDGE_CERT_FILE, cn, cn);
+	edge_subject_free_values(&subj);
+	return rc;
 }
 
 /*
@@ -962,6 +1005,12 @@ activate(struct activation *a)
 		return edge_usage(ctx,
 		    "no key in the state directory: this is not the edge; give -o FILE|- and install the result on the edge with --install");
 	expires = current_cert(a, sn, sizeof(sn));
+	if (expires != 0) {
+		int rc = check_csr_cn(a);
+
+		if (rc != EDGE_OK)
+			return rc;
+	}
 	if (expires != 0 && !edge_flag(ctx, "force")) {
 		bool mine;
 		int rc;

@@ -258,6 +258,39 @@ edge-provision -q -d "$C" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-
 edge-activate -d "$C" $HUBOPTS --json > "$T/out" 2> "$T/err"
 assert_grep "... cert.pem (CN SN-F1C) is not kept for SN-F1D" "cert.pem is a certificate of SN-F1C, not of $dkd" "$T/err"
 assert_eq "... SN-F1D's only certificate stays valid (openssl crl)" "$(valid_at_hub "$dkd")" "$snd"
+# A csr.pem for another CN (red team F6: a wrong EDGE_DIR gave GW-0001 a
+# request of GW-0002) beside this device's current cert.pem: refused before
+# any hub call, whatever the run (--force, --rekey, --csr), so no certificate
+# of another CN replaces the right one at every timer run.
+N=$T/f6; edge_with_csr "$N" SN-F6A
+edge-provision -q -d "$N" $HUBOPTS --product-key "$HUB_PRODUCT_KEY" --serial SN-F6A >/dev/null
+edge-activate -q -d "$N" $HUBOPTS >/dev/null 2>&1
+snn=$(certsn "$N/cert.pem"); dkn=$(jq -r .deviceKey "$N/device.json")
+cp "$N/csr.pem" "$T/f6-right.csr"
+edge-csr -q -d "$N" --force --ca "$HUB_CA" --locality Shanghai --org-unit Edge --cn SN-F6B >/dev/null
+cp "$N/csr.pem" "$T/f6-wrong.csr"
+hubcerts() { jq -S .certs "$T/hub/state.json" | sha256sum; }
+hub0=$(hubcerts); cert0=$(digest "$N/cert.pem"); key0=$(digest "$N/key.pem")
+assert_fails 3 "csr.pem for CN SN-F6B beside cert.pem of SN-F6A: a due --renew-within refused" \
+    edge-activate -d "$N" $HUBOPTS --renew-within 3000
+assert_grep "... names both CNs and the fix" \
+    "^edge-activate: csr.pem: a request for CN SN-F6B, but cert.pem is this device's certificate for CN SN-F6A; .*edge-csr --force --cn SN-F6A" "$T/err"
+assert_fails 3 "... --renew-within 30 (nothing due) refused too" edge-activate -d "$N" $HUBOPTS --renew-within 30
+assert_fails 3 "... --force refused too" edge-activate -d "$N" $HUBOPTS --force
+assert_fails 3 "... --renew --rekey refused too" edge-activate -d "$N" $HUBOPTS --renew --rekey
+[ ! -e "$N/.key.pem.rekey" ] && [ ! -e "$N/.csr.pem.rekey" ] && [ "$(digest "$N/key.pem")" = "$key0" ] &&
+	ok "... no new key made" || not_ok "... no new key made"
+cp "$T/f6-right.csr" "$N/csr.pem"
+assert_fails 3 "... --csr FILE for SN-F6B refused (csr.pem right)" edge-activate -d "$N" $HUBOPTS --force --csr "$T/f6-wrong.csr"
+assert_grep "... naming the file" "^edge-activate: $T/f6-wrong.csr: a request for CN SN-F6B" "$T/err"
+assert_eq "... cert.pem unchanged" "$(digest "$N/cert.pem")" "$cert0"
+assert_eq "... the hub's certificates unchanged" "$(hubcerts)" "$hub0"
+assert_eq "... SN-F6A's one valid certificate still cert.pem's (openssl crl)" "$(valid_at_hub "$dkn")" "$snn"
+# Other subject fields may change.
+edge-csr -q -d "$N" --force --ca "$HUB_CA" --locality Beijing --org-unit Edge --cn SN-F6A >/dev/null
+assert_ok "a request for the same CN with another locality renews" edge-activate -d "$N" $HUBOPTS --renew-within 3000 --json
+assert_eq "... the new certificate: CN SN-F6A, L Beijing (openssl)" \
+    "$(openssl x509 -in "$N/cert.pem" -noout -subject -nameopt multiline | sed -n 's/^ *\(commonName\|localityName\) *= //p' | tr '\n' ' ')" "Beijing SN-F6A "
 
 # Two runs at once (red team F4): the first is slowed after the hub answered
 # (every rename waits 2 s, as strace injects it), the second starts meanwhile.
