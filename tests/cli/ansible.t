@@ -267,6 +267,120 @@ done
 cat "$T/run3" "$T/fail" >> "$T/all"
 grep -qF -e "$(cat "$HUB_SECRET_KEY_FILE")" "$T/all" && not_ok "no secret in the rerun's output" || ok "no secret in the rerun's output"
 
+# --- as root with the role's default edge_user (edge), issue 19 (red team F3 F2):
+# the user is made when absent, the state directory made for it (0700, missing
+# parents 0755 root's), and every tool and task inside it runs as edge (su, as
+# a root connection without sudo has it): what is there is edge's because edge
+# wrote it, not because root handed it over; a rerun changes nothing; links
+# edge plants there hand nothing of root's to edge.
+if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1; then
+	skip "as root with edge_user edge" "needs root and useradd"
+else
+	getent passwd edge >/dev/null || on_exit "userdel edge 2>/dev/null; groupdel edge 2>/dev/null"
+	chmod 711 "$T"	# edge walks through to its state directory and the tools
+	R=$T/r4
+	mkdir -m 755 "$R" "$R/systemd" "$R/etc"
+	cp "$HUB_CA" "$R/hub-ca.pem"; chmod 644 "$R/hub-ca.pem"
+	G4=$R/srv/gw/edge
+	cat > "$T/inventory4.ini" <<EOF
+[gateways]
+gw4 edge_dir=$G4 edge_serial=ANS-0004
+
+[gateways:vars]
+ansible_connection=local
+ansible_python_interpreter=/usr/bin/python3
+edge_api=$HUB_API
+edge_portal=$HUB_PORTAL
+edge_mqtt=$HUB_MQTT
+edge_product_key=$HUB_PRODUCT_KEY
+EOF
+	# vars.yml without edge_user (the default, edge) and with root's files outside edge_dir
+	sed -e '/^edge_user:/d' -e '/^edge_systemd_dir:/d' -e '/^edge_renew_credentials_file:/d' \
+	    -e '/^edge_hub_ca:/d' -e '/^edge_root_ca:/d' "$T/vars.yml" > "$T/vars4.yml"
+	cat >> "$T/vars4.yml" <<EOF
+edge_systemd_dir: $R/systemd
+edge_renew_credentials_file: $R/etc/renew.credentials
+edge_hub_ca: $R/hub-ca.pem
+edge_root_ca: $R/hub-ca.pem
+EOF
+	play4() { (cd "$T" && LC_ALL=C.UTF-8 ansible-playbook -v -i "$T/inventory4.ini" -e "@$T/vars4.yml" "$@" "$PB"); }
+	had_edge=$(getent passwd edge | cut -d: -f1)
+	assert_ok "as root, edge_user edge: --check --diff on the fresh gateway" play4 --check --diff
+	assert_eq "... failed=0" "$(recap failed | tr '\n' ' ')" "gw4=0 "
+	[ ! -e "$R/srv" ] && [ "$(getent passwd edge | cut -d: -f1)" = "$had_edge" ] &&
+		ok "... nothing made (state directory, user)" || not_ok "... nothing made (state directory, user)"
+	assert_ok "as root, edge_user edge: the play enrols" play4
+	cp "$T/out" "$T/run4"
+	grep -A3 '^fatal' "$T/run4" | cut -c1-400 | sed 's/^/# /'
+	assert_eq "as root: failed=0" "$(recap failed | tr '\n' ' ')" "gw4=0 "
+	if [ -z "$had_edge" ]; then
+		assert_eq "as root: the user edge made, home and shell as the field script makes them" \
+			"$(getent passwd edge | cut -d: -f6,7) $(id -gn edge)" "/:/usr/sbin/nologin edge"
+		# an existing account's home and shell are its own: the rerun leaves them
+		usermod -d /nonexistent -s /bin/false edge
+	fi
+	pw=$(getent passwd edge)
+	assert_eq "as root: the state directory is edge's, 0700" "$(stat -c '%U:%G %a' "$G4" 2>&1)" "edge:edge 700"
+	assert_eq "as root: its missing parents were made root's, 0755" "$(stat -c '%U %a' "$R/srv" "$R/srv/gw" 2>&1 | tr '\n' ' ')" "root 755 root 755 "
+	for f in key.pem csr.pem device.json device.secret cert.pem ca.pem crl.pem edge.conf; do
+		assert_eq "as root: $f was written by edge (owner edge)" "$(stat -c %U "$G4/$f" 2>&1)" edge
+	done
+	certtool --verify --load-ca-certificate "$G4/ca.pem" --infile "$G4/cert.pem" > "$T/v" 2>&1
+	assert_grep "as root: certtool --verify accepts gw4's cert.pem" "Chain verification output: Verified" "$T/v"
+	assert_eq "as root: the units and drop-ins stay root's" \
+		"$(find "$R/systemd" ! -user root | wc -l) $(find "$R/systemd" -name edgecert.conf | wc -l)" "0 3"
+	# edge plants links in its state directory to a file and a directory of root's
+	echo "root's" > "$R/victim"; chmod 600 "$R/victim"
+	mkdir -m 700 "$R/victim.d"; echo "root's" > "$R/victim.d/f"
+	runuser -u edge -- ln -s "$R/victim" "$G4/notes"
+	runuser -u edge -- ln -s "$R/victim.d" "$G4/sub"
+	assert_ok "as root: the rerun" play4
+	cp "$T/out" "$T/run4b"
+	assert_eq "as root: the rerun changed=0" "$(recap changed | tr '\n' ' ')" "gw4=0 "
+	assert_eq "as root: the rerun left the account edge as it was" "$(getent passwd edge)" "$pw"
+	assert_ok "as root: a run with --tags nothing (the checks every tag runs)" play4 --tags nothing
+	assert_eq "as root: a file edge linked into its state directory stays root's" \
+		"$(stat -c '%U:%G %a' "$R/victim" "$R/victim.d" "$R/victim.d/f" | tr '\n' ' ')" "root:root 600 root:root 700 root:root 644 "
+	assert_eq "... and unchanged" "$(cat "$R/victim")" "root's"
+fi
+
+# --- settings checked before any change (issue 19, red team F12): a path that
+# reaches a unit file or root's tasks is absolute and canonical, with no
+# whitespace, %, glob or control character; the serial is an EnOS key
+mkdir -m 755 "$T/r5"
+for bad in "$T/r5/new/../gw" "$T/r5/gw%n" "$T/r5/g w" "$T/r5/gw*" "r5/gw" "$T/r5/gw/"; do
+	assert_fails 2 "edge_dir '$bad' fails the play" play -l gw1 -e "{\"edge_dir\": \"$bad\"}"
+	cp "$T/out" "$T/bad"
+	assert_grep "... naming edge_dir" "edge_dir must be an absolute, canonical path" "$T/bad"
+	assert_eq "... before any change (changed=0)" "$(recap changed | tr '\n' ' ')" "gw1=0 "
+done
+assert_eq "no directory was made for the bad edge_dir values" "$(find "$T/r5" -mindepth 1 | wc -l)" 0
+assert_fails 2 "edge_dir with a newline fails the play" play -l gw1 -e "{\"edge_dir\": \"$T/r5/gw\\nExecStartPre=/bin/x\"}"
+assert_grep "... naming edge_dir" "edge_dir must be an absolute, canonical path" "$T/out"
+assert_fails 2 "edge_bin with a space fails the play" play -l gw1 -e "{\"edge_bin\": \"/usr/b in\"}"
+assert_grep "... naming edge_bin" "edge_bin must be an absolute, canonical path" "$T/out"
+assert_fails 2 "edge_systemd_dir with % fails the play" play -l gw1 -e "{\"edge_systemd_dir\": \"/etc/systemd/%n\"}"
+assert_grep "... naming edge_systemd_dir" "edge_systemd_dir must be an absolute, canonical path" "$T/out"
+assert_fails 2 "edge_serial 'GW 1' fails the play" play -l gw1 -e "{\"edge_serial\": \"GW 1\"}"
+assert_grep "... naming edge_serial" "edge_serial must be 1 to 64 letters" "$T/out"
+assert_eq "... before any change (changed=0)" "$(recap changed | tr '\n' ' ')" "gw1=0 "
+
+# --- the PIN's default path lasts across reboots (issue 19, red team F11): root's
+# /etc/edge/tpm-user.pin, as the field script copies it, in tpm.conf and edge.conf
+mkdir -p "$T/gw5/systemd"
+cat > "$T/inventory5.ini" <<EOF
+[gateways]
+gw5 edge_dir=$T/gw5 edge_serial=ANS-0005 edge_pkcs11_uri="pkcs11:token=edge;object=edge-key"
+
+[gateways:vars]
+ansible_connection=local
+ansible_python_interpreter=/usr/bin/python3
+EOF
+assert_ok "a token gateway without edge_pin_file: --tags config,units" \
+	sh -c 'cd "$1" && LC_ALL=C.UTF-8 ansible-playbook -i "$1/inventory5.ini" -e "@$1/vars.yml" --tags config,units "$2"' sh "$T" "$PB"
+assert_grep "tpm.conf loads the PIN from /etc/edge/tpm-user.pin" "^LoadCredential=pin:/etc/edge/tpm-user.pin\$" "$T/gw5/systemd/edge-connect.service.d/tpm.conf"
+assert_grep "edge.conf names it" "^pin = file:/etc/edge/tpm-user.pin\$" "$T/gw5/edge.conf"
+
 # --- ansible-lint (Debian's 6.13), as make lint runs it
 if command -v ansible-lint >/dev/null 2>&1; then
 	# its own environment: none of the ANSIBLE_* settings of the runs above
