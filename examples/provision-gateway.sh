@@ -37,7 +37,12 @@
 #   ROOT_CA=/etc/edge/enos-root.pem       EnOS root CA to pin: the certificate must
 #                                         chain to it; C, ST and O of the request come
 #                                         from it (default: DIR/ca.pem, else the hub's)
-#   EDGE_DIR=/var/lib/edge                state directory (created 0700)
+#   EDGE_DIR=/var/lib/edge                state directory (created 0700, new parents
+#                                         0755); an existing one must be empty or this
+#                                         gateway's: only state files of the tools, and
+#                                         its device.json names SERIAL (else exit 3,
+#                                         before any step; another gateway's directory
+#                                         is never changed)
 #   PKCS11_URI=pkcs11:token=edge;object=edge-key   key in this token instead of a file
 #   PIN_FILE=/run/edge/pin                the token PIN, in a file (needed with PKCS11_URI)
 #   KEY_TYPE=rsa                          rsa (2048) or ec (P-256)
@@ -57,21 +62,24 @@
 #   RENEW_CREDENTIALS=/media/usb/renew    the credentials kept for renewal (default:
 #                                         CREDENTIALS; best an application limited to the
 #                                         certificate service; mode 0600)
-#   RENEW_FILE=/etc/edge/renew.credentials  where RENEWAL=gateway keeps them (default:
-#                                         DIR/renew.credentials; with INSTALL_UNITS=yes
-#                                         /etc/edge/renew.credentials).  The units of
+#   RENEW_FILE=/etc/edge/renew.credentials  where RENEWAL=gateway keeps them: DIR/
+#                                         renew.credentials (the default) or /etc/edge/
+#                                         renew.credentials (the only one, and the default,
+#                                         with INSTALL_UNITS=yes), nothing else; not with
+#                                         RENEWAL=control-node.  The units of
 #                                         examples/systemd/ run as the user edge and load
 #                                         /etc/edge/renew.credentials (root, 0600) as a
 #                                         credential.  Its directory must exist; a copy
 #                                         in DIR is removed
 #   INSTALL_UNITS=no                      yes (as root): install and enable the units of
 #                                         examples/systemd/ (see Units below)
-#   UNITS_DIR=/usr/share/edgecert/systemd  where the units are (default: the directory
-#                                         systemd beside this script)
-#   SYSTEMD_DIR=/etc/systemd/system       where they go (another one for tests)
-#   ETC_DIR=/etc/edge                     where the PIN and renew.credentials go for the
-#                                         units (for tests only: the units load them from
-#                                         /etc/edge)
+#
+# For tests only, from the environment (a CONFIG naming one is refused, exit 2):
+#   UNITS_DIR    where the units are (default: the directory systemd beside this script)
+#   SYSTEMD_DIR  where they go (default /etc/systemd/system)
+#   ETC_DIR      where the PIN and renew.credentials go for the units (default /etc/edge,
+#                where the units load them from)
+#   LOCK_DIR     where a run as root keeps its lock (default /run/edgecert)
 #
 # Every value is checked before any step runs (exit 2 naming the value, and
 # nothing is created):
@@ -79,9 +87,12 @@
 #   API, PORTAL           https://HOST...; MQTT mqtts://HOST:PORT; URL characters
 #                         only (no whitespace, quotes or control characters)
 #   CREDENTIALS, RENEW_CREDENTIALS, RENEW_FILE, HUB_CA, ROOT_CA, EDGE_DIR, PIN_FILE,
-#   UNITS_DIR, SYSTEMD_DIR, ETC_DIR
+#   UNITS_DIR, SYSTEMD_DIR, ETC_DIR, LOCK_DIR
 #                         absolute paths without whitespace, control characters
 #                         or glob characters (* ? [ ] \)
+#   EDGE_DIR              also canonical (no '.', '..', '//', trailing '/' or
+#                         symbolic link) and no '%' (systemd expands it in units)
+#   a name given twice (both lines named), a NUL byte (its line named)
 #   PKCS11_URI            pkcs11:..., URL characters only
 #   TIMEOUT 1 to 3600, RETRIES 0 to 100 (the tools' ranges)
 #   KEY_TYPE rsa|ec, RENEWAL gateway|control-node, SMOKE_TEST auto|yes|no,
@@ -98,9 +109,16 @@
 # user running the script (or root) and give group and others no access, as
 # the tools require (exit 7 otherwise), and be no symbolic link (exit 3).
 #
-# Units (INSTALL_UNITS=yes, as root), after the smoke test, one line each:
+# As root with INSTALL_UNITS=yes the first step is
 #   user       the system user edge (useradd -r -U -M -d / -s /usr/sbin/nologin
 #              edge) if missing; with PKCS11_URI, edge joins the group tss
+# and the state directory is edge's (0700) from the moment it is made (one
+# an earlier version left root's is given to edge): every tool and every read
+# or write in it runs as edge (setpriv), never as root, so nothing edge plants
+# there (a link, a FIFO) acts on root, and a rerun leaves a running
+# edge-connect its directory.  The tools get copies of CREDENTIALS, PIN_FILE,
+# HUB_CA and ROOT_CA that edge can read, removed at the end of the run.
+# Units (INSTALL_UNITS=yes, as root), after the smoke test, one line each:
 #   units      the units of UNITS_DIR copied to SYSTEMD_DIR (0644)
 #   drop-ins   with PKCS11_URI, tpm.conf for edge-connect and edge-renew
 #              (SYSTEMD_DIR/UNIT.service.d/tpm.conf); when EDGE_DIR is not
@@ -109,8 +127,8 @@
 #              (the files it watches)
 #   pin        with PKCS11_URI, PIN_FILE copied to ETC_DIR/tpm-user.pin (root
 #              0600), which tpm.conf loads as the credential "pin"
-#   owner      the state directory and its files given to edge:edge (the tools
-#              ran as root; a later run gives them to root for its steps first)
+#   owner      edge owns the state directory and reaches it (a parent closed
+#              to others: exit 7, else edge-connect.service would restart for ever)
 #   systemd    systemctl daemon-reload, enable edge-connect.service,
 #              edge-crl-update.timer, edge-cert-changed.path and, with
 #              RENEWAL=gateway, edge-renew.timer (disabled otherwise); when
@@ -119,8 +137,9 @@
 # RENEWAL=gateway then keeps the credentials in ETC_DIR/renew.credentials (root
 # 0600), the file edge-renew.service loads.
 #
-# One run at a time per state directory: the script holds a lock on
-# DIR/.provision.lock (flock) from the state directory step to its end.  A
+# One run at a time per state directory: the script holds a lock (flock) on
+# DIR/.provision.lock, or as root on LOCK_DIR/HASH.lock (HASH from EDGE_DIR;
+# /run/edgecert, root's 0700), from the state directory step to its end.  A
 # second run on the same directory does not wait: it exits 4 at once,
 # naming the PID of the run that holds the lock.  (The tools lock the
 # directory itself for each step, as they always do.)
@@ -135,7 +154,8 @@
 # of a killed run.
 #
 # Exit status: the status of the step that failed, with the edgecert meaning
-# (see README.md): 4 = temporary (hub unreachable, or another run holds the
+# (see README.md): 3 = EDGE_DIR is not this gateway's state directory (or a
+# secret file is a link); 4 = temporary (hub unreachable, or another run holds the
 # state directory), run the script again later; 5 = refused by the hub;
 # 6 = trust failure; 7 = local storage or token; 8 = revoked; 2 = a mistake
 # in CONFIG or the script's use; 129, 130, 143 = stopped by a signal.
@@ -176,11 +196,20 @@ trap 'on_signal HUP 129' HUP
 # --- configuration -----------------------------------------------------------
 NAMES=(SERIAL PRODUCT_KEY API PORTAL MQTT CREDENTIALS HUB_CA ROOT_CA EDGE_DIR PKCS11_URI
 	PIN_FILE KEY_TYPE LICENSE COUNTRY STATE ORGANIZATION LOCALITY ORG_UNIT TIMEOUT RETRIES
-	SMOKE_TEST RENEWAL RENEW_CREDENTIALS RENEW_FILE INSTALL_UNITS UNITS_DIR SYSTEMD_DIR ETC_DIR)
+	SMOKE_TEST RENEWAL RENEW_CREDENTIALS RENEW_FILE INSTALL_UNITS)
+# For tests only, and only from the environment: a CONFIG from a USB stick
+# must not choose where root installs units or writes its files.
+TEST_NAMES=(UNITS_DIR SYSTEMD_DIR ETC_DIR LOCK_DIR)
 for v in "${NAMES[@]}"; do printf -v "$v" '%s' ''; done
 EDGE_DIR=/var/lib/edge KEY_TYPE=rsa TIMEOUT=30 RETRIES=3 SMOKE_TEST=auto RENEWAL=gateway
-INSTALL_UNITS=no SYSTEMD_DIR=/etc/systemd/system ETC_DIR=/etc/edge
-UNITS_DIR=$(cd -- "$(dirname -- "$0")" && pwd)/systemd
+INSTALL_UNITS=no
+SYSTEMD_DIR=${SYSTEMD_DIR:-/etc/systemd/system} ETC_DIR=${ETC_DIR:-/etc/edge}
+LOCK_DIR=${LOCK_DIR:-/run/edgecert}
+UNITS_DIR=${UNITS_DIR:-$(cd -- "$(dirname -- "$0")" && pwd)/systemd}
+# read drops a NUL byte silently (SERIAL=GW-1<NUL>--force would be GW-1--force).
+n=$(LC_ALL=C grep -naP -m 1 '\x00' -- "$CONFIG" | cut -d: -f1) || true
+[[ -z $n ]] || die 2 "$CONFIG:$n: a NUL byte in the line"
+declare -A seen=()
 n=0
 while IFS= read -r line || [[ -n $line ]]; do
 	n=$((n + 1))
@@ -196,8 +225,14 @@ while IFS= read -r line || [[ -n $line ]]; do
 		\"*\") value=${value#\"}; value=${value%\"} ;;
 		\'*\') value=${value#\'}; value=${value%\'} ;;
 	esac
+	if [[ " ${TEST_NAMES[*]} " == *" $name_ "* ]]; then
+		die 2 "$CONFIG:$n: $name_ is for tests only and is read from the environment, not from $CONFIG"
+	fi
 	[[ " ${NAMES[*]} " == *" $name_ "* && $name_ =~ ^[A-Z_0-9]+$ ]] ||
 		die 2 "$CONFIG:$n: unknown name $(printf %q "$name_")"
+	# The last of two would win silently: the technician may have edited the wrong one.
+	[[ -z ${seen[$name_]:-} ]] || die 2 "$CONFIG:$n: $name_ given twice (lines ${seen[$name_]} and $n)"
+	seen[$name_]=$n
 	printf -v "$name_" '%s' "$value"
 done < "$CONFIG"
 
@@ -256,9 +291,15 @@ url API https
 url PORTAL https
 [[ -z $MQTT ]] || url MQTT mqtts
 for v in CREDENTIALS RENEW_CREDENTIALS RENEW_FILE HUB_CA ROOT_CA EDGE_DIR PIN_FILE UNITS_DIR \
-	SYSTEMD_DIR ETC_DIR; do
+	SYSTEMD_DIR ETC_DIR LOCK_DIR; do
 	[[ -z ${!v} ]] || path "$v"
 done
+# EDGE_DIR is written into unit files (systemd expands %) and is the
+# directory root hands to edge: one canonical spelling, no link in it.
+[[ $EDGE_DIR != *%* ]] || bad EDGE_DIR "a '%' in the path (systemd would expand it in a unit)"
+[[ ! -L $EDGE_DIR ]] || die 7 "$EDGE_DIR: is a symbolic link"
+[[ $EDGE_DIR != / && $(realpath -m -- "$EDGE_DIR") == "$EDGE_DIR" ]] ||
+	bad EDGE_DIR "not a canonical path (no '.', '..', '//', trailing '/' or symbolic link in it)"
 if [[ -n $PKCS11_URI ]]; then
 	[[ $PKCS11_URI == pkcs11:* ]] || bad PKCS11_URI "expected a pkcs11: URI"
 	url_chars PKCS11_URI
@@ -285,6 +326,25 @@ fi
 DIR_RENEW_FILE=${EDGE_DIR%/}/renew.credentials
 UNITS=(edge-connect.service edge-crl-update.service edge-crl-update.timer edge-renew.service
 	edge-renew.timer edge-cert-changed.service edge-cert-changed.path)
+# renew_file_rule: RENEW_FILE is one of the two files the script may write and
+# delete (a CONFIG naming /root/.ssh/authorized_keys or /etc/passwd must not).
+renew_file_rule() {
+	[[ $RENEWAL == gateway || -z $RENEW_FILE ]] ||
+		bad RENEW_FILE "RENEWAL=control-node keeps no credentials"
+	[[ -n $RENEW_FILE ]] || RENEW_FILE=$DIR_RENEW_FILE
+	if [[ $INSTALL_UNITS == yes ]]; then
+		# The tools run as edge: root writes no secret into edge's directory.
+		[[ $RENEW_FILE == "$ETC_DIR/renew.credentials" ]] ||
+			bad RENEW_FILE "with INSTALL_UNITS=yes only $ETC_DIR/renew.credentials (the units load it)"
+	else
+		[[ $RENEW_FILE == "$DIR_RENEW_FILE" || $RENEW_FILE == "$ETC_DIR/renew.credentials" ]] ||
+			bad RENEW_FILE "only $DIR_RENEW_FILE or $ETC_DIR/renew.credentials"
+		[[ $RENEW_FILE == "$DIR_RENEW_FILE" || -d $ETC_DIR ]] ||
+			die 2 "RENEW_FILE=$RENEW_FILE: no directory $ETC_DIR/"
+	fi
+	[[ ! -d $RENEW_FILE ]] || bad RENEW_FILE "a directory; expected a file name"
+}
+ETC_DIR=${ETC_DIR%/}
 if [[ $INSTALL_UNITS == yes ]]; then
 	ETC_DIR=${ETC_DIR%/} SYSTEMD_DIR=${SYSTEMD_DIR%/} UNITS_DIR=${UNITS_DIR%/}
 	[[ $(id -u) -eq 0 ]] || die 2 "INSTALL_UNITS=yes: run $prog as root"
@@ -294,14 +354,9 @@ if [[ $INSTALL_UNITS == yes ]]; then
 	[[ -d $SYSTEMD_DIR ]] || die 2 "SYSTEMD_DIR=$SYSTEMD_DIR: no such directory"
 	getent passwd edge >/dev/null || command -v useradd >/dev/null 2>&1 ||
 		die 2 "INSTALL_UNITS=yes: no user edge and no useradd to make it"
-	[[ -n $RENEW_FILE ]] || RENEW_FILE=$ETC_DIR/renew.credentials
+	[[ -n $RENEW_FILE || $RENEWAL != gateway ]] || RENEW_FILE=$ETC_DIR/renew.credentials
 fi
-[[ -n $RENEW_FILE ]] || RENEW_FILE=$DIR_RENEW_FILE
-[[ $RENEW_FILE != */ && ! -d $RENEW_FILE ]] || bad RENEW_FILE "a directory; expected a file name"
-if [[ ${RENEW_FILE%/*} != "${EDGE_DIR%/}" && ! -d ${RENEW_FILE%/*}/ &&
-	! ($INSTALL_UNITS == yes && ${RENEW_FILE%/*} == "$ETC_DIR") ]]; then
-	die 2 "RENEW_FILE=$RENEW_FILE: no directory ${RENEW_FILE%/*}/"
-fi
+renew_file_rule
 [[ -z $PKCS11_URI || -n $PIN_FILE ]] || die 2 "PKCS11_URI is set: PIN_FILE must name a readable file"
 
 # secret_file NAME: the file $NAME names is readable, and by nobody else (the
@@ -320,20 +375,63 @@ secret_file CREDENTIALS
 for v in HUB_CA ROOT_CA; do
 	[[ -z ${!v} || -r ${!v} ]] || die 2 "$v=${!v}: cannot read the CA file"
 done
-[[ ! -L $EDGE_DIR ]] || die 7 "$EDGE_DIR: is a symbolic link"
-for t in edge-keygen edge-csr edge-provision edge-activate edge-crl-update flock; do
+for t in edge-keygen edge-csr edge-provision edge-activate edge-crl-update flock setpriv; do
 	command -v "$t" >/dev/null 2>&1 || die 2 "$t not found in PATH"
 done
+
+# state_dir_rule: an existing EDGE_DIR is empty or this gateway's state
+# directory (only names the tools and this script make, a device.json naming
+# SERIAL); anything else, such as another gateway's directory or /etc, is
+# refused before a step writes in it (exit 3).  Its owner: the user running
+# the script; with INSTALL_UNITS=yes edge (or root: a directory an earlier
+# version of this script left root's).
+STATE_NAMES=" edge.conf key.pem key.uri csr.pem device.json device.secret cert.pem ca.pem crl.pem
+	trusted-time outbox hub-token.json renew.credentials pending-revocations .key.pem.rekey
+	.key.uri.rekey .csr.pem.rekey .provision.lock "
+state_dir_rule() {
+	local f owner named re='"serial"[[:space:]]*:[[:space:]]*"([^"\\]*)"' as=()
+	[[ -e $EDGE_DIR ]] || return 0
+	[[ -d $EDGE_DIR ]] || die 3 "EDGE_DIR=$EDGE_DIR: not a directory"
+	owner=$(stat -c %U -- "$EDGE_DIR")
+	if [[ $INSTALL_UNITS == no && $(stat -c %u -- "$EDGE_DIR") != "$(id -u)" ]]; then
+		die 7 "$EDGE_DIR: owned by $owner, not by this user; run $prog as" \
+			"that user (runuser -u edge), or as root with INSTALL_UNITS=yes"
+	fi
+	if [[ $INSTALL_UNITS == yes && $owner != edge && $owner != root ]]; then
+		die 7 "$EDGE_DIR: owned by $owner, neither edge nor root: not a state directory of this gateway"
+	fi
+	while IFS= read -r -d '' f; do
+		f=${f##*/}
+		[[ $STATE_NAMES == *[[:space:]]"$f"[[:space:]]* || $f =~ ^\.[^/]+\.[1-9][0-9]{0,9}\.[0-9a-f]{8}\.tmp$ ]] ||
+			die 3 "EDGE_DIR=$EDGE_DIR holds $(printf %q "$f"), which is no state file of the" \
+				"edgecert tools: give a new or empty directory, or this gateway's state directory"
+	done < <(find "$EDGE_DIR" -mindepth 1 -maxdepth 1 -print0)
+	[[ -e $EDGE_DIR/device.json || -L $EDGE_DIR/device.json ]] || return 0
+	# Read as the directory's owner: root reads no path edge could link elsewhere.
+	[[ $owner == root || $(id -u) -ne 0 ]] || as=(setpriv --reuid="$owner" --regid="$(stat -c %g -- "$EDGE_DIR")" --clear-groups --)
+	# shellcheck disable=SC2016 # $1 is the child's
+	f=$("${as[@]}" bash -c '[[ -f $1 && ! -L $1 ]] && head -c 65536 -- "$1"' _ "$EDGE_DIR/device.json") ||
+		die 3 "$EDGE_DIR/device.json: not a regular file"
+	named=
+	[[ ! $f =~ $re ]] || named=${BASH_REMATCH[1]}
+	[[ $named == "${SERIAL:?}" ]] ||
+		die 3 "EDGE_DIR=$EDGE_DIR is the state directory of $(printf %q "${named:-no serial}"), not of" \
+			"SERIAL=$SERIAL: check EDGE_DIR (another gateway's directory is never changed)"
+}
+state_dir_rule
 
 # --- helpers -----------------------------------------------------------------
 umask 077
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/provision-gateway.XXXXXX")
 putting=
 trap 'rm -rf -- "$tmp" ${putting:+"$putting"}' EXIT
+# AS: the prefix that runs a command as the owner of the state directory:
+# with INSTALL_UNITS=yes edge (set at the step user), else nobody else.
+AS=()
 
 # mkd DIR: DIR made (0755, as its parents) unless it exists.
 mkd() { [[ -d $1 ]] || (umask 022 && mkdir -p -- "$1") || die 7 "$1: cannot create it"; }
-# put SRC DEST MODE: DEST becomes a copy of SRC with mode MODE, written to a
+# put SRC DEST MODE: DEST becomes a copy of SRC (- for standard input) with mode MODE, written to a
 # temporary file in DEST's directory and renamed.  The temporary file is named
 # as the tools name theirs, .NAME.PID.XXXXXXXX.tmp (created like mktemp, with
 # O_EXCL), so that once this run is gone (killed) the tools' sweep of the state
@@ -346,13 +444,38 @@ put() {
 		kill -0 "$p" 2>/dev/null || rm -f -- "${d:-/}/$f"
 	done < <(find "${d:-/}/" -maxdepth 1 -type f -name ".$n.*.tmp" -print0)
 	putting=${d:-}/.$n.$$.$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n').tmp
-	if (set -C; : > "$putting") 2>/dev/null && cp -- "$1" "$putting" &&
+	if (set -C; : > "$putting") 2>/dev/null &&
+		if [[ $1 == - ]]; then cat > "$putting"; else cp -- "$1" "$putting"; fi &&
 		chmod "$3" -- "$putting" && mv -f -- "$putting" "$2"; then
 		putting=
 		return 0
 	fi
 	rm -f -- "$putting"; putting=
 	return 1
+}
+
+# inst SRC DEST MODE: DEST a copy of SRC, root's, mode MODE; did=1 if it changed.
+inst() {
+	if cmp -s -- "$1" "$2" && [[ $(stat -c %a:%u -- "$2") == "$3:0" ]]; then return 0; fi
+	put "$1" "$2" "$3" || die 7 "$2: cannot write it"
+	did=1
+}
+# uninst FILE: FILE (a drop-in of an earlier run) removed, its directory if empty.
+uninst() {
+	[[ -e $1 ]] || return 0
+	rm -f -- "$1" || die 7 "$1: cannot remove it"
+	rmdir -- "${1%/*}" 2>/dev/null || true
+	did=1
+}
+# done_step WHAT: the step's line; changed when did=1.
+done_step() {
+	if [[ $did -eq 1 ]]; then state=changed; changed=$((changed + 1)); else state=unchanged; fi
+	report "$1"
+}
+# owner_put DEST MODE < SRC: put, run as the state directory's owner (AS).
+owner_put() {
+	if [[ ${#AS[@]} -eq 0 ]]; then put - "$1" "$2"; return; fi
+	"${AS[@]}" bash -c "$(declare -f put); put - \"\$1\" \"\$2\"" _ "$1" "$2"
 }
 
 changed=0
@@ -409,7 +532,7 @@ failed() {
 step() {
 	local rc=0
 	name=$1; shift
-	"$@" --json </dev/null >"$tmp/out" 2>"$tmp/err" {lock_fd}>&- &
+	"${AS[@]}" "$@" --json </dev/null >"$tmp/out" 2>"$tmp/err" {lock_fd}>&- &
 	child=$!
 	wait "$child" || rc=$?
 	child=
@@ -425,38 +548,102 @@ step() {
 report() { printf '%-11s %-9s %s\n' "$name" "$state" "$1"; }
 
 # --- the state directory, its lock and edge.conf --------------------------------
-name=dir
-if [[ ! -d $EDGE_DIR ]]; then
-	if ! { mkdir -p -- "${EDGE_DIR%/*}/" && { mkdir -m 700 -- "$EDGE_DIR" || [[ -d $EDGE_DIR ]]; }; }; then
-		die 7 "$EDGE_DIR: cannot create the state directory"
+# edge_user: INSTALL_UNITS=yes: the system user edge, made if missing, before
+# the state directory is made for it.
+edge_user() {
+	local what=edge
+	name=user did=0
+	if ! getent passwd edge >/dev/null; then
+		useradd -r -U -M -d / -s /usr/sbin/nologin edge || die 7 "useradd edge failed"
+		did=1 what="edge created"
 	fi
-	state=changed; changed=$((changed + 1))
-else
-	state=unchanged
-fi
-[[ ! -L $EDGE_DIR ]] || die 7 "$EDGE_DIR: is a symbolic link"
-if [[ $INSTALL_UNITS == no && $(stat -c %u -- "$EDGE_DIR") != "$(id -u)" ]]; then
-	die 7 "$EDGE_DIR: owned by $(stat -c %U -- "$EDGE_DIR"), not by this user; run $prog as" \
-		"that user (runuser -u edge), or as root with INSTALL_UNITS=yes"
-fi
-LOCK=$EDGE_DIR/.provision.lock
-exec {lock_fd}<>"$LOCK" || die 7 "$LOCK: cannot open the lock file"
-if ! flock -n "$lock_fd"; then
-	holder=$(head -c 100 -- "$LOCK" | tr -dc '[:alnum:] ,:.-') || true
-	die 4 "$EDGE_DIR is in use by another run of $prog (${holder:-PID unknown});" \
-		"run $prog again when it has finished"
-fi
-printf 'PID %s, started %s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$LOCK"
+	if [[ -n $PKCS11_URI ]]; then
+		getent group tss >/dev/null ||
+			die 7 "no group tss (tpm2-tools makes it): tpm.conf runs the units in it"
+		if [[ " $(id -nG edge) " != *" tss "* ]]; then
+			usermod -a -G tss edge || die 7 "usermod -a -G tss edge failed"
+			did=1
+		fi
+		what+=", in group tss"
+	fi
+	done_step "$what"
+	AS=(setpriv --reuid=edge --regid=edge --init-groups --)
+}
+# make_state_dir: EDGE_DIR made if missing (new parents 0755, so that edge
+# reaches it; itself 0700).  With INSTALL_UNITS=yes it is edge's from the
+# start, and a root-owned one (made by an earlier version of this script,
+# which ran the tools as root) is given to edge: nobody else could write in it.
+own_changed=0
+make_state_dir() {
+	name=dir state=unchanged
+	if [[ ! -d $EDGE_DIR ]]; then
+		if ! { (umask 022 && mkdir -p -- "${EDGE_DIR%/*}/") &&
+			{ mkdir -m 700 -- "$EDGE_DIR" || [[ -d $EDGE_DIR ]]; }; }; then
+			die 7 "$EDGE_DIR: cannot create the state directory"
+		fi
+		state=changed
+	fi
+	[[ ! -L $EDGE_DIR ]] || die 7 "$EDGE_DIR: is a symbolic link"
+	if [[ $INSTALL_UNITS == yes && $(stat -c %U -- "$EDGE_DIR") == root ]]; then
+		{ chown -R edge:edge -- "$EDGE_DIR" && chmod 700 -- "$EDGE_DIR"; } ||
+			die 7 "$EDGE_DIR: cannot give it to edge"
+		state=changed own_changed=1
+	fi
+	[[ $state == unchanged ]] || changed=$((changed + 1))
+	reach_state_dir
+}
+# reach_state_dir: the owner can use its directory (a parent closed to others
+# would leave edge-connect.service restarting for ever).
+reach_state_dir() {
+	"${AS[@]}" test -w "$EDGE_DIR" -a -x "$EDGE_DIR" ||
+		die 7 "$EDGE_DIR: the user ${AS[*]:+edge }running the tools cannot reach it (a parent directory" \
+			"closed to others?); chmod 755 its parents"
+}
+# lock_state_dir: one run at a time per state directory.  As root the lock
+# file is in LOCK_DIR (root's, 0700), named from EDGE_DIR: never a path in a
+# directory another user could plant a link in.
+lock_state_dir() {
+	local holder
+	if [[ $(id -u) -eq 0 ]]; then
+		# shellcheck disable=SC2174 # new parents 0755 (umask), LOCK_DIR 0700
+		(umask 022 && mkdir -p -m 700 -- "$LOCK_DIR") || die 7 "$LOCK_DIR: cannot create it"
+		[[ ! -L $LOCK_DIR && $(stat -c %u:%a -- "$LOCK_DIR") == 0:700 ]] ||
+			die 7 "$LOCK_DIR: not root's directory of mode 0700"
+		LOCK=$LOCK_DIR/$(printf '%s' "$EDGE_DIR" | sha256sum | cut -c 1-32).lock
+	else
+		LOCK=$EDGE_DIR/.provision.lock
+	fi
+	exec {lock_fd}<>"$LOCK" || die 7 "$LOCK: cannot open the lock file"
+	if ! flock -n "$lock_fd"; then
+		holder=$(head -c 100 -- "$LOCK" | tr -dc '[:alnum:] ,:.-') || true
+		die 4 "$EDGE_DIR is in use by another run of $prog (${holder:-PID unknown});" \
+			"run $prog again when it has finished"
+	fi
+	printf 'PID %s, started %s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$LOCK"
+}
+# edge_input NAME: with INSTALL_UNITS=yes the tools run as edge, who cannot
+# read root's CREDENTIALS, PIN_FILE or CA file: IN_NAME is a copy made by
+# edge in a directory of this run (removed at its end); else the file itself.
+edge_input() {
+	local -n in_=IN_$1
+	in_=${!1}
+	[[ -n $in_ && ${#AS[@]} -gt 0 ]] || return 0
+	if [[ ! -d $tmp/in ]]; then
+		if ! { chmod 711 -- "$tmp" && mkdir -m 700 -- "$tmp/in" && chown edge:edge -- "$tmp/in"; }; then
+			die 7 "$tmp/in: cannot create it"
+		fi
+	fi
+	in_=$tmp/in/$1
+	# shellcheck disable=SC2016 # $1 is the child's
+	"${AS[@]}" bash -c 'umask 077 && cat > "$1"' _ "$in_" < "${!1}" || die 7 "$in_: cannot write it"
+}
+
+if [[ $INSTALL_UNITS == yes ]]; then edge_user; fi
+if [[ $(id -u) -eq 0 ]]; then lock_state_dir; fi
+make_state_dir
+if [[ $(id -u) -ne 0 ]]; then lock_state_dir; fi
 report "$EDGE_DIR"
-# A state directory an earlier run gave to the user edge (INSTALL_UNITS=yes):
-# the tools, run as root here, refuse a directory root does not own, so it is
-# root's for the steps and edge's again at the end (owner).
-owned_by_edge=no
-if [[ $INSTALL_UNITS == yes && $(stat -c %U -- "$EDGE_DIR") == edge ]]; then
-	[[ -n $(find "$EDGE_DIR" \( ! -user edge -o ! -group edge \) -print -quit) ]] ||
-		owned_by_edge=yes
-	chown -R root:root -- "$EDGE_DIR" || die 7 "$EDGE_DIR: cannot chown it to root"
-fi
+for v in CREDENTIALS PIN_FILE HUB_CA ROOT_CA; do edge_input "$v"; done
 
 # What renewal needs (see README, Renewal): RENEWAL=gateway keeps a copy of
 # the credentials in RENEW_FILE (0600, written to a temporary file and
@@ -476,9 +663,14 @@ if [[ $RENEWAL == gateway ]]; then
 		state=changed
 	fi
 fi
-for f in "$DIR_RENEW_FILE" "$RENEW_FILE"; do
-	if [[ ($RENEWAL != gateway || $f != "$RENEW_FILE") && -e $f ]]; then
-		rm -f -- "$f" || die 7 "$f: cannot remove it"
+# Only these two fixed names are ever removed, the one in EDGE_DIR by its
+# owner; rm removes a link, never its target.
+for f in "$DIR_RENEW_FILE" "$ETC_DIR/renew.credentials"; do
+	[[ $f == "$DIR_RENEW_FILE" || $INSTALL_UNITS == yes || $f == "$RENEW_FILE" ]] || continue
+	[[ $RENEWAL != gateway || $f != "$RENEW_FILE" ]] || continue
+	if [[ $f == "$DIR_RENEW_FILE" ]]; then as=("${AS[@]}"); else as=(); fi
+	if "${as[@]}" test -e "$f" -o -L "$f"; then
+		"${as[@]}" rm -f -- "$f" || die 7 "$f: cannot remove it"
 		state=changed
 	fi
 done
@@ -509,22 +701,26 @@ fi
 	fi
 } > "$tmp/edge.conf"
 name=config
-if cmp -s -- "$tmp/edge.conf" "$EDGE_DIR/edge.conf"; then
+# Compared and written by the directory's owner: a FIFO or link planted as
+# edge.conf is replaced, never opened.
+# shellcheck disable=SC2016 # $1 is the child's
+if "${AS[@]}" bash -c '[[ -f $1 && ! -L $1 ]] && cmp -s -- - "$1"' _ "$EDGE_DIR/edge.conf" < "$tmp/edge.conf"; then
 	state=unchanged
 else
-	put "$tmp/edge.conf" "$EDGE_DIR/edge.conf" 644 || die 7 "$EDGE_DIR/edge.conf: cannot write it"
+	owner_put "$EDGE_DIR/edge.conf" 644 < "$tmp/edge.conf" ||
+		die 7 "$EDGE_DIR/edge.conf: cannot write it"
 	state=changed; changed=$((changed + 1))
 fi
 report "$EDGE_DIR/edge.conf"
 
 # The arguments, each value one word.
 D=(-d "$EDGE_DIR")
-HUB=(--api "$API" --credentials "$CREDENTIALS" --timeout "$TIMEOUT" --retries "$RETRIES")
-[[ -z $HUB_CA ]] || HUB+=(--hub-ca "$HUB_CA")
+HUB=(--api "$API" --credentials "$IN_CREDENTIALS" --timeout "$TIMEOUT" --retries "$RETRIES")
+[[ -z $HUB_CA ]] || HUB+=(--hub-ca "$IN_HUB_CA")
 PIN=()
-[[ -z $PKCS11_URI ]] || PIN=(--pin "file:$PIN_FILE")
+[[ -z $PKCS11_URI ]] || PIN=(--pin "file:$IN_PIN_FILE")
 CA=()
-[[ -z $ROOT_CA ]] || CA=(--ca "$ROOT_CA")
+[[ -z $ROOT_CA ]] || CA=(--ca "$IN_ROOT_CA")
 
 # --- 1. key -----------------------------------------------------------------------
 if [[ -n $PKCS11_URI ]]; then
@@ -559,7 +755,7 @@ report "certificate serial $(field cert_sn) valid until $not_after"
 
 # --- 5. CRL ----------------------------------------------------------------------------
 args=(--portal "$PORTAL" --timeout "$TIMEOUT" --retries "$RETRIES")
-[[ -z $HUB_CA ]] || args+=(--hub-ca "$HUB_CA")
+[[ -z $HUB_CA ]] || args+=(--hub-ca "$IN_HUB_CA")
 step crl-update edge-crl-update "${D[@]}" "${args[@]}"
 report "CRL number $(field crl_number), next update $(field next_update)"
 
@@ -577,41 +773,7 @@ else
 fi
 
 # --- 7. units (INSTALL_UNITS=yes) -----------------------------------------------------------
-# inst SRC DEST MODE: DEST a copy of SRC, root's, mode MODE; did=1 if it changed.
-inst() {
-	if cmp -s -- "$1" "$2" && [[ $(stat -c %a:%u -- "$2") == "$3:0" ]]; then return 0; fi
-	put "$1" "$2" "$3" || die 7 "$2: cannot write it"
-	did=1
-}
-# uninst FILE: FILE (a drop-in of an earlier run) removed, its directory if empty.
-uninst() {
-	[[ -e $1 ]] || return 0
-	rm -f -- "$1" || die 7 "$1: cannot remove it"
-	rmdir -- "${1%/*}" 2>/dev/null || true
-	did=1
-}
-# done_step WHAT: the step's line; changed when did=1.
-done_step() {
-	if [[ $did -eq 1 ]]; then state=changed; changed=$((changed + 1)); else state=unchanged; fi
-	report "$1"
-}
 if [[ $INSTALL_UNITS == yes ]]; then
-	name=user did=0 what="edge"
-	if ! getent passwd edge >/dev/null; then
-		useradd -r -U -M -d / -s /usr/sbin/nologin edge || die 7 "useradd edge failed"
-		did=1 what="edge created"
-	fi
-	if [[ -n $PKCS11_URI ]]; then
-		getent group tss >/dev/null ||
-			die 7 "no group tss (tpm2-tools makes it): tpm.conf runs the units in it"
-		if [[ " $(id -nG edge) " != *" tss "* ]]; then
-			usermod -a -G tss edge || die 7 "usermod -a -G tss edge failed"
-			did=1
-		fi
-		what+=", in group tss"
-	fi
-	done_step "$what"
-
 	name=units did=0
 	for u in "${UNITS[@]}"; do inst "$UNITS_DIR/$u" "$SYSTEMD_DIR/$u" 644; done
 	done_step "${#UNITS[@]} units in $SYSTEMD_DIR"
@@ -662,10 +824,9 @@ PathChanged=%s/crl.pem
 		done_step "$ETC_DIR/tpm-user.pin, the credential pin of tpm.conf"
 	fi
 
-	name=owner did=0
-	chown -R edge:edge -- "$EDGE_DIR" || die 7 "$EDGE_DIR: cannot chown it to edge"
-	[[ $owned_by_edge == yes ]] || did=1
-	done_step "$EDGE_DIR and its files belong to edge:edge"
+	name=owner did=$own_changed
+	reach_state_dir
+	done_step "$EDGE_DIR belongs to edge:edge, who reaches it"
 
 	name=systemd did=0
 	if [[ ! -d /run/systemd/system ]]; then
@@ -696,7 +857,7 @@ else
 fi
 if [[ $RENEWAL == control-node ]]; then
 	# The cached access token belongs to the application credentials: keep none.
-	rm -f -- "$EDGE_DIR/hub-token.json"
+	"${AS[@]}" rm -f -- "$EDGE_DIR/hub-token.json"
 	say "$prog: WARNING: RENEWAL=control-node: $SERIAL holds no application credentials" \
 		"and cannot renew itself; the control node must renew its certificate before" \
 		"$not_after (in $days_left days) (see README, Renewal)"

@@ -12,6 +12,9 @@ setup
 hub_start
 
 PG=$TOP/examples/provision-gateway.sh
+# The lock of a run as root: in the test's directory, not /run/edgecert.
+LOCK_DIR=$T/run-edgecert
+export LOCK_DIR
 U0=$TOP/examples/systemd
 
 # Wrappers that record every tool's argv, to prove no secret is on a command line.
@@ -27,19 +30,14 @@ SHIMPATH=$T/shim:$PATH
 # config NAME SERIAL [extra lines...]: $T/NAME.env for the current hub.
 config() {
 	f=$T/$1.env; sn=$2; shift 2
-	{
-		echo "SERIAL=$sn"
-		echo "PRODUCT_KEY=$HUB_PRODUCT_KEY"
-		echo "API=$HUB_API"
-		echo "PORTAL=$HUB_PORTAL"
-		echo "MQTT=$HUB_MQTT"
-		echo "CREDENTIALS=$HUB_CREDENTIALS"
-		echo "HUB_CA=$HUB_CA"
-		echo "ROOT_CA=$HUB_CA"
-		echo "EDGE_DIR=$T/$sn"
-		echo "LOCALITY=Shanghai"
-		echo 'ORG_UNIT="Edge Gateways"'
-		echo "TIMEOUT=5"
+	{	# a default line goes when an extra line sets its name (a name twice is refused)
+		for l in "SERIAL=$sn" "PRODUCT_KEY=$HUB_PRODUCT_KEY" "API=$HUB_API" "PORTAL=$HUB_PORTAL" \
+			"MQTT=$HUB_MQTT" "CREDENTIALS=$HUB_CREDENTIALS" "HUB_CA=$HUB_CA" "ROOT_CA=$HUB_CA" \
+			"EDGE_DIR=$T/$sn" "LOCALITY=Shanghai" 'ORG_UNIT="Edge Gateways"' "TIMEOUT=5"; do
+			_o=no
+			for e in "$@"; do [ "${e%%=*}" != "${l%%=*}" ] || _o=yes; done
+			[ $_o = yes ] || echo "$l"
+		done
 		for l in "$@"; do echo "$l"; done
 	} > "$f"
 }
@@ -219,15 +217,16 @@ assert_grep "... and nothing changed" "GW-0001 is enrolled; nothing changed" "$T
 # --- RENEW_FILE: the credentials where edge-renew.service loads them --------------------
 U=$TOP/examples/systemd/edge-renew.service
 mkdir -m 755 "$T/etc-edge"
+rfpg() { ETC_DIR=$T/etc-edge pg "$@"; }	# RENEW_FILE may be ETC_DIR/renew.credentials
 config rf GW-0001 "RENEW_FILE=$T/etc-edge/renew.credentials"
-assert_ok "RENEW_FILE outside the state directory" pg "$T/rf.env"
+assert_ok "RENEW_FILE outside the state directory" rfpg "$T/rf.env"
 assert_grep "... the renewal line names it" "^renewal  *changed  *$T/etc-edge/renew.credentials: the gateway renews" "$T/out"
 assert_eq "... 0600" "$(file_mode "$T/etc-edge/renew.credentials")" 600
 cmp -s "$HUB_CREDENTIALS" "$T/etc-edge/renew.credentials" && ok "... a copy of CREDENTIALS" || not_ok "... a copy of CREDENTIALS"
 [ ! -e "$G/renew.credentials" ] && ok "... the copy in the state directory is gone" ||
 	not_ok "... the copy in the state directory is gone"
 assert_grep "... edge.conf names it" "^credentials = $T/etc-edge/renew.credentials\$" "$G/edge.conf"
-assert_ok "... a second run" pg "$T/rf.env"
+assert_ok "... a second run" rfpg "$T/rf.env"
 assert_grep "... changes nothing" "GW-0001 is enrolled; nothing changed" "$T/out"
 src=$(sed -n 's/^LoadCredential=credentials://p' "$U")
 envc=$(sed -n 's/^Environment=\(EDGE_CREDENTIALS=.*\)/\1/p' "$U")
@@ -249,7 +248,7 @@ fi
 assert_ok "back to the default RENEW_FILE" pg "$T/gw1.env"
 assert_eq "... renew.credentials in the state directory, 0600" "$(file_mode "$G/renew.credentials")" 600
 config rfx GW-0001 "RENEW_FILE=$T/no-such-dir/renew.credentials"
-assert_fails 2 "RENEW_FILE in a directory that does not exist: exit 2" pg "$T/rfx.env"
+assert_fails 2 "RENEW_FILE in a directory that does not exist: exit 2" env ETC_DIR="$T/no-such-dir" PATH="$SHIMPATH" "$PG" "$T/rfx.env"
 
 # --- RENEWAL=control-node: nothing kept, and a loud line with the date ------------------
 R=$T/GW-CTL
@@ -516,6 +515,67 @@ assert_eq "... its temporary file is named as the tools name theirs" \
 assert_ok "... a tool's next run in the directory" edge-keygen -d "$K"
 assert_eq "... removes it" "$(ls -A "$K" | grep -c '\.tmp$')" 0
 
+# --- what a gateway.env cannot make the script do (red team F4 F5 F6 F7 F12) ---------------
+# refused_at CODE WHAT GREP CONFIG: exit CODE, a message matching GREP, no step run.
+refused_at() {
+	rc=0; pg "$4" >"$T/out" 2>"$T/err" || rc=$?
+	if [ "$rc" -eq "$1" ] && grep -q -e "$3" "$T/err" && [ ! -s "$T/out" ]; then ok "$2"
+	else diag "exit status $rc (wanted $1): $(cat "$T/err")"; not_ok "$2"; fi
+}
+V=$T/victim
+for n in ETC_DIR SYSTEMD_DIR UNITS_DIR LOCK_DIR; do
+	rm -rf "$T/GW-TV"; mkdir -p "$V"
+	config tv GW-TV "$n=$V"
+	refused_at 2 "F4: $n in gateway.env (tests only, from the environment): exit 2" \
+		"tv.env:13: $n is for tests only and is read from the environment, not from" "$T/tv.env"
+	[ ! -e "$T/GW-TV" ] && ok "... nothing created" || not_ok "... nothing created"
+done
+rm -rf "$V"; mkdir -m 700 "$V"
+config rfa GW-RFA "RENEW_FILE=$V/authorized_keys"
+refused_at 2 "F4: RENEW_FILE elsewhere than DIR or ETC_DIR: exit 2" \
+	"RENEW_FILE=$V/authorized_keys: only $T/GW-RFA/renew.credentials or /etc/edge/renew.credentials" "$T/rfa.env"
+[ ! -e "$V/authorized_keys" ] && [ ! -e "$T/GW-RFA" ] && ok "... nothing written" || not_ok "... nothing written"
+echo keep > "$V/passwd"
+config rfb GW-RFB RENEWAL=control-node "RENEW_FILE=$V/passwd"
+refused_at 2 "F4: RENEW_FILE with RENEWAL=control-node: exit 2" \
+	"RENEW_FILE=.*RENEWAL=control-node keeps no credentials" "$T/rfb.env"
+assert_eq "... the file it named is still there" "$(cat "$V/passwd")" keep
+config twice GW-TW
+sed -i '1a\LOCALITY=Berlin' "$T/twice.env"
+refused_at 2 "F12: a name given twice: exit 2 naming both lines" \
+	"twice.env:11: LOCALITY given twice (lines 2 and 11)" "$T/twice.env"
+config nul GW-NUL
+{ printf 'SERIAL=GW-NUL\000--force\n'; grep -v '^SERIAL=' "$T/nul.env"; } > "$T/nul2.env"
+refused_at 2 "F12: a NUL byte in gateway.env: exit 2 naming the line" "nul2.env:1: a NUL byte in the line" "$T/nul2.env"
+[ ! -e "$T/GW-NUL--force" ] && [ ! -e "$T/GW-NUL" ] && ok "... nothing created" || not_ok "... nothing created"
+config pct GW-PCT "EDGE_DIR=$T/pc%n"
+refused_at 2 "F12: a '%' in EDGE_DIR (systemd expands it in units): exit 2" "EDGE_DIR=.*a '%' in the path" "$T/pct.env"
+mkdir -p "$T/sub"
+config dots GW-DOT "EDGE_DIR=$T/sub/../GW-DOT"
+refused_at 2 "F5: EDGE_DIR with '..': exit 2" "EDGE_DIR=.*not a canonical path" "$T/dots.env"
+config dsl GW-DSL "EDGE_DIR=$T//GW-DSL"
+refused_at 2 "F5: EDGE_DIR with '//': exit 2" "EDGE_DIR=.*not a canonical path" "$T/dsl.env"
+[ ! -e "$T/GW-DOT" ] && [ ! -e "$T/GW-DSL" ] && ok "... nothing created" || not_ok "... nothing created"
+# F5: an existing directory that is no state directory is not taken over.
+O=$T/etc2
+mkdir -m 755 "$O"; (umask 077; echo s3cret > "$O/other-secret")
+config own GW-OWN "EDGE_DIR=$O"
+refused_at 3 "F5: an existing directory holding other files: exit 3 naming one" \
+	"EDGE_DIR=$O holds other-secret, which is no state file of the edgecert tools" "$T/own.env"
+assert_eq "... left as it was" "$(ls -A "$O") $(stat -c %a:%U "$O/other-secret")" "other-secret 600:root"
+# F6: another gateway's state directory (GW-0001's, enrolled above) is never touched.
+before=$(cd "$G" && find . -printf '%p %s %T@\n' | sort; cat edge.conf csr.pem renew.credentials 2>/dev/null | sha256sum)
+config wrong GW-0002 "EDGE_DIR=$G" RENEWAL=control-node LOCALITY=Elsewhere "MQTT=mqtts://evil.example:8883"
+refused_at 3 "F6: the state directory of another serial: exit 3 naming both" \
+	"EDGE_DIR=$G is the state directory of GW-0001, not of SERIAL=GW-0002" "$T/wrong.env"
+assert_eq "... not a file of GW-0001 changed" \
+	"$(cd "$G" && find . -printf '%p %s %T@\n' | sort; cat edge.conf csr.pem renew.credentials 2>/dev/null | sha256sum)" "$before"
+# F7: new parents are 0755 (the umask of the private files does not reach them).
+config par GW-PAR "EDGE_DIR=$T/srv/gateways/GW-PAR"
+assert_ok "F7: EDGE_DIR under new parents enrols" pg "$T/par.env"
+assert_eq "... the parents 0755, the state directory 0700" \
+	"$(stat -c %a "$T/srv" "$T/srv/gateways" "$T/srv/gateways/GW-PAR" | tr '\n' ' ')" "755 755 700 "
+
 # --- INSTALL_UNITS=yes: the units, drop-ins, PIN and credentials where they go ------------
 # SYSTEMD_DIR and ETC_DIR in the test's directory; the user edge is real (made
 # here when missing and removed at the end).
@@ -526,8 +586,12 @@ else
 	if ! getent passwd edge >/dev/null; then made_user=yes; on_exit "userdel edge 2>/dev/null"; fi
 	S=$T/systemd-system E=$T/etc-edge-units W=$T/GW-UNIT
 	mkdir "$S"
-	config un GW-UNIT INSTALL_UNITS=yes "SYSTEMD_DIR=$S" "ETC_DIR=$E"
-	assert_ok "INSTALL_UNITS=yes: the gateway enrolled and the units installed" pg "$T/un.env"
+	# The tools run as edge: it must reach the test's directory, and the shims
+	# that write argv.log are left out.
+	chmod 711 "$T"
+	pgu() { SYSTEMD_DIR=$S ETC_DIR=$E "$PG" "$@"; }
+	config un GW-UNIT INSTALL_UNITS=yes
+	assert_ok "INSTALL_UNITS=yes: the gateway enrolled and the units installed" pgu "$T/un.env"
 	if [ $made_user = yes ]; then
 		assert_grep "... the user edge created" "^user  *changed  *edge created" "$T/out"
 	else
@@ -584,7 +648,7 @@ else
 	command -v systemd-analyze >/dev/null 2>&1 && verify_installed "EDGE_DIR drop-ins" ||
 		skip "systemd-analyze verify accepts the installed set" "systemd-analyze not installed"
 	before=$(find "$S" "$E" "$W" -type f ! -name .provision.lock -printf '%p %m %U:%G %T@\n' | sort)
-	assert_ok "... a second run" pg "$T/un.env"
+	assert_ok "... a second run" pgu "$T/un.env"
 	assert_grep "... changes nothing" "GW-UNIT is enrolled; nothing changed" "$T/out"
 	for s in user units drop-ins owner; do assert_grep "... $s: unchanged" "^$s  *unchanged " "$T/out"; done
 	assert_eq "... not a file touched, nor its owner" "$(find "$S" "$E" "$W" -type f ! -name .provision.lock -printf '%p %m %U:%G %T@\n' | sort)" "$before"
@@ -592,11 +656,40 @@ else
 	assert_fails 7 "a run without INSTALL_UNITS on edge's state directory: exit 7" pg "$T/un0.env"
 	assert_grep "... saying whose it is and what to do" \
 		"GW-UNIT: owned by edge, not by this user; run provision-gateway.sh as that user (runuser -u edge), or as root with INSTALL_UNITS=yes" "$T/err"
+	# F1: a lock file edge replaced with a link to a root file: root writes no lock there.
+	echo "root's own" > "$T/root-file"
+	rm -f "$W/.provision.lock"; ln -s "$T/root-file" "$W/.provision.lock"; chown -h edge:edge "$W/.provision.lock"
+	assert_ok "F1: a run with .provision.lock a link to a root file (planted by edge)" pgu "$T/un.env"
+	assert_eq "... the root file is untouched" "$(cat "$T/root-file")" "root's own"
+	assert_eq "... the lock is root's, in LOCK_DIR (0700)" \
+		"$(stat -c %a:%U "$LOCK_DIR") $(find "$LOCK_DIR" -name '*.lock' ! -user root | wc -l)" "700:root 0"
+	# F9: the tools run as edge and the directory stays edge's throughout: a
+	# running edge-connect keeps writing its outbox.
+	mkdir -m 755 "$T/ushim"; mkdir -m 1777 "$T/ulog"
+	printf '#!/bin/sh\necho "$(id -un) $(stat -c %%U "%s")" >> "%s/ulog/seen"\nexec "%s/edge-keygen" "$@"\n' \
+		"$W" "$T" "$B" > "$T/ushim/edge-keygen"
+	chmod 755 "$T/ushim/edge-keygen"
+	assert_ok "F9: a rerun on the enrolled gateway" env PATH="$T/ushim:$PATH" SYSTEMD_DIR="$S" ETC_DIR="$E" "$PG" "$T/un.env"
+	assert_eq "... the tools ran as edge, the directory edge's meanwhile" "$(cat "$T/ulog/seen")" "edge edge"
+	assert_eq "... and after it" "$(find "$W" \( ! -user edge -o ! -group edge \) | wc -l)" 0
+	# F10: a FIFO edge put at edge.conf does not hang the run: replaced.
+	rm -f "$W/edge.conf"; mkfifo "$W/edge.conf"; chown edge:edge "$W/edge.conf"
+	assert_ok "F10: a run with a FIFO at edge.conf (planted by edge) ends" timeout -s KILL 60 env SYSTEMD_DIR="$S" ETC_DIR="$E" "$PG" "$T/un.env"
+	[ -f "$W/edge.conf" ] && [ ! -p "$W/edge.conf" ] && ok "... edge.conf a file again" || not_ok "... edge.conf a file again"
+	# F7: a parent closed to others: edge could not reach its directory; said, exit 7.
+	mkdir -m 700 "$T/closed"
+	config unc GW-UNC INSTALL_UNITS=yes "EDGE_DIR=$T/closed/GW-UNC"
+	assert_fails 7 "F7: INSTALL_UNITS=yes under a parent edge cannot enter: exit 7" pgu "$T/unc.env"
+	assert_grep "... saying so" "GW-UNC: the user edge running the tools cannot reach it" "$T/err"
+	# F5: with INSTALL_UNITS=yes a new state directory is edge's 0700 from the start.
+	assert_eq "... the state directory was made edge's, 0700" "$(stat -c %a:%U:%G "$T/closed/GW-UNC")" 700:edge:edge
 	if command -v softhsm2-util >/dev/null 2>&1 && getent group tss >/dev/null; then
-		config unt GW-UTOK INSTALL_UNITS=yes "SYSTEMD_DIR=$S" "ETC_DIR=$E" \
+		config unt GW-UTOK INSTALL_UNITS=yes \
 			"PKCS11_URI=pkcs11:token=edge;object=edge-unit-key" "PIN_FILE=$T/pin"
-		assert_ok "INSTALL_UNITS=yes with a token key" pg "$T/unt.env"
-		assert_grep "... edge joins tss" "^user  *changed  *edge.*, in group tss" "$T/out"
+		chown -R edge:edge "$T/softhsm"	# the token edge reaches (a TPM: the group tss)
+		case " $(id -nG edge) " in *" tss "*) joins=unchanged ;; *) joins=changed ;; esac
+		assert_ok "INSTALL_UNITS=yes with a token key" pgu "$T/unt.env"
+		assert_grep "... edge joins tss" "^user  *$joins  *edge.*, in group tss" "$T/out"
 		case " $(id -nG edge) " in *" tss "*) ok "... edge is in the group tss" ;; *) not_ok "... edge is in the group tss" ;; esac
 		for u in edge-connect edge-renew; do
 			cmp -s "$U0/tpm.conf" "$S/$u.service.d/tpm.conf" && ok "... $u.service.d/tpm.conf" || not_ok "... $u.service.d/tpm.conf"
@@ -605,9 +698,9 @@ else
 		cmp -s "$T/pin" "$E/tpm-user.pin" && ok "... the PIN_FILE's copy" || not_ok "... the PIN_FILE's copy"
 		assert_grep "... a line for pin" "^pin  *changed  *$E/tpm-user.pin" "$T/out"
 		command -v systemd-analyze >/dev/null 2>&1 && verify_installed "tpm.conf and EDGE_DIR drop-ins"
-		assert_ok "... a second run" pg "$T/unt.env"
+		assert_ok "... a second run" pgu "$T/unt.env"
 		assert_grep "... changes nothing" "GW-UTOK is enrolled; nothing changed" "$T/out"
-		assert_ok "back to the file key" pg "$T/un.env"
+		assert_ok "back to the file key" pgu "$T/un.env"
 		[ ! -e "$S/edge-connect.service.d/tpm.conf" ] && [ ! -e "$S/edge-renew.service.d/tpm.conf" ] &&
 			ok "... tpm.conf removed" || not_ok "... tpm.conf removed"
 	else
