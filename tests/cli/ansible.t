@@ -279,12 +279,27 @@ else
 	getent passwd edge >/dev/null || on_exit "userdel edge 2>/dev/null; groupdel edge 2>/dev/null"
 	chmod 711 "$T"	# edge walks through to its state directory and the tools
 	R=$T/r4
-	mkdir -m 755 "$R" "$R/systemd" "$R/etc"
+	mkdir -m 755 "$R" "$R/systemd-ANS-0004" "$R/systemd-ANS-0006" "$R/etc"
 	cp "$HUB_CA" "$R/hub-ca.pem"; chmod 644 "$R/hub-ca.pem"
 	G4=$R/srv/gw/edge
+	# gw6: the key in a token of its own (SoftHSM2, the store writable for edge, which
+	# does not exist yet), the PIN root's (edge_pin_file, 0600): the tools, as edge,
+	# read the play's copy of it, which the play removes again
+	tok6= G6=$R/srv/gw6/edge
+	if [ -n "$tok" ] && getent group tss >/dev/null; then
+		mkdir -p "$R/softhsm/tokens"
+		printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+			"$R/softhsm/tokens" > "$R/softhsm/softhsm2.conf"
+		SOFTHSM2_CONF=$R/softhsm/softhsm2.conf softhsm2-util --init-token --free --label edge6 \
+			--pin 6pin6pin6 --so-pin 0000 >/dev/null 2>&1 || echo "Bail out! softhsm2-util --init-token"
+		chmod -R a+rwX "$R/softhsm"
+		echo 6pin6pin6 > "$R/etc/pin6"; chmod 600 "$R/etc/pin6"
+		tok6="gw6 edge_dir=$G6 edge_serial=ANS-0006 edge_pkcs11_uri=\"pkcs11:token=edge6;object=edge-key\" edge_pin_file=$R/etc/pin6"
+	fi
 	cat > "$T/inventory4.ini" <<EOF
 [gateways]
 gw4 edge_dir=$G4 edge_serial=ANS-0004
+$tok6
 
 [gateways:vars]
 ansible_connection=local
@@ -298,21 +313,21 @@ EOF
 	sed -e '/^edge_user:/d' -e '/^edge_systemd_dir:/d' -e '/^edge_renew_credentials_file:/d' \
 	    -e '/^edge_hub_ca:/d' -e '/^edge_root_ca:/d' "$T/vars.yml" > "$T/vars4.yml"
 	cat >> "$T/vars4.yml" <<EOF
-edge_systemd_dir: $R/systemd
+edge_systemd_dir: "$R/systemd-{{ edge_serial }}"
 edge_renew_credentials_file: $R/etc/renew.credentials
 edge_hub_ca: $R/hub-ca.pem
 edge_root_ca: $R/hub-ca.pem
 EOF
-	play4() { (cd "$T" && LC_ALL=C.UTF-8 ansible-playbook -v -i "$T/inventory4.ini" -e "@$T/vars4.yml" "$@" "$PB"); }
+	play4() { (cd "$T" && LC_ALL=C.UTF-8 SOFTHSM2_CONF=$R/softhsm/softhsm2.conf ansible-playbook -v -i "$T/inventory4.ini" -e "@$T/vars4.yml" "$@" "$PB"); }
 	had_edge=$(getent passwd edge | cut -d: -f1)
 	assert_ok "as root, edge_user edge: --check --diff on the fresh gateway" play4 --check --diff
-	assert_eq "... failed=0" "$(recap failed | tr '\n' ' ')" "gw4=0 "
+	assert_eq "... failed=0" "$(recap failed | tr '\n' ' ')" "gw4=0 ${tok6:+gw6=0 }"
 	[ ! -e "$R/srv" ] && [ "$(getent passwd edge | cut -d: -f1)" = "$had_edge" ] &&
 		ok "... nothing made (state directory, user)" || not_ok "... nothing made (state directory, user)"
 	assert_ok "as root, edge_user edge: the play enrols" play4
 	cp "$T/out" "$T/run4"
-	grep -A3 '^fatal' "$T/run4" | cut -c1-400 | sed 's/^/# /'
-	assert_eq "as root: failed=0" "$(recap failed | tr '\n' ' ')" "gw4=0 "
+	grep -A3 '^fatal' "$T/run4" | cut -c1-1500 | sed 's/^/# /'
+	assert_eq "as root: failed=0" "$(recap failed | tr '\n' ' ')" "gw4=0 ${tok6:+gw6=0 }"
 	if [ -z "$had_edge" ]; then
 		assert_eq "as root: the user edge made, home and shell as the field script makes them" \
 			"$(getent passwd edge | cut -d: -f6,7) $(id -gn edge)" "/:/usr/sbin/nologin edge"
@@ -328,7 +343,17 @@ EOF
 	certtool --verify --load-ca-certificate "$G4/ca.pem" --infile "$G4/cert.pem" > "$T/v" 2>&1
 	assert_grep "as root: certtool --verify accepts gw4's cert.pem" "Chain verification output: Verified" "$T/v"
 	assert_eq "as root: the units and drop-ins stay root's" \
-		"$(find "$R/systemd" ! -user root | wc -l) $(find "$R/systemd" -name edgecert.conf | wc -l)" "0 3"
+		"$(find "$R"/systemd-* ! -user root | wc -l) $(find "$R/systemd-ANS-0004" -name edgecert.conf | wc -l)" "0 3"
+	if [ -n "$tok6" ]; then
+		[ -f "$G6/key.uri" ] && [ ! -e "$G6/key.pem" ] && [ "$(stat -c %U "$G6/key.uri" "$G6/cert.pem" | tr '\n' ' ')" = "edge edge " ] &&
+			ok "as root, token key: key.uri and cert.pem written by edge" || not_ok "as root, token key: key.uri and cert.pem written by edge"
+		assert_eq "as root, token key: edge is in group tss" "$(id -nG edge | tr ' ' '\n' | grep -cx tss)" 1
+		assert_eq "as root, token key: the PIN stays root's 0600" "$(stat -c '%U %a' "$R/etc/pin6")" "root 600"
+		[ ! -e "$G6/.play-pin" ] && ok "as root, token key: the play's PIN copy is gone" || not_ok "as root, token key: the play's PIN copy is gone"
+		assert_grep "as root, token key: tpm.conf loads the PIN from edge_pin_file" "^LoadCredential=pin:$R/etc/pin6\$" "$R/systemd-ANS-0006/edge-connect.service.d/tpm.conf"
+	else
+		skip "as root, token key" "no SoftHSM2 or no group tss"
+	fi
 	# edge plants links in its state directory to a file and a directory of root's
 	echo "root's" > "$R/victim"; chmod 600 "$R/victim"
 	mkdir -m 700 "$R/victim.d"; echo "root's" > "$R/victim.d/f"
@@ -336,7 +361,7 @@ EOF
 	runuser -u edge -- ln -s "$R/victim.d" "$G4/sub"
 	assert_ok "as root: the rerun" play4
 	cp "$T/out" "$T/run4b"
-	assert_eq "as root: the rerun changed=0" "$(recap changed | tr '\n' ' ')" "gw4=0 "
+	assert_eq "as root: the rerun changed=0" "$(recap changed | tr '\n' ' ')" "gw4=0 ${tok6:+gw6=0 }"
 	assert_eq "as root: the rerun left the account edge as it was" "$(getent passwd edge)" "$pw"
 	assert_ok "as root: a run with --tags nothing (the checks every tag runs)" play4 --tags nothing
 	assert_eq "as root: a file edge linked into its state directory stays root's" \
