@@ -39,7 +39,7 @@ PKG_LIBS    = $(shell $(PKG_CONFIG) --libs $(PKGS))
 ALL_CFLAGS  = $(EDGE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(CPPFLAGS)
 
 B           := build
-TOOLS       := edge-keygen edge-csr edge-provision edge-activate edge-revoke edge-crl-update edge-connect
+TOOLS       := edge-keygen edge-csr edge-provision edge-activate edge-revoke edge-crl-update edge-connect edge-check
 LIB_SRC     := $(wildcard lib/*.c)
 LIB_OBJ     := $(LIB_SRC:%.c=$(B)/%.o)
 LIB         := $(B)/libedge.a

@@ -41,7 +41,7 @@ edge_exit_status(int code)
 {
 	if (code == EDGE_OK)
 		return 0;
-	if (code <= EDGE_EFAIL && code >= EDGE_EREVOKED)
+	if (code <= EDGE_EFAIL && code >= EDGE_ECHECK)
 		return -code;
 	return 1;
 }
@@ -58,6 +58,7 @@ edge_strerror(int code)
 	case EDGE_ETRUST:	return "trust failure";
 	case EDGE_ESTORE:	return "local storage or key store error";
 	case EDGE_EREVOKED:	return "certificate revoked";
+	case EDGE_ECHECK:	return "a check failed";
 	default:		return "failure";
 	}
 }

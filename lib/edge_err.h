@@ -24,6 +24,7 @@ enum {
 	EDGE_ETRUST = -6,	/* trust failure: certificate, CRL, clock */
 	EDGE_ESTORE = -7,	/* local storage or key store (PKCS#11) error */
 	EDGE_EREVOKED = -8,	/* the certificate in question is revoked */
+	EDGE_ECHECK = -9,	/* edge-check: a check failed (--strict: or warned) */
 };
 
 #define EDGE_ERR_MSG_MAX 512
