@@ -137,6 +137,7 @@ static const struct edge_tool tool = {
 	.summary = "Check the edge security best practices on this gateway now: key, certificate, CRL and roots, clock, state directory.",
 	.synopsis = "[--online] [--strict] [--renew-within DAYS] [--json]",
 	.options = opts,
+	.flags = EDGE_TOOL_CHECKS,
 	.run = run,
 };
 

@@ -8,7 +8,9 @@
 # argument name of the option before the cursor it completes:
 #   a|b|c     those words          FILE, KEY   file names
 #   DIR       directory names      SECRET      file: cred: env: fd: - (then file or
-#   other     nothing                          variable names after file:/env:)
+#   DIRS      directory names,                 variable names after file:/env:)
+#             after the last ':'
+#   other     nothing
 # Installed once per command name, since bash-completion loads lazily by name.
 
 # _edge_toolkit_load CMD: set "table" (a local of the caller) to CMD's option
@@ -57,6 +59,13 @@ _edge_toolkit_values()
 	DIR)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		;;
+	DIRS)
+		# a ':'-separated list: directories for the last element
+		compopt -o filenames 2>/dev/null
+		local pre=
+		[[ $cur == *:* ]] && pre=${cur%:*}:
+		mapfile -t COMPREPLY < <(compgen -P "$pre" -d -- "${cur##*:}")
 		;;
 	SECRET)
 		case $cur in
@@ -151,4 +160,4 @@ _edge_toolkit()
 	return 0
 }
 
-complete -F _edge_toolkit edge-keygen edge-csr edge-provision edge-activate edge-connect edge-revoke edge-crl-update
+complete -F _edge_toolkit edge-keygen edge-csr edge-provision edge-activate edge-connect edge-revoke edge-crl-update edge-check

@@ -82,8 +82,9 @@ print_help(const struct edge_tool *t)
 	printf("\nSecrets are read from " EDGE_SECRET_FORMS
 	    ", never from the command line.\n"
 	    "Exit status: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 temporary,\n"
-	    "5 refused by the hub, 6 trust failure, 7 storage or key store, 8 revoked.\n"
-	    "See %s(1) and edge-toolkit(7).\n", t->name);
+	    "5 refused by the hub, 6 trust failure, 7 storage or key store, 8 revoked%s.\n"
+	    "See %s(1) and edge-toolkit(7).\n", (t->flags & EDGE_TOOL_CHECKS) ?
+	    ",\n9 a check failed (with --strict: or warned)" : "", t->name);
 }
 
 /*

@@ -23,6 +23,7 @@
 #include "edge_secret.h"
 
 #define EDGE_TOOL_ARGS	0x01	/* the tool takes positional arguments */
+#define EDGE_TOOL_CHECKS 0x02	/* exit status 9 (a check failed) is this tool's */
 
 struct edge_ctx;
 

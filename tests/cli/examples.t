@@ -19,7 +19,7 @@ U0=$TOP/examples/systemd
 
 # Wrappers that record every tool's argv, to prove no secret is on a command line.
 mkdir "$T/shim"
-for t in edge-keygen edge-csr edge-provision edge-activate edge-crl-update edge-connect; do
+for t in edge-keygen edge-csr edge-provision edge-activate edge-crl-update edge-connect edge-check; do
 	[ -x "$B/$t" ] || continue
 	printf '#!/bin/sh\nprintf "%%s\\n" "%s $*" >> "%s/argv.log"\nexec "%s/%s" "$@"\n' \
 		"$t" "$T" "$B" "$t" > "$T/shim/$t"

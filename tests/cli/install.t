@@ -12,7 +12,7 @@ make -n -C "$TOP" B="$T/empty-build" install DESTDIR="$R" PREFIX=/usr > "$T/plan
 assert_eq "make install plans no stand-in hub" "$(grep -c 'tests/hub\|microhttpd' "$T/plan")" 0
 assert_grep "make install plans the tools" "edge-connect" "$T/plan"
 assert_ok "make install" make -s -C "$TOP" B="$B" install DESTDIR="$R" PREFIX=/usr
-for t in edge-keygen edge-csr edge-provision edge-activate edge-connect edge-revoke edge-crl-update; do
+for t in edge-keygen edge-csr edge-provision edge-activate edge-connect edge-revoke edge-crl-update edge-check; do
 	[ -x "$R/usr/bin/$t" ] && [ "$(file_mode "$R/usr/bin/$t")" = 755 ] && ok "$t installed 0755" || not_ok "$t installed 0755"
 	[ -f "$R/usr/share/man/man1/$t.1" ] && ok "$t(1) installed" || not_ok "$t(1) installed"
 	[ -f "$R/usr/share/bash-completion/completions/$t" ] && ok "$t bash completion installed" || not_ok "$t bash completion installed"
