@@ -10,6 +10,5 @@ TODO(edge_check_crl, "crl.verified")
 TODO(edge_check_clock, "clock.trusted")
 TODO(edge_check_state, "state.dir")
 TODO(edge_check_reset, "reset.ready")
-TODO(edge_check_transport, "tls.broker")
 TODO(edge_check_host, "host.firewall")
 void edge_check_identity(const struct edge_check_env *e, json_object *out) { (void)e; (void)out; }

@@ -167,72 +167,17 @@ fail:
 	return g;
 }
 
-/*
- * GnuTLS has verified the sent chain but keeps the path to itself: rebuild
- * it as GnuTLS does (each certificate's issuer among the sent ones, until a
- * trusted root issued one), so that edge_hubid_check_crts judges the same
- * CA certificates that OpenSSL hands the broker's check.  A path that
- * cannot be rebuilt is refused.  Each certificate is parsed once.
- */
+/* The sent chain against the hub identity rule (edge_hubid_check_sent). */
 static int
 check_chain(struct peer *p, const gnutls_datum_t *sent, unsigned n)
 {
 	gnutls_x509_trust_list_t tl;
-	gnutls_x509_crt_t *crt = calloc(n, sizeof(*crt)), root = NULL;
-	gnutls_x509_crt_t *path = calloc((size_t)n + 1, sizeof(*path));
-	size_t len = 1;
-	unsigned i, cur = 0;
-	bool *used = calloc(n, sizeof(*used)), found = false;
-	int g = 0, rc;
+	int g;
 
-	if (crt == NULL || path == NULL || used == NULL) {
-		rc = edge_err(&p->err, EDGE_EFAIL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n && g >= 0; i++)
-		if ((g = gnutls_x509_crt_init(&crt[i])) >= 0)
-			g = gnutls_x509_crt_import(crt[i], &sent[i],
-			    GNUTLS_X509_FMT_DER);
-	if (g < 0 || (g = load_roots(p, &tl)) < 0) {
-		rc = edge_err(&p->err, EDGE_ETRUST, "hub certificate: %s",
+	if ((g = load_roots(p, &tl)) < 0)
+		return edge_err(&p->err, EDGE_ETRUST, "hub certificate: %s",
 		    gnutls_strerror(g));
-		goto out;
-	}
-	path[0] = crt[0];
-	used[0] = true;
-	for (;;) {
-		if (gnutls_x509_trust_list_get_issuer(tl, crt[cur], &root,
-		    GNUTLS_TL_GET_COPY) == 0) {
-			/* A root the hub sends along is not listed twice. */
-			if (!gnutls_x509_crt_equals(root, crt[cur]))
-				path[len++] = root;
-			found = true;
-			break;
-		}
-		for (i = 0; i < n; i++)
-			if (!used[i] &&
-			    gnutls_x509_crt_check_issuer(crt[cur], crt[i]))
-				break;
-		if (i == n)
-			break;
-		used[i] = true;
-		cur = i;
-		path[len++] = crt[i];
-	}
-	if (!found)
-		rc = edge_err(&p->err, EDGE_ETRUST,
-		    "hub certificate: cannot rebuild its chain to a trusted root");
-	else
-		rc = edge_hubid_check_crts(path, len, p->host, p->pins,
-		    &p->err);
-out:
-	for (i = 0; crt != NULL && i < n; i++)
-		gnutls_x509_crt_deinit(crt[i]);
-	gnutls_x509_crt_deinit(root);
-	free(crt);
-	free(path);
-	free(used);
-	return rc;
+	return edge_hubid_check_sent(tl, sent, n, p->host, p->pins, &p->err);
 }
 
 /*

@@ -296,3 +296,72 @@ edge_hubid_check_chain(const struct edge_der *chain, size_t n,
 	free(crt);
 	return rc;
 }
+
+/*
+ * GnuTLS has verified the sent chain but keeps the path to itself: rebuild
+ * it as GnuTLS does (each certificate's issuer among the sent ones, until a
+ * trusted root of tl issued one), so that edge_hubid_check_crts judges the
+ * same CA certificates that OpenSSL hands the broker's check.  A path that
+ * cannot be rebuilt is refused.  Each certificate is parsed once.
+ */
+int
+edge_hubid_check_sent(gnutls_x509_trust_list_t tl, const gnutls_datum_t *sent,
+    unsigned n, const char *host, const char *pins, struct edge_error *err)
+{
+	gnutls_x509_crt_t *crt = calloc(n, sizeof(*crt)), root = NULL;
+	gnutls_x509_crt_t *path = calloc((size_t)n + 1, sizeof(*path));
+	size_t len = 1;
+	unsigned i, cur = 0;
+	bool *used = calloc(n, sizeof(*used)), found = false;
+	int g = 0, rc;
+
+	if (n == 0)
+		rc = edge_err(err, EDGE_ETRUST, "hub certificate: none presented");
+	else if (crt == NULL || path == NULL || used == NULL)
+		rc = edge_err(err, EDGE_EFAIL, "out of memory");
+	if (n == 0 || crt == NULL || path == NULL || used == NULL)
+		goto out;
+	for (i = 0; i < n && g >= 0; i++)
+		if ((g = gnutls_x509_crt_init(&crt[i])) >= 0)
+			g = gnutls_x509_crt_import(crt[i], &sent[i],
+			    GNUTLS_X509_FMT_DER);
+	if (g < 0) {
+		rc = edge_err(err, EDGE_ETRUST, "hub certificate: %s",
+		    gnutls_strerror(g));
+		goto out;
+	}
+	path[0] = crt[0];
+	used[0] = true;
+	for (;;) {
+		if (gnutls_x509_trust_list_get_issuer(tl, crt[cur], &root,
+		    GNUTLS_TL_GET_COPY) == 0) {
+			/* A root the hub sends along is not listed twice. */
+			if (!gnutls_x509_crt_equals(root, crt[cur]))
+				path[len++] = root;
+			found = true;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			if (!used[i] &&
+			    gnutls_x509_crt_check_issuer(crt[cur], crt[i]))
+				break;
+		if (i == n)
+			break;
+		used[i] = true;
+		cur = i;
+		path[len++] = crt[i];
+	}
+	if (!found)
+		rc = edge_err(err, EDGE_ETRUST,
+		    "hub certificate: cannot rebuild its chain to a trusted root");
+	else
+		rc = edge_hubid_check_crts(path, len, host, pins, err);
+out:
+	for (i = 0; crt != NULL && i < n; i++)
+		gnutls_x509_crt_deinit(crt[i]);
+	gnutls_x509_crt_deinit(root);
+	free(crt);
+	free(path);
+	free(used);
+	return rc;
+}

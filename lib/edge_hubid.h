@@ -54,6 +54,18 @@ int edge_hubid_check_chain(const struct edge_der *chain, size_t n,
 int edge_hubid_check_crts(const gnutls_x509_crt_t *chain, size_t n,
     const char *host, const char *pins, struct edge_error *err);
 
+/*
+ * The same check on the chain a server sent (DER, its certificate first, in
+ * any order after it), as GnuTLS verified it against the roots of tl: the
+ * path is rebuilt as GnuTLS builds it (each certificate's issuer among the
+ * sent ones, until a root of tl issued one).  Errors: as
+ * edge_hubid_check_crts, and EDGE_ETRUST "hub certificate: cannot rebuild
+ * its chain to a trusted root", "hub certificate: none presented".
+ */
+int edge_hubid_check_sent(gnutls_x509_trust_list_t tl,
+    const gnutls_datum_t *sent, unsigned n, const char *host,
+    const char *pins, struct edge_error *err);
+
 /* Check the syntax of a --hub-pin value.  Errors: EDGE_EUSAGE. */
 int edge_hubid_pins_valid(const char *pins, struct edge_error *err);
 
