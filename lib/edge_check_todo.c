@@ -4,11 +4,9 @@
 
 #define TODO(fn, id) void fn(const struct edge_check_env *e, struct edge_findings *f) \
 	{ (void)e; edge_check_add(f, id, EDGE_V_SKIP, NULL, NULL, "not written yet"); }
-TODO(edge_check_key, "key.storage")
 TODO(edge_check_cert, "cert.chain")
 TODO(edge_check_crl, "crl.verified")
 TODO(edge_check_clock, "clock.trusted")
 TODO(edge_check_state, "state.dir")
 TODO(edge_check_reset, "reset.ready")
 TODO(edge_check_host, "host.firewall")
-void edge_check_identity(const struct edge_check_env *e, json_object *out) { (void)e; (void)out; }

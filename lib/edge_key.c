@@ -402,6 +402,39 @@ edge_key_load(const char *name, struct edge_key **key, struct edge_error *err)
 	return pem_file(AT_FDCWD, name, key, err);
 }
 
+int
+edge_key_from_pubkey(gnutls_pubkey_t pub, const char *where, bool token,
+    struct edge_key **out, struct edge_error *err)
+{
+	struct edge_key *key;
+	gnutls_datum_t der = { NULL, 0 };
+	int g, rc;
+
+	*out = NULL;
+	if ((key = calloc(1, sizeof(*key))) == NULL ||
+	    (key->where = strdup(where)) == NULL ||
+	    gnutls_pubkey_init(&key->pub) < 0) {
+		edge_key_free(&key);
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	}
+	key->token = token;
+	if ((g = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &der)) < 0 ||
+	    (g = gnutls_pubkey_import(key->pub, &der, GNUTLS_X509_FMT_DER)) < 0) {
+		rc = edge_err(err, EDGE_EINPUT, "%s: %s", where,
+		    gnutls_strerror(g));
+		goto fail;
+	}
+	if ((rc = describe(key, err)) != EDGE_OK)
+		goto fail;
+	gnutls_free(der.data);
+	*out = key;
+	return EDGE_OK;
+fail:
+	gnutls_free(der.data);
+	edge_key_free(&key);
+	return rc;
+}
+
 void
 edge_key_describe(const struct edge_key *key, char *buf, size_t len)
 {

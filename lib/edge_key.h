@@ -104,6 +104,15 @@ int edge_key_load(const char *name, struct edge_key **key,
 int edge_key_check(const struct edge_key *key, const enum edge_key_type *want,
     struct edge_error *err);
 
+/*
+ * A struct edge_key holding a copy of pub and no private key (priv NULL),
+ * for edge_key_check, edge_key_describe and the key id: a token key's public
+ * object read without its PIN, a certificate's key.  token as in struct
+ * edge_key.  Errors: EDGE_EINPUT (unsupported algorithm), EDGE_EFAIL.
+ */
+int edge_key_from_pubkey(gnutls_pubkey_t pub, const char *where, bool token,
+    struct edge_key **key, struct edge_error *err);
+
 /* "RSA-2048" or "EC P-256". */
 void edge_key_describe(const struct edge_key *key, char *buf, size_t len);
 
