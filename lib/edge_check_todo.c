@@ -6,7 +6,4 @@
 	{ (void)e; edge_check_add(f, id, EDGE_V_SKIP, NULL, NULL, "not written yet"); }
 TODO(edge_check_cert, "cert.chain")
 TODO(edge_check_crl, "crl.verified")
-TODO(edge_check_clock, "clock.trusted")
-TODO(edge_check_state, "state.dir")
 TODO(edge_check_reset, "reset.ready")
-TODO(edge_check_host, "host.firewall")

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,4 +516,148 @@ edge_exec_pool_free(struct edge_exec_pool *p)
 	free(p->job);
 	p->job = NULL;
 	p->running = 0;
+}
+
+/* One captured stream of edge_exec_argv: kept up to max, the rest dropped. */
+struct capture {
+	int fd;
+	char *buf;
+	size_t len, max;
+};
+
+static void
+capture_read(struct capture *c)
+{
+	char tmp[4096];
+	ssize_t n = read(c->fd, tmp, sizeof(tmp));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		close_fd(&c->fd);
+		return;
+	}
+	if (c->buf != NULL && c->len < c->max) {
+		size_t k = (size_t)n < c->max - c->len ? (size_t)n : c->max - c->len;
+
+		memcpy(c->buf + c->len, tmp, k);
+		c->len += k;
+		c->buf[c->len] = '\0';
+	}
+}
+
+int
+edge_exec_argv(const char *path, const char *const argv[],
+    const char *const env[], size_t max, long timeout_ms, char **out, char **errout, int *status,
+    struct edge_error *err)
+{
+	struct capture c[2] = { { -1, NULL, 0, max }, { -1, NULL, 0, max } };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, rc = EDGE_EFAIL, e, st = 0;
+	long long deadline = edge_time_mono_ms() + timeout_ms;
+	sigset_t none, def;
+	pid_t pid = -1;
+	bool fa_init = false, attr_init = false, killed = false;
+
+	*out = NULL;
+	if (errout != NULL)
+		*errout = NULL;
+	*status = -1;
+	if ((c[0].buf = malloc(max + 1)) == NULL ||
+	    (errout != NULL && (c[1].buf = malloc(max + 1)) == NULL)) {
+		rc = edge_err(err, EDGE_EFAIL, "%s: out of memory", path);
+		goto out;
+	}
+	c[0].buf[0] = '\0';
+	if (c[1].buf != NULL)
+		c[1].buf[0] = '\0';
+	if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
+		rc = edge_err(err, EDGE_EFAIL, "%s: pipe: %s", path, strerror(errno));
+		goto out;
+	}
+	fa_init = posix_spawn_file_actions_init(&fa) == 0;
+	attr_init = posix_spawnattr_init(&attr) == 0;
+	sigemptyset(&none);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	sigaddset(&def, SIGTERM);
+	sigaddset(&def, SIGINT);
+	sigaddset(&def, SIGCHLD);
+	if (!fa_init || !attr_init ||
+	    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, po[1], 1) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, pe[1], 2) != 0 ||
+	    posix_spawn_file_actions_addclosefrom_np(&fa, 3) != 0 ||
+	    posix_spawnattr_setsigmask(&attr, &none) != 0 ||
+	    posix_spawnattr_setsigdefault(&attr, &def) != 0 ||
+	    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF) != 0) {
+		rc = edge_err(err, EDGE_EFAIL, "%s: cannot set up the run", path);
+		goto out;
+	}
+	if ((e = posix_spawn(&pid, path, &fa, &attr, (char *const *)argv,
+	    (char *const *)env)) != 0) {
+		pid = -1;
+		rc = edge_err(err, EDGE_EFAIL, "%s: %s", path, strerror(e));
+		goto out;
+	}
+	close_fd(&po[1]);
+	close_fd(&pe[1]);
+	c[0].fd = po[0];
+	c[1].fd = pe[0];
+	po[0] = pe[0] = -1;
+	while (c[0].fd >= 0 || c[1].fd >= 0) {
+		struct pollfd p[2];
+		long long left = deadline - edge_time_mono_ms();
+		nfds_t n = 0, i;
+
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			killed = true;
+			break;
+		}
+		for (i = 0; i < 2; i++)
+			if (c[i].fd >= 0)
+				p[n++] = (struct pollfd){ .fd = c[i].fd, .events = POLLIN };
+		if (poll(p, n, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < n; i++)
+			if (p[i].revents != 0)
+				capture_read(p[i].fd == c[0].fd ? &c[0] : &c[1]);
+	}
+	/* Output closed: the program has ended or is about to; bounded too. */
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (edge_time_mono_ms() >= deadline && !killed) {
+			kill(pid, SIGKILL);
+			killed = true;
+		}
+		if (killed) {
+			(void)waitpid(pid, &st, 0);
+			break;
+		}
+		(void)poll(NULL, 0, 10);
+	}
+	*status = killed ? -1 : st;
+	*out = c[0].buf;
+	c[0].buf = NULL;
+	if (errout != NULL) {
+		*errout = c[1].buf;
+		c[1].buf = NULL;
+	}
+	rc = EDGE_OK;
+out:
+	if (fa_init)
+		posix_spawn_file_actions_destroy(&fa);
+	if (attr_init)
+		posix_spawnattr_destroy(&attr);
+	close_fd(&po[0]);
+	close_fd(&po[1]);
+	close_fd(&pe[0]);
+	close_fd(&pe[1]);
+	close_fd(&c[0].fd);
+	close_fd(&c[1].fd);
+	free(c[0].buf);
+	free(c[1].buf);
+	return rc;
 }

@@ -121,4 +121,20 @@ void edge_exec_pool_step(struct edge_exec_pool *p,
 /* Kill (edge_exec_free) what still runs and free the slots. */
 void edge_exec_pool_free(struct edge_exec_pool *p);
 
+/*
+ * Run a program without a shell and wait for it (edge-check's probes: nft,
+ * iptables, systemd-analyze): path is absolute, argv and env are fixed
+ * NULL-terminated lists.  Standard input is /dev/null; standard output and
+ * standard error are read back, each up to max bytes (the rest is read and
+ * dropped); no other descriptor is inherited.  A program still running after
+ * timeout_ms is killed (SIGKILL).  *out and *errout (NUL-terminated; caller
+ * frees; errout may be NULL to drop it) get what it printed, *status its
+ * wait status, or -1 when it was killed at the time limit.  Errors:
+ * EDGE_EFAIL (it could not be started: "PATH: cause").  Never prints.
+ */
+int edge_exec_argv(const char *path, const char *const argv[],
+    const char *const env[],
+    size_t max, long timeout_ms, char **out, char **errout, int *status,
+    struct edge_error *err);
+
 #endif

@@ -55,8 +55,7 @@ edge_time_mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The recorded time, 0 when there is none (or it is unreadable). */
-static time_t
+time_t
 edge_time_trusted(int dirfd, char *source, size_t srclen)
 {
 	char *buf = NULL, src[128] = "";

@@ -38,6 +38,12 @@ int edge_time_check(int dirfd, time_t now, long tolerance, bool *far_ahead,
     struct edge_error *err);
 
 /*
+ * The recorded trusted time, 0 when there is none (or it is unreadable);
+ * source (may be NULL) gets the evidence it came from.  Reads only.
+ */
+time_t edge_time_trusted(int dirfd, char *source, size_t srclen);
+
+/*
  * The current time for this edge: the system clock.  No variable moves it:
  * expiry, CRL and clock checks must not be borrowable from the environment
  * (tests travel in time with libfaketime, tests/lib.sh at_time).
