@@ -188,7 +188,9 @@ else
 fi
 
 # --- exit 9 when something fails: key.pem readable by others (key.storage) ----------
-F=$T/gw-0644
+# (not beside $G: a sibling state directory with the same key fails key.purpose)
+mkdir -m 700 "$T/elsewhere"
+F=$T/elsewhere/gw-0644
 cp -a "$G" "$F"
 chmod 644 "$F/key.pem"
 check f --json -d "$F" --scan "$T/scan"
