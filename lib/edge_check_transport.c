@@ -67,6 +67,7 @@ struct probe {
 	const char *failed;		/* "version", "chain", "name", ... */
 	char why[EDGE_ERR_MSG_MAX];	/* why the hub failed verification */
 	time_t date;			/* the API's Date, 0: none */
+	char head_why[EDGE_ERR_MSG_MAX]; /* why there is none */
 };
 
 static const char *
@@ -382,6 +383,7 @@ handshake(struct probe *p, gnutls_certificate_credentials_t cred,
     const char *path, struct edge_error *err)
 {
 	long long deadline = edge_time_mono_ms() + TOTAL_MS;
+	struct edge_error herr = { 0, "" };
 	gnutls_session_t s = NULL;
 	struct in6_addr ip;
 	int fd = -1, g, rc;
@@ -461,7 +463,10 @@ handshake(struct probe *p, gnutls_certificate_credentials_t cred,
 			rc = edge_err(err, EDGE_ETEMP, "the API: cannot send HEAD");
 			goto out;
 		}
-		rc = read_date(s, p, deadline, err);
+		/* The TLS check is done: a bad answer only leaves no Date. */
+		if (read_date(s, p, deadline, &herr) != EDGE_OK)
+			snprintf(p->head_why, sizeof(p->head_why), "%s",
+			    herr.msg);
 	} else if (p->version == GNUTLS_TLS1_3) {
 		/*
 		 * In TLS 1.3 the broker judges the edge's certificate after
@@ -681,7 +686,8 @@ check_clock(struct edge_findings *f, bool trusted, const struct probe *p,
 	}
 	if (p->date == 0) {
 		edge_check_add(f, "clock.hub", EDGE_V_SKIP, NULL, NULL,
-		    "the hub API's answer carries no Date header");
+		    "the hub API's answer to HEAD carries no Date header%s%s",
+		    p->head_why[0] ? ": " : "", p->head_why);
 		return;
 	}
 	/* Positive: the hub is ahead, the system clock behind. */

@@ -1,0 +1,241 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# edge-check --online: tls.broker, tls.api and clock.hub against the
+# stand-in hub (version and cipher compared with openssl s_client), and
+# against hostile servers made here with openssl s_server: TLS 1.1 only, a
+# hub certificate without serverAuth, one for another host name, one about
+# to expire; the hub's clock moved with libfaketime; without --online each
+# is skipped.
+. "${0%/*}/../lib.sh"
+setup
+for t in jq certtool openssl perl; do
+	command -v $t >/dev/null 2>&1 || skip_all "$t not installed"
+done
+hub_start
+PK=$HUB_PRODUCT_KEY
+MQTT_PORT=${HUB_MQTT##*:}
+API_PORT=${HUB_API##*:}
+
+G=$T/g1
+{ edge_with_csr "$G" SN-ON1 &&
+  edge-provision -q -d "$G" $HUBOPTS --product-key "$PK" --serial SN-ON1 --mqtt "$HUB_MQTT" >/dev/null &&
+  edge-activate -q -d "$G" $HUBOPTS >/dev/null; } || echo "Bail out! cannot make a gateway"
+
+# check ARGS...: edge-check --json (any exit status); $T/out holds the JSON.
+check() { _run edge-check -d "$G" --json "$@"; }
+# verdict ID: the verdict of check ID in $T/out; field ID KEY: one of its data.
+verdict() { jq -r --arg id "$1" '.checks[] | select(.id == $id) | .verdict' "$T/out"; }
+what() { jq -r --arg id "$1" '.checks[] | select(.id == $id) | .what' "$T/out"; }
+field() { jq -r --arg id "$1" --arg k "$2" '.checks[] | select(.id == $id) | .data[$k]' "$T/out"; }
+is() { assert_eq "$1" "$2" "$3"; }
+# s_client_says HOST:PORT ARGS...: "PROTOCOL CIPHER" as openssl s_client
+# negotiates them, the cipher by its standard (IANA) name.
+s_client_says() {
+	hp=$1; shift
+	echo | openssl s_client -brief -connect "$hp" -CAfile "$HUB_CA" -verify_return_error "$@" \
+	    >"$T/sc.out" 2>"$T/sc.err"
+	# -brief: "Protocol version: TLSv1.3", "Ciphersuite: TLS_AES_256_GCM_SHA384"
+	p=$(sed -n 's/^Protocol version: *//p' "$T/sc.err" | head -1)
+	c=$(sed -n 's/^Ciphersuite: *//p' "$T/sc.err" | head -1)
+	std=$(openssl ciphers -stdname ALL:@SECLEVEL=0 2>/dev/null | awk -v c="$c" '$3 == c { print $1; exit }')
+	echo "$p ${std:-$c}"
+}
+
+# ---- without --online ---------------------------------------------------------
+check
+for id in tls.broker tls.api clock.hub; do
+	is "$id: skipped without --online" "$(verdict $id)" skip
+	is "... saying why" "$(what $id)" "needs --online"
+done
+
+# ---- the stand-in hub: all ok -------------------------------------------------
+check --online --hub-ca "$HUB_CA"
+is "tls.broker: ok against the hub's broker" "$(verdict tls.broker)" ok
+is "tls.api: ok against the hub's API" "$(verdict tls.api)" ok
+is "clock.hub: ok, the hub and this gateway share a clock" "$(verdict clock.hub)" ok
+assert_json "clock.hub: skew_seconds within a minute" "$T/out" \
+    '.checks[] | select(.id == "clock.hub") | (.data.skew_seconds | fabs) <= 60' true
+want=$(s_client_says "127.0.0.1:$MQTT_PORT" -cert "$G/cert.pem" -key "$G/key.pem")
+is "tls.broker: the version and cipher openssl s_client negotiates ($want)" \
+    "$(field tls.broker tls_version) $(field tls.broker cipher)" "$want"
+want=$(s_client_says "127.0.0.1:$API_PORT")
+is "tls.api: the version and cipher openssl s_client negotiates ($want)" \
+    "$(field tls.api tls_version) $(field tls.api cipher)" "$want"
+na=$(openssl x509 -in "$HUB_DIR/server.pem" -noout -enddate | cut -d= -f2)
+is "tls.broker: not_after is the hub certificate's" "$(field tls.broker not_after)" \
+    "$(date -u -d "$na" +%Y-%m-%dT%H:%M:%SZ)"
+is "tls.broker: its days_left" "$(field tls.broker days_left)" \
+    "$(( ($(date -u -d "$na" +%s) - $(date +%s)) / 86400 ))"
+is "tls.broker: the peer subject" "$(field tls.broker peer)" \
+    "$(openssl x509 -in "$HUB_DIR/server.pem" -noout -subject -nameopt rfc2253 | sed 's/^subject=//')"
+is "tls.api: trusted by --hub-ca" "$(field tls.api trust)" "$HUB_CA"
+is "... the broker by ca.pem" "$(field tls.broker trust)" ca.pem
+
+# The API without --hub-ca: the system store does not know the hub's CA.
+check --online --api "$HUB_API"
+is "tls.api without --hub-ca: fail (the system store)" "$(verdict tls.api)" fail
+assert_grep "... saying it used the system store" "system trust store" "$T/out"
+is "... and names the chain" "$(field tls.api failed)" chain
+is "clock.hub: skipped, the API's Date is not trusted" "$(verdict clock.hub)" skip
+
+# ---- hostile servers: certificates from the hub's CA --------------------------
+# cert NAME TEMPLATE-LINES: a server certificate for NAME from the hub's CA.
+cert() {
+	n=$1; shift
+	printf '%s\n' 'cn = "hostile"' 'serial = '"$(date +%s%N | cut -c1-15)" "$@" > "$T/$n.tmpl"
+	certtool --generate-privkey --key-type rsa --bits 2048 --outfile "$T/$n.key" >/dev/null 2>&1 &&
+	certtool --generate-certificate --load-privkey "$T/$n.key" --load-ca-privkey "$HUB_DIR/ca-key.pem" \
+	    --load-ca-certificate "$HUB_CA" --template "$T/$n.tmpl" --outfile "$T/$n.pem" >/dev/null 2>&1
+}
+SRV_PID=
+# serve NAME ARGS...: openssl s_server on a free 127.0.0.1 port ($SRV_PORT).
+serve() {
+	stop_pid "$SRV_PID"
+	n=$1; shift
+	SRV_PORT=$(free_port)
+	openssl s_server -accept "127.0.0.1:$SRV_PORT" -cert "$T/$n.pem" -key "$T/$n.key" -www "$@" \
+	    >"$T/srv.log" 2>&1 &
+	SRV_PID=$!
+	on_exit "kill $SRV_PID"
+	wait_for_port "$SRV_PORT" 5 || diag "s_server $n did not start: $(cat "$T/srv.log")"
+}
+# at_server: both the broker and the API are the hostile server.
+at_server() { check --online --hub-ca "$HUB_CA" --mqtt "mqtts://127.0.0.1:$SRV_PORT" --api "https://127.0.0.1:$SRV_PORT" "$@"; }
+
+good='tls_www_server
+signing_key
+encryption_key
+expiration_days = 365'
+# shellcheck disable=SC2086
+cert tls11 "$good" 'ip_address = "127.0.0.1"' || echo "Bail out! certtool failed"
+
+# TLS 1.1 only, with a chain and name that pass: the version is what fails.
+serve tls11 -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'
+echo | openssl s_client -connect "127.0.0.1:$SRV_PORT" -CAfile "$HUB_CA" -tls1_2 >/dev/null 2>&1; rc=$?
+is "openssl s_client -tls1_2 is refused by the TLS 1.1 server too" "$([ $rc -ne 0 ] && echo refused)" refused
+is "... and s_client -tls1_1 gets TLS 1.1 with a chain that verifies" \
+    "$(s_client_says "127.0.0.1:$SRV_PORT" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' | cut -d' ' -f1)" TLSv1.1
+at_server
+is "tls.broker: TLS 1.1 only fails" "$(verdict tls.broker)" fail
+is "... the version is what failed" "$(field tls.broker failed)" version
+assert_grep "... saying TLS 1.1, below TLS 1.2" "broker 127.0.0.1:$SRV_PORT: TLSv1.1 negotiated: below TLS 1.2" "$T/out"
+assert_not_grep "... and nothing else (the chain and the name pass)" "also " "$T/out"
+is "... tls_version in data" "$(field tls.broker tls_version)" TLSv1.1
+is "tls.api: TLS 1.1 only fails as well" "$(field tls.api failed)" version
+is "clock.hub: not asked of a server that failed" "$(verdict clock.hub)" skip
+assert_grep "... the fix: TLS 1.2 or 1.3" "offer TLS 1.2 or 1.3" "$T/out"
+
+# The same certificate on a TLS 1.2 server: ok, and a TLS 1.2 suite's name
+# as openssl names it by its standard name.
+serve tls11 -tls1_2
+at_server
+is "tls.broker: a TLS 1.2 server with a good certificate is ok" "$(verdict tls.broker)" ok
+want=$(s_client_says "127.0.0.1:$SRV_PORT")
+is "... the version and cipher openssl s_client negotiates ($want)" \
+    "$(field tls.broker tls_version) $(field tls.broker cipher)" "$want"
+
+# A hub certificate without serverAuth (a device's: clientAuth only).
+cert noserver 'tls_www_client' 'signing_key' 'encryption_key' 'expiration_days = 365' 'ip_address = "127.0.0.1"'
+serve noserver
+echo | openssl s_client -connect "127.0.0.1:$SRV_PORT" -CAfile "$HUB_CA" -verify_return_error \
+    -purpose sslserver >"$T/sc.out" 2>&1
+assert_grep "openssl s_client -purpose sslserver refuses it too" "unsuitable certificate purpose" "$T/sc.out"
+at_server
+is "tls.broker: a hub certificate without serverAuth fails" "$(verdict tls.broker)" fail
+is "... naming serverAuth" "$(field tls.broker failed)" serverAuth
+assert_grep "... in what" "serverAuth: hub certificate has no serverAuth usage" "$T/out"
+is "tls.api: the same" "$(field tls.api failed)" serverAuth
+
+# The wrong host name: serverAuth, but only for hub.example.com.
+cert wrongname "$good" 'dns_name = "hub.example.com"'
+serve wrongname
+echo | openssl s_client -connect "127.0.0.1:$SRV_PORT" -CAfile "$HUB_CA" -verify_return_error \
+    -verify_ip 127.0.0.1 >"$T/sc.out" 2>&1
+assert_grep "openssl s_client -verify_ip refuses it too" "IP address mismatch" "$T/sc.out"
+at_server
+is "tls.broker: a certificate for another name fails" "$(verdict tls.broker)" fail
+is "... naming the name" "$(field tls.broker failed)" name
+assert_grep "... in what" "hub certificate does not name 127.0.0.1" "$T/out"
+is "tls.api: the same" "$(field tls.api failed)" name
+
+# A chain to a CA the gateway does not trust.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/other.key" -out "$T/other.pem" -days 30 \
+    -subj /CN=other -addext subjectAltName=IP:127.0.0.1 -addext extendedKeyUsage=serverAuth >/dev/null 2>&1
+serve other
+at_server
+is "tls.broker: a certificate of another CA fails" "$(field tls.broker failed)" chain
+assert_grep "... saying so" "chain: hub certificate: signed by an unknown CA" "$T/out"
+
+# A hub certificate that expires in 10 days: warn, days_left 9 or 10.
+cert soon "tls_www_server" 'signing_key' 'encryption_key' 'expiration_days = 10' 'ip_address = "127.0.0.1"'
+serve soon
+at_server
+is "tls.broker: a hub certificate expiring within 30 days warns" "$(verdict tls.broker)" warn
+assert_json "... days_left below 30" "$T/out" '.checks[] | select(.id == "tls.broker") | .data.days_left < 30' true
+assert_grep "... saying when" "expires in" "$T/out"
+is "tls.api: the same" "$(verdict tls.api)" warn
+stop_pid "$SRV_PID"
+
+# ---- the hub's clock moved (libfaketime) --------------------------------------
+if have_faketime; then
+	echo "+0" > "$T/clock"
+	at_clock "$T/clock" "$TOP/tests/hub/start.sh" "$T/hub2" > "$T/hub2.env" 2>"$T/hub2.err" ||
+	    echo "Bail out! cannot start a second hub: $(cat "$T/hub2.err")"
+	on_exit "'$TOP/tests/hub/stop.sh' '$T/hub2'"
+	API2=$(sed -n "s/^HUB_API='\(.*\)'$/\1/p" "$T/hub2.env")
+	# skew_at SPEC: the hub's clock SPEC away, clock.hub's verdict and skew.
+	skew_at() {
+		echo "$1" > "$T/clock"
+		check --online --hub-ca "$T/hub2/ca.pem" --api "$API2"
+		echo "$(verdict clock.hub) $(field clock.hub skew_seconds)"
+	}
+	r=$(skew_at +0)
+	is "clock.hub: the hub at the same time: ok" "${r% *}" ok
+	r=$(skew_at +180)
+	is "clock.hub: the hub 3 minutes ahead: warn" "${r% *}" warn
+	assert_json "... skew_seconds about +180" "$T/out" \
+	    '.checks[] | select(.id == "clock.hub") | .data.skew_seconds | (. >= 175 and . <= 185)' true
+	assert_grep "... the system clock is behind" "system clock 1[78][0-9] s behind the hub's" "$T/out"
+	r=$(skew_at -120)
+	is "clock.hub: the hub 2 minutes behind: warn" "${r% *}" warn
+	assert_grep "... the system clock is ahead" "s ahead of the hub's" "$T/out"
+	r=$(skew_at +900)
+	is "clock.hub: 15 minutes off: fail" "${r% *}" fail
+	assert_grep "... with the fix" "synchronise the system clock" "$T/out"
+	is "... tls.api still ok (the hub's certificate is valid either way)" "$(verdict tls.api)" ok
+else
+	skip "clock.hub against a moved hub clock" "libfaketime not installed (Debian package faketime)"
+fi
+
+# ---- a token key (SoftHSM2), presented through GnuTLS PKCS#11 ------------------
+if command -v softhsm2-util >/dev/null 2>&1; then
+	softhsm_setup edge 1234
+	echo 1234 > "$T/pin"; chmod 600 "$T/pin"
+	P=$T/tok; mkdir "$P"
+	{ edge-keygen -q -d "$P" --pkcs11 'pkcs11:token=edge;object=edge-key' --pin "file:$T/pin" >/dev/null &&
+	  edge-csr -q -d "$P" --pin "file:$T/pin" --ca "$HUB_CA" --locality L --org-unit U --cn SN-ONTOK >/dev/null &&
+	  edge-provision -q -d "$P" $HUBOPTS --product-key "$PK" --serial SN-ONTOK --mqtt "$HUB_MQTT" >/dev/null &&
+	  edge-activate -q -d "$P" $HUBOPTS --pin "file:$T/pin" >/dev/null; } || echo "Bail out! cannot make a token gateway"
+	_run edge-check -d "$P" --json --online --hub-ca "$HUB_CA" --pin "file:$T/pin"
+	is "token key: tls.broker ok, the broker took the token key" "$(verdict tls.broker)" ok
+	_run edge-check -d "$P" --json --online --hub-ca "$HUB_CA"
+	is "token key without --pin: tls.broker skipped" "$(verdict tls.broker)" skip
+	assert_grep "... saying a PIN is needed" "no PIN was given" "$T/out"
+	# The broker refuses a certificate it does not know (another CA's, with the gateway's key).
+	cp -a "$G" "$T/g2"
+	openssl req -new -x509 -key "$G/key.pem" -out "$T/g2/cert.pem" -days 30 -subj /CN=SN-ON1 >/dev/null 2>&1
+	_run edge-check -d "$T/g2" --json --online --hub-ca "$HUB_CA"
+	is "a certificate the broker does not take: tls.broker fails" "$(verdict tls.broker)" fail
+	assert_grep "... the broker's alert named" "TLS alert" "$T/out"
+else
+	skip "tls.broker with a token key" "softhsm2-util not installed"
+fi
+
+# ---- the exit status ----------------------------------------------------------
+serve tls11 -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'
+_run edge-check -d "$G" --online --hub-ca "$HUB_CA" --mqtt "mqtts://127.0.0.1:$SRV_PORT"
+is "a failing tls.broker makes edge-check exit 9" "$rc" 9
+assert_grep "... shown in the table" "^fail  tls.broker" "$T/out"
+stop_pid "$SRV_PID"
+
+done_testing
