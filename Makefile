@@ -192,7 +192,7 @@ clean:
 DEB_PACKAGES := build-essential pkg-config git ca-certificates procps perl jq curl \
 	libgnutls28-dev libp11-kit-dev libjson-c-dev libcurl4-gnutls-dev \
 	libmosquitto-dev mosquitto-dev libmicrohttpd-dev libssl-dev libcmocka-dev \
-	gnutls-bin openssl p11-kit p11-kit-modules softhsm2 libengine-pkcs11-openssl \
+	gnutls-bin openssl p11-kit p11-kit-modules softhsm2 opensc libengine-pkcs11-openssl \
 	mosquitto mosquitto-clients go-md2man mandoc zsh clang libclang-rt-14-dev strace gdb valgrind cppcheck clang-tidy \
 	swtpm swtpm-tools tpm2-abrmd libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 \
 	libtpm2-pkcs11-tools tpm2-tools dbus ansible-core faketime shellcheck \

@@ -501,6 +501,8 @@ scan_file(struct scan *s, int dfd, const char *name, const char *path)
 	buf[len] = '\0';
 	if (strlen(buf) == len)		/* text only */
 		scan_text(s, path, buf, len, &st);
+	/* It may have been someone's private key: leave no copy behind. */
+	explicit_bzero(buf, len);
 	free(buf);
 }
 
