@@ -564,6 +564,9 @@ edge_exec_argv(const char *path, const char *const argv[],
 	if (errout != NULL)
 		*errout = NULL;
 	*status = -1;
+	/* Said here too: under valgrind posix_spawn cannot report exec's errors. */
+	if (access(path, X_OK) != 0)
+		return edge_err(err, EDGE_EFAIL, "%s: %s", path, strerror(errno));
 	if ((c[0].buf = malloc(max + 1)) == NULL ||
 	    (errout != NULL && (c[1].buf = malloc(max + 1)) == NULL)) {
 		rc = edge_err(err, EDGE_EFAIL, "%s: out of memory", path);
