@@ -91,8 +91,16 @@ run(struct edge_ctx *ctx)
 	size_t i, n[4];
 	int rc;
 
-	if ((rc = edge_ctx_dirfd(ctx, &e.dirfd)) != EDGE_OK)
-		return rc;
+	/*
+	 * edge_dir_open, not edge_ctx_dirfd: a directory another user owns or
+	 * others can write to is state.dir's finding, not a refusal, and
+	 * edge-check sweeps no stale temporary files (it changes nothing).
+	 * edge_tool_main closes it.
+	 */
+	if (ctx->dirfd < 0 && (rc = edge_dir_open(ctx->dir, &ctx->dirfd,
+	    &ctx->err)) != EDGE_OK)
+		return edge_err_prefix(&ctx->err, "state directory");
+	e.dirfd = ctx->dirfd;
 	e.dir = ctx->dir;
 	e.now = edge_time_now();
 	e.renew_days = edge_arg_long(ctx, "renew-within", 30);

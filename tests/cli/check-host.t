@@ -143,13 +143,15 @@ else
 fi
 chmod 0770 "$D"
 check
-# Today edge_ctx_dirfd refuses a group-writable directory (exit 7) before any
-# check runs; edge-check may instead report it as state.dir fail.
-if [ "$crc" -eq 7 ]; then
-	assert_grep "a group-writable directory is refused before the checks (exit 7)" "writable by group" "$T/check.err"
-else
-	assert_eq "a group-writable directory: state.dir fails" "$(v state.dir)" fail
-fi
+# Not refused as the other tools refuse it (exit 7): edge-check reports it.
+assert_eq "a group-writable directory: state.dir fails" "$(v state.dir)" fail
+assert_eq "exit 9" "$crc" 9
+assert_eq "it says so" "$(field state.dir .what)" "$D: mode 0770, writable by group or others (the tools refuse it)"
+touch "$D/.key.pem.$$.AAAAAAAA.tmp"
+check
+[ -e "$D/.key.pem.$$.AAAAAAAA.tmp" ] && ok "edge-check sweeps no temporary file (it changes nothing)" ||
+	not_ok "edge-check sweeps no temporary file (it changes nothing)"
+rm -f "$D/.key.pem.$$.AAAAAAAA.tmp"
 chmod 0700 "$D"
 check
 assert_eq "back to 0700: state.dir ok" "$(v state.dir)" ok
