@@ -111,11 +111,12 @@ check_ntp(struct edge_findings *f)
 	struct timex tx;
 	char prog[256];
 	json_object *d = json_object_new_object();
-	int state, td;
+	int state, td, e;
 	bool unsync;
 
 	memset(&tx, 0, sizeof(tx));	/* modes 0: read only, no privilege */
 	state = adjtimex(&tx);
+	e = errno;
 	td = timedatectl_synced(prog, sizeof(prog));
 	if (td >= 0)
 		json_object_object_add(d, "ntp_synchronized",
@@ -123,7 +124,7 @@ check_ntp(struct edge_findings *f)
 	if (state < 0) {
 		edge_check_add(f, "clock.ntp", td == 1 ? EDGE_V_OK : EDGE_V_WARN, d,
 		    td == 1 ? NULL : "enable time synchronisation: systemd-timesyncd or chrony",
-		    "adjtimex: %s%s", strerror(errno), td < 0 ? "" : td == 1 ?
+		    "adjtimex: %s%s", strerror(e), td < 0 ? "" : td == 1 ?
 		    "; timedatectl: synchronised" : "; timedatectl: not synchronised");
 		return;
 	}
