@@ -97,8 +97,8 @@ run(struct edge_ctx *ctx)
 	 * edge-check sweeps no stale temporary files (it changes nothing).
 	 * edge_tool_main closes it.
 	 */
-	if (ctx->dirfd < 0 && (rc = edge_dir_open(ctx->dir, &ctx->dirfd,
-	    &ctx->err)) != EDGE_OK)
+	if (ctx->dirfd < 0 && edge_dir_open(ctx->dir, &ctx->dirfd,
+	    &ctx->err) != EDGE_OK)
 		return edge_err_prefix(&ctx->err, "state directory");
 	e.dirfd = ctx->dirfd;
 	e.dir = ctx->dir;
