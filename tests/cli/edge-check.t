@@ -222,8 +222,8 @@ assert_grep "... the table's line for the failing check" "^fail  tls.api  " "$T/
 assert_grep "... with its fix below" "^ *-> " "$T/f2.out"
 
 # --- --strict: a warning is a failure -------------------------------------------------
-# Two ways to a warning: --renew-within 3650 puts the certificate and the roots
-# in the renewal window (cert.expiry, root.expiry); the clock 120 s ahead of the
+# Two ways to a warning: --renew-within 3650 puts the certificate in the
+# renewal window (cert.expiry); the clock 120 s ahead of the
 # hub's with --online (clock.hub: ok within 60 s, warn within 300 s).  The first
 # that warns without a failure is used.
 check w1 --json -d "$G" --scan "$T/scan" --renew-within 3650
