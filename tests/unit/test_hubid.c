@@ -431,6 +431,70 @@ test_chain(void **state)
 	gnutls_free(blank.data);
 }
 
+/*
+ * edge_hubid_check_sent: the chain a server sent, its path rebuilt to a
+ * root of the trust list, then the same rule: a hub certificate issued by
+ * a trusted root passes, a device's from the same root is refused for
+ * serverAuth, a root not in the list and an empty chain are refused.
+ */
+static void
+test_sent(void **state)
+{
+	static const char *const cli[] = { GNUTLS_KP_TLS_WWW_CLIENT };
+	gnutls_x509_trust_list_t tl, none;
+	gnutls_x509_crt_t root = begin("\x05", "Sent Root"), leaf, dev, copy;
+	gnutls_datum_t der[2];
+	char msg[EDGE_ERR_MSG_MAX];
+	struct edge_error err = { 0, "" };
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(gnutls_x509_crt_set_basic_constraints(root, 1, -1), 0);
+	assert_int_equal(gnutls_x509_crt_set_key_usage(root,
+	    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(root, root, key, GNUTLS_DIG_SHA256, 0), 0);
+	leaf = begin("\x06", "hub");
+	assert_int_equal(gnutls_x509_crt_set_key_purpose_oid(leaf,
+	    GNUTLS_KP_TLS_WWW_SERVER, 0), 0);
+	assert_int_equal(gnutls_x509_crt_set_subject_alt_name(leaf,
+	    GNUTLS_SAN_DNSNAME, "hub", 3, GNUTLS_FSAN_SET), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(leaf, root, key, GNUTLS_DIG_SHA256, 0), 0);
+	dev = begin("\x07", "hub");
+	assert_int_equal(gnutls_x509_crt_set_key_purpose_oid(dev, cli[0], 0), 0);
+	assert_int_equal(gnutls_x509_crt_set_subject_alt_name(dev,
+	    GNUTLS_SAN_DNSNAME, "hub", 3, GNUTLS_FSAN_SET), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(dev, root, key, GNUTLS_DIG_SHA256, 0), 0);
+	assert_int_equal(gnutls_x509_crt_export2(leaf, GNUTLS_X509_FMT_DER, &der[0]), 0);
+	assert_int_equal(gnutls_x509_crt_export2(root, GNUTLS_X509_FMT_DER, &der[1]), 0);
+	assert_int_equal(gnutls_x509_trust_list_init(&tl, 0), 0);
+	assert_int_equal(gnutls_x509_trust_list_init(&none, 0), 0);
+	assert_int_equal(gnutls_x509_crt_init(&copy), 0);
+	assert_int_equal(gnutls_x509_crt_import(copy, &der[1], GNUTLS_X509_FMT_DER), 0);
+	assert_int_equal(gnutls_x509_trust_list_add_cas(tl, &copy, 1, 0), 1);
+
+	/* The leaf alone, and with the root sent along (not listed twice). */
+	assert_int_equal(edge_hubid_check_sent(tl, der, 1, "hub", NULL, &err), EDGE_OK);
+	assert_int_equal(edge_hubid_check_sent(tl, der, 2, "hub", NULL, &err), EDGE_OK);
+	assert_int_equal(edge_hubid_check_sent(tl, der, 1, "other", NULL, &err), EDGE_ETRUST);
+	assert_non_null(strstr(err.msg, "does not name other"));
+	assert_int_equal(edge_hubid_check_sent(none, der, 1, "hub", NULL, &err), EDGE_ETRUST);
+	snprintf(msg, sizeof(msg), "%s", err.msg);
+	assert_string_equal(msg, "hub certificate: cannot rebuild its chain to a trusted root");
+	assert_int_equal(edge_hubid_check_sent(tl, der, 0, "hub", NULL, &err), EDGE_ETRUST);
+	assert_string_equal(err.msg, "hub certificate: none presented");
+	gnutls_free(der[0].data);
+	assert_int_equal(gnutls_x509_crt_export2(dev, GNUTLS_X509_FMT_DER, &der[0]), 0);
+	assert_int_equal(edge_hubid_check_sent(tl, der, 1, "hub", NULL, &err), EDGE_ETRUST);
+	assert_non_null(strstr(err.msg, "no serverAuth"));
+	for (i = 0; i < 2; i++)
+		gnutls_free(der[i].data);
+	gnutls_x509_trust_list_deinit(tl, 1);
+	gnutls_x509_trust_list_deinit(none, 1);
+	gnutls_x509_crt_deinit(root);
+	gnutls_x509_crt_deinit(leaf);
+	gnutls_x509_crt_deinit(dev);
+}
+
 int
 main(void)
 {
@@ -441,6 +505,7 @@ main(void)
 		cmocka_unit_test(test_pins),
 		cmocka_unit_test(test_key_usage),
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_sent),
 	};
 	int rc;
 
