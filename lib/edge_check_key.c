@@ -143,7 +143,7 @@ read_attrs(gnutls_pkcs11_obj_t obj, unsigned flags, struct p11_attrs *a)
 	a->decrypt = attr_bool(m, s, o, CKA_DECRYPT);
 	a->unwrap = attr_bool(m, s, o, CKA_UNWRAP);
 	a->private = attr_bool(m, s, o, CKA_PRIVATE);
-	/* The session was opened for this call only. */
+	/* The session is the caller's to close (gnutls_pkcs11_obj_get_ptr). */
 	m->C_CloseSession(s);
 	return 0;
 }
@@ -779,10 +779,15 @@ edge_check_key(const struct edge_check_env *e, struct edge_findings *f)
 	if (rc == EDGE_OK && uri != NULL)
 		rc = token_pub(e, uri, &key, &err);
 	if (rc != EDGE_OK || key == NULL) {
-		bool none = !token && !edge_file_exists(e->dirfd, EDGE_KEY_PEM);
+		/*
+		 * A key.pem that is no usable key fails here; a token or key.uri
+		 * problem was key.storage's finding already.
+		 */
+		bool bad_pem = !token && edge_file_exists(e->dirfd, EDGE_KEY_PEM);
 
-		edge_check_add(f, "key.type", none || uri != NULL ?
-		    EDGE_V_SKIP : EDGE_V_FAIL, NULL, NULL, "%s", err.msg);
+		edge_check_add(f, "key.type", bad_pem ? EDGE_V_FAIL : EDGE_V_SKIP,
+		    NULL, bad_pem ? "make a new key: edge-keygen --force, then edge-csr and edge-activate" : NULL,
+		    "%s", err.msg);
 		edge_check_add(f, "key.match", EDGE_V_SKIP, NULL, NULL,
 		    "no key to compare with " EDGE_CERT_FILE);
 		edge_check_add(f, "key.purpose", EDGE_V_SKIP, NULL, NULL,

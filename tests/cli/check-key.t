@@ -17,6 +17,8 @@ check() {
 	d=$1; shift
 	rc=0
 	edge-check -d "$d" --json "$@" > "$T/out" 2> "$T/err" || rc=$?
+	# anything but 0 or 9 (a crash, valgrind's 99) is a failure of its own
+	case $rc in 0|9) ;; *) diag "edge-check exit status $rc"; not_ok "edge-check -d $d $*" ;; esac
 }
 # field ID FILTER: the check's FILTER (".verdict", ".data.mode" ...)
 field() { jq -r --arg id "$1" ".checks[] | select(.id == \$id) | $2" "$T/out" 2>/dev/null; }
@@ -90,6 +92,18 @@ assert_check "no key at all: key.storage fails" key.storage fail
 assert_field "... naming the step" key.storage .fix "run edge-keygen"
 assert_check "... key.type skipped" key.type skip
 assert_check "... key.purpose skipped" key.purpose skip
+B2=$T/badkey
+mkdir "$B2"
+printf 'not a key\n' > "$B2/key.pem"
+chmod 600 "$B2/key.pem"
+check "$B2" --scan "$S"
+assert_check "a key.pem that is no key: key.type fails" key.type fail
+assert_field "... saying what it holds" key.type .what "key.pem: not a PEM file"
+printf 'pkcs11:token=nosuch;object=x\n' > "$N/key.uri"
+check "$N" --scan "$S"
+assert_check "key.uri naming no token: key.storage fails" key.storage fail
+assert_check "... key.type skipped (one failure for one cause)" key.type skip
+rm "$N/key.uri"
 
 # ---- key.type ----
 check "$E" --scan "$S"
