@@ -8,7 +8,8 @@
 # gateway's edge-check can see; gw4's state directory is missing (edge-check
 # cannot run: an error row).  No gateway's play fails, the play ends non-zero
 # (its last task, on localhost).  A healthy pair (gw1, gw2): no duplicate
-# finding, and exit 0 when none of their checks fails.  Nothing on a gateway
+# finding, and exit 0 when none of their checks fails; a gateway that cannot
+# be reached (ssh to a closed port) is an error row.  Nothing on a gateway
 # changes.  edge-check runs in a network namespace of its own with a
 # default-drop input policy when this machine allows it (edge_bin is a
 # directory of wrappers), so the host's own firewall does not decide.
@@ -153,6 +154,21 @@ if [ -z "$bad" ]; then
 else
 	assert_eq "a check fails on this machine ($bad): the play exits 2" "$rc" 2
 	skip "no gateway fails: the play exits 0" "checks fail on this machine: $bad"
+fi
+
+# --- a gateway that cannot be reached: a row, the others audited -------------------------
+if command -v ssh >/dev/null 2>&1; then
+	dead=$(free_port)
+	inventory "$T/gone.ini" gw2
+	sed -i "/^gw2 /a gw9 edge_dir=$T/gw9/state ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=$dead ansible_user=nobody" "$T/gone.ini"
+	rc=0; play "$T/gone.ini" > "$T/out" 2> "$T/err" || rc=$?
+	cp "$T/out" "$T/gone.out"
+	[ "$rc" -ne 0 ] && ok "gw9 unreachable: the play ends non-zero ($rc)" || not_ok "gw9 unreachable: the play ends non-zero"
+	case $(row gw9) in "gw9  "*" error "*"unreachable"*) ok "... gw9 is an error row: unreachable" ;; *) not_ok "... gw9 is an error row: unreachable" ;; esac
+	case $(row gw2) in "gw2  "*" error "*) not_ok "... gw2 is still audited" ;; "gw2  "*) ok "... gw2 is still audited" ;; *) not_ok "... gw2 is still audited" ;; esac
+	assert_grep "... the last message names gw9" "gateway(s) fail the audit: .*gw9" "$T/gone.out"
+else
+	skip "an unreachable gateway is a row" "ssh not installed"
 fi
 
 # --- check mode: edge-check still runs (it only reads) ------------------------------
