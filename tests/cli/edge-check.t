@@ -149,7 +149,7 @@ if jq -e 'has("cert_sha256") and has("key_id") and has("cert_sn")' "$T/j.out" >/
 		"$(jq -r '"\(.deviceKey // .device_key) \(.serial)"' "$G/device.json")"
 	sn_hex=$(openssl x509 -in "$G/cert.pem" -noout -serial | sed 's/serial=//')
 	assert_eq "--json: cert_sn is cert.pem's serial in decimal (openssl)" "$(jq -r .cert_sn "$T/j.out")" \
-		"$(echo "ibase=16; $sn_hex" | BC_LINE_LENGTH=0 bc)"
+		"$(python3 -c "print(int('$sn_hex', 16))")"
 	assert_eq "--json: cert_sha256 is cert.pem's fingerprint (openssl)" "$(jq -r .cert_sha256 "$T/j.out" | norm)" \
 		"$(openssl x509 -in "$G/cert.pem" -noout -fingerprint -sha256 | sed 's/.*=//' | norm)"
 	assert_eq "--json: key_id is sha256: of the public key (openssl)" "$(jq -r .key_id "$T/j.out")" \
