@@ -41,15 +41,17 @@ edge_check_add(struct edge_findings *f, const char *id, enum edge_verdict v,
 enum edge_verdict
 edge_findings_worst(const struct edge_findings *f)
 {
-	enum edge_verdict w = EDGE_V_OK;
-	size_t i;
+	size_t n[4];
 
 	if (f->lost)
 		return EDGE_V_FAIL;
-	for (i = 0; i < f->n; i++)
-		if (f->v[i].verdict > w)
-			w = f->v[i].verdict;
-	return w;
+	edge_findings_count(f, n);
+	if (n[EDGE_V_FAIL] > 0)
+		return EDGE_V_FAIL;
+	if (n[EDGE_V_WARN] > 0)
+		return EDGE_V_WARN;
+	/* A skip is not a finding against the gateway: skip only when nothing was judged. */
+	return n[EDGE_V_SKIP] > 0 && n[EDGE_V_OK] == 0 ? EDGE_V_SKIP : EDGE_V_OK;
 }
 
 void

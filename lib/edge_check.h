@@ -66,7 +66,10 @@ void edge_check_add(struct edge_findings *f, const char *id,
     enum edge_verdict v, json_object *data, const char *fix,
     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/* The worst verdict of the set (ok for an empty set). */
+/*
+ * The set's verdict: fail, else warn, else ok; skip only when every check
+ * was skipped (ok for an empty set).
+ */
 enum edge_verdict edge_findings_worst(const struct edge_findings *f);
 
 /* Counts per verdict, indexed by enum edge_verdict. */

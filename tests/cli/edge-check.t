@@ -128,8 +128,8 @@ assert_eq "--json: ok, warn, fail and skipped count the checks" \
 assert_eq "--json: ... each verdict's" \
 	"$(jq -c '[.ok, .warn, .fail, .skipped]' "$T/j.out")" \
 	"$(jq -c '[.checks | map(.verdict) | (map(select(. == "ok")) | length), (map(select(. == "warn")) | length), (map(select(. == "fail")) | length), (map(select(. == "skip")) | length)]' "$T/j.out")"
-assert_eq "--json: verdict is the worst (fail, warn, skip, ok)" "$(jq -r .verdict "$T/j.out")" \
-	"$(jq -r '.checks | map(.verdict) | if index("fail") then "fail" elif index("warn") then "warn" elif index("skip") then "skip" else "ok" end' "$T/j.out")"
+assert_eq "--json: verdict: fail, else warn, else ok; skip only when all skipped" "$(jq -r .verdict "$T/j.out")" \
+	"$(jq -r '.checks | map(.verdict) | if index("fail") then "fail" elif index("warn") then "warn" elif index("ok") then "ok" elif index("skip") then "skip" else "ok" end' "$T/j.out")"
 assert_eq "--json: the keys in the documented order" \
 	"$(jq -c '[keys_unsorted[] | select(IN("device_key","serial","cert_sn","cert_sha256","key_id","checks","ok","warn","fail","skipped","verdict","error"))]' "$T/j.out" |
 		sed 's/"device_key",//; s/"serial",//; s/"cert_sn",//; s/"cert_sha256",//; s/"key_id",//; s/,"error"//')" \

@@ -42,6 +42,18 @@ empty_set(void **state)
 }
 
 static void
+all_skipped(void **state)
+{
+	struct edge_findings f = { 0 };
+
+	(void)state;
+	edge_check_add(&f, "tls.broker", EDGE_V_SKIP, NULL, NULL, "needs --online");
+	edge_check_add(&f, "tls.api", EDGE_V_SKIP, NULL, NULL, "needs --online");
+	assert_int_equal(edge_findings_worst(&f), EDGE_V_SKIP);
+	edge_findings_free(&f);
+}
+
+static void
 add_worst_count(void **state)
 {
 	struct edge_findings f = { 0 };
@@ -53,8 +65,8 @@ add_worst_count(void **state)
 	assert_int_equal(edge_findings_worst(&f), EDGE_V_OK);
 	edge_check_add(&f, "key.match", EDGE_V_SKIP, NULL, "run edge-activate",
 	    "cert.pem: none yet");
-	/* skip is worse than ok, better than warn */
-	assert_int_equal(edge_findings_worst(&f), EDGE_V_SKIP);
+	/* a skip beside an ok is no finding against the gateway */
+	assert_int_equal(edge_findings_worst(&f), EDGE_V_OK);
 	edge_check_add(&f, "cert.expiry", EDGE_V_WARN, NULL, "", "%d days left",
 	    12);
 	assert_int_equal(edge_findings_worst(&f), EDGE_V_WARN);
@@ -385,6 +397,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(empty_set),
+		cmocka_unit_test(all_skipped),
 		cmocka_unit_test(add_worst_count),
 		cmocka_unit_test(growth_and_cuts),
 		cmocka_unit_test(json_shape),
