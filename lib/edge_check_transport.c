@@ -11,8 +11,11 @@
  * 1.2 or newer, a chain to the trusted roots (ca.pem for the broker,
  * --hub-ca or the system store for the API), and the hub identity rule
  * (edge_hubid_check_sent: serverAuth, the host in a subjectAltName, CA
- * EKUs).  All of it is checked in GnuTLS's verify callback, before the edge
- * sends its certificate or anything else.  GnuTLS, not OpenSSL: edge-check
+ * EKUs), and for the broker, as edge-connect, the revocation policy on
+ * that chain when crl.pem is there (edge_crls_hub_chain: listed in crl.pem,
+ * or no usable CRL of an issuer, with --crl-grace).  All of it is checked
+ * in GnuTLS's verify callback, before the edge sends its certificate or
+ * anything else.  GnuTLS, not OpenSSL: edge-check
  * links no OpenSSL.  Timeouts as the hub's: 10 s to connect, 30 s in all.
  * Never writes anything.
  */
@@ -34,6 +37,7 @@
 #include <gnutls/x509.h>
 
 #include "edge_check.h"
+#include "edge_crlstore.h"
 #include "edge_file.h"
 #include "edge_hubid.h"
 #include "edge_key.h"
@@ -59,6 +63,13 @@ struct probe {
 	gnutls_pcert_st pcert[CERTS_MAX];
 	unsigned npcert;
 	struct edge_key *key;
+	/* crl.pem and its roots (broker only), edge_crls_load_hub */
+	bool crl;			/* loaded: the chain is judged */
+	bool crl_stale;			/* a CRL within the grace was used */
+	long crl_grace;
+	time_t now;
+	struct edge_certs roots;
+	struct edge_crls crls;
 	/* what the handshake showed */
 	gnutls_protocol_t version;	/* 0: none negotiated */
 	char cipher[96];
@@ -140,6 +151,50 @@ record_peer(struct probe *p, const gnutls_datum_t *peers, unsigned n)
 }
 
 /*
+ * The chain GnuTLS verified, rebuilt (edge_hubid_sent_path), against the
+ * hub identity rule and, when crl.pem is loaded, the revocation policy
+ * edge-connect applies (edge_crls_hub_chain): p->failed "revoked" for a
+ * certificate listed in crl.pem, "crl" when no usable CRL speaks for one.
+ */
+static int
+hub_path(struct probe *p, const gnutls_datum_t *peers, unsigned n,
+    char *also, size_t alen)
+{
+	struct edge_error err = { 0, "" };
+	gnutls_x509_crt_t *path = NULL;
+	enum edge_crl_hub v = EDGE_CRL_HUB_GOOD;
+	size_t len = 0, depth = 0;
+	int rc;
+
+	if ((rc = edge_hubid_sent_path(p->tl, peers, n, &path, &len, &err)) ==
+	    EDGE_OK)
+		rc = edge_hubid_check_crts(path, len, p->host, NULL, &err);
+	if (rc != EDGE_OK) {
+		p->failed = identity_part(err.msg);
+		snprintf(also, alen, "%s: %s", p->failed, err.msg);
+	} else if (p->crl) {
+		v = edge_crls_hub_chain(&p->crls, &p->roots, path, len, p->now,
+		    p->crl_grace, &depth, &p->crl_stale);
+	}
+	if (v != EDGE_CRL_HUB_GOOD) {
+		char who[300] = "";
+
+		if (depth > 0 && depth < len && path[depth] != NULL) {
+			char sub[256];
+
+			edge_x509_subject(path[depth], sub, sizeof(sub));
+			snprintf(who, sizeof(who), " (at %s)", sub);
+		}
+		p->failed = v == EDGE_CRL_HUB_REVOKED ? "revoked" : "crl";
+		snprintf(also, alen, "%s: hub certificate: %s%s", p->failed,
+		    edge_crl_hub_reason(v), who);
+		rc = EDGE_ETRUST;
+	}
+	edge_hubid_path_free(path, len);
+	return rc;
+}
+
+/*
  * Run while the handshake has the hub's certificate and before the edge
  * answers with its own: the version, the chain, the identity.  Non-zero
  * ends the handshake; p->failed and p->why say why.
@@ -148,7 +203,6 @@ static int
 verify_hub(gnutls_session_t s)
 {
 	struct probe *p = gnutls_session_get_ptr(s);
-	struct edge_error err = { 0, "" };
 	const gnutls_datum_t *peers;
 	unsigned n = 0, status = 0;
 	char also[EDGE_ERR_MSG_MAX] = "";
@@ -163,10 +217,9 @@ verify_hub(gnutls_session_t s)
 		    g < 0 ? gnutls_strerror(g) : chain_reason(status));
 		if (p->failed == NULL)
 			p->failed = "chain";
-	} else if (edge_hubid_check_sent(p->tl, peers, n, p->host, NULL,
-	    &err) != EDGE_OK) {
-		p->failed = identity_part(err.msg);
-		snprintf(also, sizeof(also), "%s: %s", p->failed, err.msg);
+	} else {
+		/* p->failed and also say which rule failed, if one did */
+		(void)hub_path(p, peers, n, also, sizeof(also));
 	}
 	if (below_tls12(p->version)) {
 		p->failed = "version";
@@ -294,6 +347,8 @@ probe_free(struct probe *p)
 		gnutls_pcert_deinit(&p->pcert[i]);
 	p->npcert = 0;
 	edge_key_free(&p->key);
+	edge_certs_free(&p->roots);
+	edge_crls_free(&p->crls);
 }
 
 /* The trust for the handshake: a PEM bundle, or the system's store. */
@@ -526,12 +581,23 @@ report(const struct edge_check_env *e, struct edge_findings *f,
 	if (p->failed != NULL)
 		json_object_object_add(d, "failed",
 		    json_object_new_string(p->failed));
+	if (strcmp(id, "tls.broker") == 0)
+		json_object_object_add(d, "crl", json_object_new_string(
+		    !p->crl ? "none" : p->crl_stale ? "stale" : "checked"));
 	(void)e;
 	if (rc != EDGE_OK) {
 		if (p->failed != NULL && strcmp(p->failed, "version") == 0)
 			snprintf(fix, sizeof(fix),
 			    "have the hub's %s %.100s:%d offer TLS 1.2 or 1.3",
 			    p->what, p->host, p->port);
+		else if (p->failed != NULL && strcmp(p->failed, "revoked") == 0)
+			snprintf(fix, sizeof(fix),
+			    "the hub's %s certificate is revoked in crl.pem (edge-connect refuses it too): its operator must replace it; if crl.pem is wrong, run edge-crl-update",
+			    p->what);
+		else if (p->failed != NULL && strcmp(p->failed, "crl") == 0)
+			snprintf(fix, sizeof(fix),
+			    "run edge-crl-update (edge-connect refuses the %s without a usable CRL of its issuer; see crl.fresh)",
+			    p->what);
 		else if (p->failed != NULL)
 			snprintf(fix, sizeof(fix), "%s", fix_other);
 		else if (rc == EDGE_ETEMP)
@@ -548,6 +614,14 @@ report(const struct edge_check_env *e, struct edge_findings *f,
 	if (below_tls12(p->version)) {	/* verify_hub ends these; never here */
 		edge_check_add(f, id, EDGE_V_FAIL, d, NULL, "%s: %s",
 		    p->what, version_name(p->version));
+		return;
+	}
+	if (p->crl_stale) {
+		edge_check_add(f, id, EDGE_V_WARN, d,
+		    "run edge-crl-update (see crl.fresh)",
+		    "%s %s:%d: %s %s, hub certificate %s verified (%s), but with crl.pem past its nextUpdate (within --crl-grace; edge-connect warns too)",
+		    p->what, p->host, p->port, version_name(p->version), p->cipher,
+		    p->subject, trusted);
 		return;
 	}
 	if (days < EXPIRY_WARN_DAYS) {
@@ -608,10 +682,22 @@ check_broker(const struct edge_check_env *e, struct edge_findings *f)
 		probe_free(&p);
 		return;
 	}
+	p.crl_grace = e->crl_grace;
+	p.now = e->now;
 	if (trust(cred, &p, EDGE_CA_FILE, e->dirfd, &err) != EDGE_OK) {
 		edge_check_add(f, "tls.broker", EDGE_V_FAIL, NULL,
 		    "run edge-activate (it installs ca.pem)",
 		    "trusted root CA: %s", err.msg);
+	} else if (edge_crls_load_hub(e->dirfd, e->dirfd, EDGE_CA_FILE,
+	    &p.roots, &p.crls, &p.crl, &err) != EDGE_OK) {
+		json_object *d = json_object_new_object();
+
+		/* edge-connect does not connect with it either (exit 6). */
+		json_object_object_add(d, "failed", json_object_new_string("crl"));
+		edge_check_add(f, "tls.broker", EDGE_V_FAIL, d,
+		    "run edge-crl-update (see crl.verified)",
+		    "the hub's chain cannot be judged against crl.pem: %s",
+		    err.msg);
 	} else {
 		gnutls_certificate_set_retrieve_function2(cred, client_cert);
 		gnutls_certificate_set_verify_function(cred, verify_hub);

@@ -283,6 +283,90 @@ edge_crls_cert_status(const struct edge_crls *s,
 	return EDGE_OK;
 }
 
+/* One certificate of the hub's chain (edge_crls_hub_chain). */
+static enum edge_crl_hub
+hub_status(const struct edge_crls *s, const struct edge_certs *roots,
+    gnutls_x509_crt_t crt, time_t now, long grace, bool *stale)
+{
+	const struct edge_crl *crl = NULL;
+	bool revoked = false, st = false;
+	time_t when;
+
+	if (crt == NULL || edge_crls_cert_status(s, roots, crt,
+	    "hub certificate", &crl, &revoked, &when, NULL, NULL) != EDGE_OK)
+		return EDGE_CRL_HUB_UNKNOWN;
+	if (crl == NULL)
+		return EDGE_CRL_HUB_NO_CRL;
+	if (edge_crl_started(crl, now, EDGE_CRL_FILE, NULL) != EDGE_OK)
+		return EDGE_CRL_HUB_NOT_YET;
+	if (edge_crl_fresh(crl, now, grace, EDGE_CRL_FILE, &st, NULL) !=
+	    EDGE_OK)
+		return EDGE_CRL_HUB_STALE;
+	if (st)
+		*stale = true;
+	return revoked ? EDGE_CRL_HUB_REVOKED : EDGE_CRL_HUB_GOOD;
+}
+
+enum edge_crl_hub
+edge_crls_hub_chain(const struct edge_crls *s, const struct edge_certs *roots,
+    const gnutls_x509_crt_t *chain, size_t n, time_t now, long grace,
+    size_t *depth, bool *stale)
+{
+	enum edge_crl_hub v;
+	size_t i;
+
+	*depth = 0;
+	if (n == 0 || chain == NULL)
+		return EDGE_CRL_HUB_UNKNOWN;
+	/* The last is the trusted root itself, unless it is all there is. */
+	for (i = 0; i == 0 || i < n - 1; i++) {
+		v = hub_status(s, roots, chain[i], now, grace, stale);
+		if (v != EDGE_CRL_HUB_GOOD) {
+			*depth = i;
+			return v;
+		}
+	}
+	return EDGE_CRL_HUB_GOOD;
+}
+
+const char *
+edge_crl_hub_reason(enum edge_crl_hub v)
+{
+	switch (v) {
+	case EDGE_CRL_HUB_GOOD:
+		return "not revoked";
+	case EDGE_CRL_HUB_REVOKED:
+		return "revoked (listed in crl.pem)";
+	case EDGE_CRL_HUB_NO_CRL:
+		return "crl.pem holds no CRL of its issuer";
+	case EDGE_CRL_HUB_NOT_YET:
+		return "crl.pem is not yet valid (or the clock is wrong)";
+	case EDGE_CRL_HUB_STALE:
+		return "crl.pem is stale (past its nextUpdate and --crl-grace; run edge-crl-update)";
+	case EDGE_CRL_HUB_UNKNOWN:
+	default:
+		return "its revocation cannot be judged";
+	}
+}
+
+int
+edge_crls_load_hub(int dirfd, int cadirfd, const char *ca,
+    struct edge_certs *roots, struct edge_crls *crls, bool *have,
+    struct edge_error *err)
+{
+	int rc;
+
+	*have = false;
+	if (!edge_file_exists(dirfd, EDGE_CRL_FILE))
+		return EDGE_OK;
+	if ((rc = edge_certs_read(cadirfd, ca, roots, err)) != EDGE_OK ||
+	    (rc = edge_crls_load(dirfd, EDGE_CRL_FILE, roots, crls, err)) !=
+	    EDGE_OK || (rc = edge_crls_strict(crls, err)) != EDGE_OK)
+		return rc;
+	*have = true;
+	return EDGE_OK;
+}
+
 static int
 write_one(struct edge_atomic *a, const struct edge_crl *c,
     struct edge_error *err)

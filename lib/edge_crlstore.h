@@ -103,6 +103,49 @@ int edge_crls_cert_status(const struct edge_crls *s,
     struct edge_error *err);
 
 /*
+ * The revocation policy (man/common/revocation.md) on one certificate of
+ * the hub's chain, one rule for edge-connect (OpenSSL) and edge-check
+ * (GnuTLS): a CRL of its issuer must speak for it (edge_crls_cert_status;
+ * the newest counts) and be usable at now (edge_crl_started, then
+ * edge_crl_fresh with grace: *stale true when it is past nextUpdate within
+ * the grace), and cert is revoked when any stored CRL of its root lists it.
+ */
+enum edge_crl_hub {
+	EDGE_CRL_HUB_GOOD,	/* not listed by a usable CRL of its issuer */
+	EDGE_CRL_HUB_REVOKED,	/* listed */
+	EDGE_CRL_HUB_NO_CRL,	/* no stored CRL of its issuer */
+	EDGE_CRL_HUB_NOT_YET,	/* that CRL is not yet valid */
+	EDGE_CRL_HUB_STALE,	/* past its nextUpdate and the grace */
+	EDGE_CRL_HUB_UNKNOWN,	/* the certificate cannot be judged */
+};
+
+/*
+ * The rule above on the hub's verified chain (chain[0] the hub's
+ * certificate, its CAs after it, the trusted root last; an entry NULL:
+ * one that could not be parsed): every certificate below the root is
+ * judged, the root itself only when it is all there is (none: UNKNOWN).
+ * Returns the verdict on the first that is not GOOD, *depth its index.
+ */
+enum edge_crl_hub edge_crls_hub_chain(const struct edge_crls *s,
+    const struct edge_certs *roots, const gnutls_x509_crt_t *chain, size_t n,
+    time_t now, long grace, size_t *depth, bool *stale);
+
+/* What a verdict means, as edge-connect says it ("revoked (listed in crl.pem)"). */
+const char *edge_crl_hub_reason(enum edge_crl_hub v);
+
+/*
+ * The CRLs for judging the hub's chain, as edge-connect loads them: when
+ * dirfd holds crl.pem (*have true), the roots of cadirfd/ca and every CRL
+ * of crl.pem (edge_crls_load), and nothing is answered from a tampered file
+ * (edge_crls_strict).  No crl.pem: *have false, nothing loaded, EDGE_OK
+ * (edge-connect warns and connects).  Free both with edge_certs_free and
+ * edge_crls_free on success and failure alike.
+ */
+int edge_crls_load_hub(int dirfd, int cadirfd, const char *ca,
+    struct edge_certs *roots, struct edge_crls *crls, bool *have,
+    struct edge_error *err);
+
+/*
  * Install the CRLs of add, each verified by roots->crt[add->root[i]] (one
  * CRL per root), into dirfd/name atomically: each replaces the stored CRLs
  * of its root; the CRLs of other current roots stay; those no current root

@@ -305,16 +305,19 @@ edge_hubid_check_chain(const struct edge_der *chain, size_t n,
  * cannot be rebuilt is refused.  Each certificate is parsed once.
  */
 int
-edge_hubid_check_sent(gnutls_x509_trust_list_t tl, const gnutls_datum_t *sent,
-    unsigned n, const char *host, const char *pins, struct edge_error *err)
+edge_hubid_sent_path(gnutls_x509_trust_list_t tl, const gnutls_datum_t *sent,
+    unsigned n, gnutls_x509_crt_t **out, size_t *outlen,
+    struct edge_error *err)
 {
 	gnutls_x509_crt_t *crt = calloc(n, sizeof(*crt)), root = NULL;
 	gnutls_x509_crt_t *path = calloc((size_t)n + 1, sizeof(*path));
 	size_t len = 1;
 	unsigned i, cur = 0;
 	bool *used = calloc(n, sizeof(*used)), found = false;
-	int g = 0, rc;
+	int g = 0, rc = EDGE_OK;
 
+	*out = NULL;
+	*outlen = 0;
 	if (n == 0)
 		rc = edge_err(err, EDGE_ETRUST, "hub certificate: none presented");
 	else if (crt == NULL || path == NULL || used == NULL)
@@ -336,8 +339,10 @@ edge_hubid_check_sent(gnutls_x509_trust_list_t tl, const gnutls_datum_t *sent,
 		if (gnutls_x509_trust_list_get_issuer(tl, crt[cur], &root,
 		    GNUTLS_TL_GET_COPY) == 0) {
 			/* A root the hub sends along is not listed twice. */
-			if (!gnutls_x509_crt_equals(root, crt[cur]))
+			if (!gnutls_x509_crt_equals(root, crt[cur])) {
 				path[len++] = root;
+				root = NULL;
+			}
 			found = true;
 			break;
 		}
@@ -351,17 +356,51 @@ edge_hubid_check_sent(gnutls_x509_trust_list_t tl, const gnutls_datum_t *sent,
 		cur = i;
 		path[len++] = crt[i];
 	}
-	if (!found)
+	if (!found) {
 		rc = edge_err(err, EDGE_ETRUST,
 		    "hub certificate: cannot rebuild its chain to a trusted root");
-	else
-		rc = edge_hubid_check_crts(path, len, host, pins, err);
+		goto out;
+	}
+	/* The path owns its certificates from here. */
+	for (i = 0; i < n; i++)
+		if (used[i])
+			crt[i] = NULL;
+	*out = path;
+	*outlen = len;
+	path = NULL;
 out:
 	for (i = 0; crt != NULL && i < n; i++)
-		gnutls_x509_crt_deinit(crt[i]);
-	gnutls_x509_crt_deinit(root);
+		if (crt[i] != NULL)
+			gnutls_x509_crt_deinit(crt[i]);
+	if (root != NULL)
+		gnutls_x509_crt_deinit(root);
 	free(crt);
 	free(path);
 	free(used);
+	return rc;
+}
+
+void
+edge_hubid_path_free(gnutls_x509_crt_t *path, size_t len)
+{
+	size_t i;
+
+	for (i = 0; path != NULL && i < len; i++)
+		gnutls_x509_crt_deinit(path[i]);
+	free(path);
+}
+
+int
+edge_hubid_check_sent(gnutls_x509_trust_list_t tl, const gnutls_datum_t *sent,
+    unsigned n, const char *host, const char *pins, struct edge_error *err)
+{
+	gnutls_x509_crt_t *path;
+	size_t len;
+	int rc;
+
+	if ((rc = edge_hubid_sent_path(tl, sent, n, &path, &len, err)) ==
+	    EDGE_OK)
+		rc = edge_hubid_check_crts(path, len, host, pins, err);
+	edge_hubid_path_free(path, len);
 	return rc;
 }

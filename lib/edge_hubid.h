@@ -66,6 +66,17 @@ int edge_hubid_check_sent(gnutls_x509_trust_list_t tl,
     const gnutls_datum_t *sent, unsigned n, const char *host,
     const char *pins, struct edge_error *err);
 
+/*
+ * The path edge_hubid_check_sent checks: *out gets the hub's certificate
+ * first, then its issuers among the sent ones, the root of tl last (once,
+ * also when the hub sent it), *outlen how many; free with
+ * edge_hubid_path_free.  Errors: as edge_hubid_check_sent's own.
+ */
+int edge_hubid_sent_path(gnutls_x509_trust_list_t tl,
+    const gnutls_datum_t *sent, unsigned n, gnutls_x509_crt_t **out,
+    size_t *outlen, struct edge_error *err);
+void edge_hubid_path_free(gnutls_x509_crt_t *path, size_t len);
+
 /* Check the syntax of a --hub-pin value.  Errors: EDGE_EUSAGE. */
 int edge_hubid_pins_valid(const char *pins, struct edge_error *err);
 

@@ -150,51 +150,28 @@ chain_check(X509_STORE_CTX *xs, const struct expect *e, struct edge_error *why)
 	return rc;
 }
 
-/*
- * The revocation status of one certificate of the hub's chain under the
- * policy of man/common/revocation.md, as an X509_V_ERR_* (X509_V_OK: not
- * revoked): a CRL of its issuer must speak for it (the newest one, usable
- * by edge_crl_fresh: started, not past nextUpdate plus the grace: *stale), and
- * it is revoked when any stored CRL of its root lists it.
- */
+/* edge_crlstore's verdict on a certificate of the hub's chain, as OpenSSL's. */
 static int
-cert_status(const struct expect *e, const struct edge_der *der, time_t now,
-    bool *stale)
+x509_error(enum edge_crl_hub v)
 {
-	gnutls_datum_t d = { (unsigned char *)(uintptr_t)der->p,
-	    (unsigned)der->len };
-	const struct edge_crl *crl = NULL;
-	gnutls_x509_crt_t crt;
-	bool revoked = false;
-	time_t when;
-	int v = X509_V_ERR_UNSPECIFIED;
-
-	if (gnutls_x509_crt_init(&crt) < 0)
-		return v;
-	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) == 0 &&
-	    edge_crls_cert_status(&e->crls, &e->roots, crt, "hub certificate",
-	    &crl, &revoked, &when, NULL, NULL) == EDGE_OK) {
-		if (crl == NULL)
-			v = X509_V_ERR_UNABLE_TO_GET_CRL;
-		else if (edge_crl_started(crl, now, EDGE_CRL_FILE, NULL) !=
-		    EDGE_OK)
-			v = X509_V_ERR_CRL_NOT_YET_VALID;
-		else if (edge_crl_fresh(crl, now, e->crl_grace, EDGE_CRL_FILE,
-		    stale, NULL) != EDGE_OK)
-			v = X509_V_ERR_CRL_HAS_EXPIRED;
-		else
-			v = revoked ? X509_V_ERR_CERT_REVOKED : X509_V_OK;
+	switch (v) {
+	case EDGE_CRL_HUB_GOOD:		return X509_V_OK;
+	case EDGE_CRL_HUB_REVOKED:	return X509_V_ERR_CERT_REVOKED;
+	case EDGE_CRL_HUB_NO_CRL:	return X509_V_ERR_UNABLE_TO_GET_CRL;
+	case EDGE_CRL_HUB_NOT_YET:	return X509_V_ERR_CRL_NOT_YET_VALID;
+	case EDGE_CRL_HUB_STALE:	return X509_V_ERR_CRL_HAS_EXPIRED;
+	case EDGE_CRL_HUB_UNKNOWN:
+	default:			return X509_V_ERR_UNSPECIFIED;
 	}
-	gnutls_x509_crt_deinit(crt);
-	return v;
 }
 
 /*
  * The revocation decision for the hub's chain, in place of OpenSSL's
  * (X509_STORE_set_check_revocation, called where OpenSSL checks its CRLs):
- * edge_crlstore's, as for our own certificate and edge-crl-update --check.
- * Every certificate below the pinned root is checked; a failure goes to
- * verify_cb like OpenSSL's own.
+ * edge_crls_hub_chain's, the rule edge-check applies too, as for our own
+ * certificate and edge-crl-update --check.  Every certificate below the
+ * pinned root is checked; the first failure goes to verify_cb like
+ * OpenSSL's own.
  */
 static int
 check_revocation(X509_STORE_CTX *xs)
@@ -206,7 +183,11 @@ check_revocation(X509_STORE_CTX *xs)
 	X509_VERIFY_PARAM *p = X509_STORE_CTX_get0_param(xs);
 	struct edge_error why = { 0 };
 	struct edge_der *der;
-	int i, n, good, v, ok = 1;
+	gnutls_x509_crt_t *crt;
+	enum edge_crl_hub v;
+	size_t depth = 0;
+	bool stale = false;
+	int i, n, good, ok = 1;
 	time_t now;
 
 	if (e == NULL || !e->crl)
@@ -214,22 +195,37 @@ check_revocation(X509_STORE_CTX *xs)
 	now = (X509_VERIFY_PARAM_get_flags(p) & X509_V_FLAG_USE_CHECK_TIME) ?
 	    X509_VERIFY_PARAM_get_time(p) : time(NULL);
 	good = chain_der(xs, &der, &n, &why) == EDGE_OK ? n : 0;
-	/* The last is the pinned root itself, unless it is all there is. */
-	for (i = 0; ok && (i == 0 || i < good - 1); i++) {
-		bool stale = false;
+	crt = good > 0 ? calloc((size_t)good, sizeof(*crt)) : NULL;
+	if (crt == NULL)
+		good = 0;
+	/* One that cannot be parsed stays NULL: it cannot be judged. */
+	for (i = 0; i < good; i++) {
+		gnutls_datum_t d = { (unsigned char *)(uintptr_t)der[i].p,
+		    (unsigned)der[i].len };
 
-		v = i < good ? cert_status(e, &der[i], now, &stale) :
-		    X509_V_ERR_UNSPECIFIED;
-		if (stale && st != NULL)
-			st->crl_stale = true;
-		if (v == X509_V_OK)
-			continue;
-		X509_STORE_CTX_set_error(xs, v);
-		X509_STORE_CTX_set_error_depth(xs, i);
-		X509_STORE_CTX_set_current_cert(xs, i < good ?
-		    sk_X509_value(X509_STORE_CTX_get0_chain(xs), i) : NULL);
+		if (gnutls_x509_crt_init(&crt[i]) < 0)
+			crt[i] = NULL;
+		else if (gnutls_x509_crt_import(crt[i], &d,
+		    GNUTLS_X509_FMT_DER) < 0) {
+			gnutls_x509_crt_deinit(crt[i]);
+			crt[i] = NULL;
+		}
+	}
+	v = edge_crls_hub_chain(&e->crls, &e->roots, crt, (size_t)good, now,
+	    e->crl_grace, &depth, &stale);
+	if (stale && st != NULL)
+		st->crl_stale = true;
+	if (v != EDGE_CRL_HUB_GOOD) {
+		X509_STORE_CTX_set_error(xs, x509_error(v));
+		X509_STORE_CTX_set_error_depth(xs, (int)depth);
+		X509_STORE_CTX_set_current_cert(xs, (int)depth < good ?
+		    sk_X509_value(X509_STORE_CTX_get0_chain(xs), (int)depth) :
+		    NULL);
 		ok = X509_STORE_CTX_get_verify_cb(xs)(0, xs);
 	}
+	for (i = 0; i < good; i++)
+		gnutls_x509_crt_deinit(crt[i]);
+	free(crt);
 	chain_der_free(der, n);
 	return ok;
 }
@@ -369,18 +365,13 @@ load_crl(SSL_CTX *ctx, const struct edge_tls_conf *conf,
 	struct expect *e = SSL_CTX_get_ex_data(ctx, expect_index);
 	int rc;
 
-	if (edge_file_exists(conf->dirfd, EDGE_CRL_FILE)) {
-		if ((rc = edge_certs_read(conf->ca_file ? AT_FDCWD : conf->dirfd,
-		    conf->ca_file ? conf->ca_file : EDGE_CA_FILE, &e->roots,
-		    err)) != EDGE_OK ||
-		    (rc = edge_crls_load(conf->dirfd, EDGE_CRL_FILE, &e->roots,
-		    &e->crls, err)) != EDGE_OK ||
-		    (rc = edge_crls_strict(&e->crls, err)) != EDGE_OK)
-			return rc;
+	if ((rc = edge_crls_load_hub(conf->dirfd, conf->ca_file ? AT_FDCWD :
+	    conf->dirfd, conf->ca_file ? conf->ca_file : EDGE_CA_FILE,
+	    &e->roots, &e->crls, &e->crl, err)) != EDGE_OK)
+		return rc;
+	if (e->crl)
 		X509_STORE_set_check_revocation(SSL_CTX_get_cert_store(ctx),
 		    check_revocation);
-		e->crl = true;
-	}
 	st->have_crl = e->crl;
 	return EDGE_OK;
 }
@@ -539,7 +530,7 @@ verify_reason(int e)
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		return "not yet valid (or the clock is wrong)";
 	case X509_V_ERR_CERT_REVOKED:
-		return "revoked (listed in crl.pem)";
+		return edge_crl_hub_reason(EDGE_CRL_HUB_REVOKED);
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
@@ -549,13 +540,13 @@ verify_reason(int e)
 	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
 		return "signature invalid";
 	case X509_V_ERR_CRL_HAS_EXPIRED:
-		return "crl.pem is stale (past its nextUpdate and --crl-grace; run edge-crl-update)";
+		return edge_crl_hub_reason(EDGE_CRL_HUB_STALE);
 	case X509_V_ERR_CRL_NOT_YET_VALID:
-		return "crl.pem is not yet valid (or the clock is wrong)";
+		return edge_crl_hub_reason(EDGE_CRL_HUB_NOT_YET);
 	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
 		return "crl.pem has a bad signature";
 	case X509_V_ERR_UNABLE_TO_GET_CRL:
-		return "crl.pem holds no CRL of its issuer";
+		return edge_crl_hub_reason(EDGE_CRL_HUB_NO_CRL);
 	default:
 		return NULL;
 	}

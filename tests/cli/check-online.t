@@ -4,7 +4,9 @@
 # stand-in hub (version and cipher compared with openssl s_client), and
 # against hostile servers made here with openssl s_server: TLS 1.1 only, a
 # hub certificate without serverAuth, one for another host name, one about
-# to expire; the hub's clock moved with libfaketime; without --online each
+# to expire; the broker's certificate revoked in crl.pem, no CRL of its
+# issuer, a stale CRL (edge-connect's verdict on the same directory
+# compared); the hub's clock moved with libfaketime; without --online each
 # is skipped.
 . "${0%/*}/../lib.sh"
 setup
@@ -230,6 +232,82 @@ if command -v softhsm2-util >/dev/null 2>&1; then
 	assert_grep "... the broker's alert named" "TLS alert" "$T/out"
 else
 	skip "tls.broker with a token key" "softhsm2-util not installed"
+fi
+
+# ---- the broker's certificate against crl.pem, as edge-connect judges it -----
+# hub_crl NAME NUMBER DAYS [CERT]: a CRL of the hub's root, nextUpdate in
+# DAYS days, listing CERT if given.
+hub_crl() {
+	printf 'crl_next_update = %s\ncrl_number = %s\n' "$3" "$2" > "$T/$1.tmpl"
+	certtool --generate-crl --load-ca-privkey "$HUB_DIR/ca-key.pem" --load-ca-certificate "$HUB_CA" \
+	    ${4:+--load-certificate "$4"} --template "$T/$1.tmpl" --outfile "$T/$1.crl" 2>/dev/null
+}
+# connect_says DIR ARGS...: edge-connect's exit status and its reason
+# ("hub certificate: ..." from its error line) on the same state directory.
+connect_says() {
+	d=$1; shift
+	_run timeout "$(slow 20)" edge-connect -d "$d" --exit-on-eof --reconnect-max 1 "$@" < /dev/null
+	echo "$rc $(sed -n 's/.*\(hub certificate: [^(]*\).*/\1/p' "$T/err" | head -1 | sed 's/ *$//')"
+}
+R=$T/rv; cp -a "$G" "$R"
+hub_crl revoked 5001 30 "$HUB_DIR/server.pem"
+cp "$T/revoked.crl" "$R/crl.pem"
+openssl verify -crl_check -CAfile "$HUB_CA" -CRLfile "$R/crl.pem" "$HUB_DIR/server.pem" >"$T/ov.out" 2>&1
+assert_grep "openssl verify -crl_check: the broker's certificate is revoked in that CRL" "certificate revoked" "$T/ov.out"
+ec=$(connect_says "$R")
+is "edge-connect refuses the broker (exit 6), revoked" "$ec" "6 hub certificate: revoked"
+_run edge-check -d "$R" --json --online --hub-ca "$HUB_CA"
+is "tls.broker: the broker's certificate listed in crl.pem fails" "$(verdict tls.broker)" fail
+is "... failed: revoked" "$(field tls.broker failed)" revoked
+assert_grep "... the reason edge-connect gives" "revoked: hub certificate: revoked (listed in crl.pem)" "$T/out"
+is "... edge-check exits 9" "$rc" 9
+is "tls.api: ok, crl.pem is for the broker only (as edge-connect; the HTTPS path has no CRL)" "$(verdict tls.api)" ok
+
+# A CRL of the hub's root that does not list it: both connect.
+hub_crl good 5002 30
+cp "$T/good.crl" "$R/crl.pem"
+ec=$(connect_says "$R")
+is "a CRL not listing the broker: edge-connect connects" "${ec%% *}" 0
+_run edge-check -d "$R" --json --online --hub-ca "$HUB_CA"
+is "... tls.broker ok" "$(verdict tls.broker)" ok
+is "... crl checked" "$(field tls.broker crl)" checked
+
+# crl.pem with only another root's CRL: no CRL of the broker's issuer.
+certtool --generate-privkey --outfile "$T/oca.key" >/dev/null 2>&1
+printf 'cn = Other CA\nca\ncert_signing_key\ncrl_signing_key\nexpiration_days = 30\n' > "$T/oca.tmpl"
+certtool --generate-self-signed --load-privkey "$T/oca.key" --template "$T/oca.tmpl" --outfile "$T/oca.pem" >/dev/null 2>&1
+printf 'crl_next_update = 30\ncrl_number = 1\n' > "$T/ocrl.tmpl"
+certtool --generate-crl --load-ca-privkey "$T/oca.key" --load-ca-certificate "$T/oca.pem" \
+    --template "$T/ocrl.tmpl" --outfile "$R/crl.pem" 2>/dev/null
+openssl verify -crl_check -CAfile "$HUB_CA" -CRLfile "$R/crl.pem" "$HUB_DIR/server.pem" >"$T/ov.out" 2>&1
+assert_grep "openssl verify -crl_check: unable to get its CRL" "unable to get certificate CRL" "$T/ov.out"
+ec=$(connect_says "$R")
+is "edge-connect refuses the broker (exit 6): no CRL of its issuer" "$ec" "6 hub certificate: crl.pem holds no CRL of its issuer"
+_run edge-check -d "$R" --json --online --hub-ca "$HUB_CA"
+is "tls.broker: no CRL of the broker's issuer fails" "$(verdict tls.broker)" fail
+is "... failed: crl" "$(field tls.broker failed)" crl
+assert_grep "... the reason edge-connect gives" "crl: hub certificate: crl.pem holds no CRL of its issuer" "$T/out"
+
+# A CRL a day old at +36 h: stale within the default grace (both warn and
+# go on), refused by both with --crl-grace 0.
+if have_faketime; then
+	hub_crl day 5003 1
+	cp "$T/day.crl" "$R/crl.pem"
+	_run at_time +36h timeout "$(slow 20)" edge-connect -d "$R" --exit-on-eof < /dev/null
+	is "a stale CRL within the grace: edge-connect connects" "$rc" 0
+	assert_grep "... warning it is stale" "crl.pem is stale" "$T/err"
+	_run at_time +36h edge-check -d "$R" --json --online --hub-ca "$HUB_CA"
+	is "... tls.broker warns" "$(verdict tls.broker)" warn
+	is "... crl stale" "$(field tls.broker crl)" stale
+	_run at_time +36h timeout "$(slow 20)" edge-connect -d "$R" --crl-grace 0 --exit-on-eof --reconnect-max 1 < /dev/null
+	is "--crl-grace 0: edge-connect refuses (exit 6)" "$rc" 6
+	assert_grep "... crl.pem is stale" "hub certificate: crl.pem is stale" "$T/err"
+	_run at_time +36h edge-check -d "$R" --json --online --hub-ca "$HUB_CA" --crl-grace 0
+	is "--crl-grace 0: tls.broker fails" "$(verdict tls.broker)" fail
+	is "... failed: crl" "$(field tls.broker failed)" crl
+	assert_grep "... the reason edge-connect gives" "crl: hub certificate: crl.pem is stale" "$T/out"
+else
+	skip "tls.broker with a stale crl.pem" "libfaketime not installed (Debian package faketime)"
 fi
 
 # ---- the exit status ----------------------------------------------------------

@@ -5,7 +5,8 @@
  * replaced by another of the same name (its old CRL dropped as forged), a
  * CRL of a root no longer trusted dropped on the next install, hostile and
  * truncated files, revocation lookups with several CRLs of one root, the
- * staleness policy and --crl-grace.
+ * staleness policy and --crl-grace, the hub's chain under that policy
+ * (edge_crls_hub_chain, edge_crls_load_hub).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -585,6 +586,130 @@ test_not_yet_valid(void **state)
 	assert_non_null(strstr(err.msg, "crl.pem: not yet valid"));
 }
 
+/* A set of one CRL of root r (index ri), listing serials. */
+static void
+one_listing(struct edge_crls *s, int r, int ri, const char *serials)
+{
+	struct edge_error err = { 0 };
+	gnutls_datum_t d = make_crl(r, 5, 0, serials, GNUTLS_X509_FMT_PEM);
+	char *buf = malloc(d.size);
+
+	assert_non_null(buf);
+	memcpy(buf, d.data, d.size);
+	assert_int_equal(edge_crls_parse(buf, d.size, "new", s, &err), EDGE_OK);
+	s->root[0] = ri;
+	gnutls_free(d.data);
+}
+
+/*
+ * The hub's chain under the revocation policy (edge_crls_hub_chain), the
+ * one rule of edge-connect and edge-check: revoked, no CRL of its issuer,
+ * a CRL not yet valid, past nextUpdate within and beyond the grace.
+ */
+static void
+test_hub_chain(void **state)
+{
+	gnutls_x509_crt_t ab[2] = { ca[A], ca[B] };
+	struct edge_certs roots = { ab, 2 };
+	gnutls_x509_privkey_t lk = new_key();
+	gnutls_x509_crt_t hub, hubb, chain[2], chainb[2], only[1] = { ca[A] };
+	gnutls_x509_crt_t broken[2] = { NULL, ca[A] };
+	struct edge_crls good, listed;
+	size_t depth = 9;
+	bool stale = false;
+
+	(void)state;
+	hub = make_crt("CN=hub", 0x11, lk, ca[A], ca_key[A]);
+	hubb = make_crt("CN=hubB", 0x12, lk, ca[B], ca_key[B]);
+	chain[0] = hub;
+	chain[1] = ca[A];
+	chainb[0] = hubb;
+	chainb[1] = ca[B];
+	one_listing(&good, A, 0, "\x33");
+	one_listing(&listed, A, 0, "\x33\x11");
+
+	assert_int_equal(edge_crls_hub_chain(&good, &roots, chain, 2, now, 0,
+	    &depth, &stale), EDGE_CRL_HUB_GOOD);
+	assert_false(stale);
+	assert_int_equal(edge_crls_hub_chain(&listed, &roots, chain, 2, now, 0,
+	    &depth, &stale), EDGE_CRL_HUB_REVOKED);
+	assert_int_equal(depth, 0);
+	assert_string_equal(edge_crl_hub_reason(EDGE_CRL_HUB_REVOKED),
+	    "revoked (listed in crl.pem)");
+	/* The root alone is judged itself (A's CRL does not list serial 1). */
+	assert_int_equal(edge_crls_hub_chain(&good, &roots, only, 1, now, 0,
+	    &depth, &stale), EDGE_CRL_HUB_GOOD);
+	/* Root B's hub: A's CRL does not speak for it. */
+	assert_int_equal(edge_crls_hub_chain(&listed, &roots, chainb, 2, now, 0,
+	    &depth, &stale), EDGE_CRL_HUB_NO_CRL);
+	assert_string_equal(edge_crl_hub_reason(EDGE_CRL_HUB_NO_CRL),
+	    "crl.pem holds no CRL of its issuer");
+	/* Nothing to judge, or a certificate that could not be parsed. */
+	assert_int_equal(edge_crls_hub_chain(&good, &roots, chain, 0, now, 0,
+	    &depth, &stale), EDGE_CRL_HUB_UNKNOWN);
+	assert_int_equal(edge_crls_hub_chain(&good, &roots, broken, 2, now, 0,
+	    &depth, &stale), EDGE_CRL_HUB_UNKNOWN);
+	/* nextUpdate is now + 1 h: 10 s past it, grace 0 refuses, a day warns. */
+	assert_int_equal(edge_crls_hub_chain(&good, &roots, chain, 2,
+	    now + 3610, 0, &depth, &stale), EDGE_CRL_HUB_STALE);
+	assert_false(stale);
+	assert_int_equal(edge_crls_hub_chain(&good, &roots, chain, 2,
+	    now + 3610, 86400, &depth, &stale), EDGE_CRL_HUB_GOOD);
+	assert_true(stale);
+	stale = false;
+	assert_int_equal(edge_crls_hub_chain(&listed, &roots, chain, 2,
+	    now + 3610, 86400, &depth, &stale), EDGE_CRL_HUB_REVOKED);
+	/* Before thisUpdate less the tolerance: not yet valid. */
+	assert_int_equal(edge_crls_hub_chain(&good, &roots, chain, 2,
+	    now - EDGE_TIME_TOLERANCE - 60, 0, &depth, &stale),
+	    EDGE_CRL_HUB_NOT_YET);
+	assert_non_null(strstr(edge_crl_hub_reason(EDGE_CRL_HUB_STALE),
+	    "crl.pem is stale"));
+	edge_crls_free(&good);
+	edge_crls_free(&listed);
+	gnutls_x509_crt_deinit(hub);
+	gnutls_x509_crt_deinit(hubb);
+	gnutls_x509_privkey_deinit(lk);
+}
+
+/* edge_crls_load_hub: no crl.pem is nothing to judge; a tampered one fails. */
+static void
+test_load_hub(void **state)
+{
+	struct edge_error err = { 0 };
+	struct edge_certs roots = { 0 };
+	struct edge_crls crls = { 0 };
+	gnutls_datum_t pa, d;
+	bool have = true;
+
+	(void)state;
+	assert_int_equal(gnutls_x509_crt_export2(ca[A], GNUTLS_X509_FMT_PEM,
+	    &pa), 0);
+	put("ca.pem", pa.data, pa.size);
+	assert_int_equal(edge_crls_load_hub(dfd, dfd, "ca.pem", &roots, &crls,
+	    &have, &err), EDGE_OK);
+	assert_false(have);
+	d = make_crl(A, 4, 0, "\x11", GNUTLS_X509_FMT_PEM);
+	put("crl.pem", d.data, d.size);
+	assert_int_equal(edge_crls_load_hub(dfd, dfd, "ca.pem", &roots, &crls,
+	    &have, &err), EDGE_OK);
+	assert_true(have);
+	assert_int_equal(crls.n, 1);
+	assert_int_equal(crls.root[0], 0);
+	edge_certs_free(&roots);
+	edge_crls_free(&crls);
+	/* A broken signature: nothing answered from the file. */
+	d.data[d.size - 40] = d.data[d.size - 40] == 'A' ? 'B' : 'A';
+	put("crl.pem", d.data, d.size);
+	assert_int_not_equal(edge_crls_load_hub(dfd, dfd, "ca.pem", &roots,
+	    &crls, &have, &err), EDGE_OK);
+	assert_false(have);
+	edge_certs_free(&roots);
+	edge_crls_free(&crls);
+	gnutls_free(d.data);
+	gnutls_free(pa.data);
+}
+
 int
 main(void)
 {
@@ -594,6 +719,8 @@ main(void)
 		cmocka_unit_test_setup(test_cert_status, clean),
 		cmocka_unit_test(test_fresh_and_grace),
 		cmocka_unit_test(test_not_yet_valid),
+		cmocka_unit_test(test_hub_chain),
+		cmocka_unit_test_setup(test_load_hub, clean),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

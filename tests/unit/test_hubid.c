@@ -482,6 +482,24 @@ test_sent(void **state)
 	assert_string_equal(msg, "hub certificate: cannot rebuild its chain to a trusted root");
 	assert_int_equal(edge_hubid_check_sent(tl, der, 0, "hub", NULL, &err), EDGE_ETRUST);
 	assert_string_equal(err.msg, "hub certificate: none presented");
+	/* The path itself (edge_hubid_sent_path): leaf, root, the root once. */
+	{
+		gnutls_x509_crt_t *path;
+		size_t len;
+
+		for (i = 1; i <= 2; i++) {
+			assert_int_equal(edge_hubid_sent_path(tl, der, i, &path,
+			    &len, &err), EDGE_OK);
+			assert_int_equal(len, 2);
+			assert_true(gnutls_x509_crt_equals2(path[0], &der[0]));
+			assert_true(gnutls_x509_crt_equals2(path[1], &der[1]));
+			edge_hubid_path_free(path, len);
+		}
+		assert_int_equal(edge_hubid_sent_path(none, der, 1, &path, &len,
+		    &err), EDGE_ETRUST);
+		assert_null(path);
+		assert_int_equal(len, 0);
+	}
 	gnutls_free(der[0].data);
 	assert_int_equal(gnutls_x509_crt_export2(dev, GNUTLS_X509_FMT_DER, &der[0]), 0);
 	assert_int_equal(edge_hubid_check_sent(tl, der, 1, "hub", NULL, &err), EDGE_ETRUST);
