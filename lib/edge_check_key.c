@@ -45,9 +45,15 @@ storage_file(const struct edge_check_env *e, struct edge_findings *f)
 	char fix[EDGE_CHECK_FIX_MAX], mode[8], owner[64];
 	struct passwd *pw;
 	json_object *d;
-	struct stat st;
-	uid_t euid = geteuid();
+	struct stat st, dst;
+	uid_t euid = geteuid(), downer;
 
+	/*
+	 * The key belongs to the user the tools run as: the state directory's
+	 * owner (state.dir judges the directory), not whoever runs edge-check
+	 * (root auditing the edge user's directory).
+	 */
+	downer = fstat(e->dirfd, &dst) == 0 ? dst.st_uid : euid;
 	if (fstatat(e->dirfd, EDGE_KEY_PEM, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		edge_check_add(f, "key.storage", EDGE_V_FAIL, NULL, NULL,
 		    "%s/" EDGE_KEY_PEM ": %s", e->dir, strerror(errno));
@@ -65,6 +71,7 @@ storage_file(const struct edge_check_env *e, struct edge_findings *f)
 	json_object_object_add(d, "owner", json_object_new_string(owner));
 	json_object_object_add(d, "uid", json_object_new_int64(st.st_uid));
 	json_object_object_add(d, "euid", json_object_new_int64(euid));
+	json_object_object_add(d, "dir_owner", json_object_new_int64(downer));
 	if (!S_ISREG(st.st_mode)) {
 		edge_check_add(f, "key.storage", EDGE_V_FAIL, d,
 		    "make key.pem a regular file: move the key itself there",
@@ -72,13 +79,18 @@ storage_file(const struct edge_check_env *e, struct edge_findings *f)
 		    S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
 		return;
 	}
-	if (st.st_uid != euid) {
-		pw = getpwuid(euid);
-		snprintf(fix, sizeof(fix), "chown %s %s/" EDGE_KEY_PEM,
-		    pw != NULL ? pw->pw_name : "$(id -un)", e->dir);
+	if (st.st_uid != downer) {
+		char dname[64];
+
+		if ((pw = getpwuid(downer)) != NULL)
+			snprintf(dname, sizeof(dname), "%s", pw->pw_name);
+		else
+			snprintf(dname, sizeof(dname), "%lu", (unsigned long)downer);
+		snprintf(fix, sizeof(fix), "chown %s %s/" EDGE_KEY_PEM, dname,
+		    e->dir);
 		edge_check_add(f, "key.storage", EDGE_V_FAIL, d, fix,
-		    "%s/" EDGE_KEY_PEM ": owned by %s, not by the user checking (uid %lu)",
-		    e->dir, owner, (unsigned long)euid);
+		    "%s/" EDGE_KEY_PEM ": owned by %s, not by the state directory's owner (%s, the user the tools run as)",
+		    e->dir, owner, dname);
 		return;
 	}
 	if ((st.st_mode & 077) != 0) {

@@ -69,12 +69,30 @@ assert_check "after the fix (chmod 600) it is ok" key.storage ok
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	chown nobody "$E/key.pem"
 	check "$E" --scan "$S"
-	assert_check "a key.pem owned by another user fails" key.storage fail
-	assert_field "... fix: chown to the user checking" key.storage .fix "chown $(id -un) $E/key.pem"
+	assert_check "a key.pem owned by another user than the directory's fails" key.storage fail
+	assert_field "... fix: chown to the directory's owner" key.storage .fix "chown $(stat -c %U "$E") $E/key.pem"
 	chown "$(id -u)" "$E/key.pem"
+	# root audits the edge user's directory (audit.yml with become): the
+	# key is judged against the directory's owner, as state.dir does
+	O=$T/owned
+	cp -a "$E" "$O"
+	chown -R nobody "$O"; chmod 700 "$O"
+	check "$O" --scan "$S"
+	assert_check "root checking a directory chown -R'd to nobody: key.storage ok" key.storage ok
+	assert_check "... as state.dir is" state.dir ok
+	assert_field "... the directory's owner in data" key.storage .data.dir_owner "$(stat -c %u "$O")"
+	chown root "$O/key.pem"
+	check "$O" --scan "$S"
+	assert_check "... key.pem alone owned by root (not the directory's owner) fails" key.storage fail
+	assert_field "... fix: chown to the directory's owner" key.storage .fix "chown nobody $O/key.pem"
+	rm -rf "$O"
 else
-	skip "a key.pem owned by another user fails" "not root (cannot chown)"
-	skip "... fix: chown to the user checking" "not root"
+	for d in "a key.pem owned by another user than the directory's fails" "... fix: chown to the directory's owner" \
+		"root checking a directory chown -R'd to nobody: key.storage ok" "... as state.dir is" \
+		"... the directory's owner in data" "... key.pem alone owned by root (not the directory's owner) fails" \
+		"... fix: chown to the directory's owner"; do
+		skip "$d" "not root (cannot chown)"
+	done
 fi
 
 mv "$E/key.pem" "$T/real-key.pem"
