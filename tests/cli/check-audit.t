@@ -171,6 +171,50 @@ else
 	skip "an unreachable gateway is a row" "ssh not installed"
 fi
 
+# --- a hostile or broken gateway (red team 7): a fake edge_bin on "evil" prints
+# what it is told to; each is an error row or a computed verdict, never a pass,
+# and gw2's row still prints.  edge_bin per host: a vars file without it.
+mkdir -p "$T/evil/bin"
+printf '#!/bin/sh\ncat "%s/evil/out"\nexit "$(cat "%s/evil/rc")"\n' "$T" "$T" > "$T/evil/bin/edge-check"
+chmod 755 "$T/evil/bin/edge-check"
+grep -v '^edge_bin:' "$T/vars.yml" > "$T/vars-evil.yml"
+inventory "$T/evil.ini" gw2 evil
+sed -i -e "s|^gw2 .*|& edge_bin=$T/bin|" -e "s|^evil .*|evil edge_dir=$T/gw2/state edge_serial=evil edge_bin=$T/evil/bin|" "$T/evil.ini"
+hostile() {	# RC NAME JSON: evil prints JSON and exits RC
+	printf '%s' "$3" > "$T/evil/out"; echo "$1" > "$T/evil/rc"
+	rc=0; (cd "$T" && LC_ALL=C.UTF-8 ansible-playbook -i "$T/evil.ini" -e "@$T/vars-evil.yml" \
+		-e "edge_audit_file=$T/evil.json" "$PB") > "$T/out" 2> "$T/err" || rc=$?
+	cp "$T/out" "$T/evil-$2.out"
+	assert_eq "$2: the play ends with exit 2" "$rc" 2
+	assert_grep "... the table still prints" '"gateway  verdict  days left  fails; warns"' "$T/out"
+	case $(row gw2) in "gw2  "*" error "*|"") not_ok "... gw2's row is there" ;; *) ok "... gw2's row is there" ;; esac
+	assert_eq "... evil fails the audit" "$(jq -c '.[] | select(.gateway == "evil") | .failed' "$T/evil.json" 2>&1)" true
+}
+hostile 0 "a check without a verdict" '{"checks":[{"id":1}],"verdict":"ok"}'
+case $(row evil) in "evil  "*" error "*"check without a string id"*) ok "... evil is an error row" ;; *) not_ok "... evil is an error row: $(row evil)" ;; esac
+hostile 0 "not JSON" '{"checks": [ oops'
+case $(row evil) in "evil  "*" error "*"not JSON"*) ok "... evil is an error row" ;; *) not_ok "... evil is an error row: $(row evil)" ;; esac
+hostile 0 "checks null" '{"checks":null,"verdict":"ok"}'
+case $(row evil) in "evil  "*" error "*"no list of checks"*) ok "... evil is an error row" ;; *) not_ok "... evil is an error row: $(row evil)" ;; esac
+hostile 0 "an empty object" '{}'
+case $(row evil) in "evil  "*" error "*) ok "... evil is an error row" ;; *) not_ok "... evil is an error row: $(row evil)" ;; esac
+hostile 0 "not an object" '["ok"]'
+case $(row evil) in "evil  "*" error "*"not a JSON object"*) ok "... evil is an error row" ;; *) not_ok "... evil is an error row: $(row evil)" ;; esac
+hostile 0 "a malformed key_id" '{"checks":[{"id":"key.storage","verdict":"ok"}],"verdict":"ok","key_id":"sha256:gw2\nforged"}'
+case $(row evil) in "evil  "*" error "*"malformed key_id"*) ok "... evil is an error row" ;; *) not_ok "... evil is an error row: $(row evil)" ;; esac
+hostile 0 "a cert_sha256 that is not a string" '{"checks":[{"id":"key.storage","verdict":"ok"}],"verdict":"ok","cert_sha256":[1]}'
+case $(row evil) in "evil  "*" error "*"malformed cert_sha256"*) ok "... evil is an error row" ;; *) not_ok "... evil is an error row: $(row evil)" ;; esac
+hostile 0 "verdict ok, a check failing" '{"checks":[{"id":"key.storage","verdict":"fail"},{"id":"cert.expiry","verdict":"ok"}],"verdict":"ok"}'
+case $(row evil) in "evil  "*" fail "*"key.storage"*) ok "... evil's verdict is fail, computed from its checks" ;; *) not_ok "... evil's verdict is fail: $(row evil)" ;; esac
+assert_eq "... reported_verdict kept apart" "$(jq -r '.[] | select(.gateway == "evil") | .reported_verdict + " " + .verdict' "$T/evil.json")" "ok fail"
+hostile 9 "a check id that forges table lines" "{\"checks\":[{\"id\":\"x\\ngw2      ok             999  -; -\\r\\u001b[2K\\u009b31m$(printf 'y%.0s' $(seq 200))\",\"verdict\":\"fail\"},{\"id\":\"{{ lookup('pipe', 'touch $T/pwned') }}\",\"verdict\":\"fail\"}]}"
+assert_eq "... one gw2 line in the table, not a forged one" "$(grep -c '^ *"gw2  ' "$T/out")" 1
+assert_not_grep "... no forged line" '"gw2      ok             999' "$T/out"
+n=$(jq '[.. | strings | select(test("[\u0000-\u001f\u007f-\u009f]"))] | length' "$T/evil.json")
+assert_eq "... no control character in any string of the rows" "$n" 0
+assert_eq "... the id cut to 80 characters" "$(jq -r '.[] | select(.gateway == "evil") | .fail[0] | length' "$T/evil.json")" 80
+[ ! -e "$T/pwned" ] && ok "... a lookup in a check id is not run" || not_ok "... a lookup in a check id is not run"
+
 # --- check mode: edge-check still runs (it only reads) ------------------------------
 assert_fails 2 "--check: the same audit" play "$T/dup.ini" --check
 assert_grep "... the same finding" "fleet.key (same key as gw3)" "$T/out"
