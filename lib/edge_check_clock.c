@@ -74,6 +74,11 @@ check_trusted(const struct edge_check_env *e, struct edge_findings *f)
 		    "check the clock (NTP); a clock far ahead makes certificates and CRLs look expired",
 		    "system clock %s is %lld days ahead of trusted time %s (from %s)",
 		    clock, delta / 86400, when, source[0] ? source : "a verified source");
+	else if (delta < 0)
+		edge_check_add(f, "clock.trusted", EDGE_V_OK, d, NULL,
+		    "system clock %s is %lld s behind trusted time %s (from %s), within the tolerance of %d s",
+		    clock, -delta, when, source[0] ? source : "a verified source",
+		    EDGE_TIME_TOLERANCE);
 	else
 		edge_check_add(f, "clock.trusted", EDGE_V_OK, d, NULL,
 		    "system clock %s is not behind trusted time %s (from %s)",

@@ -18,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define EXEC_DRAIN_MS	200	/* after the child ended (edge_exec_argv) */
+#define EXEC_POLL_MS	100
+
 #include "edge_exec.h"
 #include "edge_json.h"
 #include "edge_time.h"
@@ -558,7 +561,8 @@ edge_exec_argv(const char *path, const char *const argv[],
 	long long deadline = edge_time_mono_ms() + timeout_ms;
 	sigset_t none, def;
 	pid_t pid = -1;
-	bool fa_init = false, attr_init = false, killed = false;
+	long long drain_end = 0;
+	bool fa_init = false, attr_init = false, killed = false, exited = false;
 
 	*out = NULL;
 	if (errout != NULL)
@@ -594,8 +598,9 @@ edge_exec_argv(const char *path, const char *const argv[],
 	    posix_spawn_file_actions_addclosefrom_np(&fa, 3) != 0 ||
 	    posix_spawnattr_setsigmask(&attr, &none) != 0 ||
 	    posix_spawnattr_setsigdefault(&attr, &def) != 0 ||
+	    posix_spawnattr_setpgroup(&attr, 0) != 0 ||
 	    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF) != 0) {
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP) != 0) {
 		rc = edge_err(err, EDGE_EFAIL, "%s: cannot set up the run", path);
 		goto out;
 	}
@@ -610,28 +615,45 @@ edge_exec_argv(const char *path, const char *const argv[],
 	c[0].fd = po[0];
 	c[1].fd = pe[0];
 	po[0] = pe[0] = -1;
+	/*
+	 * The child runs in a process group of its own (pgid = pid): on
+	 * timeout the whole group is killed, grandchildren too.  Once the
+	 * child has ended, what it left behind holding stdout or stderr open
+	 * is not waited for beyond EXEC_DRAIN_MS.
+	 */
 	while (c[0].fd >= 0 || c[1].fd >= 0) {
 		struct pollfd p[2];
-		long long left = deadline - edge_time_mono_ms();
+		long long now = edge_time_mono_ms(), left = deadline - now;
 		nfds_t n = 0, i;
 
+		if (!exited && waitpid(pid, &st, WNOHANG) == pid) {
+			exited = true;
+			drain_end = now + EXEC_DRAIN_MS;
+		}
+		if (exited && now >= drain_end)
+			break;
 		if (left <= 0) {
+			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			killed = true;
 			break;
 		}
+		if (exited && drain_end - now < left)
+			left = drain_end - now;
 		for (i = 0; i < 2; i++)
 			if (c[i].fd >= 0)
 				p[n++] = (struct pollfd){ .fd = c[i].fd, .events = POLLIN };
-		if (poll(p, n, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
+		if (poll(p, n, (int)(left > EXEC_POLL_MS ? EXEC_POLL_MS : left)) < 0 &&
+		    errno != EINTR)
 			break;
 		for (i = 0; i < n; i++)
 			if (p[i].revents != 0)
 				capture_read(p[i].fd == c[0].fd ? &c[0] : &c[1]);
 	}
 	/* Output closed: the program has ended or is about to; bounded too. */
-	while (waitpid(pid, &st, WNOHANG) == 0) {
+	while (!exited && waitpid(pid, &st, WNOHANG) == 0) {
 		if (edge_time_mono_ms() >= deadline && !killed) {
+			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			killed = true;
 		}

@@ -126,8 +126,10 @@ void edge_exec_pool_free(struct edge_exec_pool *p);
  * iptables, systemd-analyze): path is absolute, argv and env are fixed
  * NULL-terminated lists.  Standard input is /dev/null; standard output and
  * standard error are read back, each up to max bytes (the rest is read and
- * dropped); no other descriptor is inherited.  A program still running after
- * timeout_ms is killed (SIGKILL).  *out and *errout (NUL-terminated; caller
+ * dropped); no other descriptor is inherited.  It runs in a process group of
+ * its own: still running after timeout_ms, the group is killed (SIGKILL),
+ * what it started too.  Once it has ended, output that something it left
+ * behind holds open is read for at most 200 ms more.  *out and *errout (NUL-terminated; caller
  * frees; errout may be NULL to drop it) get what it printed, *status its
  * wait status, or -1 when it was killed at the time limit.  Errors:
  * EDGE_EFAIL (it could not be started: "PATH: cause").  Never prints.

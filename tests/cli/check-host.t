@@ -55,6 +55,11 @@ if have_faketime && command -v certtool >/dev/null 2>&1; then
 	[ -n "$(field clock.trusted .fix)" ] && ok "a fix is given" || not_ok "a fix is given"
 	check at_time +2d
 	assert_eq "at the CRL's time: clock.trusted ok" "$(v clock.trusted)" ok
+	check at_time "@$(TZ=UTC date -u -d "@$((tt - 48))" '+%Y-%m-%d %H:%M:%S')"
+	assert_eq "48 s behind trusted-time (tolerance 3600 s): clock.trusted ok" "$(v clock.trusted)" ok
+	field clock.trusted .what > "$T/what"
+	assert_grep "... and it says how far behind, within the tolerance" \
+	    "is 4[0-9] s behind trusted time .*, within the tolerance of 3600 s" "$T/what"
 	check at_time +400d
 	assert_eq "400 days ahead of trusted-time: clock.trusted warns" "$(v clock.trusted)" warn
 	field clock.trusted .what > "$T/what"
@@ -67,7 +72,7 @@ if have_faketime && command -v certtool >/dev/null 2>&1; then
 	rm "$D/trusted-time"
 	mv "$T/tt-saved" "$D/trusted-time"
 else
-	for d in "clock behind trusted-time fails" "clock at trusted-time ok" "clock far ahead warns" \
+	for d in "clock behind trusted-time fails" "clock at trusted-time ok" "clock 48 s behind ok" "clock 48 s behind says so" "clock far ahead warns" \
 	    "trusted-time unchanged" "symlinked trusted-time fails"; do
 		skip "$d" "libfaketime (Debian package faketime) or certtool (gnutls-bin) not installed"
 	done

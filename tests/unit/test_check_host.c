@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "edge_check_host.h"
@@ -207,6 +209,39 @@ systemd_analyze_offline(void **state)
 	rmdir(weak);
 }
 
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* pid has ended (gone, or a zombie nobody reaped yet), within 2 s. */
+static bool
+gone(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n;
+
+		if (f == NULL)
+			return true;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if ((p = strrchr(buf, ')')) != NULL && p[1] == ' ' && p[2] == 'Z')
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
 static void
 exec_argv(void **state)
 {
@@ -214,7 +249,11 @@ exec_argv(void **state)
 	const char *const sh[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
 	const char *const big[] = { "sh", "-c", "yes | head -c 100000", NULL };
 	const char *const slow[] = { "sleep", "30", NULL };
+	const char *const orphan[] = { "sh", "-c", "sleep 30 & echo $!; exit 0", NULL };
+	const char *const group[] = { "sh", "-c", "sleep 30 & echo $!; wait", NULL };
 	char *out = NULL, *eout = NULL;
+	long long t0;
+	pid_t grand;
 	struct edge_error err = { 0 };
 	int status;
 
@@ -241,6 +280,28 @@ exec_argv(void **state)
 	assert_int_equal(edge_exec_argv("/bin/sleep", slow, env, 100, 300, &out,
 	    NULL, &status, NULL), EDGE_OK);
 	assert_int_equal(status, -1);
+	free(out);
+	/*
+	 * A child that leaves a grandchild holding its stdout: its end is not
+	 * the limit's (it answers at once), and the grandchild is no reason
+	 * to wait.
+	 */
+	t0 = mono_ms();
+	assert_int_equal(edge_exec_argv("/bin/sh", orphan, env, 100, 10000, &out,
+	    NULL, &status, NULL), EDGE_OK);
+	assert_true(mono_ms() - t0 < 3000);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	grand = atoi(out);
+	assert_true(grand > 1);
+	kill(grand, SIGKILL);
+	free(out);
+	/* At the time limit the whole group goes, the grandchild too. */
+	assert_int_equal(edge_exec_argv("/bin/sh", group, env, 100, 500, &out,
+	    NULL, &status, NULL), EDGE_OK);
+	assert_int_equal(status, -1);
+	grand = atoi(out);
+	assert_true(grand > 1);
+	assert_true(gone(grand));
 	free(out);
 	assert_int_equal(edge_exec_argv("/nonexistent/prog", echo, env, 100, 300,
 	    &out, NULL, &status, &err), EDGE_EFAIL);
