@@ -23,6 +23,7 @@
 #include <p11-kit/uri.h>
 
 #include "edge_check.h"
+#include "edge_der.h"
 #include "edge_device.h"
 #include "edge_file.h"
 #include "edge_key.h"
@@ -324,9 +325,14 @@ struct scan {
 	dev_t own_dev;			/* cert.pem of this state directory */
 	ino_t own_ino;
 	bool have_own;
+	dev_t key_dev;			/* key.pem of this state directory */
+	ino_t key_ino;
+	bool have_key;
 	struct { dev_t dev; ino_t ino; } seen[SCAN_FILES_MAX];
 	unsigned files;			/* files read */
-	bool truncated;
+	bool truncated;			/* stopped at SCAN_FILES_MAX */
+	bool too_deep;			/* a directory below SCAN_DEPTH_MAX */
+	json_object *links;		/* siblings' key.pem/cert.pem links */
 	json_object *hits;		/* ["path (what)", ...] */
 	unsigned nhits;
 };
@@ -378,31 +384,20 @@ ssh_string(const unsigned char **p, const unsigned char *end,
 	return true;
 }
 
-/* An OpenSSH public key line ("ssh-rsa AAAA... comment") as a GnuTLS key. */
+/* An SSH public key blob (string type, then the key's fields) as a GnuTLS key. */
 static bool
-ssh_pub(const char *line, gnutls_pubkey_t pub)
+ssh_blob(const unsigned char *p, const unsigned char *end, gnutls_pubkey_t pub)
 {
-	const unsigned char *p, *end;
-	gnutls_datum_t b64, blob = { NULL, 0 }, type, a, b, c;
+	gnutls_datum_t type, a, b, c;
 	char kind[32];
-	const char *sp;
-	bool ok = false;
 
-	if (sscanf(line, "%31s", kind) != 1 || (sp = strchr(line, ' ')) == NULL)
+	if (!ssh_string(&p, end, &type) || type.size >= sizeof(kind))
 		return false;
-	sp += strspn(sp, " \t");
-	b64.data = (unsigned char *)sp;
-	b64.size = (unsigned)strcspn(sp, " \t\r\n");
-	if (gnutls_base64_decode2(&b64, &blob) < 0)
-		return false;
-	p = blob.data;
-	end = p + blob.size;
-	if (!ssh_string(&p, end, &type) || type.size != strlen(kind) ||
-	    memcmp(type.data, kind, type.size) != 0)
-		goto out;
+	memcpy(kind, type.data, type.size);
+	kind[type.size] = '\0';
 	if (strcmp(kind, "ssh-rsa") == 0) {
 		/* e, then n: mpints, taken as unsigned big-endian. */
-		ok = ssh_string(&p, end, &a) && ssh_string(&p, end, &b) &&
+		return ssh_string(&p, end, &a) && ssh_string(&p, end, &b) &&
 		    gnutls_pubkey_import_rsa_raw(pub, &b, &a) >= 0;
 	} else if (strncmp(kind, "ecdsa-sha2-nistp", 16) == 0) {
 		gnutls_ecc_curve_t curve =
@@ -416,70 +411,270 @@ ssh_pub(const char *line, gnutls_pubkey_t pub)
 		if (curve == GNUTLS_ECC_CURVE_INVALID ||
 		    !ssh_string(&p, end, &a) || !ssh_string(&p, end, &c) ||
 		    c.size < 3 || c.data[0] != 4 || (c.size - 1) % 2 != 0)
-			goto out;
+			return false;
 		x.data = c.data + 1;
 		x.size = (c.size - 1) / 2;
 		y.data = x.data + x.size;
 		y.size = x.size;
-		ok = gnutls_pubkey_import_ecc_raw(pub, curve, &x, &y) >= 0;
+		return gnutls_pubkey_import_ecc_raw(pub, curve, &x, &y) >= 0;
 	}
-out:
-	gnutls_free(blob.data);
+	return false;
+}
+
+static bool
+ssh_kind(const char *w, size_t n)
+{
+	return (n == 7 && strncmp(w, "ssh-rsa", 7) == 0) ||
+	    (n > 16 && strncmp(w, "ecdsa-sha2-nistp", 16) == 0);
+}
+
+/*
+ * One authorized_keys or .pub line: "[options] TYPE BASE64 [comment]".
+ * Each word naming a key type is tried with the word after it, so options
+ * (quoted or not) and comments in front do not hide the key.
+ */
+static bool
+ssh_line(const char *line, size_t n, gnutls_pubkey_t pub)
+{
+	const char *end = line + n, *w, *b;
+	gnutls_datum_t b64, blob = { NULL, 0 };
+	size_t wl;
+	bool ok = false;
+
+	for (w = line; w < end && !ok; w += wl) {
+		w += strspn(w, " \t,\"");
+		if (w >= end || *w == '#')
+			break;
+		wl = strcspn(w, " \t,\"\n");
+		if (w + wl > end)
+			wl = (size_t)(end - w);
+		if (wl == 0)
+			wl = 1;
+		if (!ssh_kind(w, wl))
+			continue;
+		b = w + wl;
+		b += strspn(b, " \t");
+		if (b >= end)
+			break;
+		b64.data = (unsigned char *)b;
+		b64.size = (unsigned)strcspn(b, " \t\r\n");
+		if ((const char *)b64.data + b64.size > end)
+			b64.size = (unsigned)(end - b);
+		if (gnutls_base64_decode2(&b64, &blob) < 0)
+			continue;
+		ok = ssh_blob(blob.data, blob.data + blob.size, pub);
+		gnutls_free(blob.data);
+		blob.data = NULL;
+	}
 	return ok;
 }
 
-/* Compare every key the file's text holds with the edge's. */
+/* openssh-key-v1: its public key is stored in the clear before the private part. */
+static bool
+openssh_private(const gnutls_datum_t *der, gnutls_pubkey_t pub)
+{
+	static const char magic[] = "openssh-key-v1";
+	const unsigned char *p = der->data, *end = der->data + der->size;
+	gnutls_datum_t skip, key;
+	int i;
+
+	if (der->size < sizeof(magic) || memcmp(p, magic, sizeof(magic)) != 0)
+		return false;
+	p += sizeof(magic);
+	/* cipher, kdf, kdf options, then the number of keys */
+	for (i = 0; i < 3; i++)
+		if (!ssh_string(&p, end, &skip))
+			return false;
+	if (end - p < 4)
+		return false;
+	p += 4;
+	return ssh_string(&p, end, &key) &&
+	    ssh_blob(key.data, key.data + key.size, pub);
+}
+
+/* PKCS#1 RSAPublicKey: SEQUENCE { n INTEGER, e INTEGER }. */
+static bool
+pkcs1_pub(const gnutls_datum_t *der, gnutls_pubkey_t pub)
+{
+	struct edge_der in = { der->data, der->size }, seq, n, e;
+	gnutls_datum_t dn, de;
+
+	if (edge_der_take(&in, EDGE_DER_SEQUENCE, &seq, NULL) != 0 ||
+	    edge_der_take(&seq, EDGE_DER_INTEGER, &n, NULL) != 0 ||
+	    edge_der_take(&seq, EDGE_DER_INTEGER, &e, NULL) != 0)
+		return false;
+	dn.data = (unsigned char *)n.p;
+	dn.size = (unsigned)n.len;
+	de.data = (unsigned char *)e.p;
+	de.size = (unsigned)e.len;
+	return gnutls_pubkey_import_rsa_raw(pub, &dn, &de) >= 0;
+}
+
+/* A private key (PKCS#8, PKCS#1, SEC1; unencrypted only): its public part. */
+static bool
+private_pub(const gnutls_datum_t *data, gnutls_x509_crt_fmt_t fmt,
+    gnutls_pubkey_t pub)
+{
+	gnutls_privkey_t pk;
+	bool ok;
+
+	if (gnutls_privkey_init(&pk) < 0)
+		return false;
+	/* gnutls wipes the key it holds when it frees it */
+	ok = gnutls_privkey_import_x509_raw(pk, data, fmt, NULL,
+	    GNUTLS_PKCS_PLAIN) >= 0 &&
+	    gnutls_pubkey_import_privkey(pub, pk, 0, 0) >= 0;
+	gnutls_privkey_deinit(pk);
+	return ok;
+}
+
+/* Compare the key of one DER or PEM object of kind label with the edge's. */
+static void
+scan_object(struct scan *s, const char *path, const char *label,
+    const gnutls_datum_t *der)
+{
+	gnutls_pubkey_t pub;
+	const char *what = NULL;
+
+	if (gnutls_pubkey_init(&pub) < 0)
+		return;
+	if (label == NULL) {		/* DER: whatever it imports as */
+		if (gnutls_pubkey_import(pub, der, GNUTLS_X509_FMT_DER) >= 0)
+			what = "public key (DER)";
+		else if (pkcs1_pub(der, pub))
+			what = "RSA public key (DER)";
+		else if (private_pub(der, GNUTLS_X509_FMT_DER, pub))
+			what = "private key (DER)";
+	} else if (strcmp(label, "PUBLIC KEY") == 0) {
+		if (gnutls_pubkey_import(pub, der, GNUTLS_X509_FMT_DER) >= 0)
+			what = "public key";
+	} else if (strcmp(label, "RSA PUBLIC KEY") == 0) {
+		if (pkcs1_pub(der, pub))
+			what = "RSA public key";
+	} else if (strcmp(label, "OPENSSH PRIVATE KEY") == 0) {
+		if (openssh_private(der, pub))
+			what = strstr(path, "ssh_host_") != NULL ?
+			    "SSH host key" : "SSH private key";
+	} else if (strcmp(label, "PRIVATE KEY") == 0 ||
+	    strcmp(label, "RSA PRIVATE KEY") == 0 ||
+	    strcmp(label, "EC PRIVATE KEY") == 0) {
+		if (private_pub(der, GNUTLS_X509_FMT_DER, pub))
+			what = "private key";
+	}
+	if (what != NULL && edge_key_pub_equal(pub, s->pub))
+		hit(s, path, what);
+	gnutls_pubkey_deinit(pub);
+}
+
+/* Every PEM block of the text, by its label; true when there was one. */
+static bool
+scan_pem(struct scan *s, const char *path, const char *text)
+{
+	static const char begin[] = "-----BEGIN ", dashes[] = "-----";
+	const char *p = text, *l, *le, *body, *stop;
+	char label[64], endl[96];
+	gnutls_datum_t b64, der;
+	bool any = false;
+	size_t n;
+
+	while ((p = strstr(p, begin)) != NULL) {
+		l = p + sizeof(begin) - 1;
+		if ((le = strstr(l, dashes)) == NULL ||
+		    (n = (size_t)(le - l)) == 0 || n >= sizeof(label) ||
+		    memchr(l, '\n', n) != NULL) {
+			p = l;
+			continue;
+		}
+		memcpy(label, l, n);
+		label[n] = '\0';
+		snprintf(endl, sizeof(endl), "-----END %s-----", label);
+		body = le + sizeof(dashes) - 1;
+		if ((stop = strstr(body, endl)) == NULL)
+			break;
+		p = stop + strlen(endl);
+		any = true;
+		/* Certificates: all of them, through the shared loader (below). */
+		if (strstr(label, "CERTIFICATE") != NULL)
+			continue;
+		/* Headers (Proc-Type: ...) mean an encrypted key: nothing to read. */
+		b64.data = (unsigned char *)body;
+		b64.size = (unsigned)(stop - body);
+		if (memchr(body, ':', b64.size) != NULL ||
+		    gnutls_base64_decode2(&b64, &der) < 0)
+			continue;
+		scan_object(s, path, label, &der);
+		explicit_bzero(der.data, der.size);
+		gnutls_free(der.data);
+	}
+	return any;
+}
+
+/* Compare every key the file holds with the edge's. */
 static void
 scan_text(struct scan *s, const char *path, const char *text, size_t len,
-    const struct stat *st)
+    const struct stat *st, bool sibling)
 {
 	gnutls_pubkey_t pub;
 	const char *p;
+	size_t n;
 
-	(void)len;
-	if (strncmp(text, "ssh-rsa ", 8) == 0 ||
-	    strncmp(text, "ecdsa-sha2-nistp", 16) == 0) {
-		/* authorized_keys-like files: one key a line */
-		for (p = text; *p != '\0'; p += strcspn(p, "\n"), p += *p == '\n') {
-			if (gnutls_pubkey_init(&pub) < 0)
+	if (strlen(text) != len) {	/* binary: DER (PKCS#12 is not read) */
+		gnutls_datum_t der = { (unsigned char *)text, (unsigned)len };
+		gnutls_x509_crt_t crt;
+
+		if (gnutls_x509_crt_init(&crt) >= 0) {
+			if (gnutls_x509_crt_import(crt, &der,
+			    GNUTLS_X509_FMT_DER) >= 0) {
+				if (!(s->have_own && !sibling &&
+				    st->st_dev == s->own_dev &&
+				    st->st_ino == s->own_ino) &&
+				    edge_x509_has_key(crt, s->pub))
+					hit(s, path, "certificate (DER)");
+				gnutls_x509_crt_deinit(crt);
 				return;
-			if (ssh_pub(p, pub) && edge_key_pub_equal(pub, s->pub))
-				hit(s, path, strstr(path, "ssh_host_") != NULL ?
-				    "SSH host key" : "SSH public key");
-			gnutls_pubkey_deinit(pub);
+			}
+			gnutls_x509_crt_deinit(crt);
 		}
+		scan_object(s, path, NULL, &der);
 		return;
 	}
-	if (strstr(text, "-----BEGIN CERTIFICATE-----") != NULL) {
+	/* authorized_keys-like lines: one key a line, anywhere in the file */
+	for (p = text; *p != '\0'; p += n, p += *p == '\n') {
+		n = strcspn(p, "\n");
+		if (gnutls_pubkey_init(&pub) < 0)
+			return;
+		if (ssh_line(p, n, pub) && edge_key_pub_equal(pub, s->pub))
+			hit(s, path, strstr(path, "ssh_host_") != NULL ?
+			    "SSH host key" : "SSH public key");
+		gnutls_pubkey_deinit(pub);
+	}
+	if (!scan_pem(s, path, text))
+		return;
+	if (strstr(text, "CERTIFICATE-----") != NULL) {
 		struct edge_certs c = { 0 };
 		struct edge_error err = { 0 };
 		unsigned i;
 
-		if (s->have_own && st->st_dev == s->own_dev &&
+		/* This directory's own cert.pem, scanned through --scan. */
+		if (s->have_own && !sibling && st->st_dev == s->own_dev &&
 		    st->st_ino == s->own_ino)
 			return;
-		if (edge_certs_load(text, strlen(text), path, &c, &err) != EDGE_OK)
+		if (edge_certs_load(text, len, path, &c, &err) != EDGE_OK)
 			return;
 		for (i = 0; i < c.n; i++)
 			if (edge_x509_has_key(c.crt[i], s->pub))
 				hit(s, path, "certificate");
 		edge_certs_free(&c);
 	}
-	if ((p = strstr(text, "-----BEGIN PUBLIC KEY-----")) != NULL) {
-		gnutls_datum_t d = { (unsigned char *)p, (unsigned)strlen(p) };
-
-		if (gnutls_pubkey_init(&pub) < 0)
-			return;
-		if (gnutls_pubkey_import(pub, &d, GNUTLS_X509_FMT_PEM) >= 0 &&
-		    edge_key_pub_equal(pub, s->pub))
-			hit(s, path, "public key");
-		gnutls_pubkey_deinit(pub);
-	}
 }
 
-/* Read one file (following a link to a regular file), bounded. */
+/*
+ * Read one file, bounded.  Links are not followed (O_NOFOLLOW), except
+ * for a place named in --scan itself (follow).
+ */
 static void
-scan_file(struct scan *s, int dfd, const char *name, const char *path)
+scan_file(struct scan *s, int dfd, const char *name, const char *path,
+    bool follow, bool sibling)
 {
 	struct stat st;
 	char *buf;
@@ -487,15 +682,17 @@ scan_file(struct scan *s, int dfd, const char *name, const char *path)
 	size_t len = 0;
 	int fd;
 
-	if (fstatat(dfd, name, &st, 0) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size <= 0 || st.st_size > SCAN_BYTES_MAX || seen(s, &st))
+	if (fstatat(dfd, name, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size > SCAN_BYTES_MAX || seen(s, &st) ||
+	    (s->have_key && st.st_dev == s->key_dev && st.st_ino == s->key_ino))
 		return;
 	if (s->files >= SCAN_FILES_MAX) {
 		s->truncated = true;
 		return;
 	}
 	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) < 0)
+	    O_NONBLOCK | (follow ? 0 : O_NOFOLLOW))) < 0)
 		return;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size > SCAN_BYTES_MAX || seen(s, &st) ||
@@ -511,8 +708,7 @@ scan_file(struct scan *s, int dfd, const char *name, const char *path)
 		len += (size_t)r;
 	close(fd);
 	buf[len] = '\0';
-	if (strlen(buf) == len)		/* text only */
-		scan_text(s, path, buf, len, &st);
+	scan_text(s, path, buf, len, &st, sibling);
 	/* It may have been someone's private key: leave no copy behind. */
 	explicit_bzero(buf, len);
 	free(buf);
@@ -541,21 +737,44 @@ scan_dir(struct scan *s, int fd, const char *path, int depth)
 			cfd = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY |
 			    O_NOFOLLOW | O_CLOEXEC);
 			if (cfd >= 0) {
-				if (depth < SCAN_DEPTH_MAX)
+				if (depth < SCAN_DEPTH_MAX) {
 					scan_dir(s, cfd, sub, depth + 1);
-				else
+				} else {
+					s->too_deep = true;
 					close(cfd);
+				}
 				continue;
 			}
 			if (de->d_type == DT_DIR)
 				continue;
 		}
-		scan_file(s, dirfd(dir), de->d_name, sub);
+		scan_file(s, dirfd(dir), de->d_name, sub, false, false);
 	}
 	closedir(dir);
 }
 
-/* DIR/../NAME/cert.pem and the public part of DIR/../NAME/key.pem. */
+/* A sibling's NAME that is a symbolic link: reported, not followed. */
+static bool
+sibling_link(const struct edge_check_env *e, struct scan *s, int sfd,
+    const char *sib, const char *name)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISLNK(st.st_mode))
+		return false;
+	snprintf(path, sizeof(path), "%s/../%s/%s", e->dir, sib, name);
+	if (json_object_array_length(s->links) < SCAN_HITS_MAX)
+		json_object_array_add(s->links, json_object_new_string(path));
+	return true;
+}
+
+/*
+ * DIR/../NAME/cert.pem and the public part of DIR/../NAME/key.pem, for the
+ * siblings that look like edge state directories (device.json, key.uri,
+ * key.pem or cert.pem in them): the rest of /var/lib is not read.
+ */
 static void
 scan_siblings(const struct edge_check_env *e, struct scan *s,
     unsigned *nsib)
@@ -589,17 +808,27 @@ scan_siblings(const struct edge_check_env *e, struct scan *s,
 			continue;
 		if (fstat(sfd, &st) != 0 || (st.st_dev == self.st_dev &&
 		    st.st_ino == self.st_ino) ||
-		    (!edge_file_exists(sfd, EDGE_CERT_FILE) &&
-		    !edge_file_exists(sfd, EDGE_KEY_PEM))) {
+		    (fstatat(sfd, EDGE_CERT_FILE, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+		    fstatat(sfd, EDGE_KEY_PEM, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+		    fstatat(sfd, EDGE_KEY_URI, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+		    fstatat(sfd, EDGE_DEVICE_FILE, &st, AT_SYMLINK_NOFOLLOW) != 0)) {
 			close(sfd);
 			continue;
 		}
 		(*nsib)++;
 		snprintf(path, sizeof(path), "%s/../%s/" EDGE_CERT_FILE, e->dir,
 		    de->d_name);
-		scan_file(s, sfd, EDGE_CERT_FILE, path);
+		/* A hard link to this directory's cert.pem is the same certificate. */
+		if (fstatat(sfd, EDGE_CERT_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    s->have_own && S_ISREG(st.st_mode) &&
+		    st.st_dev == s->own_dev && st.st_ino == s->own_ino)
+			hit(s, path, "a hard link to this directory's cert.pem");
+		else if (!sibling_link(e, s, sfd, de->d_name, EDGE_CERT_FILE))
+			scan_file(s, sfd, EDGE_CERT_FILE, path, false, true);
 		/* A sibling's key.pem may well be unreadable: skipped quietly. */
-		if (fstatat(sfd, EDGE_KEY_PEM, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		if (!sibling_link(e, s, sfd, de->d_name, EDGE_KEY_PEM) &&
+		    fstatat(sfd, EDGE_KEY_PEM, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) &&
 		    !seen(s, &st) && s->files < SCAN_FILES_MAX &&
 		    !edge_file_exists(sfd, EDGE_KEY_URI) &&
 		    edge_key_locate(sfd, &uri, &k, &err) == EDGE_OK && k != NULL) {
@@ -639,10 +868,17 @@ check_purpose(const struct edge_check_env *e, const struct edge_key *key,
 	}
 	s->pub = key->pub;
 	s->hits = json_object_new_array();
-	if (fstatat(e->dirfd, EDGE_CERT_FILE, &st, 0) == 0) {
+	s->links = json_object_new_array();
+	if (fstatat(e->dirfd, EDGE_CERT_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		s->own_dev = st.st_dev;
 		s->own_ino = st.st_ino;
 		s->have_own = true;
+	}
+	/* The edge key itself, when --scan names the state directory. */
+	if (fstatat(e->dirfd, EDGE_KEY_PEM, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		s->key_dev = st.st_dev;
+		s->key_ino = st.st_ino;
+		s->have_key = true;
 	}
 	dirs = json_object_new_array();
 	list = strdup(e->scan != NULL ? e->scan : "");
@@ -656,7 +892,7 @@ check_purpose(const struct edge_check_env *e, const struct edge_key *key,
 		if ((fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
 			scan_dir(s, fd, p, 1);
 		else if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-			scan_file(s, AT_FDCWD, p, p);
+			scan_file(s, AT_FDCWD, p, p, true, false);
 	}
 	free(list);
 	scan_siblings(e, s, &nsib);
@@ -665,7 +901,9 @@ check_purpose(const struct edge_check_env *e, const struct edge_key *key,
 	json_object_object_add(d, "files_examined", json_object_new_int64(s->files));
 	json_object_object_add(d, "siblings", json_object_new_int64(nsib));
 	json_object_object_add(d, "scanned", dirs);
-	json_object_object_add(d, "truncated", json_object_new_boolean(s->truncated));
+	json_object_object_add(d, "truncated", json_object_new_boolean(
+	    s->truncated || s->too_deep));
+	json_object_object_add(d, "links", json_object_get(s->links));
 	json_object_object_add(d, "reused_in", json_object_get(s->hits));
 	if (s->nhits > 0) {
 		used = (size_t)snprintf(what, sizeof(what),
@@ -681,14 +919,26 @@ check_purpose(const struct edge_check_env *e, const struct edge_key *key,
 		edge_check_add(f, "key.purpose", EDGE_V_FAIL, d,
 		    "give the other use its own key (for SSH: ssh-keygen -t ecdsa -f /etc/ssh/ssh_host_ecdsa_key), or a new edge key: edge-activate --renew --rekey",
 		    "%s", what);
+	} else if (s->truncated || s->too_deep) {
+		edge_check_add(f, "key.purpose", EDGE_V_WARN, d,
+		    "name fewer or narrower places: edge-check --scan DIR:DIR",
+		    "looked at %u files, stopped at the %s limit (%d files, depth %d): not all of %s was searched",
+		    s->files, s->truncated ? "file" : "depth", SCAN_FILES_MAX,
+		    SCAN_DEPTH_MAX, e->scan != NULL && *e->scan ? e->scan : "(no --scan)");
+	} else if (json_object_array_length(s->links) > 0) {
+		edge_check_add(f, "key.purpose", EDGE_V_WARN, d,
+		    "make the sibling's file a regular file of its own (or remove the directory)",
+		    "%s: a symlink; not followed (%zu sibling file(s) not judged)",
+		    json_object_get_string(json_object_array_get_idx(s->links, 0)),
+		    json_object_array_length(s->links));
 	} else {
 		edge_check_add(f, "key.purpose", EDGE_V_OK, d, NULL,
-		    "the edge key is used only by this state directory: %u file(s) looked at in %s and %u sibling state director%s%s",
+		    "the edge key is used only by this state directory: %u file(s) looked at in %s and %u sibling state director%s",
 		    s->files, e->scan != NULL && *e->scan ? e->scan : "(no --scan)",
-		    nsib, nsib == 1 ? "y" : "ies",
-		    s->truncated ? " (stopped at the file limit)" : "");
+		    nsib, nsib == 1 ? "y" : "ies");
 	}
 	json_object_put(s->hits);
+	json_object_put(s->links);
 	free(s);
 }
 

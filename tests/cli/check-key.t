@@ -209,8 +209,74 @@ mkdir -p "$S/a/b/c/d/e/f"
 cp "$E/cert.pem" "$S/a/b/c/d/e/f/deep.crt"
 mkfifo "$S/fifo"
 check "$E" --scan "$S"
-assert_check "a link loop, a FIFO and a certificate below the depth limit: ok, ended" key.purpose ok
+assert_check "a link loop, a FIFO and a tree below the depth limit: warns, ended" key.purpose warn
+assert_field "... saying not all was searched" key.purpose '.what | test("stopped at the depth limit .*: not all of '"$S"' was searched")' true
+assert_field "... truncated in data" key.purpose .data.truncated true
 rm -rf "$S/a" "$S/fifo" "$S/nginx"
+
+# the edge key in the formats other programs keep it (each made with
+# openssl or ssh-keygen, each judged a reuse; PKCS#12 is not read)
+F=$S/fmt
+mkdir -p "$F"
+epub=$(openssl pkey -in "$E/key.pem" -pubout)
+# fmt NAME DESCRIPTION: $F/NAME holds the edge key (or $EC's with KEY=ec)
+fmt() {
+	d=$E; [ "${KEY:-}" = ec ] && d=$EC
+	check "$d" --scan "$F"
+	assert_check "the edge key in $2 fails" key.purpose fail
+	assert_field "... naming $1" key.purpose '.data.reused_in[0] | startswith("'"$F/$1"' (")' true
+	rm -f "$F/$1"
+}
+{ printf '# keys of the operators\n\n'
+  printf '   command="/bin/true",no-pty,from="10.0.0.0/8" %s ops@site\n' "$(ssh-keygen -y -f "$E/key.pem")"; } > "$F/authorized_keys"
+fmt authorized_keys "authorized_keys behind a comment, indented, with options"
+openssl pkey -in "$E/key.pem" -out "$F/server.key"
+assert_grep "openssl wrote a PKCS#8 key" "BEGIN PRIVATE KEY" "$F/server.key"
+assert_eq "... of the edge's public key" "$(openssl pkey -in "$F/server.key" -pubout)" "$epub"
+fmt server.key "a PKCS#8 private key copy"
+openssl rsa -in "$E/key.pem" -traditional -out "$F/trad.key" 2>/dev/null
+assert_grep "openssl wrote a traditional RSA key" "BEGIN RSA PRIVATE KEY" "$F/trad.key"
+fmt trad.key "a traditional RSA PRIVATE KEY copy"
+openssl ec -in "$EC/key.pem" -out "$F/ec.key" 2>/dev/null
+assert_grep "openssl wrote a traditional EC key" "BEGIN EC PRIVATE KEY" "$F/ec.key"
+KEY=ec fmt ec.key "an EC PRIVATE KEY copy"
+cp "$E/key.pem" "$F/id_rsa"; chmod 600 "$F/id_rsa"
+ssh-keygen -q -p -P '' -N '' -f "$F/id_rsa" >/dev/null 2>&1
+assert_grep "ssh-keygen wrote an OpenSSH private key" "BEGIN OPENSSH PRIVATE KEY" "$F/id_rsa"
+assert_eq "... of the same key (ssh-keygen -y)" "$(ssh-keygen -y -f "$F/id_rsa")" "$(ssh-keygen -y -f "$E/key.pem")"
+fmt id_rsa "an OpenSSH private key"
+cp "$E/key.pem" "$F/id_rsa_pw"; chmod 600 "$F/id_rsa_pw"
+ssh-keygen -q -p -P '' -N 'secret words' -f "$F/id_rsa_pw" >/dev/null 2>&1
+fmt id_rsa_pw "a passphrase-protected OpenSSH private key (its public key is in the clear)"
+openssl rsa -in "$E/key.pem" -RSAPublicKey_out -out "$F/pkcs1.pub" 2>/dev/null
+assert_grep "openssl wrote a PKCS#1 public key" "BEGIN RSA PUBLIC KEY" "$F/pkcs1.pub"
+fmt pkcs1.pub "a PKCS#1 RSA PUBLIC KEY"
+{ openssl pkey -in "$T/other.pem" -pubout; printf '%s\n' "$epub"; } > "$F/keys.pem"
+fmt keys.pem "the second of two PUBLIC KEY blocks"
+openssl x509 -in "$E/cert.pem" -outform DER -out "$F/site.der"
+fmt site.der "a DER certificate"
+openssl pkey -in "$E/key.pem" -outform DER -out "$F/key.der"
+fmt key.der "a DER private key"
+openssl pkey -in "$E/key.pem" -pubout -outform DER -out "$F/pub.der"
+fmt pub.der "a DER public key"
+openssl pkey -in "$E/key.pem" -aes128 -passout pass:x -out "$F/enc.key"
+check "$E" --scan "$F"
+assert_check "an encrypted PKCS#8 key cannot be read without its password: ok" key.purpose ok
+rm -rf "$F"
+
+# links are not followed below a --scan place (O_NOFOLLOW)
+cp "$E/cert.pem" "$T/elsewhere.crt"
+ln -s "$T/elsewhere.crt" "$S/link.crt"
+check "$E" --scan "$S"
+assert_check "a symbolic link to a copy of the edge's certificate is not followed: ok" key.purpose ok
+rm "$S/link.crt" "$T/elsewhere.crt"
+# the file bound: warn, not ok
+mkdir -p "$S/many"
+i=0; while [ $i -le 2000 ]; do printf 'x\n' > "$S/many/f$i"; i=$((i + 1)); done
+check "$E" --scan "$S"
+assert_check "more than 2000 files: warns" key.purpose warn
+assert_field "... saying the search stopped" key.purpose '.what | test("^looked at 2000 files, stopped at the file limit .*: not all of '"$S"' was searched$")' true
+rm -rf "$S/many"
 
 # the state directory's siblings (always looked at)
 mkdir -p "$G/twin"
@@ -223,6 +289,22 @@ cp "$E/cert.pem" "$G/twin/cert.pem"
 check "$E" --scan "$S"
 assert_check "a sibling whose cert.pem has the edge key fails" key.purpose fail
 rm "$G/twin/cert.pem"
+ln "$E/cert.pem" "$G/twin/cert.pem"
+check "$E" --scan "$S"
+assert_check "a sibling cert.pem hard-linked to this one's is a reuse: fails" key.purpose fail
+assert_field "... naming it" key.purpose '.data.reused_in[0]' "$E/../twin/cert.pem (a hard link to this directory's cert.pem)"
+rm "$G/twin/cert.pem"
+cp "$E/key.pem" "$T/twin-key.pem"
+ln -s "$T/twin-key.pem" "$G/twin/key.pem"
+check "$E" --scan "$S"
+assert_check "a sibling key.pem that is a symlink (to a copy of the edge key): warns, not followed" key.purpose warn
+assert_field "... saying so" key.purpose .what "$E/../twin/key.pem: a symlink; not followed (1 sibling file(s) not judged)"
+rm "$G/twin/key.pem" "$T/twin-key.pem"
+mkdir -p "$G/www"
+cp "$E/key.pem" "$G/www/server.key"
+check "$E" --scan "$S"
+assert_check "a directory that is no state directory (no device.json, key.uri, key.pem, cert.pem) is not read" key.purpose ok
+rm -rf "$G/www"
 cp "$T/other.pem" "$G/twin/key.pem"
 chmod 600 "$G/twin/key.pem"
 check "$E" --scan "$S"
