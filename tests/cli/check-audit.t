@@ -215,6 +215,69 @@ assert_eq "... no control character in any string of the rows" "$n" 0
 assert_eq "... the id cut to 80 characters" "$(jq -r '.[] | select(.gateway == "evil") | .fail[0] | length' "$T/evil.json")" 80
 [ ! -e "$T/pwned" ] && ok "... a lookup in a check id is not run" || not_ok "... a lookup in a check id is not run"
 
+# --- a gateway enrolled by the role as root with its default edge_user (edge),
+# red team 3: the audit runs edge-check as edge (su, as every task inside
+# edge_dir), so key.storage and state.dir judge the directory as its user sees it
+if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1; then
+	skip "as root with edge_user edge" "needs root and useradd"
+else
+	getent passwd edge >/dev/null || on_exit "userdel edge 2>/dev/null; groupdel edge 2>/dev/null"
+	chmod 711 "$T"	# edge walks through to its state directory
+	R=$T/r5
+	mkdir -m 755 "$R" "$R/systemd" "$R/etc" "$R/ctl"
+	cp "$HUB_CA" "$R/hub-ca.pem"; chmod 644 "$R/hub-ca.pem"
+	G5=$R/srv/edge
+	cat > "$T/role.ini" <<EOF
+[gateways]
+gw5 edge_dir=$G5 edge_serial=AUD-0005
+
+[gateways:vars]
+ansible_connection=local
+ansible_python_interpreter=/usr/bin/python3
+edge_api=$HUB_API
+edge_portal=$HUB_PORTAL
+edge_mqtt=$HUB_MQTT
+edge_product_key=$HUB_PRODUCT_KEY
+EOF
+	cat > "$T/role.yml" <<EOF
+edge_credentials: $HUB_CREDENTIALS
+edge_controller_hub_ca: $HUB_CA
+edge_controller_root_ca: $HUB_CA
+edge_hub_ca: $R/hub-ca.pem
+edge_root_ca: $R/hub-ca.pem
+edge_bin: $B
+edge_controller_dir: $R/ctl
+edge_systemd_dir: $R/systemd
+edge_renew_credentials_file: $R/etc/renew.credentials
+edge_manage_services: false
+edge_tool_retries: 0
+edge_check_args: [--scan, $T/scan]
+EOF
+	(cd "$T" && LC_ALL=C.UTF-8 ansible-playbook -i "$T/role.ini" -e "@$T/role.yml" "$TOP/examples/ansible/enrol.yml") > "$T/out" 2>&1 &&
+		[ "$(stat -c %U "$G5/key.pem" 2>&1)" = edge ] &&
+		ok "gw5 enrolled by the role as root, edge_user edge (key.pem edge's)" ||
+		{ grep -A3 '^fatal' "$T/out" | cut -c1-300 | sed 's/^/# /'; not_ok "gw5 enrolled by the role as root, edge_user edge (key.pem edge's)"; }
+	rc=0; (cd "$T" && LC_ALL=C.UTF-8 ansible-playbook -i "$T/role.ini" -e "@$T/role.yml" \
+		-e "edge_audit_file=$T/role.json" "$PB") > "$T/out" 2> "$T/err" || rc=$?
+	cp "$T/out" "$T/role.out"
+	diag "gw5: $(row gw5)"
+	assert_eq "gw5: an audited row, not an error" "$(jq -r '.[0].error' "$T/role.json" 2>&1)" ""
+	assert_eq "gw5: key.storage and state.dir neither fail nor warn" \
+		"$(jq -c '[.[0].fail[], .[0].warn[]] | map(select(. == "key.storage" or . == "state.dir"))' "$T/role.json" 2>&1)" '[]'
+	bad=$(jq -r '.[0].fail | join(", ")' "$T/role.json")
+	if [ -z "$bad" ]; then
+		assert_eq "gw5 passes: the play exits 0" "$rc" 0
+	else
+		skip "gw5 passes: the play exits 0" "checks fail on this machine: $bad"
+	fi
+	# who runs it: a wrapper (fault injection) notes its user, then runs edge-check
+	mkdir -m 1777 "$T/who"; mkdir -m 755 "$T/whobin"
+	printf '#!/bin/sh\nid -un > "%s/who/user"\nexec "%s/edge-check" "$@"\n' "$T" "$B" > "$T/whobin/edge-check"
+	chmod 755 "$T/whobin/edge-check"
+	(cd "$T" && LC_ALL=C.UTF-8 ansible-playbook -i "$T/role.ini" -e "@$T/role.yml" -e "edge_bin=$T/whobin" "$PB") > "$T/out" 2>&1
+	assert_eq "... edge-check ran as edge" "$(cat "$T/who/user" 2>&1)" edge
+fi
+
 # --- check mode: edge-check still runs (it only reads) ------------------------------
 assert_fails 2 "--check: the same audit" play "$T/dup.ini" --check
 assert_grep "... the same finding" "fleet.key (same key as gw3)" "$T/out"
