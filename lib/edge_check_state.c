@@ -5,6 +5,7 @@
  * descriptor without following links.  Reads only.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "edge_check.h"
+#include "edge_file.h"
 #include "edge_state.h"
 
 enum kind { PRIVATE, PUBLIC, SUBDIR };
@@ -144,13 +146,158 @@ check_file(const struct edge_check_env *e, struct state *s, uid_t owner,
 	}
 }
 
+/* A fix naming a file: cut when the path is long (no truncation warning). */
+static void __attribute__((format(printf, 3, 4)))
+fix_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Entries looked at in DIR and in outbox/, at most. */
+#define STATE_ENTRIES_MAX 10000
+
+/* A name of the table (a dotfile the tools make: a rotation under way). */
+static bool
+known(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (strcmp(files[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static DIR *
+open_list(int dirfd, const char *name, int flags)
+{
+	DIR *d;
+	int fd;
+
+	/* Its own open file: never moves the offset of e->dirfd. */
+	if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    flags)) < 0)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL)
+		close(fd);
+	return d;
+}
+
+static void
+leftover(const struct edge_check_env *e, struct state *s, const char *sub,
+    const char *name, json_object *list)
+{
+	char fix[EDGE_CHECK_FIX_MAX];
+	const char *slash = *sub ? "/" : "";
+
+	json_object_array_add(list, json_object_new_string(name));
+	fix_fmt(fix, sizeof(fix),
+	    "remove it when no tool runs (the next run of a tool removes it too): rm %s/%s%s%s",
+	    e->dir, sub, slash, name);
+	problem(s, EDGE_V_WARN, fix,
+	    "%s%s%s: left over, a tool was killed mid-write", sub, slash, name);
+}
+
+/*
+ * DIR's dotfiles: a tool's leftover temporary file (".NAME.PID.XXXXXXXX.tmp")
+ * or a name no tool makes; both are listed (warn).
+ */
+static void
+check_dotfiles(const struct edge_check_env *e, struct state *s,
+    json_object *leftovers, json_object *unknown)
+{
+	struct dirent *de;
+	char fix[EDGE_CHECK_FIX_MAX];
+	unsigned n = 0;
+	pid_t pid;
+	DIR *d;
+
+	if ((d = open_list(e->dirfd, ".", 0)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && n++ < STATE_ENTRIES_MAX) {
+		const char *nm = de->d_name;
+
+		if (nm[0] != '.' || strcmp(nm, ".") == 0 ||
+		    strcmp(nm, "..") == 0 || known(nm))
+			continue;
+		if (edge_file_is_tmp(nm, &pid)) {
+			leftover(e, s, "", nm, leftovers);
+			continue;
+		}
+		json_object_array_add(unknown, json_object_new_string(nm));
+		fix_fmt(fix, sizeof(fix), "look at %s/%s: no edgecert tool makes it",
+		    e->dir, nm);
+		problem(s, EDGE_V_WARN, fix, "%s: a dotfile the tools do not make",
+		    nm);
+	}
+	closedir(d);
+}
+
+/* outbox/'s files: private ones (telemetry), 0600 and the directory's owner's. */
+static unsigned
+check_outbox(const struct edge_check_env *e, struct state *s, uid_t owner,
+    json_object *leftovers)
+{
+	char fix[EDGE_CHECK_FIX_MAX];
+	struct dirent *de;
+	struct stat st;
+	unsigned n = 0, mode;
+	pid_t pid;
+	DIR *d;
+
+	if ((d = open_list(e->dirfd, EDGE_OUTBOX_DIR, O_NOFOLLOW)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL && n < STATE_ENTRIES_MAX) {
+		const char *nm = de->d_name;
+
+		if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
+			continue;
+		n++;
+		if (edge_file_is_tmp(nm, &pid)) {
+			leftover(e, s, EDGE_OUTBOX_DIR, nm, leftovers);
+			continue;
+		}
+		if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		mode = (unsigned)(st.st_mode & 07777);
+		if (!S_ISREG(st.st_mode)) {
+			fix_fmt(fix, sizeof(fix), "remove %s/" EDGE_OUTBOX_DIR "/%s",
+			    e->dir, nm);
+			problem(s, EDGE_V_FAIL, fix, EDGE_OUTBOX_DIR "/%s: a %s, not a regular file",
+			    nm, type_name(st.st_mode));
+			continue;
+		}
+		if (st.st_uid != owner) {
+			fix_fmt(fix, sizeof(fix), "chown %u %s/" EDGE_OUTBOX_DIR "/%s",
+			    (unsigned)owner, e->dir, nm);
+			problem(s, EDGE_V_FAIL, fix,
+			    EDGE_OUTBOX_DIR "/%s: owned by uid %u, not by the directory's owner (uid %u)",
+			    nm, (unsigned)st.st_uid, (unsigned)owner);
+		}
+		if ((mode & 077) != 0) {
+			fix_fmt(fix, sizeof(fix), "chmod 0600 %s/" EDGE_OUTBOX_DIR "/%s",
+			    e->dir, nm);
+			problem(s, EDGE_V_FAIL, fix,
+			    EDGE_OUTBOX_DIR "/%s: mode %04o, a private file must be 0600",
+			    nm, mode);
+		}
+	}
+	closedir(d);
+	return n;
+}
+
 void
 edge_check_state(const struct edge_check_env *e, struct edge_findings *f)
 {
 	struct state s = { .v = EDGE_V_OK };
 	char fix[EDGE_CHECK_FIX_MAX];
-	json_object *d, *list;
+	json_object *d, *list, *leftovers, *unknown;
 	struct stat st;
+	unsigned nout;
 	uid_t euid = geteuid();
 	unsigned mode;
 	size_t i;
@@ -192,6 +339,13 @@ edge_check_state(const struct edge_check_env *e, struct edge_findings *f)
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		check_file(e, &s, st.st_uid, files[i].name, files[i].kind, list);
 	json_object_object_add(d, "files", list);
+	leftovers = json_object_new_array();
+	unknown = json_object_new_array();
+	check_dotfiles(e, &s, leftovers, unknown);
+	nout = check_outbox(e, &s, st.st_uid, leftovers);
+	json_object_object_add(d, "outbox_files", json_object_new_int64(nout));
+	json_object_object_add(d, "leftovers", leftovers);
+	json_object_object_add(d, "unknown_dotfiles", unknown);
 	json_object_object_add(d, "problems", s.problems);
 	if (s.v == EDGE_V_OK)
 		edge_check_add(f, "state.dir", EDGE_V_OK, d, NULL,

@@ -476,8 +476,8 @@ edge_file_remove(int dirfd, const char *name, bool shred,
  * makes it (NAME not empty, PID decimal without a leading zero, eight
  * lower-case hex digits); *pid receives PID.
  */
-static bool
-stale_pattern(const char *name, pid_t *pid)
+bool
+edge_file_is_tmp(const char *name, pid_t *pid)
 {
 	size_t len = strlen(name), i, p;
 	long long v = 0;
@@ -563,7 +563,7 @@ edge_dir_clean_stale(int dirfd, unsigned *removed)
 
 		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
-		if (stale_pattern(de->d_name, &pid))
+		if (edge_file_is_tmp(de->d_name, &pid))
 			n += (unsigned)remove_stale(dirfd, de->d_name, pid);
 	}
 	closedir(d);

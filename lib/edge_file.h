@@ -56,6 +56,12 @@ int edge_dir_lock(int dirfd, unsigned wait, struct edge_error *err);
 int edge_dir_clean_stale(int dirfd, unsigned *removed);
 
 /*
+ * True when name is a temporary file of edge_file_atomic_begin(),
+ * ".NAME.PID.XXXXXXXX.tmp"; *pid receives PID.
+ */
+bool edge_file_is_tmp(const char *name, pid_t *pid);
+
+/*
  * Replace (or create) name inside dirfd with len bytes of data, atomically,
  * with the given mode (EDGE_MODE_PRIVATE or EDGE_MODE_PUBLIC).  On any
  * failure the old file, if any, is untouched and no temporary file remains.
