@@ -192,6 +192,49 @@ else
 	# nft itself is the reference for what the ruleset says.
 	ns "nft add table inet f && nft add chain inet f input '{ type filter hook input priority 0; policy drop; }' && nft list chain inet f input >&2 && $EC"
 	assert_grep "nft itself lists the drop policy that edge-check reports" "policy drop" "$T/check.err"
+	# Every rule before the drop counts (red-team 1): nft -f loads each
+	# ruleset whole; nft lists back what it loaded.
+	# nftf NAME POLICY RULES...: an inet input chain with those rules.
+	nftf() {
+		_nf=$1 _np=$2; shift 2
+		{ printf 'table inet f {\n\tchain x {\n\t\taccept\n\t}\n'
+		  printf '\tchain input {\n\t\ttype filter hook input priority 0; policy %s;\n' "$_np"
+		  for _r in "$@"; do printf '\t\t%s\n' "$_r"; done
+		  printf '\t}\n}\n'; } > "$T/$_nf.nft"
+		ns "nft -f '$T/$_nf.nft' && $EC"
+	}
+	nftf all drop "accept"
+	assert_eq "policy drop, then an unconditional accept: fails" "$(v host.firewall)" fail
+	assert_grep "... naming the rule" "inet f input rule 1: accepts everything" "$T/check.json"
+	nftf any drop "ip saddr 0.0.0.0/0 accept" "ip6 saddr ::/0 accept"
+	assert_eq "ip saddr 0.0.0.0/0 and ip6 saddr ::/0 accepted: fails" "$(v host.firewall)" fail
+	nftf l4 drop "meta l4proto tcp accept" "meta l4proto udp accept"
+	assert_eq "meta l4proto tcp/udp accepted: fails" "$(v host.firewall)" fail
+	nftf new drop "ct state new accept"
+	assert_eq "ct state new accepted: fails" "$(v host.firewall)" fail
+	nftf notlo drop 'iif != "lo" accept'
+	assert_eq "iif != lo accepted: fails" "$(v host.firewall)" fail
+	nftf notloname drop 'iifname != "lo" accept'
+	assert_eq "iifname != lo accepted: fails" "$(v host.firewall)" fail
+	nftf jump drop "jump x"
+	assert_eq "jump to a chain that accepts all: fails" "$(v host.firewall)" fail
+	assert_grep "... naming the jump" "jump x, which accepts" "$T/check.json"
+	nftf goto drop "goto x"
+	assert_eq "goto a chain that accepts all: fails" "$(v host.firewall)" fail
+	nftf good drop "ct state established,related accept" "iif lo accept" "tcp dport 22 accept" \
+	    "ip saddr 10.0.0.0/8 accept" "ct state new tcp dport 8883 accept" "icmp type echo-request accept" \
+	    "tcp dport 23 jump x"
+	assert_eq "established/related, lo, ports, a source net, ICMP echo before policy drop: ok" "$(v host.firewall)" ok
+	nftf dropfirst accept "counter drop" "ct state new accept" "accept"
+	assert_eq "an unconditional drop first, accepts after it: ok" "$(v host.firewall)" ok
+	nftf limit drop "limit rate 10/second accept"
+	assert_eq "a rule it cannot classify (limit accept): warns" "$(v host.firewall)" warn
+	assert_grep "... saying which and to check by hand" "rule 1: cannot judge this rule; check by hand" "$T/check.json"
+	printf 'table inet d {\n\tflags dormant\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n' > "$T/dormant.nft"
+	ns "nft -f '$T/dormant.nft' && nft list table inet d >&2 && $EC"
+	assert_grep "nft lists the table as dormant" "flags dormant" "$T/check.err"
+	assert_eq "a policy-drop chain in a dormant table (the kernel does not run it): fails" "$(v host.firewall)" fail
+	assert_eq "data: the chain is dormant" "$(field host.firewall '.data.nft_input_chains[0].dormant')" true
 fi
 if unshare -n true 2>/dev/null && command -v iptables >/dev/null 2>&1 && command -v ip6tables >/dev/null 2>&1; then
 	ns "iptables -P INPUT DROP && ip6tables -P INPUT DROP && $EC"
@@ -199,6 +242,13 @@ if unshare -n true 2>/dev/null && command -v iptables >/dev/null 2>&1 && command
 	assert_eq "data: IPv6 filtered" "$(field host.firewall .data.ipv6_filtered)" true
 	ns "iptables -A INPUT -i lo -j ACCEPT && iptables -A INPUT -j REJECT && $EC"
 	assert_eq "iptables: a final REJECT for IPv4 only: host.firewall warns" "$(v host.firewall)" warn
+	ns "iptables -P INPUT DROP && ip6tables -P INPUT DROP && iptables -A INPUT -j ACCEPT && ip6tables -A INPUT -j ACCEPT && iptables -S INPUT >&2 && $EC"
+	assert_grep "iptables lists the accept without a match" "^-A INPUT -j ACCEPT" "$T/check.err"
+	assert_eq "iptables policy DROP then -j ACCEPT without a match: fails" "$(v host.firewall)" fail
+	ns "for t in iptables ip6tables; do \$t -P INPUT DROP && \$t -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT && \$t -A INPUT -i lo -j ACCEPT && \$t -A INPUT -p tcp --dport 22 -j ACCEPT || exit 1; done && $EC"
+	assert_eq "iptables policy DROP, accepts for established/related, lo, tcp 22: ok" "$(v host.firewall)" ok
+	ns "iptables -A INPUT -j DROP && iptables -A INPUT -j ACCEPT && ip6tables -P INPUT DROP && $EC"
+	assert_eq "iptables: an unconditional DROP first, an ACCEPT after it: ok" "$(v host.firewall)" ok
 else
 	skip "host.firewall with iptables" "iptables not installed (Debian package iptables) or unshare -n not permitted"
 fi

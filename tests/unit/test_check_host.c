@@ -23,59 +23,190 @@
 
 static const char *const env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
 
+/*
+ * An inet table f (flags when given) with chain x (accepts all) and an
+ * input base chain with policy and the rules (each a JSON "expr" array,
+ * NULL-terminated), as `nft -j list ruleset` prints them; judged.
+ */
+static enum edge_fw
+nft_judge(const char *flags, const char *policy, const char *const *rules,
+    enum edge_fw *v6, char *why, size_t len)
+{
+	char json[8192];
+	size_t n = 0, i;
+	enum edge_fw v4;
+
+	n += (size_t)snprintf(json + n, sizeof(json) - n,
+	    "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\"}},"
+	    "{\"table\": {\"family\": \"inet\", \"name\": \"f\"%s%s%s}},"
+	    "{\"chain\": {\"family\": \"inet\", \"table\": \"f\", \"name\": \"x\"}},"
+	    "{\"chain\": {\"family\": \"inet\", \"table\": \"f\", \"name\": \"input\", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"%s\"}},"
+	    "{\"rule\": {\"family\": \"inet\", \"table\": \"f\", \"chain\": \"x\", \"expr\": [{\"accept\": null}]}}",
+	    flags ? ", \"flags\": " : "", flags ? flags : "", "", policy);
+	for (i = 0; rules[i] != NULL; i++)
+		n += (size_t)snprintf(json + n, sizeof(json) - n,
+		    ",{\"rule\": {\"family\": \"inet\", \"table\": \"f\", \"chain\": \"input\", \"handle\": %zu, \"expr\": %s}}",
+		    i + 4, rules[i]);
+	snprintf(json + n, sizeof(json) - n, "]}");
+	assert_true(n < sizeof(json) - 4);
+	assert_true(edge_check_nft_parse(json, &v4, v6, NULL, why, len));
+	return v4;
+}
+
+#define M(left, op, right) "{\"match\": {\"op\": \"" op "\", \"left\": " left ", \"right\": " right "}}"
+#define ACCEPT "{\"accept\": null}"
+#define CT "{\"ct\": {\"key\": \"state\"}}"
+#define META(k) "{\"meta\": {\"key\": \"" k "\"}}"
+#define PAY(p, f) "{\"payload\": {\"protocol\": \"" p "\", \"field\": \"" f "\"}}"
+
 static void
 nft_rulesets(void **state)
 {
 	json_object *chains = NULL;
-	bool v4, v6;
+	enum edge_fw v4, v6;
+	char why[256];
+	/* The red-team's rulesets (nft 1.0.6's JSON for them), each after policy drop. */
+	static const char *const all[] = { "[" ACCEPT "]", NULL };
+	static const char *const counted[] = { "[{\"counter\": {\"packets\": 0, \"bytes\": 0}}, " ACCEPT "]", NULL };
+	static const char *const anyaddr[] = {
+		"[" M(PAY("ip", "saddr"), "==", "{\"prefix\": {\"addr\": \"0.0.0.0\", \"len\": 0}}") ", " ACCEPT "]",
+		"[" M(PAY("ip6", "saddr"), "==", "{\"prefix\": {\"addr\": \"::\", \"len\": 0}}") ", " ACCEPT "]", NULL };
+	static const char *const anyaddr4[] = {
+		"[" M(PAY("ip", "saddr"), "==", "{\"prefix\": {\"addr\": \"0.0.0.0\", \"len\": 0}}") ", " ACCEPT "]", NULL };
+	static const char *const l4[] = {
+		"[" M(META("l4proto"), "==", "\"tcp\"") ", " ACCEPT "]",
+		"[" M(META("l4proto"), "==", "\"udp\"") ", " ACCEPT "]", NULL };
+	static const char *const ctnew[] = { "[" M(CT, "in", "\"new\"") ", " ACCEPT "]", NULL };
+	static const char *const notlo[] = { "[" M(META("iif"), "!=", "\"lo\"") ", " ACCEPT "]", NULL };
+	static const char *const notloname[] = { "[" M(META("iifname"), "!=", "\"lo\"") ", " ACCEPT "]", NULL };
+	static const char *const jump[] = { "[{\"jump\": {\"target\": \"x\"}}]", NULL };
+	static const char *const go[] = { "[{\"goto\": {\"target\": \"x\"}}]", NULL };
+	static const char *const good[] = {
+		"[" M(CT, "in", "[\"established\", \"related\"]") ", " ACCEPT "]",
+		"[" M(META("iif"), "==", "\"lo\"") ", " ACCEPT "]",
+		"[" M(PAY("tcp", "dport"), "==", "22") ", " ACCEPT "]",
+		"[" M(PAY("ip", "saddr"), "==", "{\"prefix\": {\"addr\": \"10.0.0.0\", \"len\": 8}}") ", " ACCEPT "]",
+		"[" M(CT, "in", "\"new\"") ", " M(PAY("tcp", "dport"), "==", "8883") ", " ACCEPT "]",
+		"[" M(PAY("tcp", "dport"), "==", "23") ", {\"jump\": {\"target\": \"x\"}}]",
+		"[" M(PAY("tcp", "dport"), "==", "24") ", {\"drop\": null}]", NULL };
+	static const char *const dropfirst[] = { "[{\"counter\": {}}, {\"drop\": null}]", "[" ACCEPT "]", NULL };
+	static const char *const endsdrop[] = { "[" M(META("iif"), "==", "\"lo\"") ", " ACCEPT "]", "[{\"reject\": null}]", NULL };
+	static const char *const limit[] = { "[{\"limit\": {\"rate\": 10, \"per\": \"second\"}}, " ACCEPT "]", NULL };
+	static const char *const none[] = { NULL };
+	static const char *const ret[] = { "[{\"return\": null}]", "[{\"drop\": null}]", NULL };
 
 	(void)state;
 	assert_true(edge_check_nft_parse("{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\"}}]}",
-	    &v4, &v6, &chains));
-	assert_false(v4);
-	assert_false(v6);
+	    &v4, &v6, &chains, why, sizeof(why)));
+	assert_int_equal(v4, EDGE_FW_OPEN);
+	assert_int_equal(v6, EDGE_FW_OPEN);
 	assert_int_equal(json_object_array_length(chains), 0);
 	json_object_put(chains);
-	/* inet, policy drop: both families. */
-	assert_true(edge_check_nft_parse("{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": \"f\"}},"
-	    "{\"chain\": {\"family\": \"inet\", \"table\": \"f\", \"name\": \"input\", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"}}]}",
-	    &v4, &v6, NULL));
-	assert_true(v4 && v6);
+	assert_int_equal(nft_judge(NULL, "drop", none, &v6, why, sizeof(why)), EDGE_FW_DROPS);
+	assert_int_equal(v6, EDGE_FW_DROPS);
+	/* Everything, or a broad class, accepted before the drop: open. */
+	assert_int_equal(nft_judge(NULL, "drop", all, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_int_equal(v6, EDGE_FW_OPEN);
+	assert_string_equal(why, "inet f input rule 1: accepts everything");
+	assert_int_equal(nft_judge(NULL, "drop", counted, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_int_equal(nft_judge(NULL, "drop", anyaddr, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_int_equal(v6, EDGE_FW_OPEN);
+	/* ip saddr 0.0.0.0/0 lets in all IPv4, not IPv6. */
+	assert_int_equal(nft_judge(NULL, "drop", anyaddr4, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_int_equal(v6, EDGE_FW_DROPS);
+	assert_int_equal(nft_judge(NULL, "drop", l4, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_non_null(strstr(why, "rule 1: accepts a broad class"));
+	assert_int_equal(nft_judge(NULL, "drop", ctnew, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_int_equal(nft_judge(NULL, "drop", notlo, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_int_equal(nft_judge(NULL, "drop", notloname, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_int_equal(nft_judge(NULL, "drop", jump, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_string_equal(why, "inet f input rule 1: jump x, which accepts everything or a broad class");
+	assert_int_equal(nft_judge(NULL, "drop", go, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	/* A dormant table is not run by the kernel (nft 1.0.6 prints "d"). */
+	assert_int_equal(nft_judge("\"d\"", "drop", none, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_int_equal(nft_judge("[\"dormant\"]", "drop", none, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_int_equal(nft_judge("\"dormant\"", "drop", none, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	/* Accepts limited to established/related, lo, ports, addresses: fine. */
+	assert_int_equal(nft_judge(NULL, "drop", good, &v6, why, sizeof(why)), EDGE_FW_DROPS);
+	assert_int_equal(v6, EDGE_FW_DROPS);
+	assert_int_equal(nft_judge(NULL, "accept", good, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_non_null(strstr(why, "policy accept and no final drop"));
+	/* The first unconditional drop ends it, whatever follows. */
+	assert_int_equal(nft_judge(NULL, "accept", dropfirst, &v6, why, sizeof(why)), EDGE_FW_DROPS);
+	assert_int_equal(nft_judge(NULL, "accept", endsdrop, &v6, why, sizeof(why)), EDGE_FW_DROPS);
+	/* A return in the base chain: the policy. */
+	assert_int_equal(nft_judge(NULL, "accept", ret, &v6, why, sizeof(why)), EDGE_FW_OPEN);
+	assert_int_equal(nft_judge(NULL, "drop", ret, &v6, why, sizeof(why)), EDGE_FW_DROPS);
+	/* A rule it cannot classify: unsure, said which. */
+	assert_int_equal(nft_judge(NULL, "drop", limit, &v6, why, sizeof(why)), EDGE_FW_UNSURE);
+	assert_string_equal(why, "inet f input rule 1: cannot judge this rule; check by hand");
 	/* ip only, accept policy ending in counter drop. */
 	assert_true(edge_check_nft_parse("{\"nftables\": ["
 	    "{\"chain\": {\"family\": \"ip\", \"table\": \"t\", \"name\": \"in\", \"type\": \"filter\", \"hook\": \"input\", \"policy\": \"accept\"}},"
-	    "{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"in\", \"expr\": [{\"match\": {}}, {\"accept\": null}]}},"
+	    "{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"in\", \"expr\": [" M(META("iif"), "==", "\"lo\"") ", {\"accept\": null}]}},"
 	    "{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"in\", \"expr\": [{\"counter\": {}}, {\"drop\": null}]}}]}",
-	    &v4, &v6, NULL));
-	assert_true(v4);
-	assert_false(v6);
+	    &v4, &v6, NULL, NULL, 0));
+	assert_int_equal(v4, EDGE_FW_DROPS);
+	assert_int_equal(v6, EDGE_FW_OPEN);
+	/* Two base chains on the hook: both run, the one that drops is enough. */
+	assert_true(edge_check_nft_parse("{\"nftables\": ["
+	    "{\"chain\": {\"family\": \"inet\", \"table\": \"a\", \"name\": \"in\", \"type\": \"filter\", \"hook\": \"input\", \"policy\": \"accept\"}},"
+	    "{\"rule\": {\"family\": \"inet\", \"table\": \"a\", \"chain\": \"in\", \"expr\": [{\"accept\": null}]}},"
+	    "{\"chain\": {\"family\": \"inet\", \"table\": \"b\", \"name\": \"in\", \"type\": \"filter\", \"hook\": \"input\", \"policy\": \"drop\"}}]}",
+	    &v4, &v6, &chains, why, sizeof(why)));
+	assert_int_equal(v4, EDGE_FW_DROPS);
+	assert_int_equal(v6, EDGE_FW_DROPS);
+	assert_int_equal(json_object_array_length(chains), 2);
+	json_object_put(chains);
 	/* A conditional drop last, an output chain, a netdev chain: nothing. */
 	assert_true(edge_check_nft_parse("{\"nftables\": ["
 	    "{\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"in\", \"type\": \"filter\", \"hook\": \"input\", \"policy\": \"accept\"}},"
-	    "{\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": \"in\", \"expr\": [{\"match\": {}}, {\"drop\": null}]}},"
+	    "{\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": \"in\", \"expr\": [" M(PAY("tcp", "dport"), "==", "22") ", {\"drop\": null}]}},"
 	    "{\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"out\", \"type\": \"filter\", \"hook\": \"output\", \"policy\": \"drop\"}},"
 	    "{\"chain\": {\"family\": \"netdev\", \"table\": \"n\", \"name\": \"in\", \"type\": \"filter\", \"hook\": \"input\", \"policy\": \"drop\"}}]}",
-	    &v4, &v6, NULL));
-	assert_false(v4 || v6);
-	assert_false(edge_check_nft_parse("table inet f {", &v4, &v6, NULL));
-	assert_false(edge_check_nft_parse("[1]", &v4, &v6, NULL));
+	    &v4, &v6, NULL, why, sizeof(why)));
+	assert_int_equal(v4, EDGE_FW_OPEN);
+	assert_int_equal(v6, EDGE_FW_OPEN);
+	assert_false(edge_check_nft_parse("table inet f {", &v4, &v6, NULL, why, sizeof(why)));
+	assert_false(edge_check_nft_parse("[1]", &v4, &v6, NULL, why, sizeof(why)));
 }
 
 static void
 iptables_rules(void **state)
 {
-	char p[16];
+	char p[16], w[200];
 
 	(void)state;
-	assert_true(edge_check_iptables_drops("-P INPUT DROP\n", p, sizeof(p)));
+	assert_int_equal(edge_check_iptables_judge("-P INPUT DROP\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_DROPS);
 	assert_string_equal(p, "DROP");
-	assert_false(edge_check_iptables_drops("-P INPUT ACCEPT\n-A INPUT -i lo -j ACCEPT\n", p, sizeof(p)));
+	assert_int_equal(edge_check_iptables_judge("-P INPUT ACCEPT\n-A INPUT -i lo -j ACCEPT\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_OPEN);
 	assert_string_equal(p, "ACCEPT");
-	assert_true(edge_check_iptables_drops("-P INPUT ACCEPT\n-A INPUT -i lo -j ACCEPT\n-A INPUT -j DROP\n", p, sizeof(p)));
-	assert_true(edge_check_iptables_drops("-P INPUT ACCEPT\n-A INPUT -j REJECT --reject-with icmp-port-unreachable", p, sizeof(p)));
-	assert_false(edge_check_iptables_drops("-P INPUT ACCEPT\n-A INPUT -p tcp --dport 22 -j DROP\n", p, sizeof(p)));
-	assert_false(edge_check_iptables_drops("-P INPUT ACCEPT\n-A INPUT -j DROPX\n", p, sizeof(p)));
-	assert_false(edge_check_iptables_drops("", p, sizeof(p)));
+	assert_int_equal(edge_check_iptables_judge("-P INPUT ACCEPT\n-A INPUT -i lo -j ACCEPT\n-A INPUT -j DROP\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_DROPS);
+	assert_int_equal(edge_check_iptables_judge("-P INPUT ACCEPT\n-A INPUT -j REJECT --reject-with icmp-port-unreachable", p, sizeof(p), w, sizeof(w)), EDGE_FW_DROPS);
+	assert_int_equal(edge_check_iptables_judge("-P INPUT ACCEPT\n-A INPUT -p tcp --dport 22 -j DROP\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_OPEN);
+	assert_int_equal(edge_check_iptables_judge("-P INPUT ACCEPT\n-A INPUT -j DROPX\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_OPEN);
+	assert_int_equal(edge_check_iptables_judge("", p, sizeof(p), w, sizeof(w)), EDGE_FW_OPEN);
+	/* The red-team's: policy DROP, then an ACCEPT without a match. */
+	assert_int_equal(edge_check_iptables_judge("-P INPUT DROP\n-A INPUT -j ACCEPT\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_OPEN);
+	assert_string_equal(w, "INPUT rule 1 accepts everything or a broad class");
+	assert_int_equal(edge_check_iptables_judge("-P INPUT DROP\n-A INPUT -p tcp -j ACCEPT\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_OPEN);
+	assert_int_equal(edge_check_iptables_judge("-P INPUT DROP\n-A INPUT ! -i lo -j ACCEPT\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_OPEN);
+	assert_int_equal(edge_check_iptables_judge("-P INPUT DROP\n-A INPUT -s 0.0.0.0/0 -j ACCEPT\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_OPEN);
+	assert_int_equal(edge_check_iptables_judge("-P INPUT DROP\n-A INPUT -m conntrack --ctstate NEW -j ACCEPT\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_OPEN);
+	/* Fine: established/related, lo, a port, a source net, a comment. */
+	assert_int_equal(edge_check_iptables_judge("-P INPUT DROP\n"
+	    "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+	    "-A INPUT -i lo -j ACCEPT\n"
+	    "-A INPUT -p tcp -m tcp --dport 22 -m comment --comment \"ssh from anywhere\" -j ACCEPT\n"
+	    "-A INPUT -s 10.0.0.0/8 -j ACCEPT\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_DROPS);
+	/* The first unconditional DROP ends it. */
+	assert_int_equal(edge_check_iptables_judge("-P INPUT ACCEPT\n-A INPUT -j DROP\n-A INPUT -j ACCEPT\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_DROPS);
+	/* A user chain (not in -S INPUT) or an unknown match: unsure. */
+	assert_int_equal(edge_check_iptables_judge("-P INPUT DROP\n-A INPUT -j f2b-sshd\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_UNSURE);
+	assert_string_equal(w, "INPUT rule 1: cannot judge this rule; check by hand");
+	assert_int_equal(edge_check_iptables_judge("-P INPUT DROP\n-A INPUT -m limit --limit 5/sec -j ACCEPT\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_UNSURE);
+	/* RETURN in INPUT: the policy. */
+	assert_int_equal(edge_check_iptables_judge("-P INPUT ACCEPT\n-A INPUT -j RETURN\n-A INPUT -j DROP\n", p, sizeof(p), w, sizeof(w)), EDGE_FW_OPEN);
 }
 
 static const char tcp4[] =
