@@ -14,6 +14,7 @@
 
 #include "edge_check.h"
 #include "edge_crlstore.h"
+#include "edge_hubcfg.h"
 #include "edge_log.h"
 #include "edge_p11.h"
 #include "edge_time.h"
@@ -23,6 +24,10 @@ static const struct edge_opt opts[] = {
 	{ "pin", 0, "SECRET", EDGE_OPT_SECRET, "token PIN, to read a token key's attributes: " EDGE_SECRET_FORMS, NULL, EDGE_T_STRING, 0, 0 },
 	{ "api", 0, "URL", 0, "hub API gateway for --online (default: the api edge-provision recorded in DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "mqtt", 0, "URL", 0, "hub MQTT broker for --online (default: the mqtt edge-provision recorded in DIR/device.json)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "ca", 0, "FILE", 0, "root CA the broker's certificate must chain to, as edge-connect's (default: DIR/ca.pem)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "server-name", 0, "NAME", 0, "name or IP address the broker's certificate must carry, as edge-connect's (default: the host of the URL)", NULL, EDGE_T_STRING, 0, 0 },
+	{ "no-verify-hostname", 0, NULL, 0, "as edge-connect's: the broker's name is not checked (tls.broker warns)", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "hub-pin", 0, "PINS", 0, "as edge-connect's: the broker's key pinned, sha256//BASE64 of its SubjectPublicKeyInfo, several separated by ';'", NULL, EDGE_T_STRING, 0, 0 },
 	{ "hub-ca", 0, "FILE", 0, "CA bundle trusted for the hub's HTTPS endpoints (default: the system store)", NULL, EDGE_T_STRING, 0, 0 },
 	{ "scan", 0, "DIRS", 0, "where key.purpose looks for the edge key in other use, ':'-separated; the state directory's siblings are always looked at", "/etc/ssh:/etc/ssl", EDGE_T_STRING, 0, 0 },
 	{ "online", 0, NULL, 0, "also check what needs the hub: the broker's and the API's TLS, the clock against the hub's", NULL, EDGE_T_FLAG, 0, 0 },
@@ -87,6 +92,7 @@ run(struct edge_ctx *ctx)
 	struct edge_findings f = { 0 };
 	struct edge_check_env e = { 0 };
 	struct edge_secret *pin = NULL;
+	char pin_why[EDGE_ERR_MSG_MAX];
 	enum edge_verdict worst;
 	size_t i, n[4];
 	int rc;
@@ -110,6 +116,17 @@ run(struct edge_ctx *ctx)
 	e.mqtt = edge_arg(ctx, "mqtt");
 	e.hub_ca = edge_arg(ctx, "hub-ca");
 	e.scan = edge_arg(ctx, "scan");
+	e.ca = edge_arg(ctx, "ca");
+	e.server_name = edge_arg(ctx, "server-name");
+	e.no_verify_hostname = edge_flag(ctx, "no-verify-hostname");
+	/* A malformed hub-pin is tls.broker's finding, not a refusal. */
+	if (edge_hubcfg_pin(ctx, &e.hub_pin) != EDGE_OK) {
+		snprintf(pin_why, sizeof(pin_why), "%s", ctx->err.msg);
+		e.hub_pin_error = pin_why;
+		e.hub_pin = NULL;
+		ctx->err.code = 0;
+		ctx->err.msg[0] = '\0';
+	}
 	if ((rc = edge_ctx_secret(ctx, "pin", &pin)) != EDGE_OK)
 		return rc;
 	e.have_pin = pin != NULL;

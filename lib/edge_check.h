@@ -55,6 +55,12 @@ struct edge_check_env {
 	const char *mqtt;	/* the broker URL (--mqtt, device.json), or NULL */
 	const char *hub_ca;	/* CA bundle for the hub's HTTPS (--hub-ca), or NULL */
 	const char *scan;	/* ':'-separated places for key.purpose (--scan) */
+	/* edge-connect's trust options, from the same config layers */
+	const char *ca;		/* --ca: the broker's roots, NULL: DIR/ca.pem */
+	const char *server_name; /* --server-name, NULL: the broker's host */
+	bool no_verify_hostname; /* --no-verify-hostname */
+	const char *hub_pin;	/* --hub-pin, NULL: none */
+	const char *hub_pin_error; /* --hub-pin malformed: why, else NULL */
 };
 
 /*
@@ -108,5 +114,11 @@ void edge_check_state(const struct edge_check_env *e, struct edge_findings *f);
 void edge_check_reset(const struct edge_check_env *e, struct edge_findings *f);
 void edge_check_transport(const struct edge_check_env *e, struct edge_findings *f);
 void edge_check_host(const struct edge_check_env *e, struct edge_findings *f);
+
+/*
+ * clock.hub's Date: an RFC 7231 IMF-fixdate exactly ("Sun, 06 Nov 1994
+ * 08:49:37 GMT"), years 1970 to 9999; 0 when it does not parse.
+ */
+time_t edge_check_imf_fixdate(const char *v);
 
 #endif

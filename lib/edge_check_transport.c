@@ -63,6 +63,10 @@ struct probe {
 	gnutls_pcert_st pcert[CERTS_MAX];
 	unsigned npcert;
 	struct edge_key *key;
+	/* the identity rule's name (NULL: not checked) and pins (NULL: none) */
+	const char *name;
+	const char *pins;
+	char weak[300];			/* how the trust is weakened, "" if not */
 	/* crl.pem and its roots (broker only), edge_crls_load_hub */
 	bool crl;			/* loaded: the chain is judged */
 	bool crl_stale;			/* a CRL within the grace was used */
@@ -75,9 +79,11 @@ struct probe {
 	char cipher[96];
 	char subject[256];
 	time_t not_after;		/* 0: no certificate seen */
-	const char *failed;		/* "version", "chain", "name", ... */
+	const char *failed;		/* "version", "chain", "name", "key", ... */
 	char why[EDGE_ERR_MSG_MAX];	/* why the hub failed verification */
 	time_t date;			/* the API's Date, 0: none */
+	int ndate;			/* how many Date headers */
+	char bad_date[64];		/* one that does not parse, "" if none */
 	char head_why[EDGE_ERR_MSG_MAX]; /* why there is none */
 };
 
@@ -168,7 +174,7 @@ hub_path(struct probe *p, const gnutls_datum_t *peers, unsigned n,
 
 	if ((rc = edge_hubid_sent_path(p->tl, peers, n, &path, &len, &err)) ==
 	    EDGE_OK)
-		rc = edge_hubid_check_crts(path, len, p->host, NULL, &err);
+		rc = edge_hubid_check_crts(path, len, p->name, p->pins, &err);
 	if (rc != EDGE_OK) {
 		p->failed = identity_part(err.msg);
 		snprintf(also, alen, "%s: %s", p->failed, err.msg);
@@ -195,6 +201,44 @@ hub_path(struct probe *p, const gnutls_datum_t *peers, unsigned n,
 }
 
 /*
+ * OpenSSL's default security level (2), which edge-connect's context has:
+ * an RSA, DSA or DH key below 2048 bits, an EC key below 256, in any
+ * certificate the hub sent, is refused ("EE/CA certificate key too weak").
+ */
+static bool
+weak_key(const gnutls_datum_t *peers, unsigned n, char *also, size_t alen)
+{
+	gnutls_x509_crt_t crt;
+	unsigned i, bits;
+	int alg;
+	bool weak = false;
+
+	for (i = 0; i < n && !weak; i++) {
+		if (gnutls_x509_crt_init(&crt) < 0)
+			return false;
+		bits = 0;
+		if (gnutls_x509_crt_import(crt, &peers[i], GNUTLS_X509_FMT_DER) ==
+		    0 && (alg = gnutls_x509_crt_get_pk_algorithm(crt, &bits)) >= 0) {
+			bool ec = alg == GNUTLS_PK_EC;
+
+			if ((alg == GNUTLS_PK_RSA || alg == GNUTLS_PK_RSA_PSS ||
+			    alg == GNUTLS_PK_DSA) ? bits < 2048 :
+			    ec ? bits < 256 : false) {
+				weak = true;
+				snprintf(also, alen,
+				    "key: %s: key too weak (%s %u bits; edge-connect's OpenSSL refuses below %d)",
+				    i == 0 ? "hub certificate" : "hub CA certificate",
+				    gnutls_pk_get_name(
+				    (gnutls_pk_algorithm_t)alg), bits,
+				    ec ? 256 : 2048);
+			}
+		}
+		gnutls_x509_crt_deinit(crt);
+	}
+	return weak;
+}
+
+/*
  * Run while the handshake has the hub's certificate and before the edge
  * answers with its own: the version, the chain, the identity.  Non-zero
  * ends the handshake; p->failed and p->why say why.
@@ -211,7 +255,9 @@ verify_hub(gnutls_session_t s)
 	p->version = gnutls_protocol_get_version(s);
 	peers = gnutls_certificate_get_peers(s, &n);
 	record_peer(p, peers, peers != NULL ? n : 0);
-	if ((g = gnutls_certificate_verify_peers2(s, &status)) < 0 ||
+	if (peers != NULL && weak_key(peers, n, also, sizeof(also))) {
+		p->failed = "key";
+	} else if ((g = gnutls_certificate_verify_peers2(s, &status)) < 0 ||
 	    status != 0) {
 		snprintf(also, sizeof(also), "chain: hub certificate: %s",
 		    g < 0 ? gnutls_strerror(g) : chain_reason(status));
@@ -392,6 +438,59 @@ trust(gnutls_certificate_credentials_t cred, struct probe *p,
 	return EDGE_OK;
 }
 
+/*
+ * An RFC 7231 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT", exactly (the
+ * obsolete RFC 850 and asctime forms are not accepted): the time, or 0 when
+ * it does not parse or is out of range (years 1970 to 9999).
+ */
+time_t
+edge_check_imf_fixdate(const char *v)
+{
+	static const char days[] = "MonTueWedThuFriSatSun";
+	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const char shape[] = "Www, DD Mmm YYYY HH:MM:SS GMT";
+	struct tm tm = { 0 };
+	char w[4] = "", mo[4] = "";
+	const char *d, *m;
+	int mday, mon;
+	size_t i;
+	time_t t;
+
+	if (strlen(v) != sizeof(shape) - 1)
+		return 0;
+	for (i = 0; i < sizeof(shape) - 1; i++) {
+		/* the digits' places: not Mmm, not GMT */
+		bool digit = i < 26 && !(i >= 8 && i <= 10) &&
+		    strchr("DYHMS", shape[i]) != NULL;
+
+		if (digit ? (v[i] < '0' || v[i] > '9') :
+		    (strchr(" ,:", shape[i]) != NULL && v[i] != shape[i]))
+			return 0;
+	}
+	memcpy(w, v, 3);
+	memcpy(mo, v + 8, 3);
+	if (strncmp(v + 26, "GMT", 3) != 0 ||
+	    (d = strstr(days, w)) == NULL || (d - days) % 3 != 0 ||
+	    (m = strstr(mons, mo)) == NULL || (m - mons) % 3 != 0)
+		return 0;
+	tm.tm_mday = (v[5] - '0') * 10 + (v[6] - '0');
+	tm.tm_mon = (int)((m - mons) / 3);
+	tm.tm_year = atoi(v + 12) - 1900;
+	tm.tm_hour = (v[17] - '0') * 10 + (v[18] - '0');
+	tm.tm_min = (v[20] - '0') * 10 + (v[21] - '0');
+	tm.tm_sec = (v[23] - '0') * 10 + (v[24] - '0');
+	if (tm.tm_year < 70 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return 0;
+	mday = tm.tm_mday;
+	mon = tm.tm_mon;
+	/* 31 Feb and its kind: timegm normalises them */
+	t = timegm(&tm);
+	if (t <= 0 || tm.tm_mday != mday || tm.tm_mon != mon)
+		return 0;
+	return t;
+}
+
 /* Read the answer's head (up to the blank line) and its Date header. */
 static int
 read_date(gnutls_session_t s, struct probe *p, long long deadline,
@@ -420,10 +519,26 @@ read_date(gnutls_session_t s, struct probe *p, long long deadline,
 	for (line = strtok_r(buf, "\r\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\r\n", &save))
 		if (strncasecmp(line, "Date:", 5) == 0) {
-			time_t t = curl_getdate(line + 5, NULL);
+			const char *v = line + 5;
+			size_t i, n;
 
-			p->date = t > 0 ? t : 0;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			p->ndate++;
+			p->date = edge_check_imf_fixdate(v);
+			if (p->date == 0 && p->bad_date[0] == '\0') {
+				/* printable only: it goes into a finding */
+				n = strnlen(v, sizeof(p->bad_date) - 1);
+				for (i = 0; i < n; i++) {
+					p->bad_date[i] = v[i];
+					if (v[i] < 0x20 || v[i] >= 0x7f)
+						p->bad_date[i] = '?';
+				}
+				p->bad_date[n] = '\0';
+			}
 		}
+	if (p->ndate != 1)
+		p->date = 0;
 	return EDGE_OK;
 }
 
@@ -453,8 +568,12 @@ handshake(struct probe *p, gnutls_certificate_credentials_t cred,
 	 * The system's defaults, older versions included when they allow them,
 	 * so that a server stuck below TLS 1.2 is named by its version;
 	 * verify_hub ends such a handshake before the edge says anything.
+	 * %PROFILE_MEDIUM: DH groups below 2048 bits refused, as by OpenSSL's
+	 * default security level in edge-connect (weak_key does the keys).
 	 */
-	if (gnutls_priority_set_direct(s, "NORMAL:+VERS-TLS1.1:+VERS-TLS1.0",
+	if (gnutls_priority_set_direct(s,
+	    "NORMAL:+VERS-TLS1.1:+VERS-TLS1.0:%PROFILE_MEDIUM", NULL) < 0 &&
+	    gnutls_priority_set_direct(s, "NORMAL:+VERS-TLS1.1:+VERS-TLS1.0",
 	    NULL) < 0)
 		(void)gnutls_set_default_priority(s);
 	gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
@@ -484,6 +603,11 @@ handshake(struct probe *p, gnutls_certificate_credentials_t cred,
 			rc = edge_err(err, EDGE_ETRUST,
 			    "the %s refused TLS 1.2 and 1.3 (alert protocol version): below TLS 1.2",
 			    p->what);
+		} else if (g == GNUTLS_E_DH_PRIME_UNACCEPTABLE) {
+			p->failed = "dh";
+			rc = edge_err(err, EDGE_ETRUST,
+			    "dh: the %s's DH group too small (below 2048 bits; edge-connect's OpenSSL refuses it too)",
+			    p->what);
 		} else if (g == GNUTLS_E_KEY_USAGE_VIOLATION) {
 			p->failed = "keyUsage";
 			rc = edge_err(err, EDGE_ETRUST,
@@ -505,6 +629,16 @@ handshake(struct probe *p, gnutls_certificate_credentials_t cred,
 	p->version = gnutls_protocol_get_version(s);
 	snprintf(p->cipher, sizeof(p->cipher), "%s",
 	    gnutls_ciphersuite_get(s) ? gnutls_ciphersuite_get(s) : "unknown");
+	g = gnutls_kx_get(s) == GNUTLS_KX_DHE_RSA ||
+	    gnutls_kx_get(s) == GNUTLS_KX_DHE_DSS ? gnutls_dh_get_prime_bits(s) :
+	    0;
+	if (g > 0 && g < 2048) {
+		p->failed = "dh";
+		rc = edge_err(err, EDGE_ETRUST,
+		    "dh: the %s's DH group too small (%d bits; edge-connect's OpenSSL refuses below 2048)",
+		    p->what, g);
+		goto out;
+	}
 	if (path != NULL) {
 		char req[1024];
 		int n = snprintf(req, sizeof(req),
@@ -594,6 +728,18 @@ report(const struct edge_check_env *e, struct edge_findings *f,
 			snprintf(fix, sizeof(fix),
 			    "the hub's %s certificate is revoked in crl.pem (edge-connect refuses it too): its operator must replace it; if crl.pem is wrong, run edge-crl-update",
 			    p->what);
+		else if (p->failed != NULL && strcmp(p->failed, "key") == 0)
+			snprintf(fix, sizeof(fix),
+			    "the hub's %s certificate needs an RSA key of 2048 bits or more, or an EC key of 256 (edge-connect refuses it too)",
+			    p->what);
+		else if (p->failed != NULL && strcmp(p->failed, "dh") == 0)
+			snprintf(fix, sizeof(fix),
+			    "have the hub's %s use DH groups of 2048 bits or more, or ECDHE (edge-connect refuses it too)",
+			    p->what);
+		else if (p->failed != NULL && strcmp(p->failed, "pin") == 0)
+			snprintf(fix, sizeof(fix),
+			    "correct hub-pin (edge.conf, EDGE_HUB_PIN, --hub-pin) to the hub's key, or remove it: edge-connect refuses this %s too",
+			    p->what);
 		else if (p->failed != NULL && strcmp(p->failed, "crl") == 0)
 			snprintf(fix, sizeof(fix),
 			    "run edge-crl-update (edge-connect refuses the %s without a usable CRL of its issuer; see crl.fresh)",
@@ -614,6 +760,16 @@ report(const struct edge_check_env *e, struct edge_findings *f,
 	if (below_tls12(p->version)) {	/* verify_hub ends these; never here */
 		edge_check_add(f, id, EDGE_V_FAIL, d, NULL, "%s: %s",
 		    p->what, version_name(p->version));
+		return;
+	}
+	if (p->weak[0] != '\0') {
+		json_object_object_add(d, "weakened",
+		    json_object_new_string(p->weak));
+		edge_check_add(f, id, EDGE_V_WARN, d,
+		    "trust only the hub's roots: remove no-verify-hostname, and set ca to the hub's CA (or leave it out: DIR/ca.pem), in edge.conf or EDGE_*",
+		    "%s %s:%d: %s %s, hub certificate %s verified (%s), but edge-connect's trust is weakened: %s",
+		    p->what, p->host, p->port, version_name(p->version), p->cipher,
+		    p->subject, trusted, p->weak);
 		return;
 	}
 	if (p->crl_stale) {
@@ -640,12 +796,50 @@ report(const struct edge_check_env *e, struct edge_findings *f,
 	    p->subject, trusted, na, days);
 }
 
+/*
+ * A ca option that trusts more than the hub's roots (DIR/ca.pem, which
+ * edge-activate installed): its certificates not in ca.pem, or, without
+ * ca.pem, a bundle of more than 2 (a public store), named in weak.
+ */
+static void
+public_roots(const struct edge_check_env *e, char *weak, size_t wlen)
+{
+	struct edge_error err = { 0, "" };
+	struct edge_certs b = { NULL, 0 }, hub = { NULL, 0 };
+	unsigned i, j, other = 0;
+	size_t l = strlen(weak);
+	bool have_hub;
+
+	if (edge_certs_read(AT_FDCWD, e->ca, &b, &err) != EDGE_OK)
+		return;		/* trust() says so */
+	have_hub = edge_certs_read(e->dirfd, EDGE_CA_FILE, &hub, &err) ==
+	    EDGE_OK;
+	for (i = 0; i < b.n; i++) {
+		bool known = false;
+
+		for (j = 0; have_hub && j < hub.n && !known; j++)
+			known = gnutls_x509_crt_equals(b.crt[i], hub.crt[j]) != 0;
+		if (!known)
+			other++;
+	}
+	if (have_hub ? other > 0 : b.n > 2)
+		snprintf(weak + l, wlen - l,
+		    "%sca = %s holds %u certificate(s), %u not among the hub's roots (%s): edge-connect accepts a hub any of them vouches for",
+		    l ? "; " : "", e->ca, b.n, have_hub ? other : b.n,
+		    have_hub ? "DIR/" EDGE_CA_FILE : "no DIR/" EDGE_CA_FILE
+		    " to compare, a public store?");
+	edge_certs_free(&b);
+	edge_certs_free(&hub);
+}
+
 static void
 check_broker(const struct edge_check_env *e, struct edge_findings *f)
 {
 	gnutls_certificate_credentials_t cred = NULL;
 	struct probe p = { .what = "broker" };
 	struct edge_error err = { 0, "" };
+	const char *ca = e->ca != NULL ? e->ca : EDGE_CA_FILE;
+	int cadir = e->ca != NULL ? AT_FDCWD : e->dirfd;
 	char *host = NULL;
 	int rc;
 
@@ -684,11 +878,30 @@ check_broker(const struct edge_check_env *e, struct edge_findings *f)
 	}
 	p.crl_grace = e->crl_grace;
 	p.now = e->now;
-	if (trust(cred, &p, EDGE_CA_FILE, e->dirfd, &err) != EDGE_OK) {
+	/* As edge-connect's tls_setup: the same options, the same rule. */
+	p.name = e->no_verify_hostname ? NULL :
+	    e->server_name != NULL ? e->server_name : p.host;
+	p.pins = e->hub_pin;
+	if (e->no_verify_hostname)
+		snprintf(p.weak, sizeof(p.weak),
+		    "no-verify-hostname: the hub's name is not checked, any serverAuth certificate of %s is accepted as the hub%s",
+		    ca, e->hub_pin != NULL ? " if its key matches hub-pin" : "");
+	if (e->ca != NULL)
+		public_roots(e, p.weak, sizeof(p.weak));
+	if (e->hub_pin_error != NULL) {
+		json_object *d = json_object_new_object();
+
+		json_object_object_add(d, "failed", json_object_new_string("pin"));
+		edge_check_add(f, "tls.broker", EDGE_V_FAIL, d,
+		    "correct hub-pin (edge.conf, EDGE_HUB_PIN, --hub-pin): sha256//BASE64 of the hub's SubjectPublicKeyInfo",
+		    "hub-pin: %s (edge-connect refuses to start)",
+		    e->hub_pin_error);
+	} else if (trust(cred, &p, ca, cadir, &err) != EDGE_OK) {
 		edge_check_add(f, "tls.broker", EDGE_V_FAIL, NULL,
+		    e->ca != NULL ? "correct ca (edge.conf, EDGE_CA, --ca)" :
 		    "run edge-activate (it installs ca.pem)",
 		    "trusted root CA: %s", err.msg);
-	} else if (edge_crls_load_hub(e->dirfd, e->dirfd, EDGE_CA_FILE,
+	} else if (edge_crls_load_hub(e->dirfd, cadir, ca,
 	    &p.roots, &p.crls, &p.crl, &err) != EDGE_OK) {
 		json_object *d = json_object_new_object();
 
@@ -702,7 +915,7 @@ check_broker(const struct edge_check_env *e, struct edge_findings *f)
 		gnutls_certificate_set_retrieve_function2(cred, client_cert);
 		gnutls_certificate_set_verify_function(cred, verify_hub);
 		rc = handshake(&p, cred, NULL, &err);
-		report(e, f, "tls.broker", &p, EDGE_CA_FILE, rc, &err,
+		report(e, f, "tls.broker", &p, ca, rc, &err,
 		    "the broker's certificate must chain to ca.pem, carry serverAuth and name the host in a subjectAltName");
 	}
 	gnutls_certificate_free_credentials(cred);
@@ -770,6 +983,18 @@ check_clock(struct edge_findings *f, bool trusted, const struct probe *p,
 		    "the hub API's time is not trusted: its TLS check did not pass (see tls.api)");
 		return;
 	}
+	if (p->ndate > 1) {
+		edge_check_add(f, "clock.hub", EDGE_V_SKIP, NULL, NULL,
+		    "the hub API's answer to HEAD carries %d Date headers: not judged (which one is the hub's time?)",
+		    p->ndate);
+		return;
+	}
+	if (p->ndate == 1 && p->date == 0) {
+		edge_check_add(f, "clock.hub", EDGE_V_SKIP, NULL, NULL,
+		    "the hub API's answer to HEAD has an unparseable Date header \"%s\" (not an RFC 7231 IMF-fixdate, or a year outside 1970-9999)",
+		    p->bad_date);
+		return;
+	}
 	if (p->date == 0) {
 		edge_check_add(f, "clock.hub", EDGE_V_SKIP, NULL, NULL,
 		    "the hub API's answer to HEAD carries no Date header%s%s",
@@ -828,6 +1053,7 @@ check_api(const struct edge_check_env *e, struct edge_findings *f)
 		check_clock(f, false, &p, 0);
 		return;
 	}
+	p.name = p.host;
 	snprintf(trusted, sizeof(trusted), "%s",
 	    e->hub_ca != NULL ? e->hub_ca : "the system trust store");
 	if (gnutls_certificate_allocate_credentials(&cred) < 0) {

@@ -10,7 +10,7 @@
 # is skipped.
 . "${0%/*}/../lib.sh"
 setup
-for t in jq certtool openssl perl; do
+for t in jq certtool openssl perl python3; do
 	command -v $t >/dev/null 2>&1 || skip_all "$t not installed"
 done
 hub_start
@@ -309,6 +309,143 @@ if have_faketime; then
 else
 	skip "tls.broker with a stale crl.pem" "libfaketime not installed (Debian package faketime)"
 fi
+
+# ---- edge-connect's trust options, as edge-connect judges them -------------
+# DIR/edge.conf feeds edge-check the same options as edge-connect; each
+# verdict compared with edge-connect's on the same directory.
+C=$T/conf; cp -a "$G" "$C"; rm -f "$C/crl.pem"
+# connect_err DIR ARGS...: edge-connect's exit status; $T/err its words.
+connect_err() {
+	d=$1; shift
+	_run timeout "$(slow 20)" edge-connect -d "$d" --exit-on-eof --reconnect-max 1 "$@" < /dev/null
+	echo "$rc"
+}
+printf 'server-name = otherhub.example\n' > "$C/edge.conf"
+is "server-name = otherhub.example: edge-connect refuses (exit 6)" "$(connect_err "$C")" 6
+assert_grep "... the broker does not name it" "does not name otherhub.example" "$T/err"
+_run edge-check -d "$C" --json --online --hub-ca "$HUB_CA"
+is "... tls.broker fails" "$(verdict tls.broker)" fail
+is "... failed: name" "$(field tls.broker failed)" name
+assert_grep "... with edge-connect's reason" "hub certificate does not name otherhub.example" "$T/out"
+
+other_pin="sha256//$(head -c 32 /dev/zero | base64)"
+printf 'hub-pin = %s\n' "$other_pin" > "$C/edge.conf"
+is "hub-pin of another key: edge-connect refuses (exit 6)" "$(connect_err "$C")" 6
+assert_grep "... the key does not match" "does not match --hub-pin" "$T/err"
+_run edge-check -d "$C" --json --online --hub-ca "$HUB_CA"
+is "... tls.broker fails" "$(verdict tls.broker)" fail
+is "... failed: pin" "$(field tls.broker failed)" pin
+assert_grep "... with edge-connect's reason" "does not match --hub-pin" "$T/out"
+good_pin="sha256//$(openssl x509 -in "$HUB_DIR/server.pem" -pubkey -noout | openssl pkey -pubin -outform DER |
+    openssl dgst -sha256 -binary | base64)"
+printf 'hub-pin = %s\n' "$good_pin" > "$C/edge.conf"
+is "the broker's own hub-pin: edge-connect connects" "$(connect_err "$C")" 0
+_run edge-check -d "$C" --json --online --hub-ca "$HUB_CA"
+is "... tls.broker ok" "$(verdict tls.broker)" ok
+_run env EDGE_HUB_PIN="$other_pin" edge-check -d "$C" --json --online --hub-ca "$HUB_CA"
+is "EDGE_HUB_PIN over edge.conf, as for edge-connect: fails" "$(field tls.broker failed)" pin
+printf 'hub-pin = sha256//short\n' > "$C/edge.conf"
+is "a malformed hub-pin: edge-connect does not start (exit 2)" "$(connect_err "$C")" 2
+_run edge-check -d "$C" --json --online --hub-ca "$HUB_CA"
+is "... tls.broker fails (edge-check still runs every check)" "$(verdict tls.broker)" fail
+is "... exit 9" "$rc" 9
+
+printf 'no-verify-hostname = yes\nserver-name = otherhub.example\n' > "$C/edge.conf"
+is "no-verify-hostname: edge-connect connects" "$(connect_err "$C")" 0
+assert_grep "... warning the name is not checked" "hub's name is NOT checked" "$T/err"
+_run edge-check -d "$C" --json --online --hub-ca "$HUB_CA"
+is "... tls.broker warns, never ok" "$(verdict tls.broker)" warn
+assert_grep "... naming no-verify-hostname" "trust is weakened: no-verify-hostname" "$T/out"
+
+# ca: the hub's root with another CA (a public store in the field).
+cat "$T/oca.pem" "$HUB_CA" > "$T/wide.pem"
+printf 'ca = %s\n' "$T/wide.pem" > "$C/edge.conf"
+is "ca = a bundle wider than ca.pem: edge-connect connects" "$(connect_err "$C")" 0
+_run edge-check -d "$C" --json --online --hub-ca "$HUB_CA"
+is "... tls.broker warns" "$(verdict tls.broker)" warn
+assert_grep "... naming the bundle" "ca = $T/wide.pem holds 2 certificate(s), 1 not among the hub's roots" "$T/out"
+is "... trust: the bundle" "$(field tls.broker trust)" "$T/wide.pem"
+printf 'ca = %s\n' "$T/oca.pem" > "$C/edge.conf"
+is "ca = another CA only: edge-connect refuses (exit 6)" "$(connect_err "$C")" 6
+_run edge-check -d "$C" --json --online --hub-ca "$HUB_CA"
+is "... tls.broker fails" "$(verdict tls.broker)" fail
+is "... failed: chain" "$(field tls.broker failed)" chain
+printf 'ca = %s\n' "$HUB_CA" > "$C/edge.conf"
+_run edge-check -d "$C" --json --online --hub-ca "$HUB_CA"
+is "ca = the hub's CA itself: tls.broker ok" "$(verdict tls.broker)" ok
+
+# ---- the handshake policy of edge-connect's OpenSSL (security level 2) ------
+cert weak1024 "$good" 'ip_address = "127.0.0.1"'
+certtool --generate-privkey --key-type rsa --bits 1024 --outfile "$T/weak1024.key" >/dev/null 2>&1
+certtool --generate-certificate --load-privkey "$T/weak1024.key" --load-ca-privkey "$HUB_DIR/ca-key.pem" \
+    --load-ca-certificate "$HUB_CA" --template "$T/weak1024.tmpl" --outfile "$T/weak1024.pem" >/dev/null 2>&1
+serve weak1024 -cipher 'DEFAULT:@SECLEVEL=0'
+is "RSA-1024 broker: edge-connect refuses (exit 6)" \
+    "$(connect_err "$G" --mqtt "mqtts://127.0.0.1:$SRV_PORT")" 6
+assert_grep "... key too weak" "key too weak" "$T/err"
+at_broker
+is "... tls.broker fails" "$(verdict tls.broker)" fail
+is "... failed: key" "$(field tls.broker failed)" key
+assert_grep "... key too weak" "key: hub certificate: key too weak (RSA 1024 bits" "$T/out"
+
+if openssl dhparam -out "$T/dh1024.pem" 1024 >/dev/null 2>&1; then
+	serve tls11 -tls1_2 -cipher 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' -dhparam "$T/dh1024.pem"
+	# edge-connect takes it for a transient failure and retries: it never connects.
+	connect_err "$G" --mqtt "mqtts://127.0.0.1:$SRV_PORT" --timeout 3 >/dev/null
+	assert_grep "DH-1024 broker: edge-connect's handshake fails (it retries)" "A TLS error occurred" "$T/err"
+	assert_not_grep "... and never connects" "connected" "$T/err"
+	at_broker
+	is "... tls.broker fails" "$(verdict tls.broker)" fail
+	is "... failed: dh" "$(field tls.broker failed)" dh
+	assert_grep "... DH group too small" "DH group too small" "$T/out"
+else
+	skip "a DH-1024 broker" "openssl dhparam 1024 failed"
+fi
+stop_pid "$SRV_PID"
+
+# ---- clock.hub: the Date header, strictly -------------------------------------
+# dated RESPONSE-HEADERS: a TLS server (the tls11 certificate, TLS 1.2+) that
+# answers one HEAD with those header lines.
+cat > "$T/dated.py" <<'PY'
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+t = ctx.wrap_socket(c, server_side=True)
+buf = b""
+while b"\r\n\r\n" not in buf:
+    d = t.recv(4096)
+    if not d:
+        break
+    buf += d
+t.sendall(b"HTTP/1.1 200 OK\r\n" + sys.argv[3].encode().replace(b"|", b"\r\n") + b"\r\n\r\n")
+t.close()
+PY
+dated() {
+	stop_pid "$SRV_PID"
+	rm -f "$T/dated.port"	# before: the child truncates it only once forked
+	python3 "$T/dated.py" "$T/tls11.pem" "$T/tls11.key" "$1" > "$T/dated.port" 2>"$T/dated.err" &
+	SRV_PID=$!
+	on_exit "kill $SRV_PID"
+	i=0; while [ ! -s "$T/dated.port" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -s "$T/dated.port" ] || diag "the Date server did not start: $(cat "$T/dated.err")"
+	check --online --hub-ca "$HUB_CA" --api "https://127.0.0.1:$(cat "$T/dated.port")"
+}
+now=$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')
+dated "Date: $now"
+is "one IMF-fixdate Date: clock.hub ok" "$(verdict clock.hub)" ok
+dated "Date: $now|Date: Mon, 07 Dec 2020 00:00:00 GMT"
+is "two Date headers: clock.hub skipped" "$(verdict clock.hub)" skip
+assert_grep "... saying so" "carries 2 Date headers" "$T/out"
+dated "Date: Mon, 07 Dec -2026 12:00:00 GMT"
+is "a negative year: not a time" "$(verdict clock.hub)" skip
+assert_grep "... an unparseable Date header" 'unparseable Date header \\"Mon, 07 Dec -2026' "$T/out"
+dated "Date: tomorrow"
+assert_grep "an unparseable Date is not 'no Date header'" "unparseable Date header" "$T/out"
+assert_not_grep "... (not 'carries no Date header')" "carries no Date header" "$T/out"
+stop_pid "$SRV_PID"
 
 # ---- the exit status ----------------------------------------------------------
 serve tls11 -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'
