@@ -260,8 +260,16 @@ fmt key.der "a DER private key"
 openssl pkey -in "$E/key.pem" -pubout -outform DER -out "$F/pub.der"
 fmt pub.der "a DER public key"
 openssl pkey -in "$E/key.pem" -aes128 -passout pass:x -out "$F/enc.key"
+# hostile or broken inputs end without a crash (check() fails on any other exit)
+{ printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\n'; printf 'openssh-key-v1\0\0\0\0\377' | base64
+  printf -- '-----END OPENSSH PRIVATE KEY-----\n-----BEGIN RSA PUBLIC KEY-----\nMAMCAQ==\n-----END RSA PUBLIC KEY-----\n'
+  printf -- '-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----\n-----BEGIN PRIVATE KEY-----\n'
+  printf 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAA/w== x\nssh-rsa !!!\necdsa-sha2-nistp256\n'; } > "$F/broken.pem"
+head -c 4096 /dev/urandom > "$F/random.der"
+printf '\060\202\377\377\0' > "$F/short.der"
 check "$E" --scan "$F"
 assert_check "an encrypted PKCS#8 key cannot be read without its password: ok" key.purpose ok
+assert_field "... broken blocks, random bytes and a cut DER read too (and the two siblings' key.pem), without a crash" key.purpose .data.files_examined 6
 rm -rf "$F"
 
 # links are not followed below a --scan place (O_NOFOLLOW)
