@@ -25,11 +25,13 @@ exit_statuses(void **state)
 	assert_int_equal(edge_exit_status(EDGE_ETRUST), 6);
 	assert_int_equal(edge_exit_status(EDGE_ESTORE), 7);
 	assert_int_equal(edge_exit_status(EDGE_EREVOKED), 8);
+	assert_int_equal(edge_exit_status(EDGE_ECHECK), 9);
 	/* Anything else is a plain failure, never a borrowed meaning. */
-	assert_int_equal(edge_exit_status(-9), 1);
+	assert_int_equal(edge_exit_status(-10), 1);
 	assert_int_equal(edge_exit_status(3), 1);
 	assert_string_equal(edge_strerror(EDGE_ETRUST), "trust failure");
 	assert_string_equal(edge_strerror(EDGE_EREVOKED), "certificate revoked");
+	assert_string_equal(edge_strerror(EDGE_ECHECK), "a check failed");
 	assert_string_equal(edge_strerror(-42), "failure");
 }
 
