@@ -189,11 +189,16 @@ clean:
 	rm -rf $(B)
 
 # Debian packages the build, the tests and the demo need (run as root).
-DEB_PACKAGES := build-essential pkg-config git ca-certificates procps perl jq curl \
+# Per release (VERSION_CODENAME of /etc/os-release, read when make deps runs):
+# clang's sanitizer runtime is libclang-rt-14-dev on Debian 12 (bookworm,
+# clang 14); Debian 13 (trixie, clang 19) and later name it libclang-rt-dev.
+DEB_CODENAME  = $(shell . /etc/os-release 2>/dev/null && echo $$VERSION_CODENAME)
+DEB_CLANG_RT  = $(if $(filter bookworm,$(DEB_CODENAME)),libclang-rt-14-dev,libclang-rt-dev)
+DEB_PACKAGES = build-essential pkg-config git ca-certificates procps perl jq curl \
 	libgnutls28-dev libp11-kit-dev libjson-c-dev libcurl4-gnutls-dev \
 	libmosquitto-dev mosquitto-dev libmicrohttpd-dev libssl-dev libcmocka-dev \
 	gnutls-bin openssl p11-kit p11-kit-modules softhsm2 opensc libengine-pkcs11-openssl \
-	mosquitto mosquitto-clients go-md2man mandoc zsh clang libclang-rt-14-dev strace gdb valgrind cppcheck clang-tidy \
+	mosquitto mosquitto-clients go-md2man mandoc zsh clang $(DEB_CLANG_RT) strace gdb valgrind cppcheck clang-tidy \
 	swtpm swtpm-tools tpm2-abrmd libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 \
 	libtpm2-pkcs11-tools tpm2-tools dbus ansible-core faketime shellcheck \
 	openssh-server openssh-client systemd ansible-lint nftables iptables iproute2
