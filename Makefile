@@ -10,7 +10,9 @@ BASHCOMPDIR ?= $(shell pkg-config --variable=completionsdir bash-completion 2>/d
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/vendor-completions
 DESTDIR     ?=
 
-VERSION     := 0.1.0
+# The one version: VERSION (debian/changelog's upstream version must match;
+# debian/rules and tests/cli/version.t check it).
+VERSION     := $(strip $(file < VERSION))
 CC          ?= cc
 PKG_CONFIG  ?= pkg-config
 PKGS        := gnutls p11-kit-1 json-c libcurl libmosquitto
@@ -23,7 +25,10 @@ WARNINGS    := -Wall -Wextra -Werror -Wshadow -Wwrite-strings \
                -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wvla
 # -MMD -MP: every object records the headers it includes (build/**/*.d), so a
 # changed header rebuilds exactly what uses it, test and hub headers too.
-EDGE_CFLAGS := -std=gnu11 $(WARNINGS) -MMD -MP -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+# _FORTIFY_SOURCE only when the caller's flags (dpkg-buildflags: 2 on bookworm,
+# maybe 3 later) set none: a second, different -D would be a -Werror error.
+FORTIFY     := $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=2)
+EDGE_CFLAGS := -std=gnu11 $(WARNINGS) -MMD -MP $(FORTIFY) -fstack-protector-strong \
                -DEDGE_VERSION='"$(VERSION)"' -Ilib
 ifeq ($(FUZZ),1)
 # make fuzz: libFuzzer coverage on every object, ASan + UBSan to catch bugs.
@@ -55,7 +60,7 @@ MAN_PAGES   := $(TOOLS:%=$(B)/man/%.1) $(B)/man/edge-toolkit.7
 # the targets that run it: check, check-valgrind, demo, bench.
 all: $(BINS) man
 
-$(B)/%.o: %.c Makefile
+$(B)/%.o: %.c Makefile VERSION
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -208,3 +213,9 @@ deps:
 
 demo: all hub
 	scripts/demo
+
+# make deb: the Debian package (debian/) in $(B)/deb/, then lintian (scripts/deb-build).
+# DEB_HOST_ARCH=arm64 cross-builds (profiles cross, nocheck).
+.PHONY: deb
+deb:
+	B=$(B) DEB_HOST_ARCH=$(DEB_HOST_ARCH) scripts/deb-build
