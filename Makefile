@@ -211,11 +211,27 @@ deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_PACKAGES)
 
-demo: all hub
-	scripts/demo
+# make demo TOOLS_DIR=/usr/bin: the installed tools (the Debian package's)
+# against the stand-in hub built here; only the hub is built then.
+demo: $(if $(TOOLS_DIR),,all) hub
+	TOOLS_DIR=$(TOOLS_DIR) scripts/demo
+
+# What `make hub` and `make demo TOOLS_DIR=/usr/bin` need where only the
+# Debian package is installed (scripts/deb-check, scripts/deb-fresh-test).
+DEMO_DEB_PACKAGES := build-essential pkg-config libgnutls28-dev libp11-kit-dev libjson-c-dev \
+	libcurl4-gnutls-dev libmosquitto-dev mosquitto-dev libmicrohttpd-dev libssl-dev \
+	mosquitto mosquitto-clients softhsm2 gnutls-bin jq perl procps
+.PHONY: deps-demo
+deps-demo:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEMO_DEB_PACKAGES)
 
 # make deb: the Debian package (debian/) in $(B)/deb/, then lintian (scripts/deb-build).
 # DEB_HOST_ARCH=arm64 cross-builds (profiles cross, nocheck).
-.PHONY: deb
+# make deb-check: that package installed here, the demo run with it, removed
+# and purged (scripts/deb-check; root, leaves the machine as it was).
+.PHONY: deb deb-check
 deb:
 	B=$(B) DEB_HOST_ARCH=$(DEB_HOST_ARCH) scripts/deb-build
+deb-check: deb hub
+	B=$(B) scripts/deb-check
