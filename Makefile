@@ -235,3 +235,8 @@ deb:
 	B=$(B) DEB_HOST_ARCH=$(DEB_HOST_ARCH) scripts/deb-build
 deb-check: deb hub
 	B=$(B) scripts/deb-check
+# make deb-fresh-test [SUITE=trixie]: the package in a fresh debootstrap root
+# (scripts/deb-fresh-test; root): install, the demo, remove, purge.
+.PHONY: deb-fresh-test
+deb-fresh-test: deb
+	B=$(B) scripts/deb-fresh-test $(or $(SUITE),bookworm)
