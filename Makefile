@@ -206,7 +206,8 @@ DEB_PACKAGES = build-essential pkg-config git ca-certificates procps perl jq cur
 	mosquitto mosquitto-clients go-md2man mandoc zsh clang $(DEB_CLANG_RT) strace gdb valgrind cppcheck clang-tidy \
 	swtpm swtpm-tools tpm2-abrmd libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 \
 	libtpm2-pkcs11-tools tpm2-tools dbus ansible-core faketime shellcheck \
-	openssh-server openssh-client systemd ansible-lint nftables iptables iproute2
+	openssh-server openssh-client systemd ansible-lint nftables iptables iproute2 \
+	debhelper lintian
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_PACKAGES)
