@@ -76,11 +76,18 @@ $(B)/edge-%: $(B)/cmd/edge-%.o $(LIB)
 # -lssl -lcrypto (and their unit tests), only lib/edge_tls.c and the edge key
 # it presents, lib/edge_sslkey.c, call OpenSSL (pulled from libedge.a through
 # edge_tls.o only), and only they may use the deprecated ENGINE API (the
-# pkcs11 engine for token keys, until a pkcs11 provider replaces it).
+# pkcs11 engine for token keys where no pkcs11 provider is used).
+# Token keys: pkcs11-provider through the OpenSSL 3 STORE API where OpenSSL
+# is 3.2 or later (OSSL_PROVIDER_load_ex) and the provider module is
+# installed (Debian 13); else libp11's pkcs11 ENGINE (Debian 12: OpenSSL 3.0).
+# Probed when the object is compiled (after make deps), not at run time.
 MQTT_TOOLS  := edge-connect edge-provision
 SSL_LIBS     = $(shell $(PKG_CONFIG) --libs libssl libcrypto)
 P11_PROXY   = $(shell $(PKG_CONFIG) --variable=proxy_module p11-kit-1 2>/dev/null || echo /usr/lib/$$($(CC) -print-multiarch)/p11-kit-proxy.so)
-$(B)/lib/edge_tls.o $(B)/lib/edge_sslkey.o: ALL_CFLAGS += -Wno-deprecated-declarations -DEDGE_P11_PROXY='"$(P11_PROXY)"'
+P11_PROVIDER = $(shell $(PKG_CONFIG) --atleast-version=3.2 libcrypto 2>/dev/null && \
+	test -f "$$($(PKG_CONFIG) --variable=modulesdir libcrypto)/pkcs11.so" && echo 1 || echo 0)
+$(B)/lib/edge_tls.o $(B)/lib/edge_sslkey.o: ALL_CFLAGS += -Wno-deprecated-declarations -DEDGE_P11_PROXY='"$(P11_PROXY)"' \
+	-DEDGE_P11_PROVIDER=$(P11_PROVIDER)
 $(MQTT_TOOLS:%=$(B)/%): $(B)/%: $(B)/cmd/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SSL_LIBS)
 
@@ -199,10 +206,13 @@ clean:
 # clang 14); Debian 13 (trixie, clang 19) and later name it libclang-rt-dev.
 DEB_CODENAME  = $(shell . /etc/os-release 2>/dev/null && echo $$VERSION_CODENAME)
 DEB_CLANG_RT  = $(if $(filter bookworm,$(DEB_CODENAME)),libclang-rt-14-dev,libclang-rt-dev)
+# Token keys in edge-connect: libp11's pkcs11 engine on bookworm (OpenSSL 3.0),
+# pkcs11-provider on trixie (OpenSSL 3.5; see P11_PROVIDER).
+DEB_OSSL_P11  = $(if $(filter bookworm,$(DEB_CODENAME)),libengine-pkcs11-openssl,pkcs11-provider)
 DEB_PACKAGES = build-essential pkg-config git ca-certificates procps perl jq curl \
 	libgnutls28-dev libp11-kit-dev libjson-c-dev libcurl4-gnutls-dev \
 	libmosquitto-dev mosquitto-dev libmicrohttpd-dev libssl-dev libcmocka-dev \
-	gnutls-bin openssl p11-kit p11-kit-modules softhsm2 opensc libengine-pkcs11-openssl \
+	gnutls-bin openssl p11-kit p11-kit-modules softhsm2 opensc $(DEB_OSSL_P11) \
 	mosquitto mosquitto-clients go-md2man mandoc zsh clang $(DEB_CLANG_RT) strace gdb valgrind cppcheck clang-tidy \
 	swtpm swtpm-tools tpm2-abrmd libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 \
 	libtpm2-pkcs11-tools tpm2-tools dbus ansible-core faketime shellcheck \

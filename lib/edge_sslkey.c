@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The edge key as an OpenSSL EVP_PKEY.  The ENGINE API used for token keys is
- * deprecated in OpenSSL 3; the Makefile allows it for this object (and
- * edge_tls.o) only, and it is confined to token_key().
+ * The edge key as an OpenSSL EVP_PKEY.  A token key is opened, as the
+ * Makefile chose when it probed the build machine (EDGE_P11_PROVIDER):
+ * through pkcs11-provider and the OpenSSL 3 STORE API (OpenSSL >= 3.2:
+ * Debian 13), else through the pkcs11 ENGINE of libp11 (Debian 12's OpenSSL
+ * 3.0).  The ENGINE API is deprecated in OpenSSL 3; the Makefile allows it
+ * for this object (and edge_tls.o) only, and it is confined to token_key().
  *
  * key.pem is parsed by GnuTLS (edge_key_locate), not by OpenSSL's PEM/DER
  * decoders: those free copies of the key's DER without cleansing them
@@ -13,6 +16,9 @@
  * secure heap.
  */
 #define _GNU_SOURCE
+#ifndef EDGE_P11_PROVIDER
+#define EDGE_P11_PROVIDER	0
+#endif
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +28,13 @@
 #include <gnutls/abstract.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#if EDGE_P11_PROVIDER
+#include <openssl/provider.h>
+#include <openssl/store.h>
+#include <openssl/ui.h>
+#else
 #include <openssl/engine.h>
+#endif
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -48,6 +60,83 @@ edge_sslkey_last_error(char *buf, size_t len)
 	ERR_clear_error();
 }
 
+#if EDGE_P11_PROVIDER
+/* The PIN, for pkcs11-provider's login (the store's passphrase callback). */
+static int
+pin_cb(char *buf, int size, int rwflag, void *u)
+{
+	const struct edge_secret *pin = u;
+	size_t n;
+
+	(void)rwflag;
+	if (pin == NULL || size <= 0)
+		return -1;
+	n = pin->len;
+	if (n >= (size_t)size)
+		return -1;
+	memcpy(buf, pin->data, n);
+	return (int)n;
+}
+
+static int
+token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
+    struct edge_error *err)
+{
+	static OSSL_PROVIDER *p11;	/* kept for the process: keys refer to it */
+	char why[256];
+	OSSL_STORE_CTX *store;
+	UI_METHOD *ui = NULL;
+	EVP_PKEY *pkey = NULL;
+
+	*out = NULL;
+	if (p11 == NULL) {
+		OSSL_PARAM params[] = {
+			OSSL_PARAM_utf8_string("pkcs11-module-path",
+			    (char *)EDGE_P11_PROXY, 0),
+			OSSL_PARAM_END
+		};
+
+		edge_p11_quiet_modules();
+		/* Loading one provider by hand ends the implicit default. */
+		if (OSSL_PROVIDER_load(NULL, "default") == NULL ||
+		    (p11 = OSSL_PROVIDER_load_ex(NULL, "pkcs11", params)) == NULL) {
+			edge_sslkey_last_error(why, sizeof(why));
+			return edge_err(err, EDGE_ESTORE,
+			    "OpenSSL pkcs11 provider with %s not available (install pkcs11-provider): %s",
+			    EDGE_P11_PROXY, why);
+		}
+	}
+	if (pin != NULL &&
+	    (ui = UI_UTIL_wrap_read_pem_callback(pin_cb, 0)) == NULL) {
+		edge_sslkey_last_error(why, sizeof(why));
+		return edge_err(err, EDGE_ESTORE, "pkcs11 provider: PIN: %s", why);
+	}
+	store = OSSL_STORE_open_ex(uri, NULL, "provider=pkcs11", ui,
+	    (void *)pin, NULL, NULL, NULL);
+	if (store != NULL && OSSL_STORE_expect(store, OSSL_STORE_INFO_PKEY)) {
+		while (pkey == NULL && !OSSL_STORE_eof(store)) {
+			OSSL_STORE_INFO *info = OSSL_STORE_load(store);
+
+			if (info == NULL)
+				break;
+			if (OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
+				pkey = OSSL_STORE_INFO_get1_PKEY(info);
+			OSSL_STORE_INFO_free(info);
+		}
+	}
+	if (pkey == NULL)
+		edge_sslkey_last_error(why, sizeof(why));
+	OSSL_STORE_close(store);
+	UI_destroy_method(ui);
+	if (pkey == NULL)
+		return edge_err(err, EDGE_ESTORE,
+		    "%s: cannot open the token key (wrong PIN or no such key?): %s",
+		    EDGE_KEY_URI, why);
+	ERR_clear_error();
+	*out = pkey;
+	return EDGE_OK;
+}
+#else
 static int
 token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
     struct edge_error *err)
@@ -92,6 +181,7 @@ token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
 	*out = pkey;
 	return EDGE_OK;
 }
+#endif
 
 int
 edge_sslkey_token(const char *uri, const struct edge_secret *pin,

@@ -6,7 +6,7 @@
  * The edge's key as an OpenSSL key, for the TLS context libmosquitto takes
  * (edge_tls.h).  Which key is decided by edge_key_locate (edge_key.h), as
  * for the GnuTLS tools: a token key (key.uri) is opened through the OpenSSL
- * pkcs11 engine, a file key (key.pem, parsed by GnuTLS) is handed to OpenSSL
+ * pkcs11 engine or pkcs11-provider (chosen at build time), a file key (key.pem, parsed by GnuTLS) is handed to OpenSSL
  * as numbers.  With edge_tls.c, the only module that calls OpenSSL; only the
  * MQTT tools link it.  Never prints.
  */
@@ -35,13 +35,13 @@ int edge_sslkey_from_key(const struct edge_key *key, struct evp_pkey_st **out,
     struct edge_error *err);
 
 /*
- * Open the private key named by a pkcs11: URI in a token, through the
- * OpenSSL pkcs11 engine loaded with p11-kit's proxy module (so every
- * registered token module is reachable, none is hard-coded).  pin may be
- * NULL (the URI's pin-source, or no login).  This is the one function to
- * replace when a pkcs11 OpenSSL 3 provider takes over.  The modules' stderr
- * is kept quiet (edge_p11_quiet).  Errors: EDGE_ESTORE with the engine's
- * reason.
+ * Open the private key named by a pkcs11: URI in a token, through
+ * pkcs11-provider and the STORE API (built with EDGE_P11_PROVIDER=1: OpenSSL
+ * >= 3.2) or else the OpenSSL pkcs11 engine, either loaded with p11-kit's
+ * proxy module (so every registered token module is reachable, none is
+ * hard-coded).  pin may be NULL (the URI's pin-source, or no login).  The
+ * modules' stderr is kept quiet (edge_p11_quiet).  Errors: EDGE_ESTORE with
+ * OpenSSL's reason.
  */
 int edge_sslkey_token(const char *uri, const struct edge_secret *pin,
     struct evp_pkey_st **out, struct edge_error *err);

@@ -405,7 +405,7 @@ signs_for(EVP_PKEY *pkey, gnutls_pubkey_t pub, gnutls_sign_algorithm_t salgo)
 
 /*
  * One key.uri, two paths: GnuTLS (edge_key_load_state, the CSR tools) and
- * the OpenSSL engine (edge_sslkey_load_state, edge-connect) open the same
+ * OpenSSL (edge_sslkey_load_state, edge-connect: engine or provider) open the same
  * SoftHSM2 key.
  */
 static void
