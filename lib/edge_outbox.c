@@ -107,6 +107,11 @@ cmp_ull(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* How much of one segment file is read: 16 GiB, or half the address space
+ * where size_t has 32 bits (armhf), where 1 << 34 does not fit. */
+#define SEG_READ_MAX \
+	((size_t)(SIZE_MAX / 2 < (1ULL << 34) ? SIZE_MAX / 2 : (1ULL << 34)))
+
 /* Load one segment's records at or above the mark. */
 static int
 load_segment(struct edge_outbox *ob, unsigned long long start,
@@ -118,7 +123,7 @@ load_segment(struct edge_outbox *ob, unsigned long long start,
 	int rc;
 
 	snprintf(name, sizeof(name), "%016llx.seg", start);
-	rc = edge_file_read(ob->dirfd, name, (size_t)1 << 34, &data, &len, err);
+	rc = edge_file_read(ob->dirfd, name, SEG_READ_MAX, &data, &len, err);
 	if (rc != EDGE_OK)
 		return rc;
 	for (p = data; (nl = memchr(p, '\n', len - (size_t)(p - data))) != NULL;
