@@ -715,13 +715,15 @@ edge_check_proc_net_parse(const char *text, const char *proto, bool v6,
 	size_t exposed = 0, alen = v6 ? 32 : 8;
 	bool tcp = strcmp(proto, "tcp") == 0;
 
-	while (p != NULL && *++p != '\0') {
+	while (p != NULL && p[1] != '\0') {
 		char local[64], remote[64], addr[INET6_ADDRSTRLEN];
 		unsigned char raw[16];
 		unsigned lport, rport, st;
 		bool loop;
 		json_object *o;
 		size_t i;
+
+		p++;	/* past the '\n': the line */
 
 		if (sscanf(p, "%*u: %63[0-9A-Fa-f:] %63[0-9A-Fa-f:] %x", local,
 		    remote, &st) != 3 || strlen(local) != alen + 5 ||
