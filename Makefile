@@ -251,11 +251,14 @@ deb:
 	B=$(B) DEB_HOST_ARCH=$(DEB_HOST_ARCH) scripts/deb-build
 deb-check: deb hub
 	B=$(B) scripts/deb-check
-# make deb-fresh-test [SUITE=trixie]: the package in a fresh debootstrap root
-# (scripts/deb-fresh-test; root): install, the demo, remove, purge.
+# make deb-fresh-test [SUITE=bookworm|trixie]: the package in a fresh debootstrap
+# root (scripts/deb-fresh-test; root): install, the demo, remove, purge.  The
+# package of this machine's release (make deb), or, for another SUITE, one
+# built in a fresh root of that release first.
 .PHONY: deb-fresh-test
-deb-fresh-test: deb
-	B=$(B) scripts/deb-fresh-test $(or $(SUITE),bookworm)
+FRESH_SUITE_ = $(or $(SUITE),$(DEB_CODENAME))
+deb-fresh-test: $(if $(filter $(DEB_CODENAME),$(FRESH_SUITE_)),deb)
+	B=$(B) scripts/deb-fresh-test $(FRESH_SUITE_)
 
 # ARM gateways (README "ARM gateways"): cross builds with Debian multiarch,
 # run under qemu-user.  make deps-cross ARCH=arm64|armhf (root) adds the
