@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,15 +82,24 @@ digits(const unsigned char *p, size_t n)
 static time_t
 utc_seconds(int y, int m, int d, int hh, int mm, int ss)
 {
-	long era, yoe, doy, doe, days;
+	long long era, yoe, doy, doe, days, s, max;
 
 	y -= m <= 2;
 	era = (y >= 0 ? y : y - 399) / 400;
 	yoe = y - era * 400;
-	doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doy = (153LL * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	days = era * 146097 + doe - 719468;
-	return (time_t)(days * 86400L + hh * 3600L + mm * 60L + ss);
+	s = days * 86400LL + hh * 3600LL + mm * 60LL + ss;
+	/* A 32-bit time_t (Debian 12's armhf) ends in 2038: later dates are
+	 * clamped to its last second, as GnuTLS does, so a notAfter of 2049
+	 * stays in the future rather than wrapping into the past. */
+	max = (long long)(((unsigned long long)1 << (sizeof(time_t) * CHAR_BIT - 1)) - 1);
+	if (s > max)
+		s = max;
+	else if (s < -max - 1)
+		s = -max - 1;
+	return (time_t)s;
 }
 
 int

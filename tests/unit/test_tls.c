@@ -42,9 +42,14 @@ static int
 setup(void **state)
 {
 	struct edge_error err = { 0 };
+	const char *tmp = getenv("TMPDIR");
 
 	(void)state;
-	strcpy(dir, "/tmp/edge-test-tls.XXXXXX");
+	/* TMPDIR: scripts/cross-test keeps the SoftHSM2 store on tmpfs. */
+	if (tmp == NULL || *tmp == '\0' || strlen(tmp) > 40)
+		tmp = "/tmp";
+	strcpy(dir, tmp);
+	strcat(dir, "/edge-test-tls.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	return edge_dir_open(dir, &sdir, &err) == EDGE_OK ? 0 : -1;
