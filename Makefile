@@ -288,3 +288,13 @@ deps-cross:
 cross-check: all hub
 	$(MAKE) cross ARCH=$(ARCH)
 	scripts/cross-test $(ARCH)
+# make cross-deb-check ARCH=...: the ARCH .deb (make deb DEB_HOST_ARCH=ARCH, in
+# build-ARCH/deb/), unpacked (it cannot be installed beside the native tools),
+# and the chain run with its /usr/bin under emulation.
+.PHONY: cross-deb-check
+cross-deb-check: all hub
+	$(MAKE) cross ARCH=$(ARCH)
+	$(MAKE) deb B=build-$(ARCH) DEB_HOST_ARCH=$(ARCH)
+	rm -rf build-$(ARCH)/deb-root
+	dpkg-deb -x build-$(ARCH)/deb/edgecert_$(VERSION)-*_$(ARCH).deb build-$(ARCH)/deb-root
+	scripts/cross-test $(ARCH) build-$(ARCH)/deb-root/usr/bin
