@@ -264,7 +264,7 @@ storage_token(const struct edge_check_env *e, const char *uri,
 out:
 	for (i = 0; i < n; i++)
 		gnutls_pkcs11_obj_deinit(objs[i]);
-	gnutls_free(objs);
+	gnutls_free((void *)objs);
 }
 
 /*
@@ -307,7 +307,7 @@ token_pub(const struct edge_check_env *e, const char *uri,
 	free(puburi);
 	for (i = 0; i < n; i++)
 		gnutls_pkcs11_obj_deinit(objs[i]);
-	gnutls_free(objs);
+	gnutls_free((void *)objs);
 	if (pub != NULL)
 		gnutls_pubkey_deinit(pub);
 	if (*out != NULL || rc != EDGE_OK)
@@ -722,6 +722,7 @@ scan_dir(struct scan *s, int fd, const char *path, int depth)
 	DIR *dir;
 	int cfd;
 
+	/* fd, now dir's (dirfd(dir)), is the one its entries are opened at. */
 	if ((dir = fdopendir(fd)) == NULL) {
 		close(fd);
 		return;
@@ -734,7 +735,7 @@ scan_dir(struct scan *s, int fd, const char *path, int depth)
 			continue;
 		/* Subdirectories: never through a link (no loops), bounded depth. */
 		if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) {
-			cfd = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY |
+			cfd = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY |
 			    O_NOFOLLOW | O_CLOEXEC);
 			if (cfd >= 0) {
 				if (depth < SCAN_DEPTH_MAX) {
@@ -748,7 +749,7 @@ scan_dir(struct scan *s, int fd, const char *path, int depth)
 			if (de->d_type == DT_DIR)
 				continue;
 		}
-		scan_file(s, dirfd(dir), de->d_name, sub, false, false);
+		scan_file(s, fd, de->d_name, sub, false, false);
 	}
 	closedir(dir);
 }
@@ -790,6 +791,7 @@ scan_siblings(const struct edge_check_env *e, struct scan *s,
 	    (pfd = openat(e->dirfd, "..", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) < 0)
 		return;
+	/* pfd, now dir's (dirfd(dir)), is the one its entries are opened at. */
 	if ((dir = fdopendir(pfd)) == NULL) {
 		close(pfd);
 		return;
@@ -802,7 +804,7 @@ scan_siblings(const struct edge_check_env *e, struct scan *s,
 		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
 		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
 			continue;
-		sfd = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY |
+		sfd = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC);
 		if (sfd < 0)
 			continue;

@@ -248,9 +248,11 @@ check_outbox(const struct edge_check_env *e, struct state *s, uid_t owner,
 	unsigned n = 0, mode;
 	pid_t pid;
 	DIR *d;
+	int dfd;
 
 	if ((d = open_list(e->dirfd, EDGE_OUTBOX_DIR, O_NOFOLLOW)) == NULL)
 		return 0;
+	dfd = dirfd(d);
 	while ((de = readdir(d)) != NULL && n < STATE_ENTRIES_MAX) {
 		const char *nm = de->d_name;
 
@@ -261,7 +263,7 @@ check_outbox(const struct edge_check_env *e, struct state *s, uid_t owner,
 			leftover(e, s, EDGE_OUTBOX_DIR, nm, leftovers);
 			continue;
 		}
-		if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		if (dfd < 0 || fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
 		mode = (unsigned)(st.st_mode & 07777);
 		if (!S_ISREG(st.st_mode)) {

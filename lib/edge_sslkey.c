@@ -78,6 +78,46 @@ pin_cb(char *buf, int size, int rwflag, void *u)
 	return (int)n;
 }
 
+/*
+ * The URI for pkcs11-provider: without the attributes whose value holds a
+ * NUL (%00), which it refuses to parse.  tpm2-pkcs11 pads its token model
+ * with NULs ("SW   TPM" and eight of them), and GnuTLS writes them into
+ * key.uri as they are; the token label, manufacturer and serial still name
+ * the token.  Caller frees the copy.
+ */
+static char *
+provider_uri(const char *uri)
+{
+	size_t len = strlen(uri), plen;
+	char *copy, *path, *w, *attr, *save = NULL;
+	const char *q;
+
+	if (strncmp(uri, "pkcs11:", 7) != 0)
+		return strdup(uri);
+	q = strchr(uri + 7, '?');
+	plen = q != NULL ? (size_t)(q - (uri + 7)) : len - 7;
+	if ((copy = malloc(len + 1)) == NULL ||
+	    (path = strndup(uri + 7, plen)) == NULL) {
+		free(copy);
+		return NULL;
+	}
+	memcpy(copy, "pkcs11:", 7);
+	w = copy + 7;
+	for (attr = strtok_r(path, ";", &save); attr != NULL;
+	    attr = strtok_r(NULL, ";", &save)) {
+		if (strstr(attr, "%00") != NULL)
+			continue;
+		if (w != copy + 7)
+			*w++ = ';';
+		memcpy(w, attr, strlen(attr));
+		w += strlen(attr);
+	}
+	free(path);
+	/* The query, if any, and the NUL: fits, as copy is len + 1. */
+	memcpy(w, uri + 7 + plen, len - 7 - plen + 1);
+	return copy;
+}
+
 static int
 token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
     struct edge_error *err)
@@ -87,6 +127,7 @@ token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
 	OSSL_STORE_CTX *store;
 	UI_METHOD *ui = NULL;
 	EVP_PKEY *pkey = NULL;
+	char *puri;
 
 	*out = NULL;
 	if (p11 == NULL) {
@@ -111,8 +152,13 @@ token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
 		edge_sslkey_last_error(why, sizeof(why));
 		return edge_err(err, EDGE_ESTORE, "pkcs11 provider: PIN: %s", why);
 	}
-	store = OSSL_STORE_open_ex(uri, NULL, "provider=pkcs11", ui,
+	if ((puri = provider_uri(uri)) == NULL) {
+		UI_destroy_method(ui);
+		return edge_err(err, EDGE_ESTORE, "pkcs11 provider: out of memory");
+	}
+	store = OSSL_STORE_open_ex(puri, NULL, "provider=pkcs11", ui,
 	    (void *)pin, NULL, NULL, NULL);
+	free(puri);
 	if (store != NULL && OSSL_STORE_expect(store, OSSL_STORE_INFO_PKEY)) {
 		while (pkey == NULL && !OSSL_STORE_eof(store)) {
 			OSSL_STORE_INFO *info = OSSL_STORE_load(store);
