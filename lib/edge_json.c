@@ -244,7 +244,13 @@ edge_json_parse(const char *buf, size_t len, const char *what,
 		    why);
 	if ((tok = json_tokener_new_ex(MAX_DEPTH)) == NULL)
 		return edge_err(err, EDGE_EFAIL, "out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/*
+	 * Not json-c's strict mode: the text has passed rfc8259(), which is
+	 * stricter, and json-c 0.18's (Debian 13) refuses valid JSON that 0.16
+	 * took: every byte above 0x7f, valid UTF-8 too ("invalid string
+	 * sequence"), and integers beyond 64 bits ("number expected"), which
+	 * the getters report as out of range.
+	 */
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
 	/* A top-level number ends only at a delimiter: give json-c one. */
 	if (obj == NULL && json_tokener_get_error(tok) == json_tokener_continue)

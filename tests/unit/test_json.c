@@ -346,6 +346,16 @@ test_duplicate_and_unicode(void **state)
 	assert_int_equal(edge_json_string(o, "u", "w", &s, &err), EDGE_OK);
 	assert_string_equal(s, "\xc3\xa9/x");
 	json_object_put(o);
+	/*
+	 * UTF-8 as it is, not escaped: json-c 0.18 (Debian 13) refuses every
+	 * byte above 0x7f in strict mode ("invalid string sequence"); what
+	 * edge_json_text writes must parse again (tests/fuzz/fuzz_mqtt.c).
+	 */
+	assert_int_equal(parse("{\"u\":\"\xc3\xa9 \xe4\xb8\xad \xed\x9e\x99 \xf0\x9f\x98\x80\"}",
+	    &o, &err), EDGE_OK);
+	assert_int_equal(edge_json_string(o, "u", "w", &s, &err), EDGE_OK);
+	assert_string_equal(s, "\xc3\xa9 \xe4\xb8\xad \xed\x9e\x99 \xf0\x9f\x98\x80");
+	json_object_put(o);
 	/* An escaped NUL is valid JSON, but C would see the string cut there
 	 * ("ab\0X" stored or compared as "ab"): the getters refuse it. */
 	assert_int_equal(parse("{\"k\":\"ab\\u0000IFDUKF9w\",\"e\":\"\\u0000\"}",
