@@ -84,11 +84,14 @@ $(B)/edge-%: $(B)/cmd/edge-%.o $(LIB)
 # is 3.2 or later (OSSL_PROVIDER_load_ex) and the provider module is
 # installed (Debian 13); else libp11's pkcs11 ENGINE (Debian 12: OpenSSL 3.0).
 # Probed when the object is compiled (after make deps), not at run time.
+# ASan builds (check-asan, fuzz) take the engine: pkcs11-provider dlopens the
+# token module with RTLD_DEEPBIND, which the sanitizer runtime refuses (it
+# stops the process), so make deps installs the engine on Debian 13 too.
 MQTT_TOOLS  := edge-connect edge-provision
 SSL_LIBS     = $(shell $(PKG_CONFIG) --libs libssl libcrypto)
 P11_PROXY   = $(shell $(PKG_CONFIG) --variable=proxy_module p11-kit-1 2>/dev/null || echo /usr/lib/$$($(CC) -print-multiarch)/p11-kit-proxy.so)
-P11_PROVIDER = $(shell $(PKG_CONFIG) --atleast-version=3.2 libcrypto 2>/dev/null && \
-	test -f "$$($(PKG_CONFIG) --variable=modulesdir libcrypto)/pkcs11.so" && echo 1 || echo 0)
+P11_PROVIDER = $(if $(filter 1,$(ASAN) $(FUZZ)),0,$(shell $(PKG_CONFIG) --atleast-version=3.2 libcrypto 2>/dev/null && \
+	test -f "$$($(PKG_CONFIG) --variable=modulesdir libcrypto)/pkcs11.so" && echo 1 || echo 0))
 $(B)/lib/edge_tls.o $(B)/lib/edge_sslkey.o: ALL_CFLAGS += -Wno-deprecated-declarations -DEDGE_P11_PROXY='"$(P11_PROXY)"' \
 	-DEDGE_P11_PROVIDER=$(P11_PROVIDER)
 $(MQTT_TOOLS:%=$(B)/%): $(B)/%: $(B)/cmd/%.o $(LIB)
@@ -215,8 +218,9 @@ clean:
 DEB_CODENAME  = $(shell . /etc/os-release 2>/dev/null && echo $$VERSION_CODENAME)
 DEB_CLANG_RT  = $(if $(filter bookworm,$(DEB_CODENAME)),libclang-rt-14-dev,libclang-rt-dev)
 # Token keys in edge-connect: libp11's pkcs11 engine on bookworm (OpenSSL 3.0),
-# pkcs11-provider on trixie (OpenSSL 3.5; see P11_PROVIDER).
-DEB_OSSL_P11  = $(if $(filter bookworm,$(DEB_CODENAME)),libengine-pkcs11-openssl,pkcs11-provider)
+# pkcs11-provider on trixie (OpenSSL 3.5; see P11_PROVIDER), and the engine
+# there too for the ASan builds.
+DEB_OSSL_P11  = libengine-pkcs11-openssl $(if $(filter bookworm,$(DEB_CODENAME)),,pkcs11-provider)
 DEB_PACKAGES = build-essential pkg-config git ca-certificates procps perl jq curl \
 	libgnutls28-dev libp11-kit-dev libjson-c-dev libcurl4-gnutls-dev \
 	libmosquitto-dev mosquitto-dev libmicrohttpd-dev libssl-dev libcmocka-dev \
