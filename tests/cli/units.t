@@ -119,7 +119,8 @@ assert_eq "tpm.conf: TCTI, store, PIN credential, group tss, /dev/tpmrm0 alone" 
 
 # CRL freshness (decision 3): every 6 h, retried on 4, not on the others.
 TZ=UTC systemd-analyze calendar --iterations=5 "$(key "$U/edge-crl-update.timer" OnCalendar)" > "$T/cal" 2>&1
-sed -E -n 's/^ *(Next elapse|Iter\. #[0-9]+): [A-Za-z]+ [0-9-]+ ([0-9:]+) .*/\2/p' "$T/cal" | sort -u > "$T/hours"
+# systemd 252 (Debian 12) says "Iter. #2", 257 (Debian 13) "Iteration #2".
+sed -E -n 's/^ *(Next elapse|Iter(\.|ation) #[0-9]+): [A-Za-z]+ [0-9-]+ ([0-9:]+) .*/\3/p' "$T/cal" | sort -u > "$T/hours"
 assert_eq "edge-crl-update.timer: at 00, 06, 12 and 18 h (systemd-analyze calendar)" "$(tr '\n' ' ' < "$T/hours")" "00:00:00 06:00:00 12:00:00 18:00:00 "
 f=$U/edge-crl-update.timer
 [ "$(key "$f" Persistent)" = true ] && [ "$(key "$f" RandomizedDelaySec)" = 30min ] &&
