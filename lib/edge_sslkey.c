@@ -79,11 +79,13 @@ pin_cb(char *buf, int size, int rwflag, void *u)
 }
 
 /*
- * The URI for pkcs11-provider: without the attributes whose value holds a
- * NUL (%00), which it refuses to parse.  tpm2-pkcs11 pads its token model
- * with NULs ("SW   TPM" and eight of them), and GnuTLS writes them into
- * key.uri as they are; the token label, manufacturer and serial still name
- * the token.  Caller frees the copy.
+ * The URI for pkcs11-provider: without the token description attributes
+ * (model, manufacturer) whose value holds a NUL (%00), which it refuses to
+ * parse.  tpm2-pkcs11 pads its token model with NULs ("SW   TPM" and eight
+ * of them), and GnuTLS writes them into key.uri as they are; the token
+ * label and serial still name the token.  Never the key's own attributes:
+ * id is binary (edge-keygen's 16 random bytes hold a 00 in one key of 16),
+ * and a URI without it names every key of that label.  Caller frees the copy.
  */
 static char *
 provider_uri(const char *uri)
@@ -105,7 +107,9 @@ provider_uri(const char *uri)
 	w = copy + 7;
 	for (attr = strtok_r(path, ";", &save); attr != NULL;
 	    attr = strtok_r(NULL, ";", &save)) {
-		if (strstr(attr, "%00") != NULL)
+		if ((strncmp(attr, "model=", 6) == 0 ||
+		    strncmp(attr, "manufacturer=", 13) == 0) &&
+		    strstr(attr, "%00") != NULL)
 			continue;
 		if (w != copy + 7)
 			*w++ = ';';
