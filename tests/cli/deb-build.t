@@ -4,7 +4,7 @@
 # - from a working tree holding a file git does not track (the site's
 #   examples/ansible/group_vars/ with its product secret, which README
 #   suggests keeping beside the role): it must not be packaged into
-#   /usr/share/doc/edgecert/examples, readable by all on every gateway;
+#   /usr/share/edgecert (and the doc examples), readable by all on every gateway;
 # - with B=DIR outside the tree: the package's own `make clean` must not
 #   inherit B through MAKEFLAGS and rm -rf DIR with everything else in it.
 . "$(dirname "$0")/../lib.sh"
@@ -27,7 +27,7 @@ deb=$(ls "$T"/out/deb/edgecert_*.deb 2>/dev/null | grep -v dbgsym | head -1)
 if [ $rc -eq 0 ] && [ -n "$deb" ]; then ok "make deb B=DIR builds DIR/deb/edgecert_*.deb"; else not_ok "make deb B=DIR builds the package (exit $rc)"; sed 's/^/# /' "$T/log" | tail -5; fi
 if [ -f "$T/out/canary" ]; then ok "make deb B=DIR keeps DIR's other files"; else not_ok "make deb B=DIR keeps DIR's other files (rm -rf DIR)"; fi
 dpkg-deb -c "$deb" > "$T/contents" 2>&1
-assert_grep "the package holds the examples" "examples/ansible/enrol.yml" "$T/contents"
+assert_grep "the package holds the Ansible playbooks" "usr/share/edgecert/ansible/enrol.yml" "$T/contents"
 assert_not_grep "an untracked group_vars/ is not packaged" "group_vars" "$T/contents"
 assert_grep "make deb names the file it left out" "examples/ansible/group_vars/gateways.yml" "$T/log"
 done_testing
