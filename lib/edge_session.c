@@ -128,11 +128,23 @@ failed(struct edge_session *s, long long now, const char *why,
     struct edge_error *err)
 {
 	int rc = edge_tls_explain(s->c.tst, s->c.server_name, err);
+	char own[sizeof(s->lasterr)];
 
 	if (rc != EDGE_OK) {
 		edge_mqtt_free(&s->mq);
 		s->state = EDGE_SESSION_DOWN;
 		return rc;
+	}
+	/*
+	 * Our OpenSSL ended the handshake (a DH group below its security
+	 * level): say why, from its own error, not libmosquitto's text for
+	 * it ("A TLS error occurred" or, from 2.0.16 on when the handshake
+	 * ends inside a read, strerror(EPROTO) "Protocol error").
+	 */
+	if (s->c.tst->refused[0] != '\0') {
+		snprintf(own, sizeof(own), "TLS handshake with the hub refused here: %s",
+		    s->c.tst->refused);
+		why = own;
 	}
 	edge_session_retry(s, now, why);
 	return EDGE_OK;

@@ -295,10 +295,21 @@ info_cb(const SSL *ssl, int where, int ret)
 {
 	struct edge_tls_status *st;
 
-	if (!(where & SSL_CB_READ_ALERT) || (ret >> 8) != SSL3_AL_FATAL)
+	if (!(where & SSL_CB_ALERT) || (ret >> 8) != SSL3_AL_FATAL ||
+	    (st = status_of(ssl)) == NULL)
 		return;
-	if ((st = status_of(ssl)) != NULL && st->alert < 0)
-		st->alert = ret & 0xff;
+	if (where & SSL_CB_READ) {
+		if (st->alert < 0)
+			st->alert = ret & 0xff;
+	} else if ((where & SSL_CB_WRITE) && st->refused[0] == '\0') {
+		/* OpenSSL raises the error before it sends the alert. */
+		unsigned long e = ERR_peek_last_error();
+		const char *why = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+		snprintf(st->refused, sizeof(st->refused),
+		    "%s (TLS alert %s sent)", why ? why : "handshake refused",
+		    SSL_alert_desc_string_long(ret & 0xff));
+	}
 }
 
 /* Read a state-directory file (or a user path when dirfd is AT_FDCWD) into a BIO. */

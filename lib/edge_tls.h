@@ -49,6 +49,13 @@ struct edge_tls_status {
 	int verify_depth;	/* where in the hub's chain it failed */
 	char verify_subject[256];
 	int alert;		/* fatal TLS alert received from the hub, -1: none */
+	/*
+	 * Why our own OpenSSL ended the handshake with a fatal alert (its
+	 * error queue's reason, e.g. "dh key too small"), "": it did not.
+	 * Recorded when the alert is sent, whichever libmosquitto call drove
+	 * the handshake: libmosquitto's own error for it varies with timing.
+	 */
+	char refused[160];
 	time_t peer_not_before;	/* the verified hub certificate's notBefore, 0: none */
 	bool have_crl;		/* DIR/crl.pem was loaded */
 	bool crl_stale;		/* a CRL past nextUpdate was used, within the grace */

@@ -393,8 +393,12 @@ assert_grep "... key too weak" "key: hub certificate: key too weak (RSA 1024 bit
 if openssl dhparam -out "$T/dh1024.pem" 1024 >/dev/null 2>&1; then
 	serve tls11 -tls1_2 -cipher 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' -dhparam "$T/dh1024.pem"
 	# edge-connect takes it for a transient failure and retries: it never connects.
+	# Its reason is its own OpenSSL's (the same on 3.0 and 3.5), not
+	# libmosquitto's text: 2.0.21 (Debian 13) says "Protocol error" or
+	# "A TLS error occurred" for this same refusal, by timing.
 	connect_err "$G" --mqtt "mqtts://127.0.0.1:$SRV_PORT" --timeout 3 >/dev/null
-	assert_grep "DH-1024 broker: edge-connect's handshake fails (it retries)" "A TLS error occurred" "$T/err"
+	assert_grep "DH-1024 broker: edge-connect's handshake fails (it retries)" \
+	    "TLS handshake with the hub refused here: dh key too small (TLS alert handshake failure sent)" "$T/err"
 	assert_not_grep "... and never connects" "connected" "$T/err"
 	at_broker
 	is "... tls.broker fails" "$(verdict tls.broker)" fail
