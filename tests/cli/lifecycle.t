@@ -87,7 +87,15 @@ hub_up() { clk "$TOP/tests/hub/start.sh" "$H" >"$T/hub.env" 2>"$T/hub.err" && ev
 hub_up || { cat "$T/hub.err"; echo "Bail out! cannot start the hub"; exit 1; }
 PK=$HUB_PRODUCT_KEY
 
-# The cloud side: every message the hub accepted, /hub/accepted/#.
+# The cloud side: every message the hub accepted, /hub/accepted/#, as a real
+# cloud consumer takes it: a persistent session (-c, fixed client id, QoS 1)
+# that reconnects and gets what the broker queued meanwhile.  mosquitto
+# 2.0.19 and later (Debian 13 has 2.0.21) time keepalive in the broker on
+# the wall clock (its CLOCK_BOOTTIME change leaves the broker's clock id at
+# 0, CLOCK_REALTIME), so each jump of the clock file drops the subscriber
+# as "exceeded timeout" (a broker whose clock steps, NTP at boot, does the
+# same); 2.0.11 (Debian 12) times it on CLOCK_MONOTONIC, which libfaketime
+# leaves alone here (FAKETIME_DONT_FAKE_MONOTONIC), and keeps it.
 : >"$T/cloud.txt"
 CLOUD_PID= cloud_n=0
 on_exit "stop_pid \$CLOUD_PID"
@@ -97,7 +105,7 @@ cloud_up() {
 	# sh execs mosquitto_sub in its own PID, which it writes down first.
 	clk sh -c 'echo $$ >"$0"; exec "$@"' "$T/cloud.pid" mosquitto_sub -h 127.0.0.1 -p "${HUB_MQTT##*:}" --cafile "$HUB_CA" --cert "$HUB_CLOUD_CERT" \
 	    --key "$HUB_CLOUD_KEY" -u "$HUB_CLOUD_USER" -P "$(cat "$HUB_CLOUD_PASSWORD_FILE")" \
-	    -i "lc-cloud-$cloud_n" -q 1 -t '/hub/accepted/#' -v >>"$T/cloud.txt" 2>>"$T/cloud.err" &
+	    -c -i "lc-cloud-$cloud_n" -q 1 -t '/hub/accepted/#' -v >>"$T/cloud.txt" 2>>"$T/cloud.err" &
 	_i=0
 	while [ ! -s "$T/cloud.pid" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
 	CLOUD_PID=$(cat "$T/cloud.pid"); rm -f "$T/cloud.pid"
@@ -515,6 +523,7 @@ while [ "$D" -lt "$END" ]; do
 		not_ok "day $D: the cloud got every message accepted so far ($SENT)"
 done
 diag "$n steps of $STEP days to day $D in $(( $(date +%s) - t0 )) s"
+diag "the broker dropped the cloud subscriber as timed out $(grep -c ' lc-cloud-[0-9]* has exceeded timeout' "$HUB_DIR/mosquitto.log") times ($("$(command -v mosquitto || echo /usr/sbin/mosquitto)" -h 2>/dev/null | head -n 1))"
 
 # ---- over the whole run ----------------------------------------------------------------
 sort "$T/sent.ids" >"$T/sent.sorted"
