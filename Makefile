@@ -261,11 +261,15 @@ deb-check: deb hub
 # make deb-fresh-test [SUITE=bookworm|trixie]: the package in a fresh debootstrap
 # root (scripts/deb-fresh-test; root): install, the demo, remove, purge.  The
 # package of this machine's release (make deb), or, for another SUITE, one
-# built in a fresh root of that release first.
+# built in a fresh root of that release first.  ARCH=arm64|armhf (given on
+# the command line): the ARM package, cross-built in a fresh root of SUITE,
+# installed with apt (and its ARCH libraries) in another, the demo run with
+# its tools under qemu-user (binfmt_misc) and the key in a file.
 .PHONY: deb-fresh-test
 FRESH_SUITE_ = $(or $(SUITE),$(DEB_CODENAME))
-deb-fresh-test: $(if $(filter $(DEB_CODENAME),$(FRESH_SUITE_)),deb)
-	B=$(B) scripts/deb-fresh-test $(FRESH_SUITE_)
+FRESH_ARCH_  = $(if $(filter command line,$(origin ARCH)),$(filter-out $(shell dpkg --print-architecture),$(ARCH)))
+deb-fresh-test: $(if $(FRESH_ARCH_),,$(if $(filter $(DEB_CODENAME),$(FRESH_SUITE_)),deb))
+	B=$(B) scripts/deb-fresh-test $(if $(FRESH_ARCH_),-a $(FRESH_ARCH_)) $(FRESH_SUITE_)
 
 # ARM gateways (README "ARM gateways"): cross builds with Debian multiarch,
 # run under qemu-user.  make deps-cross ARCH=arm64|armhf (root) adds the
