@@ -11,6 +11,7 @@
 #include "edge_file.h"
 #include "edge_key.h"
 #include "edge_p11.h"
+#include "edge_secret.h"
 
 int
 edge_key_type_parse(const char *s, enum edge_key_type *type,
@@ -200,10 +201,12 @@ edge_key_from_pem(const char *pem, size_t len, const char *where,
 	if ((rc = describe(key, err)) != EDGE_OK)
 		goto fail;
 	*out = key;
+	edge_secret_wipe_registers();	/* memcpy's leftover key bytes */
 	return EDGE_OK;
 fail:
 	gnutls_x509_privkey_deinit(x);
 	edge_key_free(&key);
+	edge_secret_wipe_registers();
 	return rc;
 }
 

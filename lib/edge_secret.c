@@ -431,3 +431,66 @@ edge_secret_free(struct edge_secret **s)
 	free(*s);
 	*s = NULL;
 }
+
+void
+edge_secret_wipe_registers(void)
+{
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("avx512f"))
+		__asm__ volatile("vzeroall\n\t"
+		    "vpxord %%zmm16, %%zmm16, %%zmm16\n\t"
+		    "vpxord %%zmm17, %%zmm17, %%zmm17\n\t"
+		    "vpxord %%zmm18, %%zmm18, %%zmm18\n\t"
+		    "vpxord %%zmm19, %%zmm19, %%zmm19\n\t"
+		    "vpxord %%zmm20, %%zmm20, %%zmm20\n\t"
+		    "vpxord %%zmm21, %%zmm21, %%zmm21\n\t"
+		    "vpxord %%zmm22, %%zmm22, %%zmm22\n\t"
+		    "vpxord %%zmm23, %%zmm23, %%zmm23\n\t"
+		    "vpxord %%zmm24, %%zmm24, %%zmm24\n\t"
+		    "vpxord %%zmm25, %%zmm25, %%zmm25\n\t"
+		    "vpxord %%zmm26, %%zmm26, %%zmm26\n\t"
+		    "vpxord %%zmm27, %%zmm27, %%zmm27\n\t"
+		    "vpxord %%zmm28, %%zmm28, %%zmm28\n\t"
+		    "vpxord %%zmm29, %%zmm29, %%zmm29\n\t"
+		    "vpxord %%zmm30, %%zmm30, %%zmm30\n\t"
+		    "vpxord %%zmm31, %%zmm31, %%zmm31"
+		    ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+		    "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+		    "xmm14", "xmm15", "memory");
+	else if (__builtin_cpu_supports("avx"))
+		__asm__ volatile("vzeroall"
+		    ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+		    "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+		    "xmm14", "xmm15", "memory");
+	else
+		__asm__ volatile("xorps %%xmm0, %%xmm0\n\t"
+		    "xorps %%xmm1, %%xmm1\n\txorps %%xmm2, %%xmm2\n\t"
+		    "xorps %%xmm3, %%xmm3\n\txorps %%xmm4, %%xmm4\n\t"
+		    "xorps %%xmm5, %%xmm5\n\txorps %%xmm6, %%xmm6\n\t"
+		    "xorps %%xmm7, %%xmm7\n\txorps %%xmm8, %%xmm8\n\t"
+		    "xorps %%xmm9, %%xmm9\n\txorps %%xmm10, %%xmm10\n\t"
+		    "xorps %%xmm11, %%xmm11\n\txorps %%xmm12, %%xmm12\n\t"
+		    "xorps %%xmm13, %%xmm13\n\txorps %%xmm14, %%xmm14\n\t"
+		    "xorps %%xmm15, %%xmm15"
+		    ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+		    "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+		    "xmm14", "xmm15", "memory");
+#elif defined(__aarch64__)
+	__asm__ volatile(
+	    "movi v0.2d, #0\n\tmovi v1.2d, #0\n\tmovi v2.2d, #0\n\t"
+	    "movi v3.2d, #0\n\tmovi v4.2d, #0\n\tmovi v5.2d, #0\n\t"
+	    "movi v6.2d, #0\n\tmovi v7.2d, #0\n\tmovi v8.2d, #0\n\t"
+	    "movi v9.2d, #0\n\tmovi v10.2d, #0\n\tmovi v11.2d, #0\n\t"
+	    "movi v12.2d, #0\n\tmovi v13.2d, #0\n\tmovi v14.2d, #0\n\t"
+	    "movi v15.2d, #0\n\tmovi v16.2d, #0\n\tmovi v17.2d, #0\n\t"
+	    "movi v18.2d, #0\n\tmovi v19.2d, #0\n\tmovi v20.2d, #0\n\t"
+	    "movi v21.2d, #0\n\tmovi v22.2d, #0\n\tmovi v23.2d, #0\n\t"
+	    "movi v24.2d, #0\n\tmovi v25.2d, #0\n\tmovi v26.2d, #0\n\t"
+	    "movi v27.2d, #0\n\tmovi v28.2d, #0\n\tmovi v29.2d, #0\n\t"
+	    "movi v30.2d, #0\n\tmovi v31.2d, #0"
+	    ::: "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9",
+	    "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18",
+	    "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27",
+	    "v28", "v29", "v30", "v31", "memory");
+#endif
+}

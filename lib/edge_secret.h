@@ -104,4 +104,16 @@ bool edge_secret_equal(const struct edge_secret *s, const char *value,
 /* Wipe and free; accepts NULL and sets *s to NULL. */
 void edge_secret_free(struct edge_secret **s);
 
+/*
+ * Zero the CPU's vector registers (x86-64: xmm/ymm/zmm 0-31 as the CPU has
+ * them; aarch64: v0-v31; elsewhere nothing).  glibc's memcpy/memmove keep
+ * the last bytes they copied there (on an AVX-512 CPU in zmm16-31, which
+ * nothing else touches), and the dynamic linker's lazy-binding trampoline
+ * (_dl_runtime_resolve_xsavec) or a signal frame later writes every register
+ * to the stack, where it stays: a copy of key material that no free() wiped
+ * (secrets-memory.t, Debian 13: 32 bytes of exponent2 on edge-csr's stack).
+ * Call right after key material has been parsed.
+ */
+void edge_secret_wipe_registers(void);
+
 #endif

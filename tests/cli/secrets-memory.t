@@ -27,6 +27,17 @@
 # parses key.pem with GnuTLS and builds the EVP_PKEY from its numbers
 # (EVP_PKEY_fromdata, secure BIGNUMs, everything wiped), so no copy is left.
 #
+# A copy can also sit in a CPU register: glibc's memcpy on an AVX-512 CPU
+# leaves the last bytes it copied in zmm16-31, and the dynamic linker's
+# lazy-binding trampoline (_dl_runtime_resolve_xsavec) later saves every
+# register on the stack.  On Debian 13 (GnuTLS 3.8.9, nettle 3.10.1, GMP
+# 6.3.0, glibc 2.41) that left 32 bytes of exponent2 on edge-csr's stack,
+# saved when GMP's __gmpn_mul_n was first bound inside gnutls_x509_crq_verify;
+# whether it survived depended on the stack layout (the length of the
+# environment: a source tree at /src2 failed, /srcts passed).
+# edge_key_from_pem() now zeroes the vector registers
+# (edge_secret_wipe_registers) once the key is parsed.
+#
 # Third-party copies that no code of ours can reach, not checked here:
 #   - the device secret in edge-provision: the hub's answer carrying it
 #     passes through libcurl/GnuTLS record buffers and libmosquitto's packet
