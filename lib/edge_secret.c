@@ -430,6 +430,7 @@ edge_secret_free(struct edge_secret **s)
 	}
 	free(*s);
 	*s = NULL;
+	edge_secret_wipe_registers();	/* memcpy's leftovers */
 }
 
 void

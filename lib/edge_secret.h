@@ -112,7 +112,8 @@ void edge_secret_free(struct edge_secret **s);
  * (_dl_runtime_resolve_xsavec) or a signal frame later writes every register
  * to the stack, where it stays: a copy of key material that no free() wiped
  * (secrets-memory.t, Debian 13: 32 bytes of exponent2 on edge-csr's stack).
- * Call right after key material has been parsed.
+ * Called once key material has been parsed (edge_key_from_pem, the
+ * OpenSSL key's numbers) and by edge_secret_free.
  */
 void edge_secret_wipe_registers(void);
 

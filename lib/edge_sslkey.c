@@ -42,6 +42,7 @@
 
 #include "edge_key.h"
 #include "edge_p11.h"
+#include "edge_secret.h"
 #include "edge_sslkey.h"
 
 #ifndef EDGE_P11_PROXY
@@ -253,6 +254,7 @@ datum_wipe(gnutls_datum_t *d)
 	if (d->data != NULL) {
 		gnutls_memset(d->data, 0, d->size);
 		gnutls_free(d->data);
+		edge_secret_wipe_registers();	/* memcpy's leftovers */
 	}
 	d->data = NULL;
 	d->size = 0;
