@@ -268,8 +268,11 @@ check c1 -d "$G" --scan "$T/scan"
 colored "$T/c1.out" && not_ok "into a pipe: no colour" || ok "into a pipe: no colour"
 check c2 -d "$G" --scan "$T/scan" --color always
 colored "$T/c2.out" && ok "--color always: coloured into a pipe" || not_ok "--color always: coloured into a pipe"
+# host.listening reads this machine's sockets, which other tests running at
+# the same time open and close between the two runs: its line is left out.
 assert_eq "--color always: the same table without the colour codes" \
-	"$(sed "s/$esc\[[0-9;]*m//g" "$T/c2.out" | sha256sum)" "$(sha256sum < "$T/c1.out")"
+	"$(sed "s/$esc\[[0-9;]*m//g" "$T/c2.out" | grep -v 'host\.listening' | sha256sum)" \
+	"$(grep -v 'host\.listening' "$T/c1.out" | sha256sum)"
 check c3 -d "$G" --scan "$T/scan" --color always --json
 colored "$T/c3.out" && not_ok "--color always --json: no colour in the JSON" || ok "--color always --json: no colour in the JSON"
 if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1; then
