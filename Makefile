@@ -71,8 +71,12 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# --as-needed (Debian's gcc passes it already; clang and other toolchains do
+# not): a tool records only the libraries it calls, so the tools that do no
+# HTTPS never load libcurl-gnutls and the ~27 libraries behind it (issue 22).
+TOOL_LDFLAGS := -Wl,--as-needed
 $(B)/edge-%: $(B)/cmd/edge-%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) $(TOOL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The MQTT tools (edge-connect; edge-provision --via mqtt) build their TLS
 # context with OpenSSL because libmosquitto is built on it: only they link
@@ -95,7 +99,7 @@ P11_PROVIDER = $(if $(filter 1,$(ASAN) $(FUZZ)),0,$(shell $(PKG_CONFIG) --atleas
 $(B)/lib/edge_tls.o $(B)/lib/edge_sslkey.o: ALL_CFLAGS += -Wno-deprecated-declarations -DEDGE_P11_PROXY='"$(P11_PROXY)"' \
 	-DEDGE_P11_PROVIDER=$(P11_PROVIDER)
 $(MQTT_TOOLS:%=$(B)/%): $(B)/%: $(B)/cmd/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SSL_LIBS)
+	$(CC) $(LDFLAGS) $(TOOL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SSL_LIBS)
 
 $(B)/tests/test_tls $(B)/tests/test_mqtt $(B)/tests/test_dynact $(B)/tests/test_session: TEST_LIBS = $(SSL_LIBS)
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIB)

@@ -109,15 +109,6 @@ edge_hubcfg_transport(struct edge_ctx *ctx, struct edge_hub *h)
 	return edge_hubcfg_pin(ctx, &h->http.hub_pin);
 }
 
-int
-edge_hubcfg_pin(struct edge_ctx *ctx, const char **pins)
-{
-	*pins = edge_arg(ctx, "hub-pin");
-	if (*pins != NULL && edge_hubid_pins_valid(*pins, &ctx->err) != EDGE_OK)
-		return EDGE_EUSAGE;
-	return EDGE_OK;
-}
-
 void
 edge_hubcfg_free(struct edge_hubcfg *cfg)
 {
