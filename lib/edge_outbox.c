@@ -16,6 +16,7 @@
 
 #define ACKED_FILE	"acked"
 #define WBUF_MAX	(64 * 1024)	/* appended bytes gathered per write() */
+#define RBUF_MIN	(64 * 1024)	/* bytes read back from a segment at once */
 
 struct segment {
 	unsigned long long start;
@@ -34,6 +35,17 @@ struct edge_outbox {
 	char *wbuf;			/* records appended, not yet written */
 	size_t wlen, wcap;
 	unsigned long long wfirst;	/* sequence number of wbuf's first */
+	unsigned long long fsize;	/* bytes of the open segment in its file */
+	/*
+	 * Read-back cache: a message's topic and payload are not held in memory
+	 * (only where its record is) until edge_outbox_load() wants them, then
+	 * read from its segment in blocks of RBUF_MIN, oldest first.
+	 */
+	int rfd;			/* segment rstart open for reading, or -1 */
+	unsigned long long rstart;
+	char *rbuf;			/* bytes [rboff, rboff + rblen) of it */
+	size_t rblen, rbcap;
+	unsigned long long rboff;
 	unsigned long long next_seq;
 	unsigned long long mark;	/* persisted "acked" value */
 };
@@ -46,8 +58,8 @@ store_err(struct edge_error *err, const char *what, const char *name)
 }
 
 static int
-push_msg(struct edge_outbox *ob, unsigned long long seq, const char *topic,
-    size_t tlen, const char *payload, size_t len)
+push_msg(struct edge_outbox *ob, unsigned long long seq, unsigned long long off,
+    size_t tlen, size_t len)
 {
 	struct edge_outbox_msg *m;
 
@@ -66,16 +78,9 @@ push_msg(struct edge_outbox *ob, unsigned long long seq, const char *topic,
 	m = &ob->msg[ob->head + ob->n];
 	memset(m, 0, sizeof(*m));
 	m->seq = seq;
-	m->topic = strndup(topic, tlen);
-	m->payload = malloc(len + 1);
-	if (m->topic == NULL || m->payload == NULL) {
-		free(m->topic);
-		free(m->payload);
-		return -1;
-	}
-	memcpy(m->payload, payload, len);
-	m->payload[len] = '\0';
 	m->len = len;
+	m->off = off;
+	m->tlen = tlen;
 	ob->n++;
 	ob->pending++;
 	return 0;
@@ -133,8 +138,8 @@ load_segment(struct edge_outbox *ob, unsigned long long start,
 		tab = memchr(p, '\t', (size_t)(nl - p));
 		if (tab == NULL)
 			continue;	/* not a record: skipped, never sent */
-		if (push_msg(ob, seq, p, (size_t)(tab - p), tab + 1,
-		    (size_t)(nl - tab - 1)) != 0) {
+		if (push_msg(ob, seq, (unsigned long long)(p - data),
+		    (size_t)(tab - p), (size_t)(nl - tab - 1)) != 0) {
 			free(data);
 			return edge_err(err, EDGE_EFAIL, "out of memory");
 		}
@@ -166,6 +171,7 @@ edge_outbox_open(int dirfd, const char *name, struct edge_outbox **out,
 		return edge_err(err, EDGE_EFAIL, "out of memory");
 	ob->fd = -1;
 	ob->dirfd = -1;
+	ob->rfd = -1;
 	if (mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST) {
 		rc = edge_err(err, EDGE_ESTORE, "%s: cannot create: %s", name,
 		    strerror(errno));
@@ -256,6 +262,8 @@ open_segment(struct edge_outbox *ob, struct edge_error *err)
 	 * created, or its first record cut short, just before a crash): reuse it.
 	 */
 	snprintf(name, sizeof(name), "%016llx.seg", ob->next_seq);
+	ob->fsize = 0;
+	ob->rblen = 0;		/* a reused segment's old bytes are not read back */
 	ob->fd = openat(ob->dirfd, name, O_WRONLY | O_CREAT | O_APPEND |
 	    O_NOFOLLOW | O_CLOEXEC | (reuse ? O_TRUNC : O_EXCL), 0600);
 	if (ob->fd < 0)
@@ -271,11 +279,13 @@ open_segment(struct edge_outbox *ob, struct edge_error *err)
 	return EDGE_OK;
 }
 
+/* Topic and payload share one allocation (edge_outbox_load). */
+static void forget_reader(struct edge_outbox *ob, unsigned long long start);
+
 static void
 free_msg(struct edge_outbox_msg *m)
 {
 	free(m->topic);
-	free(m->payload);
 	m->topic = m->payload = NULL;
 }
 
@@ -321,6 +331,7 @@ write_pending(struct edge_outbox *ob, struct edge_error *err)
 		done += (size_t)w;
 	}
 	if (done == ob->wlen) {
+		ob->fsize += ob->wlen;
 		ob->wlen = 0;
 		return EDGE_OK;
 	}
@@ -341,11 +352,14 @@ write_pending(struct edge_outbox *ob, struct edge_error *err)
 			(void)0;	/* the segment is closed below anyway */
 	}
 	ob->wlen = 0;
+	ob->fsize += keep;
+	ob->rblen = 0;		/* bytes past keep are rewritten by later appends */
 	unappend(ob, seq);
 	close(ob->fd);
 	ob->fd = -1;
 	/* A segment without a record is not left behind. */
 	if (s->end == s->start && unlinkat(ob->dirfd, name, 0) == 0) {
+		forget_reader(ob, s->start);
 		ob->nseg--;
 		ob->dir_dirty = true;
 	}
@@ -387,7 +401,7 @@ edge_outbox_append(struct edge_outbox *ob, const char *topic,
 		ob->wbuf = p;
 		ob->wcap = cap;
 	}
-	if (push_msg(ob, ob->next_seq, topic, tlen, payload, len) != 0)
+	if (push_msg(ob, ob->next_seq, ob->fsize + ob->wlen, tlen, len) != 0)
 		return edge_err(err, EDGE_EFAIL, "out of memory");
 	if (ob->wlen == 0)
 		ob->wfirst = ob->next_seq;
@@ -440,9 +454,133 @@ edge_outbox_count(const struct edge_outbox *ob)
 }
 
 struct edge_outbox_msg *
-edge_outbox_at(struct edge_outbox *ob, size_t i)
+edge_outbox_peek(struct edge_outbox *ob, size_t i)
 {
 	return i < ob->n ? &ob->msg[ob->head + i] : NULL;
+}
+
+struct edge_outbox_msg *
+edge_outbox_at(struct edge_outbox *ob, size_t i)
+{
+	struct edge_outbox_msg *m = edge_outbox_peek(ob, i);
+
+	return m != NULL && edge_outbox_load(ob, m, NULL) == EDGE_OK ? m : NULL;
+}
+
+/* The segment holding seq (the last whose start is at or below it). */
+static const struct segment *
+seg_of(const struct edge_outbox *ob, unsigned long long seq)
+{
+	size_t lo = 0, hi = ob->nseg;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ob->seg[mid].start <= seq)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return ob->nseg > 0 ? &ob->seg[lo] : NULL;
+}
+
+/* A segment removed: its name may be made again, never read from the old file. */
+static void
+forget_reader(struct edge_outbox *ob, unsigned long long start)
+{
+	if (ob->rfd >= 0 && ob->rstart == start) {
+		close(ob->rfd);
+		ob->rfd = -1;
+		ob->rblen = 0;
+	}
+}
+
+/* Bring bytes [off, off + n) of segment s into rbuf; false if not there. */
+static bool
+read_back(struct edge_outbox *ob, const struct segment *s,
+    unsigned long long off, size_t n)
+{
+	char name[32];
+	size_t want = n > RBUF_MIN ? n : RBUF_MIN, got = 0;
+	ssize_t r;
+
+	errno = 0;
+	if (ob->rfd >= 0 && ob->rstart == s->start && off >= ob->rboff &&
+	    off + n <= ob->rboff + ob->rblen)
+		return true;
+	if (ob->rfd < 0 || ob->rstart != s->start) {
+		if (ob->rfd >= 0)
+			close(ob->rfd);
+		ob->rblen = 0;
+		snprintf(name, sizeof(name), "%016llx.seg", s->start);
+		ob->rfd = openat(ob->dirfd, name, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (ob->rfd < 0)
+			return false;
+		ob->rstart = s->start;
+	}
+	if (ob->rbcap < want) {
+		char *p = realloc(ob->rbuf, want);
+		if (p == NULL)
+			return false;
+		ob->rbuf = p;
+		ob->rbcap = want;
+	}
+	ob->rblen = 0;
+	while (got < want) {
+		r = pread(ob->rfd, ob->rbuf + got, want - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	ob->rboff = off;
+	ob->rblen = got;
+	return got >= n;
+}
+
+int
+edge_outbox_load(struct edge_outbox *ob, struct edge_outbox_msg *m,
+    struct edge_error *err)
+{
+	const struct segment *s = seg_of(ob, m->seq);
+	size_t n = m->tlen + 1 + m->len + 1;	/* TOPIC<TAB>PAYLOAD<LF> */
+	const char *rec;
+	char *buf;
+
+	if (m->topic != NULL)
+		return EDGE_OK;
+	if (s == NULL || n < 2)
+		return edge_err(err, EDGE_ESTORE, "%s: message %llu: no record",
+		    EDGE_OUTBOX_DIR, m->seq);
+	if (s == &ob->seg[ob->nseg - 1] && ob->fd >= 0 && m->off >= ob->fsize) {
+		rec = ob->wbuf + (m->off - ob->fsize);	/* appended, not written */
+	} else {
+		if (!read_back(ob, s, m->off, n))
+			return edge_err(err, EDGE_ESTORE,
+			    "%s/%016llx.seg: cannot read back message %llu: %s",
+			    EDGE_OUTBOX_DIR, s->start, m->seq,
+			    errno ? strerror(errno) : "cut short");
+		rec = ob->rbuf + (m->off - ob->rboff);
+	}
+	if (rec[m->tlen] != '\t' || rec[n - 1] != '\n')
+		return edge_err(err, EDGE_ESTORE,
+		    "%s/%016llx.seg: message %llu changed on disk",
+		    EDGE_OUTBOX_DIR, s->start, m->seq);
+	if ((buf = malloc(n)) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	memcpy(buf, rec, n);
+	buf[m->tlen] = '\0';
+	buf[n - 1] = '\0';
+	m->topic = buf;
+	m->payload = buf + m->tlen + 1;
+	return EDGE_OK;
+}
+
+void
+edge_outbox_release(struct edge_outbox_msg *m)
+{
+	free_msg(m);
 }
 
 /* Drop done messages from the front. */
@@ -532,6 +670,7 @@ edge_outbox_flush(struct edge_outbox *ob, struct edge_error *err)
 		snprintf(name, sizeof(name), "%016llx.seg", ob->seg[keep].start);
 		if (unlinkat(ob->dirfd, name, 0) != 0 && errno != ENOENT)
 			return store_err(err, "cannot remove", name);
+		forget_reader(ob, ob->seg[keep].start);
 		ob->dir_dirty = true;
 	}
 	if (keep > 0) {
@@ -557,9 +696,12 @@ edge_outbox_close(struct edge_outbox **ob)
 		free_msg(&(*ob)->msg[(*ob)->head + i]);
 	free((*ob)->msg);
 	free((*ob)->wbuf);
+	free((*ob)->rbuf);
 	free((*ob)->seg);
 	if ((*ob)->fd >= 0)
 		close((*ob)->fd);
+	if ((*ob)->rfd >= 0)
+		close((*ob)->rfd);
 	if ((*ob)->dirfd >= 0)
 		close((*ob)->dirfd);
 	free(*ob);

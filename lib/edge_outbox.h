@@ -34,13 +34,22 @@
 
 #define EDGE_OUTBOX_SEG_MAX	4096	/* records per segment file */
 
+/*
+ * A message held: its sequence number and where its record is.  Topic and
+ * payload are not kept in memory (a full outbox of 100,000 messages would
+ * hold them all): they are NULL until edge_outbox_load() (or
+ * edge_outbox_at()) reads them back, and stay until edge_outbox_release(),
+ * done, or close.
+ */
 struct edge_outbox_msg {
 	unsigned long long seq;
-	char *topic;		/* owned */
-	char *payload;		/* owned, NUL-terminated, no LF */
-	size_t len;
+	char *topic;		/* owned, loaded or NULL (one allocation with payload) */
+	char *payload;		/* NUL-terminated, no LF, loaded or NULL */
+	size_t len;		/* payload bytes, always set */
 	bool done;		/* acknowledged or dropped */
 	int mid;		/* free for the caller (publish id), 0 after open */
+	unsigned long long off;	/* private: the record's offset in its segment */
+	size_t tlen;		/* private: topic bytes */
 };
 
 struct edge_outbox;
@@ -78,9 +87,24 @@ size_t edge_outbox_pending(const struct edge_outbox *ob);
  * The i-th message still held, oldest first, for i < edge_outbox_count()
  * (done messages between pending ones are included; skip them).  The
  * pointer is valid until the next append, ack, drop or close.
+ * edge_outbox_peek: topic and payload as they are (NULL unless loaded);
+ * edge_outbox_at: loaded (NULL when i is out of range or the record cannot
+ * be read back).
  */
 size_t edge_outbox_count(const struct edge_outbox *ob);
+struct edge_outbox_msg *edge_outbox_peek(struct edge_outbox *ob, size_t i);
 struct edge_outbox_msg *edge_outbox_at(struct edge_outbox *ob, size_t i);
+
+/*
+ * Read m's topic and payload back (from the segment file, or from what was
+ * appended and not yet written).  Errors: EDGE_ESTORE (the record cannot be
+ * read, or is not what was written), EDGE_EFAIL (out of memory).
+ */
+int edge_outbox_load(struct edge_outbox *ob, struct edge_outbox_msg *m,
+    struct edge_error *err);
+
+/* Free m's loaded topic and payload (it stays held; load again when needed). */
+void edge_outbox_release(struct edge_outbox_msg *m);
 
 /* Mark message seq done.  False when it is unknown or already done. */
 bool edge_outbox_ack(struct edge_outbox *ob, unsigned long long seq);

@@ -73,7 +73,7 @@ forget_flights(struct edge_session *s)
 	size_t i;
 
 	for (i = 0; s->c.ob != NULL && i < edge_outbox_count(s->c.ob); i++)
-		edge_outbox_at(s->c.ob, i)->mid = 0;
+		edge_outbox_peek(s->c.ob, i)->mid = 0;
 }
 
 static void
@@ -364,17 +364,21 @@ pump(struct edge_session *s)
 		return;
 	for (i = 0; i < n && edge_mqtt_inflight(s->mq) < EDGE_SESSION_INFLIGHT;
 	    i++) {
-		struct edge_outbox_msg *m = edge_outbox_at(s->c.ob, i);
+		struct edge_outbox_msg *m = edge_outbox_peek(s->c.ob, i);
 		int mid = 0;
 
 		if (m->done || m->mid != 0)
 			continue;
-		if (edge_mqtt_publish(s->mq, m->topic, m->payload, m->len,
+		/* Read back from the segment; libmosquitto keeps its own copy. */
+		if (edge_outbox_load(s->c.ob, m, &err) != EDGE_OK ||
+		    edge_mqtt_publish(s->mq, m->topic, m->payload, m->len,
 		    m->seq + 1, &mid, &err) != EDGE_OK) {
+			edge_outbox_release(m);
 			snprintf(s->lasterr, sizeof(s->lasterr), "%s", err.msg);
 			s->lost = true;
 			return;
 		}
+		edge_outbox_release(m);
 		m->mid = mid;
 		s->sent++;
 	}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* lib/edge_outbox: append, ack out of order, reload after a "crash", torn records, drop-oldest, batched writes, one user at a time. */
+/* lib/edge_outbox: append, ack out of order, reload after a "crash", torn records, drop-oldest, batched writes, one user at a time, payloads read back from disk. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -187,6 +187,59 @@ test_second_open_refused(void **state)
 	edge_outbox_close(&ob2);
 }
 
+/*
+ * Payloads are not held in memory: they are read back from the segments
+ * (across a segment change, after a reopen, from what is appended but not
+ * yet written), released and read again; a record changed on disk is an
+ * error, not a wrong message.
+ */
+static void
+test_read_back(void **state)
+{
+	struct edge_outbox *ob = NULL;
+	struct edge_outbox_msg *m;
+	struct edge_error err = { 0 };
+	char want[32];
+	int i, n = EDGE_OUTBOX_SEG_MAX + 10, fd;
+
+	(void)state;
+	assert_int_equal(edge_outbox_open(dfd, "back", &ob, NULL), 0);
+	for (i = 0; i < n; i++)
+		put(ob, i, NULL);
+	/* The newest are still in the write buffer. */
+	assert_string_equal(edge_outbox_at(ob, (size_t)n - 1)->payload, "{\"i\":4105}");
+	edge_outbox_release(edge_outbox_peek(ob, (size_t)n - 1));
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	for (i = n - 1; i >= 0; i -= 7) {
+		m = edge_outbox_peek(ob, (size_t)i);
+		assert_null(m->payload);
+		assert_int_equal(edge_outbox_load(ob, m, NULL), 0);
+		snprintf(want, sizeof(want), "{\"i\":%d}", i);
+		assert_string_equal(m->payload, want);
+		assert_string_equal(m->topic, "/sys/p/d/thing/measurepoint/post");
+		assert_int_equal(m->len, strlen(want));
+		edge_outbox_release(m);
+		assert_null(m->payload);
+	}
+	edge_outbox_close(&ob);
+	assert_int_equal(edge_outbox_open(dfd, "back", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_pending(ob), (size_t)n);
+	assert_null(edge_outbox_peek(ob, 5)->payload);
+	assert_string_equal(edge_outbox_at(ob, 5)->payload, "{\"i\":5}");
+	assert_string_equal(edge_outbox_at(ob, (size_t)n - 1)->payload, "{\"i\":4105}");
+	/* The first segment cut short behind the outbox's back. */
+	fd = openat(dfd, "back/0000000000000000.seg", O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 100), 0);
+	close(fd);
+	m = edge_outbox_peek(ob, 4000);
+	assert_int_equal(edge_outbox_load(ob, m, &err), EDGE_ESTORE);
+	assert_non_null(strstr(err.msg, "cannot read back message 4000"));
+	assert_null(m->payload);
+	assert_null(edge_outbox_at(ob, 4000));
+	edge_outbox_close(&ob);
+}
+
 int
 main(void)
 {
@@ -196,6 +249,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_drop_and_refuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batched_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_open_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_back, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
