@@ -187,7 +187,7 @@ $(B)/tests/crlgen: $(B)/tests/crl/crlgen.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# make bench: every benchmark of issue 8 against its peer (bench/run; BENCH_RUNS=N,
+# make bench: every benchmark of issues 8 and 22 against its peer (bench/run; BENCH_RUNS=N,
 # BENCH_QUICK=1); writes bench/results/latest.md and latest.json.  Not part of check.
 .PHONY: bench
 bench: all hub $(B)/bench/gen-crl
