@@ -353,15 +353,20 @@ connected(struct edge_session *s, long long now, struct edge_error *err)
 
 /* ---- while up -------------------------------------------------------- */
 
-/* Publish outbox messages not in flight, oldest first, while the window allows. */
-static void
-pump(struct edge_session *s)
+/*
+ * Publish outbox messages not in flight, oldest first, while the window
+ * allows.  A message that cannot be read back from the outbox is a storage
+ * error (returned, like a failed append); a failed publish ends the connection.
+ */
+static int
+pump(struct edge_session *s, struct edge_error *errp)
 {
 	struct edge_error err = { 0 };
 	size_t i, n = s->c.ob != NULL ? edge_outbox_count(s->c.ob) : 0;
+	int rc;
 
 	if (s->state != EDGE_SESSION_UP)
-		return;
+		return EDGE_OK;
 	for (i = 0; i < n && edge_mqtt_inflight(s->mq) < EDGE_SESSION_INFLIGHT;
 	    i++) {
 		struct edge_outbox_msg *m = edge_outbox_peek(s->c.ob, i);
@@ -370,18 +375,20 @@ pump(struct edge_session *s)
 		if (m->done || m->mid != 0)
 			continue;
 		/* Read back from the segment; libmosquitto keeps its own copy. */
-		if (edge_outbox_load(s->c.ob, m, &err) != EDGE_OK ||
-		    edge_mqtt_publish(s->mq, m->topic, m->payload, m->len,
+		if ((rc = edge_outbox_load(s->c.ob, m, errp)) != EDGE_OK)
+			return rc;
+		if (edge_mqtt_publish(s->mq, m->topic, m->payload, m->len,
 		    m->seq + 1, &mid, &err) != EDGE_OK) {
 			edge_outbox_release(m);
 			snprintf(s->lasterr, sizeof(s->lasterr), "%s", err.msg);
 			s->lost = true;
-			return;
+			return EDGE_OK;
 		}
 		edge_outbox_release(m);
 		m->mid = mid;
 		s->sent++;
 	}
+	return EDGE_OK;
 }
 
 int
@@ -396,7 +403,7 @@ edge_session_tick(struct edge_session *s, long long now, bool stopping,
 	if (edge_session_overdue(s, now))
 		return failed(s, now, "no answer to CONNECT", err);
 	if (!stopping)
-		pump(s);
+		return pump(s, err);
 	return EDGE_OK;
 }
 

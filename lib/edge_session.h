@@ -103,7 +103,8 @@ void edge_session_init(struct edge_session *s,
  * Before the caller's poll(): connect when due (unless stopping), give up on
  * a CONNECT unanswered for EDGE_SESSION_CONNACK_MS, publish what the window
  * allows (unless stopping).  Errors (the run ends): the clock was set back,
- * our certificate is revoked, a trust failure from edge_tls_explain.
+ * our certificate is revoked, a trust failure from edge_tls_explain, an
+ * outbox message that cannot be read back (EDGE_ESTORE).
  */
 int edge_session_tick(struct edge_session *s, long long now, bool stopping,
     struct edge_error *err);
