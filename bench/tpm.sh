@@ -33,7 +33,7 @@ for r in $(seq "$runs"); do
 		if [ $side = tpm ]; then
 			K="--pkcs11 pkcs11:token=edgebench;object=bench-key-$r"; P="--pin file:$PINF"
 		else
-			K= P=
+			K='' P=''
 		fi
 		# shellcheck disable=SC2086
 		m keygen $side edge-keygen -q -d "$S" $K $P
