@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -240,6 +241,68 @@ test_read_back(void **state)
 	edge_outbox_close(&ob);
 }
 
+/*
+ * Red team (t22): a record read back must be the one appended.  A same-length
+ * change of its payload on disk is published as if the edge had sent it
+ * (only the TAB and LF positions are checked), although the error "changed
+ * on disk" and test_read_back promise otherwise.
+ */
+static void
+test_changed_payload_detected(void **state)
+{
+	struct edge_outbox *ob = NULL;
+	struct edge_outbox_msg *m;
+	struct edge_error err = { 0 };
+	int fd;
+	off_t off;
+
+	(void)state;
+	assert_int_equal(edge_outbox_open(dfd, "chg", &ob, NULL), 0);
+	put(ob, 1, NULL);
+	put(ob, 2, NULL);
+	put(ob, 3, NULL);
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	/* '{"i":2}' -> '{"i":7}': the second record's digit, in place. */
+	m = edge_outbox_peek(ob, 1);
+	off = (off_t)(m->off + m->tlen + 1 + 5);
+	fd = openat(dfd, "chg/0000000000000000.seg", O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "7", 1, off), 1);
+	close(fd);
+	if (edge_outbox_load(ob, m, &err) == 0)
+		assert_string_equal(m->payload, "{\"i\":2}");
+	else
+		assert_non_null(strstr(err.msg, "changed on disk"));
+	edge_outbox_close(&ob);
+}
+
+/*
+ * Red team (t22): a segment's name is opened again when a message is read
+ * back; a FIFO put there must be refused (as edge_file_read refuses one: not
+ * a regular file), not waited on for a writer (edge-connect stops serving its
+ * session until a signal arrives).  SIGALRM fails the test instead of a hang.
+ */
+static void
+test_fifo_segment_not_waited(void **state)
+{
+	struct edge_outbox *ob = NULL;
+	struct edge_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(edge_outbox_open(dfd, "fifo", &ob, NULL), 0);
+	put(ob, 1, NULL);
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	edge_outbox_close(&ob);
+	assert_int_equal(edge_outbox_open(dfd, "fifo", &ob, NULL), 0);
+	assert_int_equal(unlinkat(dfd, "fifo/0000000000000000.seg", 0), 0);
+	assert_int_equal(mkfifoat(dfd, "fifo/0000000000000000.seg", 0600), 0);
+	alarm(5);
+	assert_int_equal(edge_outbox_load(ob, edge_outbox_peek(ob, 0), &err),
+	    EDGE_ESTORE);
+	alarm(0);
+	edge_outbox_close(&ob);
+}
+
 int
 main(void)
 {
@@ -250,6 +313,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_batched_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_open_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_payload_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_segment_not_waited, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
