@@ -21,6 +21,8 @@
 struct segment {
 	unsigned long long start;
 	unsigned long long end;		/* one past its last record */
+	dev_t dev;			/* the file created or loaded: read back */
+	ino_t ino;			/* from it only, not whatever has its name */
 };
 
 struct edge_outbox {
@@ -57,9 +59,28 @@ store_err(struct edge_error *err, const char *what, const char *name)
 	    what, strerror(errno));
 }
 
+/*
+ * Checksum of a record's TOPIC<TAB>PAYLOAD, kept with the held message and
+ * checked when the record is read back, so a record changed on disk (in place,
+ * or swapped with another of the same length) is not published as if sent.
+ * FNV-1a (32 bits): one short loop, no table or CPU feature, and each byte's
+ * step is a bijection of the state, so any one changed byte always changes
+ * the sum.  It detects damage and mistakes, not an attacker who can write the
+ * outbox (that one can also write the sums' inputs: the outbox is 0700).
+ */
+static uint32_t
+rec_sum(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*p++) * 16777619u;
+	return h;
+}
+
 static int
 push_msg(struct edge_outbox *ob, unsigned long long seq, unsigned long long off,
-    size_t tlen, size_t len)
+    uint32_t tlen, size_t len, uint32_t sum)
 {
 	struct edge_outbox_msg *m;
 
@@ -81,13 +102,15 @@ push_msg(struct edge_outbox *ob, unsigned long long seq, unsigned long long off,
 	m->len = len;
 	m->off = off;
 	m->tlen = tlen;
+	m->sum = sum;
 	ob->n++;
 	ob->pending++;
 	return 0;
 }
 
 static int
-push_seg(struct edge_outbox *ob, unsigned long long start, unsigned long long end)
+push_seg(struct edge_outbox *ob, unsigned long long start, unsigned long long end,
+    const struct stat *st)
 {
 	if (ob->nseg == ob->segcap) {
 		size_t cap = ob->segcap ? ob->segcap * 2 : 16;
@@ -99,6 +122,8 @@ push_seg(struct edge_outbox *ob, unsigned long long start, unsigned long long en
 	}
 	ob->seg[ob->nseg].start = start;
 	ob->seg[ob->nseg].end = end;
+	ob->seg[ob->nseg].dev = st->st_dev;
+	ob->seg[ob->nseg].ino = st->st_ino;
 	ob->nseg++;
 	return 0;
 }
@@ -125,28 +150,38 @@ load_segment(struct edge_outbox *ob, unsigned long long start,
 	char name[32], *data = NULL, *p, *nl, *tab;
 	size_t len = 0;
 	unsigned long long seq = start;
+	struct stat st;
 	int rc;
 
 	snprintf(name, sizeof(name), "%016llx.seg", start);
 	rc = edge_file_read(ob->dirfd, name, SEG_READ_MAX, &data, &len, err);
 	if (rc != EDGE_OK)
 		return rc;
+	/*
+	 * The file read is the one read back from.  Replaced between the read
+	 * and this: its records fail their checksums when read back.
+	 */
+	if (fstatat(ob->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		free(data);
+		return store_err(err, "cannot stat", name);
+	}
 	for (p = data; (nl = memchr(p, '\n', len - (size_t)(p - data))) != NULL;
 	    p = nl + 1, seq++) {
 		if (seq < ob->mark)
 			continue;
 		tab = memchr(p, '\t', (size_t)(nl - p));
-		if (tab == NULL)
+		if (tab == NULL || tab - p > (ptrdiff_t)UINT32_MAX)
 			continue;	/* not a record: skipped, never sent */
 		if (push_msg(ob, seq, (unsigned long long)(p - data),
-		    (size_t)(tab - p), (size_t)(nl - tab - 1)) != 0) {
+		    (uint32_t)(tab - p), (size_t)(nl - tab - 1),
+		    rec_sum(p, (size_t)(nl - p))) != 0) {
 			free(data);
 			return edge_err(err, EDGE_EFAIL, "out of memory");
 		}
 	}
 	/* A last record without its LF was cut short: ignored. */
 	free(data);
-	if (push_seg(ob, start, seq) != 0)
+	if (push_seg(ob, start, seq, &st) != 0)
 		return edge_err(err, EDGE_EFAIL, "out of memory");
 	if (seq > ob->next_seq)
 		ob->next_seq = seq;
@@ -250,11 +285,13 @@ fail:
 	return rc;
 }
 
+static void forget_reader(struct edge_outbox *ob, unsigned long long start);
+
 static int
 open_segment(struct edge_outbox *ob, struct edge_error *err)
 {
 	char name[32];
-
+	struct stat st;
 	bool reuse = ob->nseg > 0 && ob->seg[ob->nseg - 1].start == ob->next_seq;
 
 	/*
@@ -268,9 +305,19 @@ open_segment(struct edge_outbox *ob, struct edge_error *err)
 	    O_NOFOLLOW | O_CLOEXEC | (reuse ? O_TRUNC : O_EXCL), 0600);
 	if (ob->fd < 0)
 		return store_err(err, "cannot create", name);
-	if (reuse)
+	if (fstat(ob->fd, &st) != 0) {
+		close(ob->fd);
+		ob->fd = -1;
+		return store_err(err, "cannot stat", name);
+	}
+	if (reuse) {
+		/* The name is opened again: the file read back is this one. */
+		forget_reader(ob, ob->next_seq);
+		ob->seg[ob->nseg - 1].dev = st.st_dev;
+		ob->seg[ob->nseg - 1].ino = st.st_ino;
 		return EDGE_OK;
-	if (push_seg(ob, ob->next_seq, ob->next_seq) != 0) {
+	}
+	if (push_seg(ob, ob->next_seq, ob->next_seq, &st) != 0) {
 		close(ob->fd);
 		ob->fd = -1;
 		return edge_err(err, EDGE_EFAIL, "out of memory");
@@ -279,9 +326,8 @@ open_segment(struct edge_outbox *ob, struct edge_error *err)
 	return EDGE_OK;
 }
 
-/* Topic and payload share one allocation (edge_outbox_load). */
-static void forget_reader(struct edge_outbox *ob, unsigned long long start);
 
+/* Topic and payload share one allocation (edge_outbox_load). */
 static void
 free_msg(struct edge_outbox_msg *m)
 {
@@ -378,6 +424,8 @@ edge_outbox_append(struct edge_outbox *ob, const char *topic,
 	if (memchr(payload, '\n', len) != NULL || strpbrk(topic, "\t\n") != NULL)
 		return edge_err(err, EDGE_EINPUT,
 		    "outbox: a message may not contain a line break");
+	if (tlen > UINT32_MAX)
+		return edge_err(err, EDGE_EINPUT, "outbox: topic too long");
 	if (ob->fd >= 0) {
 		s = &ob->seg[ob->nseg - 1];
 		if (s->end - s->start >= EDGE_OUTBOX_SEG_MAX) {
@@ -401,15 +449,16 @@ edge_outbox_append(struct edge_outbox *ob, const char *topic,
 		ob->wbuf = p;
 		ob->wcap = cap;
 	}
-	if (push_msg(ob, ob->next_seq, ob->fsize + ob->wlen, tlen, len) != 0)
-		return edge_err(err, EDGE_EFAIL, "out of memory");
-	if (ob->wlen == 0)
-		ob->wfirst = ob->next_seq;
 	/* "TOPIC<TAB>PAYLOAD<LF>", gathered: one write() per batch, not per record. */
 	memcpy(ob->wbuf + ob->wlen, topic, tlen);
 	ob->wbuf[ob->wlen + tlen] = '\t';
 	memcpy(ob->wbuf + ob->wlen + tlen + 1, payload, len);
 	ob->wbuf[ob->wlen + want - 1] = '\n';
+	if (push_msg(ob, ob->next_seq, ob->fsize + ob->wlen, (uint32_t)tlen, len,
+	    rec_sum(ob->wbuf + ob->wlen, want - 1)) != 0)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	if (ob->wlen == 0)
+		ob->wfirst = ob->next_seq;
 	ob->wlen += want;
 	if (seq != NULL)
 		*seq = ob->next_seq;
@@ -494,38 +543,55 @@ forget_reader(struct edge_outbox *ob, unsigned long long start)
 	}
 }
 
-/* Bring bytes [off, off + n) of segment s into rbuf; false if not there. */
-static bool
+/*
+ * Bring bytes [off, off + n) of segment s into rbuf.  The segment is opened
+ * by name only here, and only the file created or loaded as it is read: not
+ * a FIFO (opened non-blocking, never waited on), device or symbolic link, nor
+ * another file put in its place.
+ */
+static int
 read_back(struct edge_outbox *ob, const struct segment *s,
-    unsigned long long off, size_t n)
+    unsigned long long off, size_t n, unsigned long long seq,
+    struct edge_error *err)
 {
 	char name[32];
 	size_t want = n > RBUF_MIN ? n : RBUF_MIN, got = 0;
+	struct stat st;
 	ssize_t r;
 
-	errno = 0;
 	if (ob->rfd >= 0 && ob->rstart == s->start && off >= ob->rboff &&
 	    off + n <= ob->rboff + ob->rblen)
-		return true;
+		return EDGE_OK;
+	snprintf(name, sizeof(name), "%016llx.seg", s->start);
 	if (ob->rfd < 0 || ob->rstart != s->start) {
 		if (ob->rfd >= 0)
 			close(ob->rfd);
 		ob->rblen = 0;
-		snprintf(name, sizeof(name), "%016llx.seg", s->start);
 		ob->rfd = openat(ob->dirfd, name, O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		    O_NONBLOCK | O_CLOEXEC);
 		if (ob->rfd < 0)
-			return false;
+			return edge_err(err, EDGE_ESTORE, "%s/%s: cannot read back "
+			    "message %llu: %s", EDGE_OUTBOX_DIR, name, seq,
+			    strerror(errno));
+		if (fstat(ob->rfd, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    st.st_dev != s->dev || st.st_ino != s->ino) {
+			close(ob->rfd);
+			ob->rfd = -1;
+			return edge_err(err, EDGE_ESTORE, "%s/%s: cannot read back "
+			    "message %llu: not the segment written",
+			    EDGE_OUTBOX_DIR, name, seq);
+		}
 		ob->rstart = s->start;
 	}
 	if (ob->rbcap < want) {
 		char *p = realloc(ob->rbuf, want);
 		if (p == NULL)
-			return false;
+			return edge_err(err, EDGE_EFAIL, "out of memory");
 		ob->rbuf = p;
 		ob->rbcap = want;
 	}
 	ob->rblen = 0;
+	errno = 0;
 	while (got < want) {
 		r = pread(ob->rfd, ob->rbuf + got, want - got, (off_t)(off + got));
 		if (r < 0 && errno == EINTR)
@@ -536,7 +602,10 @@ read_back(struct edge_outbox *ob, const struct segment *s,
 	}
 	ob->rboff = off;
 	ob->rblen = got;
-	return got >= n;
+	if (got >= n)
+		return EDGE_OK;
+	return edge_err(err, EDGE_ESTORE, "%s/%s: cannot read back message %llu: %s",
+	    EDGE_OUTBOX_DIR, name, seq, errno ? strerror(errno) : "cut short");
 }
 
 int
@@ -547,6 +616,7 @@ edge_outbox_load(struct edge_outbox *ob, struct edge_outbox_msg *m,
 	size_t n = m->tlen + 1 + m->len + 1;	/* TOPIC<TAB>PAYLOAD<LF> */
 	const char *rec;
 	char *buf;
+	int rc;
 
 	if (m->topic != NULL)
 		return EDGE_OK;
@@ -556,14 +626,12 @@ edge_outbox_load(struct edge_outbox *ob, struct edge_outbox_msg *m,
 	if (s == &ob->seg[ob->nseg - 1] && ob->fd >= 0 && m->off >= ob->fsize) {
 		rec = ob->wbuf + (m->off - ob->fsize);	/* appended, not written */
 	} else {
-		if (!read_back(ob, s, m->off, n))
-			return edge_err(err, EDGE_ESTORE,
-			    "%s/%016llx.seg: cannot read back message %llu: %s",
-			    EDGE_OUTBOX_DIR, s->start, m->seq,
-			    errno ? strerror(errno) : "cut short");
+		if ((rc = read_back(ob, s, m->off, n, m->seq, err)) != EDGE_OK)
+			return rc;
 		rec = ob->rbuf + (m->off - ob->rboff);
 	}
-	if (rec[m->tlen] != '\t' || rec[n - 1] != '\n')
+	if (rec[m->tlen] != '\t' || rec[n - 1] != '\n' ||
+	    rec_sum(rec, n - 1) != m->sum)
 		return edge_err(err, EDGE_ESTORE,
 		    "%s/%016llx.seg: message %llu changed on disk",
 		    EDGE_OUTBOX_DIR, s->start, m->seq);

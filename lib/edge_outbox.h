@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "edge_err.h"
 #include "edge_state.h"
@@ -49,7 +50,8 @@ struct edge_outbox_msg {
 	bool done;		/* acknowledged or dropped */
 	int mid;		/* free for the caller (publish id), 0 after open */
 	unsigned long long off;	/* private: the record's offset in its segment */
-	size_t tlen;		/* private: topic bytes */
+	uint32_t tlen;		/* private: topic bytes */
+	uint32_t sum;		/* private: checksum of TOPIC<TAB>PAYLOAD */
 };
 
 struct edge_outbox;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* lib/edge_outbox: append, ack out of order, reload after a "crash", torn records, drop-oldest, batched writes, one user at a time, payloads read back from disk. */
+/* lib/edge_outbox: append, ack out of order, reload after a "crash", torn records, drop-oldest, batched writes, one user at a time, payloads read back from disk and checked (changed, swapped, a FIFO or another file at a segment's name). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -303,6 +303,85 @@ test_fifo_segment_not_waited(void **state)
 	edge_outbox_close(&ob);
 }
 
+/*
+ * Two records of the same length swapped in place: each is at its offset with
+ * its TAB and LF, so only its checksum tells it is not the one appended.
+ */
+static void
+test_swapped_records_detected(void **state)
+{
+	struct edge_outbox *ob = NULL;
+	struct edge_outbox_msg *a, *b;
+	struct edge_error err = { 0 };
+	char ra[128], rb[128];
+	size_t n;
+	int fd;
+
+	(void)state;
+	assert_int_equal(edge_outbox_open(dfd, "swap", &ob, NULL), 0);
+	put(ob, 1, NULL);
+	put(ob, 2, NULL);
+	put(ob, 3, NULL);
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	a = edge_outbox_peek(ob, 0);
+	b = edge_outbox_peek(ob, 1);
+	n = a->tlen + 1 + a->len + 1;
+	assert_int_equal(n, b->tlen + 1 + b->len + 1);
+	assert_true(n <= sizeof(ra));
+	fd = openat(dfd, "swap/0000000000000000.seg", O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, ra, n, (off_t)a->off), (ssize_t)n);
+	assert_int_equal(pread(fd, rb, n, (off_t)b->off), (ssize_t)n);
+	assert_int_equal(pwrite(fd, rb, n, (off_t)a->off), (ssize_t)n);
+	assert_int_equal(pwrite(fd, ra, n, (off_t)b->off), (ssize_t)n);
+	close(fd);
+	assert_int_equal(edge_outbox_load(ob, a, &err), EDGE_ESTORE);
+	assert_non_null(strstr(err.msg, "message 0 changed on disk"));
+	assert_int_equal(edge_outbox_load(ob, b, &err), EDGE_ESTORE);
+	assert_non_null(strstr(err.msg, "message 1 changed on disk"));
+	assert_int_equal(edge_outbox_load(ob, edge_outbox_peek(ob, 2), NULL), 0);
+	edge_outbox_close(&ob);
+}
+
+/*
+ * A segment replaced by another regular file (here of the very same bytes) is
+ * not read back: only the file the outbox created or loaded is.
+ */
+static void
+test_replaced_segment_refused(void **state)
+{
+	struct edge_outbox *ob = NULL;
+	struct edge_error err = { 0 };
+	char buf[4096];
+	ssize_t n;
+	int fd, nfd;
+
+	(void)state;
+	assert_int_equal(edge_outbox_open(dfd, "repl", &ob, NULL), 0);
+	put(ob, 1, NULL);
+	put(ob, 2, NULL);
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	fd = openat(dfd, "repl/0000000000000000.seg", O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	assert_true(n > 0);
+	close(fd);
+	nfd = openat(dfd, "repl/other", O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(nfd >= 0);
+	assert_int_equal(write(nfd, buf, (size_t)n), n);
+	close(nfd);
+	assert_int_equal(renameat(dfd, "repl/other", dfd,
+	    "repl/0000000000000000.seg"), 0);
+	assert_int_equal(edge_outbox_load(ob, edge_outbox_peek(ob, 0), &err),
+	    EDGE_ESTORE);
+	assert_non_null(strstr(err.msg, "not the segment written"));
+	edge_outbox_close(&ob);
+	/* Loaded again, the file now there is the segment. */
+	assert_int_equal(edge_outbox_open(dfd, "repl", &ob, NULL), 0);
+	assert_string_equal(edge_outbox_at(ob, 1)->payload, "{\"i\":2}");
+	edge_outbox_close(&ob);
+}
+
 int
 main(void)
 {
@@ -315,6 +394,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changed_payload_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifo_segment_not_waited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_swapped_records_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replaced_segment_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
