@@ -148,7 +148,7 @@ load_segment(struct edge_outbox *ob, unsigned long long start,
     struct edge_error *err)
 {
 	char name[32], *data = NULL, *p, *nl, *tab;
-	size_t len = 0;
+	size_t len = 0, tlen;
 	unsigned long long seq = start;
 	struct stat st;
 	int rc;
@@ -170,10 +170,11 @@ load_segment(struct edge_outbox *ob, unsigned long long start,
 		if (seq < ob->mark)
 			continue;
 		tab = memchr(p, '\t', (size_t)(nl - p));
-		if (tab == NULL || tab - p > (ptrdiff_t)UINT32_MAX)
+		tlen = tab != NULL ? (size_t)(tab - p) : SIZE_MAX;
+		if (tlen > UINT32_MAX)
 			continue;	/* not a record: skipped, never sent */
 		if (push_msg(ob, seq, (unsigned long long)(p - data),
-		    (uint32_t)(tab - p), (size_t)(nl - tab - 1),
+		    (uint32_t)tlen, (size_t)(nl - tab - 1),
 		    rec_sum(p, (size_t)(nl - p))) != 0) {
 			free(data);
 			return edge_err(err, EDGE_EFAIL, "out of memory");
