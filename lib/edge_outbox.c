@@ -569,7 +569,7 @@ read_back(struct edge_outbox *ob, const struct segment *s,
 			close(ob->rfd);
 		ob->rblen = 0;
 		ob->rfd = openat(ob->dirfd, name, O_RDONLY | O_NOFOLLOW |
-		    O_NONBLOCK | O_CLOEXEC);
+		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		if (ob->rfd < 0)
 			return edge_err(err, EDGE_ESTORE, "%s/%s: cannot read back "
 			    "message %llu: %s", EDGE_OUTBOX_DIR, name, seq,
