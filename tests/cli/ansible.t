@@ -318,7 +318,10 @@ edge_renew_credentials_file: $R/etc/renew.credentials
 edge_hub_ca: $R/hub-ca.pem
 edge_root_ca: $R/hub-ca.pem
 EOF
-	play4() { (cd "$T" && LC_ALL=C.UTF-8 SOFTHSM2_CONF=$R/softhsm/softhsm2.conf ansible-playbook -v -i "$T/inventory4.ini" -e "@$T/vars4.yml" "$@" "$PB"); }
+	# gw4 and gw6 are one machine here, and both make and change the one
+	# account edge: one host at a time (-f 1), or their groupadd and usermod
+	# race (seen: "group 'edge' already exists"); two real gateways do not share it.
+	play4() { (cd "$T" && LC_ALL=C.UTF-8 SOFTHSM2_CONF=$R/softhsm/softhsm2.conf ansible-playbook -v -f 1 -i "$T/inventory4.ini" -e "@$T/vars4.yml" "$@" "$PB"); }
 	had_edge=$(getent passwd edge | cut -d: -f1)
 	assert_ok "as root, edge_user edge: --check --diff on the fresh gateway" play4 --check --diff
 	assert_eq "... failed=0" "$(recap failed | tr '\n' ' ')" "gw4=0 ${tok6:+gw6=0 }"
@@ -361,7 +364,9 @@ EOF
 	runuser -u edge -- ln -s "$R/victim.d" "$G4/sub"
 	assert_ok "as root: the rerun" play4
 	cp "$T/out" "$T/run4b"
-	assert_eq "as root: the rerun changed=0" "$(recap changed | tr '\n' ' ')" "gw4=0 ${tok6:+gw6=0 }"
+	changed4=$(recap changed | tr '\n' ' ')
+	[ "$changed4" = "gw4=0 ${tok6:+gw6=0 }" ] || grep -B3 '^changed:' "$T/run4b" | cut -c1-600 | sed 's/^/# /'
+	assert_eq "as root: the rerun changed=0" "$changed4" "gw4=0 ${tok6:+gw6=0 }"
 	assert_eq "as root: the rerun left the account edge as it was" "$(getent passwd edge)" "$pw"
 	assert_ok "as root: a run with --tags nothing (the checks every tag runs)" play4 --tags nothing
 	assert_eq "as root: a file edge linked into its state directory stays root's" \
