@@ -365,7 +365,10 @@ EOF
 	assert_ok "as root: the rerun" play4
 	cp "$T/out" "$T/run4b"
 	changed4=$(recap changed | tr '\n' ' ')
-	[ "$changed4" = "gw4=0 ${tok6:+gw6=0 }" ] || grep -B3 '^changed:' "$T/run4b" | cut -c1-600 | sed 's/^/# /'
+	if [ "$changed4" != "gw4=0 ${tok6:+gw6=0 }" ]; then
+		grep -B3 '^changed:' "$T/run4b" | cut -c1-600 | sed 's/^/# /'
+		diag "id edge: $(id edge 2>&1); $(getent group tss edge | tr '\n' ' '); nsswitch group: $(sed -n 's/^group: *//p' /etc/nsswitch.conf)"
+	fi
 	assert_eq "as root: the rerun changed=0" "$changed4" "gw4=0 ${tok6:+gw6=0 }"
 	assert_eq "as root: the rerun left the account edge as it was" "$(getent passwd edge)" "$pw"
 	assert_ok "as root: a run with --tags nothing (the checks every tag runs)" play4 --tags nothing
