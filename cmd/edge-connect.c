@@ -352,6 +352,14 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 
 	if (!reply)
 		a->received++;
+	else {
+		char ackid[128];
+
+		if (edge_thing_ack_ok(payload, len, ackid, sizeof(ackid))) {
+			edge_verbose(1, "hub accepted message %s", ackid);
+			return;
+		}
+	}
 	if (edge_json_parse(payload, len, topic, &o, NULL) != EDGE_OK ||
 	    !json_object_is_type(o, json_type_object)) {
 		edge_warn(reply ? "%s: reply is not a JSON object" :

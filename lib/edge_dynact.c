@@ -156,7 +156,7 @@ await_answer(struct exchange *x, const struct edge_tls_status *tst,
 			    edge_mqtt_connack_string(edge_mqtt_connack(x->mq)));
 		/* The hub may send before the SUBACK; subscribing still documents intent. */
 		if (ev == EDGE_MQTT_ACCEPTED)
-			(void)edge_mqtt_subscribe(x->mq, x->topic, NULL);
+			(void)edge_mqtt_subscribe(x->mq, x->topic, 1, NULL);
 	}
 	return EDGE_OK;
 }

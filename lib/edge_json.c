@@ -170,12 +170,18 @@ space(const unsigned char *p, const unsigned char *end)
 	return p;
 }
 
-/* One value and nothing but white space after it; a stack, no recursion. */
+/*
+ * One value and nothing but white space after it; a stack, no recursion.
+ * member, when not NULL, sees each member of a top-level object.
+ */
 static const char *
-rfc8259(const unsigned char *p, const unsigned char *end)
+rfc8259(const unsigned char *p, const unsigned char *end,
+    edge_json_member_fn *member, void *user)
 {
 	enum { VALUE, KEY, NEXT } want = VALUE;
 	unsigned char closer[MAX_DEPTH];
+	const unsigned char *key = NULL, *v;
+	size_t klen = 0;
 	const char *why;
 	int depth = 0;
 
@@ -196,14 +202,18 @@ rfc8259(const unsigned char *p, const unsigned char *end)
 		} else if (want == KEY) {
 			if (*p != '"')
 				return "unexpected character";
+			key = p + 1;
 			if ((why = string(&p, end)) != NULL)
 				return why;
+			klen = (size_t)(p - key) - 1;
 			if ((p = space(p, end)) == end)
 				return TRUNCATED;
 			if (*p++ != ':')
 				return "unexpected character";
 			want = VALUE;
 		} else if (*p == '{' || *p == '[') {
+			if (depth == 1 && member != NULL && closer[0] == '}')
+				member(user, (const char *)key, klen, NULL, 0);
 			if (depth == MAX_DEPTH)
 				return "nesting too deep";
 			closer[depth++] = *p == '{' ? '}' : ']';
@@ -216,14 +226,26 @@ rfc8259(const unsigned char *p, const unsigned char *end)
 			} else
 				want = closer[depth - 1] == '}' ? KEY : VALUE;
 		} else {
+			v = p;
 			why = *p == '"' ? string(&p, end) :
 			    *p == '-' || isdigit(*p) ? number(&p, end) :
 			    literal(&p, end);
 			if (why != NULL)
 				return why;
+			if (depth == 1 && member != NULL && closer[0] == '}')
+				member(user, (const char *)key, klen,
+				    (const char *)v, (size_t)(p - v));
 			want = NEXT;
 		}
 	}
+}
+
+const char *
+edge_json_check(const char *buf, size_t len, edge_json_member_fn *member,
+    void *user)
+{
+	return rfc8259((const unsigned char *)buf,
+	    (const unsigned char *)buf + len, member, user);
 }
 
 int
@@ -239,7 +261,7 @@ edge_json_parse(const char *buf, size_t len, const char *what,
 	if (len > 0x7fffffff)
 		return edge_err(err, EDGE_EINPUT, "%s: too large", what);
 	if ((why = rfc8259((const unsigned char *)buf,
-	    (const unsigned char *)buf + len)) != NULL)
+	    (const unsigned char *)buf + len, NULL, NULL)) != NULL)
 		return edge_err(err, EDGE_EINPUT, "%s: not valid JSON (%s)", what,
 		    why);
 	if ((tok = json_tokener_new_ex(MAX_DEPTH)) == NULL)

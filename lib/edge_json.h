@@ -25,6 +25,20 @@ int edge_json_parse(const char *buf, size_t len, const char *what,
     json_object **out, struct edge_error *err);
 
 /*
+ * Check that buf is exactly one RFC 8259 value, as edge_json_parse does,
+ * without building it: NULL when it is, else why not.  For a top-level
+ * object, member (when not NULL) is called for each of its members in order,
+ * with the key as written between its quotes (escapes not decoded) and the
+ * value as written (a string with its quotes; NULL and 0 for an object or an
+ * array).  What member saw counts only when the result is NULL.  For hot
+ * paths that need one fact of a small message, not the message.
+ */
+typedef void edge_json_member_fn(void *user, const char *key, size_t klen,
+    const char *val, size_t vlen);
+const char *edge_json_check(const char *buf, size_t len,
+    edge_json_member_fn *member, void *user);
+
+/*
  * A member of obj with the wanted type.  Missing or of another type:
  * EDGE_EINPUT "what: field KEY is missing" / "... is not a string"; a
  * string with an embedded NUL ("\u0000") is refused too ("... contains a NUL

@@ -289,10 +289,10 @@ edge_mqtt_publish(struct edge_mqtt *m, const char *topic, const void *payload,
 }
 
 int
-edge_mqtt_subscribe(struct edge_mqtt *m, const char *topic,
+edge_mqtt_subscribe(struct edge_mqtt *m, const char *topic, int qos,
     struct edge_error *err)
 {
-	int mrc = mosquitto_subscribe(m->mosq, NULL, topic, 1);
+	int mrc = mosquitto_subscribe(m->mosq, NULL, topic, qos);
 
 	if (mrc != MOSQ_ERR_SUCCESS)
 		return mosq_error(err, mrc, "subscribe");

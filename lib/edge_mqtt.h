@@ -119,8 +119,8 @@ int edge_mqtt_publish(struct edge_mqtt *m, const char *topic,
 /* Messages published and not acknowledged yet (0 without a session). */
 size_t edge_mqtt_inflight(const struct edge_mqtt *m);
 
-/* Subscribe at QoS 1.  EDGE_ETEMP. */
-int edge_mqtt_subscribe(struct edge_mqtt *m, const char *topic,
+/* Subscribe at QoS qos (0 or 1).  EDGE_ETEMP. */
+int edge_mqtt_subscribe(struct edge_mqtt *m, const char *topic, int qos,
     struct edge_error *err);
 
 /* Send DISCONNECT (best effort). */

@@ -24,12 +24,20 @@ edge_thing_method_ok(const char *m)
 char *
 edge_thing_topic(const char *pk, const char *dk, const char *method)
 {
+	size_t np = strlen(pk), nd = strlen(dk), nm = strlen(method);
 	char *t, *p;
 
 	/* Sized from the keys and the method, which come from outside. */
-	if (asprintf(&t, "/sys/%s/%s/%s", pk, dk, method) < 0)
+	if ((t = malloc(5 + np + 1 + nd + 1 + nm + 1)) == NULL)
 		return NULL;
-	for (p = t + strlen(t) - strlen(method); *p != '\0'; p++)
+	p = t;
+	memcpy(p, "/sys/", 5);
+	memcpy(p += 5, pk, np);
+	*(p += np) = '/';
+	memcpy(++p, dk, nd);
+	*(p += nd) = '/';
+	memcpy(++p, method, nm + 1);
+	for (; *p != '\0'; p++)
 		if (*p == '.')
 			*p = '/';
 	return t;
@@ -120,6 +128,78 @@ given_points(json_object *o, json_object *mp, const char *id, long long now_ms,
 	return EDGE_OK;
 }
 
+static bool
+key_is(const char *k, size_t n, const char *name)
+{
+	return n == strlen(name) && memcmp(k, name, n) == 0;
+}
+
+/* A line's top-level keys, as edge_json_check shows them. */
+struct line_keys {
+	size_t n;
+	bool other;	/* an escaped key, "method" or "measurepoints" */
+};
+
+static void
+line_key(void *user, const char *k, size_t n, const char *v, size_t vn)
+{
+	struct line_keys *lk = user;
+
+	(void)v;
+	(void)vn;
+	lk->n++;
+	if (memchr(k, '\\', n) != NULL || key_is(k, n, "method") ||
+	    key_is(k, n, "measurepoints"))
+		lk->other = true;
+}
+
+/*
+ * The common line, {"point":value,...}: checked as strict JSON and wrapped
+ * as it came, without json-c (whose parse was most of edge-connect's CPU per
+ * message: bench/results R3).  Lines this cannot tell apart go to json-c.
+ */
+static bool
+plain_points(const char *line, size_t len, bool *valid)
+{
+	struct line_keys lk = { 0, false };
+	size_t i = 0;
+
+	*valid = edge_json_check(line, len, line_key, &lk) == NULL;
+	while (i < len && (line[i] == ' ' || line[i] == '\t' ||
+	    line[i] == '\r' || line[i] == '\n'))
+		i++;
+	return *valid && i < len && line[i] == '{' && lk.n > 0 && !lk.other;
+}
+
+/*
+ * {"id":ID,"version":"1.0","method":POST,"params":{"measurepoints":POINTS,
+ * "time":MS}}, put together with memcpy: vasprintf of a line took as long as
+ * checking it.
+ */
+static char *
+envelope(const char *id, const char *points, size_t len, long long now_ms)
+{
+	static const char head[] = "{\"id\":\"";
+	static const char mid[] = "\",\"version\":\"1.0\",\"method\":\"" POST
+	    "\",\"params\":{\"measurepoints\":";
+	static const char at[] = ",\"time\":";
+	char ms[24], *t, *p;
+	size_t ni = strlen(id), nms;
+
+	nms = (size_t)snprintf(ms, sizeof(ms), "%lld}}", now_ms);
+	if ((t = malloc(sizeof(head) - 1 + ni + sizeof(mid) - 1 + len +
+	    sizeof(at) - 1 + nms + 1)) == NULL)
+		return NULL;
+	p = t;
+	memcpy(p, head, sizeof(head) - 1);
+	memcpy(p += sizeof(head) - 1, id, ni);
+	memcpy(p += ni, mid, sizeof(mid) - 1);
+	memcpy(p += sizeof(mid) - 1, points, len);
+	memcpy(p += len, at, sizeof(at) - 1);
+	memcpy(p + sizeof(at) - 1, ms, nms + 1);
+	return t;
+}
+
 /* Everything but the topic: *text, or *msg to be written as text. */
 static int
 wrap_body(const char *line, size_t len, const char *id, long long now_ms,
@@ -128,8 +208,11 @@ wrap_body(const char *line, size_t len, const char *id, long long now_ms,
 {
 	json_object *o = NULL, *v;
 	int rc = EDGE_OK;
+	bool valid;
 
-	if (edge_json_parse(line, len, "line", &o, NULL) != EDGE_OK)
+	if (plain_points(line, len, &valid))
+		goto plain;
+	if (!valid || edge_json_parse(line, len, "line", &o, NULL) != EDGE_OK)
 		return edge_err(err, EDGE_EINPUT, "not JSON");
 	if (!json_object_is_type(o, json_type_object))
 		rc = edge_err(err, EDGE_EINPUT, "not a JSON object");
@@ -139,18 +222,15 @@ wrap_body(const char *line, size_t len, const char *id, long long now_ms,
 		rc = given_points(o, v, id, now_ms, msg, err);
 	else if (json_object_object_length(o) == 0)
 		rc = edge_err(err, EDGE_EINPUT, "no measurepoints");
-	/*
-	 * The common line, {"point":value,...}, already checked as strict
-	 * JSON: wrapped as it came, not rebuilt by json-c.
-	 */
-	else if (asprintf(text, "{\"id\":\"%s\",\"version\":\"1.0\","
-	    "\"method\":\"%s\",\"params\":{\"measurepoints\":%.*s,"
-	    "\"time\":%lld}}", id, POST, (int)len, line, now_ms) < 0) {
-		*text = NULL;
-		rc = edge_err(err, EDGE_EFAIL, "out of memory");
-	}
+	else
+		goto plain;	/* points under escaped keys: as they came too */
 	json_object_put(o);
 	return rc;
+plain:
+	json_object_put(o);
+	if ((*text = envelope(id, line, len, now_ms)) == NULL)
+		return edge_err(err, EDGE_EFAIL, "out of memory");
+	return EDGE_OK;
 }
 
 int
@@ -214,6 +294,48 @@ edge_thing_answer(json_object *id, int code, json_object *data,
 	return text;
 }
 
+/* A reply's members, as edge_json_check shows them. */
+struct reply_keys {
+	int codes, ids;
+	bool ok;	/* the code is the number 200 */
+	bool other;	/* an escaped key, or an id that is not a plain string */
+	const char *id;
+	size_t idlen;
+};
+
+static void
+reply_key(void *user, const char *k, size_t n, const char *v, size_t vn)
+{
+	struct reply_keys *r = user;
+
+	if (memchr(k, '\\', n) != NULL) {
+		r->other = true;
+	} else if (key_is(k, n, "code")) {
+		r->codes++;
+		r->ok = vn == 3 && memcmp(v, "200", 3) == 0;
+	} else if (key_is(k, n, "id")) {
+		r->ids++;
+		if (v == NULL || *v != '"' || memchr(v, '\\', vn) != NULL)
+			r->other = true;
+		else {
+			r->id = v + 1;
+			r->idlen = vn - 2;
+		}
+	}
+}
+
+bool
+edge_thing_ack_ok(const char *payload, size_t len, char *id, size_t idsize)
+{
+	struct reply_keys r = { 0, 0, false, false, NULL, 0 };
+
+	if (edge_json_check(payload, len, reply_key, &r) != NULL || r.other ||
+	    r.codes != 1 || !r.ok || r.ids > 1 || r.idlen >= idsize)
+		return false;
+	snprintf(id, idsize, "%.*s", r.id ? (int)r.idlen : 1, r.id ? r.id : "?");
+	return true;
+}
+
 void
 edge_thing_ack_parse(json_object *reply, struct edge_thing_ack *ack)
 {
@@ -245,15 +367,17 @@ edge_thing_command(const char *topic, json_object *msg)
 int
 edge_thing_replies_add(struct edge_thing_replies *r, const char *topic)
 {
-	char *rt = edge_thing_reply_topic(topic);
+	size_t i, n = strlen(topic);
+	char *rt;
 	void *p;
 
-	if (rt == NULL)
+	/* Asked once per message sent: compared in place, not built first. */
+	for (i = 0; i < r->n; i++)
+		if (strncmp(r->topic[i], topic, n) == 0 &&
+		    strcmp(r->topic[i] + n, "_reply") == 0)
+			return 0;
+	if ((rt = edge_thing_reply_topic(topic)) == NULL)
 		return EDGE_EFAIL;
-	if (edge_thing_replies_has(r, rt)) {
-		free(rt);
-		return 0;
-	}
 	if ((p = realloc(r->topic, (r->n + 1) * sizeof(*r->topic))) == NULL) {
 		free(rt);
 		return EDGE_EFAIL;

@@ -88,6 +88,15 @@ struct edge_thing_ack {
 void edge_thing_ack_parse(json_object *reply, struct edge_thing_ack *ack);
 
 /*
+ * True when payload is, for certain, a reply with code 200 (the number, in
+ * one "code" member): its id (or "?") is copied to id.  Read without json-c,
+ * for the reply to every message a stream sends; false means "read it with
+ * edge_json_parse and edge_thing_ack_parse", not "rejected".
+ */
+bool edge_thing_ack_ok(const char *payload, size_t len, char *id,
+    size_t idsize);
+
+/*
  * A command from the hub (a JSON object) as edge-connect prints it and hands
  * it to --exec: {"topic","method","id","params"}, absent members null.
  */
