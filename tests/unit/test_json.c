@@ -386,6 +386,53 @@ test_text(void **state)
 	json_object_put(o);
 }
 
+/* edge_json_check's members, written as KEY=VALUE; (a container: KEY=*). */
+static void
+collect(void *user, const char *k, size_t kn, const char *v, size_t vn)
+{
+	char *out = user;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 256 - n, "%s%.*s=%.*s", n ? ";" : "", (int)kn, k,
+	    v ? (int)vn : 1, v ? v : "*");
+}
+
+static void
+check_members(const char *json, const char *want)
+{
+	char got[256] = "";
+
+	assert_null(edge_json_check(json, strlen(json), collect, got));
+	assert_string_equal(got, want);
+}
+
+static void
+test_check_members(void **state)
+{
+	char got[256] = "";
+
+	(void)state;
+	check_members("{\"a\":1,\"b\":\"x\\\"y\",\"c\":{\"d\":2},\"e\":[3],\"f\":null}",
+	    "a=1;b=\"x\\\"y\";c=*;e=*;f=null");
+	check_members(" { \"\" : -1.5e3 , \"k\\u0041\" :true } ",
+	    "=-1.5e3;k\\u0041=true");
+	check_members("{}", "");
+	/* Only a top-level object has members. */
+	check_members("[{\"a\":1}]", "");
+	check_members("\"a\"", "");
+	/* The same verdict as edge_json_parse, and no callback needed. */
+	assert_string_equal(edge_json_check("{\"a\":1", 6, NULL, NULL),
+	    "truncated");
+	assert_string_equal(edge_json_check("{\"a\":1}\0", 8, collect, got),
+	    "trailing data");
+	assert_string_equal(edge_json_check("{'a':1}", 7, NULL, NULL),
+	    "unexpected character");
+	assert_null(edge_json_check("[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]", 33, NULL,
+	    NULL));
+	assert_string_equal(edge_json_check("[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]",
+	    35, NULL, NULL), "nesting too deep");
+}
+
 int
 main(void)
 {
@@ -398,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_duplicate_and_unicode),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_check_members),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

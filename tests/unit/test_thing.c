@@ -260,6 +260,21 @@ wrap_own_method(void **state)
 	    "/sys/pk1/dk1/thing/measurepoint/post/batch",
 	    "{\"method\":\"thing.measurepoint.post.batch\",\"id\":\"x\","
 	    "\"version\":\"1.0\",\"params\":{}}");
+	/* A key written with escapes is what json-c reads: still the method. */
+	wrap_ok(" {\"m\\u0065thod\":\"thing.event.alarm.post\"}", 5,
+	    "/sys/pk1/dk1/thing/event/alarm/post",
+	    "{\"method\":\"thing.event.alarm.post\",\"id\":\"5\",\"version\":\"1.0\","
+	    "\"params\":{}}");
+	/* Points under escaped keys: as they came, like the plain line. */
+	wrap_ok("{\"t\\u00e9\":1}", 2, "/sys/pk1/dk1/thing/measurepoint/post",
+	    "{\"id\":\"2\",\"version\":\"1.0\",\"method\":\"thing.measurepoint.post\","
+	    "\"params\":{\"measurepoints\":{\"t\\u00e9\":1},\"time\":1700000000123}}");
+	/* "method" or "measurepoints" below the top is a point like any other. */
+	wrap_ok("{\"a\":{\"method\":1,\"measurepoints\":2}}", 3,
+	    "/sys/pk1/dk1/thing/measurepoint/post",
+	    "{\"id\":\"3\",\"version\":\"1.0\",\"method\":\"thing.measurepoint.post\","
+	    "\"params\":{\"measurepoints\":{\"a\":{\"method\":1,\"measurepoints\":2}},"
+	    "\"time\":1700000000123}}");
 }
 
 static void
@@ -462,6 +477,54 @@ ack_shapes(void **state)
 	json_object_put(o);
 }
 
+/* edge_thing_ack_ok: yes only where ack_parse says ok; no sends it there. */
+static void
+ack_fast(const char *reply, bool ok, const char *id)
+{
+	char got[16] = "unchanged";
+	struct edge_thing_ack a;
+	json_object *o;
+
+	assert_int_equal(edge_thing_ack_ok(reply, strlen(reply), got,
+	    sizeof(got)), ok);
+	if (!ok)
+		return;
+	assert_string_equal(got, id);
+	o = parse(reply);
+	edge_thing_ack_parse(o, &a);
+	assert_true(a.ok);
+	assert_string_equal(a.id ? a.id : "?", id);
+	json_object_put(o);
+}
+
+static void
+ack_ok_without_json_c(void **state)
+{
+	(void)state;
+	ack_fast("{\"id\":\"3\",\"code\":200,\"data\":{}}", true, "3");
+	ack_fast(" { \"code\" : 200 , \"data\":{\"code\":1}, \"id\":\"x\"} ", true,
+	    "x");
+	ack_fast("{\"code\":200}", true, "?");
+	/* Rejections, and all it is not sure of, go to json-c. */
+	ack_fast("{\"id\":\"4\",\"code\":1102,\"message\":\"bad\"}", false, NULL);
+	ack_fast("{\"code\":200,\"code\":1102}", false, NULL);	/* json-c: last */
+	ack_fast("{\"code\":1102,\"code\":200}", false, NULL);
+	ack_fast("{\"c\\u006fde\":1102,\"code\":200}", false, NULL);
+	ack_fast("{\"code\":\"200\"}", false, NULL);
+	ack_fast("{\"code\":200.0}", false, NULL);
+	ack_fast("{\"code\":2000}", false, NULL);
+	ack_fast("{\"code\":[200]}", false, NULL);
+	ack_fast("{\"data\":{\"code\":200}}", false, NULL);
+	ack_fast("[{\"code\":200}]", false, NULL);
+	ack_fast("{\"code\":200", false, NULL);
+	ack_fast("{\"code\":200}x", false, NULL);
+	ack_fast("{\"id\":7,\"code\":200}", false, NULL);
+	ack_fast("{\"id\":\"a\\\"b\",\"code\":200}", false, NULL);
+	ack_fast("{\"id\":\"1\",\"id\":\"2\",\"code\":200}", false, NULL);
+	ack_fast("{\"id\":\"0123456789abcdef\",\"code\":200}", false, NULL);
+	assert_false(edge_thing_ack_ok("{\"code\":200}\0", 14, (char[8]){ 0 }, 8));
+}
+
 static void
 command_shape(void **state)
 {
@@ -531,6 +594,7 @@ main(void)
 		cmocka_unit_test(wrap_oversized_message),
 		cmocka_unit_test(answer_shapes),
 		cmocka_unit_test(ack_shapes),
+		cmocka_unit_test(ack_ok_without_json_c),
 		cmocka_unit_test(command_shape),
 		cmocka_unit_test(replies_set),
 	};
