@@ -273,9 +273,10 @@ subscribe(struct edge_session *s, const char *topic)
 
 	/*
 	 * Replies at QoS 0: the session is clean, so a reply the connection
-	 * loses is lost at QoS 1 too (it is counted unanswered either way),
-	 * and a PUBACK for each costs the stream 7 % of its CPU and a third
-	 * of its rate (bench/results R3).  Commands stay at QoS 1.
+	 * loses is lost at QoS 1 too, and a broker whose queue for us is full
+	 * drops either (mosquitto: max_queued_messages); both are counted
+	 * unanswered.  A PUBACK for each cost a stream 12 % of its CPU and a
+	 * third of its wall time (bench/results R3.1).  Commands stay at QoS 1.
 	 */
 	tell(s, EDGE_SESSION_EV_SUBSCRIBE, topic, 0);
 	if (edge_mqtt_subscribe(s->mq, topic, edge_thing_is_reply(topic) ? 0 : 1,

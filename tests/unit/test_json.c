@@ -256,14 +256,17 @@ test_depth(void **state)
 		for (i = 0; i < depth; i++)
 			buf[depth + i] = ']';
 		rc = edge_json_parse(buf, (size_t)depth * 2, "answer", &o, &err);
+		/* edge_json_check (no json-c) draws the line at the same depth. */
 		if (depth <= 15) {
 			assert_int_equal(rc, EDGE_OK);
 			json_object_put(o);
-		} else if (depth > 16) {
+			assert_null(edge_json_check(buf, (size_t)depth * 2, NULL,
+			    NULL));
+		} else {
 			assert_int_equal(rc, EDGE_EINPUT);
-			assert_non_null(strstr(err.msg, "not valid JSON"));
-		} else if (rc == EDGE_OK) {
-			json_object_put(o);
+			assert_non_null(strstr(err.msg, "nesting too deep"));
+			assert_string_equal(edge_json_check(buf, (size_t)depth * 2,
+			    NULL, NULL), "nesting too deep");
 		}
 	}
 }
@@ -427,10 +430,6 @@ test_check_members(void **state)
 	    "trailing data");
 	assert_string_equal(edge_json_check("{'a':1}", 7, NULL, NULL),
 	    "unexpected character");
-	assert_null(edge_json_check("[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]", 33, NULL,
-	    NULL));
-	assert_string_equal(edge_json_check("[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]",
-	    35, NULL, NULL), "nesting too deep");
 }
 
 int

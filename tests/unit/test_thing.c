@@ -260,6 +260,11 @@ wrap_own_method(void **state)
 	    "/sys/pk1/dk1/thing/measurepoint/post/batch",
 	    "{\"method\":\"thing.measurepoint.post.batch\",\"id\":\"x\","
 	    "\"version\":\"1.0\",\"params\":{}}");
+	/* A null id is no id (it crashed: json_object_new_string(NULL)). */
+	wrap_ok("{\"method\":\"thing.event.x.post\",\"id\":null}", 9,
+	    "/sys/pk1/dk1/thing/event/x/post",
+	    "{\"method\":\"thing.event.x.post\",\"id\":\"9\",\"version\":\"1.0\","
+	    "\"params\":{}}");
 	/* A key written with escapes is what json-c reads: still the method. */
 	wrap_ok(" {\"m\\u0065thod\":\"thing.event.alarm.post\"}", 5,
 	    "/sys/pk1/dk1/thing/event/alarm/post",
@@ -377,6 +382,13 @@ wrap_refuses_deep_nesting(void **state)
 	line[n++] = '}';
 	line[n] = '\0';
 	wrap_bad(line, n, "not JSON");
+	/* 16 levels: json-c refuses them, and so does the plain line's check. */
+	wrap_bad("{\"t\":[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}", 37, "not JSON");
+	wrap_ok("{\"t\":[[[[[[[[[[[[[[1]]]]]]]]]]]]]]}", 1,
+	    "/sys/pk1/dk1/thing/measurepoint/post",
+	    "{\"id\":\"1\",\"version\":\"1.0\",\"method\":\"thing.measurepoint.post\","
+	    "\"params\":{\"measurepoints\":{\"t\":[[[[[[[[[[[[[[1]]]]]]]]]]]]]]},"
+	    "\"time\":1700000000123}}");
 }
 
 static void
