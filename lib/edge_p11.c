@@ -10,12 +10,15 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 #include <gnutls/pkcs11.h>
+#include <p11-kit/p11-kit.h>
 #include <p11-kit/uri.h>
 
 #include "edge_p11.h"
 
 static const struct edge_secret *p11_pin;
-static bool p11_ready;
+/* No module loaded, the one of the first key URI, or every registered one. */
+static enum { P11_NONE, P11_ONE, P11_ALL } p11_loaded;
+static char *p11_module;	/* P11_ONE: its path */
 
 static int
 pin_callback(void *userdata, int attempt, const char *token_url,
@@ -93,28 +96,84 @@ edge_p11_quiet_modules(void)
 	setenv("TSS2_LOG", "all+NONE", 0);
 }
 
+/* Add every module p11-kit has registered (GNUTLS_PKCS11_FLAG_AUTO's set). */
+static void
+add_registered(void)
+{
+	CK_FUNCTION_LIST **mods = p11_kit_modules_load(NULL, 0);
+	size_t i;
+
+	for (i = 0; mods != NULL && mods[i] != NULL; i++) {
+		char *f = p11_kit_module_get_filename(mods[i]);
+
+		if (f != NULL && (p11_module == NULL || strcmp(f, p11_module) != 0))
+			(void)gnutls_pkcs11_add_provider(f, NULL);
+		free(f);
+	}
+	if (mods != NULL)
+		p11_kit_modules_release(mods);
+	p11_loaded = P11_ALL;
+}
+
 /*
- * Load the modules once.  Third-party modules' own logging (tpm2-pkcs11,
- * tss2) is silenced unless the user set its variables, so that a missing TPM
- * does not print noise in every tool.
+ * Load the modules for the key URI want.  GnuTLS's automatic set is every
+ * module p11-kit has registered, each started (C_Initialize) in every tool
+ * run: with SoftHSM2, OpenSC, tpm2-pkcs11 and p11-kit-trust registered, 8 MB
+ * and 6 ms of CPU in each process besides the one the key is in
+ * (bench/results R3.6).  A URI with module-path (RFC 7512; edge-keygen
+ * writes it into key.uri) loads that module only; without one, or when it
+ * cannot be loaded (moved by an upgrade), every registered module, as before.
+ * Third-party modules' own logging (tpm2-pkcs11, tss2) is silenced unless
+ * the user set its variables, so that a missing TPM does not print noise in
+ * every tool.
  */
 static int
-edge_p11_init(struct edge_error *err)
+edge_p11_init(const P11KitUri *want, struct edge_error *err)
 {
-	int rc;
+	const char *module = want != NULL ? p11_kit_uri_get_module_path(want) : NULL;
+	int rc = 0;
 
-	if (p11_ready)
+	if (p11_loaded == P11_ALL || (p11_loaded == P11_ONE && module != NULL &&
+	    strcmp(module, p11_module) == 0))
 		return EDGE_OK;
 	edge_p11_quiet_modules();
 	edge_p11_quiet(true);
-	rc = gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_AUTO, NULL);
+	if (p11_loaded == P11_NONE && module != NULL &&
+	    (p11_module = strdup(module)) != NULL &&
+	    (rc = gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_MANUAL, NULL)) >= 0) {
+		if (gnutls_pkcs11_add_provider(module, NULL) >= 0)
+			p11_loaded = P11_ONE;
+		else
+			add_registered();
+	} else if (p11_loaded == P11_NONE && rc >= 0) {
+		rc = gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_AUTO, NULL);
+		p11_loaded = rc >= 0 ? P11_ALL : P11_NONE;
+	} else if (rc >= 0) {
+		add_registered();	/* a key URI of another module, or of none */
+	}
 	edge_p11_quiet(false);
 	if (rc < 0)
 		return edge_err(err, EDGE_ESTORE, "PKCS#11: %s",
 		    gnutls_strerror(rc));
 	gnutls_pkcs11_set_pin_function(pin_callback, NULL);
-	p11_ready = true;
 	return EDGE_OK;
+}
+
+/* edge_p11_init for a URI the caller has checked already. */
+static int
+init_for(const char *uri, struct edge_error *err)
+{
+	P11KitUri *u = p11_kit_uri_new();
+	int rc;
+
+	if (u != NULL && p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, u) !=
+	    P11_KIT_URI_OK) {
+		p11_kit_uri_free(u);
+		u = NULL;
+	}
+	rc = edge_p11_init(u, err);
+	p11_kit_uri_free(u);
+	return rc;
 }
 
 void
@@ -274,7 +333,7 @@ find_token(const char *uri, char **token_url, char **label,
 		*label = NULL;
 	if ((rc = parse_key_uri(uri, NULL, &want, err)) != EDGE_OK)
 		return rc;
-	if ((rc = edge_p11_init(err)) != EDGE_OK)
+	if ((rc = edge_p11_init(want, err)) != EDGE_OK)
 		goto out;
 	for (seq = 0;; seq++) {
 		int g = gnutls_pkcs11_token_get_url(seq,
@@ -353,6 +412,8 @@ object_uri(const char *token_url, const char *label, const unsigned char *id,
     size_t idlen, const char *pin_source, char **out, struct edge_error *err)
 {
 	CK_ATTRIBUTE attr;
+	char module[4096];
+	size_t mlen = sizeof(module);
 	P11KitUri *u;
 	char *s = NULL;
 	int rc;
@@ -378,6 +439,10 @@ object_uri(const char *token_url, const char *label, const unsigned char *id,
 	}
 	if (pin_source != NULL)
 		p11_kit_uri_set_pin_source(u, pin_source);
+	/* The module the token is in, so that the tools load only that one. */
+	if (gnutls_pkcs11_token_get_info(token_url, GNUTLS_PKCS11_TOKEN_MODNAME,
+	    module, &mlen) >= 0 && module[0] == '/')
+		p11_kit_uri_set_module_path(u, module);
 	if (p11_kit_uri_format(u, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, &s) !=
 	    P11_KIT_URI_OK) {
 		rc = edge_err(err, EDGE_EFAIL, "cannot format a pkcs11: URI");
@@ -468,7 +533,7 @@ count_privkeys(const char *uri, unsigned *count,
 	int g, rc;
 
 	*count = 0;
-	if ((rc = edge_p11_init(err)) != EDGE_OK)
+	if ((rc = init_for(uri, err)) != EDGE_OK)
 		return rc;
 	g = gnutls_pkcs11_obj_list_import_url4(&objs, &n, uri,
 	    GNUTLS_PKCS11_OBJ_FLAG_PRIVKEY | GNUTLS_PKCS11_OBJ_FLAG_LOGIN);
@@ -513,7 +578,7 @@ delete_objects(const char *uri, const char *keep_uri, unsigned *deleted,
 	int g, rc;
 
 	*deleted = 0;
-	if ((rc = edge_p11_init(err)) != EDGE_OK)
+	if ((rc = init_for(uri, err)) != EDGE_OK)
 		return rc;
 	if (keep_uri != NULL && (rc = parse_uri(keep_uri, NULL, &keep, err)) != EDGE_OK)
 		return rc;

@@ -61,6 +61,39 @@ edge_sslkey_last_error(char *buf, size_t len)
 	ERR_clear_error();
 }
 
+/*
+ * uri without the module-path and module-name query attributes (RFC 7512),
+ * which edge-keygen writes for our GnuTLS side (edge_p11.c loads that module
+ * only): libp11 reads them as part of the key's id ("invalid id"), and the
+ * OpenSSL side reaches the module through p11-kit-proxy, which shares the
+ * module with GnuTLS in this process.  Caller frees the copy.
+ */
+static char *
+without_module(const char *uri)
+{
+	const char *q = strchr(uri, '?'), *a, *end;
+	char *copy, *w, sep = '?';
+
+	if ((copy = malloc(strlen(uri) + 1)) == NULL)
+		return NULL;
+	if (q == NULL)
+		return strcpy(copy, uri);
+	memcpy(copy, uri, (size_t)(q - uri));
+	w = copy + (q - uri);
+	for (a = q + 1; *a != '\0'; a = *end ? end + 1 : end) {
+		end = a + strcspn(a, "&");
+		if (strncmp(a, "module-path=", 12) == 0 ||
+		    strncmp(a, "module-name=", 12) == 0 || end == a)
+			continue;
+		*w++ = sep;
+		sep = '&';
+		memcpy(w, a, (size_t)(end - a));
+		w += end - a;
+	}
+	*w = '\0';
+	return copy;
+}
+
 #if EDGE_P11_PROVIDER
 /* The PIN, for pkcs11-provider's login (the store's passphrase callback). */
 static int
@@ -132,7 +165,7 @@ token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
 	OSSL_STORE_CTX *store;
 	UI_METHOD *ui = NULL;
 	EVP_PKEY *pkey = NULL;
-	char *puri;
+	char *puri, *plain;
 
 	*out = NULL;
 	if (p11 == NULL) {
@@ -157,13 +190,16 @@ token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
 		edge_sslkey_last_error(why, sizeof(why));
 		return edge_err(err, EDGE_ESTORE, "pkcs11 provider: PIN: %s", why);
 	}
-	if ((puri = provider_uri(uri)) == NULL) {
+	if ((plain = without_module(uri)) == NULL ||
+	    (puri = provider_uri(plain)) == NULL) {
+		free(plain);
 		UI_destroy_method(ui);
 		return edge_err(err, EDGE_ESTORE, "pkcs11 provider: out of memory");
 	}
 	store = OSSL_STORE_open_ex(puri, NULL, "provider=pkcs11", ui,
 	    (void *)pin, NULL, NULL, NULL);
 	free(puri);
+	free(plain);
 	if (store != NULL && OSSL_STORE_expect(store, OSSL_STORE_INFO_PKEY)) {
 		while (pkey == NULL && !OSSL_STORE_eof(store)) {
 			OSSL_STORE_INFO *info = OSSL_STORE_load(store);
@@ -193,7 +229,7 @@ token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
     struct edge_error *err)
 {
 	static ENGINE *engine;	/* kept for the process: keys refer to it */
-	char why[256];
+	char why[256], *plain;
 	EVP_PKEY *pkey;
 
 	*out = NULL;
@@ -222,7 +258,10 @@ token_key(const char *uri, const struct edge_secret *pin, EVP_PKEY **out,
 		edge_sslkey_last_error(why, sizeof(why));
 		return edge_err(err, EDGE_ESTORE, "pkcs11 engine: PIN: %s", why);
 	}
-	pkey = ENGINE_load_private_key(engine, uri, NULL, NULL);
+	if ((plain = without_module(uri)) == NULL)
+		return edge_err(err, EDGE_ESTORE, "pkcs11 engine: out of memory");
+	pkey = ENGINE_load_private_key(engine, plain, NULL, NULL);
+	free(plain);
 	if (pkey == NULL) {
 		edge_sslkey_last_error(why, sizeof(why));
 		return edge_err(err, EDGE_ESTORE,

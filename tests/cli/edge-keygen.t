@@ -170,6 +170,33 @@ tkid=$(jq -r .key_id "$T/out")
 p11tool --export-pubkey "$(cat "$P/key.uri")" --login --set-pin=1234 2>/dev/null | openssl pkey -pubin -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1 > "$T/kid"
 assert_eq "key id matches the token's public key" "$tkid" "sha256:$(cat "$T/kid")"
 
+# key.uri names the module the token is in, so that the tools load that one
+# only (bench/results R3.6); a module that is gone, or none named, and they
+# look in every registered one.  glibc says at exit which it had loaded.
+modules_loaded() {
+	LD_DEBUG=files edge-csr -q -d "$1" --pin "file:$T/pin" --country CN --state Shanghai \
+		--locality Shanghai --organization EnOS --org-unit Edge --cn GW-MOD -o - 2>&1 >/dev/null |
+		sed -n 's|.*calling fini: .*/\([^/]*\.so\) .*|\1|p' | grep -E 'pkcs11|softhsm|p11-kit-trust' | sort -u | tr '\n' ' '
+}
+assert_grep "key.uri names the token's module (module-path, RFC 7512)" 'module-path=%2F.*libsofthsm2\.so' "$P/key.uri"
+assert_eq "a tool with that key loads the SoftHSM2 module only" "$(modules_loaded "$P")" "libsofthsm2.so "
+registered=$(p11-kit list-modules 2>/dev/null | grep -c '^[a-z]')
+PM=$T/modgone; mkdir "$PM"; cp "$P/key.uri" "$PM/"
+sed -i 's|module-path=[^&]*|module-path=%2Fnonexistent%2Flibgone.so|' "$PM/key.uri"
+if [ "$registered" -gt 1 ]; then
+	n=$(modules_loaded "$PM" | wc -w)
+	[ "$n" -gt 1 ] && ok "a module-path that is gone: the key is looked for in every registered module ($n loaded)" ||
+		not_ok "a module-path that is gone: the key is looked for in every registered module ($n loaded)"
+else
+	skip "a module-path that is gone: the key is looked for in every registered module" "only one PKCS#11 module registered"
+fi
+assert_ok "... and the request is made with it" edge-csr -q -d "$PM" --pin "file:$T/pin" --country CN --state Shanghai \
+	--locality Shanghai --organization EnOS --org-unit Edge --cn GW-MOD -o "$T/mod.csr"
+openssl req -in "$T/mod.csr" -verify -noout >/dev/null 2>&1 && ok "... which openssl verifies" || not_ok "... which openssl verifies"
+sed 's|?module-path=[^&]*||' "$P/key.uri" > "$PM/key.uri"
+assert_ok "a key.uri without module-path (an older edge-keygen) still works" edge-csr -q -d "$PM" --pin "file:$T/pin" \
+	--country CN --state Shanghai --locality Shanghai --organization EnOS --org-unit Edge --cn GW-MOD -o "$T/mod.csr"
+
 assert_ok "token key kept on a second run (PIN from EDGE_PIN)" env EDGE_PIN=1234 edge-keygen -d "$P" --pkcs11 "$URI" --json
 assert_json "second run unchanged" "$T/out" .changed false
 echo 9999 > "$T/badpin"; chmod 600 "$T/badpin"
