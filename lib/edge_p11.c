@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
@@ -96,6 +97,35 @@ edge_p11_quiet_modules(void)
 	setenv("TSS2_LOG", "all+NONE", 0);
 }
 
+/*
+ * Whether path is a module only root or this user can have written: the file
+ * and every directory above it (symbolic links resolved) owned by one of them
+ * and not writable by group or others, but for a sticky directory such as
+ * /tmp (no one else can rename what is ours in it).  key.uri comes from a state directory
+ * that root may audit (edge-check) while another user owns it: a module-path
+ * there must not make root run that user's code.
+ */
+static bool
+module_trusted(const char *path)
+{
+	char *real = realpath(path, NULL), *slash;
+	struct stat st;
+	bool ok = real != NULL && stat(real, &st) == 0 && S_ISREG(st.st_mode);
+
+	while (ok) {
+		ok = (st.st_uid == 0 || st.st_uid == geteuid()) &&
+		    ((st.st_mode & 022) == 0 ||
+		    (S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)));
+		if (!ok || strcmp(real, "/") == 0 ||
+		    (slash = strrchr(real, '/')) == NULL)
+			break;
+		slash[slash == real ? 1 : 0] = '\0';
+		ok = stat(real, &st) == 0;
+	}
+	free(real);
+	return ok;
+}
+
 /* Add every module p11-kit has registered (GNUTLS_PKCS11_FLAG_AUTO's set). */
 static void
 add_registered(void)
@@ -121,8 +151,9 @@ add_registered(void)
  * run: with SoftHSM2, OpenSC, tpm2-pkcs11 and p11-kit-trust registered, 8 MB
  * and 6 ms of CPU in each process besides the one the key is in
  * (bench/results R3.6).  A URI with module-path (RFC 7512; edge-keygen
- * writes it into key.uri) loads that module only; without one, or when it
- * cannot be loaded (moved by an upgrade), every registered module, as before.
+ * writes it into key.uri) loads that module only; without one, when it
+ * cannot be loaded (moved by an upgrade) or is not module_trusted(), every
+ * registered module, as before.
  * Third-party modules' own logging (tpm2-pkcs11, tss2) is silenced unless
  * the user set its variables, so that a missing TPM does not print noise in
  * every tool.
@@ -132,6 +163,9 @@ edge_p11_init(const P11KitUri *want, struct edge_error *err)
 {
 	const char *module = want != NULL ? p11_kit_uri_get_module_path(want) : NULL;
 	int rc = 0;
+
+	if (module != NULL && !module_trusted(module))
+		module = NULL;		/* looked for among the registered ones */
 
 	if (p11_loaded == P11_ALL || (p11_loaded == P11_ONE && module != NULL &&
 	    strcmp(module, p11_module) == 0))

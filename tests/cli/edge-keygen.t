@@ -193,6 +193,30 @@ fi
 assert_ok "... and the request is made with it" edge-csr -q -d "$PM" --pin "file:$T/pin" --country CN --state Shanghai \
 	--locality Shanghai --organization EnOS --org-unit Edge --cn GW-MOD -o "$T/mod.csr"
 openssl req -in "$T/mod.csr" -verify -noout >/dev/null 2>&1 && ok "... which openssl verifies" || not_ok "... which openssl verifies"
+# A module-path is followed only to a file that root or this user alone
+# could have written: root auditing the edge user's directory (edge-check)
+# must not run a library that user put there.
+fini_lines() {
+	LD_DEBUG=files edge-csr -q -d "$1" --pin "file:$T/pin" --country CN --state Shanghai \
+		--locality Shanghai --organization EnOS --org-unit Edge --cn GW-MOD -o - 2>&1 >/dev/null | grep 'calling fini'
+}
+softhsm_so=$(sed -n 's|.*module-path=\([^&]*\).*|\1|p' "$P/key.uri" | sed 's|%2F|/|g')
+PU=$T/untrusted; mkdir -p "$PU/lib"; cp "$softhsm_so" "$PU/lib/"; chmod 755 "$PU" "$PU/lib"
+sed "s|module-path=[^&]*|module-path=$(echo "$PU/lib/libsofthsm2.so" | sed 's|/|%2F|g')|" "$P/key.uri" > "$PM/key.uri"
+chmod 775 "$PU/lib"
+fini_lines "$PM" > "$T/fini"
+assert_not_grep "a module in a directory its group may write to is not loaded" "$PU/lib" "$T/fini"
+assert_grep "... the key is looked for in the registered modules" "libsofthsm2.so" "$T/fini"
+chmod 755 "$PU/lib"
+if chown 65534 "$PU/lib/libsofthsm2.so" 2>/dev/null && [ "$(id -u)" != 65534 ]; then
+	fini_lines "$PM" > "$T/fini"
+	assert_not_grep "a module owned by another user is not loaded" "$PU/lib" "$T/fini"
+else
+	skip "a module owned by another user is not loaded" "cannot chown (not root)"
+fi
+chown "$(id -u)" "$PU/lib/libsofthsm2.so"
+fini_lines "$PM" > "$T/fini"
+assert_grep "the same module, this user's and not writable by others: loaded" "$PU/lib/libsofthsm2.so" "$T/fini"
 sed 's|?module-path=[^&]*||' "$P/key.uri" > "$PM/key.uri"
 assert_ok "a key.uri without module-path (an older edge-keygen) still works" edge-csr -q -d "$PM" --pin "file:$T/pin" \
 	--country CN --state Shanghai --locality Shanghai --organization EnOS --org-unit Edge --cn GW-MOD -o "$T/mod.csr"
