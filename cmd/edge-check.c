@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "edge_check.h"
 #include "edge_crlstore.h"
@@ -95,6 +96,7 @@ run(struct edge_ctx *ctx)
 	char pin_why[EDGE_ERR_MSG_MAX];
 	enum edge_verdict worst;
 	size_t i, n[4];
+	struct stat st;
 	int rc;
 
 	/*
@@ -108,6 +110,9 @@ run(struct edge_ctx *ctx)
 		return edge_err_prefix(&ctx->err, "state directory");
 	e.dirfd = ctx->dirfd;
 	e.dir = ctx->dir;
+	/* Another user's key.uri does not choose what this process loads. */
+	if (fstat(ctx->dirfd, &st) != 0 || st.st_uid != geteuid())
+		edge_p11_follow_module_path(false);
 	e.now = edge_time_now();
 	e.renew_days = edge_arg_long(ctx, "renew-within", 30);
 	e.crl_grace = edge_arg_long(ctx, "crl-grace", EDGE_CRL_GRACE_DEFAULT);

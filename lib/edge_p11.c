@@ -20,6 +20,7 @@ static const struct edge_secret *p11_pin;
 /* No module loaded, the one of the first key URI, or every registered one. */
 static enum { P11_NONE, P11_ONE, P11_ALL } p11_loaded;
 static char *p11_module;	/* P11_ONE: its path */
+static bool p11_follow_module = true;
 
 static int
 pin_callback(void *userdata, int attempt, const char *token_url,
@@ -98,32 +99,49 @@ edge_p11_quiet_modules(void)
 }
 
 /*
- * Whether path is a module only root or this user can have written: the file
- * and every directory above it (symbolic links resolved) owned by one of them
- * and not writable by group or others, but for a sticky directory such as
- * /tmp (no one else can rename what is ours in it).  key.uri comes from a state directory
- * that root may audit (edge-check) while another user owns it: a module-path
- * there must not make root run that user's code.
+ * path, resolved, when it is a module only root or this user can have
+ * written: absolute, the file and every directory above it (symbolic links
+ * resolved) owned by one of them and not writable by group or others, but
+ * for a sticky directory such as /tmp (no one else can rename what is ours
+ * in it).  The resolved path is what is loaded: a link swapped after the
+ * check is not followed (red team t22r4).  NULL: not trusted.  key.uri comes
+ * from a state directory that root may audit (edge-check) while another
+ * user owns it: edge_p11_follow_module_path(false) for that, since root
+ * could still be made to load any root-owned library (its constructors).
  */
-static bool
+static char *
 module_trusted(const char *path)
 {
-	char *real = realpath(path, NULL), *slash;
+	char *real = path[0] == '/' ? realpath(path, NULL) : NULL, *dir;
+	char *slash;
 	struct stat st;
-	bool ok = real != NULL && stat(real, &st) == 0 && S_ISREG(st.st_mode);
+	bool ok = real != NULL && stat(real, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (dir = strdup(real)) != NULL;
 
 	while (ok) {
 		ok = (st.st_uid == 0 || st.st_uid == geteuid()) &&
 		    ((st.st_mode & 022) == 0 ||
 		    (S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)));
-		if (!ok || strcmp(real, "/") == 0 ||
-		    (slash = strrchr(real, '/')) == NULL)
+		if (!ok || strcmp(dir, "/") == 0 ||
+		    (slash = strrchr(dir, '/')) == NULL) {
+			free(dir);
 			break;
-		slash[slash == real ? 1 : 0] = '\0';
-		ok = stat(real, &st) == 0;
+		}
+		slash[slash == dir ? 1 : 0] = '\0';
+		if (!(ok = stat(dir, &st) == 0))
+			free(dir);
 	}
-	free(real);
-	return ok;
+	if (!ok) {
+		free(real);
+		return NULL;
+	}
+	return real;
+}
+
+void
+edge_p11_follow_module_path(bool follow)
+{
+	p11_follow_module = follow;
 }
 
 /* Add every module p11-kit has registered (GNUTLS_PKCS11_FLAG_AUTO's set). */
@@ -161,21 +179,24 @@ add_registered(void)
 static int
 edge_p11_init(const P11KitUri *want, struct edge_error *err)
 {
-	const char *module = want != NULL ? p11_kit_uri_get_module_path(want) : NULL;
+	const char *named = want != NULL && p11_follow_module ?
+	    p11_kit_uri_get_module_path(want) : NULL;
+	char *module = named != NULL ? module_trusted(named) : NULL;
 	int rc = 0;
 
-	if (module != NULL && !module_trusted(module))
-		module = NULL;		/* looked for among the registered ones */
-
+	/* Not trusted: looked for among the registered ones. */
 	if (p11_loaded == P11_ALL || (p11_loaded == P11_ONE && module != NULL &&
-	    strcmp(module, p11_module) == 0))
+	    strcmp(module, p11_module) == 0)) {
+		free(module);
 		return EDGE_OK;
+	}
 	edge_p11_quiet_modules();
 	edge_p11_quiet(true);
 	if (p11_loaded == P11_NONE && module != NULL &&
-	    (p11_module = strdup(module)) != NULL &&
 	    (rc = gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_MANUAL, NULL)) >= 0) {
-		if (gnutls_pkcs11_add_provider(module, NULL) >= 0)
+		p11_module = module;
+		module = NULL;
+		if (gnutls_pkcs11_add_provider(p11_module, NULL) >= 0)
 			p11_loaded = P11_ONE;
 		else
 			add_registered();
@@ -185,6 +206,7 @@ edge_p11_init(const P11KitUri *want, struct edge_error *err)
 	} else if (rc >= 0) {
 		add_registered();	/* a key URI of another module, or of none */
 	}
+	free(module);
 	edge_p11_quiet(false);
 	if (rc < 0)
 		return edge_err(err, EDGE_ESTORE, "PKCS#11: %s",

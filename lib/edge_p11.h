@@ -34,6 +34,14 @@ void edge_p11_quiet(bool on);
  */
 void edge_p11_set_pin(const struct edge_secret *pin);
 
+/*
+ * Whether a key URI's module-path may choose the module to load (default:
+ * yes, when the file passes the ownership checks).  edge-check turns it off
+ * for a state directory another user owns: root auditing it must not load a
+ * library that user named.
+ */
+void edge_p11_follow_module_path(bool follow);
+
 /* True when s is a "pkcs11:" URI. */
 bool edge_p11_is_uri(const char *s);
 

@@ -217,6 +217,29 @@ fi
 chown "$(id -u)" "$PU/lib/libsofthsm2.so"
 fini_lines "$PM" > "$T/fini"
 assert_grep "the same module, this user's and not writable by others: loaded" "$PU/lib/libsofthsm2.so" "$T/fini"
+# What is loaded is the file checked: a link is resolved first (one swapped
+# between the check and the load would not be followed).
+ln -s "$PU/lib/libsofthsm2.so" "$PU/mod.so"
+sed "s|module-path=[^&]*|module-path=$(echo "$PU/mod.so" | sed 's|/|%2F|g')|" "$P/key.uri" > "$PM/key.uri"
+fini_lines "$PM" > "$T/fini"
+assert_grep "a module-path through a link: the resolved file is loaded" "calling fini: $PU/lib/libsofthsm2.so" "$T/fini"
+assert_not_grep "... not the link" "$PU/mod.so" "$T/fini"
+# edge-check as root may audit the edge user's directory: that user's key.uri
+# does not choose a library for root (a root-owned one has constructors too).
+if [ "$(id -u)" = 0 ] && [ "$registered" -gt 1 ]; then
+	PO=$T/other-user; mkdir "$PO"; cp "$P/key.uri" "$PO/"; chmod 700 "$PO"; chown -R 65534 "$PO"
+	LD_DEBUG=files edge-check -d "$PO" --pin "file:$T/pin" > /dev/null 2> "$T/check.ld"
+	n=$(grep 'calling fini' "$T/check.ld" | grep -cE 'pkcs11|softhsm|p11-kit-trust')
+	[ "$n" -gt 1 ] && ok "edge-check as root on another user's directory: its module-path is not followed ($n modules)" ||
+		not_ok "edge-check as root on another user's directory: its module-path is not followed ($n modules)"
+	chown -R 0 "$PO"
+	LD_DEBUG=files edge-check -d "$PO" --pin "file:$T/pin" > /dev/null 2> "$T/check.ld"
+	n=$(grep 'calling fini' "$T/check.ld" | grep -cE 'pkcs11|softhsm|p11-kit-trust')
+	assert_eq "... on its own directory, it is (one module)" "$n" 1
+else
+	skip "edge-check as root on another user's directory: its module-path is not followed" "not root, or one PKCS#11 module registered"
+	skip "... on its own directory, it is (one module)" "not root, or one PKCS#11 module registered"
+fi
 sed 's|?module-path=[^&]*||' "$P/key.uri" > "$PM/key.uri"
 assert_ok "a key.uri without module-path (an older edge-keygen) still works" edge-csr -q -d "$PM" --pin "file:$T/pin" \
 	--country CN --state Shanghai --locality Shanghai --organization EnOS --org-unit Edge --cn GW-MOD -o "$T/mod.csr"
