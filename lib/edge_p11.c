@@ -181,10 +181,10 @@ edge_p11_init(const P11KitUri *want, struct edge_error *err)
 {
 	const char *named = want != NULL && p11_follow_module ?
 	    p11_kit_uri_get_module_path(want) : NULL;
+	/* A module not trusted is as none named: every registered one. */
 	char *module = named != NULL ? module_trusted(named) : NULL;
 	int rc = 0;
 
-	/* Not trusted: looked for among the registered ones. */
 	if (p11_loaded == P11_ALL || (p11_loaded == P11_ONE && module != NULL &&
 	    strcmp(module, p11_module) == 0)) {
 		free(module);
