@@ -172,11 +172,6 @@ plain_points(const char *line, size_t len, bool *valid)
 	return *valid && i < len && line[i] == '{' && lk.n > 0 && !lk.other;
 }
 
-/*
- * {"id":ID,"version":"1.0","method":POST,"params":{"measurepoints":POINTS,
- * "time":MS}}, put together with memcpy: vasprintf of a line took as long as
- * checking it.
- */
 /* v in decimal at out (21 bytes): snprintf's cost showed per message. */
 static size_t
 decimal(char *out, unsigned long long v)
@@ -193,6 +188,11 @@ decimal(char *out, unsigned long long v)
 	return n;
 }
 
+/*
+ * {"id":ID,"version":"1.0","method":POST,"params":{"measurepoints":POINTS,
+ * "time":MS}}, put together with memcpy: vasprintf of a line took as long as
+ * checking it.
+ */
 static char *
 envelope(const char *id, const char *points, size_t len, long long now_ms)
 {
