@@ -362,12 +362,14 @@ EOF
 	mkdir -m 700 "$R/victim.d"; echo "root's" > "$R/victim.d/f"
 	runuser -u edge -- ln -s "$R/victim" "$G4/notes"
 	runuser -u edge -- ln -s "$R/victim.d" "$G4/sub"
+	# what the rerun starts from (a fresh root once saw it add edge to tss again)
+	groups_before=$(id -nG edge 2>&1; grep '^tss:' /etc/group)
 	assert_ok "as root: the rerun" play4
 	cp "$T/out" "$T/run4b"
 	changed4=$(recap changed | tr '\n' ' ')
 	if [ "$changed4" != "gw4=0 ${tok6:+gw6=0 }" ]; then
 		grep -B3 '^changed:' "$T/run4b" | cut -c1-600 | sed 's/^/# /'
-		diag "id edge: $(id edge 2>&1); $(getent group tss edge | tr '\n' ' '); nsswitch group: $(sed -n 's/^group: *//p' /etc/nsswitch.conf)"
+		diag "before the rerun: $(echo "$groups_before" | tr '\n' ' '); after: id edge: $(id edge 2>&1); $(getent group tss edge | tr '\n' ' '); nsswitch group: $(sed -n 's/^group: *//p' /etc/nsswitch.conf)"
 	fi
 	assert_eq "as root: the rerun changed=0" "$changed4" "gw4=0 ${tok6:+gw6=0 }"
 	assert_eq "as root: the rerun left the account edge as it was" "$(getent passwd edge)" "$pw"
