@@ -72,12 +72,13 @@ static char *
 without_module(const char *uri)
 {
 	const char *q = strchr(uri, '?'), *a, *end;
+	size_t n = strlen(uri);
 	char *copy, *w, sep = '?';
 
-	if ((copy = malloc(strlen(uri) + 1)) == NULL)
+	if ((copy = malloc(n + 1)) == NULL)
 		return NULL;
 	if (q == NULL)
-		return strcpy(copy, uri);
+		return memcpy(copy, uri, n + 1);
 	memcpy(copy, uri, (size_t)(q - uri));
 	w = copy + (q - uri);
 	for (a = q + 1; *a != '\0'; a = *end ? end + 1 : end) {
