@@ -334,8 +334,11 @@ EOF
 	if [ -z "$had_edge" ]; then
 		assert_eq "as root: the user edge made, home and shell as the field script makes them" \
 			"$(getent passwd edge | cut -d: -f6,7) $(id -gn edge)" "/:/usr/sbin/nologin edge"
-		# an existing account's home and shell are its own: the rerun leaves them
-		usermod -d /nonexistent -s /bin/false edge
+		# an existing account's home and shell are its own: the rerun leaves
+		# them, and does not make a home that is missing (a system account's
+		# /nonexistent: ansible's user module made it, create_home defaults
+		# to yes; a fresh machine showed it, where /nonexistent was absent)
+		usermod -d "$R/no-home" -s /bin/false edge
 	fi
 	pw=$(getent passwd edge)
 	assert_eq "as root: the state directory is edge's, 0700" "$(stat -c '%U:%G %a' "$G4" 2>&1)" "edge:edge 700"
@@ -373,6 +376,11 @@ EOF
 	fi
 	assert_eq "as root: the rerun changed=0" "$changed4" "gw4=0 ${tok6:+gw6=0 }"
 	assert_eq "as root: the rerun left the account edge as it was" "$(getent passwd edge)" "$pw"
+	if [ -z "$had_edge" ]; then
+		[ ! -e "$R/no-home" ] && ok "... and made no home it lacks" || not_ok "... and made no home it lacks"
+	else
+		skip "... and made no home it lacks" "the account edge was there before the test"
+	fi
 	assert_ok "as root: a run with --tags nothing (the checks every tag runs)" play4 --tags nothing
 	assert_eq "as root: a file edge linked into its state directory stays root's" \
 		"$(stat -c '%U:%G %a' "$R/victim" "$R/victim.d" "$R/victim.d/f" | tr '\n' ' ')" "root:root 600 root:root 700 root:root 644 "
