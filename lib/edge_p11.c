@@ -112,25 +112,23 @@ edge_p11_quiet_modules(void)
 static char *
 module_trusted(const char *path)
 {
-	char *real = path[0] == '/' ? realpath(path, NULL) : NULL, *dir;
-	char *slash;
+	char *real = path[0] == '/' ? realpath(path, NULL) : NULL;
+	char *dir = real != NULL ? strdup(real) : NULL, *slash;
 	struct stat st;
-	bool ok = real != NULL && stat(real, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (dir = strdup(real)) != NULL;
+	bool ok = dir != NULL && stat(real, &st) == 0 && S_ISREG(st.st_mode);
 
-	while (ok) {
-		ok = (st.st_uid == 0 || st.st_uid == geteuid()) &&
+	/* The file, then each directory above it, up to and with "/". */
+	for (;;) {
+		ok = ok && (st.st_uid == 0 || st.st_uid == geteuid()) &&
 		    ((st.st_mode & 022) == 0 ||
 		    (S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)));
 		if (!ok || strcmp(dir, "/") == 0 ||
-		    (slash = strrchr(dir, '/')) == NULL) {
-			free(dir);
+		    (slash = strrchr(dir, '/')) == NULL)
 			break;
-		}
 		slash[slash == dir ? 1 : 0] = '\0';
-		if (!(ok = stat(dir, &st) == 0))
-			free(dir);
+		ok = stat(dir, &st) == 0;
 	}
+	free(dir);
 	if (!ok) {
 		free(real);
 		return NULL;
