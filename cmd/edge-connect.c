@@ -61,6 +61,7 @@ static const struct edge_opt opts[] = {
 	{ "reconnect-max", 0, "SECS", 0, "longest wait before reconnecting", "60", EDGE_T_INT, 1, 86400 },
 	{ "drain-timeout", 0, "SECS", 0, "at SIGTERM or the end, wait this long for outstanding acknowledgements", "10", EDGE_T_INT, 0, 3600 },
 	{ "reply-wait", 0, "SECS", 0, "with --exit-on-eof, wait this long after the last acknowledgement for the hub's replies", "5", EDGE_T_INT, 0, 3600 },
+	{ "no-replies", 0, NULL, 0, "do not subscribe to the hub's replies to our messages: done at the PUBACK, rejections unseen", NULL, EDGE_T_FLAG, 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 
@@ -83,7 +84,7 @@ struct app {
 	/* options */
 	long count, timeout, exec_timeout, outbox_max, keepalive;
 	long rmin_ms, rmax_ms, drain_ms, reply_wait_ms;
-	bool drop_oldest, exit_on_eof, auto_reply;
+	bool drop_oldest, exit_on_eof, auto_reply, no_replies;
 	const char *exec;
 	char **exec_env;
 	long exec_max;
@@ -120,6 +121,7 @@ read_options(struct app *a)
 	a->drop_oldest = edge_arg_choice(ctx, "outbox-full") == 1;
 	a->exit_on_eof = edge_flag(ctx, "exit-on-eof");
 	a->auto_reply = !edge_flag(ctx, "no-auto-reply");
+	a->no_replies = edge_flag(ctx, "no-replies");
 	a->exec = edge_arg(ctx, "exec");
 	if (a->exec != NULL && *a->exec == '\0')
 		return edge_usage(ctx, "--exec: empty command");
@@ -442,6 +444,7 @@ session_setup(struct app *a)
 		.tst = &a->tst, .tls = a->tls, .ob = a->ob,
 		.min_ms = a->rmin_ms, .max_ms = a->rmax_ms,
 		.outbox_max = (size_t)a->outbox_max, .drop_oldest = a->drop_oldest,
+		.no_replies = a->no_replies,
 		.user = a, .on_event = on_session, .on_message = on_message,
 	};
 
@@ -477,13 +480,24 @@ summary(struct app *a)
 	size_t queued = a->ob ? edge_outbox_pending(a->ob) : 0;
 	unsigned long long unanswered = edge_session_unanswered(&a->s);
 
-	edge_note("sent %llu, acknowledged %llu, rejected %llu, unanswered %llu, invalid %llu, dropped %llu, queued %zu, received %llu",
-	    a->s.sent, a->s.acked, a->rejected, unanswered, a->s.invalid,
-	    a->s.dropped, queued, a->received);
+	char replies[64] = "replies not asked for";
+
+	if (!a->no_replies)
+		snprintf(replies, sizeof(replies), "rejected %llu, unanswered %llu",
+		    a->rejected, unanswered);
+	edge_note("sent %llu, acknowledged %llu, %s, invalid %llu, dropped %llu, queued %zu, received %llu",
+	    a->s.sent, a->s.acked, replies, a->s.invalid, a->s.dropped, queued,
+	    a->received);
 	edge_result_int(a->ctx, "sent", (long long)a->s.sent);
 	edge_result_int(a->ctx, "acknowledged", (long long)a->s.acked);
-	edge_result_int(a->ctx, "rejected", (long long)a->rejected);
-	edge_result_int(a->ctx, "unanswered", (long long)unanswered);
+	/* --no-replies: not known, so null rather than a reassuring 0. */
+	if (a->no_replies) {
+		edge_result_str(a->ctx, "rejected", NULL);
+		edge_result_str(a->ctx, "unanswered", NULL);
+	} else {
+		edge_result_int(a->ctx, "rejected", (long long)a->rejected);
+		edge_result_int(a->ctx, "unanswered", (long long)unanswered);
+	}
 	edge_result_int(a->ctx, "invalid", (long long)a->s.invalid);
 	edge_result_int(a->ctx, "dropped", (long long)a->s.dropped);
 	edge_result_int(a->ctx, "queued", (long long)queued);

@@ -216,6 +216,8 @@ on_message(void *user, const char *topic, const void *payload, size_t len)
 unsigned long long
 edge_session_unanswered(const struct edge_session *s)
 {
+	if (s->c.no_replies)
+		return 0;
 	return s->acked > s->answered ? s->acked - s->answered : 0;
 }
 
@@ -438,7 +440,11 @@ edge_session_io(struct edge_session *s, long long now, struct edge_error *err)
 int
 edge_session_want_reply(struct edge_session *s, const char *topic)
 {
-	int rc = edge_thing_replies_add(&s->replies, topic);
+	int rc;
+
+	if (s->c.no_replies)
+		return EDGE_OK;
+	rc = edge_thing_replies_add(&s->replies, topic);
 
 	if (rc == 1 && s->state == EDGE_SESSION_UP)
 		(void)subscribe(s, s->replies.topic[s->replies.n - 1]);

@@ -71,6 +71,7 @@ struct edge_session_conf {
 	long min_ms, max_ms;		/* the reconnect backoff; min_ms 0: 100 */
 	size_t outbox_max;		/* most messages kept in ob */
 	bool drop_oldest;		/* ob full: drop its oldest, else block */
+	bool no_replies;		/* not subscribed to the _reply topics */
 	void *user;
 	void (*on_event)(void *user, enum edge_session_ev ev, const char *text,
 	    long long n);

@@ -20,7 +20,7 @@ J=$T/res/latest.json
 assert_ok "latest.json is JSON" jq -e . "$J"
 assert_ok "latest.md is written" test -s "$T/res/latest.md"
 assert_json "machine facts: nproc and CPU model" "$J" '(.machine.nproc > 0) and (.machine.cpu | length > 0) and (.date | length > 0)' true
-for k in keygen csr throughput msg-cpu stream-rss latency connect-rss enrol-overhead enrol-script crl-install crl-install-openssl crl-check; do
+for k in keygen csr throughput msg-cpu msg-cpu-noreplies stream-rss latency connect-rss enrol-overhead enrol-script crl-install crl-install-openssl crl-check; do
 	assert_json "$k: both figures and a ratio" "$J" \
 	    "[.benchmarks[] | select(.key == \"$k\" and (.skipped | not)) |
 	      select((.ours | type) == \"number\" and (.peer | type) == \"number\" and (.ratio | type) == \"number\"
@@ -42,7 +42,7 @@ for k in tpm-keygen tpm-csr tpm-connect; do
 	    "[.benchmarks[] | select(.key == \"$k\") | if .skipped then (.note | length > 0) else (.ours > 0 and .peer > 0 and .failures == 0) end] == [true]" true
 done
 assert_grep "the table has the ratio column" "ratio ours/peer" "$T/res/latest.md"
-assert_json "every benchmark of the harness is there" "$J" '.benchmarks | length' 17
+assert_json "every benchmark of the harness is there" "$J" '.benchmarks | length' 18
 assert_eq "one table row per benchmark, and the header" "$(grep -c '^| [a-zA-Z]' "$T/res/latest.md")" 18
 assert_json "throughput: both sides counted every acknowledgement" "$J" \
     '[.benchmarks[] | select(.key == "throughput") | (.ours_acknowledged + .peer_acknowledged)[] == .messages] | all' true

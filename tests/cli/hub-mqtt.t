@@ -298,6 +298,26 @@ else not_ok "... after the --reply-wait (${took} s)"; fi
 timeout $(slow 30) edge-connect -d "$G" --exit-on-eof --reply-wait 0 --json < "$T/topo" > "$T/ec.out" 2> "$T/ec.err"
 assert_json "--reply-wait 0: no wait; what did not come is counted unanswered" "$T/ec.out" '"\(.acknowledged) \(.unanswered >= 1)"' '2 true'
 
+# --no-replies: no _reply subscription, so the PUBACK ends a message and the
+# hub's refusals go unseen: the five lines above (two refused) exit 0.
+timeout $(slow 30) edge-connect -vv -d "$G" --exit-on-eof --no-replies --json < "$T/in" > "$T/ec.out" 2> "$T/ec.err"
+rc=$?
+assert_eq "--no-replies: five lines, two the hub refuses: exit 0" "$rc" 0
+assert_json "... all five acknowledged" "$T/ec.out" .acknowledged 5
+assert_json "... rejected and unanswered are null: not known" "$T/ec.out" '"\(.rejected) \(.unanswered)"' 'null null'
+assert_grep "... the downlink is subscribed" "^edge-connect: subscribe $TOP_DEV/thing/service/" "$T/ec.err"
+assert_not_grep "... no _reply topic is" "^edge-connect: subscribe .*_reply" "$T/ec.err"
+assert_not_grep "... no rejection is reported" "hub rejected" "$T/ec.err"
+assert_grep "... the summary says so" "^edge-connect: sent 5, acknowledged 5, replies not asked for," "$T/ec.err"
+start=$(date +%s)
+timeout $(slow 30) edge-connect -d "$G" --exit-on-eof --no-replies --reply-wait 5 --json < "$T/topo" > "$T/ec.out" 2> "$T/ec.err"
+rc=$?
+took=$(( $(date +%s) - start ))
+assert_eq "--no-replies with a message the hub never answers: exit 0" "$rc" 0
+if [ "$took" -lt 4 ]; then ok "... without waiting for its reply (${took} s, --reply-wait 5)"
+else not_ok "... without waiting for its reply (${took} s, --reply-wait 5)"; fi
+assert_not_grep "... nothing told as unanswered" "not answered by the hub" "$T/ec.err"
+
 # edge-connect receives a command it subscribed to once, and the cloud its reply.
 cloud_sub "$T/replies" "$TOP_DEV/thing/service/#" -v
 : > "$T/down.err"

@@ -423,6 +423,29 @@ replies_counted(void **state)
 	edge_session_end(&s);
 }
 
+/* no_replies: no _reply topic is taken, a reply is not ours, none unanswered. */
+static void
+no_replies(void **state)
+{
+	struct edge_session s;
+	struct seen w;
+
+	(void)state;
+	start(&s, &w, NULL);
+	s.c.no_replies = true;
+	s.c.on_message = on_msg;
+	passed = 0;
+	assert_int_equal(edge_session_want_reply(&s, "/sys/pk/dk/thing/event/x/post"),
+	    EDGE_OK);
+	assert_int_equal(s.replies.n, 0);
+	edge_session_message(&s, "/sys/pk/dk/thing/event/x/post_reply", "{}", 2);
+	assert_int_equal(passed, 0);
+	assert_int_equal(w.ev, EDGE_SESSION_EV_IGNORED);
+	s.acked = 3;
+	assert_int_equal(edge_session_unanswered(&s), 0);
+	edge_session_end(&s);
+}
+
 /* Answering while down: refused like a reply, data taken over. */
 static void
 answer_down(void **state)
@@ -455,6 +478,7 @@ main(void)
 		cmocka_unit_test(enqueue_drops_oldest),
 		cmocka_unit_test(read_batch),
 		cmocka_unit_test(replies_counted),
+		cmocka_unit_test(no_replies),
 		cmocka_unit_test(answer_down),
 	};
 
