@@ -43,7 +43,7 @@ for k in tpm-keygen tpm-csr tpm-connect; do
 done
 assert_grep "the table has the ratio column" "ratio ours/peer" "$T/res/latest.md"
 assert_json "every benchmark of the harness is there" "$J" '.benchmarks | length' 18
-assert_eq "one table row per benchmark, and the header" "$(grep -c '^| [a-zA-Z]' "$T/res/latest.md")" 18
+assert_eq "one table row per benchmark, and the header" "$(grep -c '^| [a-zA-Z]' "$T/res/latest.md")" 19
 assert_json "throughput: both sides counted every acknowledgement" "$J" \
     '[.benchmarks[] | select(.key == "throughput") | (.ours_acknowledged + .peer_acknowledged)[] == .messages] | all' true
 assert_ok "bad BENCH_RUNS is refused" sh -c "! BENCH_RUNS=x BENCH_OUT='$T/res2' '$TOP/bench/run'"
