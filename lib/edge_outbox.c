@@ -63,17 +63,27 @@ store_err(struct edge_error *err, const char *what, const char *name)
  * Checksum of a record's TOPIC<TAB>PAYLOAD, kept with the held message and
  * checked when the record is read back, so a record changed on disk (in place,
  * or swapped with another of the same length) is not published as if sent.
- * FNV-1a (32 bits): one short loop, no table or CPU feature, and each byte's
- * step is a bijection of the state, so any one changed byte always changes
- * the sum.  It detects damage and mistakes, not an attacker who can write the
- * outbox (that one can also write the sums' inputs: the outbox is 0700).
+ * FNV-1a's step taken four bytes at a time, with a shift that carries high
+ * bits down (bench/results R4.2: a byte at a time was 8 % of a stream's user
+ * CPU, as it runs at append and at read-back).  Every step is a bijection of
+ * the state for a given word and changes the state for any change of the
+ * word, so any one changed byte always changes the sum; no table or CPU
+ * feature.  The sum is never stored: only compared in this process with the
+ * file's bytes as read at open or append.  It detects damage and mistakes,
+ * not an attacker who can write the outbox (that one can also write the
+ * sums' inputs: the outbox is 0700).
  */
 static uint32_t
 rec_sum(const char *p, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = 2166136261u, w;
 
-	while (n-- > 0)
+	for (; n >= 4; p += 4, n -= 4) {
+		memcpy(&w, p, sizeof(w));
+		h = (h ^ w) * 16777619u;
+		h ^= h >> 15;
+	}
+	for (; n > 0; n--)
 		h = (h ^ (unsigned char)*p++) * 16777619u;
 	return h;
 }

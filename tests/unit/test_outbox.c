@@ -344,6 +344,53 @@ test_swapped_records_detected(void **state)
 }
 
 /*
+ * Any one byte of a record's TOPIC<TAB>PAYLOAD changed on disk, at every
+ * position and by several patterns (one low bit, the high bit, all bits),
+ * fails its read-back: the checksum's promise, whatever its step width.
+ */
+static void
+test_any_changed_byte_detected(void **state)
+{
+	static const unsigned char flips[] = { 0x01, 0x80, 0xff, 0x20 };
+	struct edge_outbox *ob = NULL;
+	struct edge_error err = { 0 };
+	struct edge_outbox_msg *m;
+	unsigned long long off;
+	size_t n, i, f;
+	unsigned char c;
+	int fd;
+
+	(void)state;
+	assert_int_equal(edge_outbox_open(dfd, "flip", &ob, NULL), 0);
+	put(ob, 1234567, NULL);
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	m = edge_outbox_peek(ob, 0);
+	n = m->tlen + 1 + m->len;	/* the checksummed bytes, LF excluded */
+	off = m->off;
+	edge_outbox_close(&ob);
+	fd = openat(dfd, "flip/0000000000000000.seg", O_RDWR);
+	assert_true(fd >= 0);
+	for (i = 0; i < n; i++) {
+		for (f = 0; f < sizeof(flips); f++) {
+			assert_int_equal(edge_outbox_open(dfd, "flip", &ob, NULL), 0);
+			assert_int_equal(pread(fd, &c, 1, (off_t)(off + i)), 1);
+			c ^= flips[f];
+			assert_int_equal(pwrite(fd, &c, 1, (off_t)(off + i)), 1);
+			if (edge_outbox_load(ob, edge_outbox_peek(ob, 0), &err) !=
+			    EDGE_ESTORE)
+				fail_msg("byte %zu ^ 0x%02x not detected", i, flips[f]);
+			c ^= flips[f];
+			assert_int_equal(pwrite(fd, &c, 1, (off_t)(off + i)), 1);
+			edge_outbox_close(&ob);
+		}
+	}
+	assert_int_equal(edge_outbox_open(dfd, "flip", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_load(ob, edge_outbox_peek(ob, 0), NULL), 0);
+	edge_outbox_close(&ob);
+	close(fd);
+}
+
+/*
  * A segment replaced by another regular file (here of the very same bytes) is
  * not read back: only the file the outbox created or loaded is.
  */
@@ -395,6 +442,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_changed_payload_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifo_segment_not_waited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_records_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_any_changed_byte_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_segment_refused, setup, teardown),
 	};
 
