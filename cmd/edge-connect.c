@@ -479,7 +479,6 @@ summary(struct app *a)
 {
 	size_t queued = a->ob ? edge_outbox_pending(a->ob) : 0;
 	unsigned long long unanswered = edge_session_unanswered(&a->s);
-
 	char replies[64] = "replies not asked for";
 
 	if (!a->no_replies)
