@@ -51,7 +51,7 @@ struct edge_outbox_msg {
 	int mid;		/* free for the caller (publish id), 0 after open */
 	unsigned long long off;	/* private: the record's offset in its segment */
 	uint32_t tlen;		/* private: topic bytes */
-	uint32_t sum;		/* private: checksum of TOPIC<TAB>PAYLOAD */
+	uint64_t sum;		/* private: checksum of TOPIC<TAB>PAYLOAD */
 };
 
 struct edge_outbox;

@@ -391,6 +391,56 @@ test_any_changed_byte_detected(void **state)
 }
 
 /*
+ * Three bits in two neighbouring 4-byte words (bit 7 of the word's last byte,
+ * bits 0 and 7 of the next word's last two bytes, little-endian): the pattern
+ * a 32-bit word-wise FNV with h ^= h >> 15 missed whatever the data.
+ */
+static void
+test_word_pattern_detected(void **state)
+{
+	struct edge_outbox *ob = NULL;
+	struct edge_outbox_msg *m;
+	unsigned long long off;
+	size_t n, k, tab;
+	unsigned char c;
+	int fd, i;
+
+	(void)state;
+	assert_int_equal(edge_outbox_open(dfd, "pat", &ob, NULL), 0);
+	put(ob, 1234567, NULL);
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	m = edge_outbox_peek(ob, 0);
+	n = m->tlen + 1 + m->len;
+	tab = m->tlen;
+	off = m->off;
+	edge_outbox_close(&ob);
+	fd = openat(dfd, "pat/0000000000000000.seg", O_RDWR);
+	assert_true(fd >= 0);
+	for (k = 0; 4 * k + 8 <= n; k++) {
+		static const struct { size_t at; unsigned char x; } f[3] = {
+			{ 3, 0x80 }, { 6, 0x01 }, { 7, 0x80 } };
+
+		if (4 * k <= tab && tab < 4 * k + 8)
+			continue;	/* the TAB is checked on its own */
+		assert_int_equal(edge_outbox_open(dfd, "pat", &ob, NULL), 0);
+		for (i = 0; i < 3; i++) {
+			assert_int_equal(pread(fd, &c, 1, (off_t)(off + 4 * k + f[i].at)), 1);
+			c ^= f[i].x;
+			assert_int_equal(pwrite(fd, &c, 1, (off_t)(off + 4 * k + f[i].at)), 1);
+		}
+		if (edge_outbox_load(ob, edge_outbox_peek(ob, 0), NULL) != EDGE_ESTORE)
+			fail_msg("3-bit pattern at word %zu not detected", k);
+		for (i = 0; i < 3; i++) {
+			assert_int_equal(pread(fd, &c, 1, (off_t)(off + 4 * k + f[i].at)), 1);
+			c ^= f[i].x;
+			assert_int_equal(pwrite(fd, &c, 1, (off_t)(off + 4 * k + f[i].at)), 1);
+		}
+		edge_outbox_close(&ob);
+	}
+	close(fd);
+}
+
+/*
  * A segment replaced by another regular file (here of the very same bytes) is
  * not read back: only the file the outbox created or loaded is.
  */
@@ -443,6 +493,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fifo_segment_not_waited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_records_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_any_changed_byte_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_word_pattern_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_segment_refused, setup, teardown),
 	};
 
