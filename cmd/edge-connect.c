@@ -61,7 +61,7 @@ static const struct edge_opt opts[] = {
 	{ "reconnect-max", 0, "SECS", 0, "longest wait before reconnecting", "60", EDGE_T_INT, 1, 86400 },
 	{ "drain-timeout", 0, "SECS", 0, "at SIGTERM or the end, wait this long for outstanding acknowledgements", "10", EDGE_T_INT, 0, 3600 },
 	{ "reply-wait", 0, "SECS", 0, "with --exit-on-eof, wait this long after the last acknowledgement for the hub's replies", "5", EDGE_T_INT, 0, 3600 },
-	{ "no-replies", 0, NULL, 0, "do not subscribe to the hub's replies to our messages: done at the PUBACK, rejections unseen", NULL, EDGE_T_FLAG, 0, 0 },
+	{ "no-replies", 0, NULL, EDGE_OPT_CLI, "do not subscribe to the hub's replies to our messages: done at the PUBACK, rejections unseen", NULL, EDGE_T_FLAG, 0, 0 },
 	{ NULL, 0, NULL, 0, NULL, NULL, EDGE_T_STRING, 0, 0 }
 };
 

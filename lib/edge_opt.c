@@ -155,6 +155,11 @@ edge_opts_parse_argv(struct edge_opts *o, int argc, char **argv,
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, lopts, &idx)) != -1) {
 		if (c == '?') {
+			/* A long flag given "=value": getopt_long's optopt is its val. */
+			if (optopt >= 256)
+				return edge_err(err, EDGE_EUSAGE,
+				    "option --%s takes no argument",
+				    o->opt[optopt - 256]->name);
 			if (optopt)
 				return edge_err(err, EDGE_EUSAGE,
 				    "unknown option -%c", optopt);

@@ -309,6 +309,19 @@ assert_grep "... the downlink is subscribed" "^edge-connect: subscribe $TOP_DEV/
 assert_not_grep "... no _reply topic is" "^edge-connect: subscribe .*_reply" "$T/ec.err"
 assert_not_grep "... no rejection is reported" "hub rejected" "$T/ec.err"
 assert_grep "... the summary says so" "^edge-connect: sent 5, acknowledged 5, replies not asked for," "$T/ec.err"
+# Command line only: an edge.conf or EDGE_NO_REPLIES (set for the service)
+# does not turn off the check of a bounded run on the same gateway.
+cp "$G/edge.conf" "$T/edge.conf.keep" 2>/dev/null || : > "$T/edge.conf.keep"
+echo "no-replies = yes" >> "$G/edge.conf"
+EDGE_NO_REPLIES=yes timeout $(slow 30) edge-connect -d "$G" --exit-on-eof --json < "$T/in" > "$T/ec.out" 2> "$T/ec.err"
+rc=$?
+cp "$T/edge.conf.keep" "$G/edge.conf"
+assert_eq "no-replies in edge.conf and EDGE_NO_REPLIES=yes: still checked, exit 5" "$rc" 5
+assert_json "... two rejected" "$T/ec.out" .rejected 2
+timeout $(slow 30) edge-connect -d "$G" --no-replies=yes --exit-on-eof < /dev/null > "$T/ec.out" 2> "$T/ec.err"
+rc=$?
+assert_eq "--no-replies=yes: a usage error (exit 2)" "$rc" 2
+assert_grep "... naming the option" "^edge-connect: option --no-replies takes no argument" "$T/ec.err"
 start=$(date +%s)
 timeout $(slow 30) edge-connect -d "$G" --exit-on-eof --no-replies --reply-wait 5 --json < "$T/topo" > "$T/ec.out" 2> "$T/ec.err"
 rc=$?
