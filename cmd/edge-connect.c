@@ -228,6 +228,10 @@ open_io(struct app *a)
 		    EDGE_OUTBOX_DIR ")", ctx->dir);
 	if (rc != EDGE_OK)
 		return rc;
+	if (edge_outbox_damaged(a->ob) > 0)
+		edge_warn(EDGE_OUTBOX_DIR ": %zu damaged record%s skipped, not sent",
+		    edge_outbox_damaged(a->ob),
+		    edge_outbox_damaged(a->ob) == 1 ? "" : "s");
 	if (edge_outbox_pending(a->ob) > 0)
 		edge_note("outbox holds %zu messages from before; they are sent first",
 		    edge_outbox_pending(a->ob));
@@ -424,6 +428,10 @@ on_session(void *user, enum edge_session_ev ev, const char *text, long long n)
 		break;
 	case EDGE_SESSION_EV_INVALID:
 		edge_warn("input line %llu: %s; skipped", a->in.lineno, text);
+		break;
+	case EDGE_SESSION_EV_UNSENDABLE:
+		edge_warn(EDGE_OUTBOX_DIR ": message %lld cannot be published (%s); dropped",
+		    n, text);
 		break;
 	case EDGE_SESSION_EV_DROPPED:
 		if (n == 1 || n % 1000 == 0)

@@ -280,6 +280,13 @@ edge_mqtt_publish(struct edge_mqtt *m, const char *topic, const void *payload,
 		return edge_err(err, EDGE_EINPUT, "message of %zu bytes is above 512 KB",
 		    len);
 	mrc = mosquitto_publish(m->mosq, &id, topic, (int)len, payload, 1, false);
+	/* Refused for what it is: no retry will send it. */
+	if (mrc == MOSQ_ERR_INVAL)
+		return edge_err(err, EDGE_EINPUT, "not a valid topic name");
+	if (mrc == MOSQ_ERR_MALFORMED_UTF8)
+		return edge_err(err, EDGE_EINPUT, "topic not valid UTF-8");
+	if (mrc == MOSQ_ERR_PAYLOAD_SIZE)
+		return edge_err(err, EDGE_EINPUT, "payload too large for MQTT");
 	if (mrc != MOSQ_ERR_SUCCESS)
 		return mosq_error(err, mrc, "publish");
 	track(m, id, tag);

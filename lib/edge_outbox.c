@@ -50,6 +50,7 @@ struct edge_outbox {
 	unsigned long long rboff;
 	unsigned long long next_seq;
 	unsigned long long mark;	/* persisted "acked" value */
+	size_t damaged;			/* records skipped at open */
 };
 
 static int
@@ -182,10 +183,19 @@ load_segment(struct edge_outbox *ob, unsigned long long start,
 	    p = nl + 1, seq++) {
 		if (seq < ob->mark)
 			continue;
+		/*
+		 * Not a record, or one damaged before this open (a zeroed block
+		 * after a power cut): no TAB, no topic, or a NUL that would cut
+		 * the topic or payload short.  Its checksum is computed from
+		 * these bytes, so only this can tell; skipped, never sent.
+		 */
 		tab = memchr(p, '\t', (size_t)(nl - p));
-		tlen = tab != NULL ? (size_t)(tab - p) : SIZE_MAX;
-		if (tlen > UINT32_MAX)
-			continue;	/* not a record: skipped, never sent */
+		tlen = tab != NULL ? (size_t)(tab - p) : 0;
+		if (tab == NULL || tlen == 0 || tlen > UINT32_MAX ||
+		    memchr(p, '\0', (size_t)(nl - p)) != NULL) {
+			ob->damaged++;
+			continue;
+		}
 		if (push_msg(ob, seq, (unsigned long long)(p - data),
 		    (uint32_t)tlen, (size_t)(nl - tab - 1),
 		    rec_sum(p, (size_t)(nl - p))) != 0) {
@@ -702,6 +712,12 @@ edge_outbox_ack(struct edge_outbox *ob, unsigned long long seq)
 			hi = mid;
 	}
 	return false;
+}
+
+size_t
+edge_outbox_damaged(const struct edge_outbox *ob)
+{
+	return ob->damaged;
 }
 
 size_t

@@ -114,6 +114,9 @@ bool edge_outbox_ack(struct edge_outbox *ob, unsigned long long seq);
 /* Mark the n oldest pending messages done; returns how many were. */
 size_t edge_outbox_drop_oldest(struct edge_outbox *ob, size_t n);
 
+/* Lines of the segments that were not records, or damaged ones, skipped at open. */
+size_t edge_outbox_damaged(const struct edge_outbox *ob);
+
 /*
  * Persist the done mark and delete finished segments.  Cheap when nothing
  * changed.  Errors: EDGE_ESTORE.

@@ -387,8 +387,24 @@ pump(struct edge_session *s, struct edge_error *errp)
 		/* Read back from the segment; libmosquitto keeps its own copy. */
 		if ((rc = edge_outbox_load(s->c.ob, m, errp)) != EDGE_OK)
 			return rc;
-		if (edge_mqtt_publish(s->mq, m->topic, m->payload, m->len,
-		    m->seq + 1, &mid, &err) != EDGE_OK) {
+		rc = edge_mqtt_publish(s->mq, m->topic, m->payload, m->len,
+		    m->seq + 1, &mid, &err);
+		if (rc == EDGE_EINPUT) {
+			/*
+			 * A record damaged on disk that no retry can send: left
+			 * in the outbox it would hold back everything behind it.
+			 * The held messages move when it goes: the rest of them
+			 * are published at the next pass.
+			 */
+			unsigned long long seq = m->seq;
+
+			edge_outbox_release(m);
+			(void)edge_outbox_ack(s->c.ob, seq);
+			s->dropped++;
+			tell(s, EDGE_SESSION_EV_UNSENDABLE, err.msg, (long long)seq);
+			return EDGE_OK;
+		}
+		if (rc != EDGE_OK) {
 			edge_outbox_release(m);
 			snprintf(s->lasterr, sizeof(s->lasterr), "%s", err.msg);
 			s->lost = true;

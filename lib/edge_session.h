@@ -53,6 +53,7 @@ enum edge_session_ev {
 	EDGE_SESSION_EV_IGNORED,	/* text: a _reply topic not of our uplink */
 	EDGE_SESSION_EV_INVALID,	/* text: why an input line was skipped */
 	EDGE_SESSION_EV_DROPPED,	/* n: oldest messages dropped for room, in all */
+	EDGE_SESSION_EV_UNSENDABLE,	/* text: why; n: the outbox message's seq */
 };
 
 #define EDGE_SESSION_MIN_MS	100	/* shortest reconnect wait (min_ms 0) */

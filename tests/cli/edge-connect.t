@@ -233,6 +233,27 @@ kill -TERM $EC; wait $EC 2>/dev/null
 assert_ok "once it is gone the outbox is free" timeout $(slow 30) edge-connect -d "$G" --input /dev/null --exit-on-eof --json
 assert_json "... and its message is sent" "$T/out" .acknowledged 1
 
+# ---- a damaged outbox: what can never be sent does not hold back the rest --
+# Four messages queued with the broker away, then damaged on disk before the
+# next start, as a power cut (zeroed bytes) or bad flash can: the first
+# record's topic zeroed (skipped at open), the second's topic made a
+# wildcard the broker refuses to take (dropped at publish, with a warning).
+printf '{"n":11}\n{"n":12}\n{"n":13}\n{"n":14}\n' > "$T/in11"
+assert_fails 4 "four messages queued with the broker away" timeout $(slow 20) edge-connect -d "$G" \
+    --mqtt "mqtts://127.0.0.1:$DEAD" --input "$T/in11" --exit-on-eof --timeout 3
+perl -0777 -pi -e 's/^([^\n]{20})([^\n]*"n":11\b)/("\0" x 20) . $2/me; s{^([^\t\n]*)/thing/([^\t\n]*\t[^\n]*"n":12\b)}{$1/thi+g/$2}m' "$G"/outbox/*.seg
+assert_eq "... two of them damaged on disk" "$(cat "$G"/outbox/*.seg | tr -d '\n' | grep -c 'thi+g')" 1
+cloud_sub "$T/up11" "/sys/$PK/SN-C1/thing/measurepoint/post"
+assert_ok "the next run sends what is intact" timeout $(slow 30) edge-connect -d "$G" --input /dev/null \
+    --exit-on-eof --reply-wait 0 --timeout 15 --json
+assert_json "... two acknowledged, one dropped" "$T/out" '"\(.acknowledged) \(.dropped)"' "2 1"
+assert_grep "... the damaged record is told" "^edge-connect: warning: outbox: 1 damaged record skipped, not sent$" "$T/err"
+assert_grep "... and the one that cannot be published" "^edge-connect: warning: outbox: message [0-9]* cannot be published (not a valid topic name); dropped$" "$T/err"
+wait_for_grep '"n":14' "$T/up11" 5
+stop_pid "$SUB_PID"
+assert_eq "... the cloud has the intact two, in order" "$(jq -r .params.measurepoints.n "$T/up11" | tr '\n' ' ')" "13 14 "
+assert_eq "... the outbox is empty again" "$(cat "$G/outbox/"*.seg 2>/dev/null | wc -l)" 0
+
 # ---- the edge's certificate revoked ----------------------------------------
 V=$T/rev; gateway "$V" SN-REV
 assert_ok "a fresh edge connects" timeout $(slow 20) edge-connect -q -d "$V" --exit-on-eof < /dev/null

@@ -441,6 +441,57 @@ test_word_pattern_detected(void **state)
 }
 
 /*
+ * Lines damaged before the open (no TAB, an empty topic, a NUL as a zeroed
+ * block leaves): skipped and counted, the intact records around them kept.
+ */
+static void
+test_damaged_at_open_skipped(void **state)
+{
+	static const char bad[] = "no tab here\n\t{\"empty\":1}\n/sys/p\0d\t{}\n"
+	    "/sys/p/d/t\t{\"n\0\":1}\n";
+	struct edge_outbox *ob = NULL;
+	struct edge_outbox_msg *m;
+	char *seg = NULL;
+	size_t len = 0;
+	int fd;
+
+	(void)state;
+	assert_int_equal(edge_outbox_open(dfd, "dmg", &ob, NULL), 0);
+	put(ob, 1, NULL);
+	put(ob, 2, NULL);
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	assert_int_equal(edge_outbox_damaged(ob), 0);
+	edge_outbox_close(&ob);
+	/* The damaged lines between the two records. */
+	assert_int_equal(edge_file_read(dfd, "dmg/0000000000000000.seg", 1 << 20,
+	    &seg, &len, NULL), 0);
+	fd = openat(dfd, "dmg/0000000000000000.seg", O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	{
+		char *second = memchr(seg, '\n', len) + 1;
+		size_t first = (size_t)(second - seg);
+
+		assert_int_equal(write(fd, seg, first), (ssize_t)first);
+		assert_int_equal(write(fd, bad, sizeof(bad) - 1),
+		    (ssize_t)(sizeof(bad) - 1));
+		assert_int_equal(write(fd, second, len - first),
+		    (ssize_t)(len - first));
+	}
+	close(fd);
+	free(seg);
+	assert_int_equal(edge_outbox_open(dfd, "dmg", &ob, NULL), 0);
+	assert_int_equal(edge_outbox_damaged(ob), 4);
+	assert_int_equal(edge_outbox_pending(ob), 2);
+	m = edge_outbox_at(ob, 0);
+	assert_non_null(m);
+	assert_string_equal(m->payload, "{\"i\":1}");
+	m = edge_outbox_at(ob, 1);
+	assert_non_null(m);
+	assert_string_equal(m->payload, "{\"i\":2}");
+	edge_outbox_close(&ob);
+}
+
+/*
  * A segment replaced by another regular file (here of the very same bytes) is
  * not read back: only the file the outbox created or loaded is.
  */
@@ -493,6 +544,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fifo_segment_not_waited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_records_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_any_changed_byte_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_at_open_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_word_pattern_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_segment_refused, setup, teardown),
 	};
