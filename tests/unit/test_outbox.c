@@ -344,43 +344,68 @@ test_swapped_records_detected(void **state)
 }
 
 /*
+ * One record {"i":1234567} in outbox NAME, closed again: its segment open for
+ * writing (returned), where the record starts, its checksummed bytes
+ * (TOPIC<TAB>PAYLOAD, LF excluded) and its TAB's place.
+ */
+static int
+one_record(const char *name, unsigned long long *off, size_t *n, size_t *tab)
+{
+	struct edge_outbox *ob = NULL;
+	struct edge_outbox_msg *m;
+	char seg[64];
+	int fd;
+
+	assert_int_equal(edge_outbox_open(dfd, name, &ob, NULL), 0);
+	put(ob, 1234567, NULL);
+	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
+	m = edge_outbox_peek(ob, 0);
+	*n = m->tlen + 1 + m->len;
+	*tab = m->tlen;
+	*off = m->off;
+	edge_outbox_close(&ob);
+	snprintf(seg, sizeof(seg), "%s/0000000000000000.seg", name);
+	fd = openat(dfd, seg, O_RDWR);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* XOR the byte at AT in fd with x (again: as it was). */
+static void
+xor_byte(int fd, unsigned long long at, unsigned char x)
+{
+	unsigned char c;
+
+	assert_int_equal(pread(fd, &c, 1, (off_t)at), 1);
+	c ^= x;
+	assert_int_equal(pwrite(fd, &c, 1, (off_t)at), 1);
+}
+
+/*
  * Any one byte of a record's TOPIC<TAB>PAYLOAD changed on disk, at every
  * position and by several patterns (one low bit, the high bit, all bits),
  * fails its read-back: the checksum's promise, whatever its step width.
+ * Each change is made after the open (the open takes the sums).
  */
 static void
 test_any_changed_byte_detected(void **state)
 {
 	static const unsigned char flips[] = { 0x01, 0x80, 0xff, 0x20 };
 	struct edge_outbox *ob = NULL;
-	struct edge_error err = { 0 };
-	struct edge_outbox_msg *m;
 	unsigned long long off;
-	size_t n, i, f;
-	unsigned char c;
+	size_t n, tab, i, f;
 	int fd;
 
 	(void)state;
-	assert_int_equal(edge_outbox_open(dfd, "flip", &ob, NULL), 0);
-	put(ob, 1234567, NULL);
-	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
-	m = edge_outbox_peek(ob, 0);
-	n = m->tlen + 1 + m->len;	/* the checksummed bytes, LF excluded */
-	off = m->off;
-	edge_outbox_close(&ob);
-	fd = openat(dfd, "flip/0000000000000000.seg", O_RDWR);
-	assert_true(fd >= 0);
+	fd = one_record("flip", &off, &n, &tab);
 	for (i = 0; i < n; i++) {
 		for (f = 0; f < sizeof(flips); f++) {
 			assert_int_equal(edge_outbox_open(dfd, "flip", &ob, NULL), 0);
-			assert_int_equal(pread(fd, &c, 1, (off_t)(off + i)), 1);
-			c ^= flips[f];
-			assert_int_equal(pwrite(fd, &c, 1, (off_t)(off + i)), 1);
-			if (edge_outbox_load(ob, edge_outbox_peek(ob, 0), &err) !=
+			xor_byte(fd, off + i, flips[f]);
+			if (edge_outbox_load(ob, edge_outbox_peek(ob, 0), NULL) !=
 			    EDGE_ESTORE)
 				fail_msg("byte %zu ^ 0x%02x not detected", i, flips[f]);
-			c ^= flips[f];
-			assert_int_equal(pwrite(fd, &c, 1, (off_t)(off + i)), 1);
+			xor_byte(fd, off + i, flips[f]);
 			edge_outbox_close(&ob);
 		}
 	}
@@ -398,43 +423,25 @@ test_any_changed_byte_detected(void **state)
 static void
 test_word_pattern_detected(void **state)
 {
+	static const struct { size_t at; unsigned char x; } f[3] = {
+		{ 3, 0x80 }, { 6, 0x01 }, { 7, 0x80 } };
 	struct edge_outbox *ob = NULL;
-	struct edge_outbox_msg *m;
 	unsigned long long off;
-	size_t n, k, tab;
-	unsigned char c;
+	size_t n, tab, k;
 	int fd, i;
 
 	(void)state;
-	assert_int_equal(edge_outbox_open(dfd, "pat", &ob, NULL), 0);
-	put(ob, 1234567, NULL);
-	assert_int_equal(edge_outbox_sync(ob, NULL), 0);
-	m = edge_outbox_peek(ob, 0);
-	n = m->tlen + 1 + m->len;
-	tab = m->tlen;
-	off = m->off;
-	edge_outbox_close(&ob);
-	fd = openat(dfd, "pat/0000000000000000.seg", O_RDWR);
-	assert_true(fd >= 0);
+	fd = one_record("pat", &off, &n, &tab);
 	for (k = 0; 4 * k + 8 <= n; k++) {
-		static const struct { size_t at; unsigned char x; } f[3] = {
-			{ 3, 0x80 }, { 6, 0x01 }, { 7, 0x80 } };
-
 		if (4 * k <= tab && tab < 4 * k + 8)
 			continue;	/* the TAB is checked on its own */
 		assert_int_equal(edge_outbox_open(dfd, "pat", &ob, NULL), 0);
-		for (i = 0; i < 3; i++) {
-			assert_int_equal(pread(fd, &c, 1, (off_t)(off + 4 * k + f[i].at)), 1);
-			c ^= f[i].x;
-			assert_int_equal(pwrite(fd, &c, 1, (off_t)(off + 4 * k + f[i].at)), 1);
-		}
+		for (i = 0; i < 3; i++)
+			xor_byte(fd, off + 4 * k + f[i].at, f[i].x);
 		if (edge_outbox_load(ob, edge_outbox_peek(ob, 0), NULL) != EDGE_ESTORE)
 			fail_msg("3-bit pattern at word %zu not detected", k);
-		for (i = 0; i < 3; i++) {
-			assert_int_equal(pread(fd, &c, 1, (off_t)(off + 4 * k + f[i].at)), 1);
-			c ^= f[i].x;
-			assert_int_equal(pwrite(fd, &c, 1, (off_t)(off + 4 * k + f[i].at)), 1);
-		}
+		for (i = 0; i < 3; i++)
+			xor_byte(fd, off + 4 * k + f[i].at, f[i].x);
 		edge_outbox_close(&ob);
 	}
 	close(fd);
